@@ -1,0 +1,132 @@
+// TargetConnector: everything hrsync knows about one target API, as pure code.
+//
+// A connector projects an HR record into the exact request document its API takes and checks it
+// against every field rule of the API document; builds the HTTP request for a document; and
+// classifies a response by the document's error codes. It holds no socket, no clock and no
+// snapshot: the engine sends, waits and stores. Each connector keeps its API's rules in one table
+// (codes(), default_rate()) that the tests walk row by row.
+//
+// Thread-safety: connectors are immutable after construction; all methods are const and may be
+// called from any thread.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "diff/document.h"
+#include "diff/error.h"
+#include "diff/record.h"
+
+namespace hrsync {
+
+// What to do about a response: the five classes every API code folds into.
+enum class Disposition : std::uint8_t {
+  kSuccess,       // applied
+  kRetry,         // transient (lock, internal error): back off and retry
+  kRateLimited,   // throttled: pause the lane for the reset time, then retry
+  kRefreshToken,  // token invalid or expired: drop it, fetch a new one, retry once
+  kPermanent,     // the request itself is wrong or forbidden: record, do not retry
+};
+
+std::string_view disposition_name(Disposition d);
+
+// One row of a connector's code table.
+struct CodeRule {
+  std::int64_t code;
+  int http_status;  // the HTTP status the document gives for it (0 when not given)
+  Disposition disposition;
+  std::string_view meaning;  // the document's description, for reports
+};
+
+// A rate limit tier: at most `limit` requests in any window of `window_seconds`.
+struct RateTier {
+  std::uint32_t limit = 0;
+  std::uint32_t window_seconds = 1;
+  bool operator==(const RateTier&) const = default;
+};
+
+// A record that breaks a documented rule for one target.
+struct Invalid {
+  std::string field;  // "name", "feature.card"
+  std::string rule;   // "longer than 64 characters (70)"
+};
+
+// The HTTP request for one document.
+struct Request {
+  std::string method;  // "PUT", "PATCH", "POST"
+  std::string target;  // path and query: "/open-apis/contact/v3/users/u1?user_id_type=user_id"
+  std::string body;    // JSON
+  // The rate lane beyond the endpoint's own tiers, "" for none. contact_user in patch mode sends
+  // changes of department_ids or is_frozen through lane "dept_or_frozen" (1/s).
+  std::string lane;
+};
+
+// The classification of one response.
+struct Verdict {
+  Disposition disposition = Disposition::kPermanent;
+  std::int64_t code = 0;  // the API's code (Feishu `code`, Sophon `error.code`); -1 when unreadable
+  std::string message;    // the API's msg, or what was wrong with the response
+  std::string log_id;     // Feishu error.log_id when the body has one
+  bool documented = true; // false when the code is in no table (then permanent)
+};
+
+// Which credentials and base URL a target uses.
+enum class Platform : std::uint8_t { kFeishu, kSophon };
+
+// Options a job config may set for one target. Connectors read what applies to them and reject
+// values they do not know (make_target returns the error).
+struct TargetOptions {
+  std::string mode = "put";                    // contact_user: put | patch
+  std::string on_missing = "ignore";           // ignore | freeze (contact_user only)
+  std::string employee_type = "employee_no";   // attendance_face: employee_id | employee_no
+  std::string user_id_type = "user_id";        // contact_user, acs_card: open_id | union_id | user_id
+  std::string department_id_type = "open_department_id";  // contact_user, contact_group
+  std::string photo_dir;                       // sophon_person: base folder of relative photo paths
+};
+
+class TargetConnector {
+ public:
+  virtual ~TargetConnector() = default;
+
+  virtual std::string_view id() const = 0;  // "contact_user"
+  virtual Platform platform() const = 0;
+  virtual Entity entity() const = 0;        // which kind of source it reads
+
+  // Columns without which no record can be valid for this target; a source lacking one of them
+  // stops the run before any call.
+  virtual std::span<const Field> required_columns() const = 0;
+
+  // The document this target should hold for `r`, or the broken rule.
+  virtual std::expected<Document, Invalid> project(const Record& r) const = 0;
+
+  // The document to apply to an entity that left the source (its last applied document given),
+  // or nullopt when the target's on_missing policy leaves it alone.
+  virtual std::optional<Document> on_missing(const Document& last_applied) const = 0;
+
+  // The request that applies `desired`. `last_applied` is the snapshot's document, when there is
+  // one (patch mode sends only what changed). Fails only on I/O (e.g. an unreadable photo).
+  virtual Result<Request> build_request(const Document& desired, const Document* last_applied) const = 0;
+
+  // Classifies a response by status and body. Never throws, whatever the body holds.
+  virtual Verdict classify(int http_status, std::string_view body) const = 0;
+
+  // The code table, for reports and for the test that walks it.
+  virtual std::span<const CodeRule> codes() const = 0;
+
+  // The documented (or default) rate limit of `lane` ("" is the endpoint itself).
+  virtual std::vector<RateTier> default_rate(std::string_view lane) const = 0;
+};
+
+// The five target ids, in the order reports list them.
+std::span<const std::string_view> target_ids();
+
+// The connector for `id` with `options`, or a kConfig error naming the bad id or option.
+Result<std::unique_ptr<TargetConnector>> make_target(std::string_view id, const TargetOptions& options);
+
+}  // namespace hrsync
