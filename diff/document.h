@@ -21,6 +21,9 @@ struct Document {
   std::string key;         // the entity's key on its target (user_id, group_id, employee_no)
   std::string body;        // canonical JSON
   std::uint64_t hash = 0;  // content_hash(body)
+  // A file the request must carry that the body only names by content hash (sophon_person's
+  // reg_photo): its resolved path. Not part of the body, so not part of the hash.
+  std::string attachment;
 
   void seal() { hash = content_hash(body); }
 };
