@@ -59,16 +59,27 @@ struct HttpConfig {
   std::string ca_file;               // extra trust anchor (PEM); the system store otherwise
 };
 
+// Where a secret comes from, and what reading it found. The value is read when the config loads;
+// a missing one is an error only for the commands that call the API (see require_secret).
+struct SecretRef {
+  std::string env;                   // the environment variable named by *_env, or ""
+  std::string file;                  // the file named by *_file (resolved), or ""
+  std::string key;                   // "feishu.app_secret_env", for messages
+  std::string where;                 // "job.toml:9"
+  Secret value;
+  std::string problem;               // why value is empty, when it is ("FEISHU_APP_SECRET is not set")
+};
+
 struct FeishuConfig {
   std::string base_url = "https://open.feishu.cn";
   std::string app_id;
-  Secret app_secret;                 // from app_secret_env or app_secret_file
+  SecretRef app_secret;              // from app_secret_env or app_secret_file
   std::string where;
 };
 
 struct SophonConfig {
   std::string base_url;              // e.g. http://192.168.1.180:5555
-  Secret token;                      // optional: from token_env or token_file
+  SecretRef token;                   // optional: from token_env or token_file
   std::string where;
 };
 
@@ -93,6 +104,9 @@ std::string process_env(const char* name);
 
 // Reads, checks and resolves `path`. Errors are kConfig with where = "file:line key".
 Result<JobConfig> load_config(const std::string& path, EnvLookup env = process_env);
+
+// Ok when `ref` holds a value; otherwise a kConfig error saying which variable or file to set.
+Result<void> require_secret(const SecretRef& ref);
 
 // Parses a rate tier: "50/s", "1000/min", "100/m", "3600/h", "5/10s".
 Result<RateTier> parse_rate(std::string_view text);

@@ -98,6 +98,10 @@ class TargetConnector {
   virtual Platform platform() const = 0;
   virtual Entity entity() const = 0;        // which kind of source it reads
 
+  // The record column holding the entity's key on this target (Document::key comes from it).
+  // The planner marks an invalid record's key as seen, so an invalid row never looks missing.
+  virtual Field key_column() const { return key_field(entity()); }
+
   // Columns without which no record can be valid for this target; a source lacking one of them
   // stops the run before any call.
   virtual std::span<const Field> required_columns() const = 0;

@@ -1,0 +1,251 @@
+#include "engine/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace hrsync {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string fake_env(const char* name) {
+  if (std::string_view(name) == "TEST_APP_SECRET") return "s3cr3t-value";
+  if (std::string_view(name) == "TEST_PG_DSN") return "host=127.0.0.1";
+  return "";
+}
+
+constexpr std::string_view kMinimal = R"([job]
+snapshot = "var/snap.db"
+
+[feishu]
+app_id = "cli_1"
+app_secret_env = "TEST_APP_SECRET"
+
+[sources.employees]
+kind = "csv"
+path = "hr/employees.csv"
+
+[targets.contact_user]
+source = "employees"
+)";
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("hrsync-config-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string write(std::string_view text, const std::string& name = "job.toml") {
+    const auto path = (dir_ / name).string();
+    std::ofstream(path) << text;
+    return path;
+  }
+
+  // Loads `text` and returns the error it must produce.
+  Error error_of(std::string_view text) {
+    auto r = load_config(write(text), fake_env);
+    EXPECT_FALSE(r.has_value()) << "config was accepted:\n" << text;
+    return r ? Error{} : r.error();
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(ConfigTest, LoadsAMinimalJobAndResolvesPathsAgainstTheConfigFolder) {
+  auto c = load_config(write(kMinimal), fake_env);
+  ASSERT_TRUE(c.has_value()) << c.error().str();
+  EXPECT_EQ(c->snapshot, (dir_ / "var/snap.db").string());
+  ASSERT_EQ(c->sources.count("employees"), 1u);
+  EXPECT_EQ(c->sources.at("employees").path, (dir_ / "hr/employees.csv").string());
+  EXPECT_EQ(c->sources.at("employees").entity, Entity::kEmployees);
+  ASSERT_EQ(c->targets.size(), 1u);
+  EXPECT_EQ(c->targets[0].id, "contact_user");
+  EXPECT_EQ(c->feishu.app_secret.value.reveal(), "s3cr3t-value");
+  EXPECT_TRUE(require_secret(c->feishu.app_secret).has_value());
+  EXPECT_DOUBLE_EQ(c->max_change_ratio, 0.30);
+}
+
+TEST_F(ConfigTest, ReadsEverySectionOfTheSampleJob) {
+  auto c = load_config(std::string(HRSYNC_SAMPLES_DIR) + "/demo/job.toml",
+                       [](const char*) { return std::string("x"); });
+  ASSERT_TRUE(c.has_value()) << c.error().str();
+  EXPECT_EQ(c->targets.size(), 5u);
+  EXPECT_EQ(c->sources.at("groups").entity, Entity::kGroups);
+  bool saw_acs = false;
+  for (const auto& t : c->targets) {
+    if (t.id != "acs_card") continue;
+    saw_acs = true;
+    ASSERT_EQ(t.rate.size(), 1u);
+    EXPECT_EQ(t.rate[0], (RateTier{20, 1}));
+  }
+  EXPECT_TRUE(saw_acs);
+}
+
+TEST_F(ConfigTest, UnknownKeyIsAnErrorNamingFileLineAndKey) {
+  std::string text(kMinimal);
+  text.replace(text.find("snapshot"), 0, "max_chnge_ratio = 0.5\n");
+  auto e = error_of(text);
+  EXPECT_EQ(e.kind, Error::Kind::kConfig);
+  EXPECT_NE(e.where.find("job.toml:2 job.max_chnge_ratio"), std::string::npos) << e.str();
+  EXPECT_NE(e.message.find("unknown key"), std::string::npos);
+}
+
+TEST_F(ConfigTest, UnknownKeyInsideATargetIsAnError) {
+  auto e = error_of(std::string(kMinimal) + "on_mising = \"freeze\"\n");
+  EXPECT_NE(e.where.find("targets.contact_user.on_mising"), std::string::npos) << e.str();
+  EXPECT_NE(e.where.find(":14"), std::string::npos) << e.str();
+}
+
+TEST_F(ConfigTest, UnknownSectionAndUnknownTargetAreErrors) {
+  auto e1 = error_of(std::string(kMinimal) + "[jobs]\nx = 1\n");
+  EXPECT_NE(e1.where.find(" jobs"), std::string::npos) << e1.str();
+  auto e2 = error_of(std::string(kMinimal) + "[targets.contact_users]\nsource = \"employees\"\n");
+  EXPECT_NE(e2.where.find("targets.contact_users"), std::string::npos) << e2.str();
+  EXPECT_NE(e2.message.find("contact_user"), std::string::npos) << e2.str();
+}
+
+TEST_F(ConfigTest, SecretInTheConfigTextIsRefusedWithoutEchoingIt) {
+  std::string text(kMinimal);
+  text.replace(text.find("app_secret_env = \"TEST_APP_SECRET\""), 34, "app_secret = \"hunter2\"");
+  auto e = error_of(text);
+  EXPECT_NE(e.where.find("feishu.app_secret"), std::string::npos) << e.str();
+  EXPECT_NE(e.message.find("never"), std::string::npos);
+  EXPECT_EQ(e.str().find("hunter2"), std::string::npos);
+}
+
+TEST_F(ConfigTest, MissingSecretIsReportedOnlyWhenRequired) {
+  std::string text(kMinimal);
+  text.replace(text.find("TEST_APP_SECRET"), 15, "UNSET_VARIABLE");
+  auto c = load_config(write(text), fake_env);
+  ASSERT_TRUE(c.has_value()) << c.error().str();  // `plan` needs no secret
+  auto r = require_secret(c->feishu.app_secret);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find("UNSET_VARIABLE"), std::string::npos) << r.error().str();
+  EXPECT_NE(r.error().where.find("job.toml:6"), std::string::npos) << r.error().str();
+}
+
+TEST_F(ConfigTest, SecretFromAFileLosesItsTrailingNewline) {
+  const auto secret_path = write("from-file\n", "secret.txt");
+  std::string text(kMinimal);
+  text.replace(text.find("app_secret_env = \"TEST_APP_SECRET\""), 34, "app_secret_file = \"secret.txt\"");
+  auto c = load_config(write(text), fake_env);
+  ASSERT_TRUE(c.has_value()) << c.error().str();
+  EXPECT_EQ(c->feishu.app_secret.value.reveal(), "from-file");
+  EXPECT_EQ(c->feishu.app_secret.file, secret_path);
+}
+
+TEST_F(ConfigTest, SecretFromBothEnvAndFileIsAnError) {
+  std::string text(kMinimal);
+  text.replace(text.find("app_secret_env"), 0, "app_secret_file = \"x\"\n");
+  auto e = error_of(text);
+  EXPECT_NE(e.message.find("not both"), std::string::npos) << e.str();
+}
+
+TEST_F(ConfigTest, OutOfRangeAndWrongTypeValuesNameTheKey) {
+  std::string text(kMinimal);
+  text.replace(text.find("snapshot"), 0, "max_missing_ratio = 5\n");
+  auto e = error_of(text);
+  EXPECT_NE(e.where.find("job.max_missing_ratio"), std::string::npos) << e.str();
+  EXPECT_NE(e.message.find("between 0 and 1"), std::string::npos) << e.str();
+
+  auto e2 = error_of(std::string(kMinimal) + "concurrency = \"eight\"\n");
+  EXPECT_NE(e2.where.find("targets.contact_user.concurrency"), std::string::npos) << e2.str();
+  EXPECT_NE(e2.message.find("whole number"), std::string::npos) << e2.str();
+}
+
+TEST_F(ConfigTest, SyntaxErrorGivesFileLineAndColumn) {
+  auto e = error_of("[job]\nsnapshot = \"unterminated\n");
+  EXPECT_NE(e.where.find("job.toml:2:"), std::string::npos) << e.str();
+}
+
+TEST_F(ConfigTest, TargetMustReadADefinedSourceOfItsEntity) {
+  auto e = error_of(std::string(kMinimal) + "[targets.contact_group]\nsource = \"nowhere\"\n");
+  EXPECT_NE(e.message.find("\"nowhere\" is not defined"), std::string::npos) << e.str();
+  auto e2 = error_of(std::string(kMinimal) + "[targets.contact_group]\nsource = \"employees\"\n");
+  EXPECT_NE(e2.message.find("reads groups"), std::string::npos) << e2.str();
+}
+
+TEST_F(ConfigTest, SourceKindsNeedTheirOwnKeys) {
+  std::string text(kMinimal);
+  text.replace(text.find("kind = \"csv\""), 12, "kind = \"sqlite\"");
+  auto e = error_of(text);
+  EXPECT_NE(e.message.find("needs sources.employees.query"), std::string::npos) << e.str();
+
+  std::string pg(kMinimal);
+  pg.replace(pg.find("kind = \"csv\""), 12, "kind = \"postgres\"\ndsn_env = \"TEST_PG_DSN\"\nquery = \"select 1\"");
+  auto e2 = error_of(pg);
+  EXPECT_NE(e2.where.find("sources.employees.path"), std::string::npos) << e2.str();
+
+  std::string bad(kMinimal);
+  bad.replace(bad.find("kind = \"csv\""), 12, "kind = \"excel\"");
+  auto e3 = error_of(bad);
+  EXPECT_NE(e3.message.find("csv, sqlite or postgres"), std::string::npos) << e3.str();
+}
+
+TEST_F(ConfigTest, ColumnRenamesMustNameCanonicalColumns) {
+  std::string text(kMinimal);
+  text.replace(text.find("[targets.contact_user]"), 0, "[sources.employees.columns]\nname = \"姓名\"\n\n");
+  auto c = load_config(write(text), fake_env);
+  ASSERT_TRUE(c.has_value()) << c.error().str();
+  ASSERT_EQ(c->sources.at("employees").renames.size(), 1u);
+  EXPECT_EQ(c->sources.at("employees").renames[0].first, Field::kName);
+  EXPECT_EQ(c->sources.at("employees").renames[0].second, "姓名");
+
+  std::string bad(kMinimal);
+  bad.replace(bad.find("[targets.contact_user]"), 0, "[sources.employees.columns]\nfull_name = \"姓名\"\n\n");
+  auto e = error_of(bad);
+  EXPECT_NE(e.where.find("sources.employees.columns.full_name"), std::string::npos) << e.str();
+}
+
+TEST_F(ConfigTest, BaseUrlNeedsAScheme) {
+  std::string text(kMinimal);
+  text.replace(text.find("app_id"), 0, "base_url = \"open.feishu.cn\"\n");
+  auto e = error_of(text);
+  EXPECT_NE(e.where.find("feishu.base_url"), std::string::npos) << e.str();
+  EXPECT_NE(e.message.find("https://"), std::string::npos) << e.str();
+}
+
+TEST_F(ConfigTest, TargetOptionsAreCheckedByTheirConnector) {
+  auto e = error_of(std::string(kMinimal) + "mode = \"post\"\n");
+  EXPECT_NE(e.where.find("targets.contact_user"), std::string::npos) << e.str();
+  EXPECT_NE(e.message.find("mode"), std::string::npos) << e.str();
+}
+
+TEST_F(ConfigTest, RateOverridesAreParsed) {
+  auto c = load_config(write(std::string(kMinimal) + "rate = [\"40/s\", \"900/min\"]\nlane_rate = \"1/2s\"\n"), fake_env);
+  ASSERT_TRUE(c.has_value()) << c.error().str();
+  ASSERT_EQ(c->targets[0].rate.size(), 2u);
+  EXPECT_EQ(c->targets[0].rate[1], (RateTier{900, 60}));
+  ASSERT_EQ(c->targets[0].lane_rate.size(), 1u);
+  EXPECT_EQ(c->targets[0].lane_rate[0], (RateTier{1, 2}));
+  auto e = error_of(std::string(kMinimal) + "rate = [\"fast\"]\n");
+  EXPECT_NE(e.where.find("targets.contact_user.rate"), std::string::npos) << e.str();
+  EXPECT_NE(e.message.find("\"fast\" is not a rate"), std::string::npos) << e.str();
+}
+
+TEST(ParseRate, AcceptsUnitsAndMultiples) {
+  EXPECT_EQ(parse_rate("50/s"), (RateTier{50, 1}));
+  EXPECT_EQ(parse_rate("1000/min"), (RateTier{1000, 60}));
+  EXPECT_EQ(parse_rate("100/m"), (RateTier{100, 60}));
+  EXPECT_EQ(parse_rate("3600/h"), (RateTier{3600, 3600}));
+  EXPECT_EQ(parse_rate("5/10s"), (RateTier{5, 10}));
+  EXPECT_FALSE(parse_rate("0/s").has_value());
+  EXPECT_FALSE(parse_rate("50").has_value());
+  EXPECT_FALSE(parse_rate("50/day").has_value());
+  EXPECT_FALSE(parse_rate("x/s").has_value());
+}
+
+TEST_F(ConfigTest, NoTargetsIsAnError) {
+  auto e = error_of("[job]\nsnapshot = \"x.db\"\n");
+  EXPECT_NE(e.message.find("no [targets"), std::string::npos) << e.str();
+}
+
+}  // namespace
+}  // namespace hrsync
