@@ -1,0 +1,110 @@
+#include "diff/snapshot_index.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <bit>
+#include <stdexcept>
+
+namespace hrsync {
+namespace {
+
+constexpr std::uint64_t kUnitMask = 0xffff'ffffu;
+constexpr std::size_t kMinSlots = 16;
+
+std::uint64_t xxh3_key_hash(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
+
+std::size_t padded(std::size_t bytes) { return (bytes + 7) & ~std::size_t{7}; }
+
+// Slots for `keys` keys at most 3/4 full, a power of two.
+std::size_t slots_for(std::size_t keys) { return std::bit_ceil(std::max(kMinSlots, keys + keys / 3 + 1)); }
+
+}  // namespace
+
+SnapshotIndex::SnapshotIndex() : key_hash_(xxh3_key_hash) {}
+
+SnapshotIndex::SnapshotIndex(KeyHash key_hash) : key_hash_(key_hash != nullptr ? key_hash : xxh3_key_hash) {}
+
+void SnapshotIndex::reserve(std::size_t keys, std::size_t average_key_bytes) {
+  const std::size_t want = slots_for(size_ + keys);
+  if (want > slots_.size()) rehash(want);
+  arena_.reserve(arena_.size() + keys * padded(kHeader + average_key_bytes));
+}
+
+bool SnapshotIndex::record_has_key(std::size_t unit, std::string_view key) const {
+  const char* p = arena_.data() + unit * 8;
+  const std::uint32_t len = read32(p + 8) & ~kSeenBit;
+  return len == key.size() && std::memcmp(p + kHeader, key.data(), len) == 0;
+}
+
+std::size_t SnapshotIndex::find_slot(std::string_view key, std::uint64_t h) const {
+  const std::size_t mask = slots_.size() - 1;
+  const std::uint64_t tag = h >> 32;
+  for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+    const std::uint64_t v = slots_[i];
+    if (v == 0) return i;
+    if ((v >> 32) == tag && record_has_key((v & kUnitMask) - 1, key)) return i;
+  }
+}
+
+void SnapshotIndex::rehash(std::size_t slot_count) {
+  std::vector<std::uint64_t> fresh(slot_count, 0);
+  const std::size_t mask = slot_count - 1;
+  const char* base = arena_.data();
+  for (std::size_t off = 0; off < arena_.size();) {
+    const std::uint32_t len = read32(base + off + 8) & ~kSeenBit;
+    const std::uint64_t h = key_hash_(std::string_view(base + off + kHeader, len));
+    std::size_t i = h & mask;
+    while (fresh[i] != 0) i = (i + 1) & mask;
+    fresh[i] = (h >> 32) << 32 | (off / 8 + 1);
+    off += padded(kHeader + len);
+  }
+  slots_ = std::move(fresh);
+}
+
+bool SnapshotIndex::add(std::string_view key, std::uint64_t hash) {
+  if ((size_ + 1) * 4 > slots_.size() * 3) rehash(std::max(kMinSlots, slots_.size() * 2));
+  const std::uint64_t h = key_hash_(key);
+  const std::size_t i = find_slot(key, h);
+  if (slots_[i] != 0) return false;
+  if (key.size() >= kSeenBit) throw std::length_error("SnapshotIndex: key longer than 2 GiB");
+  const std::size_t off = arena_.size();
+  if (off / 8 + 1 >= kUnitMask) throw std::length_error("SnapshotIndex: arena above 32 GiB");
+
+  arena_.resize(off + padded(kHeader + key.size()));
+  char* p = arena_.data() + off;
+  const auto len = static_cast<std::uint32_t>(key.size());
+  std::memcpy(p, &hash, sizeof hash);
+  std::memcpy(p + 8, &len, sizeof len);
+  std::memcpy(p + kHeader, key.data(), key.size());
+  slots_[i] = (h >> 32) << 32 | (off / 8 + 1);
+  ++size_;
+  return true;
+}
+
+std::optional<std::uint64_t> SnapshotIndex::take(std::string_view key) {
+  if (size_ == 0) return std::nullopt;
+  const std::uint64_t v = slots_[find_slot(key, key_hash_(key))];
+  if (v == 0) return std::nullopt;
+  char* p = arena_.data() + ((v & kUnitMask) - 1) * 8;
+  const std::uint32_t len_seen = read32(p + 8);
+  if ((len_seen & kSeenBit) == 0) {
+    const std::uint32_t marked = len_seen | kSeenBit;
+    std::memcpy(p + 8, &marked, sizeof marked);
+    ++seen_;
+  }
+  return read64(p);
+}
+
+std::optional<std::uint64_t> SnapshotIndex::find(std::string_view key) const {
+  if (size_ == 0) return std::nullopt;
+  const std::uint64_t v = slots_[find_slot(key, key_hash_(key))];
+  if (v == 0) return std::nullopt;
+  return read64(arena_.data() + ((v & kUnitMask) - 1) * 8);
+}
+
+std::size_t SnapshotIndex::memory_bytes() const {
+  return slots_.capacity() * sizeof(std::uint64_t) + arena_.capacity();
+}
+
+}  // namespace hrsync
