@@ -1,0 +1,109 @@
+#include "store/schema.h"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Exception.h>
+#include <SQLiteCpp/Transaction.h>
+#include <fmt/core.h>
+
+#include <array>
+
+namespace hrsync {
+namespace {
+
+// Version 1: the snapshot, the run log and the outcomes of each run.
+//  - snapshot: the last applied document per (target, key), and its content hash (the bit
+//    pattern of the uint64, stored as a signed INTEGER). snapshot_hash covers the hash scan of
+//    a plan, so that it does not read the documents.
+//  - runs / outcomes: one row per run, one per entity and run; outcomes go with their run.
+constexpr std::string_view kVersion1 = R"sql(
+CREATE TABLE snapshot (
+  target     TEXT    NOT NULL CHECK (target <> ''),
+  key        TEXT    NOT NULL CHECK (key <> ''),
+  hash       INTEGER NOT NULL,
+  document   TEXT    NOT NULL,
+  run_id     INTEGER NOT NULL,
+  applied_at INTEGER NOT NULL,
+  PRIMARY KEY (target, key)
+) WITHOUT ROWID;
+CREATE INDEX snapshot_hash ON snapshot (target, key, hash);
+
+CREATE TABLE runs (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  command     TEXT    NOT NULL,
+  started_at  INTEGER NOT NULL,
+  finished_at INTEGER,
+  status      TEXT    NOT NULL,
+  exit_code   INTEGER,
+  summary     TEXT    CHECK (summary IS NULL OR json_valid(summary)),
+  config_path TEXT    NOT NULL
+);
+
+CREATE TABLE outcomes (
+  run_id   INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  target   TEXT    NOT NULL,
+  key      TEXT    NOT NULL,
+  action   TEXT    NOT NULL CHECK (action IN ('upsert', 'freeze')),
+  status   TEXT    NOT NULL CHECK (status IN ('applied', 'failed', 'skipped')),
+  code     INTEGER NOT NULL,
+  message  TEXT    NOT NULL,
+  log_id   TEXT    NOT NULL,
+  attempts INTEGER NOT NULL,
+  PRIMARY KEY (run_id, target, key)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<Migration, 1> kMigrations = {{
+    {1, kVersion1},
+}};
+
+int read_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }
+
+std::unexpected<Error> too_new(const std::string& path, int found, int known) {
+  return fail(Error::Kind::kDatabase, path,
+              fmt::format("schema version {} is newer than this hrsync knows ({}); the file was written by a newer "
+                          "hrsync: run that one, or point [job] snapshot at another file",
+                          found, known));
+}
+
+// Runs `step` and sets the version, in one transaction, unless another process got there first.
+void apply(SQLite::Database& db, const Migration& step) {
+  SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+  if (read_version(db) >= step.version) return;
+  db.exec(std::string(step.sql));
+  db.exec(fmt::format("PRAGMA user_version = {}", step.version));
+  tx.commit();
+}
+
+}  // namespace
+
+std::span<const Migration> migrations() { return kMigrations; }
+
+int latest_schema_version() { return kMigrations.back().version; }
+
+Result<int> schema_version(SQLite::Database& db, const std::string& path) {
+  try {
+    return read_version(db);
+  } catch (const SQLite::Exception& e) {
+    return fail(Error::Kind::kDatabase, path, fmt::format("cannot read the schema version: {}", e.what()));
+  }
+}
+
+Result<int> migrate(SQLite::Database& db, const std::string& path, std::span<const Migration> steps) {
+  const int known = steps.empty() ? 0 : steps.back().version;
+  auto found = schema_version(db, path);
+  if (!found) return found;
+  if (*found > known) return too_new(path, *found, known);
+  for (const auto& step : steps) {
+    if (step.version <= *found) continue;
+    try {
+      apply(db, step);
+    } catch (const SQLite::Exception& e) {
+      return fail(Error::Kind::kDatabase, path,
+                  fmt::format("schema migration to version {} failed: {} (code {})", step.version, e.what(),
+                              e.getExtendedErrorCode()));
+    }
+  }
+  return schema_version(db, path);
+}
+
+}  // namespace hrsync

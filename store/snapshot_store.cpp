@@ -1,0 +1,348 @@
+#include "store/snapshot_store.h"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Exception.h>
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+#include <fmt/core.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+
+#include "store/schema.h"
+
+namespace hrsync {
+namespace {
+
+constexpr const char* kScanHashes = "SELECT key, hash FROM snapshot WHERE target = ?1 ORDER BY key";
+constexpr const char* kSelectDocument = "SELECT document FROM snapshot WHERE target = ?1 AND key = ?2";
+constexpr const char* kUpsertSnapshot =
+    "INSERT INTO snapshot (target, key, hash, document, run_id, applied_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+    "ON CONFLICT (target, key) DO UPDATE SET hash = excluded.hash, document = excluded.document, "
+    "run_id = excluded.run_id, applied_at = excluded.applied_at";
+constexpr const char* kCount = "SELECT count(*) FROM snapshot WHERE target = ?1";
+constexpr const char* kInsertRun =
+    "INSERT INTO runs (command, started_at, status, config_path) VALUES (?1, ?2, 'running', ?3)";
+constexpr const char* kFinishRun =
+    "UPDATE runs SET finished_at = ?2, status = ?3, exit_code = ?4, summary = ?5 WHERE id = ?1";
+constexpr const char* kUpsertOutcome =
+    "INSERT INTO outcomes (run_id, target, key, action, status, code, message, log_id, attempts) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+    "ON CONFLICT (run_id, target, key) DO UPDATE SET action = excluded.action, status = excluded.status, "
+    "code = excluded.code, message = excluded.message, log_id = excluded.log_id, attempts = excluded.attempts";
+constexpr const char* kRunColumns =
+    "SELECT id, command, started_at, finished_at, status, exit_code, summary, config_path FROM runs ";
+constexpr const char* kSelectOutcomes =
+    "SELECT target, key, action, status, code, message, log_id, attempts FROM outcomes WHERE run_id = ?1 "
+    "ORDER BY target, key";
+
+std::unexpected<Error> db_error(const std::string& path, std::string_view what, const SQLite::Exception& e) {
+  return fail(Error::Kind::kDatabase, path,
+              fmt::format("{}: {} (SQLite code {})", what, e.what(), e.getExtendedErrorCode()));
+}
+
+// Resets a statement and drops its bindings when leaving a scope, so that no read stays open
+// and no binding points at a string that is gone.
+class ResetOnExit {
+ public:
+  explicit ResetOnExit(SQLite::Statement& s) : s_(s) { s_.tryReset(); }
+  ~ResetOnExit() {
+    s_.tryReset();
+    try {
+      s_.clearBindings();
+    } catch (const SQLite::Exception&) {
+      // clearing cannot fail in SQLite; nothing to do
+    }
+  }
+  ResetOnExit(const ResetOnExit&) = delete;
+  ResetOnExit& operator=(const ResetOnExit&) = delete;
+
+ private:
+  SQLite::Statement& s_;
+};
+
+struct FinalizeStatement {
+  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+
+RunRow read_run(const SQLite::Statement& s) {
+  RunRow r;
+  r.id = s.getColumn(0).getInt64();
+  r.command = s.getColumn(1).getString();
+  r.started_at = s.getColumn(2).getInt64();
+  if (!s.isColumnNull(3)) r.finished_at = s.getColumn(3).getInt64();
+  r.status = s.getColumn(4).getString();
+  if (!s.isColumnNull(5)) r.exit_code = s.getColumn(5).getInt();
+  r.summary = s.getColumn(6).getString();
+  r.config_path = s.getColumn(7).getString();
+  return r;
+}
+
+Result<void> check_folder(const std::string& path) {
+  if (path == ":memory:") return {};
+  const auto folder = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (folder.empty() || std::filesystem::is_directory(folder, ec)) return {};
+  return fail(Error::Kind::kIo, path,
+              fmt::format("folder {} does not exist; hrsync creates the snapshot file but not its folder",
+                          folder.string()));
+}
+
+}  // namespace
+
+struct SnapshotStore::Impl {
+  Impl(const std::string& p, const StoreOptions& options)
+      : path(p), db(p, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, options.busy_timeout_ms) {}
+
+  // The cached statement in `slot`, prepared on first use.
+  SQLite::Statement& statement(std::optional<SQLite::Statement>& slot, const char* sql) {
+    if (!slot) slot.emplace(db, sql);
+    return *slot;
+  }
+
+  std::string path;
+  SQLite::Database db;  // declared before the statements, so destroyed after them
+  std::unique_ptr<sqlite3_stmt, FinalizeStatement> scan;
+  std::optional<SQLite::Statement> select_document, upsert_snapshot, count, insert_run, finish_run, upsert_outcome,
+      select_outcomes;
+};
+
+SnapshotStore::SnapshotStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SnapshotStore::SnapshotStore(SnapshotStore&&) noexcept = default;
+SnapshotStore& SnapshotStore::operator=(SnapshotStore&&) noexcept = default;
+SnapshotStore::~SnapshotStore() = default;
+
+const std::string& SnapshotStore::path() const { return impl_->path; }
+
+Result<SnapshotStore> SnapshotStore::open(const std::string& path, const StoreOptions& options) {
+  if (auto folder = check_folder(path); !folder) return std::unexpected(folder.error());
+  std::unique_ptr<Impl> impl;
+  try {
+    impl = std::make_unique<Impl>(path, options);
+    const std::string mode = impl->db.execAndGet("PRAGMA journal_mode = WAL").getString();
+    if (mode != "wal" && path != ":memory:") {
+      return fail(Error::Kind::kDatabase, path,
+                  fmt::format("cannot use WAL journal mode (SQLite kept '{}'); is the file on a network share?", mode));
+    }
+    impl->db.exec("PRAGMA synchronous = NORMAL");
+    impl->db.exec("PRAGMA foreign_keys = ON");
+  } catch (const SQLite::Exception& e) {
+    return db_error(path, "cannot open the snapshot database", e);
+  }
+  if (auto version = migrate(impl->db, path); !version) return std::unexpected(version.error());
+  return SnapshotStore(std::move(impl));
+}
+
+Result<void> SnapshotStore::scan_hashes(std::string_view target, void* context, HashVisitor visit) {
+  sqlite3* db = impl_->db.getHandle();
+  if (!impl_->scan) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v3(db, kScanHashes, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK) {
+      sqlite3_finalize(s);
+      return fail(Error::Kind::kDatabase, impl_->path,
+                  fmt::format("cannot read the snapshot of {}: {}", target, sqlite3_errmsg(db)));
+    }
+    impl_->scan.reset(s);
+  }
+  sqlite3_stmt* s = impl_->scan.get();
+  struct Reset {
+    sqlite3_stmt* s;
+    ~Reset() {
+      sqlite3_reset(s);
+      sqlite3_clear_bindings(s);
+    }
+  } reset{s};
+  sqlite3_bind_text(s, 1, target.data(), static_cast<int>(target.size()), SQLITE_STATIC);
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    const auto* key = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+    const auto len = static_cast<std::size_t>(sqlite3_column_bytes(s, 0));
+    visit(context, std::string_view(key, len), static_cast<std::uint64_t>(sqlite3_column_int64(s, 1)));
+  }
+  if (rc != SQLITE_DONE) {
+    return fail(Error::Kind::kDatabase, impl_->path,
+                fmt::format("cannot read the snapshot of {}: {} (SQLite code {})", target, sqlite3_errmsg(db),
+                            sqlite3_extended_errcode(db)));
+  }
+  return {};
+}
+
+Result<std::optional<std::string>> SnapshotStore::document(std::string_view target, std::string_view key) {
+  try {
+    auto& s = impl_->statement(impl_->select_document, kSelectDocument);
+    ResetOnExit reset(s);
+    const std::string t(target), k(key);
+    s.bindNoCopy(1, t);
+    s.bindNoCopy(2, k);
+    if (!s.executeStep()) return std::optional<std::string>();
+    return std::optional<std::string>(s.getColumn(0).getString());
+  } catch (const SQLite::Exception& e) {
+    return db_error(impl_->path, fmt::format("cannot read the document of {} {}", target, key), e);
+  }
+}
+
+Result<void> SnapshotStore::commit(std::string_view target, std::span<const AppliedRow> rows, std::int64_t run_id,
+                                   std::int64_t now) {
+  if (rows.empty()) return {};
+  std::size_t at = 0;
+  try {
+    auto& s = impl_->statement(impl_->upsert_snapshot, kUpsertSnapshot);
+    const std::string t(target);
+    SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+    ResetOnExit reset(s);  // before the rollback, when leaving on an error
+    s.bindNoCopy(1, t);
+    s.bind(5, run_id);
+    s.bind(6, now);
+    for (; at < rows.size(); ++at) {
+      const auto& row = rows[at];
+      s.bindNoCopy(2, row.key);
+      s.bind(3, static_cast<std::int64_t>(row.hash));
+      s.bindNoCopy(4, row.document);
+      s.exec();
+      s.reset();
+    }
+    tx.commit();
+    return {};
+  } catch (const SQLite::Exception& e) {
+    const std::string row = at < rows.size() ? fmt::format(" at row {} (key '{}')", at + 1, rows[at].key) : "";
+    return db_error(impl_->path,
+                    fmt::format("commit of {} snapshot rows of {} failed{}; none was written", rows.size(), target, row),
+                    e);
+  }
+}
+
+Result<std::int64_t> SnapshotStore::count(std::string_view target) {
+  try {
+    auto& s = impl_->statement(impl_->count, kCount);
+    ResetOnExit reset(s);
+    const std::string t(target);
+    s.bindNoCopy(1, t);
+    s.executeStep();
+    return s.getColumn(0).getInt64();
+  } catch (const SQLite::Exception& e) {
+    return db_error(impl_->path, fmt::format("cannot count the snapshot of {}", target), e);
+  }
+}
+
+Result<std::int64_t> SnapshotStore::begin_run(std::string_view command, std::string_view config_path,
+                                              std::int64_t now) {
+  try {
+    auto& s = impl_->statement(impl_->insert_run, kInsertRun);
+    ResetOnExit reset(s);
+    s.bind(1, std::string(command));
+    s.bind(2, now);
+    s.bind(3, std::string(config_path));
+    s.exec();
+    return impl_->db.getLastInsertRowid();
+  } catch (const SQLite::Exception& e) {
+    return db_error(impl_->path, fmt::format("cannot record the start of a {} run", command), e);
+  }
+}
+
+Result<void> SnapshotStore::record_outcomes(std::int64_t run_id, std::span<const OutcomeRow> outcomes) {
+  if (outcomes.empty()) return {};
+  std::size_t at = 0;
+  try {
+    auto& s = impl_->statement(impl_->upsert_outcome, kUpsertOutcome);
+    SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+    ResetOnExit reset(s);  // before the rollback, when leaving on an error
+    s.bind(1, run_id);
+    for (; at < outcomes.size(); ++at) {
+      const auto& o = outcomes[at];
+      s.bindNoCopy(2, o.target);
+      s.bindNoCopy(3, o.key);
+      s.bindNoCopy(4, o.action);
+      s.bindNoCopy(5, o.status);
+      s.bind(6, o.code);
+      s.bindNoCopy(7, o.message);
+      s.bindNoCopy(8, o.log_id);
+      s.bind(9, o.attempts);
+      s.exec();
+      s.reset();
+    }
+    tx.commit();
+    return {};
+  } catch (const SQLite::Exception& e) {
+    const std::string row = at < outcomes.size()
+                                ? fmt::format(" at {} {} (action '{}', status '{}')", outcomes[at].target,
+                                              outcomes[at].key, outcomes[at].action, outcomes[at].status)
+                                : "";
+    return db_error(impl_->path,
+                    fmt::format("recording {} outcomes of run {} failed{}; none was written", outcomes.size(), run_id,
+                                row),
+                    e);
+  }
+}
+
+Result<void> SnapshotStore::finish_run(std::int64_t run_id, std::string_view status, int exit_code,
+                                       std::string_view summary_json, std::int64_t now) {
+  try {
+    auto& s = impl_->statement(impl_->finish_run, kFinishRun);
+    ResetOnExit reset(s);
+    s.bind(1, run_id);
+    s.bind(2, now);
+    s.bind(3, std::string(status));
+    s.bind(4, exit_code);
+    s.bind(5, std::string(summary_json));
+    if (s.exec() == 0) return fail(Error::Kind::kDatabase, impl_->path, fmt::format("there is no run {} to finish", run_id));
+    return {};
+  } catch (const SQLite::Exception& e) {
+    return db_error(impl_->path, fmt::format("cannot record the end of run {}", run_id), e);
+  }
+}
+
+Result<std::optional<RunRow>> SnapshotStore::run(std::int64_t id) {
+  try {
+    SQLite::Statement s(impl_->db, std::string(kRunColumns) + "WHERE id = ?1");
+    s.bind(1, id);
+    if (!s.executeStep()) return std::optional<RunRow>();
+    return std::optional<RunRow>(read_run(s));
+  } catch (const SQLite::Exception& e) {
+    return db_error(impl_->path, fmt::format("cannot read run {}", id), e);
+  }
+}
+
+Result<std::optional<RunRow>> SnapshotStore::last_run() {
+  auto runs = recent_runs(1);
+  if (!runs) return std::unexpected(runs.error());
+  if (runs->empty()) return std::optional<RunRow>();
+  return std::optional<RunRow>(std::move(runs->front()));
+}
+
+Result<std::vector<RunRow>> SnapshotStore::recent_runs(int limit) {
+  try {
+    SQLite::Statement s(impl_->db, std::string(kRunColumns) + "ORDER BY id DESC LIMIT ?1");
+    s.bind(1, limit);
+    std::vector<RunRow> runs;
+    while (s.executeStep()) runs.push_back(read_run(s));
+    return runs;
+  } catch (const SQLite::Exception& e) {
+    return db_error(impl_->path, "cannot list the recent runs", e);
+  }
+}
+
+Result<std::vector<OutcomeRow>> SnapshotStore::outcomes(std::int64_t run_id) {
+  try {
+    auto& s = impl_->statement(impl_->select_outcomes, kSelectOutcomes);
+    ResetOnExit reset(s);
+    s.bind(1, run_id);
+    std::vector<OutcomeRow> rows;
+    while (s.executeStep()) {
+      OutcomeRow o;
+      o.target = s.getColumn(0).getString();
+      o.key = s.getColumn(1).getString();
+      o.action = s.getColumn(2).getString();
+      o.status = s.getColumn(3).getString();
+      o.code = s.getColumn(4).getInt64();
+      o.message = s.getColumn(5).getString();
+      o.log_id = s.getColumn(6).getString();
+      o.attempts = s.getColumn(7).getInt();
+      rows.push_back(std::move(o));
+    }
+    return rows;
+  } catch (const SQLite::Exception& e) {
+    return db_error(impl_->path, fmt::format("cannot read the outcomes of run {}", run_id), e);
+  }
+}
+
+}  // namespace hrsync

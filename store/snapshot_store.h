@@ -1,0 +1,111 @@
+// SnapshotStore: the SQLite file that remembers what each target holds, and every run.
+//
+// For each (target, key) the snapshot keeps the last document the target confirmed, and its
+// content hash; a plan diffs against the hashes (for_each_hash) and shows field changes against
+// the documents (document). The executor commits confirmed successes in batches, one
+// transaction per batch, so a crash loses at most the batch in flight (its calls are re-sent,
+// idempotently, by the next run). The run log records each run and the outcome of every entity.
+//
+// The file is opened in WAL mode (a report may read while a sync writes) with a busy timeout,
+// synchronous=NORMAL (a power cut may lose the last batches, which are then re-sent; never
+// corrupt the file), and migrated to the newest schema (store/schema.h). open() creates the file
+// but not its folder. Every SQLite failure comes back as a kDatabase Error whose `where` is the
+// file's path. Timestamps are inputs (Unix epoch milliseconds from the caller's clock).
+//
+// Thread-safety: one SnapshotStore per thread (it owns one SQLite connection). It is movable;
+// several stores, in threads or processes, may open the same file.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "diff/error.h"
+#include "store/run_rows.h"
+
+namespace hrsync {
+
+struct StoreOptions {
+  int busy_timeout_ms = 5000;  // how long a statement waits for another connection's lock
+};
+
+class SnapshotStore {
+ public:
+  // A confirmed success: what the target now holds for `key`.
+  struct AppliedRow {
+    std::string key;
+    std::uint64_t hash = 0;  // content_hash(document)
+    std::string document;    // canonical JSON
+  };
+
+  // Opens (creating if needed) the database file at `path` and migrates it. Fails, naming the
+  // path, when its folder does not exist, when it is not an SQLite file, or when its schema is
+  // newer than this program knows.
+  static Result<SnapshotStore> open(const std::string& path, const StoreOptions& options = {});
+
+  SnapshotStore(SnapshotStore&&) noexcept;
+  SnapshotStore& operator=(SnapshotStore&&) noexcept;
+  ~SnapshotStore();
+
+  const std::string& path() const;
+
+  // Calls fn(std::string_view key, std::uint64_t hash) for every snapshot row of `target`, in
+  // byte order of key. The key's bytes are valid only during the call. One statement, no
+  // allocation per row.
+  template <typename F>
+  Result<void> for_each_hash(std::string_view target, F&& fn);
+
+  // The last applied document of (target, key), or nullopt when the snapshot has none.
+  Result<std::optional<std::string>> document(std::string_view target, std::string_view key);
+
+  // Writes `rows` (confirmed by `target`) as the snapshot of their keys, all or none, in one
+  // transaction. A row that breaks a constraint (an empty key) fails the whole batch.
+  Result<void> commit(std::string_view target, std::span<const AppliedRow> rows, std::int64_t run_id,
+                      std::int64_t now);
+
+  // Snapshot rows of `target`.
+  Result<std::int64_t> count(std::string_view target);
+
+  // Starts a run (status "running") and returns its id; ids only grow.
+  Result<std::int64_t> begin_run(std::string_view command, std::string_view config_path, std::int64_t now);
+
+  // Records outcomes of run `run_id`, all or none, in one transaction. An outcome for a
+  // (target, key) already recorded in that run replaces it. REQUIRES: the run exists.
+  Result<void> record_outcomes(std::int64_t run_id, std::span<const OutcomeRow> outcomes);
+
+  // Ends run `run_id`. `summary_json` must be valid JSON. Fails when there is no such run.
+  Result<void> finish_run(std::int64_t run_id, std::string_view status, int exit_code, std::string_view summary_json,
+                          std::int64_t now);
+
+  Result<std::optional<RunRow>> run(std::int64_t id);
+  Result<std::optional<RunRow>> last_run();
+  // The last `limit` runs, newest first.
+  Result<std::vector<RunRow>> recent_runs(int limit);
+  // The outcomes of run `run_id`, by target then key.
+  Result<std::vector<OutcomeRow>> outcomes(std::int64_t run_id);
+
+ private:
+  struct Impl;
+  using HashVisitor = void (*)(void* context, std::string_view key, std::uint64_t hash);
+
+  explicit SnapshotStore(std::unique_ptr<Impl> impl);
+  Result<void> scan_hashes(std::string_view target, void* context, HashVisitor visit);
+
+  std::unique_ptr<Impl> impl_;
+};
+
+template <typename F>
+Result<void> SnapshotStore::for_each_hash(std::string_view target, F&& fn) {
+  using Fn = std::remove_reference_t<F>;
+  return scan_hashes(target, const_cast<void*>(static_cast<const void*>(&fn)),
+                     [](void* context, std::string_view key, std::uint64_t hash) {
+                       (*static_cast<Fn*>(context))(key, hash);
+                     });
+}
+
+}  // namespace hrsync

@@ -1,0 +1,234 @@
+#include "store/snapshot_store.h"
+
+#include <gtest/gtest.h>
+
+#include <utility>
+#include <vector>
+
+#include "tests/store/temp_dir.h"
+
+namespace hrsync {
+namespace {
+
+using testing::TempDir;
+using Row = SnapshotStore::AppliedRow;
+using Hashes = std::vector<std::pair<std::string, std::uint64_t>>;
+
+constexpr std::uint64_t kTop = std::uint64_t{1} << 63;
+
+SnapshotStore open_store(const std::string& path) {
+  auto store = SnapshotStore::open(path);
+  if (!store) ADD_FAILURE() << store.error().str();
+  return std::move(*store);
+}
+
+Hashes hashes_of(SnapshotStore& store, std::string_view target) {
+  Hashes out;
+  auto r = store.for_each_hash(target, [&](std::string_view key, std::uint64_t hash) { out.emplace_back(key, hash); });
+  EXPECT_TRUE(r.has_value()) << r.error().str();
+  return out;
+}
+
+void commit(SnapshotStore& store, std::string_view target, const std::vector<Row>& rows, std::int64_t run_id = 1) {
+  auto r = store.commit(target, rows, run_id, 1'700'000'000'000);
+  ASSERT_TRUE(r.has_value()) << r.error().str();
+}
+
+std::optional<std::string> document_of(SnapshotStore& store, std::string_view target, std::string_view key) {
+  auto d = store.document(target, key);
+  EXPECT_TRUE(d.has_value()) << d.error().str();
+  return d ? *d : std::nullopt;
+}
+
+OutcomeRow outcome(std::string target, std::string key, std::string status, std::int64_t code = 0) {
+  return OutcomeRow{std::move(target), std::move(key), "upsert", std::move(status), code, "msg", "log-1", 1};
+}
+
+class SnapshotStoreTest : public ::testing::Test {
+ protected:
+  TempDir dir_;
+  std::string path_ = dir_.file("hrsync.db");
+  SnapshotStore store_ = open_store(path_);
+};
+
+TEST_F(SnapshotStoreTest, HashesRoundTripExactlyIncludingTheTopBit) {
+  const std::vector<Row> rows = {
+      {"E1", 0, "{}"},        {"E2", 1, "{}"},           {"E3", kTop, "{}"},
+      {"E4", kTop + 1, "{}"}, {"E5", ~std::uint64_t{0}, "{}"}, {"E6", 0x7FFF'FFFF'FFFF'FFFFull, "{}"},
+  };
+  commit(store_, "contact_user", rows);
+  Hashes expected;
+  for (const auto& r : rows) expected.emplace_back(r.key, r.hash);
+  EXPECT_EQ(hashes_of(store_, "contact_user"), expected);
+}
+
+TEST_F(SnapshotStoreTest, ScansOneTargetInByteOrderOfKey) {
+  commit(store_, "contact_user", {{"b", 2, "{}"}, {"a", 1, "{}"}, {"张", 4, "{}"}, {"B", 3, "{}"}});
+  commit(store_, "acs_card", {{"a", 9, "{}"}});
+  EXPECT_EQ(hashes_of(store_, "contact_user"), (Hashes{{"B", 3}, {"a", 1}, {"b", 2}, {"张", 4}}));
+  EXPECT_EQ(hashes_of(store_, "acs_card"), (Hashes{{"a", 9}}));
+  EXPECT_TRUE(hashes_of(store_, "sophon_person").empty());
+  EXPECT_EQ(store_.count("contact_user"), 4);
+  EXPECT_EQ(store_.count("acs_card"), 1);
+  EXPECT_EQ(store_.count("sophon_person"), 0);
+}
+
+TEST_F(SnapshotStoreTest, ACommitReplacesTheRowsOfItsKeys) {
+  commit(store_, "contact_user", {{"E1", 1, R"({"v":1})"}, {"E2", 2, R"({"v":2})"}});
+  commit(store_, "contact_user", {{"E2", 22, R"({"v":22})"}, {"E3", 3, R"({"v":3})"}}, 2);
+  EXPECT_EQ(hashes_of(store_, "contact_user"), (Hashes{{"E1", 1}, {"E2", 22}, {"E3", 3}}));
+  EXPECT_EQ(document_of(store_, "contact_user", "E2"), R"({"v":22})");
+  EXPECT_EQ(document_of(store_, "contact_user", "E1"), R"({"v":1})");
+  EXPECT_EQ(document_of(store_, "contact_user", "E9"), std::nullopt);
+  EXPECT_EQ(document_of(store_, "acs_card", "E1"), std::nullopt);
+}
+
+TEST_F(SnapshotStoreTest, AFailingRowLeavesNoPartOfItsBatch) {
+  commit(store_, "contact_user", {{"E1", 1, R"({"v":1})"}});
+  const std::vector<Row> batch = {{"E1", 11, R"({"v":11})"}, {"E2", 2, R"({"v":2})"}, {"", 3, "{}"}, {"E4", 4, "{}"}};
+  auto r = store_.commit("contact_user", batch, 2, 2000);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().kind, Error::Kind::kDatabase);
+  EXPECT_EQ(r.error().where, path_);
+  EXPECT_NE(r.error().message.find("contact_user"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("row 3"), std::string::npos) << r.error().message;
+  EXPECT_EQ(hashes_of(store_, "contact_user"), (Hashes{{"E1", 1}}));
+  EXPECT_EQ(document_of(store_, "contact_user", "E1"), R"({"v":1})");
+  // The store is still usable after the rollback.
+  commit(store_, "contact_user", {{"E2", 2, R"({"v":2})"}});
+  EXPECT_EQ(store_.count("contact_user"), 2);
+}
+
+TEST_F(SnapshotStoreTest, ReopeningSeesWhatWasCommitted) {
+  commit(store_, "attendance_face", {{"E1", kTop + 5, R"({"user_setting":{"user_id":"E1"}})"}});
+  store_ = open_store(dir_.file("other.db"));  // closes the first file
+  auto reopened = open_store(path_);
+  EXPECT_EQ(hashes_of(reopened, "attendance_face"), (Hashes{{"E1", kTop + 5}}));
+  EXPECT_EQ(document_of(reopened, "attendance_face", "E1"), R"({"user_setting":{"user_id":"E1"}})");
+}
+
+TEST_F(SnapshotStoreTest, AnotherConnectionReadsWhileThisOneIsOpen) {
+  auto reader = open_store(path_);
+  commit(store_, "contact_group", {{"g1", 7, R"({"name":"研发"})"}});
+  EXPECT_EQ(hashes_of(reader, "contact_group"), (Hashes{{"g1", 7}}));
+  EXPECT_EQ(document_of(reader, "contact_group", "g1"), R"({"name":"研发"})");
+}
+
+TEST_F(SnapshotStoreTest, KeysAndDocumentsKeepEveryByte) {
+  const std::string key = "O'Brien\"; DROP TABLE snapshot; --";
+  const std::string document = "{\"name\":\"a\\u0000b\",\"x\":\"张三\"}";
+  commit(store_, "sophon_person", {{key, 5, document}});
+  EXPECT_EQ(hashes_of(store_, "sophon_person"), (Hashes{{key, 5}}));
+  EXPECT_EQ(document_of(store_, "sophon_person", key), document);
+}
+
+TEST_F(SnapshotStoreTest, AnEmptyCommitIsANoOp) {
+  EXPECT_TRUE(store_.commit("contact_user", {}, 1, 0).has_value());
+  EXPECT_EQ(store_.count("contact_user"), 0);
+}
+
+TEST_F(SnapshotStoreTest, RunsRoundTrip) {
+  auto first = store_.begin_run("plan", "/etc/hrsync/job.toml", 1000);
+  auto second = store_.begin_run("sync", "/etc/hrsync/job.toml", 2000);
+  ASSERT_TRUE(first.has_value() && second.has_value());
+  EXPECT_LT(*first, *second);
+
+  auto running = store_.run(*second);
+  ASSERT_TRUE(running.has_value() && running->has_value());
+  EXPECT_EQ((*running)->command, "sync");
+  EXPECT_EQ((*running)->status, "running");
+  EXPECT_EQ((*running)->started_at, 2000);
+  EXPECT_FALSE((*running)->finished_at.has_value());
+  EXPECT_FALSE((*running)->exit_code.has_value());
+
+  ASSERT_TRUE(store_.finish_run(*second, "partial", 1, R"({"applied":3,"failed":1})", 5000).has_value());
+  auto done = store_.run(*second);
+  ASSERT_TRUE(done.has_value() && done->has_value());
+  const RunRow expected{*second, "sync", 2000, 5000, "partial", 1, R"({"applied":3,"failed":1})",
+                        "/etc/hrsync/job.toml"};
+  EXPECT_EQ(**done, expected);
+
+  auto last = store_.last_run();
+  ASSERT_TRUE(last.has_value() && last->has_value());
+  EXPECT_EQ(**last, expected);
+
+  auto recent = store_.recent_runs(10);
+  ASSERT_TRUE(recent.has_value());
+  ASSERT_EQ(recent->size(), 2u);
+  EXPECT_EQ((*recent)[0].id, *second);
+  EXPECT_EQ((*recent)[1].id, *first);
+  EXPECT_EQ(store_.recent_runs(1)->size(), 1u);
+
+  auto none = store_.run(*second + 100);
+  ASSERT_TRUE(none.has_value());
+  EXPECT_FALSE(none->has_value());
+}
+
+TEST_F(SnapshotStoreTest, NoRunsYet) {
+  auto last = store_.last_run();
+  ASSERT_TRUE(last.has_value());
+  EXPECT_FALSE(last->has_value());
+  EXPECT_TRUE(store_.recent_runs(5)->empty());
+}
+
+TEST_F(SnapshotStoreTest, FinishingAnUnknownRunOrWithBadJsonFails) {
+  auto missing = store_.finish_run(42, "ok", 0, "{}", 1);
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_NE(missing.error().message.find("no run 42"), std::string::npos) << missing.error().message;
+
+  auto id = store_.begin_run("sync", "job.toml", 1);
+  ASSERT_TRUE(id.has_value());
+  auto bad = store_.finish_run(*id, "ok", 0, "{not json", 2);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().where, path_);
+  EXPECT_EQ((*store_.run(*id))->status, "running");
+}
+
+TEST_F(SnapshotStoreTest, OutcomesRoundTripAndALaterOneReplacesTheEarlier) {
+  auto run = store_.begin_run("sync", "job.toml", 1);
+  ASSERT_TRUE(run.has_value());
+  const std::vector<OutcomeRow> first = {
+      outcome("contact_user", "E2", "failed", 44025),
+      outcome("acs_card", "E1", "applied"),
+      OutcomeRow{"contact_user", "E1", "freeze", "skipped", -1, "quarantined", "", 0},
+  };
+  ASSERT_TRUE(store_.record_outcomes(*run, first).has_value());
+  const std::vector<OutcomeRow> retry = {OutcomeRow{"contact_user", "E2", "upsert", "applied", 0, "ok", "log-9", 3}};
+  ASSERT_TRUE(store_.record_outcomes(*run, retry).has_value());
+
+  auto rows = store_.outcomes(*run);
+  ASSERT_TRUE(rows.has_value()) << rows.error().str();
+  const std::vector<OutcomeRow> expected = {first[1], first[2], retry[0]};
+  EXPECT_EQ(*rows, expected);
+  EXPECT_TRUE(store_.outcomes(*run + 1)->empty());
+}
+
+TEST_F(SnapshotStoreTest, ABadOutcomeLeavesNoPartOfItsBatch) {
+  auto run = store_.begin_run("sync", "job.toml", 1);
+  ASSERT_TRUE(run.has_value());
+  auto bad_status = outcome("contact_user", "E2", "maybe");
+  const std::vector<OutcomeRow> batch = {outcome("contact_user", "E1", "applied"), bad_status};
+  auto r = store_.record_outcomes(*run, batch);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find("contact_user E2"), std::string::npos) << r.error().message;
+  EXPECT_TRUE(store_.outcomes(*run)->empty());
+}
+
+TEST_F(SnapshotStoreTest, OutcomesNeedTheirRun) {
+  const std::vector<OutcomeRow> batch = {outcome("contact_user", "E1", "applied")};
+  auto r = store_.record_outcomes(999, batch);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().kind, Error::Kind::kDatabase);
+  EXPECT_NE(r.error().message.find("run 999"), std::string::npos) << r.error().message;
+}
+
+TEST_F(SnapshotStoreTest, AMovedStoreKeepsWorking) {
+  commit(store_, "contact_user", {{"E1", 1, "{}"}});
+  SnapshotStore moved = std::move(store_);
+  commit(moved, "contact_user", {{"E2", 2, "{}"}});
+  EXPECT_EQ(hashes_of(moved, "contact_user"), (Hashes{{"E1", 1}, {"E2", 2}}));
+  EXPECT_EQ(moved.path(), path_);
+}
+
+}  // namespace
+}  // namespace hrsync
