@@ -1,0 +1,86 @@
+#include "connectors/targets/acs_card.h"
+
+#include <array>
+
+#include "connectors/targets/code_table.h"
+#include "connectors/targets/document_builder.h"
+#include "connectors/targets/feishu_envelope.h"
+#include "connectors/targets/option_check.h"
+#include "connectors/targets/url_escape.h"
+
+namespace hrsync {
+namespace {
+
+// Every code of the API document (it gives one).
+constexpr std::array<CodeRule, 1> kDocumentCodes = {{
+    {1490101, 400, Disposition::kPermanent, "user not found (check that the user is in an access group)"},
+}};
+
+constexpr auto kCodes = join_codes(kDocumentCodes, kFeishuCommonCodes);
+
+constexpr std::array<Field, 2> kRequired = {Field::kUserId, Field::kCardNo};
+
+constexpr std::int64_t kMaxCard = 2147483647;  // the document's "int": non-negative int32
+
+class AcsCard final : public TargetConnector {
+ public:
+  explicit AcsCard(const TargetOptions& o) : query_("?user_id_type=" + o.user_id_type) {}
+
+  std::string_view id() const override { return "acs_card"; }
+  Platform platform() const override { return Platform::kFeishu; }
+  Entity entity() const override { return Entity::kEmployees; }
+  std::span<const Field> required_columns() const override { return kRequired; }
+
+  std::expected<Document, Invalid> project(const Record& r) const override {
+    if (r.get(Field::kUserId).empty()) return std::unexpected(Invalid{"user_id", "required, but the cell is empty"});
+    Document d;
+    d.key.assign(r.get(Field::kUserId));
+    d.body.reserve(40);
+    DocumentBuilder b(r, d.body);
+    const bool ok = b.begin_object() &&
+                    b.begin_object("feature") &&
+                    b.integer(Field::kCardNo, "card", 0, kMaxCard, Need::kRequired) &&
+                    b.end_object() &&
+                    b.end_object();
+    if (!ok) return std::unexpected(b.take_invalid());
+    d.seal();
+    return d;
+  }
+
+  std::optional<Document> on_missing(const Document&) const override { return std::nullopt; }
+
+  Result<Request> build_request(const Document& desired, const Document*) const override {
+    Request req;
+    req.method = "PATCH";
+    req.target = "/open-apis/acs/v1/users/";
+    append_url_escaped(req.target, desired.key);
+    req.target += query_;
+    req.body = desired.body;
+    return req;
+  }
+
+  Verdict classify(int http_status, std::string_view body) const override {
+    return classify_feishu(http_status, body, kCodes);
+  }
+  std::span<const CodeRule> codes() const override { return kCodes; }
+
+  // Not documented: a conservative default; [targets.acs_card] rate in the job config overrides it.
+  std::vector<RateTier> default_rate(std::string_view lane) const override {
+    if (lane.empty()) return {{20, 1}};
+    return {};
+  }
+
+ private:
+  std::string query_;  // "?user_id_type=..."
+};
+
+}  // namespace
+
+Result<std::unique_ptr<TargetConnector>> make_acs_card(const TargetOptions& options) {
+  OptionUse use;
+  use.user_id_type = true;
+  if (auto ok = check_options("acs_card", options, use); !ok) return std::unexpected(std::move(ok.error()));
+  return std::make_unique<AcsCard>(options);
+}
+
+}  // namespace hrsync

@@ -1,0 +1,92 @@
+#include "connectors/targets/attendance_face.h"
+
+#include <array>
+
+#include "connectors/targets/code_table.h"
+#include "connectors/targets/document_builder.h"
+#include "connectors/targets/feishu_envelope.h"
+#include "connectors/targets/option_check.h"
+
+namespace hrsync {
+namespace {
+
+constexpr Disposition P = Disposition::kPermanent;
+
+// Every code of the API document. 1225000 (HTTP 500, e.g. "internal server error") is transient;
+// 1220002 (tenant_id is empty: the document points at the tenant_access_token) asks for a fresh
+// token, which the engine tries once; the others are faults of the request or of permissions.
+constexpr std::array<CodeRule, 7> kDocumentCodes = {{
+    {1220001, 400, P, "param is invalid (e.g. employee_type invalid)"},
+    {1220002, 400, Disposition::kRefreshToken, "tenant_id is empty (check the tenant_access_token)"},
+    {1220004, 400, P, "param is invalid (e.g. user_id is not exist or does not have permission)"},
+    {1220005, 400, P, "no permission (attendance admin data scope)"},
+    {1225000, 500, Disposition::kRetry, "internal server error"},
+    {1227000, 400, P, "historical error code, no longer used"},
+    {1220600, 400, P, "general error (see the attendance error messages)"},
+}};
+
+constexpr auto kCodes = join_codes(kDocumentCodes, kFeishuCommonCodes);
+
+constexpr std::int64_t kMaxTimestamp = 9999999999;  // seconds: ten digits (milliseconds are refused)
+
+class AttendanceFace final : public TargetConnector {
+ public:
+  explicit AttendanceFace(const TargetOptions& o)
+      : key_column_(o.employee_type == "employee_no" ? Field::kEmployeeNo : Field::kUserId),
+        required_{key_column_, Field::kFaceKey},
+        target_("/open-apis/attendance/v1/user_settings/modify?employee_type=" + o.employee_type) {}
+
+  std::string_view id() const override { return "attendance_face"; }
+  Platform platform() const override { return Platform::kFeishu; }
+  Entity entity() const override { return Entity::kEmployees; }
+  std::span<const Field> required_columns() const override { return required_; }
+
+  std::expected<Document, Invalid> project(const Record& r) const override {
+    Document d;
+    d.key.assign(r.get(key_column_));
+    d.body.reserve(128 + r.get(Field::kFaceKey).size());
+    DocumentBuilder b(r, d.body);
+    const bool ok = b.begin_object() &&
+                    b.begin_object("user_setting") &&
+                    b.text(Field::kFaceKey, "face_key", Need::kRequired) &&
+                    b.integer_text(Field::kFaceKeyUpdateTime, "face_key_update_time", 0, kMaxTimestamp) &&
+                    b.text(key_column_, "user_id", Need::kRequired) &&
+                    b.end_object() &&
+                    b.end_object();
+    if (!ok) return std::unexpected(b.take_invalid());
+    d.seal();
+    return d;
+  }
+
+  std::optional<Document> on_missing(const Document&) const override { return std::nullopt; }
+
+  Result<Request> build_request(const Document& desired, const Document*) const override {
+    return Request{"POST", target_, desired.body, ""};
+  }
+
+  Verdict classify(int http_status, std::string_view body) const override {
+    return classify_feishu(http_status, body, kCodes);
+  }
+  std::span<const CodeRule> codes() const override { return kCodes; }
+
+  std::vector<RateTier> default_rate(std::string_view lane) const override {
+    if (lane.empty()) return {{50, 1}};
+    return {};
+  }
+
+ private:
+  Field key_column_;                // employee_no or user_id
+  std::array<Field, 2> required_;   // the key column and face_key
+  std::string target_;              // path and query
+};
+
+}  // namespace
+
+Result<std::unique_ptr<TargetConnector>> make_attendance_face(const TargetOptions& options) {
+  OptionUse use;
+  use.employee_type = true;
+  if (auto ok = check_options("attendance_face", options, use); !ok) return std::unexpected(std::move(ok.error()));
+  return std::make_unique<AttendanceFace>(options);
+}
+
+}  // namespace hrsync

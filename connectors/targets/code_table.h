@@ -1,0 +1,32 @@
+// Code tables: helpers for the per-connector tables of API codes (CodeRule rows).
+//
+// Each connector keeps every code of its API document in one constexpr array; Feishu connectors
+// append the codes common to all Feishu APIs (feishu_envelope.h) with join_codes(). find_code()
+// looks a code up. The tables are static constants and the functions are pure.
+//
+// Thread-safety: pure functions over immutable data.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "connectors/targets/target_connector.h"
+
+namespace hrsync {
+
+// The rows of `a` followed by the rows of `b`.
+template <std::size_t N, std::size_t M>
+constexpr std::array<CodeRule, N + M> join_codes(const std::array<CodeRule, N>& a,
+                                                 const std::array<CodeRule, M>& b) {
+  std::array<CodeRule, N + M> out{};
+  for (std::size_t i = 0; i < N; ++i) out[i] = a[i];
+  for (std::size_t i = 0; i < M; ++i) out[N + i] = b[i];
+  return out;
+}
+
+// The first row of `table` with `code`, or nullptr when the table does not know it.
+const CodeRule* find_code(std::span<const CodeRule> table, std::int64_t code);
+
+}  // namespace hrsync

@@ -1,0 +1,103 @@
+#include "connectors/targets/contact_group.h"
+
+#include <array>
+
+#include "connectors/targets/code_table.h"
+#include "connectors/targets/document_builder.h"
+#include "connectors/targets/feishu_envelope.h"
+#include "connectors/targets/option_check.h"
+#include "connectors/targets/url_escape.h"
+
+namespace hrsync {
+namespace {
+
+constexpr Disposition P = Disposition::kPermanent;
+
+// Every code of the API document. 40003 (internal error, HTTP 500) is transient; the others are
+// faults of the request or missing permissions.
+constexpr std::array<CodeRule, 16> kDocumentCodes = {{
+    {40003, 500, Disposition::kRetry, "internal error"},
+    {42002, 400, P, "invalid group_id"},
+    {42013, 400, P, "group name exceed limit (100 characters)"},
+    {42014, 400, P, "group description exceed limit (500 characters)"},
+    {42009, 403, P, "no userGroup authority error"},
+    {42015, 400, P, "user group disable"},
+    {47009, 400, P, "duplicated name error"},
+    {40001, 400, P, "parameter invalid"},
+    {42018, 400, P, "exist invalid dynamic group rule"},
+    {42019, 400, P, "exist invalid dynamic group rule expression"},
+    {42020, 400, P, "exist unsupported dynamic group rule expression field"},
+    {42021, 400, P, "exist unsupported dynamic group operation"},
+    {42022, 400, P, "exist invalid expression value or values"},
+    {42024, 400, P, "no permission to create a dynamic group"},
+    {42025, 400, P, "invalid joinner rule"},
+    {42026, 400, P, "department scope exceed limit"},
+}};
+
+constexpr auto kCodes = join_codes(kDocumentCodes, kFeishuCommonCodes);
+
+constexpr std::array<Field, 1> kRequired = {Field::kGroupId};
+
+constexpr std::size_t kMaxNameChars = 100;         // 42013
+constexpr std::size_t kMaxDescriptionChars = 500;  // 42014
+
+class ContactGroup final : public TargetConnector {
+ public:
+  explicit ContactGroup(const TargetOptions& o) : query_("?department_id_type=" + o.department_id_type) {}
+
+  std::string_view id() const override { return "contact_group"; }
+  Platform platform() const override { return Platform::kFeishu; }
+  Entity entity() const override { return Entity::kGroups; }
+  std::span<const Field> required_columns() const override { return kRequired; }
+
+  std::expected<Document, Invalid> project(const Record& r) const override {
+    if (r.get(Field::kGroupId).empty()) return std::unexpected(Invalid{"group_id", "required, but the cell is empty"});
+    Document d;
+    d.key.assign(r.get(Field::kGroupId));
+    d.body.reserve(64 + r.get(Field::kName).size() + r.get(Field::kDescription).size());
+    DocumentBuilder b(r, d.body);
+    const bool ok = b.begin_object() &&
+                    b.text(Field::kDescription, "description", Need::kOptional, kMaxDescriptionChars) &&
+                    b.text(Field::kName, "name", Need::kOptional, kMaxNameChars) &&
+                    b.end_object();
+    if (!ok) return std::unexpected(b.take_invalid());
+    d.seal();
+    return d;
+  }
+
+  std::optional<Document> on_missing(const Document&) const override { return std::nullopt; }
+
+  Result<Request> build_request(const Document& desired, const Document*) const override {
+    Request req;
+    req.method = "PATCH";
+    req.target = "/open-apis/contact/v3/group/";
+    append_url_escaped(req.target, desired.key);
+    req.target += query_;
+    req.body = desired.body;
+    return req;
+  }
+
+  Verdict classify(int http_status, std::string_view body) const override {
+    return classify_feishu(http_status, body, kCodes);
+  }
+  std::span<const CodeRule> codes() const override { return kCodes; }
+
+  std::vector<RateTier> default_rate(std::string_view lane) const override {
+    if (lane.empty()) return {{100, 60}};
+    return {};
+  }
+
+ private:
+  std::string query_;  // "?department_id_type=..."
+};
+
+}  // namespace
+
+Result<std::unique_ptr<TargetConnector>> make_contact_group(const TargetOptions& options) {
+  OptionUse use;
+  use.department_id_type = true;
+  if (auto ok = check_options("contact_group", options, use); !ok) return std::unexpected(std::move(ok.error()));
+  return std::make_unique<ContactGroup>(options);
+}
+
+}  // namespace hrsync

@@ -1,0 +1,264 @@
+#include "connectors/targets/contact_user.h"
+
+#include <fmt/format.h>
+
+#include <array>
+
+#include "connectors/targets/code_table.h"
+#include "connectors/targets/document_builder.h"
+#include "connectors/targets/feishu_envelope.h"
+#include "connectors/targets/json_members.h"
+#include "connectors/targets/option_check.h"
+#include "connectors/targets/url_escape.h"
+
+namespace hrsync {
+namespace {
+
+constexpr Disposition P = Disposition::kPermanent;
+
+// Every code of the API document, with its HTTP status and description. Only 44025 (concurrent
+// update of one user) is transient; the others are faults of the request, the data or the
+// tenant's settings and permissions, which a retry does not mend.
+constexpr std::array<CodeRule, 77> kDocumentCodes = {{
+    {40001, 400, P, "param error"},
+    {40016, 400, P, "dept name can not be null error"},
+    {41001, 400, P, "mobile has already exist error"},
+    {41002, 400, P, "email has already exist error"},
+    {41003, 409, P, "user account conflict error"},
+    {41004, 400, P, "mobile is invalid error"},
+    {41005, 400, P, "email is invalid error"},
+    {41006, 400, P, "no user name error"},
+    {41009, 400, P, "no email or mobile error"},
+    {41011, 400, P, "user id already exist error"},
+    {41010, 400, P, "no mobile error"},
+    {41014, 400, P, "user name sensitive error"},
+    {41013, 400, P, "exceed user id update limit error"},
+    {41015, 400, P, "idp type invalid error"},
+    {41016, 400, P, "department has too many users error (more than 500)"},
+    {41017, 400, P, "department is required error"},
+    {41018, 400, P, "position info is invalid error"},
+    {41019, 400, P, "position department is invalid error"},
+    {41020, 400, P, "position code has already exist error"},
+    {41021, 400, P, "position multiple main count error"},
+    {41022, 400, P, "user tenant not match error"},
+    {41023, 400, P, "update department conflict position department error"},
+    {41024, 400, P, "update position department conflict department error"},
+    {41025, 400, P, "order department invalid error"},
+    {41028, 405, P, "user multi department need upgrade visibility error"},
+    {41029, 400, P, "create or update user multi department error"},
+    {41030, 400, P, "set leader to oneself error"},
+    {41031, 504, P, "position feature not enable error"},
+    {41032, 504, P, "user multi department feature not enable error"},
+    {41033, 400, P, "user in too many departments error (more than 50)"},
+    {41034, 400, P, "email prefix already exist error"},
+    {41035, 400, P, "email prefix is invalid error"},
+    {41036, 400, P, "avatar key is invalid error"},
+    {41037, 400, P, "avatar key is sensitive error"},
+    {41038, 400, P, "gender is invalid error"},
+    {41040, 400, P, "user name is null error"},
+    {41041, 400, P, "department id is not assigned error"},
+    {41042, 400, P, "join time is invalid error"},
+    {41043, 400, P, "employee id is invalid error (user id must be 1-64 bytes)"},
+    {41044, 400, P, "Custom attribute is not set error"},
+    {41045, 400, P, "Custom attribute id is not exist error"},
+    {41046, 400, P, "Custom attribute value is not set error"},
+    {41047, 400, P, "Custom attribute href text is null error"},
+    {41048, 400, P, "Custom attribute href url is null error"},
+    {41050, 400, P, "no user authority error"},
+    {41051, 400, P, "user id info not provide error"},
+    {40004, 403, P, "no dept authority error"},
+    {41059, 400, P, "invalid employee type error (1-5)"},
+    {41060, 400, P, "inactive employee type error"},
+    {41063, 400, P, "job_title length exceed 100 character"},
+    {41068, 400, P, "Number of email aliases exceeds the upper limit"},
+    {41069, 400, P, "Business email is in the recycle bin"},
+    {41070, 400, P, "name length exceed 64 character"},
+    {41071, 400, P, "en_name length exceed 64 character"},
+    {41072, 400, P, "nickname length exceed 64 character"},
+    {44001, 400, P, "business email domain not available error"},
+    {44002, 400, P, "update order must update department together"},
+    {44006, 400, P, "name length exceed 64 character"},
+    {44007, 400, P, "en_name length exceed 64 character"},
+    {44008, 400, P, "nickname length exceed 64 character"},
+    {44010, 400, P, "unJoined user not allow to update"},
+    {44011, 400, P, "existed user not allow to update"},
+    {42006, 400, P, "user has resigned error"},
+    {44013, 400, P, "User enterprise Email password is not valid"},
+    {44014, 400, P, "Can not update inactive user email when email equal enterprise"},
+    {44015, 400, P, "can not update password when user already have password"},
+    {44016, 400, P, "can not set enterprise email password"},
+    {44017, 400, P, "Suite_Admin_Common_UnableToEditUpper"},
+    {44018, 400, P, "lark not support +86 mobile"},
+    {44019, 400, P, "feishu only support +86 mobile"},
+    {44020, 400, P, "mobile and email need together exist"},
+    {44024, 400, P, "User enterprise email has already been registered as a member's account"},
+    {44025, 400, Disposition::kRetry, "update user lock error, wait some seconds and retry"},
+    {44035, 400, P, "departmentID is invalid"},
+    {44036, 400, P, "freeze tenant founder is forbidden"},
+    {44038, 400, P, "this user can not been update by security issues"},
+    {41410, 400, P, "user primary dept must be the first department in the order"},
+}};
+
+constexpr auto kCodes = join_codes(kDocumentCodes, kFeishuCommonCodes);
+
+constexpr std::array<Field, 5> kRequired = {Field::kUserId, Field::kName, Field::kMobile, Field::kDepartmentIds,
+                                            Field::kEmployeeType};
+
+constexpr std::size_t kMaxIdBytes = 64;            // 41043: a user id is 1-64 bytes
+constexpr std::size_t kMaxNameChars = 64;          // 41070, 41071, 41072
+constexpr std::size_t kMaxJobTitleChars = 100;     // 41063
+constexpr std::size_t kMaxDepartments = 50;        // 41033
+constexpr std::int64_t kMaxJoinTime = 2147483647;  // seconds; the document's example is the int32 maximum
+
+// Members whose change a PATCH must send through the 1/s lane.
+bool is_lane_member(std::string_view key) { return key == "department_ids" || key == "is_frozen"; }
+
+class ContactUser final : public TargetConnector {
+ public:
+  explicit ContactUser(const TargetOptions& o)
+      : patch_(o.mode == "patch"), freeze_(o.on_missing == "freeze"), query_(fmt::format(
+          "?department_id_type={}&user_id_type={}", o.department_id_type, o.user_id_type)) {}
+
+  std::string_view id() const override { return "contact_user"; }
+  Platform platform() const override { return Platform::kFeishu; }
+  Entity entity() const override { return Entity::kEmployees; }
+  std::span<const Field> required_columns() const override { return kRequired; }
+
+  std::expected<Document, Invalid> project(const Record& r) const override;
+  std::optional<Document> on_missing(const Document& last_applied) const override;
+  Result<Request> build_request(const Document& desired, const Document* last_applied) const override;
+
+  Verdict classify(int http_status, std::string_view body) const override {
+    return classify_feishu(http_status, body, kCodes);
+  }
+  std::span<const CodeRule> codes() const override { return kCodes; }
+
+  std::vector<RateTier> default_rate(std::string_view lane) const override {
+    if (lane.empty()) return {{50, 1}, {1000, 60}};
+    if (lane == kDeptOrFrozenLane) return {{1, 1}};
+    return {};
+  }
+
+ private:
+  std::string path(std::string_view key) const {
+    std::string out = "/open-apis/contact/v3/users/";
+    append_url_escaped(out, key);
+    out += query_;
+    return out;
+  }
+  Result<Request> build_patch(Request req, const Document& desired, const Document& last_applied) const;
+
+  bool patch_;         // PATCH with the changed members instead of PUT
+  bool freeze_;        // on_missing = freeze
+  std::string query_;  // "?department_id_type=...&user_id_type=..."
+};
+
+// The rules of the user itself, before its members: the key and the leader.
+std::optional<Invalid> check_user(std::string_view key, std::string_view leader) {
+  if (key.empty()) return Invalid{"user_id", "required, but the cell is empty"};
+  if (key.size() > kMaxIdBytes) {
+    return Invalid{"user_id", fmt::format("longer than {} bytes ({})", kMaxIdBytes, key.size())};
+  }
+  if (leader == key) return Invalid{"leader_user_id", "the user's own user_id (a user cannot lead themselves)"};
+  return std::nullopt;
+}
+
+std::expected<Document, Invalid> ContactUser::project(const Record& r) const {
+  if (auto bad = check_user(r.get(Field::kUserId), r.get(Field::kLeaderUserId))) return std::unexpected(std::move(*bad));
+  Document d;
+  d.key.assign(r.get(Field::kUserId));
+  d.body.reserve(384);
+  DocumentBuilder b(r, d.body);
+  const bool ok = b.begin_object() &&
+                  b.text(Field::kCity, "city") &&
+                  b.text(Field::kCountry, "country") &&
+                  b.list(Field::kDepartmentIds, "department_ids", Need::kRequired, kMaxDepartments) &&
+                  b.email(Field::kEmail, "email") &&
+                  b.text(Field::kEmployeeNo, "employee_no") &&
+                  b.integer(Field::kEmployeeType, "employee_type", 1, 5, Need::kRequired) &&
+                  b.text(Field::kEnName, "en_name", Need::kOptional, kMaxNameChars) &&
+                  b.email(Field::kEnterpriseEmail, "enterprise_email") &&
+                  b.integer(Field::kGender, "gender", 0, 2) &&
+                  b.flag(Field::kIsFrozen, "is_frozen") &&
+                  b.text(Field::kJobTitle, "job_title", Need::kOptional, kMaxJobTitleChars) &&
+                  b.integer(Field::kJoinTime, "join_time", 0, kMaxJoinTime) &&
+                  b.text(Field::kLeaderUserId, "leader_user_id") &&
+                  b.mobile(Field::kMobile, "mobile", Need::kRequired) &&
+                  b.flag(Field::kMobileVisible, "mobile_visible") &&
+                  b.text(Field::kName, "name", Need::kRequired, kMaxNameChars) &&
+                  b.text(Field::kNickname, "nickname", Need::kOptional, kMaxNameChars) &&
+                  b.text(Field::kWorkStation, "work_station") &&
+                  b.end_object();
+  if (!ok) return std::unexpected(b.take_invalid());
+  d.seal();
+  return d;
+}
+
+std::optional<Document> ContactUser::on_missing(const Document& last_applied) const {
+  if (!freeze_) return std::nullopt;
+  Document d;
+  d.key = last_applied.key;
+  d.attachment = last_applied.attachment;
+  auto members = parse_members(last_applied.body);
+  if (!members) {
+    // A damaged snapshot document: freeze with what is known; a PUT of it fails visibly.
+    d.body = R"({"is_frozen":true})";
+    d.seal();
+    return d;
+  }
+  bool found = false;
+  for (JsonMember& m : *members) {
+    if (m.key != "is_frozen") continue;
+    m.raw = "true";
+    found = true;
+  }
+  if (!found) members->push_back(JsonMember{"is_frozen", "true"});
+  write_members(d.body, *members);
+  d.seal();
+  return d;
+}
+
+Result<Request> ContactUser::build_request(const Document& desired, const Document* last_applied) const {
+  Request req;
+  req.method = patch_ ? "PATCH" : "PUT";
+  req.target = path(desired.key);
+  if (!patch_) {
+    req.body = desired.body;
+    return req;
+  }
+  static const Document kNothing;
+  return build_patch(std::move(req), desired, last_applied != nullptr ? *last_applied : kNothing);
+}
+
+// The members of `desired` that differ from `last_applied` (all of them when there is no last
+// document, it cannot be read, or nothing differs: then the request is a re-send), and the lane.
+Result<Request> ContactUser::build_patch(Request req, const Document& desired, const Document& last_applied) const {
+  auto want = parse_members(desired.body);
+  if (!want) return std::unexpected(std::move(want.error()));
+  std::vector<JsonMember> changed;
+  if (!last_applied.body.empty()) {
+    if (auto had = parse_members(last_applied.body)) {
+      for (JsonMember& m : *want) {
+        const JsonMember* old = find_member(*had, m.key);
+        if (old == nullptr || old->raw != m.raw) changed.push_back(std::move(m));
+      }
+    }
+  }
+  std::vector<JsonMember>& send = changed.empty() ? *want : changed;
+  for (const JsonMember& m : send) {
+    if (is_lane_member(m.key)) req.lane = kDeptOrFrozenLane;
+  }
+  write_members(req.body, send);
+  return req;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<TargetConnector>> make_contact_user(const TargetOptions& options) {
+  OptionUse use;
+  use.mode = use.freeze = use.user_id_type = use.department_id_type = true;
+  if (auto ok = check_options("contact_user", options, use); !ok) return std::unexpected(std::move(ok.error()));
+  return std::make_unique<ContactUser>(options);
+}
+
+}  // namespace hrsync

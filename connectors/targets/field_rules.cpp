@@ -1,0 +1,109 @@
+#include "connectors/targets/field_rules.h"
+
+#include <charconv>
+
+namespace hrsync {
+namespace {
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+bool all_digits(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!is_digit(c)) return false;
+  }
+  return true;
+}
+
+// `s` equals `word` (lower case ASCII) in any letter case.
+bool equals_ignoring_case(std::string_view s, std::string_view word) {
+  if (s.size() != word.size()) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != word[i]) return false;
+  }
+  return true;
+}
+
+bool is_forbidden_in_email(unsigned char c) {
+  if (c <= 0x20 || c == 0x7f) return true;  // blanks and control bytes
+  switch (c) {
+    case '(': case ')': case '<': case '>': case '[': case ']':
+    case '\\': case ',': case ';': case ':': case '"':
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_email_domain(std::string_view d) {
+  if (d.empty() || d.size() > 253) return false;
+  if (d.front() == '.' || d.back() == '.') return false;
+  if (d.find('.') == std::string_view::npos) return false;
+  return d.find("..") == std::string_view::npos;
+}
+
+void put(ShortText& out, std::string_view s) {
+  for (char c : s) out.data[out.size++] = c;
+}
+
+}  // namespace
+
+std::size_t utf8_length(std::string_view s) {
+  std::size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+std::string_view trim_blank(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::optional<bool> parse_flag(std::string_view s) {
+  s = trim_blank(s);
+  if (s == "1" || equals_ignoring_case(s, "true") || equals_ignoring_case(s, "yes")) return true;
+  if (s == "0" || equals_ignoring_case(s, "false") || equals_ignoring_case(s, "no")) return false;
+  return std::nullopt;
+}
+
+std::optional<std::int64_t> parse_integer(std::string_view s, std::int64_t min, std::int64_t max) {
+  s = trim_blank(s);
+  const bool negative = !s.empty() && s.front() == '-';
+  if (!all_digits(negative ? s.substr(1) : s)) return std::nullopt;
+  std::int64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  if (v < min || v > max) return std::nullopt;
+  return v;
+}
+
+bool normalise_mobile(std::string_view s, ShortText& out) {
+  out.size = 0;
+  if (s.size() == 11 && s.front() == '1' && all_digits(s)) {
+    put(out, "+86");
+    put(out, s);
+    return true;
+  }
+  if (s.size() < 8 || s.size() > 16 || s.front() != '+') return false;
+  std::string_view digits = s.substr(1);
+  if (!all_digits(digits) || digits.front() == '0') return false;
+  put(out, s);
+  return true;
+}
+
+bool is_email(std::string_view s) {
+  const std::size_t at = s.find('@');
+  if (at == std::string_view::npos || s.find('@', at + 1) != std::string_view::npos) return false;
+  const std::string_view local = s.substr(0, at);
+  const std::string_view domain = s.substr(at + 1);
+  if (local.empty() || local.size() > 64) return false;
+  for (char c : s) {
+    if (is_forbidden_in_email(static_cast<unsigned char>(c))) return false;
+  }
+  return is_email_domain(domain);
+}
+
+}  // namespace hrsync

@@ -1,0 +1,47 @@
+// Field rules: the checks and normal forms the target connectors apply to HR cells.
+//
+// Each function checks one kind of cell (a flag, an integer, a mobile number, an e-mail address)
+// and, where two spellings mean the same thing ("Yes" and "true", "007" and "7", "13011111111"
+// and "+8613011111111"), yields one normal form, so equal meanings give equal documents. None of
+// them allocates: they run for every record of every plan.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace hrsync {
+
+// The number of Unicode code points in `s`. REQUIRES: `s` is valid UTF-8 (sources check it).
+std::size_t utf8_length(std::string_view s);
+
+// `s` without leading and trailing ASCII spaces and tabs.
+std::string_view trim_blank(std::string_view s);
+
+// true/false, 1/0, yes/no in any letter case, blanks around allowed; nullopt otherwise.
+std::optional<bool> parse_flag(std::string_view s);
+
+// A decimal integer in [min, max]: an optional '-', then digits only, blanks around allowed.
+std::optional<std::int64_t> parse_integer(std::string_view s, std::int64_t min, std::int64_t max);
+
+// Room for the normal form of a short value, built without allocating.
+struct ShortText {
+  char data[32];
+  std::size_t size = 0;
+  std::string_view view() const { return {data, size}; }
+};
+
+// Mobile numbers as the contact API takes them: "+" then the country code and number (7 to 15
+// digits, the first not 0), or a mainland China number (11 digits starting with 1), which is
+// normalised to "+86" and its digits. Writes the normal form to `out`; false when `s` is neither.
+bool normalise_mobile(std::string_view s, ShortText& out);
+
+// The basic form of an e-mail address: one '@', a non-empty local part of at most 64 bytes, a
+// domain of at most 253 bytes with a dot inside it and no empty label, and nowhere a blank, a
+// control byte or one of ()<>[]\,;:".
+bool is_email(std::string_view s);
+
+}  // namespace hrsync

@@ -1,0 +1,63 @@
+#include "connectors/targets/option_check.h"
+
+#include <fmt/format.h>
+
+#include <initializer_list>
+
+namespace hrsync {
+namespace {
+
+std::string where(std::string_view target, std::string_view option) {
+  return fmt::format("targets.{}.{}", target, option);
+}
+
+Result<void> one_of(std::string_view target, std::string_view option, std::string_view value,
+                    std::initializer_list<std::string_view> allowed) {
+  for (std::string_view a : allowed) {
+    if (value == a) return {};
+  }
+  return fail(Error::Kind::kConfig, where(target, option),
+              fmt::format("\"{}\" is not one of {}", value, fmt::join(allowed, ", ")));
+}
+
+// An option the target does not read must keep its default value.
+Result<void> unused(std::string_view target, std::string_view option, std::string_view value,
+                    std::string_view default_value, std::string_view readers) {
+  if (value == default_value) return {};
+  return fail(Error::Kind::kConfig, where(target, option),
+              fmt::format("{} does not take this option (only {} do)", target, readers));
+}
+
+}  // namespace
+
+Result<void> check_options(std::string_view target, const TargetOptions& options, const OptionUse& use) {
+  const TargetOptions defaults;
+  Result<void> r = use.mode ? one_of(target, "mode", options.mode, {"put", "patch"})
+                            : unused(target, "mode", options.mode, defaults.mode, "contact_user");
+  if (!r) return r;
+  r = one_of(target, "on_missing", options.on_missing, {"ignore", "freeze"});
+  if (!r) return r;
+  if (!use.freeze && options.on_missing == "freeze") {
+    return fail(Error::Kind::kConfig, where(target, "on_missing"),
+                fmt::format("{} cannot freeze missing entities (only contact_user can); use \"ignore\"", target));
+  }
+  r = use.employee_type ? one_of(target, "employee_type", options.employee_type, {"employee_id", "employee_no"})
+                        : unused(target, "employee_type", options.employee_type, defaults.employee_type,
+                                 "attendance_face");
+  if (!r) return r;
+  r = use.user_id_type ? one_of(target, "user_id_type", options.user_id_type, {"open_id", "union_id", "user_id"})
+                       : unused(target, "user_id_type", options.user_id_type, defaults.user_id_type,
+                                "contact_user and acs_card");
+  if (!r) return r;
+  r = use.department_id_type
+          ? one_of(target, "department_id_type", options.department_id_type, {"department_id", "open_department_id"})
+          : unused(target, "department_id_type", options.department_id_type, defaults.department_id_type,
+                   "contact_user and contact_group");
+  if (!r) return r;
+  if (!use.photo_dir) {
+    return unused(target, "photo_dir", options.photo_dir, defaults.photo_dir, "sophon_person");
+  }
+  return {};
+}
+
+}  // namespace hrsync

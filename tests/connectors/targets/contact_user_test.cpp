@@ -1,0 +1,178 @@
+// contact_user: requests in put and patch mode, the dept_or_frozen lane, freezing, rates.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "connectors/targets/contact_user.h"
+#include "connectors/targets/target_connector.h"
+#include "diff/document.h"
+#include "target_test_util.h"
+
+namespace hrsync {
+namespace {
+
+using testing::connector;
+using testing::valid_employee;
+
+TargetOptions patch_mode() {
+  TargetOptions o;
+  o.mode = "patch";
+  return o;
+}
+
+Document project(const TargetConnector& c, const Record& r) {
+  auto doc = c.project(r);
+  if (!doc) ADD_FAILURE() << doc.error().field << ": " << doc.error().rule;
+  return doc.value_or(Document{});
+}
+
+Request request(const TargetConnector& c, const Document& desired, const Document* last) {
+  auto req = c.build_request(desired, last);
+  if (!req) ADD_FAILURE() << req.error().str();
+  return req.value_or(Request{});
+}
+
+TEST(ContactUser, PutSendsTheWholeDocumentWithBothIdTypes) {
+  TargetOptions o;
+  o.user_id_type = "open_id";
+  o.department_id_type = "department_id";
+  auto c = connector("contact_user", o);
+  const Document d = project(*c, valid_employee());
+  const Document old = d;
+  const Request req = request(*c, d, &old);
+  EXPECT_EQ(req.method, "PUT");
+  EXPECT_EQ(req.target, "/open-apis/contact/v3/users/u001?department_id_type=department_id&user_id_type=open_id");
+  EXPECT_EQ(req.body, d.body);
+  EXPECT_EQ(req.lane, "");
+}
+
+TEST(ContactUser, KeyIsEscapedInThePath) {
+  auto c = connector("contact_user");
+  Record r = valid_employee();
+  r.at(Field::kUserId) = "a/b c?d%é";
+  const Request req = request(*c, project(*c, r), nullptr);
+  EXPECT_EQ(req.target,
+            "/open-apis/contact/v3/users/a%2Fb%20c%3Fd%25%C3%A9?department_id_type=open_department_id&user_id_type=user_id");
+}
+
+TEST(ContactUser, PatchWithoutLastDocumentSendsEverythingThroughTheLane) {
+  auto c = connector("contact_user", patch_mode());
+  const Document d = project(*c, valid_employee());
+  const Request req = request(*c, d, nullptr);
+  EXPECT_EQ(req.method, "PATCH");
+  EXPECT_EQ(req.body, d.body);
+  EXPECT_EQ(req.lane, kDeptOrFrozenLane);
+}
+
+TEST(ContactUser, PatchSendsOnlyChangedMembers) {
+  auto c = connector("contact_user", patch_mode());
+  const Document old = project(*c, valid_employee());
+  Record r = valid_employee();
+  r.at(Field::kCity) = "上海";
+  r.at(Field::kMobile) = "+8613022222222";
+  const Request req = request(*c, project(*c, r), &old);
+  EXPECT_EQ(req.body, R"({"city":"上海","mobile":"+8613022222222"})");
+  EXPECT_EQ(req.lane, "");
+}
+
+TEST(ContactUser, PatchSendsMembersTheLastDocumentLacked) {
+  auto c = connector("contact_user", patch_mode());
+  Record before = valid_employee();
+  before.at(Field::kNickname) = "";
+  const Document old = project(*c, before);
+  const Request req = request(*c, project(*c, valid_employee()), &old);
+  EXPECT_EQ(req.body, R"({"nickname":"Alex Zhang"})");
+}
+
+TEST(ContactUser, PatchOfDepartmentsOrFrozenGoesThroughTheLane) {
+  auto c = connector("contact_user", patch_mode());
+  const Document old = project(*c, valid_employee());
+  Record moved = valid_employee();
+  moved.at(Field::kDepartmentIds) = "od-3";
+  Request req = request(*c, project(*c, moved), &old);
+  EXPECT_EQ(req.body, R"({"department_ids":["od-3"]})");
+  EXPECT_EQ(req.lane, kDeptOrFrozenLane);
+
+  Record frozen = valid_employee();
+  frozen.at(Field::kIsFrozen) = "yes";
+  req = request(*c, project(*c, frozen), &old);
+  EXPECT_EQ(req.body, R"({"is_frozen":true})");
+  EXPECT_EQ(req.lane, kDeptOrFrozenLane);
+}
+
+TEST(ContactUser, PatchOfAnUnchangedDocumentIsAFullResend) {
+  auto c = connector("contact_user", patch_mode());
+  const Document d = project(*c, valid_employee());
+  const Request req = request(*c, d, &d);
+  EXPECT_EQ(req.body, d.body);
+  EXPECT_EQ(req.lane, kDeptOrFrozenLane);
+}
+
+TEST(ContactUser, PatchAgainstADamagedLastDocumentSendsEverything) {
+  auto c = connector("contact_user", patch_mode());
+  const Document d = project(*c, valid_employee());
+  Document damaged{d.key, "{not json"};
+  EXPECT_EQ(request(*c, d, &damaged).body, d.body);
+}
+
+TEST(ContactUser, FreezeSetsIsFrozenAndKeepsTheDocumentCanonical) {
+  TargetOptions o;
+  o.on_missing = "freeze";
+  auto c = connector("contact_user", o);
+  Record r = valid_employee();
+  r.at(Field::kIsFrozen) = "";  // the last document has no is_frozen member
+  const Document last = project(*c, r);
+  const std::optional<Document> frozen = c->on_missing(last);
+  ASSERT_TRUE(frozen.has_value());
+  EXPECT_EQ(frozen->key, "u001");
+  r.at(Field::kIsFrozen) = "true";
+  const Document want = project(*c, r);
+  EXPECT_EQ(frozen->body, want.body);  // is_frozen inserted where byte order puts it
+  EXPECT_EQ(frozen->hash, want.hash);
+  EXPECT_EQ(frozen->hash, content_hash(frozen->body));
+
+  const std::optional<Document> again = c->on_missing(project(*c, valid_employee()));  // is_frozen false
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->body, want.body);
+}
+
+TEST(ContactUser, FreezeInPatchModeSendsOnlyIsFrozenThroughTheLane) {
+  TargetOptions o = patch_mode();
+  o.on_missing = "freeze";
+  auto c = connector("contact_user", o);
+  const Document last = project(*c, valid_employee());
+  const std::optional<Document> frozen = c->on_missing(last);
+  ASSERT_TRUE(frozen.has_value());
+  const Request req = request(*c, *frozen, &last);
+  EXPECT_EQ(req.method, "PATCH");
+  EXPECT_EQ(req.body, R"({"is_frozen":true})");
+  EXPECT_EQ(req.lane, kDeptOrFrozenLane);
+}
+
+TEST(ContactUser, FreezeOfADamagedDocumentStillFreezes) {
+  TargetOptions o;
+  o.on_missing = "freeze";
+  const std::optional<Document> frozen = connector("contact_user", o)->on_missing(Document{"u9", "garbage"});
+  ASSERT_TRUE(frozen.has_value());
+  EXPECT_EQ(frozen->key, "u9");
+  EXPECT_EQ(frozen->body, R"({"is_frozen":true})");
+}
+
+TEST(ContactUser, IgnoreLeavesMissingEntitiesAlone) {
+  const Document last = project(*connector("contact_user"), valid_employee());
+  EXPECT_FALSE(connector("contact_user")->on_missing(last).has_value());
+  for (std::string_view id : target_ids()) {
+    if (id == "contact_user") continue;
+    EXPECT_FALSE(connector(id)->on_missing(last).has_value()) << id;
+  }
+}
+
+TEST(ContactUser, RatesFollowTheDocument) {
+  auto c = connector("contact_user", patch_mode());
+  EXPECT_EQ(c->default_rate(""), (std::vector<RateTier>{{50, 1}, {1000, 60}}));
+  EXPECT_EQ(c->default_rate(kDeptOrFrozenLane), (std::vector<RateTier>{{1, 1}}));
+  EXPECT_TRUE(c->default_rate("other").empty());
+}
+
+}  // namespace
+}  // namespace hrsync

@@ -1,0 +1,171 @@
+// make_target(): ids, options, and the parts of each connector that are not about documents.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+
+#include "connectors/targets/target_connector.h"
+#include "target_test_util.h"
+
+namespace hrsync {
+namespace {
+
+using testing::connector;
+using testing::valid_employee;
+using testing::valid_group;
+
+TEST(MakeTarget, KnowsTheFiveTargetsInReportOrder) {
+  const std::vector<std::string_view> want = {"contact_user", "contact_group", "attendance_face", "acs_card",
+                                              "sophon_person"};
+  ASSERT_EQ(std::vector<std::string_view>(target_ids().begin(), target_ids().end()), want);
+  for (std::string_view id : target_ids()) {
+    auto made = make_target(id, {});
+    ASSERT_TRUE(made.has_value()) << id << ": " << made.error().str();
+    EXPECT_EQ((*made)->id(), id);
+    EXPECT_EQ((*made)->platform(), id == "sophon_person" ? Platform::kSophon : Platform::kFeishu) << id;
+    EXPECT_EQ((*made)->entity(), id == "contact_group" ? Entity::kGroups : Entity::kEmployees) << id;
+  }
+}
+
+TEST(MakeTarget, RefusesAnUnknownId) {
+  auto made = make_target("contact_users", {});
+  ASSERT_FALSE(made.has_value());
+  EXPECT_EQ(made.error().kind, Error::Kind::kConfig);
+  EXPECT_EQ(made.error().where, "targets.contact_users");
+  EXPECT_NE(made.error().message.find("contact_user,"), std::string::npos) << made.error().message;
+}
+
+struct BadOption {
+  std::string_view target;
+  TargetOptions options;
+  std::string_view where;
+};
+
+TEST(MakeTarget, RefusesBadOptionsNamingThem) {
+  auto with = [](auto set) {
+    TargetOptions o;
+    set(o);
+    return o;
+  };
+  const std::vector<BadOption> cases = {
+      {"contact_user", with([](TargetOptions& o) { o.mode = "pull"; }), "targets.contact_user.mode"},
+      {"contact_user", with([](TargetOptions& o) { o.on_missing = "delete"; }), "targets.contact_user.on_missing"},
+      {"contact_user", with([](TargetOptions& o) { o.user_id_type = "email"; }), "targets.contact_user.user_id_type"},
+      {"contact_user", with([](TargetOptions& o) { o.department_id_type = "od"; }),
+       "targets.contact_user.department_id_type"},
+      {"contact_user", with([](TargetOptions& o) { o.employee_type = "employee_id"; }),
+       "targets.contact_user.employee_type"},
+      {"contact_user", with([](TargetOptions& o) { o.photo_dir = "/photos"; }), "targets.contact_user.photo_dir"},
+      {"contact_group", with([](TargetOptions& o) { o.on_missing = "freeze"; }), "targets.contact_group.on_missing"},
+      {"contact_group", with([](TargetOptions& o) { o.mode = "patch"; }), "targets.contact_group.mode"},
+      {"contact_group", with([](TargetOptions& o) { o.user_id_type = "open_id"; }), "targets.contact_group.user_id_type"},
+      {"attendance_face", with([](TargetOptions& o) { o.employee_type = "email"; }),
+       "targets.attendance_face.employee_type"},
+      {"attendance_face", with([](TargetOptions& o) { o.on_missing = "freeze"; }), "targets.attendance_face.on_missing"},
+      {"acs_card", with([](TargetOptions& o) { o.user_id_type = "mobile"; }), "targets.acs_card.user_id_type"},
+      {"acs_card", with([](TargetOptions& o) { o.department_id_type = "department_id"; }),
+       "targets.acs_card.department_id_type"},
+      {"sophon_person", with([](TargetOptions& o) { o.on_missing = "freeze"; }), "targets.sophon_person.on_missing"},
+      {"sophon_person", with([](TargetOptions& o) { o.user_id_type = "open_id"; }), "targets.sophon_person.user_id_type"},
+  };
+  for (const BadOption& c : cases) {
+    auto made = make_target(c.target, c.options);
+    ASSERT_FALSE(made.has_value()) << c.where;
+    EXPECT_EQ(made.error().kind, Error::Kind::kConfig) << c.where;
+    EXPECT_EQ(made.error().where, c.where);
+    EXPECT_FALSE(made.error().message.empty());
+  }
+}
+
+TEST(MakeTarget, AcceptsEveryDocumentedOptionValue) {
+  for (const char* mode : {"put", "patch"}) {
+    for (const char* missing : {"ignore", "freeze"}) {
+      TargetOptions o;
+      o.mode = mode;
+      o.on_missing = missing;
+      EXPECT_TRUE(make_target("contact_user", o).has_value()) << mode << " " << missing;
+    }
+  }
+  for (const char* type : {"open_id", "union_id", "user_id"}) {
+    TargetOptions o;
+    o.user_id_type = type;
+    EXPECT_TRUE(make_target("contact_user", o).has_value()) << type;
+    EXPECT_TRUE(make_target("acs_card", o).has_value()) << type;
+  }
+  for (const char* type : {"employee_id", "employee_no"}) {
+    TargetOptions o;
+    o.employee_type = type;
+    EXPECT_TRUE(make_target("attendance_face", o).has_value()) << type;
+  }
+  TargetOptions dept;
+  dept.department_id_type = "department_id";
+  EXPECT_TRUE(make_target("contact_group", dept).has_value());
+}
+
+TEST(MakeTarget, RequiredColumnsFollowTheDocumentsAndOptions) {
+  auto has = [](const TargetConnector& c, Field f) {
+    return std::find(c.required_columns().begin(), c.required_columns().end(), f) != c.required_columns().end();
+  };
+  auto user = connector("contact_user");
+  for (Field f : {Field::kUserId, Field::kName, Field::kMobile, Field::kDepartmentIds, Field::kEmployeeType}) {
+    EXPECT_TRUE(has(*user, f)) << field_name(f);
+  }
+  EXPECT_TRUE(has(*connector("contact_group"), Field::kGroupId));
+  EXPECT_TRUE(has(*connector("acs_card"), Field::kCardNo));
+  EXPECT_TRUE(has(*connector("sophon_person"), Field::kEmployeeNo));
+  auto by_no = connector("attendance_face");
+  EXPECT_TRUE(has(*by_no, Field::kEmployeeNo));
+  EXPECT_TRUE(has(*by_no, Field::kFaceKey));
+  TargetOptions o;
+  o.employee_type = "employee_id";
+  auto by_id = connector("attendance_face", o);
+  EXPECT_TRUE(has(*by_id, Field::kUserId));
+  EXPECT_FALSE(has(*by_id, Field::kEmployeeNo));
+}
+
+Request request_for(const TargetConnector& c, const Record& r) {
+  auto doc = c.project(r);
+  if (!doc) ADD_FAILURE() << c.id() << ": " << doc.error().field << ": " << doc.error().rule;
+  auto req = c.build_request(doc.value_or(Document{}), nullptr);
+  if (!req) ADD_FAILURE() << req.error().str();
+  return req.value_or(Request{});
+}
+
+TEST(Requests, GroupAttendanceAndCardRequestsFollowTheirDocuments) {
+  Record g = valid_group();
+  g.at(Field::kGroupId) = "g 1/2";
+  const Request group = request_for(*connector("contact_group"), g);
+  EXPECT_EQ(group.method, "PATCH");
+  EXPECT_EQ(group.target, "/open-apis/contact/v3/group/g%201%2F2?department_id_type=open_department_id");
+
+  TargetOptions by_id;
+  by_id.employee_type = "employee_id";
+  const Request face = request_for(*connector("attendance_face", by_id), valid_employee());
+  EXPECT_EQ(face.method, "POST");
+  EXPECT_EQ(face.target, "/open-apis/attendance/v1/user_settings/modify?employee_type=employee_id");
+  EXPECT_EQ(face.body, R"({"user_setting":{"face_key":"fk-0001","face_key_update_time":"1625681917","user_id":"u001"}})");
+
+  TargetOptions open;
+  open.user_id_type = "open_id";
+  Record r = valid_employee();
+  r.at(Field::kUserId) = "ou_7dab8a3d3cdcc9da365777c7ad535d62";
+  const Request card = request_for(*connector("acs_card", open), r);
+  EXPECT_EQ(card.method, "PATCH");
+  EXPECT_EQ(card.target, "/open-apis/acs/v1/users/ou_7dab8a3d3cdcc9da365777c7ad535d62?user_id_type=open_id");
+  EXPECT_EQ(card.body, R"({"feature":{"card":123456}})");
+  EXPECT_EQ(card.lane, "");
+}
+
+TEST(Rates, DefaultsFollowTheDocumentsOrAreConservative) {
+  EXPECT_EQ(connector("contact_group")->default_rate(""), (std::vector<RateTier>{{100, 60}}));
+  EXPECT_EQ(connector("attendance_face")->default_rate(""), (std::vector<RateTier>{{50, 1}}));
+  EXPECT_EQ(connector("acs_card")->default_rate(""), (std::vector<RateTier>{{20, 1}}));
+  EXPECT_EQ(connector("sophon_person")->default_rate(""), (std::vector<RateTier>{{10, 1}}));
+  for (std::string_view id : target_ids()) {
+    if (id == "contact_user") continue;
+    EXPECT_TRUE(connector(id)->default_rate("dept_or_frozen").empty()) << id;
+  }
+}
+
+}  // namespace
+}  // namespace hrsync

@@ -1,0 +1,147 @@
+// sophon_person: photo content hashing in the document, base64 inlining in the request.
+#include <gtest/gtest.h>
+
+#include <simdjson.h>
+
+#include <filesystem>
+#include <string>
+
+#include "connectors/targets/target_connector.h"
+#include "diff/document.h"
+#include "target_test_util.h"
+
+namespace hrsync {
+namespace {
+
+using testing::connector;
+using testing::TempDir;
+using testing::valid_employee;
+
+// The photo bytes: binary, with NUL and high bytes, and a length that needs base64 padding.
+const std::string kPhoto("\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01photo", 17);
+const std::string kPhotoBase64 = "/9j/4AAQSkZJRgABcGhvdG8=";
+
+std::string hash_member(std::string_view bytes) {
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(content_hash(bytes)));
+  return std::string(R"("reg_photo":"xxh3:)") + hex + "\"";
+}
+
+struct Photos : ::testing::Test {
+  TempDir dir;
+  TargetOptions options;
+  Photos() { options.photo_dir = dir.path().string(); }
+
+  Document project(const Record& r) {
+    auto doc = connector("sophon_person", options)->project(r);
+    if (!doc) ADD_FAILURE() << doc.error().field << ": " << doc.error().rule;
+    return doc.value_or(Document{});
+  }
+  Record with_photo(const std::string& cell) {
+    Record r = valid_employee();
+    r.at(Field::kPhoto) = cell;
+    return r;
+  }
+};
+
+TEST_F(Photos, DocumentHoldsTheContentHashAndTheResolvedPath) {
+  const std::string path = dir.write("e001.jpg", kPhoto);
+  const Document d = project(with_photo("e001.jpg"));
+  EXPECT_EQ(d.body, R"({"identity_id":"E001","info":{"name":"张三","permission_ids":["1","2"],"type":1},)" +
+                        hash_member(kPhoto) + "}");
+  EXPECT_EQ(d.attachment, path);
+  EXPECT_EQ(d.hash, content_hash(d.body));
+}
+
+TEST_F(Photos, HashFollowsContentNotPath) {
+  dir.write("a.jpg", kPhoto);
+  dir.write("b.jpg", kPhoto);
+  const Document a = project(with_photo("a.jpg"));
+  EXPECT_EQ(a.hash, project(with_photo("b.jpg")).hash);
+  dir.write("a.jpg", kPhoto + "!");
+  EXPECT_NE(a.hash, project(with_photo("a.jpg")).hash);
+}
+
+TEST_F(Photos, AbsolutePathsIgnorePhotoDir) {
+  TempDir other;
+  const std::string path = other.write("x.jpg", kPhoto);
+  const Document d = project(with_photo(path));
+  EXPECT_EQ(d.attachment, path);
+}
+
+TEST_F(Photos, RequestInlinesThePhotoAsBase64) {
+  dir.write("e001.jpg", kPhoto);
+  auto c = connector("sophon_person", options);
+  const Document d = project(with_photo("e001.jpg"));
+  auto req = c->build_request(d, nullptr);
+  ASSERT_TRUE(req.has_value()) << req.error().str();
+  EXPECT_EQ(req->method, "PUT");
+  EXPECT_EQ(req->target, "/SophonFogSys/api/users");
+  EXPECT_EQ(req->body, R"({"identity_id":"E001","info":{"name":"张三","permission_ids":["1","2"],"type":1},)"
+                       R"("reg_photo":")" + kPhotoBase64 + "\"}");
+  EXPECT_EQ(req->lane, "");
+}
+
+TEST_F(Photos, LargePhotoRoundTripsThroughBase64) {
+  std::string big(300001, '\0');
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>((i * 131) & 0xff);
+  dir.write("big.jpg", big);
+  auto c = connector("sophon_person", options);
+  auto req = c->build_request(project(with_photo("big.jpg")), nullptr);
+  ASSERT_TRUE(req.has_value()) << req.error().str();
+  simdjson::dom::parser parser;
+  std::string_view b64;
+  ASSERT_EQ(parser.parse(req->body)["reg_photo"].get_string().get(b64), simdjson::SUCCESS);
+  EXPECT_EQ(b64.size(), (big.size() + 2) / 3 * 4);
+  // Decode and compare.
+  auto value = [](char ch) -> int {
+    if (ch >= 'A' && ch <= 'Z') return ch - 'A';
+    if (ch >= 'a' && ch <= 'z') return ch - 'a' + 26;
+    if (ch >= '0' && ch <= '9') return ch - '0' + 52;
+    return ch == '+' ? 62 : ch == '/' ? 63 : -1;
+  };
+  std::string decoded;
+  unsigned bits = 0;
+  int nbits = 0;
+  for (char ch : b64) {
+    if (ch == '=') break;
+    bits = (bits << 6) | static_cast<unsigned>(value(ch));
+    nbits += 6;
+    if (nbits >= 8) {
+      nbits -= 8;
+      decoded.push_back(static_cast<char>((bits >> nbits) & 0xff));
+    }
+  }
+  EXPECT_EQ(decoded, big);
+}
+
+TEST_F(Photos, UnreadablePhotoAtRequestTimeIsAnIoErrorNamingThePath) {
+  const std::string path = dir.write("gone.jpg", kPhoto);
+  auto c = connector("sophon_person", options);
+  const Document d = project(with_photo("gone.jpg"));
+  std::filesystem::remove(path);
+  auto req = c->build_request(d, nullptr);
+  ASSERT_FALSE(req.has_value());
+  EXPECT_EQ(req.error().kind, Error::Kind::kIo);
+  EXPECT_NE(req.error().str().find(path), std::string::npos) << req.error().str();
+}
+
+TEST_F(Photos, DocumentWithoutPhotoIsSentAsIs) {
+  auto c = connector("sophon_person", options);
+  const Document d = project(valid_employee());
+  auto req = c->build_request(d, nullptr);
+  ASSERT_TRUE(req.has_value());
+  EXPECT_EQ(req->body, d.body);
+}
+
+TEST_F(Photos, PhotoHashWithoutPathIsAnInternalError) {
+  dir.write("e001.jpg", kPhoto);
+  Document d = project(with_photo("e001.jpg"));
+  d.attachment.clear();
+  auto req = connector("sophon_person", options)->build_request(d, nullptr);
+  ASSERT_FALSE(req.has_value());
+  EXPECT_EQ(req.error().kind, Error::Kind::kInternal);
+}
+
+}  // namespace
+}  // namespace hrsync
