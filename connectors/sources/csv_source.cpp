@@ -1,0 +1,152 @@
+#include "connectors/sources/csv_source.h"
+
+#include <array>
+#include <charconv>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "connectors/sources/column_map.h"
+
+namespace hrsync {
+namespace {
+
+constexpr std::size_t kMaxHeaderColumns = 1024;
+
+std::string bad_row_reason(const CsvRow& row, const ColumnMap& map, std::size_t max_field_bytes) {
+  const std::string column = map.describe_column(row.problem_field);
+  switch (row.problem) {
+    case CsvProblem::kNone:
+      break;
+    case CsvProblem::kStrayQuote:
+      return fmt::format("quote inside unquoted field {}; quote the whole field and double the quote",
+                         column);
+    case CsvProblem::kTextAfterQuote:
+      return fmt::format("text after the closing quote of field {}", column);
+    case CsvProblem::kUnterminatedQuote:
+      return fmt::format("field {} opens a quote at line {} that is never closed", column, row.quote_line);
+    case CsvProblem::kFieldTooLong:
+      return fmt::format("field {} is longer than {} bytes", column, max_field_bytes);
+    case CsvProblem::kInvalidUtf8:
+      return fmt::format("invalid UTF-8 in field {}: byte 0x{:02X} at byte {} of the field", column,
+                         row.bad_byte, row.bad_offset + 1);
+  }
+  return {};
+}
+
+class CsvSource final : public RecordSource {
+ public:
+  CsvSource(std::string path, std::unique_ptr<CsvScanner> scanner, ColumnMap map, const CsvOptions& csv,
+            Entity entity)
+      : path_(std::move(path)), scanner_(std::move(scanner)), map_(std::move(map)),
+        max_field_bytes_(csv.max_field_bytes), key_(key_field(entity)),
+        key_column_(*map_.column_of(key_)), slots_(map_.fields.size(), nullptr) {}
+
+  bool next(Record& out) override {
+    bind(out);
+    CsvRow row;
+    for (;;) {
+      out.clear();
+      if (!scanner_->next_row(slots_, row)) {
+        status_ = scanner_->status();
+        return false;
+      }
+      if (accept(row, out)) return true;
+    }
+  }
+
+  const Result<void>& status() const override { return status_; }
+  const std::vector<Rejection>& rejections() const override { return rejections_; }
+  std::string describe() const override { return path_; }
+
+ private:
+  // Points each mapped column's slot at the field of `out` it fills.
+  void bind(Record& out) {
+    if (bound_ == &out) return;
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+      slots_[i] = map_.fields[i] ? &out.at(*map_.fields[i]) : nullptr;
+    }
+    bound_ = &out;
+  }
+
+  bool accept(const CsvRow& row, Record& out) {
+    std::string reason;
+    if (row.problem != CsvProblem::kNone) {
+      reason = bad_row_reason(row, map_, max_field_bytes_);
+    } else if (row.fields != map_.fields.size()) {
+      reason = fmt::format("expected {} fields, found {}", map_.fields.size(), row.fields);
+    } else if (out.get(key_).empty()) {
+      reason = fmt::format("empty key ({})", map_.names[key_column_]);
+    }
+    set_origin(out.origin, row.line);
+    if (reason.empty()) return true;
+    const bool key_readable = row.problem == CsvProblem::kNone || row.problem_field != key_column_;
+    rejections_.push_back(
+        Rejection{out.origin, key_readable ? std::string(out.get(key_)) : std::string(), std::move(reason)});
+    return false;
+  }
+
+  void set_origin(std::string& origin, std::uint64_t line) const {
+    origin.assign(path_);
+    origin += ':';
+    char buf[24];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, line);
+    origin.append(buf, end);
+  }
+
+  std::string path_;
+  std::unique_ptr<CsvScanner> scanner_;
+  ColumnMap map_;
+  std::size_t max_field_bytes_;
+  Field key_;
+  std::size_t key_column_;
+  std::vector<std::string*> slots_;
+  Record* bound_ = nullptr;
+  Result<void> status_;
+  std::vector<Rejection> rejections_;
+};
+
+// Reads the header row into column names.
+Result<std::vector<std::string>> read_header(CsvScanner& scanner, const std::string& path,
+                                              std::size_t max_field_bytes) {
+  std::vector<std::string> names(kMaxHeaderColumns);
+  std::vector<std::string*> slots;
+  for (auto& n : names) slots.push_back(&n);
+  CsvRow row;
+  if (!scanner.next_row(slots, row)) {
+    if (!scanner.status()) return std::unexpected(scanner.status().error());
+    return fail(Error::Kind::kInput, path, "the file is empty: expected a header row naming the columns");
+  }
+  const std::string where = fmt::format("{}:{}", path, row.line);
+  if (row.fields > kMaxHeaderColumns) {
+    return fail(Error::Kind::kInput, where,
+                fmt::format("the header has {} columns, more than {}", row.fields, kMaxHeaderColumns));
+  }
+  names.resize(row.fields);
+  if (row.problem != CsvProblem::kNone) {
+    ColumnMap unnamed;
+    return fail(Error::Kind::kInput, where,
+                "bad header row: " + bad_row_reason(row, unnamed, max_field_bytes));
+  }
+  return names;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<RecordSource>> open_csv_source(const std::string& path, const SourceOptions& options) {
+  return open_csv_source(path, options, CsvOptions{});
+}
+
+Result<std::unique_ptr<RecordSource>> open_csv_source(const std::string& path, const SourceOptions& options,
+                                                      const CsvOptions& csv) {
+  auto scanner = CsvScanner::open(path, csv);
+  if (!scanner) return std::unexpected(scanner.error());
+  auto names = read_header(**scanner, path, csv.max_field_bytes);
+  if (!names) return std::unexpected(names.error());
+  auto map = map_columns(*names, options, path);
+  if (!map) return std::unexpected(map.error());
+  return std::make_unique<CsvSource>(path, std::move(*scanner), std::move(*map), csv, options.entity);
+}
+
+}  // namespace hrsync

@@ -1,0 +1,54 @@
+// UTF-8 validation: a one-shot check and a streaming validator for input read in chunks.
+//
+// Every source guarantees that the text it hands on is valid UTF-8 (diff/json_writer.h relies on
+// it). Valid means RFC 3629: no overlong forms, no surrogates (U+D800..U+DFFF), nothing above
+// U+10FFFF. ASCII is checked eight bytes at a time, so clean ASCII input costs almost nothing.
+//
+// Thread-safety: is_valid_utf8 is pure; a Utf8Stream belongs to one reader.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace hrsync {
+
+// True iff `text` is valid UTF-8.
+bool is_valid_utf8(std::string_view text);
+
+// Offset of the first byte of the first invalid sequence in `text`, or text.size() when valid.
+std::size_t first_invalid_utf8(std::string_view text);
+
+// Validates a byte stream that arrives in chunks, where a multi-byte sequence may straddle two
+// chunks. Offsets are absolute: counted from the first byte ever fed.
+class Utf8Stream {
+ public:
+  static constexpr std::uint64_t kNone = UINT64_MAX;
+
+  // Validates `chunk`, which starts at absolute offset `offset`, continuing the sequence left
+  // open by the previous call. Stops at the first invalid sequence and returns its absolute start
+  // offset; returns kNone when the whole chunk is valid so far.
+  std::uint64_t feed(std::string_view chunk, std::uint64_t offset);
+
+  // Declares the end of input: returns the start of a sequence left incomplete, or kNone.
+  std::uint64_t finish() {
+    bad_byte_ = lead_;
+    return need_ == 0 ? kNone : seq_start_;
+  }
+
+  // Forgets any open sequence (validation restarts at a character boundary).
+  void reset() { need_ = 0; }
+
+  // The first byte of the last invalid sequence reported (for messages).
+  unsigned char bad_byte() const { return bad_byte_; }
+
+ private:
+  unsigned need_ = 0;            // continuation bytes still expected
+  unsigned char lo_ = 0x80;      // allowed range of the next continuation byte
+  unsigned char hi_ = 0xBF;
+  std::uint64_t seq_start_ = 0;  // absolute offset of the open sequence's lead byte
+  unsigned char lead_ = 0;       // the open sequence's lead byte
+  unsigned char bad_byte_ = 0;
+};
+
+}  // namespace hrsync
