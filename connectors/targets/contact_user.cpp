@@ -133,9 +133,10 @@ class ContactUser final : public TargetConnector {
   }
   std::span<const CodeRule> codes() const override { return kCodes; }
 
+  // The lane exists in patch mode only: PUT requests are never sent through it.
   std::vector<RateTier> default_rate(std::string_view lane) const override {
     if (lane.empty()) return {{50, 1}, {1000, 60}};
-    if (lane == kDeptOrFrozenLane) return {{1, 1}};
+    if (lane == kDeptOrFrozenLane && patch_) return {{1, 1}};
     return {};
   }
 
@@ -146,7 +147,7 @@ class ContactUser final : public TargetConnector {
     out += query_;
     return out;
   }
-  Result<Request> build_patch(Request req, const Document& desired, const Document& last_applied) const;
+  void build_patch(Request& req, const Document& desired, const Document* last_applied) const;
 
   bool patch_;         // PATCH with the changed members instead of PUT
   bool freeze_;        // on_missing = freeze
@@ -199,21 +200,20 @@ std::optional<Document> ContactUser::on_missing(const Document& last_applied) co
   Document d;
   d.key = last_applied.key;
   d.attachment = last_applied.attachment;
-  auto members = parse_members(last_applied.body);
-  if (!members) {
+  JsonMembers members;
+  if (!split_members(last_applied.body, members)) {
     // A damaged snapshot document: freeze with what is known; a PUT of it fails visibly.
     d.body = R"({"is_frozen":true})";
     d.seal();
     return d;
   }
-  bool found = false;
-  for (JsonMember& m : *members) {
-    if (m.key != "is_frozen") continue;
-    m.raw = "true";
-    found = true;
+  if (JsonMember* frozen = members.find("is_frozen")) {
+    frozen->raw = "true";
+  } else if (!members.push(JsonMember{"is_frozen", "true"})) {
+    return std::nullopt;  // unreachable for a contact_user document (18 members at most)
   }
-  if (!found) members->push_back(JsonMember{"is_frozen", "true"});
-  write_members(d.body, *members);
+  d.body.reserve(last_applied.body.size() + 20);
+  write_members(d.body, members);
   d.seal();
   return d;
 }
@@ -226,30 +226,33 @@ Result<Request> ContactUser::build_request(const Document& desired, const Docume
     req.body = desired.body;
     return req;
   }
-  static const Document kNothing;
-  return build_patch(std::move(req), desired, last_applied != nullptr ? *last_applied : kNothing);
+  build_patch(req, desired, last_applied);
+  return req;
 }
 
 // The members of `desired` that differ from `last_applied` (all of them when there is no last
-// document, it cannot be read, or nothing differs: then the request is a re-send), and the lane.
-Result<Request> ContactUser::build_patch(Request req, const Document& desired, const Document& last_applied) const {
-  auto want = parse_members(desired.body);
-  if (!want) return std::unexpected(std::move(want.error()));
-  std::vector<JsonMember> changed;
-  if (!last_applied.body.empty()) {
-    if (auto had = parse_members(last_applied.body)) {
-      for (JsonMember& m : *want) {
-        const JsonMember* old = find_member(*had, m.key);
-        if (old == nullptr || old->raw != m.raw) changed.push_back(std::move(m));
-      }
+// document, either cannot be read, or nothing differs: then the request is a re-send), and the
+// lane when department_ids or is_frozen is among them.
+void ContactUser::build_patch(Request& req, const Document& desired, const Document* last_applied) const {
+  JsonMembers want;
+  JsonMembers had;
+  JsonMembers changed;
+  if (split_members(desired.body, want) && last_applied != nullptr && split_members(last_applied->body, had)) {
+    for (const JsonMember& m : want) {
+      const JsonMember* old = had.find(m.key);
+      if (old == nullptr || old->raw != m.raw) changed.push(m);
     }
   }
-  std::vector<JsonMember>& send = changed.empty() ? *want : changed;
-  for (const JsonMember& m : send) {
+  JsonMembers& sent = changed.empty() ? want : changed;
+  for (const JsonMember& m : sent) {
     if (is_lane_member(m.key)) req.lane = kDeptOrFrozenLane;
   }
-  write_members(req.body, send);
-  return req;
+  if (changed.empty()) {
+    req.body = desired.body;
+    return;
+  }
+  req.body.reserve(desired.body.size());
+  write_members(req.body, changed);
 }
 
 }  // namespace

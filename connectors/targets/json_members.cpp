@@ -1,88 +1,150 @@
 #include "connectors/targets/json_members.h"
 
-#include <simdjson.h>
-
 #include <algorithm>
-#include <exception>
-
-#include "diff/json_writer.h"
+#include <cstdint>
 
 namespace hrsync {
 namespace {
 
-namespace od = simdjson::ondemand;
+constexpr std::size_t kMaxDepth = 64;  // nesting inside one value
 
-std::string_view trim_json_space(std::string_view s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
+// A cursor over JSON text; every step checks the bounds.
+class Scanner {
+ public:
+  explicit Scanner(std::string_view text) : s_(text) {}
 
-// The exact JSON text of `value`.
-simdjson::error_code raw_text(od::value value, std::string_view& out) {
-  od::json_type type;
-  if (auto err = value.type().get(type)) return err;
-  if (type == od::json_type::object) {
-    od::object obj;
-    if (auto err = value.get_object().get(obj)) return err;
-    return obj.raw_json().get(out);
-  }
-  if (type == od::json_type::array) {
-    od::array arr;
-    if (auto err = value.get_array().get(arr)) return err;
-    return arr.raw_json().get(out);
-  }
-  out = trim_json_space(value.raw_json_token());
-  return simdjson::SUCCESS;
-}
+  bool at_end() const { return i_ >= s_.size(); }
+  char peek() const { return at_end() ? '\0' : s_[i_]; }
+  std::size_t pos() const { return i_; }
+  std::string_view slice(std::size_t from, std::size_t to) const { return s_.substr(from, to - from); }
 
-Result<std::vector<JsonMember>> parse(std::string_view json) {
-  auto bad = [](simdjson::error_code err) {
-    return fail(Error::Kind::kInternal, "document", std::string("not a JSON object: ") + simdjson::error_message(err));
-  };
-  thread_local od::parser parser;
-  simdjson::padded_string padded(json);
-  od::document doc;
-  if (auto err = parser.iterate(padded).get(doc)) return bad(err);
-  od::object obj;
-  if (auto err = doc.get_object().get(obj)) return bad(err);
-  std::vector<JsonMember> members;
-  for (auto item : obj) {
-    od::field field;
-    std::string_view key;
-    std::string_view raw;
-    if (auto err = std::move(item).get(field)) return bad(err);
-    if (auto err = field.unescaped_key().get(key)) return bad(err);
-    if (auto err = raw_text(field.value(), raw)) return bad(err);
-    members.push_back(JsonMember{std::string(key), std::string(raw)});
+  void skip_space() {
+    while (!at_end() && (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\r' || s_[i_] == '\t')) ++i_;
   }
-  return members;
+
+  bool take(char c) {
+    if (peek() != c) return false;
+    ++i_;
+    return true;
+  }
+
+  // Past a string whose opening quote is next; false when it never closes.
+  bool skip_string() {
+    if (!take('"')) return false;
+    while (!at_end()) {
+      const char c = s_[i_++];
+      if (c == '"') return true;
+      if (c == '\\') {
+        if (at_end()) return false;
+        ++i_;
+      }
+    }
+    return false;
+  }
+
+  // Past one value: a string, an object or array (brackets matched), or a literal/number.
+  bool skip_value() {
+    const char c = peek();
+    if (c == '"') return skip_string();
+    if (c == '{' || c == '[') return skip_nested();
+    const std::size_t start = i_;
+    while (!at_end() && is_literal_char(s_[i_])) ++i_;
+    return i_ > start;
+  }
+
+ private:
+  static bool is_literal_char(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '-' || c == '+' || c == '.' || c == 'E';
+  }
+
+  // Past an object or array, matching every bracket inside it.
+  bool skip_nested() {
+    std::uint64_t is_object = 0;  // bit d: the container at depth d is an object
+    std::size_t depth = 0;
+    while (!at_end()) {
+      const char c = s_[i_];
+      if (c == '"') {
+        if (!skip_string()) return false;
+        continue;
+      }
+      ++i_;
+      if (c == '{' || c == '[') {
+        if (depth == kMaxDepth) return false;
+        is_object = c == '{' ? (is_object | (std::uint64_t{1} << depth)) : (is_object & ~(std::uint64_t{1} << depth));
+        ++depth;
+      } else if (c == '}' || c == ']') {
+        if (depth == 0) return false;
+        --depth;
+        if (((is_object >> depth) & 1) != (c == '}' ? 1u : 0u)) return false;
+        if (depth == 0) return true;
+      }
+    }
+    return false;
+  }
+
+  std::string_view s_;
+  std::size_t i_ = 0;
+};
+
+bool split(Scanner& in, JsonMembers& out) {
+  in.skip_space();
+  if (!in.take('{')) return false;
+  in.skip_space();
+  if (in.take('}')) return true;
+  while (true) {
+    in.skip_space();
+    const std::size_t key_start = in.pos() + 1;
+    if (!in.skip_string()) return false;
+    const std::string_view key = in.slice(key_start, in.pos() - 1);
+    in.skip_space();
+    if (!in.take(':')) return false;
+    in.skip_space();
+    const std::size_t value_start = in.pos();
+    if (!in.skip_value()) return false;
+    if (!out.push(JsonMember{key, in.slice(value_start, in.pos())})) return false;
+    in.skip_space();
+    if (in.take('}')) return true;
+    if (!in.take(',')) return false;
+  }
 }
 
 }  // namespace
 
-Result<std::vector<JsonMember>> parse_members(std::string_view json) {
-  try {
-    return parse(json);
-  } catch (const std::exception& e) {
-    return fail(Error::Kind::kInternal, "document", std::string("cannot read: ") + e.what());
-  }
-}
-
-const JsonMember* find_member(const std::vector<JsonMember>& members, std::string_view key) {
-  for (const JsonMember& m : members) {
+JsonMember* JsonMembers::find(std::string_view key) {
+  for (JsonMember& m : *this) {
     if (m.key == key) return &m;
   }
   return nullptr;
 }
 
-void write_members(std::string& out, std::vector<JsonMember>& members) {
+const JsonMember* JsonMembers::find(std::string_view key) const {
+  for (const JsonMember& m : *this) {
+    if (m.key == key) return &m;
+  }
+  return nullptr;
+}
+
+bool split_members(std::string_view json, JsonMembers& out) {
+  out.clear();
+  Scanner in(json);
+  if (!split(in, out)) return false;
+  in.skip_space();
+  return in.at_end();
+}
+
+void write_members(std::string& out, JsonMembers& members) {
   std::sort(members.begin(), members.end(), [](const JsonMember& a, const JsonMember& b) { return a.key < b.key; });
-  JsonWriter w(out);
-  w.begin_object();
-  for (const JsonMember& m : members) w.key(m.key).raw(m.raw);
-  w.end_object();
+  out.push_back('{');
+  bool first = true;
+  for (const JsonMember& m : members) {
+    if (!first) out.push_back(',');
+    first = false;
+    out.push_back('"');
+    out.append(m.key);
+    out.append("\":");
+    out.append(m.raw);
+  }
+  out.push_back('}');
 }
 
 }  // namespace hrsync

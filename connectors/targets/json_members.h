@@ -1,35 +1,64 @@
-// JsonMembers: the top-level members of a JSON object, each value kept as its exact JSON text.
+// JsonMembers: the top-level members of a JSON object, as views of their exact text.
 //
 // Canonical documents are rewritten member by member: patch mode keeps the members that differ
 // from the last applied document, freezing sets "is_frozen", and Sophon requests swap the photo
-// hash for the photo's bytes. Because every value keeps its original bytes, a member copied through
-// stays byte-identical, and rewriting a canonical document keeps it canonical when the members are
-// written back in key order.
+// hash for the photo's bytes. split_members() cuts an object into (key, value text) views without
+// allocating — the planner does it for every contact_user change of a patch-mode run — and
+// write_members() writes members back in key order. A value copied through keeps its bytes, so
+// rewriting a canonical document keeps it canonical.
 //
-// Thread-safety: pure functions; each thread parses with its own parser.
+// The scanner checks the object's structure (quotes, escapes, nesting, commas) but not the
+// spelling of numbers and literals: its input is a document a connector wrote.
+//
+// Thread-safety: pure functions; a JsonMembers is a plain value.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <string>
 #include <string_view>
-#include <vector>
-
-#include "diff/error.h"
 
 namespace hrsync {
 
 struct JsonMember {
-  std::string key;  // unescaped
-  std::string raw;  // the value's JSON text, e.g. "\"abc\"", "12", "[\"a\",\"b\"]"
+  std::string_view key;  // as written between its quotes (escapes kept)
+  std::string_view raw;  // the value's JSON text: "\"abc\"", "12", "[\"a\",\"b\"]"
 };
 
-// The members of the JSON object `json`, in document order, or a kInternal error when `json` is
-// not an object (documents are produced by connectors, so that is a bug or a damaged snapshot).
-Result<std::vector<JsonMember>> parse_members(std::string_view json);
+// At most kMaxMembers members, held inline.
+class JsonMembers {
+ public:
+  static constexpr std::size_t kMaxMembers = 64;
 
-// The member called `key`, or nullptr.
-const JsonMember* find_member(const std::vector<JsonMember>& members, std::string_view key);
+  // Appends `m`; false when full.
+  bool push(JsonMember m) {
+    if (size_ == kMaxMembers) return false;
+    items_[size_++] = m;
+    return true;
+  }
+  void clear() { size_ = 0; }
 
-// Sorts `members` by key (byte order) and writes them to `out` as one JSON object.
-void write_members(std::string& out, std::vector<JsonMember>& members);
+  // The member called `key`, or nullptr.
+  JsonMember* find(std::string_view key);
+  const JsonMember* find(std::string_view key) const;
+
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  JsonMember* begin() { return items_.data(); }
+  JsonMember* end() { return items_.data() + size_; }
+  const JsonMember* begin() const { return items_.data(); }
+  const JsonMember* end() const { return items_.data() + size_; }
+
+ private:
+  std::array<JsonMember, kMaxMembers> items_{};
+  std::size_t size_ = 0;
+};
+
+// Splits the JSON object `json` into `out` (cleared first), in document order. False when `json`
+// is not one well-formed object or has more than kMaxMembers members. The views point into `json`.
+bool split_members(std::string_view json, JsonMembers& out);
+
+// Sorts `members` by key (byte order) and appends them to `out` as one JSON object.
+void write_members(std::string& out, JsonMembers& members);
 
 }  // namespace hrsync

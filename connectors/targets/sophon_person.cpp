@@ -184,9 +184,12 @@ class SophonPerson final : public TargetConnector {
 
 Result<Request> SophonPerson::build_request(const Document& desired, const Document*) const {
   Request req{"PUT", "/SophonFogSys/api/users", "", ""};
-  auto members = parse_members(desired.body);
-  if (!members) return std::unexpected(std::move(members.error()));
-  if (find_member(*members, kPhotoMember) == nullptr) {
+  JsonMembers members;
+  if (!split_members(desired.body, members)) {
+    return fail(Error::Kind::kInternal, fmt::format("sophon_person {}", desired.key), "the document is not a JSON object");
+  }
+  JsonMember* photo = members.find(kPhotoMember);
+  if (photo == nullptr) {
     req.body = desired.body;
     return req;
   }
@@ -196,14 +199,14 @@ Result<Request> SophonPerson::build_request(const Document& desired, const Docum
   }
   Result<std::string> bytes = read_whole_file(desired.attachment);
   if (!bytes) return std::unexpected(std::move(bytes.error()));
-  for (JsonMember& m : *members) {
-    if (m.key != kPhotoMember) continue;
-    m.raw.assign(1, '"');
-    append_base64(m.raw, *bytes);
-    m.raw.push_back('"');
-  }
-  req.body.reserve(desired.body.size() + bytes->size() / 3 * 4 + 8);
-  write_members(req.body, *members);
+  std::string inline_photo;
+  inline_photo.reserve(bytes->size() / 3 * 4 + 8);
+  inline_photo.push_back('"');
+  append_base64(inline_photo, *bytes);
+  inline_photo.push_back('"');
+  photo->raw = inline_photo;
+  req.body.reserve(desired.body.size() + inline_photo.size());
+  write_members(req.body, members);
   return req;
 }
 

@@ -172,6 +172,8 @@ TEST(ContactUser, RatesFollowTheDocument) {
   EXPECT_EQ(c->default_rate(""), (std::vector<RateTier>{{50, 1}, {1000, 60}}));
   EXPECT_EQ(c->default_rate(kDeptOrFrozenLane), (std::vector<RateTier>{{1, 1}}));
   EXPECT_TRUE(c->default_rate("other").empty());
+  // PUT requests never use the lane, so in put mode it has no tiers.
+  EXPECT_TRUE(connector("contact_user")->default_rate(kDeptOrFrozenLane).empty());
 }
 
 }  // namespace
