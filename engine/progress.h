@@ -1,0 +1,49 @@
+// ProgressBoard: live per-target counters of a running sync, for a progress display.
+//
+// The executor keeps its counters without locks on its own thread and copies them onto the board
+// at most every progress interval (and once at the end); a display thread reads snapshot() at its
+// own pace.
+//
+// Thread-safety: publish() and snapshot() may be called from any threads.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace hrsync {
+
+struct TargetProgress {
+  std::string target;            // "contact_user"
+  std::uint64_t total = 0;       // entities in the plan
+  std::uint64_t done = 0;        // finished: applied + failed + skipped
+  std::uint64_t applied = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t skipped = 0;
+  std::uint64_t requests = 0;    // requests sent (retries included)
+  std::uint64_t retries = 0;     // retries after a transient failure (backoff)
+  std::uint64_t throttled = 0;   // throttled responses (99991400 / HTTP 429)
+  std::uint32_t in_flight = 0;   // requests awaiting a response now
+  double rate = 0;               // requests per second since the previous publication
+  bool stopped = false;          // quarantined or unable to authenticate
+};
+
+class ProgressBoard {
+ public:
+  void publish(const std::vector<TargetProgress>& targets) {
+    std::lock_guard lock(mutex_);
+    targets_ = targets;
+  }
+
+  std::vector<TargetProgress> snapshot() const {
+    std::lock_guard lock(mutex_);
+    return targets_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<TargetProgress> targets_;
+};
+
+}  // namespace hrsync

@@ -1,0 +1,68 @@
+#include "engine/backoff.h"
+
+#include <gtest/gtest.h>
+
+namespace hrsync {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(Backoff, CeilingDoublesUpToTheCap) {
+  Backoff backoff(0.5, 30.0);
+  EXPECT_DOUBLE_EQ(backoff.ceiling_s(0), 0.5);
+  EXPECT_DOUBLE_EQ(backoff.ceiling_s(1), 1.0);
+  EXPECT_DOUBLE_EQ(backoff.ceiling_s(5), 16.0);
+  EXPECT_DOUBLE_EQ(backoff.ceiling_s(6), 30.0);
+  EXPECT_DOUBLE_EQ(backoff.ceiling_s(1000), 30.0);  // no overflow far out
+}
+
+TEST(Backoff, DelaysStayInsideTheFullJitterRange) {
+  Backoff backoff(0.5, 30.0);
+  std::mt19937_64 rng(42);
+  for (unsigned attempt = 0; attempt < 12; ++attempt) {
+    auto ceiling = seconds_to_duration(backoff.ceiling_s(attempt));
+    for (int i = 0; i < 500; ++i) {
+      auto delay = backoff.delay(attempt, rng);
+      EXPECT_GE(delay, Clock::duration::zero());
+      EXPECT_LE(delay, ceiling) << "attempt " << attempt;
+    }
+  }
+}
+
+TEST(Backoff, DelaysSpreadOverTheWholeRange) {
+  // Full jitter: draws cover the range rather than clustering at the ceiling.
+  Backoff backoff(1.0, 100.0);
+  std::mt19937_64 rng(7);
+  int low = 0;
+  int high = 0;
+  for (int i = 0; i < 2000; ++i) {
+    auto delay = backoff.delay(3, rng);  // ceiling 8 s
+    if (delay < 2s) ++low;
+    if (delay > 6s) ++high;
+  }
+  EXPECT_GT(low, 300);   // about a quarter each
+  EXPECT_GT(high, 300);
+}
+
+TEST(Backoff, SameSeedSameDelays) {
+  Backoff backoff(0.5, 30.0);
+  std::mt19937_64 a(99);
+  std::mt19937_64 b(99);
+  std::mt19937_64 c(100);
+  bool differs = false;
+  for (unsigned attempt = 0; attempt < 8; ++attempt) {
+    auto da = backoff.delay(attempt, a);
+    EXPECT_EQ(da, backoff.delay(attempt, b));
+    differs = differs || da != backoff.delay(attempt, c);
+  }
+  EXPECT_TRUE(differs);
+}
+
+TEST(Backoff, ZeroBaseMeansNoDelay) {
+  Backoff backoff(0.0, 30.0);
+  std::mt19937_64 rng(1);
+  EXPECT_EQ(backoff.delay(4, rng), Clock::duration::zero());
+}
+
+}  // namespace
+}  // namespace hrsync

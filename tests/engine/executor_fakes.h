@@ -1,0 +1,200 @@
+// Fakes for the executor tests: a connector with a small code table, a scripted transport that
+// runs in virtual time and records what it saw, and a sink that keeps every outcome.
+#pragma once
+
+#include <charconv>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/clock.h"
+#include "engine/outcome_sink.h"
+#include "engine/plan.h"
+#include "engine/transport.h"
+
+namespace hrsync::testing {
+
+// Codes of the fake API. The body of a response is the decimal code.
+inline constexpr std::int64_t kOk = 0;
+inline constexpr std::int64_t kLock = 44025;          // retry, with the lock backoff
+inline constexpr std::int64_t kBusy = 1;              // retry
+inline constexpr std::int64_t kBadParam = 40001;      // permanent
+inline constexpr std::int64_t kThrottled = 99991400;  // rate limited
+inline constexpr std::int64_t kTokenInvalid = 99991663;
+
+// Keys starting with "L" go through the "dept_or_frozen" lane; keys starting with "!" cannot be
+// built into a request.
+class FakeConnector final : public TargetConnector {
+ public:
+  FakeConnector(std::string id, Platform platform, std::vector<RateTier> rate)
+      : id_(std::move(id)), platform_(platform), rate_(std::move(rate)) {}
+
+  std::string_view id() const override { return id_; }
+  Platform platform() const override { return platform_; }
+  Entity entity() const override { return Entity::kEmployees; }
+  std::span<const Field> required_columns() const override { return {}; }
+  std::expected<Document, Invalid> project(const Record&) const override {
+    return std::unexpected(Invalid{"all", "not used"});
+  }
+  std::optional<Document> on_missing(const Document&) const override { return std::nullopt; }
+
+  Result<Request> build_request(const Document& desired, const Document*) const override {
+    if (desired.key.starts_with('!')) return fail(Error::Kind::kIo, "photo.jpg", "cannot read the photo");
+    return Request{"PUT", "/fake/" + desired.key, desired.body, desired.key.starts_with('L') ? "dept_or_frozen" : ""};
+  }
+
+  Verdict classify(int http_status, std::string_view body) const override {
+    Verdict v;
+    std::int64_t code = -1;
+    auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), code);
+    v.code = ec == std::errc() && end == body.data() + body.size() ? code : -1;
+    v.message = "msg " + std::string(body) + " (HTTP " + std::to_string(http_status) + ")";
+    for (const CodeRule& rule : codes()) {
+      if (rule.code == v.code) {
+        v.disposition = rule.disposition;
+        return v;
+      }
+    }
+    v.disposition = Disposition::kPermanent;
+    v.documented = false;
+    return v;
+  }
+
+  std::span<const CodeRule> codes() const override {
+    static const CodeRule kTable[] = {
+        {kOk, 200, Disposition::kSuccess, "ok"},
+        {kLock, 400, Disposition::kRetry, "update user lock error"},
+        {kBusy, 500, Disposition::kRetry, "busy"},
+        {kBadParam, 400, Disposition::kPermanent, "bad param"},
+        {kThrottled, 429, Disposition::kRateLimited, "too many requests"},
+        {kTokenInvalid, 400, Disposition::kRefreshToken, "tenant token invalid"},
+    };
+    return kTable;
+  }
+
+  std::vector<RateTier> default_rate(std::string_view lane) const override {
+    if (lane == "dept_or_frozen") return {RateTier{1, 1}};
+    return rate_;
+  }
+
+ private:
+  std::string id_;
+  Platform platform_;
+  std::vector<RateTier> rate_;
+};
+
+// One scripted answer.
+struct Step {
+  int status = 200;
+  std::string body = "0";
+  std::optional<double> reset_s;       // x-ogw-ratelimit-reset
+  std::optional<Error::Kind> error;    // a transport error instead of a response
+};
+
+inline Step code(std::int64_t c, int status = 200) { return Step{status, std::to_string(c)}; }
+
+// Answers each request after `latency` of virtual time: the next scripted step of its key, or
+// success when the script is used up.
+class FakeTransport final : public Transport {
+ public:
+  struct Sent {
+    std::string key;
+    Clock::time_point at;          // when the request went out
+    Clock::time_point answered;    // when its answer came back
+    std::string answer;            // body, or "error"
+    std::uint64_t token_serial;
+  };
+
+  FakeTransport(Clock& clock, Clock::duration latency) : clock_(clock), latency_(latency) {}
+
+  std::map<std::string, std::deque<Step>> script;
+  std::optional<Error> every_send_fails;   // e.g. the token cannot be fetched
+  std::vector<Sent> sent;
+  std::size_t max_in_flight = 0;
+  std::size_t max_in_flight_per_key = 0;
+  std::uint64_t token_serial = 1;
+  int tokens_rejected = 0;
+
+  net::awaitable<Result<HttpResponse>> send(Platform, const HttpRequest& request) override {
+    std::string key(request.target.substr(std::string_view("/fake/").size()));
+    if (every_send_fails) co_return std::unexpected(*every_send_fails);
+    Clock::time_point at = clock_.now();
+    ++in_flight_;
+    max_in_flight = std::max(max_in_flight, in_flight_);
+    max_in_flight_per_key = std::max(max_in_flight_per_key, ++in_flight_by_key_[key]);
+    std::uint64_t serial = token_serial;
+    co_await clock_.sleep_until(at + latency_);
+    --in_flight_;
+    --in_flight_by_key_[key];
+    Step step;
+    if (auto it = script.find(key); it != script.end() && !it->second.empty()) {
+      step = it->second.front();
+      it->second.pop_front();
+    }
+    sent.push_back(Sent{key, at, clock_.now(), step.error ? "error" : step.body, serial});
+    if (step.error) co_return fail(*step.error, "127.0.0.1:1", "connection reset by peer during read");
+    HttpResponse response{step.status, step.body, "log-" + key, step.reset_s, serial};
+    co_return response;
+  }
+
+  void token_rejected(Platform, std::uint64_t serial) override {
+    ++tokens_rejected;
+    if (serial == token_serial) ++token_serial;
+  }
+
+  std::vector<Sent> sends_of(std::string_view key) const {
+    std::vector<Sent> out;
+    for (const Sent& s : sent) {
+      if (s.key == key) out.push_back(s);
+    }
+    return out;
+  }
+
+ private:
+  Clock& clock_;
+  Clock::duration latency_;
+  std::size_t in_flight_ = 0;
+  std::map<std::string, std::size_t> in_flight_by_key_;
+};
+
+// Keeps a copy of every outcome.
+class RecordingSink final : public OutcomeSink {
+ public:
+  struct Row {
+    std::string target;
+    std::string key;
+    OutcomeStatus status;
+    std::int64_t code;
+    std::string message;
+    std::string log_id;
+    unsigned attempts;
+    bool documented;
+    const Document* commit;
+  };
+
+  std::vector<Row> rows;
+  std::vector<std::string> finished_targets;
+
+  void record(const Outcome& o) override {
+    rows.push_back(Row{std::string(o.target), std::string(o.key()), o.status, o.code, o.message, o.log_id,
+                       o.attempts, o.documented, o.commit});
+  }
+  void target_finished(std::string_view target) override { finished_targets.emplace_back(target); }
+
+  const Row* find(std::string_view target, std::string_view key) const {
+    for (const Row& r : rows) {
+      if (r.target == target && r.key == key) return &r;
+    }
+    return nullptr;
+  }
+
+  std::size_t count(OutcomeStatus status) const {
+    std::size_t n = 0;
+    for (const Row& r : rows) n += r.status == status ? 1 : 0;
+    return n;
+  }
+};
+
+}  // namespace hrsync::testing

@@ -1,0 +1,499 @@
+#include "engine/executor.h"
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <gtest/gtest.h>
+
+#include "engine/manual_clock.h"
+#include "executor_fakes.h"
+
+namespace hrsync {
+namespace {
+
+using namespace std::chrono_literals;
+using namespace hrsync::testing;
+
+// Runs the executor over a plan in virtual time. Targets are added with add_target(), entities
+// with add_work(). Rate limits are lifted and quarantine is off unless a test sets them.
+struct Harness {
+  Harness() {
+    plan.targets.reserve(8);  // add_target() hands out references
+    config.retry.base_delay_s = 0.1;
+    config.retry.max_delay_s = 10;
+    config.retry.lock_delay_s = 2;
+  }
+
+  TargetPlan& add_target(const std::string& id, std::vector<RateTier> rate = {}, Platform platform = Platform::kFeishu) {
+    connectors.push_back(std::make_unique<FakeConnector>(id, platform, std::move(rate)));
+    TargetPlan tp;
+    tp.id = id;
+    tp.connector = connectors.back().get();
+    plan.targets.push_back(std::move(tp));
+    TargetConfig tc;
+    tc.id = id;
+    tc.concurrency = 4;
+    tc.failure_window = 0;  // no quarantine unless a test asks
+    config.targets.push_back(tc);
+    return plan.targets.back();
+  }
+
+  TargetConfig& target_config(const std::string& id) {
+    for (TargetConfig& tc : config.targets) {
+      if (tc.id == id) return tc;
+    }
+    throw std::logic_error("no target " + id);
+  }
+
+  static void add_work(TargetPlan& tp, const std::string& key) {
+    Work w;
+    w.desired.key = key;
+    w.desired.body = R"({"key":")" + key + R"("})";
+    w.desired.seal();
+    tp.work.push_back(std::move(w));
+  }
+
+  static void add_work(TargetPlan& tp, int count, const std::string& prefix = "k") {
+    for (int i = 0; i < count; ++i) add_work(tp, prefix + std::to_string(i));
+  }
+
+  RunSummary run(ExecutorOptions options = {}) {
+    Executor executor(config, transport, clock, sink, options, &board);
+    std::optional<RunSummary> summary;
+    net::co_spawn(io, executor.run(plan), [&](std::exception_ptr e, RunSummary s) {
+      if (e) std::rethrow_exception(e);
+      summary = std::move(s);
+    });
+    EXPECT_TRUE(clock.run(io)) << "the run got stuck";
+    EXPECT_TRUE(summary.has_value());
+    return summary.value_or(RunSummary{});
+  }
+
+  const TargetResult& result(const RunSummary& s, std::string_view id) {
+    for (const TargetResult& t : s.targets) {
+      if (t.counts.target == id) return t;
+    }
+    throw std::logic_error("no result for " + std::string(id));
+  }
+
+  ManualClock clock;
+  net::io_context io;
+  JobConfig config;
+  std::vector<std::unique_ptr<FakeConnector>> connectors;
+  Plan plan;
+  FakeTransport transport{clock, 10ms};
+  RecordingSink sink;
+  ProgressBoard board;
+};
+
+class ExecutorTest : public ::testing::Test, public Harness {};
+
+TEST_F(ExecutorTest, AppliesEveryEntityAndHandsOverTheRowToCommit) {
+  TargetPlan& tp = add_target("t");
+  add_work(tp, 20);
+  RunSummary summary = run();
+  ASSERT_EQ(sink.rows.size(), 20u);
+  for (const auto& row : sink.rows) {
+    EXPECT_EQ(row.status, OutcomeStatus::kApplied) << row.key;
+    EXPECT_EQ(row.attempts, 1u);
+    EXPECT_EQ(row.log_id, "log-" + row.key);
+    ASSERT_NE(row.commit, nullptr);
+    EXPECT_EQ(row.commit->key, row.key);
+    EXPECT_EQ(row.commit->hash, content_hash(row.commit->body));
+  }
+  EXPECT_EQ(sink.finished_targets, std::vector<std::string>{"t"});
+  const TargetResult& r = result(summary, "t");
+  EXPECT_EQ(r.counts.applied, 20u);
+  EXPECT_EQ(r.counts.done, 20u);
+  EXPECT_EQ(r.counts.requests, 20u);
+  EXPECT_EQ(r.stop, TargetStop::kNone);
+  EXPECT_FALSE(summary.any_failed());
+}
+
+TEST_F(ExecutorTest, LockErrorIsRetriedWithTheLockBackoffThenApplied) {
+  TargetPlan& tp = add_target("t");
+  add_work(tp, 30, "lock");
+  add_work(tp, 30, "busy");
+  for (int i = 0; i < 30; ++i) {
+    transport.script["lock" + std::to_string(i)] = {code(kLock, 400)};
+    transport.script["busy" + std::to_string(i)] = {code(kBusy, 500)};
+  }
+  RunSummary summary = run();
+  EXPECT_EQ(result(summary, "t").counts.applied, 60u);
+  EXPECT_EQ(result(summary, "t").counts.retries, 60u);
+  EXPECT_EQ(summary.retries_used, 60u);
+  Clock::duration longest_lock_wait{0};
+  for (int i = 0; i < 30; ++i) {
+    auto lock = transport.sends_of("lock" + std::to_string(i));
+    auto busy = transport.sends_of("busy" + std::to_string(i));
+    ASSERT_EQ(lock.size(), 2u);
+    ASSERT_EQ(busy.size(), 2u);
+    EXPECT_EQ(sink.find("t", "lock" + std::to_string(i))->attempts, 2u);
+    // First retry: full jitter below the base (2 s after 44025, 0.1 s otherwise).
+    Clock::duration lock_wait = lock[1].at - lock[0].answered;
+    EXPECT_LE(lock_wait, 2s);
+    EXPECT_LE(busy[1].at - busy[0].answered, 100ms);
+    longest_lock_wait = std::max(longest_lock_wait, lock_wait);
+  }
+  EXPECT_GT(longest_lock_wait, 100ms);  // the lock backoff really is the longer one
+}
+
+TEST_F(ExecutorTest, PermanentErrorIsRecordedAndNotRetried) {
+  TargetPlan& tp = add_target("t");
+  add_work(tp, "bad");
+  transport.script["bad"] = {code(kBadParam, 400)};
+  RunSummary summary = run();
+  const auto* row = sink.find("t", "bad");
+  ASSERT_NE(row, nullptr);
+  EXPECT_EQ(row->status, OutcomeStatus::kFailed);
+  EXPECT_EQ(row->code, kBadParam);
+  EXPECT_TRUE(row->documented);
+  EXPECT_EQ(row->attempts, 1u);
+  EXPECT_EQ(row->commit, nullptr);
+  EXPECT_NE(row->message.find("40001"), std::string::npos);
+  EXPECT_EQ(transport.sent.size(), 1u);
+  EXPECT_TRUE(summary.any_failed());
+}
+
+TEST_F(ExecutorTest, UndocumentedCodeIsPermanentAndMarked) {
+  TargetPlan& tp = add_target("t");
+  add_work(tp, "odd");
+  transport.script["odd"] = {code(123456, 400)};
+  run();
+  const auto* row = sink.find("t", "odd");
+  ASSERT_NE(row, nullptr);
+  EXPECT_EQ(row->status, OutcomeStatus::kFailed);
+  EXPECT_EQ(row->code, 123456);
+  EXPECT_FALSE(row->documented);
+  EXPECT_EQ(row->attempts, 1u);
+}
+
+TEST_F(ExecutorTest, UndocumentedServerErrorAndNetworkErrorAreRetried) {
+  TargetPlan& tp = add_target("t");
+  add_work(tp, "gateway");
+  add_work(tp, "reset");
+  transport.script["gateway"] = {Step{502, "<html>bad gateway</html>"}};
+  transport.script["reset"] = {Step{.error = Error::Kind::kNetwork}};
+  RunSummary summary = run();
+  EXPECT_EQ(sink.find("t", "gateway")->status, OutcomeStatus::kApplied);
+  EXPECT_EQ(sink.find("t", "gateway")->attempts, 2u);
+  EXPECT_EQ(sink.find("t", "reset")->status, OutcomeStatus::kApplied);
+  EXPECT_EQ(sink.find("t", "reset")->attempts, 2u);
+  EXPECT_EQ(summary.retries_used, 2u);
+}
+
+TEST_F(ExecutorTest, RejectedTokenIsDroppedAndTheCallRetriedOnce) {
+  TargetPlan& tp = add_target("t");
+  add_work(tp, "a");
+  add_work(tp, "b");
+  transport.script["a"] = {code(kTokenInvalid, 400)};
+  transport.script["b"] = {code(kTokenInvalid, 400), code(kTokenInvalid, 400)};
+  RunSummary summary = run();
+  const auto* a = sink.find("t", "a");
+  EXPECT_EQ(a->status, OutcomeStatus::kApplied);
+  EXPECT_EQ(a->attempts, 2u);
+  auto a_sends = transport.sends_of("a");
+  ASSERT_EQ(a_sends.size(), 2u);
+  EXPECT_NE(a_sends[0].token_serial, a_sends[1].token_serial);  // sent again with a new token
+  const auto* b = sink.find("t", "b");
+  EXPECT_EQ(b->status, OutcomeStatus::kFailed);
+  EXPECT_EQ(b->attempts, 2u);  // once more, not again
+  EXPECT_EQ(b->code, kTokenInvalid);
+  EXPECT_NE(b->message.find("fresh token"), std::string::npos);
+  EXPECT_EQ(summary.retries_used, 0u);  // token refreshes do not spend the budget
+}
+
+TEST_F(ExecutorTest, ThrottledResponsePausesTheLaneForTheResetTime) {
+  TargetPlan& tp = add_target("t");
+  add_work(tp, "first");
+  add_work(tp, 30);
+  Step throttled = code(kThrottled, 429);
+  throttled.reset_s = 3;
+  transport.script["first"] = {throttled};
+  target_config("t").concurrency = 1;
+  RunSummary summary = run();
+  auto first = transport.sends_of("first");
+  ASSERT_EQ(first.size(), 2u);
+  Clock::time_point throttled_at = first[0].answered;
+  for (const auto& s : transport.sent) {
+    if (s.at > first[0].at) {
+      EXPECT_GE(s.at, throttled_at + 3s) << s.key << " went out during the pause";
+    }
+  }
+  const TargetResult& r = result(summary, "t");
+  EXPECT_EQ(r.counts.applied, 31u);
+  EXPECT_EQ(r.counts.throttled, 1u);
+  EXPECT_EQ(r.counts.retries, 0u);
+  EXPECT_EQ(sink.find("t", "first")->attempts, 2u);
+  EXPECT_EQ(summary.retries_used, 0u);
+}
+
+TEST_F(ExecutorTest, ThrottleWithoutResetHeaderPausesOneSecond) {
+  TargetPlan& tp = add_target("t");
+  add_work(tp, "x");
+  transport.script["x"] = {Step{429, "not json"}};  // undocumented body, HTTP 429
+  run();
+  auto sends = transport.sends_of("x");
+  ASSERT_EQ(sends.size(), 2u);
+  EXPECT_GE(sends[1].at - sends[0].answered, 1s);
+  EXPECT_EQ(sink.find("t", "x")->status, OutcomeStatus::kApplied);
+}
+
+TEST_F(ExecutorTest, EndlessThrottlingFailsTheEntityAfterTheCap) {
+  TargetPlan& tp = add_target("t");
+  add_work(tp, "x");
+  Step throttled = code(kThrottled, 429);
+  throttled.reset_s = 0.5;
+  transport.script["x"] = std::deque<Step>(10, throttled);
+  ExecutorOptions options;
+  options.max_throttled = 4;
+  run(options);
+  const auto* row = sink.find("t", "x");
+  EXPECT_EQ(row->status, OutcomeStatus::kFailed);
+  EXPECT_EQ(row->attempts, 5u);
+  EXPECT_NE(row->message.find("throttled 5 times"), std::string::npos) << row->message;
+}
+
+TEST_F(ExecutorTest, EndpointTiersPaceEveryRequestRetriesIncluded) {
+  TargetPlan& tp = add_target("t", {RateTier{50, 1}, RateTier{1000, 60}});
+  add_work(tp, 40);
+  transport.script["k3"] = {code(kBusy, 500), code(kBusy, 500)};
+  target_config("t").concurrency = 8;
+  run();
+  ASSERT_EQ(transport.sent.size(), 42u);
+  std::vector<Clock::time_point> starts;
+  for (const auto& s : transport.sent) starts.push_back(s.at);
+  std::sort(starts.begin(), starts.end());
+  RateLimiter expected(std::vector<RateTier>{{50, 1}, {1000, 60}});
+  for (std::size_t i = 1; i < starts.size(); ++i) EXPECT_GE(starts[i] - starts[i - 1], expected.spacing());
+}
+
+TEST_F(ExecutorTest, ConfigRateReplacesTheConnectorDefault) {
+  TargetPlan& tp = add_target("t", {RateTier{1000, 1}});
+  add_work(tp, 10);
+  target_config("t").rate = {RateTier{2, 1}};
+  run();
+  std::vector<Clock::time_point> starts;
+  for (const auto& s : transport.sent) starts.push_back(s.at);
+  std::sort(starts.begin(), starts.end());
+  for (std::size_t i = 1; i < starts.size(); ++i) EXPECT_GE(starts[i] - starts[i - 1], 500ms);
+}
+
+TEST_F(ExecutorTest, DeptOrFrozenLanePassesBothLimiters) {
+  TargetPlan& tp = add_target("t", {RateTier{50, 1}});
+  add_work(tp, 5, "L");   // lane requests: 1/s
+  add_work(tp, 20, "k");  // endpoint only: 50/s
+  target_config("t").concurrency = 8;
+  run();
+  std::vector<Clock::time_point> lane;
+  std::vector<Clock::time_point> all;
+  for (const auto& s : transport.sent) {
+    all.push_back(s.at);
+    if (s.key.starts_with('L')) lane.push_back(s.at);
+  }
+  std::sort(lane.begin(), lane.end());
+  std::sort(all.begin(), all.end());
+  ASSERT_EQ(lane.size(), 5u);
+  for (std::size_t i = 1; i < lane.size(); ++i) EXPECT_GE(lane[i] - lane[i - 1], 1s);
+  for (std::size_t i = 1; i < all.size(); ++i) EXPECT_GE(all[i] - all[i - 1], 20ms);
+  // The endpoint's own requests were not held back to the lane's pace.
+  Clock::time_point last_plain{};
+  for (const auto& s : transport.sent) {
+    if (!s.key.starts_with('L')) last_plain = std::max(last_plain, s.at);
+  }
+  EXPECT_LT(last_plain, lane.back());
+}
+
+TEST_F(ExecutorTest, LaneRateOverridesTheLaneDefault) {
+  TargetPlan& tp = add_target("t");
+  add_work(tp, 4, "L");
+  target_config("t").lane_rate = {RateTier{1, 5}};
+  run();
+  ASSERT_EQ(transport.sent.size(), 4u);
+  for (std::size_t i = 1; i < transport.sent.size(); ++i) EXPECT_GE(transport.sent[i].at - transport.sent[i - 1].at, 5s);
+}
+
+TEST_F(ExecutorTest, QuarantineStopsATargetWhoseFailuresPassTheRatio) {
+  TargetPlan& bad = add_target("bad");
+  TargetPlan& good = add_target("good");
+  add_work(bad, 100, "b");
+  add_work(good, 100, "g");
+  for (int i = 0; i < 100; ++i) transport.script["b" + std::to_string(i)] = {code(kBadParam, 400)};
+  target_config("bad").failure_window = 10;
+  target_config("bad").max_failure_ratio = 0.5;
+  target_config("bad").concurrency = 1;
+  RunSummary summary = run();
+  const TargetResult& b = result(summary, "bad");
+  EXPECT_EQ(b.stop, TargetStop::kQuarantined);
+  EXPECT_NE(b.stop_reason.find("6 of its last 10"), std::string::npos) << b.stop_reason;
+  EXPECT_EQ(b.counts.failed, 6u);  // 6 of 10 passes 0.5
+  EXPECT_EQ(b.counts.skipped, 94u);
+  EXPECT_EQ(b.counts.done, 100u);
+  EXPECT_EQ(transport.sent.size() - 100, 6u);  // nothing more went to the stopped target
+  const auto* skipped = sink.find("bad", "b50");
+  ASSERT_NE(skipped, nullptr);
+  EXPECT_EQ(skipped->status, OutcomeStatus::kSkipped);
+  EXPECT_EQ(skipped->attempts, 0u);
+  EXPECT_NE(skipped->message.find("quarantined"), std::string::npos);
+  EXPECT_EQ(result(summary, "good").counts.applied, 100u);  // the other target went on
+  EXPECT_TRUE(summary.any_stopped());
+}
+
+TEST_F(ExecutorTest, ARetryWaitingWhenTheTargetStopsIsRecordedAsFailed) {
+  TargetPlan& tp = add_target("t");
+  add_work(tp, "slow");
+  add_work(tp, 10, "bad");
+  transport.script["slow"] = {code(kLock, 400)};
+  config.retry.lock_delay_s = 1000;  // still backing off when the others fail
+  config.retry.max_delay_s = 1000;
+  for (int i = 0; i < 10; ++i) transport.script["bad" + std::to_string(i)] = {code(kBadParam, 400)};
+  target_config("t").failure_window = 4;
+  target_config("t").max_failure_ratio = 0.5;
+  target_config("t").concurrency = 2;
+  run();
+  const auto* slow = sink.find("t", "slow");
+  ASSERT_NE(slow, nullptr);
+  EXPECT_EQ(transport.sends_of("slow").size(), 1u);
+  EXPECT_EQ(slow->status, OutcomeStatus::kFailed);
+  EXPECT_NE(slow->message.find("not retried"), std::string::npos) << slow->message;
+  EXPECT_EQ(slow->code, kLock);
+  EXPECT_EQ(sink.rows.size(), 11u);
+}
+
+TEST_F(ExecutorTest, ExhaustedRetryBudgetFailsTheRestWithTheReason) {
+  TargetPlan& a = add_target("a");
+  TargetPlan& b = add_target("b");
+  add_work(a, 5, "a");
+  add_work(b, 5, "b");
+  for (int i = 0; i < 5; ++i) {
+    transport.script["a" + std::to_string(i)] = {code(kBusy, 500)};
+    transport.script["b" + std::to_string(i)] = {code(kBusy, 500)};
+  }
+  config.retry.budget = 3;  // shared by both targets
+  RunSummary summary = run();
+  EXPECT_EQ(summary.retries_used, 3u);
+  EXPECT_EQ(sink.count(OutcomeStatus::kApplied), 3u);
+  EXPECT_EQ(sink.count(OutcomeStatus::kFailed), 7u);
+  for (const auto& row : sink.rows) {
+    if (row.status != OutcomeStatus::kFailed) continue;
+    EXPECT_NE(row.message.find("retry budget"), std::string::npos) << row.message;
+    EXPECT_EQ(row.code, kBusy);
+    EXPECT_EQ(row.attempts, 1u);
+  }
+}
+
+TEST_F(ExecutorTest, GivesUpAfterMaxAttempts) {
+  TargetPlan& tp = add_target("t");
+  add_work(tp, "x");
+  transport.script["x"] = std::deque<Step>(10, code(kBusy, 500));
+  config.retry.max_attempts = 3;
+  run();
+  const auto* row = sink.find("t", "x");
+  EXPECT_EQ(row->status, OutcomeStatus::kFailed);
+  EXPECT_EQ(row->attempts, 3u);
+  EXPECT_NE(row->message.find("gave up after 3 attempts"), std::string::npos) << row->message;
+  EXPECT_EQ(transport.sends_of("x").size(), 3u);
+}
+
+TEST_F(ExecutorTest, NeverTwoRequestsInFlightForOneEntity) {
+  TargetPlan& tp = add_target("t");
+  add_work(tp, 40);
+  for (int i = 0; i < 40; i += 2) {
+    transport.script["k" + std::to_string(i)] = {code(kLock, 400), code(kBusy, 500), code(kThrottled, 429)};
+  }
+  target_config("t").concurrency = 16;
+  run();
+  EXPECT_EQ(sink.count(OutcomeStatus::kApplied), 40u);
+  EXPECT_EQ(transport.max_in_flight_per_key, 1u);
+  for (int i = 0; i < 40; i += 2) {
+    auto sends = transport.sends_of("k" + std::to_string(i));
+    ASSERT_EQ(sends.size(), 4u);
+    for (std::size_t j = 1; j < sends.size(); ++j) EXPECT_GE(sends[j].at, sends[j - 1].answered);
+  }
+}
+
+TEST_F(ExecutorTest, ConcurrencyIsBoundedPerTarget) {
+  TargetPlan& tp = add_target("t");
+  add_work(tp, 50);
+  target_config("t").concurrency = 3;
+  RunSummary summary = run();
+  EXPECT_EQ(transport.max_in_flight, 3u);  // reached, never passed
+  EXPECT_EQ(result(summary, "t").counts.applied, 50u);
+}
+
+TEST_F(ExecutorTest, TokenFailureStopsTheTargetAndSkipsItsWork) {
+  TargetPlan& tp = add_target("t");
+  add_work(tp, 12);
+  transport.every_send_fails =
+      Error{Error::Kind::kAuth, "https://open.feishu.cn/open-apis/auth/v3/tenant_access_token/internal",
+            "cannot get a tenant_access_token: token refused: code 10014: app secret invalid"};
+  RunSummary summary = run();
+  const TargetResult& r = result(summary, "t");
+  EXPECT_EQ(r.stop, TargetStop::kAuth);
+  EXPECT_NE(r.stop_reason.find("10014"), std::string::npos);
+  EXPECT_EQ(r.counts.skipped, 12u);
+  EXPECT_EQ(r.counts.requests, 0u);
+  for (const auto& row : sink.rows) EXPECT_NE(row.message.find("app secret invalid"), std::string::npos);
+}
+
+TEST_F(ExecutorTest, ARequestThatCannotBeBuiltFailsWithoutASend) {
+  TargetPlan& tp = add_target("t");
+  add_work(tp, "!photo");
+  run();
+  const auto* row = sink.find("t", "!photo");
+  EXPECT_EQ(row->status, OutcomeStatus::kFailed);
+  EXPECT_EQ(row->attempts, 0u);
+  EXPECT_NE(row->message.find("photo.jpg: cannot read the photo"), std::string::npos);
+  EXPECT_TRUE(transport.sent.empty());
+}
+
+TEST_F(ExecutorTest, ProgressBoardShowsTheFinalCounts) {
+  TargetPlan& a = add_target("a");
+  TargetPlan& b = add_target("b");
+  add_work(a, 7, "a");
+  add_work(b, 3, "b");
+  transport.script["b0"] = {code(kBadParam, 400)};
+  transport.script["a0"] = {code(kBusy, 500)};
+  run();
+  std::vector<TargetProgress> progress = board.snapshot();
+  ASSERT_EQ(progress.size(), 2u);
+  EXPECT_EQ(progress[0].target, "a");
+  EXPECT_EQ(progress[0].total, 7u);
+  EXPECT_EQ(progress[0].done, 7u);
+  EXPECT_EQ(progress[0].retries, 1u);
+  EXPECT_EQ(progress[0].requests, 8u);
+  EXPECT_EQ(progress[0].in_flight, 0u);
+  EXPECT_EQ(progress[1].failed, 1u);
+  EXPECT_EQ(progress[1].applied, 2u);
+}
+
+TEST_F(ExecutorTest, AnEmptyPlanFinishesAtOnce) {
+  add_target("t");
+  RunSummary summary = run();
+  ASSERT_EQ(summary.targets.size(), 1u);
+  EXPECT_EQ(summary.targets[0].counts.total, 0u);
+  EXPECT_EQ(sink.finished_targets, std::vector<std::string>{"t"});
+}
+
+TEST(Executor, SameSeedSameSchedule) {
+  auto schedule = [](std::uint64_t seed) {
+    Harness h;
+    TargetPlan& tp = h.add_target("t");
+    h.add_work(tp, 10);
+    for (int i = 0; i < 10; ++i) h.transport.script["k" + std::to_string(i)] = {code(kBusy, 500), code(kLock, 400)};
+    ExecutorOptions options;
+    options.seed = seed;
+    h.run(options);
+    std::vector<Clock::time_point> at;
+    for (const auto& s : h.transport.sent) at.push_back(s.at);
+    return at;
+  };
+  EXPECT_EQ(schedule(5), schedule(5));
+  EXPECT_NE(schedule(5), schedule(6));
+}
+
+}  // namespace
+}  // namespace hrsync

@@ -1,0 +1,145 @@
+#include "engine/rate_limiter.h"
+
+#include <random>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace hrsync {
+namespace {
+
+using namespace std::chrono_literals;
+using time_point = RateLimiter::time_point;
+using duration = RateLimiter::duration;
+
+const time_point kT0 = time_point{} + 1h;
+
+// The most starts that fall in any half-open window [t, t + window).
+std::size_t busiest_window(const std::vector<time_point>& starts, duration window) {
+  std::size_t most = 0;
+  std::size_t first = 0;
+  for (std::size_t last = 0; last < starts.size(); ++last) {
+    while (starts[last] - starts[first] >= window) ++first;
+    most = std::max(most, last - first + 1);
+  }
+  return most;
+}
+
+TEST(RateLimiter, WithoutTiersNeverDelays) {
+  RateLimiter limiter({});
+  EXPECT_EQ(limiter.spacing(), duration::zero());
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(limiter.reserve(kT0), kT0);
+}
+
+TEST(RateLimiter, IgnoresEmptyTiers) {
+  std::vector<RateTier> tiers{{0, 1}, {10, 0}};
+  RateLimiter limiter(tiers);
+  EXPECT_EQ(limiter.spacing(), duration::zero());
+}
+
+TEST(RateLimiter, PacesPerSecondTierEvenlyWithMargin) {
+  RateTier tier{50, 1};
+  std::vector<RateTier> tiers{tier};
+  RateLimiter limiter(tiers);
+  auto spacing = limiter.spacing();
+  EXPECT_EQ(spacing, 20600us);  // 1 s / 50, widened by the 3 % margin
+  // Everyone asks at once: burst 1, then one start per spacing.
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(limiter.reserve(kT0), kT0 + i * spacing) << "request " << i;
+}
+
+TEST(RateLimiter, TheStrictestTierSetsThePace) {
+  RateTier per_second{50, 1};
+  RateTier per_minute{1000, 60};
+  std::vector<RateTier> tiers{per_second, per_minute};
+  RateLimiter limiter(tiers);
+  // Paced evenly, 1000/min (60 ms, widened by 0.2 %) is stricter than 50/s (20.6 ms).
+  EXPECT_EQ(limiter.spacing(), 60120us);
+}
+
+TEST(RateLimiter, MarginsAreOptions) {
+  std::vector<RateTier> tiers{{100, 1}};
+  RateLimiter none(tiers, RateLimiterOptions{.second_margin = 0, .long_margin = 0});
+  RateLimiter wide(tiers, RateLimiterOptions{.second_margin = 0.5, .long_margin = 0});
+  EXPECT_EQ(none.spacing(), 10ms);
+  EXPECT_EQ(wide.spacing(), 15ms);
+}
+
+TEST(RateLimiter, AnIdleLaneGivesNoBurstCredit) {
+  std::vector<RateTier> tiers{{10, 1}};
+  RateLimiter limiter(tiers);
+  EXPECT_EQ(limiter.reserve(kT0), kT0);
+  time_point later = kT0 + 10s;
+  EXPECT_EQ(limiter.reserve(later), later);
+  EXPECT_EQ(limiter.reserve(later), later + limiter.spacing());
+}
+
+TEST(RateLimiter, EarliestDoesNotTake) {
+  std::vector<RateTier> tiers{{10, 1}};
+  RateLimiter limiter(tiers);
+  EXPECT_EQ(limiter.earliest(kT0), kT0);
+  EXPECT_EQ(limiter.earliest(kT0), kT0);
+  limiter.take(kT0);
+  EXPECT_EQ(limiter.earliest(kT0), kT0 + limiter.spacing());
+}
+
+TEST(RateLimiter, EverySlidingWindowOfEveryTierStaysUnderItsLimit) {
+  std::vector<RateTier> tiers{{50, 1}, {1000, 60}, {5, 1}};
+  RateLimiter limiter(tiers);
+  std::mt19937_64 rng(7);
+  std::uniform_int_distribution<int> gap_ms(0, 400);
+  std::vector<time_point> starts;
+  time_point now = kT0;
+  for (int i = 0; i < 3000; ++i) {
+    now += std::chrono::milliseconds(gap_ms(rng) < 300 ? 0 : gap_ms(rng));  // bursts and lulls
+    time_point start = limiter.reserve(now);
+    ASSERT_GE(start, now);
+    starts.push_back(start);
+  }
+  for (const RateTier& tier : tiers) {
+    duration window = std::chrono::seconds(tier.window_seconds);
+    EXPECT_LE(busiest_window(starts, window), tier.limit) << tier.limit << "/" << tier.window_seconds << "s";
+  }
+}
+
+TEST(RateLimiter, ArrivalJitterWithinTheMarginKeepsWindowsUnderTheLimit) {
+  // Starts paced at full speed, then each delayed in transit by up to 2 % of a second: the
+  // 3 % margin on the per-second tier keeps every arrival window under the limit.
+  std::vector<RateTier> tiers{{50, 1}};
+  RateLimiter limiter(tiers);
+  std::mt19937_64 rng(11);
+  std::uniform_int_distribution<int> jitter_us(0, 20'000);
+  std::vector<time_point> arrivals;
+  for (int i = 0; i < 2000; ++i) arrivals.push_back(limiter.reserve(kT0) + std::chrono::microseconds(jitter_us(rng)));
+  std::sort(arrivals.begin(), arrivals.end());
+  EXPECT_LE(busiest_window(arrivals, 1s), 50u);
+}
+
+TEST(RateLimiter, PauseHoldsTheLaneUntilItsEnd) {
+  std::vector<RateTier> tiers{{50, 1}};
+  RateLimiter limiter(tiers);
+  limiter.reserve(kT0);
+  limiter.pause_until(kT0 + 3s);
+  EXPECT_EQ(limiter.paused_until(), kT0 + 3s);
+  EXPECT_EQ(limiter.reserve(kT0 + 1s), kT0 + 3s);
+  EXPECT_EQ(limiter.reserve(kT0 + 1s), kT0 + 3s + limiter.spacing());  // paced again afterwards
+}
+
+TEST(RateLimiter, AnEarlierPauseDoesNotShortenALaterOne) {
+  RateLimiter limiter({});
+  limiter.pause_until(kT0 + 5s);
+  limiter.pause_until(kT0 + 2s);
+  EXPECT_EQ(limiter.paused_until(), kT0 + 5s);
+  EXPECT_EQ(limiter.earliest(kT0), kT0 + 5s);
+  EXPECT_EQ(limiter.earliest(kT0 + 6s), kT0 + 6s);
+}
+
+TEST(RateLimiter, OnePerSecondLane) {
+  std::vector<RateTier> tiers{{1, 1}};
+  RateLimiter lane(tiers);
+  EXPECT_EQ(lane.spacing(), 1030ms);
+  EXPECT_EQ(lane.reserve(kT0), kT0);
+  EXPECT_GT(lane.reserve(kT0), kT0 + 1s);
+}
+
+}  // namespace
+}  // namespace hrsync

@@ -1,0 +1,179 @@
+#include "engine/token_cache.h"
+
+#include <string>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <gtest/gtest.h>
+
+#include "engine/feishu_token.h"
+#include "engine/manual_clock.h"
+
+namespace hrsync {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A token endpoint that answers after `latency` of virtual time with t-1, t-2, ... or, when
+// `refuse` is set, with an error.
+struct FakeEndpoint {
+  ManualClock& clock;
+  std::chrono::seconds expire{7200};
+  Clock::duration latency = 200ms;
+  bool refuse = false;
+  int calls = 0;
+
+  TokenFetch fetch() {
+    return [this]() -> net::awaitable<Result<TokenGrant>> {
+      int n = ++calls;
+      co_await clock.sleep_until(clock.now() + latency);
+      if (refuse) co_return fail(Error::Kind::kAuth, "token endpoint", "token refused: code 10014: app secret invalid");
+      co_return TokenGrant{"t-" + std::to_string(n), expire};
+    };
+  }
+};
+
+class TokenCacheTest : public ::testing::Test {
+ protected:
+  // Runs get() once in a coroutine, in virtual time, and returns its result.
+  Result<Token> get_now(TokenCache& cache) {
+    std::optional<Result<Token>> out;
+    net::co_spawn(io, [&]() -> net::awaitable<void> { out = co_await cache.get(); }, net::detached);
+    EXPECT_TRUE(clock.run(io));
+    return out.value();
+  }
+
+  ManualClock clock;
+  net::io_context io;
+  FakeEndpoint endpoint{clock};
+};
+
+TEST_F(TokenCacheTest, ManyWaitersShareOneFetch) {
+  TokenCache cache(endpoint.fetch(), clock);
+  std::vector<std::string> got;
+  for (int i = 0; i < 25; ++i) {
+    net::co_spawn(io, [&]() -> net::awaitable<void> {
+      Result<Token> token = co_await cache.get();
+      got.push_back(token ? token->value : token.error().str());
+    }, net::detached);
+  }
+  ASSERT_TRUE(clock.run(io));
+  EXPECT_EQ(endpoint.calls, 1);
+  EXPECT_EQ(cache.fetches(), 1u);
+  ASSERT_EQ(got.size(), 25u);
+  for (const std::string& token : got) EXPECT_EQ(token, "t-1");
+}
+
+TEST_F(TokenCacheTest, KeepsTheTokenUntilRefreshAheadOfExpiry) {
+  TokenCache cache(endpoint.fetch(), clock, TokenCacheOptions{.refresh_ahead = 300s});
+  Clock::time_point asked = clock.now();
+  EXPECT_EQ(get_now(cache)->value, "t-1");
+  clock.advance(asked + 7200s - 300s - 1s - clock.now());
+  EXPECT_EQ(get_now(cache)->value, "t-1");
+  EXPECT_EQ(endpoint.calls, 1);
+  clock.advance(1s);  // 5 min before expiry: refresh
+  EXPECT_EQ(get_now(cache)->value, "t-2");
+  EXPECT_EQ(endpoint.calls, 2);
+}
+
+TEST_F(TokenCacheTest, AShortLivedTokenIsRefreshedAtHalfItsLifetime) {
+  endpoint.expire = 120s;  // less than twice refresh_ahead
+  TokenCache cache(endpoint.fetch(), clock, TokenCacheOptions{.refresh_ahead = 300s});
+  Clock::time_point asked = clock.now();
+  EXPECT_EQ(get_now(cache)->value, "t-1");
+  clock.advance(asked + 59s - clock.now());
+  EXPECT_EQ(get_now(cache)->value, "t-1");
+  clock.advance(1s);
+  EXPECT_EQ(get_now(cache)->value, "t-2");
+}
+
+TEST_F(TokenCacheTest, InvalidateDropsTheRejectedTokenOnly) {
+  TokenCache cache(endpoint.fetch(), clock);
+  Result<Token> first = get_now(cache);
+  ASSERT_TRUE(first);
+  cache.invalidate(first->serial);
+  Result<Token> second = get_now(cache);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->value, "t-2");
+  EXPECT_NE(second->serial, first->serial);
+  // A late rejection of the old token must not drop the new one.
+  cache.invalidate(first->serial);
+  EXPECT_EQ(get_now(cache)->value, "t-2");
+  EXPECT_EQ(endpoint.calls, 2);
+}
+
+TEST_F(TokenCacheTest, ManyRejectionsOfOneTokenCostOneFetch) {
+  TokenCache cache(endpoint.fetch(), clock);
+  Result<Token> first = get_now(cache);
+  ASSERT_TRUE(first);
+  int fresh = 0;
+  for (int i = 0; i < 10; ++i) {
+    net::co_spawn(io, [&]() -> net::awaitable<void> {
+      cache.invalidate(first->serial);
+      Result<Token> token = co_await cache.get();
+      if (token && token->value == "t-2") ++fresh;
+    }, net::detached);
+  }
+  ASSERT_TRUE(clock.run(io));
+  EXPECT_EQ(fresh, 10);
+  EXPECT_EQ(endpoint.calls, 2);
+}
+
+TEST_F(TokenCacheTest, AFailureReachesEveryWaiterAndTheNextGetTriesAgain) {
+  endpoint.refuse = true;
+  TokenCache cache(endpoint.fetch(), clock);
+  int failures = 0;
+  for (int i = 0; i < 5; ++i) {
+    net::co_spawn(io, [&]() -> net::awaitable<void> {
+      Result<Token> token = co_await cache.get();
+      if (!token && token.error().kind == Error::Kind::kAuth &&
+          token.error().message.find("code 10014") != std::string::npos) {
+        ++failures;
+      }
+    }, net::detached);
+  }
+  ASSERT_TRUE(clock.run(io));
+  EXPECT_EQ(failures, 5);
+  EXPECT_EQ(endpoint.calls, 1);
+  endpoint.refuse = false;
+  EXPECT_EQ(get_now(cache)->value, "t-2");
+}
+
+TEST_F(TokenCacheTest, ANonPositiveExpireIsAnError) {
+  endpoint.expire = 0s;
+  TokenCache cache(endpoint.fetch(), clock);
+  Result<Token> token = get_now(cache);
+  ASSERT_FALSE(token);
+  EXPECT_EQ(token.error().kind, Error::Kind::kAuth);
+  EXPECT_NE(token.error().message.find("expire"), std::string::npos);
+}
+
+TEST(FeishuTokenReply, ReadsTokenAndExpireAtTopLevel) {
+  auto grant = parse_feishu_token_reply(200, R"({"code":0,"msg":"ok","tenant_access_token":"t-abc","expire":5400})", "x");
+  ASSERT_TRUE(grant) << grant.error().str();
+  EXPECT_EQ(grant->token, "t-abc");
+  EXPECT_EQ(grant->expire, 5400s);
+}
+
+TEST(FeishuTokenReply, ARefusalNamesCodeAndMessage) {
+  auto grant = parse_feishu_token_reply(400, R"({"code":10014,"msg":"app secret invalid"})", "https://h/open-apis/auth");
+  ASSERT_FALSE(grant);
+  EXPECT_EQ(grant.error().kind, Error::Kind::kAuth);
+  EXPECT_EQ(grant.error().where, "https://h/open-apis/auth");
+  EXPECT_NE(grant.error().message.find("10014"), std::string::npos);
+  EXPECT_NE(grant.error().message.find("app secret invalid"), std::string::npos);
+}
+
+TEST(FeishuTokenReply, RefusesRepliesWithoutWhatItNeeds) {
+  for (const char* body : {"", "not json", "[]", R"({"msg":"x"})", R"({"code":0,"expire":7200})",
+                           R"({"code":0,"tenant_access_token":"t-1"})", R"({"code":0,"tenant_access_token":"t-1","expire":-5})",
+                           R"({"code":0,"data":{"tenant_access_token":"t-1","expire":7200}})"}) {
+    auto grant = parse_feishu_token_reply(200, body, "x");
+    EXPECT_FALSE(grant) << body;
+  }
+}
+
+}  // namespace
+}  // namespace hrsync
