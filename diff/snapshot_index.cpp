@@ -40,24 +40,22 @@ bool SnapshotIndex::record_has_key(std::size_t unit, std::string_view key) const
 std::size_t SnapshotIndex::find_slot(std::string_view key, std::uint64_t h) const {
   const std::size_t mask = slots_.size() - 1;
   const std::uint64_t tag = h >> 32;
-  for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+  for (std::size_t i = tag & mask;; i = (i + 1) & mask) {
     const std::uint64_t v = slots_[i];
     if (v == 0) return i;
     if ((v >> 32) == tag && record_has_key((v & kUnitMask) - 1, key)) return i;
   }
 }
 
+// A slot's home is its tag's low bits, so growing moves slots without touching the keys.
 void SnapshotIndex::rehash(std::size_t slot_count) {
   std::vector<std::uint64_t> fresh(slot_count, 0);
   const std::size_t mask = slot_count - 1;
-  const char* base = arena_.data();
-  for (std::size_t off = 0; off < arena_.size();) {
-    const std::uint32_t len = read32(base + off + 8) & ~kSeenBit;
-    const std::uint64_t h = key_hash_(std::string_view(base + off + kHeader, len));
-    std::size_t i = h & mask;
+  for (const std::uint64_t v : slots_) {
+    if (v == 0) continue;
+    std::size_t i = (v >> 32) & mask;
     while (fresh[i] != 0) i = (i + 1) & mask;
-    fresh[i] = (h >> 32) << 32 | (off / 8 + 1);
-    off += padded(kHeader + len);
+    fresh[i] = v;
   }
   slots_ = std::move(fresh);
 }
@@ -71,7 +69,11 @@ bool SnapshotIndex::add(std::string_view key, std::uint64_t hash) {
   const std::size_t off = arena_.size();
   if (off / 8 + 1 >= kUnitMask) throw std::length_error("SnapshotIndex: arena above 32 GiB");
 
-  arena_.resize(off + padded(kHeader + key.size()));
+  const std::size_t record = padded(kHeader + key.size());
+  if (off + record > arena_.capacity()) {
+    arena_.reserve(std::max(off + record, arena_.capacity() + arena_.capacity() / 4 + 4096));  // waste <= 1/4
+  }
+  arena_.resize(off + record);
   char* p = arena_.data() + off;
   const auto len = static_cast<std::uint32_t>(key.size());
   std::memcpy(p, &hash, sizeof hash);
