@@ -37,15 +37,21 @@ const char* find_special(const char* p, const char* e, char delim) {
   return p;
 }
 
-std::uint64_t count_lf(const char* p, const char* e) {
-  std::uint64_t n = 0;
-  while (p < e) {
-    const void* hit = std::memchr(p, '\n', static_cast<std::size_t>(e - p));
-    if (hit == nullptr) break;
-    ++n;
-    p = static_cast<const char*>(hit) + 1;
+// The first '"' or LF in [p, e); e when there is none.
+const char* find_quote_or_lf(const char* p, const char* e) {
+#if defined(__SSE2__)
+  const __m128i q = _mm_set1_epi8('"');
+  const __m128i lf = _mm_set1_epi8('\n');
+  while (e - p >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, lf));
+    const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(hit));
+    if (mask != 0) return p + __builtin_ctz(mask);
+    p += 16;
   }
-  return n;
+#endif
+  while (p < e && *p != '"' && *p != '\n') ++p;
+  return p;
 }
 
 // Length of a UTF-8 byte order mark at the start of the file (0 or 3).
@@ -129,14 +135,9 @@ void CsvScanner::begin_field(std::uint64_t offset) {
   cur_ = field_ < slot_count_ ? slots_[field_] : nullptr;
 }
 
-void CsvScanner::put(const char* p, std::size_t n) {
-  if (cur_ == nullptr || n == 0) return;
-  if (cur_->size() + n > options_.max_field_bytes) {
-    problem(CsvProblem::kFieldTooLong);
-    cur_ = nullptr;
-    return;
-  }
-  cur_->append(p, n);
+void CsvScanner::too_long() {
+  problem(CsvProblem::kFieldTooLong);
+  cur_ = nullptr;
 }
 
 void CsvScanner::problem(CsvProblem what) {
@@ -236,9 +237,14 @@ bool CsvScanner::next_row(std::span<std::string* const> slots, CsvRow& row) {
         return true;
       }
       case State::kQuoted: {
-        const void* hit = std::memchr(p, '"', static_cast<std::size_t>(e - p));
-        const char* q = hit != nullptr ? static_cast<const char*>(hit) : e;
-        line_ += count_lf(p, q);
+        const char* q = find_quote_or_lf(p, e);
+        if (q != e && *q == '\n') {  // a line break inside quotes: part of the value
+          ++line_;
+          ++q;
+          put(p, static_cast<std::size_t>(q - p));
+          p = q;
+          continue;
+        }
         put(p, static_cast<std::size_t>(q - p));
         p = q;
         if (p == e) continue;

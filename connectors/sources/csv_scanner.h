@@ -79,7 +79,13 @@ class CsvScanner {
   bool finish_at_eof(CsvRow& row);
   void begin_row(std::uint64_t offset);
   void begin_field(std::uint64_t offset);
-  void put(const char* p, std::size_t n);
+  // Appends n bytes at p to the current field, unless it is dropped or too long.
+  void put(const char* p, std::size_t n) {
+    if (cur_ == nullptr || n == 0) return;
+    if (cur_->size() + n > options_.max_field_bytes) return too_long();
+    cur_->append(p, n);
+  }
+  void too_long();
   void problem(CsvProblem what);
   void end_row(const char* p, CsvRow& row);
   void validate_from(const char* p);

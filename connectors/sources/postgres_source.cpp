@@ -83,6 +83,21 @@ std::string clean_message(const char* raw, const std::string& password) {
   return msg;
 }
 
+// The server's error in a result: primary message, detail, hint and SQLSTATE, on one line.
+std::string result_error(const PGresult* res, const std::string& password) {
+  const char* primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+  if (primary == nullptr) return clean_message(PQresultErrorMessage(res), password);
+  std::string msg = clean_message(primary, password);
+  if (const char* detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL)) {
+    msg += "; " + clean_message(detail, password);
+  }
+  if (const char* hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT)) {
+    msg += "; hint: " + clean_message(hint, password);
+  }
+  if (const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE)) msg += fmt::format(" (SQLSTATE {})", state);
+  return msg;
+}
+
 Error::Kind connect_error_kind(std::string_view msg) {
   for (std::string_view auth : {"password", "authentication", "pg_hba.conf", "role \""}) {
     if (msg.find(auth) != std::string_view::npos) return Error::Kind::kAuth;
@@ -117,8 +132,7 @@ class PostgresSource final : public RecordSource {
       if (st == PGRES_TUPLES_OK) break;
       if (st != PGRES_SINGLE_TUPLE) {
         status_ = fail(Error::Kind::kDatabase, where_,
-                       fmt::format("reading row {}: {}", row_ + 1,
-                                   clean_message(PQresultErrorMessage(res.get()), {})));
+                       fmt::format("reading row {}: {}", row_ + 1, result_error(res.get(), {})));
         break;
       }
       ++row_;
@@ -268,15 +282,14 @@ Result<ResultPtr> start_query(PGconn* conn, const std::string& query, const std:
   ResultPtr first(PQgetResult(conn));
   const ExecStatusType st = first ? PQresultStatus(first.get()) : PGRES_FATAL_ERROR;
   if (st == PGRES_SINGLE_TUPLE || st == PGRES_TUPLES_OK) return first;
-  std::string msg = first ? clean_message(PQresultErrorMessage(first.get()), password) : "";
+  std::string msg = first ? result_error(first.get(), password) : "";
   if (msg.empty()) msg = clean_message(PQerrorMessage(conn), password);
-  if (st != PGRES_FATAL_ERROR && st != PGRES_NONFATAL_ERROR) msg = "the query must be a SELECT that returns rows";
-  const char* state = first ? PQresultErrorField(first.get(), PG_DIAG_SQLSTATE) : nullptr;
   first.reset();
   drain(conn);
-  return fail(Error::Kind::kDatabase, where,
-              state != nullptr ? fmt::format("the query failed (SQLSTATE {}): {}", state, msg)
-                               : fmt::format("the query failed: {}", msg));
+  if (st != PGRES_FATAL_ERROR && st != PGRES_NONFATAL_ERROR) {
+    return fail(Error::Kind::kDatabase, where, "the query must be a SELECT that returns rows");
+  }
+  return fail(Error::Kind::kDatabase, where, "the query failed: " + msg);
 }
 
 Result<std::vector<MappedColumn>> typed_columns(const PGresult* res, const ColumnMap& map, Field key,

@@ -173,6 +173,10 @@ Result<std::unique_ptr<RecordSource>> open_sqlite_source(const std::string& db_p
   } catch (const SQLite::Exception& e) {
     return fail(Error::Kind::kDatabase, where, fmt::format("cannot open the database: {}", e.what()));
   }
+  // Reading the schema now tells a file that is not a database from a bad query.
+  if (sqlite3_exec(db->getHandle(), "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr) == SQLITE_NOTADB) {
+    return fail(Error::Kind::kDatabase, where, "the file is not an SQLite database");
+  }
   auto stmt = prepare(db->getHandle(), query, where);
   if (!stmt) return std::unexpected(stmt.error());
 
