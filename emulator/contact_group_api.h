@@ -1,0 +1,40 @@
+// ContactGroupApi: Feishu contact v3 "update user group", PATCH /open-apis/contact/v3/group/:group_id,
+// as api-docs/feishu-contact-group-patch.md describes.
+//
+// It holds the tenant's groups with their names (unique within the tenant) and descriptions.
+// An empty or absent name or description leaves that field as it is (the document's default).
+//
+// Thread-safety: none; the owner serializes calls.
+#pragma once
+
+#include <string>
+#include <unordered_map>
+
+#include <boost/json/object.hpp>
+
+#include "emulator/api_result.h"
+#include "emulator/fixture.h"
+
+namespace hrsync::emulator {
+
+class ContactGroupApi {
+ public:
+  void load(const Fixture& fixture);
+  ApiResult update(const ApiRequest& request);
+
+  // group_id -> {"name", "description"} for every group written since load().
+  boost::json::object state() const;
+
+  std::size_t size() const { return groups_.size(); }
+
+ private:
+  struct Group {
+    std::string name, description;
+    bool written = false;
+  };
+
+  std::unordered_map<std::string, Group> groups_;
+  std::unordered_map<std::string, std::string> names_;  // name -> group_id
+};
+
+}  // namespace hrsync::emulator

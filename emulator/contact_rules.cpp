@@ -1,0 +1,97 @@
+#include "emulator/contact_rules.h"
+
+#include <algorithm>
+
+namespace hrsync::emulator {
+namespace {
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool mainland_digits(std::string_view s) {
+  return s.size() == 11 && all_digits(s) && s[0] == '1' && s[1] >= '3' && s[1] <= '9';
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+bool local_char(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return std::string_view("!#$%&'*+/=?^_`{|}~-.").find(c) != std::string_view::npos;
+}
+
+bool valid_local_part(std::string_view local) {
+  if (local.empty() || local.size() > 64) return false;
+  if (local.front() == '.' || local.back() == '.' || local.find("..") != std::string_view::npos) return false;
+  return std::all_of(local.begin(), local.end(), local_char);
+}
+
+bool valid_label(std::string_view label) {
+  if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
+  return std::all_of(label.begin(), label.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+bool valid_domain(std::string_view domain) {
+  std::size_t labels = 0;
+  std::string_view last;
+  while (true) {
+    auto dot = domain.find('.');
+    last = domain.substr(0, dot);
+    if (!valid_label(last)) return false;
+    ++labels;
+    if (dot == std::string_view::npos) break;
+    domain.remove_prefix(dot + 1);
+  }
+  bool alpha_tld = last.size() >= 2 && std::all_of(last.begin(), last.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+  });
+  return labels >= 2 && alpha_tld;
+}
+
+}  // namespace
+
+bool valid_mobile(std::string_view mobile) {
+  if (!mobile.starts_with('+')) return mainland_digits(mobile);
+  auto digits = mobile.substr(1);
+  if (digits.starts_with("86")) return mainland_digits(digits.substr(2));
+  return digits.size() >= 7 && digits.size() <= 15 && all_digits(digits) && digits[0] != '0';
+}
+
+std::string mobile_key(std::string_view mobile) {
+  if (!mobile.starts_with('+')) return "+86" + std::string(mobile);
+  return std::string(mobile);
+}
+
+bool is_mainland_mobile(std::string_view mobile) {
+  return !mobile.starts_with('+') || mobile.starts_with("+86");
+}
+
+bool valid_email(std::string_view email) {
+  if (email.size() > 254) return false;
+  auto at = email.rfind('@');
+  if (at == std::string_view::npos) return false;
+  return valid_local_part(email.substr(0, at)) && valid_domain(email.substr(at + 1));
+}
+
+std::string email_key(std::string_view email) { return lower(email); }
+
+std::string email_domain(std::string_view email) {
+  auto at = email.rfind('@');
+  return at == std::string_view::npos ? std::string() : lower(email.substr(at + 1));
+}
+
+std::size_t utf8_length(std::string_view text) {
+  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+}  // namespace hrsync::emulator

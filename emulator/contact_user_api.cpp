@@ -1,0 +1,405 @@
+#include "emulator/contact_user_api.h"
+
+#include <algorithm>
+#include <mutex>
+
+#include <boost/json/array.hpp>
+#include <boost/json/value.hpp>
+#include <fmt/format.h>
+
+#include "emulator/contact_rules.h"
+#include "emulator/json_fields.h"
+
+namespace hrsync::emulator {
+namespace json = boost::json;
+namespace {
+
+// One row of the document's error table: HTTP status, code, description.
+struct Doc {
+  int status;
+  std::int64_t code;
+  std::string_view msg;
+};
+
+// The codes a request can cause, as api-docs/feishu-contact-user-update-put.md lists them.
+constexpr Doc kParamError{400, 40001, "param error"};
+constexpr Doc kMobileExists{400, 41001, "mobile has already exist error"};
+constexpr Doc kEmailExists{400, 41002, "email has already exist error"};
+constexpr Doc kMobileInvalid{400, 41004, "mobile is invalid error"};
+constexpr Doc kEmailInvalid{400, 41005, "email is invalid error"};
+constexpr Doc kNoUserName{400, 41006, "no user name error"};
+constexpr Doc kNoEmailOrMobile{400, 41009, "no email or mobile error"};
+constexpr Doc kNoMobile{400, 41010, "no mobile error"};
+constexpr Doc kDepartmentFull{400, 41016, "department has too many users  error"};
+constexpr Doc kDepartmentRequired{400, 41017, "department is required error"};
+constexpr Doc kOrderDepartment{400, 41025, "order department invalid error"};
+constexpr Doc kLeaderSelf{400, 41030, "set leader to oneself error"};
+constexpr Doc kTooManyDepartments{400, 41033, "user in too many departments  error"};
+constexpr Doc kGenderInvalid{400, 41038, "gender is invalid error"};
+constexpr Doc kNameNull{400, 41040, "user name is null error"};
+constexpr Doc kJoinTimeInvalid{400, 41042, "join time is invalid error"};
+constexpr Doc kUserIdInvalid{400, 41043, "employee id is invalid error"};
+constexpr Doc kAttrNotSet{400, 41044, "Custom attribute is not set error"};
+constexpr Doc kAttrUnknown{400, 41045, "Custom attribute id is not exist error"};
+constexpr Doc kAttrValueNotSet{400, 41046, "Custom attribute value is not set error"};
+constexpr Doc kAttrHrefText{400, 41047, "Custom attribute href text  is null error"};
+constexpr Doc kAttrHrefUrl{400, 41048, "Custom attribute href url  is null error"};
+// An id that names no user in the tenant: the document has no "user not found" code. Feishu
+// answers 41050 "no user authority" for users outside the app's contact scope, and a user that
+// does not exist is outside every scope, so that is the code given here.
+constexpr Doc kNoUserAuthority{400, 41050, "no user authority error"};
+constexpr Doc kUserIdMissing{400, 41051, "user id info not provide error"};
+constexpr Doc kEmployeeTypeInvalid{400, 41059, "invalid employee type error"};
+constexpr Doc kJobTitleLong{400, 41063, "job_title length exceed 100 character"};
+constexpr Doc kNameLong{400, 41070, "name length exceed 64 character"};
+constexpr Doc kEnNameLong{400, 41071, "en_name length exceed 64 character"};
+constexpr Doc kNicknameLong{400, 41072, "nickname length exceed 64 character"};
+constexpr Doc kMailDomain{400, 44001, "business email domain not available error"};
+constexpr Doc kOrderWithoutDepartments{400, 44002, "update order must update department together"};
+constexpr Doc kUnjoined{400, 44010, "unJoined user not allow to update"};
+constexpr Doc kResigned{400, 42006, "user has resigned error"};
+constexpr Doc kOnlyMainland{400, 44019, "feishu only support +86 mobile"};
+constexpr Doc kMobileNeedsEmail{400, 44020, "mobile and email need together exist"};
+constexpr Doc kEnterpriseEmailTaken{400, 44024, "User enterprise email has already been registered as a member's account"};
+constexpr Doc kLock{400, 44025, "update user lock error,wait some seconds and retry"};
+constexpr Doc kDepartmentInvalid{400, 44035, "departmentID is invaild"};
+constexpr Doc kFreezeFounder{400, 44036, "freeze tenant founder is forbidden"};
+constexpr Doc kPrimaryNotFirst{400, 41410, "user primary dept must be the first department in the order"};
+
+ApiResult err(const Doc& d, std::string field = {}, std::string description = {}) {
+  return api_error(d.status, d.code, std::string(d.msg), std::move(field), std::move(description));
+}
+
+// The type of every field of the request body the document lists.
+constexpr std::pair<std::string_view, JsonType> kFieldTypes[] = {
+    {"name", JsonType::kString},          {"en_name", JsonType::kString},
+    {"nickname", JsonType::kString},      {"email", JsonType::kString},
+    {"mobile", JsonType::kString},        {"mobile_visible", JsonType::kBool},
+    {"gender", JsonType::kInt},           {"avatar_key", JsonType::kString},
+    {"department_ids", JsonType::kStringArray}, {"leader_user_id", JsonType::kString},
+    {"city", JsonType::kString},          {"country", JsonType::kString},
+    {"work_station", JsonType::kString},  {"join_time", JsonType::kInt},
+    {"employee_no", JsonType::kString},   {"employee_type", JsonType::kInt},
+    {"orders", JsonType::kObjectArray},   {"custom_attrs", JsonType::kObjectArray},
+    {"enterprise_email", JsonType::kString}, {"job_title", JsonType::kString},
+    {"is_frozen", JsonType::kBool},
+};
+
+std::optional<ApiResult> check_types(const json::object& body) {
+  for (const auto& [key, type] : kFieldTypes) {
+    const json::value* v = member(body, key);
+    if (v != nullptr && !has_json_type(*v, type)) {
+      return err(kParamError, std::string(key), fmt::format("must be {}", json_type_name(type)));
+    }
+  }
+  return std::nullopt;
+}
+
+bool blank(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
+}
+
+// A string field longer than `max` characters gives `doc`.
+std::optional<ApiResult> check_length(const json::object& body, std::string_view key, std::size_t max, const Doc& doc) {
+  auto s = string_member(body, key);
+  if (!s || utf8_length(*s) <= max) return std::nullopt;
+  return err(doc, std::string(key), fmt::format("{} characters, at most {}", utf8_length(*s), max));
+}
+
+std::optional<ApiResult> check_name(const json::object& body, bool put) {
+  auto name = string_member(body, "name");
+  // The document has both 41006 "no user name" and 41040 "user name is null": the first for a
+  // name that is not set at all, the second for one set to nothing.
+  if (!name) return put ? std::optional(err(kNoUserName, "name", "required")) : std::nullopt;
+  if (blank(*name)) return err(kNameNull, "name", "empty");
+  return check_length(body, "name", 64, kNameLong);
+}
+
+std::optional<ApiResult> check_enums(const json::object& body, bool put) {
+  if (auto g = int_member(body, "gender"); g && (*g < 0 || *g > 2)) {
+    return err(kGenderInvalid, "gender", fmt::format("{} is not 0, 1 or 2", *g));
+  }
+  auto type = int_member(body, "employee_type");
+  // A PUT without employee_type reads as type 0, which is no type.
+  if ((!type && put) || (type && (*type < 1 || *type > 5))) {
+    return err(kEmployeeTypeInvalid, "employee_type", type ? fmt::format("{} is not in 1..5", *type) : "required");
+  }
+  if (auto t = int_member(body, "join_time"); t && *t < 0) {
+    return err(kJoinTimeInvalid, "join_time", "negative");
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> string_list(const json::value* v) {
+  std::vector<std::string> out;
+  if (v == nullptr || !v->is_array()) return out;
+  for (const auto& e : v->get_array()) {
+    if (e.is_string()) out.emplace_back(e.get_string());
+  }
+  return out;
+}
+
+std::optional<ApiResult> check_orders(const json::object& body, const json::object& next, bool put) {
+  const json::value* orders = member(body, "orders");
+  if (orders == nullptr) return std::nullopt;
+  if (!put && member(body, "department_ids") == nullptr) return err(kOrderWithoutDepartments, "orders");
+  auto departments = string_list(member(next, "department_ids"));
+  std::int64_t top_order = INT64_MIN;
+  for (const auto& o : orders->get_array()) top_order = std::max(top_order, int_member(o.get_object(), "department_order").value_or(0));
+  for (const auto& o : orders->get_array()) {
+    const json::object& order = o.get_object();
+    auto dept = string_member(order, "department_id").value_or("");
+    if (std::find(departments.begin(), departments.end(), dept) == departments.end()) {
+      return err(kOrderDepartment, "orders.department_id", fmt::format("\"{}\" is not one of department_ids", dept));
+    }
+    const json::value* primary = member(order, "is_primary_dept");
+    bool is_primary = primary != nullptr && primary->is_bool() && primary->get_bool();
+    if (is_primary && int_member(order, "department_order").value_or(0) != top_order) {
+      return err(kPrimaryNotFirst, "orders.is_primary_dept");
+    }
+  }
+  return std::nullopt;
+}
+
+void erase_key(std::unordered_map<std::string, std::string>& index, const std::string& key, const std::string& user_id) {
+  auto it = index.find(key);
+  if (it != index.end() && it->second == user_id) index.erase(it);
+}
+
+// The fields a fixture user holds before any write.
+json::object fixture_fields(const FixtureUser& u) {
+  json::object o;
+  auto put = [&](std::string_view key, const std::string& v) {
+    if (!v.empty()) o[key] = v;
+  };
+  put("name", u.name);
+  put("mobile", u.mobile);
+  put("email", u.email);
+  put("enterprise_email", u.enterprise_email);
+  put("employee_no", u.employee_no);
+  if (!u.department_ids.empty()) {
+    json::array a;
+    for (const auto& d : u.department_ids) a.emplace_back(d);
+    o["department_ids"] = std::move(a);
+  }
+  return o;
+}
+
+}  // namespace
+
+struct ContactUserApi::InFlight {
+  std::mutex mu;
+  std::unordered_set<std::string> users;
+};
+
+ContactUserApi::ContactUserApi(ContactUserRules rules) : rules_(rules), in_flight_(std::make_shared<InFlight>()) {}
+
+void ContactUserApi::load(const Fixture& fixture) {
+  users_.clear();
+  by_open_id_.clear();
+  by_union_id_.clear();
+  mobiles_.clear();
+  emails_.clear();
+  enterprise_emails_.clear();
+  department_members_.clear();
+  departments_ = {fixture.departments.begin(), fixture.departments.end()};
+  custom_attrs_ = {fixture.custom_attr_ids.begin(), fixture.custom_attr_ids.end()};
+  mail_domains_.clear();
+  for (const auto& d : fixture.enterprise_email_domains) mail_domains_.insert(email_key(d));
+  for (const auto& fu : fixture.users) {
+    User u{fu.user_id, fu.open_id.empty() ? derived_open_id(fu.user_id) : fu.open_id,
+           fu.union_id.empty() ? derived_union_id(fu.user_id) : fu.union_id, fu.status, fu.tenant_founder,
+           fixture_fields(fu), false};
+    by_open_id_[u.open_id] = u.user_id;
+    by_union_id_[u.union_id] = u.user_id;
+    index(u, +1);
+    users_.insert_or_assign(u.user_id, std::move(u));
+  }
+}
+
+ContactUserApi::User* ContactUserApi::find(std::string_view id, std::string_view id_type) {
+  std::string key(id);
+  if (id_type == "open_id" || id_type == "union_id") {
+    auto& ids = id_type == "open_id" ? by_open_id_ : by_union_id_;
+    auto it = ids.find(key);
+    if (it == ids.end()) return nullptr;
+    key = it->second;
+  }
+  auto it = users_.find(key);
+  return it == users_.end() ? nullptr : &it->second;
+}
+
+ApiResult ContactUserApi::update(const ApiRequest& req) {
+  bool put = req.method == "PUT";
+  auto id_type = query_value(req.query, "user_id_type", "open_id");
+  if (id_type != "open_id" && id_type != "union_id" && id_type != "user_id") {
+    return err(kParamError, "user_id_type", "must be open_id, union_id or user_id");
+  }
+  auto dept_type = query_value(req.query, "department_id_type", "open_department_id");
+  if (dept_type != "department_id" && dept_type != "open_department_id") {
+    return err(kParamError, "department_id_type", "must be department_id or open_department_id");
+  }
+  if (req.path_id.empty()) return err(kUserIdMissing, "user_id");
+  if (req.path_id.size() > 64) return err(kUserIdInvalid, "user_id", "longer than 64 bytes");
+  if (auto e = check_types(req.body)) return *e;
+  User* user = find(req.path_id, id_type);
+  if (user == nullptr) return err(kNoUserAuthority, "user_id", fmt::format("no user {} \"{}\"", id_type, req.path_id));
+  if (user->status == "resigned") return err(kResigned);
+  if (user->status == "unjoined") return err(kUnjoined);
+  {
+    std::lock_guard lock(in_flight_->mu);
+    if (in_flight_->users.contains(user->user_id)) return err(kLock);
+  }
+
+  json::object next = put ? req.body : user->fields;
+  if (!put) {
+    for (const auto& kv : req.body) next[kv.key()] = kv.value();
+  }
+  for (auto it = next.begin(); it != next.end();) {
+    it = it->value().is_null() ? next.erase(it) : it + 1;
+  }
+  if (auto e = check_fields(req.body, put, req.path_id)) return *e;
+  if (auto e = check_mobile_email(req.body, next, put)) return *e;
+  if (auto e = check_departments(req.body, put, *user)) return *e;
+  if (auto e = check_orders(req.body, next, put)) return *e;
+  if (auto e = check_custom_attrs(req.body)) return *e;
+  if (const json::value* f = member(req.body, "is_frozen"); f && f->get_bool() && user->tenant_founder) {
+    return err(kFreezeFounder, "is_frozen");
+  }
+  if (auto e = check_unique(next, *user)) return *e;
+
+  index(*user, -1);
+  user->fields = std::move(next);
+  user->written = true;
+  index(*user, +1);
+
+  ApiResult ok;
+  json::object shown = user->fields;
+  shown["user_id"] = user->user_id;
+  shown["open_id"] = user->open_id;
+  shown["union_id"] = user->union_id;
+  ok.data["user"] = std::move(shown);
+  ok.hold = hold(user->user_id);
+  return ok;
+}
+
+std::optional<ApiResult> ContactUserApi::check_fields(const json::object& body, bool put, std::string_view path_id) const {
+  if (auto e = check_name(body, put)) return e;
+  if (auto e = check_length(body, "en_name", 64, kEnNameLong)) return e;
+  if (auto e = check_length(body, "nickname", 64, kNicknameLong)) return e;
+  if (auto e = check_length(body, "job_title", 100, kJobTitleLong)) return e;
+  if (auto e = check_enums(body, put)) return e;
+  if (string_member(body, "leader_user_id") == path_id) return err(kLeaderSelf, "leader_user_id");
+  return std::nullopt;
+}
+
+std::optional<ApiResult> ContactUserApi::check_mobile_email(const json::object& body, const json::object& next, bool put) const {
+  auto mobile = string_member(body, "mobile");
+  auto email = string_member(body, "email");
+  if (put && (!mobile || mobile->empty())) {
+    return (!email || email->empty()) ? err(kNoEmailOrMobile, "mobile") : err(kNoMobile, "mobile");
+  }
+  if (mobile && mobile->empty()) return err(kNoMobile, "mobile");
+  if (mobile && !valid_mobile(*mobile)) return err(kMobileInvalid, "mobile", "not 1xxxxxxxxxx, +861xxxxxxxxxx or +<country><number>");
+  if (email && !email->empty() && !valid_email(*email)) return err(kEmailInvalid, "email");
+  auto enterprise = string_member(body, "enterprise_email");
+  if (enterprise && !enterprise->empty() && !valid_email(*enterprise)) return err(kEmailInvalid, "enterprise_email");
+  if (enterprise && !enterprise->empty() && !mail_domains_.empty() && !mail_domains_.contains(email_domain(*enterprise))) {
+    return err(kMailDomain, "enterprise_email");
+  }
+  if (!mobile && !email) return std::nullopt;
+  auto next_mobile = string_member(next, "mobile").value_or("");
+  if (next_mobile.empty() || is_mainland_mobile(next_mobile)) return std::nullopt;
+  if (!rules_.certified_tenant) return err(kOnlyMainland, "mobile");
+  if (string_member(next, "email").value_or("").empty()) return err(kMobileNeedsEmail, "email", "required with a non-+86 mobile");
+  return std::nullopt;
+}
+
+std::optional<ApiResult> ContactUserApi::check_departments(const json::object& body, bool put, const User& user) const {
+  const json::value* ids = member(body, "department_ids");
+  if (ids == nullptr) return put ? std::optional(err(kDepartmentRequired, "department_ids", "required")) : std::nullopt;
+  auto wanted = string_list(ids);
+  if (wanted.empty()) return err(kDepartmentRequired, "department_ids", "empty");
+  if (wanted.size() > 50) return err(kTooManyDepartments, "department_ids", fmt::format("{} departments, at most 50", wanted.size()));
+  auto held = string_list(member(user.fields, "department_ids"));
+  for (const auto& d : wanted) {
+    if (!departments_.empty() && !departments_.contains(d)) return err(kDepartmentInvalid, "department_ids", fmt::format("unknown department \"{}\"", d));
+    if (std::find(held.begin(), held.end(), d) != held.end() || rules_.department_user_limit == 0) continue;
+    auto it = department_members_.find(d);
+    if (it != department_members_.end() && it->second >= rules_.department_user_limit) {
+      return err(kDepartmentFull, "department_ids", fmt::format("\"{}\" has {} users", d, it->second));
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<ApiResult> ContactUserApi::check_custom_attrs(const json::object& body) const {
+  const json::value* attrs = member(body, "custom_attrs");
+  if (attrs == nullptr) return std::nullopt;
+  for (const auto& a : attrs->get_array()) {
+    const json::object& attr = a.get_object();
+    auto id = string_member(attr, "id").value_or("");
+    if (id.empty()) return err(kAttrNotSet, "custom_attrs.id");
+    if (!custom_attrs_.contains(std::string(id))) return err(kAttrUnknown, "custom_attrs.id", fmt::format("\"{}\"", id));
+    const json::value* value = member(attr, "value");
+    if (value == nullptr || !value->is_object()) return err(kAttrValueNotSet, "custom_attrs.value");
+    if (string_member(attr, "type").value_or("") != "HREF") continue;
+    if (string_member(value->get_object(), "text").value_or("").empty()) return err(kAttrHrefText, "custom_attrs.value.text");
+    if (string_member(value->get_object(), "url").value_or("").empty()) return err(kAttrHrefUrl, "custom_attrs.value.url");
+  }
+  return std::nullopt;
+}
+
+std::optional<ApiResult> ContactUserApi::check_unique(const json::object& next, const User& user) const {
+  auto taken = [&](const std::unordered_map<std::string, std::string>& index, const std::string& key) {
+    auto it = index.find(key);
+    return it != index.end() && it->second != user.user_id;
+  };
+  auto mobile = string_member(next, "mobile").value_or("");
+  if (!mobile.empty() && taken(mobiles_, mobile_key(mobile))) return err(kMobileExists, "mobile");
+  auto email = string_member(next, "email").value_or("");
+  if (!email.empty() && taken(emails_, email_key(email))) return err(kEmailExists, "email");
+  auto enterprise = string_member(next, "enterprise_email").value_or("");
+  if (!enterprise.empty() && taken(enterprise_emails_, email_key(enterprise))) return err(kEnterpriseEmailTaken, "enterprise_email");
+  return std::nullopt;
+}
+
+// Adds (delta = +1) or removes (-1) the user's mobile, e-mails and departments from the indexes.
+void ContactUserApi::index(const User& user, int delta) {
+  auto mobile = string_member(user.fields, "mobile").value_or("");
+  auto email = string_member(user.fields, "email").value_or("");
+  auto enterprise = string_member(user.fields, "enterprise_email").value_or("");
+  auto apply = [&](std::unordered_map<std::string, std::string>& index, std::string key) {
+    if (delta > 0) index.emplace(std::move(key), user.user_id);
+    else erase_key(index, key, user.user_id);
+  };
+  if (!mobile.empty()) apply(mobiles_, mobile_key(mobile));
+  if (!email.empty()) apply(emails_, email_key(email));
+  if (!enterprise.empty()) apply(enterprise_emails_, email_key(enterprise));
+  for (const auto& d : string_list(member(user.fields, "department_ids"))) {
+    auto& n = department_members_[d];
+    n = delta > 0 ? n + 1 : (n > 0 ? n - 1 : 0);
+  }
+}
+
+std::shared_ptr<void> ContactUserApi::hold(const std::string& user_id) {
+  {
+    std::lock_guard lock(in_flight_->mu);
+    in_flight_->users.insert(user_id);
+  }
+  auto registry = in_flight_;
+  return std::shared_ptr<void>(nullptr, [registry, user_id](void*) {
+    std::lock_guard lock(registry->mu);
+    registry->users.erase(user_id);
+  });
+}
+
+json::object ContactUserApi::state() const {
+  json::object out;
+  for (const auto& [id, user] : users_) {
+    if (user.written) out[id] = user.fields;
+  }
+  return out;
+}
+
+}  // namespace hrsync::emulator

@@ -1,0 +1,74 @@
+// ContactUserApi: Feishu contact v3 "update user", PUT (all fields) and PATCH (some fields)
+// /open-apis/contact/v3/users/:user_id, as api-docs/feishu-contact-user-update-put.md describes.
+//
+// It holds the tenant's users (from the fixture), their current fields, the indexes that make
+// mobiles and e-mail addresses unique, and the member count of each department. PUT replaces a
+// user's fields with the body; PATCH merges the body into them. Every error a request can cause
+// is answered with the document's status, code and message (see the table in the .cpp file).
+// Two updates of one user that overlap in time collide: the later one gets 44025, as long as the
+// earlier one's reply (with its added latency) has not been delivered.
+//
+// Thread-safety: none, except that the hold in a result may be released from any thread.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <boost/json/object.hpp>
+
+#include "emulator/api_result.h"
+#include "emulator/fixture.h"
+
+namespace hrsync::emulator {
+
+struct ContactUserRules {
+  bool certified_tenant = true;          // false: only +86 mobiles are accepted (44019)
+  unsigned department_user_limit = 500;  // most users in one department (41016); 0 = no limit
+};
+
+class ContactUserApi {
+ public:
+  explicit ContactUserApi(ContactUserRules rules);
+
+  // Replaces every user with the fixture's.
+  void load(const Fixture& fixture);
+
+  // Handles PUT or PATCH of one user.
+  ApiResult update(const ApiRequest& request);
+
+  // user_id -> current fields, for every user written since load().
+  boost::json::object state() const;
+
+  std::size_t size() const { return users_.size(); }
+
+ private:
+  struct User {
+    std::string user_id, open_id, union_id, status;
+    bool tenant_founder = false;
+    boost::json::object fields;
+    bool written = false;
+  };
+  struct InFlight;
+
+  User* find(std::string_view id, std::string_view id_type);
+  std::optional<ApiResult> check_fields(const boost::json::object& body, bool put, std::string_view path_id) const;
+  std::optional<ApiResult> check_mobile_email(const boost::json::object& body, const boost::json::object& next, bool put) const;
+  std::optional<ApiResult> check_departments(const boost::json::object& body, bool put, const User& user) const;
+  std::optional<ApiResult> check_custom_attrs(const boost::json::object& body) const;
+  std::optional<ApiResult> check_unique(const boost::json::object& next, const User& user) const;
+  void index(const User& user, int delta);
+  std::shared_ptr<void> hold(const std::string& user_id);
+
+  ContactUserRules rules_;
+  std::unordered_map<std::string, User> users_;                 // by user_id
+  std::unordered_map<std::string, std::string> by_open_id_, by_union_id_;
+  std::unordered_map<std::string, std::string> mobiles_, emails_, enterprise_emails_;  // key -> user_id
+  std::unordered_map<std::string, std::size_t> department_members_;
+  std::unordered_set<std::string> departments_, custom_attrs_, mail_domains_;
+  std::shared_ptr<InFlight> in_flight_;
+};
+
+}  // namespace hrsync::emulator

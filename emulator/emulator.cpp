@@ -1,0 +1,52 @@
+#include "emulator/emulator.h"
+
+#include <fmt/format.h>
+
+#include "emulator/http_server.h"
+#include "emulator/service.h"
+#include "emulator/tls_material.h"
+
+namespace hrsync::emulator {
+
+Emulator::Emulator(EmulatorOptions options)
+    : options_(std::move(options)), service_(std::make_unique<Service>(options_)) {
+  options_.fixture = {};  // the service holds its copy
+}
+
+Emulator::~Emulator() { stop(); }
+
+Result<void> Emulator::start() {
+  ServerOptions server{options_.host, options_.port, options_.threads, options_.idle_timeout_s,
+                       options_.max_body_bytes, std::nullopt};
+  if (options_.tls) {
+    auto material = make_tls_material(options_.tls_names);
+    if (!material) return std::unexpected(material.error());
+    ca_pem_ = material->ca_pem;
+    server.tls = std::move(*material);
+  }
+  auto s = std::make_unique<HttpServer>(*service_, std::move(server));
+  if (auto r = s->start(); !r) return r;
+  port_ = s->port();
+  server_ = std::move(s);
+  return {};
+}
+
+std::string Emulator::base_url() const {
+  std::string host = options_.host.find(':') == std::string::npos ? options_.host : "[" + options_.host + "]";
+  if (!options_.tls) return fmt::format("http://{}:{}", host, port_);
+  return fmt::format("https://{}:{}", options_.tls_names.empty() ? host : options_.tls_names.front(), port_);
+}
+
+void Emulator::stop() { server_.reset(); }
+
+std::string Emulator::state_json() const { return service_->state_json(); }
+std::string Emulator::stats_json() const { return service_->stats_json(); }
+void Emulator::reset() { service_->reset(); }
+void Emulator::load_fixture(const Fixture& fixture) { service_->load_fixture(fixture); }
+void Emulator::add_fault(const FaultRule& rule) { service_->add_fault(rule); }
+void Emulator::clear_faults() { service_->clear_faults(); }
+void Emulator::start_outage(double seconds) { service_->start_outage(seconds); }
+void Emulator::revoke_tokens() { service_->revoke_tokens(); }
+void Emulator::set_latency_ms(double min_ms, double max_ms) { service_->set_latency_ms(min_ms, max_ms); }
+
+}  // namespace hrsync::emulator

@@ -1,0 +1,97 @@
+// FaultPlan: which injected faults hit which request, by probability or by schedule.
+//
+// A FaultRule names a kind of fault, the requests it may hit (one endpoint or all), and when it
+// fires: with a probability per eligible request, on every Nth one, at most N times, and only
+// inside a time window of the emulator's clock. The plan also holds the outage window (every
+// request answered 503) and the added latency (uniform between a minimum and a maximum).
+// All randomness comes from one generator seeded at construction, so a test that sends its
+// requests one after another sees the same faults on every run.
+//
+// Fault specs on the command line: NAME=TERM[,TERM...][@ENDPOINT] where TERM is a probability
+// (0.1), next:N (the next N eligible requests), every:N, from:SECONDS or for:SECONDS.
+// Examples: lock=0.1  internal=every:10@attendance_face  reset=next:2  stall=0.5,from:30,for:10
+//
+// Thread-safety: none; the owner serializes calls.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "diff/error.h"
+
+namespace hrsync::emulator {
+
+enum class FaultKind : std::uint8_t {
+  kLock,      // 44025 "update user lock error" on contact user updates
+  kInternal,  // 5xx with the API's documented internal-error code
+  kReset,     // the connection is reset instead of answered
+  kStall,     // the request is never answered (the connection stays open until the client leaves)
+  kRevoke,    // the token the request carries is revoked before it is checked (99991663)
+  kCount,
+};
+
+std::string_view fault_name(FaultKind kind);
+std::optional<FaultKind> fault_from_name(std::string_view name);
+
+struct FaultRule {
+  FaultKind kind = FaultKind::kInternal;
+  double probability = 1.0;    // chance that an eligible request is hit
+  std::string endpoint;        // "" = every endpoint the kind applies to, else e.g. "contact_user"
+  std::uint64_t every = 0;     // > 0: hit every Nth eligible request (instead of by probability)
+  std::uint64_t count = 0;     // > 0: hit at most this many requests, then stop
+  double from_s = 0;           // eligible from this time of the emulator's clock...
+  double for_s = 0;            // ...for this many seconds (0 = no end)
+};
+
+// Parses a command-line fault spec (see above). Errors are kUsage and quote the spec.
+Result<FaultRule> parse_fault_rule(std::string_view spec);
+
+class FaultPlan {
+ public:
+  explicit FaultPlan(std::uint64_t seed) : rng_(seed) {}
+
+  void add(FaultRule rule) { rules_.push_back({std::move(rule), 0, 0}); }
+  void clear_rules() { rules_.clear(); }
+
+  // True iff a fault of `kind` hits this request to `endpoint`, arriving at `now`. Counts the
+  // request as eligible for every matching rule.
+  bool fires(FaultKind kind, std::string_view endpoint, double now);
+
+  // Every request arriving in [start, start + seconds) is answered 503.
+  void set_outage(double start, double seconds) { outage_ = {start, start + seconds}; }
+  bool in_outage(double now) const { return now >= outage_.first && now < outage_.second; }
+
+  // Added latency, drawn uniformly in [min_s, max_s] for every answered request.
+  void set_latency(double min_s, double max_s) { latency_ = {min_s, max_s}; }
+  double draw_latency();
+
+  // Draws from the plan's generator (for decisions the plan does not own, e.g. image ids).
+  std::uint64_t draw() { return rng_(); }
+
+  // How many requests each kind has hit, indexed by FaultKind.
+  const std::uint64_t* hits() const { return hits_; }
+
+  // Forgets rules, outage, latency and counters.
+  void reset();
+
+ private:
+  struct Armed {
+    FaultRule rule;
+    std::uint64_t seen = 0;   // eligible requests so far
+    std::uint64_t fired = 0;  // requests hit so far
+  };
+
+  bool decide(Armed& armed);
+
+  std::mt19937_64 rng_;
+  std::vector<Armed> rules_;
+  std::pair<double, double> outage_{0, 0};
+  std::pair<double, double> latency_{0, 0};
+  std::uint64_t hits_[static_cast<std::size_t>(FaultKind::kCount)] = {};
+};
+
+}  // namespace hrsync::emulator

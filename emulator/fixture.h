@@ -1,0 +1,84 @@
+// Fixture: which entities exist on each emulated platform when the emulator starts.
+//
+// A fixture lists the contact users (by user_id, with the fields Feishu already holds for them),
+// the departments and user groups, the attendance users (by employee_no and employee_id), the
+// users in the access-control permission group, and the SophonFogSys persons. It comes from a
+// JSON file (the format is in emulator/README.md) or from an HR CSV export, in which case every
+// well-formed employee and group row exists on every platform. Rows that are malformed on purpose
+// (wrong field count, grammar errors, empty or duplicate keys) are skipped silently.
+//
+// Thread-safety: plain value types and pure functions (except for reading files).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "diff/error.h"
+
+namespace hrsync::emulator {
+
+struct FixtureUser {
+  std::string user_id;           // tenant-wide user ID (user_id_type=user_id); the key
+  std::string open_id;           // "" = derived from user_id ("ou_" + 32 hex digits)
+  std::string union_id;          // "" = derived from user_id ("on_" + 32 hex digits)
+  std::string employee_no;       // optional
+  std::string name;              // current values; "" = none
+  std::string mobile;
+  std::string email;
+  std::string enterprise_email;
+  std::vector<std::string> department_ids;
+  std::string status = "active"; // active | resigned | unjoined
+  bool tenant_founder = false;   // freezing the founder is refused (44036)
+};
+
+struct FixtureGroup {
+  std::string group_id;
+  std::string name;              // unique within the tenant ("" = none)
+  std::string description;
+};
+
+struct FixtureAttendanceUser {
+  std::string employee_no;       // "" = reachable only by employee_id
+  std::string employee_id;       // Feishu user ID; "" = reachable only by employee_no
+};
+
+struct FixturePerson {
+  std::string identity_id;       // SophonFogSys person number (the HR employee_no)
+  std::string name;
+  int type = 1;                  // 1 staff, 2 visitor, 3 blacklist, 4 stranger, 5 VIP
+  std::vector<std::string> permission_ids;
+};
+
+struct Fixture {
+  std::vector<FixtureUser> users;
+  std::vector<std::string> departments;               // known department ids; empty = any id accepted
+  std::vector<std::string> custom_attr_ids;           // custom user attributes the tenant defines
+  std::vector<std::string> enterprise_email_domains;  // empty = any domain accepted
+  std::vector<FixtureGroup> groups;
+  std::vector<FixtureAttendanceUser> attendance_users;
+  std::vector<std::string> acs_users;                 // user_ids in the access-control permission group
+  std::vector<FixturePerson> sophon_persons;
+};
+
+// Parses a fixture from JSON text. `where` names the source for messages (a file name).
+// Unknown keys and values of the wrong type are kInput errors naming the key.
+Result<Fixture> parse_fixture(std::string_view json, std::string_view where);
+
+// parse_fixture of a file.
+Result<Fixture> load_fixture(const std::string& path);
+
+// The fixture as JSON that parse_fixture reads back.
+std::string fixture_to_json(const Fixture& fixture);
+
+// A fixture in which every well-formed employee of `employees_csv` and every group of `groups_csv`
+// ("" = none) exists on every platform. Headers use the canonical column names of DESIGN.md; only
+// employee_no (and group_id) are required. A mobile or email that is malformed or already taken by
+// an earlier row is left out of the user, since Feishu holds each at most once.
+Result<Fixture> fixture_from_hr_csv(const std::string& employees_csv, const std::string& groups_csv = "");
+
+// The open_id / union_id the emulator derives for a user_id without one.
+std::string derived_open_id(std::string_view user_id);
+std::string derived_union_id(std::string_view user_id);
+
+}  // namespace hrsync::emulator

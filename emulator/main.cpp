@@ -1,0 +1,229 @@
+// hrsync-emulator: runs the emulator of the five APIs (and the token endpoint) until SIGINT or
+// SIGTERM. `hrsync-emulator --help` explains every option; emulator/README.md shows how to point
+// a job at it.
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "emulator/emulator.h"
+
+namespace {
+
+using hrsync::Error;
+using hrsync::Result;
+namespace emu = hrsync::emulator;
+
+// Options that need parsing after CLI11 has read them.
+struct RawOptions {
+  std::string app_secret_env = "HRSYNC_EMULATOR_APP_SECRET";
+  std::string app_secret_file;
+  std::string sophon_token_env = "HRSYNC_EMULATOR_SOPHON_TOKEN";
+  std::string sophon_token_file;
+  std::vector<std::string> acs_rate, sophon_rate, faults;
+  std::string latency, outage;
+  std::string fixture, employees_csv, groups_csv, write_fixture, ca_out, port_file;
+  bool no_limits = false, uncertified = false;
+};
+
+Result<std::string> read_secret(const std::string& env, const std::string& file, const std::string& fallback) {
+  if (!file.empty()) {
+    std::ifstream in(file);
+    if (!in) return hrsync::fail(Error::Kind::kIo, file, "cannot read the secret file");
+    std::string s;
+    std::getline(in, s);
+    return s;
+  }
+  const char* v = env.empty() ? nullptr : std::getenv(env.c_str());
+  return v != nullptr ? std::string(v) : fallback;
+}
+
+// "A..B" or "A" milliseconds.
+Result<std::pair<double, double>> parse_latency(const std::string& text) {
+  try {
+    auto dots = text.find("..");
+    if (dots == std::string::npos) return std::pair{std::stod(text), std::stod(text)};
+    return std::pair{std::stod(text.substr(0, dots)), std::stod(text.substr(dots + 2))};
+  } catch (const std::exception&) {
+    return hrsync::fail(Error::Kind::kUsage, "--latency-ms", fmt::format("\"{}\" is not A..B milliseconds", text));
+  }
+}
+
+// "START+SECONDS".
+Result<std::pair<double, double>> parse_outage(const std::string& text) {
+  try {
+    auto plus = text.find('+');
+    if (plus == std::string::npos) throw std::invalid_argument("no +");
+    return std::pair{std::stod(text.substr(0, plus)), std::stod(text.substr(plus + 1))};
+  } catch (const std::exception&) {
+    return hrsync::fail(Error::Kind::kUsage, "--outage", fmt::format("\"{}\" is not START+SECONDS", text));
+  }
+}
+
+Result<std::vector<emu::RateTier>> parse_tiers(const std::vector<std::string>& texts) {
+  std::vector<emu::RateTier> out;
+  for (const auto& t : texts) {
+    auto tier = emu::parse_rate_tier(t);
+    if (!tier) return std::unexpected(tier.error());
+    out.push_back(*tier);
+  }
+  return out;
+}
+
+// Fills the parts of `o` that CLI11 could not fill directly.
+Result<void> finish_options(const RawOptions& raw, emu::EmulatorOptions& o) {
+  auto secret = read_secret(raw.app_secret_env, raw.app_secret_file, o.app_secret);
+  if (!secret) return std::unexpected(secret.error());
+  o.app_secret = *secret;
+  auto token = read_secret(raw.sophon_token_env, raw.sophon_token_file, "");
+  if (!token) return std::unexpected(token.error());
+  o.sophon_token = *token;
+  o.rate_limits = !raw.no_limits;
+  o.certified_tenant = !raw.uncertified;
+  auto acs = parse_tiers(raw.acs_rate);
+  auto sophon = parse_tiers(raw.sophon_rate);
+  if (!acs) return std::unexpected(acs.error());
+  if (!sophon) return std::unexpected(sophon.error());
+  o.acs_rate = *acs;
+  o.sophon_rate = *sophon;
+  for (const auto& spec : raw.faults) {
+    auto rule = emu::parse_fault_rule(spec);
+    if (!rule) return std::unexpected(rule.error());
+    o.faults.push_back(*rule);
+  }
+  if (!raw.latency.empty()) {
+    auto l = parse_latency(raw.latency);
+    if (!l) return std::unexpected(l.error());
+    std::tie(o.latency_min_ms, o.latency_max_ms) = *l;
+  }
+  if (!raw.outage.empty()) {
+    auto w = parse_outage(raw.outage);
+    if (!w) return std::unexpected(w.error());
+    std::tie(o.outage_at_s, o.outage_for_s) = *w;
+  }
+  return {};
+}
+
+Result<void> load_fixture(const RawOptions& raw, emu::EmulatorOptions& o) {
+  if (!raw.fixture.empty() && !raw.employees_csv.empty()) {
+    return hrsync::fail(Error::Kind::kUsage, "--fixture", "give --fixture or --fixture-from-csv, not both");
+  }
+  if (!raw.groups_csv.empty() && raw.employees_csv.empty()) {
+    return hrsync::fail(Error::Kind::kUsage, "--groups-csv", "needs --fixture-from-csv");
+  }
+  if (raw.fixture.empty() && raw.employees_csv.empty()) return {};
+  auto f = raw.fixture.empty() ? emu::fixture_from_hr_csv(raw.employees_csv, raw.groups_csv) : emu::load_fixture(raw.fixture);
+  if (!f) return std::unexpected(f.error());
+  o.fixture = std::move(*f);
+  return {};
+}
+
+Result<void> write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  if (!out) return hrsync::fail(Error::Kind::kIo, path, "cannot write the file");
+  return {};
+}
+
+void add_options(CLI::App& app, emu::EmulatorOptions& o, RawOptions& raw) {
+  app.add_option("--host", o.host, "Address to listen on")->capture_default_str();
+  app.add_option("--port", o.port, "Port to listen on; 0 picks a free one (see --port-file)")->capture_default_str();
+  app.add_option("--port-file", raw.port_file, "Write the bound port to this file once listening");
+  app.add_option("--threads", o.threads, "Threads serving connections")->capture_default_str();
+  app.add_option("--idle-timeout", o.idle_timeout_s, "Close keep-alive connections idle this many seconds")->capture_default_str();
+  app.add_option("--max-body-bytes", o.max_body_bytes, "Answer larger request bodies with 413 (Sophon: 41300)")->capture_default_str();
+  app.add_flag("--tls", o.tls, "Serve HTTPS with a CA and certificate made for this run (see --ca-out)");
+  app.add_option("--tls-name", o.tls_names, "Host name or IP address the certificate is for (repeatable)")->capture_default_str();
+  app.add_option("--ca-out", raw.ca_out, "Write the run's CA certificate (PEM) to this file, for clients to trust");
+
+  app.add_option("--app-id", o.app_id, "The app_id the token endpoint accepts")->capture_default_str();
+  app.add_option("--app-secret-env", raw.app_secret_env, "Environment variable holding the accepted app_secret (unset: \"demo-secret\")")->capture_default_str();
+  app.add_option("--app-secret-file", raw.app_secret_file, "File whose first line is the accepted app_secret");
+  app.add_option("--token-lifetime", o.token_lifetime_s, "Seconds a tenant_access_token lives (Feishu: 7200)")->capture_default_str();
+  app.add_option("--sophon-token-env", raw.sophon_token_env, "Environment variable holding the token the Sophon box asks for (unset: none)")->capture_default_str();
+  app.add_option("--sophon-token-file", raw.sophon_token_file, "File whose first line is the token the Sophon box asks for");
+
+  app.add_flag("--no-rate-limits", raw.no_limits, "Lift every rate limit (throughput benchmarks)");
+  app.add_option("--rate-scale", o.rate_scale, "Multiply every limit (0.1 turns 50/s into 5/s)")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--acs-rate", raw.acs_rate, "Limit tier of acs_card, e.g. 50/s (repeatable; default unlimited)");
+  app.add_option("--sophon-rate", raw.sophon_rate, "Limit tier of sophon_person, e.g. 10/s (repeatable; default unlimited)");
+
+  app.add_flag("--uncertified-tenant", raw.uncertified, "Refuse non-+86 mobiles (44019), as for a tenant without Feishu certification");
+  app.add_option("--department-user-limit", o.department_user_limit, "Most users per department (41016); 0 = no limit")->capture_default_str();
+  app.add_option("--max-photo-bytes", o.max_photo_bytes, "Largest decoded Sophon reg_photo (larger: 40007)")->capture_default_str();
+  app.add_option("--min-face-px", o.min_face_px, "Smallest Sophon photo side in pixels (smaller: 40006); 0 = off")->capture_default_str();
+
+  app.add_option("--fault", raw.faults,
+                 "Inject a fault: NAME=TERM[,TERM...][@ENDPOINT] (repeatable). NAME: lock (44025 on contact user updates), "
+                 "internal (5xx with the API's internal code), reset (connection reset), stall (never answer), revoke "
+                 "(revoke the request's token: 99991663). TERM: a probability (0.1), next:N, every:N, from:SECONDS, "
+                 "for:SECONDS. ENDPOINT: token, contact_user, contact_group, attendance_face, acs_card, sophon_person. "
+                 "Example: --fault lock=0.05 --fault internal=every:100@attendance_face");
+  app.add_option("--latency-ms", raw.latency, "Add latency to every answer: A..B milliseconds (uniform), or A");
+  app.add_option("--outage", raw.outage, "Answer everything 503 from START for SECONDS after start-up: START+SECONDS");
+  app.add_option("--seed", o.seed, "Seed of every random decision (faults, latency, tokens)")->capture_default_str();
+
+  app.add_option("--fixture", raw.fixture, "JSON file listing the entities that exist (format: emulator/README.md)");
+  app.add_option("--fixture-from-csv", raw.employees_csv, "HR employees CSV: every well-formed employee exists on every platform");
+  app.add_option("--groups-csv", raw.groups_csv, "HR groups CSV (group_id,name,description), with --fixture-from-csv");
+  app.add_option("--write-fixture", raw.write_fixture, "Write the fixture as JSON to this file and exit");
+}
+
+int run(emu::EmulatorOptions options, const RawOptions& raw) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before the server's threads start
+
+  emu::Emulator emulator(options);
+  if (auto r = emulator.start(); !r) {
+    fmt::print(stderr, "hrsync-emulator: {}\n", r.error().str());
+    return 1;
+  }
+  if (!raw.ca_out.empty()) {
+    if (auto r = write_file(raw.ca_out, emulator.ca_pem()); !r) fmt::print(stderr, "hrsync-emulator: {}\n", r.error().str());
+  }
+  if (!raw.port_file.empty()) {
+    if (auto r = write_file(raw.port_file, fmt::format("{}\n", emulator.port())); !r) fmt::print(stderr, "hrsync-emulator: {}\n", r.error().str());
+  }
+  fmt::print("hrsync-emulator listening on {} ({} contact users, {} groups); Ctrl-C stops\n", emulator.base_url(),
+             options.fixture.users.size(), options.fixture.groups.size());
+  std::fflush(stdout);
+  int sig = 0;
+  sigwait(&signals, &sig);
+  emulator.stop();
+  fmt::print("hrsync-emulator stopped; statistics: {}\n", emulator.stats_json());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"hrsync-emulator: a local server that behaves like the Feishu contact (users, groups), attendance, "
+               "access-control and SophonFogSys person APIs and the Feishu token endpoint, for tests, demos and "
+               "benchmarks. GET /_emulator/state and /_emulator/stats show what it holds and what it saw."};
+  emu::EmulatorOptions options;
+  RawOptions raw;
+  add_options(app, options, raw);
+  CLI11_PARSE(app, argc, argv);
+
+  auto ready = finish_options(raw, options);
+  if (ready) ready = load_fixture(raw, options);
+  if (!ready) {
+    fmt::print(stderr, "hrsync-emulator: {}\n", ready.error().str());
+    return 2;
+  }
+  if (!raw.write_fixture.empty()) {
+    auto r = write_file(raw.write_fixture, emu::fixture_to_json(options.fixture));
+    if (!r) fmt::print(stderr, "hrsync-emulator: {}\n", r.error().str());
+    return r ? 0 : 1;
+  }
+  return run(std::move(options), raw);
+}

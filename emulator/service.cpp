@@ -1,0 +1,501 @@
+#include "emulator/service.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "emulator/acs_api.h"
+#include "emulator/attendance_api.h"
+#include "emulator/contact_group_api.h"
+#include "emulator/contact_user_api.h"
+#include "emulator/json_fields.h"
+#include "emulator/rate_limiter.h"
+#include "emulator/request_stats.h"
+#include "emulator/route.h"
+#include "emulator/sophon_api.h"
+#include "emulator/token_store.h"
+
+namespace hrsync::emulator {
+namespace json = boost::json;
+namespace {
+
+constexpr std::string_view kJson = "application/json; charset=utf-8";
+
+// The documented limits (api-docs/ and FEISHU-NOTES.md); ACS and Sophon come from the options.
+const std::vector<RateTier> kContactUserTiers = {{50, 1}, {1000, 60}};
+const std::vector<RateTier> kDeptOrFrozenTiers = {{1, 1}};  // PATCH touching department_ids or is_frozen
+const std::vector<RateTier> kContactGroupTiers = {{100, 60}};
+const std::vector<RateTier> kAttendanceTiers = {{50, 1}};
+
+// The answer to a request that fails the API's parameter checks before its own rules run
+// (Content-Type, a body that is not a JSON object): each API's own "param error" code.
+ApiResult param_error(Endpoint e, std::string field, std::string description) {
+  switch (e) {
+    case Endpoint::kContactUser: return api_error(400, 40001, "param error", std::move(field), std::move(description));
+    case Endpoint::kContactGroup: return api_error(400, 40001, "parameter invalid", std::move(field), std::move(description));
+    case Endpoint::kAttendanceFace: return api_error(400, 1220001, description, std::move(field), description);
+    case Endpoint::kAcsCard: return api_error(400, 99992402, "field validation failed", std::move(field), std::move(description));
+    default: return sophon_error(40000, fmt::format("{}: {}", field, description));
+  }
+}
+
+// Each API's documented internal error: the contact group document lists 500/40003 "internal
+// error" (the user document lists none; both are contact v3, so it is used for users too, and
+// for ACS, whose document lists no internal error at all); attendance lists 500/1225000; the
+// Sophon box answers 50072 SERVER_PROCESS_FAILED.
+ApiResult internal_error(Endpoint e) {
+  switch (e) {
+    case Endpoint::kAttendanceFace: return api_error(500, 1225000, "internal server error");
+    case Endpoint::kSophonPerson: return sophon_error(50072);
+    default: return api_error(500, 40003, "internal error");
+  }
+}
+
+bool is_json_content_type(std::string_view ct) {
+  auto semi = ct.find(';');
+  auto media = ct.substr(0, semi);
+  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
+  if (media.size() != 16) return false;
+  return std::equal(media.begin(), media.end(), "application/json", [](char a, char b) {
+    return (a >= 'A' && a <= 'Z' ? a - 'A' + 'a' : a) == b;
+  });
+}
+
+HttpReply plain(unsigned status, std::string body, std::string outcome) {
+  HttpReply r;
+  r.status = status;
+  r.content_type = "text/plain; charset=utf-8";
+  r.body = std::move(body);
+  r.outcome = std::move(outcome);
+  return r;
+}
+
+HttpReply json_reply(unsigned status, const json::value& v) {
+  HttpReply r;
+  r.status = status;
+  r.body = json::serialize(v);
+  r.outcome = "0";
+  return r;
+}
+
+// `o` with its members in key order, so states compare and read well.
+json::object sorted(const json::object& o) {
+  std::vector<const json::key_value_pair*> kv;
+  for (const auto& e : o) kv.push_back(&e);
+  std::sort(kv.begin(), kv.end(), [](auto* a, auto* b) { return a->key() < b->key(); });
+  json::object out;
+  for (auto* e : kv) out[e->key()] = e->value();
+  return out;
+}
+
+// A window length as JSON: an integer when it is whole (60, not 6E1).
+json::value window_value(double seconds) {
+  if (seconds == std::floor(seconds)) return static_cast<std::int64_t>(seconds);
+  return seconds;
+}
+
+struct ParsedBody {
+  json::object object;
+  std::string error;  // "" when the body is a JSON object
+};
+
+ParsedBody parse_body(std::string_view body) {
+  ParsedBody p;
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec) {
+    p.error = "the body is not valid JSON: " + ec.message();
+  } else if (!v.is_object()) {
+    p.error = "the body is not a JSON object";
+  } else {
+    p.object = std::move(v.get_object());
+  }
+  return p;
+}
+
+}  // namespace
+
+struct Service::Impl {
+  explicit Impl(const EmulatorOptions& o)
+      : options(o),
+        clock(o.clock ? o.clock : std::make_shared<SteadyClock>()),
+        tokens(o.token_lifetime_s, o.seed ^ 0x746f6b656e),
+        faults(o.seed),
+        users(ContactUserRules{o.certified_tenant, o.department_user_limit}),
+        sophon(SophonRules{o.max_photo_bytes, o.min_face_px}) {
+    auto tiers = [&](const std::vector<RateTier>& documented) {
+      std::vector<RateTier> out;
+      if (!o.rate_limits) return out;
+      for (const auto& t : documented) out.push_back(scale_tier(t, o.rate_scale));
+      return out;
+    };
+    limit_user = limiter.add_limit("contact_user", tiers(kContactUserTiers));
+    limit_dept = limiter.add_limit("contact_user.dept_or_frozen", tiers(kDeptOrFrozenTiers));
+    limit_group = limiter.add_limit("contact_group", tiers(kContactGroupTiers));
+    limit_attendance = limiter.add_limit("attendance_face", tiers(kAttendanceTiers));
+    limit_acs = limiter.add_limit("acs_card", tiers(o.acs_rate));
+    limit_sophon = limiter.add_limit("sophon_person", tiers(o.sophon_rate));
+    load(o.fixture);
+    arm_faults();
+  }
+
+  void load(const Fixture& f) {
+    fixture = f;
+    users.load(f);
+    groups.load(f);
+    attendance.load(f);
+    acs.load(f);
+    sophon.load(f);
+  }
+
+  void arm_faults() {
+    faults.reset();
+    for (const auto& r : options.faults) faults.add(r);
+    faults.set_latency(options.latency_min_ms / 1000, options.latency_max_ms / 1000);
+    if (options.outage_for_s > 0) faults.set_outage(options.outage_at_s, options.outage_for_s);
+  }
+
+  HttpReply handle(const HttpRequestView& req, const Target& target);
+  HttpReply dispatch(const HttpRequestView& req, const Target& target, const Route& r, double now);
+  HttpReply token(const HttpRequestView& req);
+  HttpReply feishu(const HttpRequestView& req, const Target& target, const Route& r, double now);
+  HttpReply sophon_call(const HttpRequestView& req, const Target& target, double now);
+  std::optional<HttpReply> feishu_auth(std::string_view authorization, double now);
+  std::optional<HttpReply> throttle(Endpoint e, const json::object& body, std::string_view method, double now);
+  ApiResult call(Endpoint e, const HttpRequestView& req, const Target& target, const Route& r, const json::object& body);
+  HttpReply feishu_envelope(ApiResult result);
+  HttpReply sophon_envelope(ApiResult result);
+
+  std::string next_log_id() { return fmt::format("emu{:017x}", ++log_counter); }
+
+  EmulatorOptions options;
+  std::shared_ptr<Clock> clock;
+  TokenStore tokens;
+  FaultPlan faults;
+  RateLimiter limiter;
+  RateLimiter::LimitId limit_user = 0, limit_dept = 0, limit_group = 0, limit_attendance = 0, limit_acs = 0, limit_sophon = 0;
+  RequestStats stats;
+  std::uint64_t outages = 0;
+  std::uint64_t log_counter = 0;
+  Fixture fixture;
+  ContactUserApi users;
+  ContactGroupApi groups;
+  AttendanceApi attendance;
+  AcsApi acs;
+  SophonApi sophon;
+};
+
+HttpReply Service::Impl::handle(const HttpRequestView& req, const Target& target) {
+  double now = clock->now();
+  Route r = route(req.method, target.path);
+  HttpReply reply = dispatch(req, target, r, now);
+  if (reply.action == ReplyAction::kRespond) reply.delay_s = faults.draw_latency();
+  stats.record(r.endpoint, reply.outcome, reply.status == 429);
+  return reply;
+}
+
+HttpReply Service::Impl::dispatch(const HttpRequestView& req, const Target& target, const Route& r, double now) {
+  if (faults.in_outage(now)) {
+    ++outages;
+    HttpReply down = plain(503, "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>", "outage");
+    down.content_type = "text/html";
+    return down;
+  }
+  if (r.endpoint == Endpoint::kUnknown) {
+    if (target.path.starts_with("/SophonFogSys/")) return sophon_envelope(sophon_error(40400));
+    return plain(404, "404 page not found", "not_found");
+  }
+  auto name = endpoint_name(r.endpoint);
+  if (faults.fires(FaultKind::kStall, name, now)) return HttpReply{.action = ReplyAction::kStall, .outcome = "stall"};
+  if (faults.fires(FaultKind::kReset, name, now)) return HttpReply{.action = ReplyAction::kReset, .outcome = "reset"};
+  if (r.endpoint == Endpoint::kToken) return token(req);
+  if (r.endpoint == Endpoint::kSophonPerson) return sophon_call(req, target, now);
+  return feishu(req, target, r, now);
+}
+
+HttpReply Service::Impl::token(const HttpRequestView& req) {
+  // The token endpoint's codes are not in the five documents; these follow Feishu's auth
+  // document: 10003 "invalid param" for a missing or unknown app_id, 10014 "app secret invalid".
+  auto refuse = [&](std::int64_t code, std::string msg) {
+    return feishu_envelope(api_error(400, code, std::move(msg)));
+  };
+  if (!is_json_content_type(req.content_type)) return refuse(10003, "invalid param");
+  ParsedBody body = parse_body(req.body);
+  auto app_id = string_member(body.object, "app_id");
+  auto secret = string_member(body.object, "app_secret");
+  if (!body.error.empty() || !app_id || !secret || *app_id != options.app_id) return refuse(10003, "invalid param");
+  if (*secret != options.app_secret) return refuse(10014, "app secret invalid");
+  IssuedToken t = tokens.issue(clock->now());
+  return json_reply(200, json::object{{"code", 0}, {"msg", "ok"}, {"tenant_access_token", t.token}, {"expire", t.expire_s}});
+}
+
+std::optional<HttpReply> Service::Impl::feishu_auth(std::string_view authorization, double now) {
+  if (authorization.empty()) {
+    return feishu_envelope(api_error(400, 99991661, "Missing access token for authorization. Please make a request with token attached."));
+  }
+  constexpr std::string_view kBearer = "Bearer ";
+  if (!authorization.starts_with(kBearer) || !authorization.substr(kBearer.size()).starts_with("t-")) {
+    return feishu_envelope(api_error(400, 99991671, "Invalid access token format: expected \"Bearer t-...\"."));
+  }
+  if (!tokens.valid(authorization.substr(kBearer.size()), now)) {
+    return feishu_envelope(api_error(400, 99991663, "Invalid access token for authorization. Please make a request with token attached."));
+  }
+  return std::nullopt;
+}
+
+std::optional<HttpReply> Service::Impl::throttle(Endpoint e, const json::object& body, std::string_view method, double now) {
+  Admission a;
+  switch (e) {
+    case Endpoint::kContactUser:
+      if (method == "PATCH" && (member(body, "department_ids") != nullptr || member(body, "is_frozen") != nullptr)) {
+        a = limiter.admit({limit_user, limit_dept}, now);
+      } else {
+        a = limiter.admit({limit_user}, now);
+      }
+      break;
+    case Endpoint::kContactGroup: a = limiter.admit({limit_group}, now); break;
+    case Endpoint::kAttendanceFace: a = limiter.admit({limit_attendance}, now); break;
+    case Endpoint::kAcsCard: a = limiter.admit({limit_acs}, now); break;
+    default: a = limiter.admit({limit_sophon}, now); break;
+  }
+  if (a.admitted) return std::nullopt;
+  auto reset = fmt::format("{}", std::max<long>(1, static_cast<long>(std::ceil(a.reset_s))));
+  HttpReply r = e == Endpoint::kSophonPerson ? sophon_envelope(sophon_error(42900))
+                                             : feishu_envelope(api_error(429, 99991400, "request trigger frequency limit"));
+  r.headers.emplace_back("x-ogw-ratelimit-limit", fmt::format("{}", a.limit));
+  r.headers.emplace_back("x-ogw-ratelimit-reset", reset);
+  if (e == Endpoint::kSophonPerson) r.headers.emplace_back("Retry-After", reset);
+  return r;
+}
+
+HttpReply Service::Impl::feishu(const HttpRequestView& req, const Target& target, const Route& r, double now) {
+  auto name = endpoint_name(r.endpoint);
+  if (faults.fires(FaultKind::kRevoke, name, now) && req.authorization.starts_with("Bearer ")) {
+    tokens.revoke(req.authorization.substr(7));
+  }
+  if (auto refused = feishu_auth(req.authorization, now)) return std::move(*refused);
+  ParsedBody body = parse_body(req.body);
+  if (auto throttled = throttle(r.endpoint, body.object, req.method, now)) return std::move(*throttled);
+  if (!is_json_content_type(req.content_type)) {
+    return feishu_envelope(param_error(r.endpoint, "Content-Type", "must be application/json; charset=utf-8"));
+  }
+  if (!body.error.empty()) return feishu_envelope(param_error(r.endpoint, "body", body.error));
+  if (faults.fires(FaultKind::kInternal, name, now)) return feishu_envelope(internal_error(r.endpoint));
+  if (r.endpoint == Endpoint::kContactUser && faults.fires(FaultKind::kLock, name, now)) {
+    return feishu_envelope(api_error(400, 44025, "update user lock error,wait some seconds and retry"));
+  }
+  return feishu_envelope(call(r.endpoint, req, target, r, body.object));
+}
+
+HttpReply Service::Impl::sophon_call(const HttpRequestView& req, const Target& target, double now) {
+  if (!options.sophon_token.empty()) {
+    std::string_view presented = req.authorization;
+    if (presented.starts_with("Bearer ")) presented.remove_prefix(7);
+    if (presented != options.sophon_token) return sophon_envelope(sophon_error(40100, "missing or wrong token"));
+  }
+  ParsedBody body = parse_body(req.body);
+  if (auto throttled = throttle(Endpoint::kSophonPerson, body.object, req.method, now)) return std::move(*throttled);
+  if (!is_json_content_type(req.content_type)) {
+    return sophon_envelope(sophon_error(40000, "only JSON bodies are accepted (Content-Type: application/json)"));
+  }
+  if (!body.error.empty()) return sophon_envelope(sophon_error(40000, body.error));
+  if (faults.fires(FaultKind::kInternal, "sophon_person", now)) return sophon_envelope(internal_error(Endpoint::kSophonPerson));
+  Route r{Endpoint::kSophonPerson, {}};
+  return sophon_envelope(call(Endpoint::kSophonPerson, req, target, r, body.object));
+}
+
+ApiResult Service::Impl::call(Endpoint e, const HttpRequestView& req, const Target& target, const Route& r,
+                              const json::object& body) {
+  ApiRequest api{req.method, r.path_id, target.query, body};
+  switch (e) {
+    case Endpoint::kContactUser: return users.update(api);
+    case Endpoint::kContactGroup: return groups.update(api);
+    case Endpoint::kAttendanceFace: return attendance.modify(api);
+    case Endpoint::kAcsCard: return acs.patch(api);
+    default: return sophon.update(api);
+  }
+}
+
+HttpReply Service::Impl::feishu_envelope(ApiResult result) {
+  HttpReply r;
+  r.status = static_cast<unsigned>(result.http_status);
+  r.outcome = fmt::format("{}", result.code);
+  r.hold = std::move(result.hold);
+  std::string log_id = next_log_id();
+  r.headers.emplace_back("X-Tt-Logid", log_id);
+  json::object body{{"code", result.code}, {"msg", result.msg}};
+  if (result.code == 0) {
+    body["data"] = std::move(result.data);
+  } else {
+    json::object error{{"log_id", log_id}};
+    if (!result.violations.empty()) {
+      json::array v;
+      for (auto& fv : result.violations) {
+        v.push_back(json::object{{"field", fv.field}, {"description", fv.description.empty() ? result.msg : fv.description}});
+      }
+      error["field_violations"] = std::move(v);
+    }
+    body["error"] = std::move(error);
+  }
+  r.body = json::serialize(body);
+  return r;
+}
+
+HttpReply Service::Impl::sophon_envelope(ApiResult result) {
+  HttpReply r;
+  r.status = static_cast<unsigned>(result.http_status);
+  r.outcome = fmt::format("{}", result.code);
+  if (result.code == 0) {
+    r.body = json::serialize(json::object{{"data", std::move(result.data)}});
+    return r;
+  }
+  r.body = json::serialize(json::object{
+      {"error", json::object{{"code", result.code}, {"message", result.msg}, {"status", sophon_status(result.code)}}}});
+  return r;
+}
+
+Service::Service(const EmulatorOptions& options) : impl_(std::make_unique<Impl>(options)) {}
+Service::~Service() = default;
+
+HttpReply Service::handle(const HttpRequestView& req) {
+  Target target = parse_target(req.target);
+  if (target.path.starts_with("/_emulator/")) return control(req, target);
+  std::lock_guard lock(mu_);
+  return impl_->handle(req, target);
+}
+
+HttpReply Service::control(const HttpRequestView& req, const Target& target) {
+  const std::string& p = target.path;
+  if (req.method == "GET" && p == "/_emulator/state") return json_reply(200, json::parse(state_json()));
+  if (req.method == "GET" && p == "/_emulator/stats") return json_reply(200, json::parse(stats_json()));
+  if (req.method == "POST" && p == "/_emulator/reset") {
+    reset();
+    return json_reply(200, json::object{{"ok", true}});
+  }
+  if (req.method == "POST" && p == "/_emulator/faults") return control_faults(req.body);
+  if ((req.method == "PUT" || req.method == "POST") && p == "/_emulator/fixture") {
+    auto f = parse_fixture(req.body, "request body");
+    if (!f) return json_reply(400, json::object{{"ok", false}, {"error", f.error().str()}});
+    load_fixture(*f);
+    return json_reply(200, json::object{{"ok", true}});
+  }
+  return plain(404, "404 page not found", "not_found");
+}
+
+HttpReply Service::control_faults(std::string_view text) {
+  ParsedBody body = parse_body(text);
+  auto bad = [](std::string why) { return json_reply(400, json::object{{"ok", false}, {"error", std::move(why)}}); };
+  if (!body.error.empty()) return bad(body.error);
+  const json::object& o = body.object;
+  std::vector<FaultRule> rules;
+  if (const auto* add = member(o, "add")) {
+    if (!has_json_type(*add, JsonType::kStringArray)) return bad("add: must be an array of fault specs");
+    for (const auto& spec : add->get_array()) {
+      auto rule = parse_fault_rule(spec.get_string());
+      if (!rule) return bad(rule.error().str());
+      rules.push_back(*rule);
+    }
+  }
+  const auto* latency = member(o, "latency_ms");
+  if (latency && (!latency->is_array() || latency->get_array().size() != 2 || !latency->get_array()[0].is_number() ||
+                  !latency->get_array()[1].is_number())) {
+    return bad("latency_ms: must be [min, max]");
+  }
+  if (const auto* clear = member(o, "clear"); clear && clear->is_bool() && clear->get_bool()) clear_faults();
+  for (const auto& r : rules) add_fault(r);
+  if (latency) set_latency_ms(json::value_to<double>(latency->get_array()[0]), json::value_to<double>(latency->get_array()[1]));
+  if (const auto* outage = member(o, "outage_s"); outage && outage->is_number()) start_outage(json::value_to<double>(*outage));
+  if (const auto* revoke = member(o, "revoke_tokens"); revoke && revoke->is_bool() && revoke->get_bool()) revoke_tokens();
+  return json_reply(200, json::object{{"ok", true}});
+}
+
+HttpReply Service::too_large(std::string_view target) {
+  std::lock_guard lock(mu_);
+  Target t = parse_target(target);
+  HttpReply r = t.path.starts_with("/SophonFogSys/")
+                    ? impl_->sophon_envelope(sophon_error(41300, "the request body is too large"))
+                    : plain(413, "413 Request Entity Too Large", "too_large");
+  impl_->stats.record(route("PUT", t.path).endpoint, "too_large", false);
+  return r;
+}
+
+std::string Service::state_json() const {
+  std::lock_guard lock(mu_);
+  json::object out{
+      {"contact_user", sorted(impl_->users.state())},
+      {"contact_group", sorted(impl_->groups.state())},
+      {"attendance_face", sorted(impl_->attendance.state())},
+      {"acs_card", sorted(impl_->acs.state())},
+      {"sophon_person", sorted(impl_->sophon.state())},
+  };
+  return json::serialize(out);
+}
+
+std::string Service::stats_json() const {
+  std::lock_guard lock(mu_);
+  const Impl& s = *impl_;
+  json::array limits;
+  for (const auto& t : s.limiter.stats()) {
+    limits.push_back(json::object{{"limit", t.limit_name}, {"tier", rate_tier_label(t.tier)}, {"allowed", t.tier.limit},
+                                  {"window_s", window_value(t.tier.window_s)}, {"admitted", t.admitted}, {"throttled", t.throttled},
+                                  {"max_in_window", t.max_in_window}});
+  }
+  json::object faults;
+  for (std::size_t k = 0; k < static_cast<std::size_t>(FaultKind::kCount); ++k) {
+    faults[fault_name(static_cast<FaultKind>(k))] = s.faults.hits()[k];
+  }
+  faults["outage"] = s.outages;
+  json::object entities{{"contact_user", s.users.size()}, {"contact_group", s.groups.size()},
+                        {"attendance_face", s.attendance.size()}, {"acs_card", s.acs.size()},
+                        {"sophon_person", s.sophon.size()}};
+  json::object out{{"requests", s.stats.requests()}, {"throttled", s.stats.throttled()},
+                   {"endpoints", s.stats.to_json()}, {"limits", std::move(limits)},
+                   {"faults", std::move(faults)}, {"tokens_issued", s.tokens.issued()},
+                   {"entities", std::move(entities)}};
+  return json::serialize(out);
+}
+
+void Service::reset() {
+  std::lock_guard lock(mu_);
+  impl_->load(impl_->fixture);
+  impl_->limiter.reset();
+  impl_->stats.reset();
+  impl_->outages = 0;
+  impl_->arm_faults();
+}
+
+void Service::load_fixture(const Fixture& fixture) {
+  std::lock_guard lock(mu_);
+  impl_->load(fixture);
+}
+
+void Service::add_fault(const FaultRule& rule) {
+  std::lock_guard lock(mu_);
+  impl_->faults.add(rule);
+}
+
+void Service::clear_faults() {
+  std::lock_guard lock(mu_);
+  impl_->faults.clear_rules();
+  impl_->faults.set_outage(0, 0);
+}
+
+void Service::start_outage(double seconds) {
+  std::lock_guard lock(mu_);
+  impl_->faults.set_outage(impl_->clock->now(), seconds);
+}
+
+void Service::revoke_tokens() {
+  std::lock_guard lock(mu_);
+  impl_->tokens.revoke_all();
+}
+
+void Service::set_latency_ms(double min_ms, double max_ms) {
+  std::lock_guard lock(mu_);
+  impl_->faults.set_latency(min_ms / 1000, max_ms / 1000);
+}
+
+}  // namespace hrsync::emulator
