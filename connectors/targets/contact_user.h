@@ -2,10 +2,19 @@
 //
 // PUT /open-apis/contact/v3/users/:user_id (api-docs/feishu-contact-user-update-put.md), or in
 // patch mode PATCH on the same path with only the members that changed. The key is the record's
-// user_id column, holding an ID of the kind options.user_id_type names. The body is the document's
-// member list (name, mobile, department_ids, employee_type required); on_missing = freeze sends
-// the last applied document with "is_frozen": true. Limits: 50/s and 1000/min on the endpoint, and
-// in patch mode 1/s for a change of department_ids or is_frozen (lane kDeptOrFrozenLane).
+// user_id column, holding an ID of the kind options.user_id_type names (1 to 64 bytes, 41043).
+// Document members, in byte order: city, country, department_ids (';'-separated, 1 to 50),
+// email, employee_no, employee_type (1-5, required), en_name, enterprise_email, gender (0-2),
+// is_frozen, job_title, join_time (seconds, 0..2147483647), leader_user_id (not the user itself,
+// 41030), mobile (required; a bare mainland number is written "+86..."), mobile_visible, name
+// (required), nickname, work_station; each only when its cell has a value. Names count Unicode
+// code points: name, en_name, nickname at most 64, job_title at most 100.
+//
+// A PATCH cannot clear a member: a cell emptied since the last applied document is simply not
+// sent. When nothing differs from the last applied document (a --full re-send), the whole
+// document is sent. on_missing = freeze sends the last applied document with "is_frozen": true.
+// Limits: 50/s and 1000/min on the endpoint, and in patch mode 1/s for a request that carries
+// department_ids or is_frozen (lane kDeptOrFrozenLane).
 //
 // Thread-safety: the connector is immutable; see target_connector.h.
 #pragma once

@@ -1,5 +1,6 @@
 #include "connectors/targets/field_rules.h"
 
+#include <array>
 #include <charconv>
 
 namespace hrsync {
@@ -26,16 +27,14 @@ bool equals_ignoring_case(std::string_view s, std::string_view word) {
   return true;
 }
 
-bool is_forbidden_in_email(unsigned char c) {
-  if (c <= 0x20 || c == 0x7f) return true;  // blanks and control bytes
-  switch (c) {
-    case '(': case ')': case '<': case '>': case '[': case ']':
-    case '\\': case ',': case ';': case ':': case '"':
-      return true;
-    default:
-      return false;
-  }
-}
+// Bytes an e-mail address may not hold: blanks, control bytes and ()<>[]\,;:".
+constexpr std::array<bool, 256> kForbiddenInEmail = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c <= 0x20; ++c) t[c] = true;
+  t[0x7f] = true;
+  for (unsigned char c : std::string_view("()<>[]\\,;:\"")) t[c] = true;
+  return t;
+}();
 
 bool is_email_domain(std::string_view d) {
   if (d.empty() || d.size() > 253) return false;
@@ -101,7 +100,7 @@ bool is_email(std::string_view s) {
   const std::string_view domain = s.substr(at + 1);
   if (local.empty() || local.size() > 64) return false;
   for (char c : s) {
-    if (is_forbidden_in_email(static_cast<unsigned char>(c))) return false;
+    if (kForbiddenInEmail[static_cast<unsigned char>(c)]) return false;
   }
   return is_email_domain(domain);
 }
