@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 namespace hrsync {
 namespace {
@@ -28,17 +29,21 @@ class Scanner {
     return true;
   }
 
-  // Past a string whose opening quote is next; false when it never closes.
+  // Past a string whose opening quote is next; false when it never closes. A quote closes the
+  // string iff an even number of backslashes precedes it.
   bool skip_string() {
     if (!take('"')) return false;
-    while (!at_end()) {
-      const char c = s_[i_++];
-      if (c == '"') return true;
-      if (c == '\\') {
-        if (at_end()) return false;
-        ++i_;
-      }
+    const std::size_t start = i_;
+    while (i_ < s_.size()) {
+      const void* quote = std::memchr(s_.data() + i_, '"', s_.size() - i_);
+      if (quote == nullptr) break;
+      const std::size_t at = static_cast<std::size_t>(static_cast<const char*>(quote) - s_.data());
+      std::size_t backslashes = 0;
+      while (at - backslashes > start && s_[at - backslashes - 1] == '\\') ++backslashes;
+      i_ = at + 1;
+      if (backslashes % 2 == 0) return true;
     }
+    i_ = s_.size();
     return false;
   }
 

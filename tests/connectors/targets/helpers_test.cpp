@@ -95,6 +95,9 @@ TEST(JsonMembers, KeepTheExactTextOfEachValue) {
   std::string out;
   write_members(out, members);
   EXPECT_EQ(out, R"({"a":"q\"\\","b":[1, {"x":"\u00e9]}"}],"c":-0.5E3,"d":{"k":null},"e":true})");
+  ASSERT_TRUE(split_members(R"({"k\\":"\\\\","v":"a\\\"b\\\\"})", members));  // escaped quotes and backslashes
+  EXPECT_EQ(members.find("v")->raw, R"("a\\\"b\\\\")");
+  EXPECT_EQ(members.begin()->raw, R"("\\\\")");
   ASSERT_TRUE(split_members("{}", members));
   EXPECT_TRUE(members.empty());
 }
