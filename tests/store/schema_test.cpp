@@ -7,12 +7,12 @@
 #include <fstream>
 
 #include "store/snapshot_store.h"
-#include "tests/store/temp_dir.h"
+#include "tests/store/scratch_dir.h"
 
 namespace hrsync {
 namespace {
 
-using testing::TempDir;
+using test::ScratchDir;
 
 int user_version(const std::string& path) {
   SQLite::Database db(path, SQLite::OPEN_READONLY);
@@ -45,7 +45,7 @@ TEST(Schema, MigrationsAreNumberedFromOneWithoutGaps) {
 }
 
 TEST(Schema, AFreshFileGetsTheNewestVersionAndEveryTable) {
-  TempDir dir;
+  ScratchDir dir;
   const auto path = dir.file("fresh.db");
   { ASSERT_TRUE(SnapshotStore::open(path).has_value()); }
   EXPECT_EQ(user_version(path), 1);
@@ -56,7 +56,7 @@ TEST(Schema, AFreshFileGetsTheNewestVersionAndEveryTable) {
 }
 
 TEST(Schema, TheFileIsInWalMode) {
-  TempDir dir;
+  ScratchDir dir;
   const auto path = dir.file("wal.db");
   { ASSERT_TRUE(SnapshotStore::open(path).has_value()); }
   SQLite::Database db(path, SQLite::OPEN_READONLY);
@@ -64,7 +64,7 @@ TEST(Schema, TheFileIsInWalMode) {
 }
 
 TEST(Schema, AFileFromANewerProgramIsRefusedUntouched) {
-  TempDir dir;
+  ScratchDir dir;
   const auto path = dir.file("future.db");
   set_user_version(path, latest_schema_version() + 1);
   auto store = SnapshotStore::open(path);
@@ -81,7 +81,7 @@ TEST(Schema, AFileFromANewerProgramIsRefusedUntouched) {
 }
 
 TEST(Schema, AnUpgradeRunsOnlyTheNewStepsAndKeepsTheData) {
-  TempDir dir;
+  ScratchDir dir;
   const auto path = dir.file("upgrade.db");
   {
     auto store = SnapshotStore::open(path);
@@ -110,7 +110,7 @@ TEST(Schema, AnUpgradeRunsOnlyTheNewStepsAndKeepsTheData) {
 }
 
 TEST(Schema, AFailingStepLeavesTheFileAtItsVersion) {
-  TempDir dir;
+  ScratchDir dir;
   const auto path = dir.file("failing.db");
   { ASSERT_TRUE(SnapshotStore::open(path).has_value()); }
   const auto steps = with_version_2("CREATE TABLE extra (x INTEGER); CREATE TABLE snapshot (x INTEGER);");
@@ -125,7 +125,7 @@ TEST(Schema, AFailingStepLeavesTheFileAtItsVersion) {
 }
 
 TEST(Schema, AMissingFolderIsNamedAndNotCreated) {
-  TempDir dir;
+  ScratchDir dir;
   const auto path = dir.file("no/such/folder/hrsync.db");
   auto store = SnapshotStore::open(path);
   ASSERT_FALSE(store.has_value());
@@ -136,7 +136,7 @@ TEST(Schema, AMissingFolderIsNamedAndNotCreated) {
 }
 
 TEST(Schema, AFileThatIsNotADatabaseIsRefused) {
-  TempDir dir;
+  ScratchDir dir;
   const auto path = dir.file("employees.csv");
   std::ofstream(path) << "employee_no,name\nE1,张三\n" << std::string(4096, 'x');
   auto store = SnapshotStore::open(path);

@@ -5,12 +5,12 @@
 #include <utility>
 #include <vector>
 
-#include "tests/store/temp_dir.h"
+#include "tests/store/scratch_dir.h"
 
 namespace hrsync {
 namespace {
 
-using testing::TempDir;
+using test::ScratchDir;
 using Row = SnapshotStore::AppliedRow;
 using Hashes = std::vector<std::pair<std::string, std::uint64_t>>;
 
@@ -46,7 +46,7 @@ OutcomeRow outcome(std::string target, std::string key, std::string status, std:
 
 class SnapshotStoreTest : public ::testing::Test {
  protected:
-  TempDir dir_;
+  ScratchDir dir_;
   std::string path_ = dir_.file("hrsync.db");
   SnapshotStore store_ = open_store(path_);
 };

@@ -1,4 +1,4 @@
-// TempDir: a fresh folder under the system temp folder, removed with everything in it at the end.
+// ScratchDir: a fresh folder under the system temp folder, removed with everything in it at the end.
 //
 // Thread-safety: one per test.
 #pragma once
@@ -9,23 +9,23 @@
 #include <filesystem>
 #include <string>
 
-namespace hrsync::testing {
+namespace hrsync::test {
 
-class TempDir {
+class ScratchDir {
  public:
-  TempDir() {
+  ScratchDir() {
     static std::atomic<int> counter{0};
     path_ = std::filesystem::temp_directory_path() /
             ("hrsync-store-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
   }
-  ~TempDir() {
+  ~ScratchDir() {
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);
   }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
 
   // The path of `name` inside the folder.
   std::string file(const std::string& name) const { return (path_ / name).string(); }
@@ -34,4 +34,4 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-}  // namespace hrsync::testing
+}  // namespace hrsync::test
