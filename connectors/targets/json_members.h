@@ -28,7 +28,7 @@ struct JsonMember {
 // At most kMaxMembers members, held inline.
 class JsonMembers {
  public:
-  static constexpr std::size_t kMaxMembers = 32;  // contact_user documents have 19 at most
+  static constexpr std::size_t kMaxMembers = 32;  // contact_user documents have 18 at most
 
   // Appends `m`; false when full.
   bool push(JsonMember m) {

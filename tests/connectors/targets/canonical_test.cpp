@@ -81,6 +81,22 @@ TEST(Canonical, EqualMeaningsGiveEqualBytes) {
   EXPECT_EQ(project_ok(*card, k).body, R"({"feature":{"card":123456}})");
 }
 
+TEST(Canonical, TheOrderInWhichCellsAreFilledDoesNotMatter) {
+  const Record full = valid_employee();
+  Record forward;
+  Record backward;
+  for (std::size_t i = 0; i < kFieldCount; ++i) {
+    forward.at(static_cast<Field>(i)) = full.get(static_cast<Field>(i));
+    const auto back = static_cast<Field>(kFieldCount - 1 - i);
+    backward.at(back) = full.get(back);
+  }
+  for (std::string_view id : target_ids()) {
+    if (id == "contact_group") continue;
+    auto c = connector(id);
+    EXPECT_EQ(project_ok(*c, forward).body, project_ok(*c, backward).body) << id;
+  }
+}
+
 TEST(Canonical, DifferentMeaningsGiveDifferentHashes) {
   auto user = connector("contact_user");
   const Document base = project_ok(*user, valid_employee());
