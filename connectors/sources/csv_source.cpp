@@ -132,6 +132,24 @@ Result<std::vector<std::string>> read_header(CsvScanner& scanner, const std::str
   return names;
 }
 
+// True iff some header column names a canonical field or a rename: false when the first row is
+// data, i.e. the header is missing.
+bool names_any_column(const std::vector<std::string>& names, const SourceOptions& options) {
+  for (const auto& n : names) {
+    if (field_from_name(n)) return true;
+    for (const auto& rename : options.renames) {
+      if (rename.second == n) return true;
+    }
+  }
+  return false;
+}
+
+std::string first_names(const std::vector<std::string>& names) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size() && i < 5; ++i) out += (i == 0 ? "" : ",") + names[i];
+  return names.size() > 5 ? out + ",..." : out;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<RecordSource>> open_csv_source(const std::string& path, const SourceOptions& options) {
@@ -144,6 +162,12 @@ Result<std::unique_ptr<RecordSource>> open_csv_source(const std::string& path, c
   if (!scanner) return std::unexpected(scanner.error());
   auto names = read_header(**scanner, path, csv.max_field_bytes);
   if (!names) return std::unexpected(names.error());
+  if (!names_any_column(*names, options)) {
+    return fail(Error::Kind::kInput, path + ":1",
+                fmt::format("the first row names no known column, so the header row is missing; expected a header "
+                            "such as \"{},name,...\", found \"{}\"",
+                            field_name(key_field(options.entity)), first_names(*names)));
+  }
   auto map = map_columns(*names, options, path);
   if (!map) return std::unexpected(map.error());
   return std::make_unique<CsvSource>(path, std::move(*scanner), std::move(*map), csv, options.entity);

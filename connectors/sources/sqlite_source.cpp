@@ -18,6 +18,9 @@
 namespace hrsync {
 namespace {
 
+// How long a read waits for a writer holding the database lock (the HR system, mid-export).
+constexpr int kBusyTimeoutMs = 10'000;
+
 struct StatementDeleter {
   void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
 };
@@ -169,7 +172,7 @@ Result<std::unique_ptr<RecordSource>> open_sqlite_source(const std::string& db_p
   }
   std::unique_ptr<SQLite::Database> db;
   try {
-    db = std::make_unique<SQLite::Database>(db_path, SQLite::OPEN_READONLY);
+    db = std::make_unique<SQLite::Database>(db_path, SQLite::OPEN_READONLY, kBusyTimeoutMs);
   } catch (const SQLite::Exception& e) {
     return fail(Error::Kind::kDatabase, where, fmt::format("cannot open the database: {}", e.what()));
   }

@@ -4,7 +4,7 @@
 // and maps its result columns by name (column_map.h: renames, required columns), all before the
 // first row: a missing file, a file that is not a database, a query SQLite refuses (its message
 // is quoted) or a missing required column fail the open. Rows are then stepped one at a time,
-// so memory does not grow with the result.
+// so memory does not grow with the result. A read waits up to 10 s for a writer's lock.
 //
 // Values become record text by the rules of db_value.h: integers in decimal, whole REALs as
 // integers, NULL as "", TEXT as is (after a UTF-8 check), and in a time column (declared DATE,

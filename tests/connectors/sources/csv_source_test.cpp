@@ -173,6 +173,14 @@ TEST_F(CsvSourceTest, MissingRequiredColumnNamesColumnFileAndHeader) {
   EXPECT_NE(e.message.find("employee_no, name, email"), std::string::npos) << e.message;
 }
 
+TEST_F(CsvSourceTest, DataWhereTheHeaderShouldBeIsNamedAsAMissingHeader) {
+  const Error e = open_error("g1,Sales,Sells\ng2,Ops,Runs\n");
+  EXPECT_EQ(e.kind, Error::Kind::kInput);
+  EXPECT_EQ(e.where, path_ + ":1");
+  EXPECT_NE(e.message.find("header row is missing"), std::string::npos) << e.message;
+  EXPECT_NE(e.message.find("found \"g1,Sales,Sells\""), std::string::npos) << e.message;
+}
+
 TEST_F(CsvSourceTest, MissingKeyColumnIsAnError) {
   const Error e = open_error("name,description\na,b\n");
   EXPECT_NE(e.message.find("\"group_id\""), std::string::npos) << e.message;
