@@ -1,4 +1,4 @@
-// Code tables: helpers for the per-connector tables of API codes (CodeRule rows).
+// Code tables: joining and searching the per-connector tables of API codes (CodeRule rows).
 //
 // Each connector keeps every code of its API document in one constexpr array; Feishu connectors
 // append the codes common to all Feishu APIs (feishu_envelope.h) with join_codes(). find_code()

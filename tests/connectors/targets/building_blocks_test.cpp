@@ -14,20 +14,20 @@
 namespace hrsync {
 namespace {
 
-TEST(FieldRulesHelpers, Utf8LengthCountsCodePoints) {
+TEST(FieldRuleChecks, Utf8LengthCountsCodePoints) {
   EXPECT_EQ(utf8_length(""), 0u);
   EXPECT_EQ(utf8_length("abc"), 3u);
   EXPECT_EQ(utf8_length("张三"), 2u);
   EXPECT_EQ(utf8_length("é😀a"), 3u);
 }
 
-TEST(FieldRulesHelpers, FlagsAcceptSixSpellingsInAnyCase) {
+TEST(FieldRuleChecks, FlagsAcceptSixSpellingsInAnyCase) {
   for (const char* t : {"true", "TRUE", "True", "1", "yes", "YES", " yes "}) EXPECT_EQ(parse_flag(t), true) << t;
   for (const char* f : {"false", "False", "0", "no", "No"}) EXPECT_EQ(parse_flag(f), false) << f;
   for (const char* bad : {"", "2", "y", "n", "on", "truee", "t rue"}) EXPECT_FALSE(parse_flag(bad).has_value()) << bad;
 }
 
-TEST(FieldRulesHelpers, IntegersAreDecimalWithinBounds) {
+TEST(FieldRuleChecks, IntegersAreDecimalWithinBounds) {
   EXPECT_EQ(parse_integer("007", 0, 10), 7);
   EXPECT_EQ(parse_integer(" 5\t", 0, 10), 5);
   EXPECT_EQ(parse_integer("-3", -5, 5), -3);
@@ -37,7 +37,7 @@ TEST(FieldRulesHelpers, IntegersAreDecimalWithinBounds) {
   }
 }
 
-TEST(FieldRulesHelpers, MobilesAreNormalised) {
+TEST(FieldRuleChecks, MobilesAreNormalised) {
   ShortText out;
   ASSERT_TRUE(normalise_mobile("13011111111", out));
   EXPECT_EQ(out.view(), "+8613011111111");
@@ -51,7 +51,7 @@ TEST(FieldRulesHelpers, MobilesAreNormalised) {
   }
 }
 
-TEST(FieldRulesHelpers, EmailsHaveTheBasicForm) {
+TEST(FieldRuleChecks, EmailsHaveTheBasicForm) {
   for (const char* good : {"a@b.cn", "zhang.san+hr@corp.example.com", "张三@例子.中国"}) {
     EXPECT_TRUE(is_email(good)) << good;
   }

@@ -1,4 +1,4 @@
-// Helpers shared by the target connector tests: valid records, connectors, JSON checks, temp files.
+// Shared test fixtures for the target connectors: valid records, connectors, JSON checks, temp files.
 #pragma once
 
 #include <simdjson.h>
