@@ -172,7 +172,8 @@ Result<std::unique_ptr<RecordSource>> open_sqlite_source(const std::string& db_p
   }
   std::unique_ptr<SQLite::Database> db;
   try {
-    db = std::make_unique<SQLite::Database>(db_path, SQLite::OPEN_READONLY, kBusyTimeoutMs);
+    // NOMUTEX: a source is used by one thread at a time, so SQLite need not lock per call.
+    db = std::make_unique<SQLite::Database>(db_path, SQLite::OPEN_READONLY | SQLite::OPEN_NOMUTEX, kBusyTimeoutMs);
   } catch (const SQLite::Exception& e) {
     return fail(Error::Kind::kDatabase, where, fmt::format("cannot open the database: {}", e.what()));
   }
