@@ -168,7 +168,7 @@ void CsvScanner::end_row(const char* p, CsvRow& row) {
 }
 
 bool CsvScanner::finish_at_eof(CsvRow& row) {
-  if (state_ == State::kRowStart) return false;
+  if (state_ == State::kRowStart || !status_) return false;  // a read error drops the partial row
   if (state_ == State::kQuoted) problem(CsvProblem::kUnterminatedQuote);
   end_row(end_, row);
   return true;

@@ -1,6 +1,5 @@
 #include "connectors/sources/csv_source.h"
 
-#include <array>
 #include <charconv>
 #include <utility>
 #include <vector>
