@@ -184,7 +184,7 @@ Result<void> check_base_url(TableReader& t, std::string_view key, const std::str
               fmt::format("must start with https:// (or http:// for a server on a trusted network), not \"{}\"", url));
 }
 
-Result<void> read_job(const std::string& file, const toml::table& root, const fs::path& base, JobConfig& c) {
+Result<void> read_job(const std::string& file, const toml::table& root, JobConfig& c) {
   const auto* job = root.get_as<toml::table>("job");
   if (!job) return {};
   TableReader t(file, *job, "job.");
@@ -363,7 +363,11 @@ Result<void> read_target(const std::string& file, const std::string& id, const t
     (key == "rate" ? tc.rate : tc.lane_rate) = std::move(*tiers);
   }
   HRSYNC_TRY(t.reject_unknown());
-  tc.options.photo_dir = resolve(base, tc.options.photo_dir.empty() ? std::string(".") : tc.options.photo_dir);
+  if (!tc.options.photo_dir.empty()) {
+    tc.options.photo_dir = resolve(base, tc.options.photo_dir);
+  } else if (id == "sophon_person") {
+    tc.options.photo_dir = base.empty() ? std::string(".") : base.string();  // photos beside the config
+  }
   if (tc.source.empty()) {
     return fail(Error::Kind::kConfig, tc.where, fmt::format("missing targets.{}.source: the source it reads", id));
   }
@@ -377,7 +381,7 @@ Result<void> read_tables(const std::string& file, const toml::table& root, const
     if (top.has(section) && !root.get(section)->is_table()) return top.type_error(section, "a table");
   }
   HRSYNC_TRY(top.reject_unknown());
-  HRSYNC_TRY(read_job(file, root, base, c));
+  HRSYNC_TRY(read_job(file, root, c));
   HRSYNC_TRY(read_feishu(file, root, base, env, c));
   HRSYNC_TRY(read_sophon(file, root, base, env, c));
   HRSYNC_TRY(read_http(file, root, base, c));
@@ -419,7 +423,7 @@ Result<void> read_tables(const std::string& file, const toml::table& root, const
 Result<void> check_targets(const JobConfig& c) {
   for (const auto& tc : c.targets) {
     auto connector = make_target(tc.id, tc.options);
-    if (!connector) return fail(Error::Kind::kConfig, tc.where, connector.error().message);
+    if (!connector) return fail(Error::Kind::kConfig, tc.where, connector.error().str());
     auto it = c.sources.find(tc.source);
     if (it == c.sources.end()) {
       return fail(Error::Kind::kConfig, tc.where, fmt::format("source \"{}\" is not defined under [sources]", tc.source));

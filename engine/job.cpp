@@ -24,10 +24,14 @@ int exit_code_for(const Error& error) {
 }
 
 Result<Job> prepare_job(const std::string& config_path, const PlanOptions& options, bool create_store, EnvLookup env) {
-  Job job;
   auto config = load_config(config_path, env);
   if (!config) return std::unexpected(config.error());
-  job.config = std::move(*config);
+  return prepare_job(std::move(*config), options, create_store, env);
+}
+
+Result<Job> prepare_job(JobConfig config, const PlanOptions& options, bool create_store, EnvLookup env) {
+  Job job;
+  job.config = std::move(config);
 
   auto targets = make_targets(job.config, options);
   if (!targets) return std::unexpected(targets.error());

@@ -29,6 +29,9 @@ struct Job {
 Result<Job> prepare_job(const std::string& config_path, const PlanOptions& options, bool create_store,
                         EnvLookup env = process_env);
 
+// The same, from a config already loaded (the demo adjusts the sample job's URLs first).
+Result<Job> prepare_job(JobConfig config, const PlanOptions& options, bool create_store, EnvLookup env = process_env);
+
 // The exit code for an error that stopped a command before anything was sent.
 int exit_code_for(const Error& error);
 

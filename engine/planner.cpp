@@ -235,7 +235,7 @@ Result<std::vector<std::unique_ptr<TargetConnector>>> make_targets(const JobConf
     const bool named = std::find(options.only.begin(), options.only.end(), tc.id) != options.only.end();
     if (options.only.empty() ? !tc.enabled : !named) continue;
     auto connector = make_target(tc.id, tc.options);
-    if (!connector) return fail(Error::Kind::kConfig, tc.where, connector.error().message);
+    if (!connector) return fail(Error::Kind::kConfig, tc.where, connector.error().str());
     out.push_back(std::move(*connector));
   }
   if (out.empty()) return fail(Error::Kind::kUsage, config.path, "no target to run: every target is disabled");

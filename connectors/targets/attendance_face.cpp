@@ -39,6 +39,7 @@ class AttendanceFace final : public TargetConnector {
   std::string_view id() const override { return "attendance_face"; }
   Platform platform() const override { return Platform::kFeishu; }
   Entity entity() const override { return Entity::kEmployees; }
+  Field key_column() const override { return key_column_; }
   std::span<const Field> required_columns() const override { return required_; }
 
   std::expected<Document, Invalid> project(const Record& r) const override {

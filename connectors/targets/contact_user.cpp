@@ -122,6 +122,7 @@ class ContactUser final : public TargetConnector {
   std::string_view id() const override { return "contact_user"; }
   Platform platform() const override { return Platform::kFeishu; }
   Entity entity() const override { return Entity::kEmployees; }
+  Field key_column() const override { return Field::kUserId; }
   std::span<const Field> required_columns() const override { return kRequired; }
 
   std::expected<Document, Invalid> project(const Record& r) const override;

@@ -1,0 +1,53 @@
+// RunReport: what a sync did — per target totals, every failure grouped by error code with the API
+// document's meaning and a few example keys — as text for people and JSON for the report file.
+//
+// The same RunReport is rebuilt by `hrsync report` from the store's runs and outcomes tables, so
+// a morning reader sees the same summary as the night's log. Personal data never appears: entity
+// keys and API messages only.
+//
+// Thread-safety: plain values and pure functions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "connectors/targets/target_connector.h"
+#include "store/run_rows.h"
+
+namespace hrsync {
+
+struct TargetTotals {
+  std::string id;
+  std::uint64_t planned = 0;
+  std::uint64_t applied = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t skipped = 0;
+  std::uint64_t retries = 0;
+  std::uint64_t throttled = 0;   // 99991400 / HTTP 429 answers seen
+  std::string quarantined;       // why the target was stopped, "" when it was not
+};
+
+struct RunReport {
+  std::int64_t run_id = 0;
+  std::string command;           // "sync", "sync --full"
+  std::string config_path;
+  std::int64_t started_at = 0;   // Unix seconds
+  std::int64_t finished_at = 0;
+  int exit_code = 0;
+  std::string status;            // "ok" | "failures" | "quarantined" | "interrupted" | "gate"
+  std::vector<TargetTotals> targets;
+  std::vector<OutcomeRow> problems;  // failed and skipped entities
+};
+
+// The meaning the target's API document gives `code`, or "" when it has none.
+std::string code_meaning(const TargetConnector* connector, std::int64_t code);
+
+std::string render_run_text(const RunReport& report, const std::vector<const TargetConnector*>& connectors,
+                            bool color, std::size_t examples = 5);
+std::string render_run_json(const RunReport& report, const std::vector<const TargetConnector*>& connectors);
+
+// The exit code a run ends with: 4 if a target was quarantined, 1 if an entity failed, 0 otherwise.
+int run_exit_code(const RunReport& report);
+
+}  // namespace hrsync

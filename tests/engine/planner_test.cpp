@@ -1,0 +1,291 @@
+#include "engine/planner.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "engine/job.h"
+#include "engine/plan_report.h"
+#include "store/snapshot_store.h"
+
+namespace hrsync {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string no_env(const char*) { return "secret"; }
+
+constexpr std::string_view kHeader =
+    "employee_no,user_id,name,mobile,email,department_ids,employee_type,gender,card_no,face_key\n";
+
+std::string employee(int n, std::string_view card = "") {
+  return fmt::format("E{:04},u{:04},Person {},+8613800{:06},p{}@example.com,od-1;od-2,1,1,{},fk{}\n", n, n, n, n, n,
+                     card.empty() ? std::to_string(100000 + n) : std::string(card), n);
+}
+
+class PlannerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("hrsync-planner-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+    write_config("");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void write_config(std::string_view extra_job) {
+    std::ofstream(dir_ / "job.toml") << fmt::format(R"([job]
+snapshot = "snap.db"
+max_change_ratio = 0.5
+max_missing_ratio = 0.2
+{}
+[feishu]
+base_url = "http://127.0.0.1:1"
+app_id = "cli_test"
+app_secret_env = "X"
+
+[sources.employees]
+kind = "csv"
+path = "employees.csv"
+
+[targets.contact_user]
+source = "employees"
+on_missing = "freeze"
+
+[targets.acs_card]
+source = "employees"
+
+[targets.attendance_face]
+source = "employees"
+)",
+                                                    extra_job);
+  }
+
+  void write_csv(const std::string& rows) { std::ofstream(dir_ / "employees.csv") << kHeader << rows; }
+
+  Result<Job> plan(bool create_store = true, PlanOptions options = {}) {
+    return prepare_job((dir_ / "job.toml").string(), options, create_store, no_env);
+  }
+
+  // Commits every planned document, as a fully successful sync would.
+  void apply_all(Job& job) {
+    for (const auto& t : job.plan.targets) {
+      std::vector<SnapshotStore::AppliedRow> rows;
+      for (const auto& w : t.work) rows.push_back({w.desired.key, w.desired.hash, w.desired.body});
+      ASSERT_TRUE(job.store->commit(t.id, rows, 1, 1000).has_value());
+    }
+  }
+
+  static const TargetPlan& target(const Plan& p, std::string_view id) {
+    for (const auto& t : p.targets) {
+      if (t.id == id) return t;
+    }
+    throw std::runtime_error("no target " + std::string(id));
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(PlannerTest, FirstRunPlansEveryValidRecordAsNew) {
+  write_csv(employee(1) + employee(2) + employee(3));
+  auto job = plan();
+  ASSERT_TRUE(job.has_value()) << job.error().str();
+  for (const auto& t : job->plan.targets) {
+    EXPECT_EQ(t.counts.created, 3u) << t.id;
+    EXPECT_EQ(t.work.size(), 3u) << t.id;
+    EXPECT_EQ(t.counts.known, 0u);
+  }
+  EXPECT_TRUE(job->plan.gates.empty());
+  EXPECT_EQ(target(job->plan, "contact_user").work[0].desired.key, "u0001");
+  EXPECT_EQ(target(job->plan, "attendance_face").work[0].desired.key, "E0001");
+}
+
+TEST_F(PlannerTest, SecondRunAfterApplyingPlansNothing) {
+  write_csv(employee(1) + employee(2));
+  auto first = plan();
+  ASSERT_TRUE(first.has_value()) << first.error().str();
+  apply_all(*first);
+  first->store.reset();
+  auto second = plan();
+  ASSERT_TRUE(second.has_value()) << second.error().str();
+  for (const auto& t : second->plan.targets) {
+    EXPECT_TRUE(t.work.empty()) << t.id;
+    EXPECT_EQ(t.counts.unchanged, 2u) << t.id;
+    EXPECT_EQ(t.counts.known, 2u) << t.id;
+  }
+}
+
+TEST_F(PlannerTest, ChangingOneCardChangesOnlyTheAccessControlTarget) {
+  write_csv(employee(1) + employee(2) + employee(3));
+  auto first = plan();
+  ASSERT_TRUE(first.has_value());
+  apply_all(*first);
+  first->store.reset();
+  write_csv(employee(1) + employee(2, "999999") + employee(3));
+  auto second = plan();
+  ASSERT_TRUE(second.has_value()) << second.error().str();
+  EXPECT_TRUE(target(second->plan, "contact_user").work.empty());
+  EXPECT_TRUE(target(second->plan, "attendance_face").work.empty());
+  const auto& acs = target(second->plan, "acs_card");
+  ASSERT_EQ(acs.work.size(), 1u);
+  EXPECT_EQ(acs.counts.changed, 1u);
+  EXPECT_EQ(acs.work[0].desired.key, "u0002");
+  ASSERT_TRUE(acs.work[0].last_applied.has_value());
+  EXPECT_NE(acs.work[0].last_applied->body, acs.work[0].desired.body);
+}
+
+TEST_F(PlannerTest, FullPlansUnchangedEntitiesToo) {
+  write_csv(employee(1) + employee(2));
+  auto first = plan();
+  ASSERT_TRUE(first.has_value());
+  apply_all(*first);
+  first->store.reset();
+  auto full = plan(true, PlanOptions{true, {}});
+  ASSERT_TRUE(full.has_value());
+  EXPECT_EQ(target(full->plan, "contact_user").work.size(), 2u);
+}
+
+TEST_F(PlannerTest, LeaversAreMissingAndFrozenWhereThePolicySaysSo) {
+  std::string rows;
+  for (int i = 1; i <= 10; ++i) rows += employee(i);
+  write_csv(rows);
+  auto first = plan();
+  ASSERT_TRUE(first.has_value());
+  apply_all(*first);
+  first->store.reset();
+  rows.clear();
+  for (int i = 1; i <= 9; ++i) rows += employee(i);
+  write_csv(rows);
+  auto second = plan();
+  ASSERT_TRUE(second.has_value()) << second.error().str();
+  const auto& cu = target(second->plan, "contact_user");
+  EXPECT_EQ(cu.counts.missing, 1u);
+  EXPECT_EQ(cu.counts.frozen, 1u);
+  ASSERT_EQ(cu.work.size(), 1u);
+  EXPECT_EQ(cu.work[0].action, Work::Action::kFreeze);
+  EXPECT_NE(cu.work[0].desired.body.find("\"is_frozen\":true"), std::string::npos) << cu.work[0].desired.body;
+  const auto& acs = target(second->plan, "acs_card");
+  EXPECT_EQ(acs.counts.missing, 1u);
+  EXPECT_TRUE(acs.work.empty());  // on_missing = ignore
+  EXPECT_TRUE(second->plan.gates.empty());  // 10 % missing, ceiling 20 %
+}
+
+TEST_F(PlannerTest, AnInvalidRecordIsNeverReportedMissing) {
+  write_csv(employee(1) + employee(2));
+  auto first = plan();
+  ASSERT_TRUE(first.has_value());
+  apply_all(*first);
+  first->store.reset();
+  write_csv(employee(1) + employee(2, "not-a-number"));
+  auto second = plan();
+  ASSERT_TRUE(second.has_value());
+  const auto& acs = target(second->plan, "acs_card");
+  EXPECT_EQ(acs.counts.invalid, 1u);
+  EXPECT_EQ(acs.counts.missing, 0u);
+  ASSERT_EQ(acs.invalid.size(), 1u);
+  EXPECT_EQ(acs.invalid[0].key, "E0002");
+  EXPECT_NE(acs.invalid[0].origin.find("employees.csv:3"), std::string::npos) << acs.invalid[0].origin;
+  EXPECT_TRUE(target(second->plan, "contact_user").work.empty());  // invalid for acs only
+}
+
+TEST_F(PlannerTest, DuplicateKeyIsRejectedNamingTheFirstLine) {
+  write_csv(employee(1) + employee(2) + employee(1));
+  auto job = plan();
+  ASSERT_TRUE(job.has_value()) << job.error().str();
+  ASSERT_EQ(job->plan.sources.size(), 1u);
+  const auto& rejected = job->plan.sources[0].rejected;
+  ASSERT_EQ(rejected.size(), 1u);
+  EXPECT_NE(rejected[0].where.find("employees.csv:4"), std::string::npos) << rejected[0].where;
+  EXPECT_NE(rejected[0].reason.find("first at line 2"), std::string::npos) << rejected[0].reason;
+  EXPECT_EQ(target(job->plan, "contact_user").work.size(), 2u);
+}
+
+TEST_F(PlannerTest, EmptySourceStopsAtTheGate) {
+  write_csv("");
+  auto job = plan();
+  ASSERT_TRUE(job.has_value()) << job.error().str();
+  ASSERT_FALSE(job->plan.gates.empty());
+  EXPECT_EQ(job->plan.gates[0].gate, "empty_source");
+}
+
+TEST_F(PlannerTest, TooManyChangesStopAtTheGateWithTheNumbers) {
+  std::string rows;
+  for (int i = 1; i <= 10; ++i) rows += employee(i);
+  write_csv(rows);
+  auto first = plan();
+  ASSERT_TRUE(first.has_value());
+  apply_all(*first);
+  first->store.reset();
+  rows.clear();
+  for (int i = 1; i <= 10; ++i) rows += employee(i, i <= 6 ? std::to_string(500000 + i) : "");
+  write_csv(rows);
+  auto second = plan();
+  ASSERT_TRUE(second.has_value());
+  ASSERT_EQ(second->plan.gates.size(), 1u);
+  EXPECT_EQ(second->plan.gates[0].gate, "max_change_ratio");
+  EXPECT_EQ(second->plan.gates[0].target, "acs_card");
+  EXPECT_NE(second->plan.gates[0].message.find("6 of 10"), std::string::npos) << second->plan.gates[0].message;
+  EXPECT_NE(second->plan.gates[0].message.find("60.0 %"), std::string::npos) << second->plan.gates[0].message;
+}
+
+TEST_F(PlannerTest, TooManyLeaversStopAtTheGate) {
+  std::string rows;
+  for (int i = 1; i <= 10; ++i) rows += employee(i);
+  write_csv(rows);
+  auto first = plan();
+  ASSERT_TRUE(first.has_value());
+  apply_all(*first);
+  first->store.reset();
+  write_csv(employee(1) + employee(2));
+  auto second = plan();
+  ASSERT_TRUE(second.has_value());
+  ASSERT_FALSE(second->plan.gates.empty());
+  EXPECT_EQ(second->plan.gates[0].gate, "max_missing_ratio");
+  EXPECT_NE(second->plan.gates[0].message.find("8 of 10"), std::string::npos) << second->plan.gates[0].message;
+}
+
+TEST_F(PlannerTest, PlanNeverCreatesTheSnapshot) {
+  write_csv(employee(1));
+  auto job = plan(/*create_store=*/false);
+  ASSERT_TRUE(job.has_value()) << job.error().str();
+  EXPECT_FALSE(fs::exists(dir_ / "snap.db"));
+  EXPECT_EQ(target(job->plan, "contact_user").counts.created, 1u);
+}
+
+TEST_F(PlannerTest, OnlyRestrictsTargetsAndRefusesUnknownNames) {
+  write_csv(employee(1));
+  auto job = plan(false, PlanOptions{false, {"acs_card"}});
+  ASSERT_TRUE(job.has_value());
+  ASSERT_EQ(job->plan.targets.size(), 1u);
+  EXPECT_EQ(job->plan.targets[0].id, "acs_card");
+  auto bad = plan(false, PlanOptions{false, {"acs"}});
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().kind, Error::Kind::kUsage);
+}
+
+TEST_F(PlannerTest, LaneEstimateFollowsTheDocumentedLimits) {
+  EXPECT_DOUBLE_EQ(min_seconds(12000, {RateTier{50, 1}}), 240.0);
+  EXPECT_DOUBLE_EQ(min_seconds(1000, {RateTier{50, 1}, RateTier{1000, 60}}), 60.0);
+  EXPECT_DOUBLE_EQ(min_seconds(0, {RateTier{50, 1}}), 0.0);
+  EXPECT_EQ(human_duration(240), "4 min 00 s");
+}
+
+TEST_F(PlannerTest, RenderedPlanNamesCountsRejectionsAndMasksPersonalData) {
+  write_csv(employee(1) + "E0009,u0009,Bad Row\n");
+  auto job = plan(false);
+  ASSERT_TRUE(job.has_value());
+  const std::string text = render_plan_text(job->plan, {});
+  EXPECT_NE(text.find("contact_user"), std::string::npos);
+  EXPECT_NE(text.find("employees.csv:3"), std::string::npos) << text;
+  EXPECT_EQ(text.find("+8613800000001"), std::string::npos) << "mobile must be masked:\n" << text;
+  const std::string json = render_plan_json(job->plan, {});
+  EXPECT_NE(json.find("\"rejected\":[{"), std::string::npos) << json;
+}
+
+}  // namespace
+}  // namespace hrsync
