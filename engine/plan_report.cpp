@@ -39,9 +39,15 @@ void append_changes(std::string& out, const TargetPlan& t, const Work& w, const 
     out += fmt::format("      {}\n", st.dim(changes.error().message));
     return;
   }
+  constexpr std::size_t kMaxFields = 6;  // a glance, not the whole document (--json has it all)
   std::size_t width = 0;
   for (const auto& c : *changes) width = std::max(width, c.path.size());
+  std::size_t shown = 0;
   for (const auto& c : *changes) {
+    if (shown++ == kMaxFields) {
+      out += fmt::format("      {}\n", st.dim(fmt::format("… {} more fields", changes->size() - kMaxFields)));
+      break;
+    }
     switch (c.kind) {
       case FieldChange::Kind::kAdded:
         out += fmt::format("      {:<{}}  {}\n", c.path, width, st.green("+ " + c.after));

@@ -112,6 +112,8 @@ Result<SourceSummary> read_source(const SourceConfig& sc, std::vector<TargetStat
   summary.rejected = (*source)->rejections();
   summary.rejected.insert(summary.rejected.end(), std::make_move_iterator(duplicates.begin()),
                           std::make_move_iterator(duplicates.end()));
+  std::stable_sort(summary.rejected.begin(), summary.rejected.end(),
+                   [](const Rejection& a, const Rejection& b) { return line_of(a.where) < line_of(b.where); });
   return summary;
 }
 
