@@ -42,6 +42,7 @@ struct TargetCounts {
   std::uint64_t unchanged = 0;
   std::uint64_t missing = 0;    // in the snapshot, gone from the source
   std::uint64_t frozen = 0;     // missing entities the on_missing policy freezes (part of missing)
+  std::uint64_t settled = 0;    // missing entities an earlier run already froze (part of missing)
   std::uint64_t invalid = 0;
   std::uint64_t known = 0;      // rows in the snapshot before the run
 };
@@ -63,6 +64,8 @@ struct TargetPlan {
   std::vector<Work> work;                       // upserts, then freezes
   std::vector<InvalidEntity> invalid;
   std::vector<std::string> missing_keys;        // every missing key (frozen or ignored)
+  std::vector<std::string> forget_keys;         // missing keys the policy ignores: dropped from the
+                                                // snapshot after a sync, so they stop counting as missing
   std::vector<LaneEstimate> lanes;
 };
 

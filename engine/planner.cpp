@@ -127,7 +127,14 @@ Result<void> finish_target(TargetState& t, SnapshotStore* store) {
     if (!last) return std::unexpected(last.error());
     if (!*last) continue;
     auto frozen = t.connector->on_missing(**last);
-    if (!frozen || frozen->hash == (*last)->hash) continue;
+    if (!frozen) {
+      p.forget_keys.push_back(key);
+      continue;
+    }
+    if (frozen->hash == (*last)->hash) {
+      ++p.counts.settled;
+      continue;
+    }
     Work w;
     w.action = Work::Action::kFreeze;
     w.desired = std::move(*frozen);
@@ -204,12 +211,13 @@ void apply_gates(Plan& plan, const JobConfig& config) {
                                         t.id, c.created + c.changed, c.known, percent(change_share),
                                         percent(config.max_change_ratio))});
     }
-    const double missing_share = static_cast<double>(c.missing) / static_cast<double>(c.known);
+    const std::uint64_t gone = c.missing - c.settled;  // frozen by an earlier run: not news
+    const double missing_share = static_cast<double>(gone) / static_cast<double>(c.known);
     if (missing_share > config.max_missing_ratio) {
       plan.gates.push_back({"max_missing_ratio", t.id,
                             fmt::format("{}: {} of {} known entities are gone from the source ({}), above "
                                         "max_missing_ratio {}",
-                                        t.id, c.missing, c.known, percent(missing_share),
+                                        t.id, gone, c.known, percent(missing_share),
                                         percent(config.max_missing_ratio))});
     }
   }

@@ -185,6 +185,13 @@ int execute_sync(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, std::
     return kExitSomeFailed;
   }
 
+  // Entities that left the source and that their target's policy leaves alone stop being managed.
+  for (std::size_t i = 0; i < job.plan.targets.size() && i < summary->targets.size(); ++i) {
+    const auto& t = job.plan.targets[i];
+    if (t.forget_keys.empty() || summary->targets[i].stop != TargetStop::kNone) continue;
+    if (auto r = job.store->forget(t.id, t.forget_keys); !r) err << "hrsync sync: " << r.error().str() << "\n";
+  }
+
   const auto connectors = connectors_of(job);
   RunReport report = build_report(job, *summary, sink, *run_id, command, started);
   const std::string json = render_run_json(report, connectors);

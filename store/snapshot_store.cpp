@@ -103,7 +103,7 @@ struct SnapshotStore::Impl {
   std::string path;
   SQLite::Database db;  // declared before the statements, so destroyed after them
   std::unique_ptr<sqlite3_stmt, FinalizeStatement> scan;
-  std::optional<SQLite::Statement> select_document, upsert_snapshot, count, insert_run, finish_run, upsert_outcome,
+  std::optional<SQLite::Statement> select_document, upsert_snapshot, delete_snapshot, count, insert_run, finish_run, upsert_outcome,
       select_outcomes;
 };
 
@@ -208,6 +208,26 @@ Result<void> SnapshotStore::commit(std::string_view target, std::span<const Appl
     return db_error(impl_->path,
                     fmt::format("commit of {} snapshot rows of {} failed{}; none was written", rows.size(), target, row),
                     e);
+  }
+}
+
+Result<void> SnapshotStore::forget(std::string_view target, std::span<const std::string> keys) {
+  if (keys.empty()) return {};
+  try {
+    auto& s = impl_->statement(impl_->delete_snapshot, "DELETE FROM snapshot WHERE target = ?1 AND key = ?2");
+    const std::string t(target);
+    SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+    ResetOnExit reset(s);
+    s.bindNoCopy(1, t);
+    for (const auto& key : keys) {
+      s.bindNoCopy(2, key);
+      s.exec();
+      s.reset();
+    }
+    tx.commit();
+    return {};
+  } catch (const SQLite::Exception& e) {
+    return db_error(impl_->path, fmt::format("cannot forget {} snapshot rows of {}; none was removed", keys.size(), target), e);
   }
 }
 

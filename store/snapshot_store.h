@@ -68,6 +68,11 @@ class SnapshotStore {
   Result<void> commit(std::string_view target, std::span<const AppliedRow> rows, std::int64_t run_id,
                       std::int64_t now);
 
+  // Deletes the snapshot rows of `keys` on `target`, all or none, in one transaction: entities
+  // that left the source and that the target's on_missing policy leaves alone are no longer
+  // managed, so a later plan neither counts them missing again nor holds their documents.
+  Result<void> forget(std::string_view target, std::span<const std::string> keys);
+
   // Snapshot rows of `target`.
   Result<std::int64_t> count(std::string_view target);
 

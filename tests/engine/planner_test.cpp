@@ -78,6 +78,7 @@ source = "employees"
       std::vector<SnapshotStore::AppliedRow> rows;
       for (const auto& w : t.work) rows.push_back({w.desired.key, w.desired.hash, w.desired.body});
       ASSERT_TRUE(job.store->commit(t.id, rows, 1, 1000).has_value());
+      ASSERT_TRUE(job.store->forget(t.id, t.forget_keys).has_value());
     }
   }
 
@@ -172,7 +173,40 @@ TEST_F(PlannerTest, LeaversAreMissingAndFrozenWhereThePolicySaysSo) {
   const auto& acs = target(second->plan, "acs_card");
   EXPECT_EQ(acs.counts.missing, 1u);
   EXPECT_TRUE(acs.work.empty());  // on_missing = ignore
+  EXPECT_EQ(acs.forget_keys, std::vector<std::string>{"u0010"});
   EXPECT_TRUE(second->plan.gates.empty());  // 10 % missing, ceiling 20 %
+}
+
+TEST_F(PlannerTest, LeaversHandledByAnEarlierRunDoNotCountAgainstTheGate) {
+  std::string rows;
+  for (int i = 1; i <= 10; ++i) rows += employee(i);
+  write_csv(rows);
+  auto first = plan();
+  ASSERT_TRUE(first.has_value());
+  apply_all(*first);
+  first->store.reset();
+  // Two leave (20 %, at the ceiling): frozen on contact_user, forgotten elsewhere.
+  rows.clear();
+  for (int i = 1; i <= 8; ++i) rows += employee(i);
+  write_csv(rows);
+  auto second = plan();
+  ASSERT_TRUE(second.has_value());
+  EXPECT_TRUE(second->plan.gates.empty());
+  apply_all(*second);
+  second->store.reset();
+  // One more leaves: 3 of 10 are gone from contact_user's snapshot, but two were frozen already.
+  rows.clear();
+  for (int i = 1; i <= 7; ++i) rows += employee(i);
+  write_csv(rows);
+  auto third = plan();
+  ASSERT_TRUE(third.has_value());
+  const auto& cu = target(third->plan, "contact_user");
+  EXPECT_EQ(cu.counts.missing, 3u);
+  EXPECT_EQ(cu.counts.settled, 2u);
+  ASSERT_EQ(cu.work.size(), 1u);
+  EXPECT_EQ(cu.work[0].desired.key, "u0008");
+  EXPECT_EQ(target(third->plan, "acs_card").counts.missing, 1u);  // the forgotten two are gone for good
+  EXPECT_TRUE(third->plan.gates.empty()) << third->plan.gates[0].message;
 }
 
 TEST_F(PlannerTest, AnInvalidRecordIsNeverReportedMissing) {

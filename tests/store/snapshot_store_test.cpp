@@ -83,6 +83,16 @@ TEST_F(SnapshotStoreTest, ACommitReplacesTheRowsOfItsKeys) {
   EXPECT_EQ(document_of(store_, "acs_card", "E1"), std::nullopt);
 }
 
+TEST_F(SnapshotStoreTest, ForgetDropsOnlyTheNamedRowsOfOneTarget) {
+  commit(store_, "contact_user", {{"E1", 1, "{}"}, {"E2", 2, "{}"}, {"E3", 3, "{}"}});
+  commit(store_, "acs_card", {{"E1", 9, "{}"}});
+  const std::vector<std::string> gone = {"E1", "E3", "E9"};
+  ASSERT_TRUE(store_.forget("contact_user", gone).has_value());
+  EXPECT_EQ(hashes_of(store_, "contact_user"), (Hashes{{"E2", 2}}));
+  EXPECT_EQ(hashes_of(store_, "acs_card"), (Hashes{{"E1", 9}}));
+  EXPECT_TRUE(store_.forget("contact_user", {}).has_value());
+}
+
 TEST_F(SnapshotStoreTest, AFailingRowLeavesNoPartOfItsBatch) {
   commit(store_, "contact_user", {{"E1", 1, R"({"v":1})"}});
   const std::vector<Row> batch = {{"E1", 11, R"({"v":11})"}, {"E2", 2, R"({"v":2})"}, {"", 3, "{}"}, {"E4", 4, "{}"}};
