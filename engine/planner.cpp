@@ -25,12 +25,17 @@ struct TargetState {
   Differ differ;
 };
 
+// The number that ends an origin: the line of "hr.csv:17", the row of "sqlite hr.db row 17".
 std::uint32_t line_of(std::string_view origin) {
-  const auto colon = origin.rfind(':');
+  std::size_t start = origin.size();
+  while (start > 0 && origin[start - 1] >= '0' && origin[start - 1] <= '9') --start;
   std::uint32_t line = 0;
-  if (colon != std::string_view::npos) std::from_chars(origin.data() + colon + 1, origin.data() + origin.size(), line);
+  std::from_chars(origin.data() + start, origin.data() + origin.size(), line);
   return line;
 }
+
+// "line" for a file's origins, "row" for a query's.
+std::string_view line_word(std::string_view origin) { return origin.find(" row ") != std::string_view::npos ? "row" : "line"; }
 
 const TargetConfig* find_target_config(const JobConfig& config, std::string_view id) {
   for (const auto& tc : config.targets) {
@@ -83,8 +88,8 @@ Result<SourceSummary> read_source(const SourceConfig& sc, std::vector<TargetStat
     auto [it, inserted] = first_line.try_emplace(std::string(record.get(key_column)), line_of(record.origin));
     if (!inserted) {
       duplicates.push_back({record.origin, it->first,
-                            fmt::format("duplicate {} {} (first at line {}); this row is ignored",
-                                        field_name(key_column), it->first, it->second)});
+                            fmt::format("duplicate {} {} (first at {} {}); this row is ignored",
+                                        field_name(key_column), it->first, line_word(record.origin), it->second)});
       continue;
     }
     ++summary.records;
