@@ -3,9 +3,16 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <charconv>
+#include <condition_variable>
+#include <exception>
 #include <filesystem>
-#include <unordered_map>
+#include <mutex>
+#include <span>
+#include <thread>
+#include <utility>
 
 #include "connectors/sources/csv_source.h"
 #include "connectors/sources/postgres_source.h"
@@ -17,13 +24,64 @@
 namespace hrsync {
 namespace {
 
+// Records handed to the targets at a time: large enough that handing over costs nothing, small
+// enough that two batches of records stay in the caches' reach (about 2 MB each).
+constexpr std::size_t kBatchRecords = 1024;
+
+// Threads a plan uses at most, the caller's included.
+constexpr unsigned kMaxThreads = 4;
+
 // Per target state while the sources are read.
 struct TargetState {
   const TargetConnector* connector = nullptr;
   const TargetConfig* config = nullptr;
   TargetPlan plan;
   Differ differ;
+  std::vector<std::size_t> fetch;  // plan.work entries whose last applied document the snapshot holds
 };
+
+// Helper threads beside the caller's: one per further core.
+unsigned helper_threads() {
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  return std::min(cores, kMaxThreads) - 1;
+}
+
+// Runs task(i, store) for every i < count, on the caller's thread and on helper threads. Each
+// helper opens its own connection to the snapshot (a SnapshotStore serves one thread); without
+// one it leaves its share to the caller. Returns the error of the lowest i that failed;
+// exceptions reach the caller.
+template <typename Task>
+Result<void> for_each_target(std::size_t count, SnapshotStore* store, Task task) {
+  std::vector<Result<void>> results(count);
+  std::atomic<std::size_t> next{0};
+  std::mutex error_mutex;
+  std::exception_ptr thrown;
+  const auto run = [&](SnapshotStore* s) {
+    try {
+      for (std::size_t i = next++; i < count; i = next++) results[i] = task(i, s);
+    } catch (...) {
+      const std::lock_guard lock(error_mutex);
+      if (!thrown) thrown = std::current_exception();
+    }
+  };
+  const bool shareable = store == nullptr || store->path() != ":memory:";
+  const std::size_t helpers = shareable && count > 1 ? std::min<std::size_t>(helper_threads(), count - 1) : 0;
+  std::vector<std::thread> threads;
+  for (std::size_t h = 0; h < helpers; ++h) {
+    threads.emplace_back([&] {
+      if (store == nullptr) return run(nullptr);
+      auto own = SnapshotStore::open(store->path());
+      if (own) run(&*own);
+    });
+  }
+  run(store);
+  for (auto& t : threads) t.join();
+  if (thrown) std::rethrow_exception(thrown);
+  for (auto& r : results) {
+    if (!r) return r;
+  }
+  return {};
+}
 
 // The number that ends an origin: the line of "hr.csv:17", the row of "sqlite hr.db row 17".
 std::uint32_t line_of(std::string_view origin) {
@@ -63,9 +121,135 @@ Result<std::optional<Document>> last_document(SnapshotStore* store, std::string_
   return std::optional<Document>(std::move(d));
 }
 
+// Projects `records` for target `t`, classifies each document and keeps the ones to send. The
+// last applied documents are fetched later, in key order (fetch_last_documents).
+void offer_batch(TargetState& t, std::span<const Record> records, Field key_column, bool full) {
+  for (const Record& record : records) {
+    auto doc = t.connector->project(record);
+    if (!doc) {
+      t.plan.invalid.push_back({record.origin, std::string(record.get(key_column)), std::move(doc.error())});
+      t.differ.invalid(record.get(t.connector->key_column()));
+      continue;
+    }
+    const auto kind = t.differ.offer(*doc);
+    if (kind == Change::kUnchanged && !full) continue;
+    if (kind != Change::kNew) t.fetch.push_back(t.plan.work.size());
+    Work w;
+    w.origin = record.origin;
+    w.desired = std::move(*doc);
+    t.plan.work.push_back(std::move(w));
+  }
+}
+
+// Offers batches of records to the targets reading a source. The caller reads the next batch
+// while helper threads project and diff the current one; each target takes a whole batch, so
+// its work stays in record order. The caller helps once its batch is read.
+//
+// Thread-safety: run() and finish() from the caller's thread only.
+class BatchOffer {
+ public:
+  BatchOffer(std::vector<TargetState*>& readers, Field key_column, bool full)
+      : readers_(readers), key_column_(key_column), full_(full), next_(readers.size()) {}
+  BatchOffer(const BatchOffer&) = delete;
+  BatchOffer& operator=(const BatchOffer&) = delete;
+
+  ~BatchOffer() {
+    {
+      std::unique_lock lock(mu_);
+      while (run_one(lock)) {
+      }
+      done_.wait(lock, [this] { return pending_ == 0; });
+      stop_ = true;
+    }
+    ready_.notify_all();
+    for (auto& t : helpers_) t.join();
+  }
+
+  // Waits for the previous batch, then hands over `records`. REQUIRES: `records` stay untouched
+  // until the next run() or finish() returns. A short first batch (a small source) runs here.
+  void run(std::span<const Record> records) {
+    finish();
+    if (helpers_.empty() && records.size() < kBatchRecords) {
+      for (auto* t : readers_) offer_batch(*t, records, key_column_, full_);
+      return;
+    }
+    start_helpers();
+    {
+      const std::lock_guard lock(mu_);
+      batch_ = records;
+      next_ = 0;
+      pending_ = readers_.size();
+      ++generation_;
+    }
+    ready_.notify_all();
+  }
+
+  // Helps with the batch handed over last and waits until every target is done with it.
+  // Rethrows what a target's projection threw.
+  void finish() {
+    std::unique_lock lock(mu_);
+    while (run_one(lock)) {
+    }
+    done_.wait(lock, [this] { return pending_ == 0; });
+    if (thrown_) std::rethrow_exception(std::exchange(thrown_, nullptr));
+  }
+
+ private:
+  void start_helpers() {
+    if (!helpers_.empty()) return;
+    const std::size_t n = std::max<std::size_t>(1, std::min<std::size_t>(helper_threads(), readers_.size()));
+    for (std::size_t i = 0; i < n; ++i) helpers_.emplace_back([this] { help(); });
+  }
+
+  void help() {
+    std::unique_lock lock(mu_);
+    std::uint64_t seen = 0;
+    for (;;) {
+      ready_.wait(lock, [&] { return stop_ || generation_ != seen; });
+      if (stop_) return;
+      seen = generation_;
+      while (run_one(lock)) {
+      }
+    }
+  }
+
+  // Offers the current batch to the next target not taken yet; false when none is left.
+  // REQUIRES: `lock` holds mu_ (released while the target works).
+  bool run_one(std::unique_lock<std::mutex>& lock) {
+    if (next_ >= readers_.size()) return false;
+    TargetState& t = *readers_[next_++];
+    const auto batch = batch_;
+    lock.unlock();
+    std::exception_ptr thrown;
+    try {
+      offer_batch(t, batch, key_column_, full_);
+    } catch (...) {
+      thrown = std::current_exception();
+    }
+    lock.lock();
+    if (thrown && !thrown_) thrown_ = thrown;
+    if (--pending_ == 0) done_.notify_all();
+    return true;
+  }
+
+  std::vector<TargetState*>& readers_;
+  const Field key_column_;
+  const bool full_;
+  std::mutex mu_;
+  std::condition_variable ready_;  // a batch was handed over, or stop
+  std::condition_variable done_;   // every target is done with the batch
+  std::span<const Record> batch_;
+  std::size_t next_;               // the next target to take the batch
+  std::size_t pending_ = 0;        // targets not done with the batch
+  std::uint64_t generation_ = 0;   // batches handed over
+  bool stop_ = false;
+  std::exception_ptr thrown_;
+  std::vector<std::thread> helpers_;
+};
+
 // Reads one source through every target that reads it.
-Result<SourceSummary> read_source(const SourceConfig& sc, std::vector<TargetState*>& readers, SnapshotStore* store,
-                                  bool full, EnvLookup env) {
+Result<SourceSummary> read_source(const SourceConfig& sc, std::vector<TargetState*>& readers, bool full,
+                                  EnvLookup env) {
   SourceOptions so;
   so.entity = sc.entity;
   so.renames = sc.renames;
@@ -81,38 +265,30 @@ Result<SourceSummary> read_source(const SourceConfig& sc, std::vector<TargetStat
   summary.name = sc.name;
   summary.describe = (*source)->describe();
   const Field key_column = key_field(sc.entity);
-  std::unordered_map<std::string, std::uint32_t> first_line;
+  SnapshotIndex first_line;  // key -> line of its first row (the "hash" slot holds the line)
   std::vector<Rejection> duplicates;
-  Record record;
-  while ((*source)->next(record)) {
-    auto [it, inserted] = first_line.try_emplace(std::string(record.get(key_column)), line_of(record.origin));
-    if (!inserted) {
-      duplicates.push_back({record.origin, it->first,
-                            fmt::format("duplicate {} {} (first at {} {}); this row is ignored",
-                                        field_name(key_column), it->first, line_word(record.origin), it->second)});
-      continue;
+  // Keeps the first row of each key; a later one becomes a rejection naming the first.
+  const auto first_of_key = [&](const Record& record) {
+    const std::string_view key = record.get(key_column);
+    if (first_line.add(key, line_of(record.origin))) return true;
+    duplicates.push_back({record.origin, std::string(key),
+                          fmt::format("duplicate {} {} (first at {} {}); this row is ignored", field_name(key_column),
+                                      key, line_word(record.origin), first_line.find(key).value_or(0))});
+    return false;
+  };
+  std::array<std::vector<Record>, 2> batches{std::vector<Record>(kBatchRecords), std::vector<Record>(kBatchRecords)};
+  BatchOffer offer(readers, key_column, full);  // after the batches: joins before they go
+  for (std::size_t b = 0;; b ^= 1) {
+    std::vector<Record>& batch = batches[b];
+    std::size_t n = 0;
+    while (n < batch.size() && (*source)->next(batch[n])) {
+      if (first_of_key(batch[n])) ++n;
     }
-    ++summary.records;
-    for (auto* t : readers) {
-      auto doc = t->connector->project(record);
-      if (!doc) {
-        t->plan.invalid.push_back({record.origin, std::string(record.get(key_column)), std::move(doc.error())});
-        t->differ.invalid(record.get(t->connector->key_column()));
-        continue;
-      }
-      const auto kind = t->differ.offer(*doc);
-      if (kind == Change::kUnchanged && !full) continue;
-      Work w;
-      w.origin = record.origin;
-      if (kind != Change::kNew) {
-        auto last = last_document(store, t->plan.id, doc->key);
-        if (!last) return std::unexpected(last.error());
-        w.last_applied = std::move(*last);
-      }
-      w.desired = std::move(*doc);
-      t->plan.work.push_back(std::move(w));
-    }
+    summary.records += n;
+    offer.run(std::span<const Record>(batch.data(), n));
+    if (n < batch.size()) break;
   }
+  offer.finish();
   if (auto st = (*source)->status(); !st) return std::unexpected(st.error());
   summary.rejected = (*source)->rejections();
   summary.rejected.insert(summary.rejected.end(), std::make_move_iterator(duplicates.begin()),
@@ -120,6 +296,20 @@ Result<SourceSummary> read_source(const SourceConfig& sc, std::vector<TargetStat
   std::stable_sort(summary.rejected.begin(), summary.rejected.end(),
                    [](const Rejection& a, const Rejection& b) { return line_of(a.where) < line_of(b.where); });
   return summary;
+}
+
+// The last applied documents of the upserts the snapshot knows, in key order (the snapshot's).
+Result<void> fetch_last_documents(TargetState& t, SnapshotStore* store) {
+  auto& work = t.plan.work;
+  std::sort(t.fetch.begin(), t.fetch.end(),
+            [&](std::size_t a, std::size_t b) { return work[a].desired.key < work[b].desired.key; });
+  for (const std::size_t i : t.fetch) {
+    auto last = last_document(store, t.plan.id, work[i].desired.key);
+    if (!last) return std::unexpected(last.error());
+    work[i].last_applied = std::move(*last);
+  }
+  t.fetch = {};
+  return {};
 }
 
 // Missing entities: listed, and frozen when the target's policy says so.
@@ -283,10 +473,14 @@ Result<Plan> make_plan(const JobConfig& config, const std::vector<std::unique_pt
     s.plan.id = std::string(s.connector->id());
     s.plan.connector = s.connector;
     s.plan.source = s.config->source;
-    auto index = load_index(store, s.plan.id, s.plan.counts.known);
-    if (!index) return std::unexpected(index.error());
-    s.differ = Differ(std::move(*index));
   }
+  auto loaded = for_each_target(states.size(), store, [&](std::size_t i, SnapshotStore* s) -> Result<void> {
+    auto index = load_index(s, states[i].plan.id, states[i].plan.counts.known);
+    if (!index) return std::unexpected(index.error());
+    states[i].differ = Differ(std::move(*index));
+    return {};
+  });
+  if (!loaded) return std::unexpected(loaded.error());
   // Each source once, in config order, through every target reading it.
   for (const auto& [name, sc] : config.sources) {
     std::vector<TargetState*> readers;
@@ -294,15 +488,18 @@ Result<Plan> make_plan(const JobConfig& config, const std::vector<std::unique_pt
       if (s.plan.source == name) readers.push_back(&s);
     }
     if (readers.empty()) continue;
-    auto summary = read_source(sc, readers, store, options.full, env);
+    auto summary = read_source(sc, readers, options.full, env);
     if (!summary) return std::unexpected(summary.error());
     plan.sources.push_back(std::move(*summary));
   }
-  for (auto& s : states) {
-    if (auto r = finish_target(s, store); !r) return std::unexpected(r.error());
-    estimate_lanes(s);
-    plan.targets.push_back(std::move(s.plan));
-  }
+  auto finished = for_each_target(states.size(), store, [&](std::size_t i, SnapshotStore* s) -> Result<void> {
+    if (auto r = fetch_last_documents(states[i], s); !r) return r;
+    if (auto r = finish_target(states[i], s); !r) return r;
+    estimate_lanes(states[i]);
+    return {};
+  });
+  if (!finished) return std::unexpected(finished.error());
+  for (auto& s : states) plan.targets.push_back(std::move(s.plan));
   apply_gates(plan, config);
   return plan;
 }
