@@ -8,9 +8,12 @@
 
 namespace hrsync::emulator {
 
-Emulator::Emulator(EmulatorOptions options)
-    : options_(std::move(options)), service_(std::make_unique<Service>(options_)) {
-  options_.fixture = {};  // the service holds its copy
+Emulator::Emulator(EmulatorOptions options) {
+  Fixture fixture = std::move(options.fixture);  // the service holds the only copy
+  options.fixture = {};
+  options_ = options;
+  options.fixture = std::move(fixture);
+  service_ = std::make_unique<Service>(std::move(options));
 }
 
 Emulator::~Emulator() { stop(); }

@@ -24,7 +24,7 @@ struct EmulatorOptions {
   std::string host = "127.0.0.1";    // address to listen on
   std::uint16_t port = 0;            // 0 = an ephemeral port (read it from Emulator::port())
   unsigned threads = 1;              // threads serving connections
-  double idle_timeout_s = 300;       // a keep-alive connection idle this long is closed
+  double idle_timeout_s = 0;         // close a connection idle (or stuck writing) this long; 0 = never
   std::size_t max_body_bytes = 16u << 20;  // larger request bodies are answered 413
   bool tls = false;                  // serve HTTPS with a certificate made for this run
   std::vector<std::string> tls_names = {"localhost", "127.0.0.1"};  // names the certificate is for

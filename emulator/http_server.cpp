@@ -28,7 +28,7 @@ using tcp = net::ip::tcp;
 namespace {
 
 constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
-constexpr auto kWriteTimeout = std::chrono::seconds(30);
+constexpr auto kHandshakeTimeout = std::chrono::seconds(30);
 
 std::chrono::milliseconds millis(double seconds) {
   return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
@@ -91,11 +91,12 @@ struct HttpServer::Impl {
 
 net::awaitable<void> HttpServer::Impl::accept_loop() {
   while (acceptor.is_open()) {
-    auto [ec, socket] = co_await acceptor.async_accept(net::make_strand(ioc), kNoThrow);
+    // One thread needs no strand; more threads serialize each connection on its own.
+    net::any_io_executor executor = options.threads > 1 ? net::any_io_executor(net::make_strand(ioc)) : ioc.get_executor();
+    auto [ec, socket] = co_await acceptor.async_accept(executor, kNoThrow);
     if (ec == net::error::operation_aborted || !acceptor.is_open()) co_return;
     if (ec) continue;  // e.g. too many open files: keep serving the others
     socket.set_option(tcp::no_delay(true), ec);
-    auto executor = socket.get_executor();
     if (tls) {
       net::co_spawn(executor, tls_session(std::move(socket)), net::detached);
     } else {
@@ -113,7 +114,7 @@ net::awaitable<void> HttpServer::Impl::plain_session(tcp::socket socket) {
 
 net::awaitable<void> HttpServer::Impl::tls_session(tcp::socket socket) {
   ssl::stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls);
-  stream.next_layer().expires_after(kWriteTimeout);
+  stream.next_layer().expires_after(kHandshakeTimeout);
   auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, kNoThrow);
   if (ec) co_return;
   co_await serve(stream);
@@ -124,16 +125,20 @@ net::awaitable<void> HttpServer::Impl::tls_session(tcp::socket socket) {
 template <typename Stream>
 net::awaitable<void> HttpServer::Impl::serve(Stream& stream) {
   beast::tcp_stream& tcp_layer = beast::get_lowest_layer(stream);
+  // Timers cost on every read and write, so there are none unless an idle timeout is asked for.
+  auto arm = [&] {
+    if (options.idle_timeout_s > 0) tcp_layer.expires_after(millis(options.idle_timeout_s));
+  };
+  tcp_layer.expires_never();
   beast::flat_buffer buffer;
   while (true) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(options.max_body_bytes);
-    tcp_layer.expires_after(millis(options.idle_timeout_s));
+    arm();
     auto [ec, n] = co_await http::async_read(stream, buffer, parser, kNoThrow);
     if (ec == http::error::body_limit) {
       HttpReply reply = service.too_large(parser.get().target());
       auto res = to_response(reply, parser.get().version(), false);
-      tcp_layer.expires_after(kWriteTimeout);
       co_await http::async_write(stream, res, kNoThrow);
       co_return;
     }
@@ -152,10 +157,10 @@ net::awaitable<void> HttpServer::Impl::serve(Stream& stream) {
     if (reply.delay_s > 0) {
       net::steady_timer timer(co_await net::this_coro::executor, millis(reply.delay_s));
       co_await timer.async_wait(kNoThrow);
+      arm();
     }
     bool keep_alive = req.keep_alive();
     auto res = to_response(reply, req.version(), keep_alive);
-    tcp_layer.expires_after(kWriteTimeout);
     auto [wec, wn] = co_await http::async_write(stream, res, kNoThrow);
     if (wec || !keep_alive) co_return;
   }

@@ -26,7 +26,7 @@ struct ServerOptions {
   std::string host = "127.0.0.1";    // address to listen on
   std::uint16_t port = 0;            // 0 = ephemeral
   unsigned threads = 1;              // threads running the I/O loop
-  double idle_timeout_s = 300;       // a keep-alive connection idle this long is closed
+  double idle_timeout_s = 0;         // close a connection idle (or stuck writing) this long; 0 = never
   std::size_t max_body_bytes = 16u << 20;  // larger bodies are answered with service.too_large()
   std::optional<TlsMaterial> tls;    // serve HTTPS with this certificate when set
 };

@@ -136,7 +136,7 @@ void add_options(CLI::App& app, emu::EmulatorOptions& o, RawOptions& raw) {
   app.add_option("--port", o.port, "Port to listen on; 0 picks a free one (see --port-file)")->capture_default_str();
   app.add_option("--port-file", raw.port_file, "Write the bound port to this file once listening");
   app.add_option("--threads", o.threads, "Threads serving connections")->capture_default_str();
-  app.add_option("--idle-timeout", o.idle_timeout_s, "Close keep-alive connections idle this many seconds")->capture_default_str();
+  app.add_option("--idle-timeout", o.idle_timeout_s, "Close connections idle (or stuck writing) this many seconds; 0 = never")->capture_default_str();
   app.add_option("--max-body-bytes", o.max_body_bytes, "Answer larger request bodies with 413 (Sophon: 41300)")->capture_default_str();
   app.add_flag("--tls", o.tls, "Serve HTTPS with a CA and certificate made for this run (see --ca-out)");
   app.add_option("--tls-name", o.tls_names, "Host name or IP address the certificate is for (repeatable)")->capture_default_str();

@@ -119,36 +119,42 @@ ParsedBody parse_body(std::string_view body) {
 }  // namespace
 
 struct Service::Impl {
-  explicit Impl(const EmulatorOptions& o)
-      : options(o),
-        clock(o.clock ? o.clock : std::make_shared<SteadyClock>()),
-        tokens(o.token_lifetime_s, o.seed ^ 0x746f6b656e),
-        faults(o.seed),
-        users(ContactUserRules{o.certified_tenant, o.department_user_limit}),
-        sophon(SophonRules{o.max_photo_bytes, o.min_face_px}) {
+  explicit Impl(EmulatorOptions o)
+      : options(std::move(o)),
+        clock(options.clock ? options.clock : std::make_shared<SteadyClock>()),
+        tokens(options.token_lifetime_s, options.seed ^ 0x746f6b656e),
+        faults(options.seed),
+        users(ContactUserRules{options.certified_tenant, options.department_user_limit}),
+        sophon(SophonRules{options.max_photo_bytes, options.min_face_px}) {
     auto tiers = [&](const std::vector<RateTier>& documented) {
       std::vector<RateTier> out;
-      if (!o.rate_limits) return out;
-      for (const auto& t : documented) out.push_back(scale_tier(t, o.rate_scale));
+      if (!options.rate_limits) return out;
+      for (const auto& t : documented) out.push_back(scale_tier(t, options.rate_scale));
       return out;
     };
     limit_user = limiter.add_limit("contact_user", tiers(kContactUserTiers));
     limit_dept = limiter.add_limit("contact_user.dept_or_frozen", tiers(kDeptOrFrozenTiers));
     limit_group = limiter.add_limit("contact_group", tiers(kContactGroupTiers));
     limit_attendance = limiter.add_limit("attendance_face", tiers(kAttendanceTiers));
-    limit_acs = limiter.add_limit("acs_card", tiers(o.acs_rate));
-    limit_sophon = limiter.add_limit("sophon_person", tiers(o.sophon_rate));
-    load(o.fixture);
+    limit_acs = limiter.add_limit("acs_card", tiers(options.acs_rate));
+    limit_sophon = limiter.add_limit("sophon_person", tiers(options.sophon_rate));
+    fixture = std::move(options.fixture);
+    options.fixture = {};
+    load_entities();
     arm_faults();
   }
 
   void load(const Fixture& f) {
     fixture = f;
-    users.load(f);
-    groups.load(f);
-    attendance.load(f);
-    acs.load(f);
-    sophon.load(f);
+    load_entities();
+  }
+
+  void load_entities() {
+    users.load(fixture);
+    groups.load(fixture);
+    attendance.load(fixture);
+    acs.load(fixture);
+    sophon.load(fixture);
   }
 
   void arm_faults() {
@@ -357,7 +363,7 @@ HttpReply Service::Impl::sophon_envelope(ApiResult result) {
   return r;
 }
 
-Service::Service(const EmulatorOptions& options) : impl_(std::make_unique<Impl>(options)) {}
+Service::Service(EmulatorOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 Service::~Service() = default;
 
 HttpReply Service::handle(const HttpRequestView& req) {
@@ -460,7 +466,7 @@ std::string Service::stats_json() const {
 
 void Service::reset() {
   std::lock_guard lock(mu_);
-  impl_->load(impl_->fixture);
+  impl_->load_entities();
   impl_->limiter.reset();
   impl_->stats.reset();
   impl_->outages = 0;

@@ -54,7 +54,7 @@ struct HttpReply {
 
 class Service {
  public:
-  explicit Service(const EmulatorOptions& options);
+  explicit Service(EmulatorOptions options);
   ~Service();
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;

@@ -163,6 +163,17 @@ TEST_F(FaultsTest, LatencyStillAnswers) {
   EXPECT_FEISHU_OK(put_u1());
 }
 
+TEST_F(FaultsTest, IdleConnectionsAreClosedWhenAnIdleTimeoutIsSet) {
+  EmulatorOptions o;
+  o.idle_timeout_s = 0.1;
+  start(std::move(o));
+  EXPECT_FEISHU_OK(put_u1());
+  auto r = client_->read_response();  // nothing more is sent: the server closes the connection
+  EXPECT_FALSE(r.ok);
+  EXPECT_TRUE(r.closed || r.reset) << r.error;
+  EXPECT_FEISHU_OK(put_u1());
+}
+
 TEST_F(FaultsTest, ControlEndpointArmsFaultsAndResets) {
   start();
   auto control = [&](const std::string& body) { return client_->request("POST", "/_emulator/faults", body); };
