@@ -209,7 +209,7 @@ void ContactUserApi::load(const Fixture& fixture) {
   for (const auto& fu : fixture.users) {
     User u{fu.user_id, fu.open_id.empty() ? derived_open_id(fu.user_id) : fu.open_id,
            fu.union_id.empty() ? derived_union_id(fu.user_id) : fu.union_id, fu.status, fu.tenant_founder,
-           fixture_fields(fu), false};
+           fixture_fields(fu), {}, false};
     by_open_id_[u.open_id] = u.user_id;
     by_union_id_[u.union_id] = u.user_id;
     index(u, +1);
@@ -270,8 +270,12 @@ ApiResult ContactUserApi::update(const ApiRequest& req) {
 
   index(*user, -1);
   user->fields = std::move(next);
-  user->written = true;
   index(*user, +1);
+  if (put || !user->written) user->written_fields = json::object{};
+  for (const auto& kv : req.body) {
+    if (!kv.value().is_null()) user->written_fields[kv.key()] = kv.value();
+  }
+  user->written = true;
 
   ApiResult ok;
   json::object shown = user->fields;
@@ -397,7 +401,7 @@ std::shared_ptr<void> ContactUserApi::hold(const std::string& user_id) {
 json::object ContactUserApi::state() const {
   json::object out;
   for (const auto& [id, user] : users_) {
-    if (user.written) out[id] = user.fields;
+    if (user.written) out[id] = user.written_fields;
   }
   return out;
 }

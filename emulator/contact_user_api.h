@@ -39,7 +39,8 @@ class ContactUserApi {
   // Handles PUT or PATCH of one user.
   ApiResult update(const ApiRequest& request);
 
-  // user_id -> current fields, for every user written since load().
+  // user_id -> what was written since load(): the last PUT body, with the bodies of later
+  // PATCHes merged in (a user only PATCHed shows the merged PATCH bodies, not fixture fields).
   boost::json::object state() const;
 
   std::size_t size() const { return users_.size(); }
@@ -48,7 +49,8 @@ class ContactUserApi {
   struct User {
     std::string user_id, open_id, union_id, status;
     bool tenant_founder = false;
-    boost::json::object fields;
+    boost::json::object fields;          // what the user holds now (fixture, then writes)
+    boost::json::object written_fields;  // what was written (see state())
     bool written = false;
   };
   struct InFlight;

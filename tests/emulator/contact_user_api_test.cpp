@@ -185,11 +185,21 @@ TEST_F(ContactUserApiTest, PutReplacesTheUserAndAnswersTheDocumentedShape) {
 
 TEST_F(ContactUserApiTest, PatchMergesIntoTheCurrentFields) {
   start();
-  EXPECT_FEISHU_OK(patch_user("u2", json::object{{"city", "杭州"}}));
-  auto u2 = state().at("contact_user").at("u2").as_object();
-  EXPECT_EQ(u2.at("city").as_string(), "杭州");
-  EXPECT_EQ(u2.at("mobile").as_string(), "+8613022222222");  // from the fixture
-  EXPECT_EQ(u2.at("department_ids"), json::value(json::array{"od-1"}));
+  auto r = patch_user("u2", json::object{{"city", "杭州"}});
+  EXPECT_FEISHU_OK(r);
+  auto user = r.response.json().at("data").at("user");
+  EXPECT_EQ(user.at("city").as_string(), "杭州");
+  EXPECT_EQ(user.at("mobile").as_string(), "+8613022222222");  // from the fixture
+  EXPECT_FEISHU_OK(patch_user("u2", json::object{{"job_title", "Engineer"}, {"city", "上海"}}));
+  // The state shows what was written: the PATCH bodies merged, without the fixture's fields.
+  EXPECT_EQ(state().at("contact_user").at("u2"), json::value(json::object{{"city", "上海"}, {"job_title", "Engineer"}}));
+  // The fixture's mobile is still u2's: nobody else may take it.
+  auto u1 = valid_user_body("u1");
+  u1["mobile"] = "13022222222";
+  EXPECT_FEISHU_ERROR(put_user("u1", u1), 400u, 41001);
+  // A PUT replaces what was written.
+  EXPECT_FEISHU_OK(put_user("u2", valid_user_body("u2")));
+  EXPECT_EQ(state().at("contact_user").at("u2"), json::value(valid_user_body("u2")));
 }
 
 TEST_F(ContactUserApiTest, MobileAndEmailMoveBetweenUsers) {
