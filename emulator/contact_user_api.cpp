@@ -251,7 +251,7 @@ ApiResult ContactUserApi::update(const ApiRequest& req) {
     if (in_flight_->users.contains(user->user_id)) return err(kLock);
   }
 
-  json::object next = put ? req.body : user->fields;
+  json::object next(put ? req.body : user->fields, json::storage_ptr());  // in the emulator's own storage
   if (!put) {
     for (const auto& kv : req.body) next[kv.key()] = kv.value();
   }

@@ -102,10 +102,13 @@ struct ParsedBody {
   std::string error;  // "" when the body is a JSON object
 };
 
-ParsedBody parse_body(std::string_view body) {
+// Parses `body` into `storage`. Request bodies live only while their request is handled, so the
+// business endpoints parse into a per-request arena; whatever they keep is copied into the
+// emulator's own storage by assignment (Boost.JSON assigns into the destination's storage).
+ParsedBody parse_body(std::string_view body, json::storage_ptr storage = {}) {
   ParsedBody p;
   boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
+  json::value v = json::parse(body, ec, std::move(storage));
   if (ec) {
     p.error = "the body is not valid JSON: " + ec.message();
   } else if (!v.is_object()) {
@@ -283,7 +286,9 @@ HttpReply Service::Impl::feishu(const HttpRequestView& req, const Target& target
     tokens.revoke(req.authorization.substr(7));
   }
   if (auto refused = feishu_auth(req.authorization, now)) return std::move(*refused);
-  ParsedBody body = parse_body(req.body);
+  unsigned char arena_buffer[8192];
+  json::monotonic_resource arena(arena_buffer, sizeof arena_buffer);
+  ParsedBody body = parse_body(req.body, &arena);
   if (auto throttled = throttle(r.endpoint, body.object, req.method, now)) return std::move(*throttled);
   if (!is_json_content_type(req.content_type)) {
     return feishu_envelope(param_error(r.endpoint, "Content-Type", "must be application/json; charset=utf-8"));

@@ -1,7 +1,10 @@
 // TLS with a certificate made for the run (verification included), the state and stats shapes,
 // fixtures loaded at run time and from the sample HR CSV.
+#include <atomic>
 #include <fstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "emulator/tls_material.h"
 #include "tests/emulator/emulator_harness.h"
@@ -50,6 +53,31 @@ TEST_F(TlsTest, ClientTrustingTheRunsCaConnectsOthersAreRefused) {
 }
 
 class StateTest : public EmulatorHarness {};
+
+TEST_F(StateTest, ManyConcurrentKeepAliveConnectionsOnSeveralThreads) {
+  EmulatorOptions o;
+  o.threads = 2;
+  o.rate_limits = false;
+  start(std::move(o));
+  constexpr int kConnections = 24, kEach = 25;
+  std::atomic<int> answered{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kConnections; ++c) {
+    clients.emplace_back([&, c] {
+      TestClient client("127.0.0.1", emu_->port());
+      std::string body = json::serialize(json::object{
+          {"user_setting", json::object{{"user_id", c % 2 ? "E001" : "E002"}, {"face_key", "k" + std::to_string(c)}}}});
+      for (int i = 0; i < kEach; ++i) {
+        auto r = client.request("POST", "/open-apis/attendance/v1/user_settings/modify?employee_type=employee_no", body,
+                                {{"Authorization", "Bearer " + token_}, {"Content-Type", "application/json"}});
+        if (r.ok && r.response.status == 200) ++answered;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(answered.load(), kConnections * kEach);
+  EXPECT_EQ(stats().at("endpoints").at("attendance_face").at("outcomes").at("0").to_number<int>(), kConnections * kEach);
+}
 
 TEST_F(StateTest, StateHoldsTheFiveTargetsAndStatsCountOutcomes) {
   start();
