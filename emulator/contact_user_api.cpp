@@ -166,6 +166,16 @@ void erase_key(std::unordered_map<std::string, std::string>& index, const std::s
   if (it != index.end() && it->second == user_id) index.erase(it);
 }
 
+// True iff `a` and `b` agree on every field the directory indexes (most updates change none).
+bool same_indexed_fields(const json::object& a, const json::object& b) {
+  for (std::string_view key : {"mobile", "email", "enterprise_email", "department_ids"}) {
+    const json::value* x = member(a, key);
+    const json::value* y = member(b, key);
+    if ((x == nullptr) != (y == nullptr) || (x != nullptr && *x != *y)) return false;
+  }
+  return true;
+}
+
 // The fields a fixture user holds before any write.
 json::object fixture_fields(const FixtureUser& u) {
   json::object o;
@@ -268,9 +278,10 @@ ApiResult ContactUserApi::update(const ApiRequest& req) {
   }
   if (auto e = check_unique(next, *user)) return *e;
 
-  index(*user, -1);
+  bool reindex = !same_indexed_fields(user->fields, next);
+  if (reindex) index(*user, -1);
   user->fields = std::move(next);
-  index(*user, +1);
+  if (reindex) index(*user, +1);
   if (put || !user->written) user->written_fields = json::object{};
   for (const auto& kv : req.body) {
     if (!kv.value().is_null()) user->written_fields[kv.key()] = kv.value();

@@ -41,7 +41,7 @@ class RateLimiter {
  public:
   using LimitId = std::size_t;
 
-  // Adds a named limit. An empty tier list means unlimited (but arrivals are still not counted).
+  // Adds a named limit. An empty tier list means unlimited (and nothing is counted for it).
   LimitId add_limit(std::string name, const std::vector<RateTier>& tiers);
 
   // Decides about a request arriving at `now` that is subject to every limit in `limits`.

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
@@ -21,8 +20,6 @@
 namespace hrsync::emulator {
 namespace json = boost::json;
 namespace {
-
-constexpr std::string_view kJson = "application/json; charset=utf-8";
 
 // The documented limits (api-docs/ and FEISHU-NOTES.md); ACS and Sophon come from the options.
 const std::vector<RateTier> kContactUserTiers = {{50, 1}, {1000, 60}};
@@ -105,10 +102,10 @@ struct ParsedBody {
 // Parses `body` into `storage`. Request bodies live only while their request is handled, so the
 // business endpoints parse into a per-request arena; whatever they keep is copied into the
 // emulator's own storage by assignment (Boost.JSON assigns into the destination's storage).
-ParsedBody parse_body(std::string_view body, json::storage_ptr storage = {}) {
-  ParsedBody p;
+ParsedBody parse_body(std::string_view body, const json::storage_ptr& storage = {}) {
+  ParsedBody p{json::object(storage), {}};  // same storage as the parse, so the move below is one
   boost::system::error_code ec;
-  json::value v = json::parse(body, ec, std::move(storage));
+  json::value v = json::parse(body, ec, storage);
   if (ec) {
     p.error = "the body is not valid JSON: " + ec.message();
   } else if (!v.is_object()) {

@@ -10,10 +10,13 @@
 //                       [--endpoint contact_user|acs_card|attendance_face|mix]
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <pthread.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -152,6 +155,22 @@ std::string fetch_token(net::io_context& ioc, const tcp::endpoint& server) {
   return std::string(json::parse(res.body()).at("tenant_access_token").as_string());
 }
 
+double cpu_seconds(clockid_t clock) {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+// CPU time used so far by the load generator's threads.
+double threads_cpu(std::vector<std::thread>& threads) {
+  double total = 0;
+  for (auto& t : threads) {
+    clockid_t id;
+    if (pthread_getcpuclockid(t.native_handle(), &id) == 0) total += cpu_seconds(id);
+  }
+  return total;
+}
+
 int run(const LoadOptions& o) {
   emu::EmulatorOptions eo;
   eo.rate_limits = false;
@@ -174,18 +193,26 @@ int run(const LoadOptions& o) {
   for (unsigned t = 0; t < o.client_threads; ++t) threads.emplace_back([&] { ioc.run(); });
 
   std::this_thread::sleep_for(std::chrono::seconds(1));  // warm-up: connections open, caches warm
+  double process_cpu = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID), client_cpu = threads_cpu(threads);
   counters.measuring = true;
   auto start = std::chrono::steady_clock::now();
   std::this_thread::sleep_for(std::chrono::duration<double>(o.seconds));
   counters.measuring = false;
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  process_cpu = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - process_cpu;
+  client_cpu = threads_cpu(threads) - client_cpu;
   counters.stop = true;
   for (auto& t : threads) t.join();
 
   std::uint64_t ok = counters.ok.load(), failed = counters.failed.load();
+  double server_cpu = process_cpu - client_cpu;  // the emulator's threads (the main thread sleeps)
   fmt::print("endpoint={} connections={} server_threads={} client_threads={} seconds={:.1f}\n", o.endpoint, o.connections,
              o.server_threads, o.client_threads, elapsed);
   fmt::print("answered {} requests with code 0, {} failed: {:.0f} requests/s\n", ok, failed, static_cast<double>(ok) / elapsed);
+  if (ok > 0) {
+    fmt::print("CPU (user + system): emulator {:.1f} us/request ({:.0f} requests per CPU-second), load generator {:.1f} us/request\n",
+               server_cpu * 1e6 / static_cast<double>(ok), static_cast<double>(ok) / server_cpu, client_cpu * 1e6 / static_cast<double>(ok));
+  }
   return failed == 0 ? 0 : 1;
 }
 
