@@ -195,6 +195,21 @@ json::object fixture_fields(const FixtureUser& u) {
   return o;
 }
 
+// The query parameters, the path id and the JSON types of the body.
+std::optional<ApiResult> check_request(const ApiRequest& req) {
+  auto id_type = query_value(req.query, "user_id_type", "open_id");
+  if (id_type != "open_id" && id_type != "union_id" && id_type != "user_id") {
+    return err(kParamError, "user_id_type", "must be open_id, union_id or user_id");
+  }
+  auto dept_type = query_value(req.query, "department_id_type", "open_department_id");
+  if (dept_type != "department_id" && dept_type != "open_department_id") {
+    return err(kParamError, "department_id_type", "must be department_id or open_department_id");
+  }
+  if (req.path_id.empty()) return err(kUserIdMissing, "user_id");
+  if (req.path_id.size() > 64) return err(kUserIdInvalid, "user_id", "longer than 64 bytes");
+  return check_types(req.body);
+}
+
 }  // namespace
 
 struct ContactUserApi::InFlight {
@@ -241,17 +256,8 @@ ContactUserApi::User* ContactUserApi::find(std::string_view id, std::string_view
 
 ApiResult ContactUserApi::update(const ApiRequest& req) {
   bool put = req.method == "PUT";
+  if (auto e = check_request(req)) return *e;
   auto id_type = query_value(req.query, "user_id_type", "open_id");
-  if (id_type != "open_id" && id_type != "union_id" && id_type != "user_id") {
-    return err(kParamError, "user_id_type", "must be open_id, union_id or user_id");
-  }
-  auto dept_type = query_value(req.query, "department_id_type", "open_department_id");
-  if (dept_type != "department_id" && dept_type != "open_department_id") {
-    return err(kParamError, "department_id_type", "must be department_id or open_department_id");
-  }
-  if (req.path_id.empty()) return err(kUserIdMissing, "user_id");
-  if (req.path_id.size() > 64) return err(kUserIdInvalid, "user_id", "longer than 64 bytes");
-  if (auto e = check_types(req.body)) return *e;
   User* user = find(req.path_id, id_type);
   if (user == nullptr) return err(kNoUserAuthority, "user_id", fmt::format("no user {} \"{}\"", id_type, req.path_id));
   if (user->status == "resigned") return err(kResigned);
@@ -260,33 +266,9 @@ ApiResult ContactUserApi::update(const ApiRequest& req) {
     std::lock_guard lock(in_flight_->mu);
     if (in_flight_->users.contains(user->user_id)) return err(kLock);
   }
-
-  json::object next(put ? req.body : user->fields, json::storage_ptr());  // in the emulator's own storage
-  if (!put) {
-    for (const auto& kv : req.body) next[kv.key()] = kv.value();
-  }
-  for (auto it = next.begin(); it != next.end();) {
-    it = it->value().is_null() ? next.erase(it) : it + 1;
-  }
-  if (auto e = check_fields(req.body, put, req.path_id)) return *e;
-  if (auto e = check_mobile_email(req.body, next, put)) return *e;
-  if (auto e = check_departments(req.body, put, *user)) return *e;
-  if (auto e = check_orders(req.body, next, put)) return *e;
-  if (auto e = check_custom_attrs(req.body)) return *e;
-  if (const json::value* f = member(req.body, "is_frozen"); f && f->get_bool() && user->tenant_founder) {
-    return err(kFreezeFounder, "is_frozen");
-  }
-  if (auto e = check_unique(next, *user)) return *e;
-
-  bool reindex = !same_indexed_fields(user->fields, next);
-  if (reindex) index(*user, -1);
-  user->fields = std::move(next);
-  if (reindex) index(*user, +1);
-  if (put || !user->written) user->written_fields = json::object{};
-  for (const auto& kv : req.body) {
-    if (!kv.value().is_null()) user->written_fields[kv.key()] = kv.value();
-  }
-  user->written = true;
+  json::object next = updated_fields(*user, req.body, put);
+  if (auto e = check_body(req.body, next, put, *user, req.path_id)) return *e;
+  apply(*user, std::move(next), req.body, put);
 
   ApiResult ok;
   json::object shown = user->fields;
@@ -296,6 +278,44 @@ ApiResult ContactUserApi::update(const ApiRequest& req) {
   ok.data["user"] = std::move(shown);
   ok.hold = hold(user->user_id);
   return ok;
+}
+
+// The fields the user would hold after the request: the PUT body, or the PATCH body merged into
+// the current fields; in the emulator's own storage, without nulls.
+json::object ContactUserApi::updated_fields(const User& user, const json::object& body, bool put) {
+  json::object next(put ? body : user.fields, json::storage_ptr());
+  if (!put) {
+    for (const auto& kv : body) next[kv.key()] = kv.value();
+  }
+  for (auto it = next.begin(); it != next.end();) {
+    it = it->value().is_null() ? next.erase(it) : it + 1;
+  }
+  return next;
+}
+
+std::optional<ApiResult> ContactUserApi::check_body(const json::object& body, const json::object& next, bool put,
+                                                    const User& user, std::string_view path_id) const {
+  if (auto e = check_fields(body, put, path_id)) return e;
+  if (auto e = check_mobile_email(body, next, put)) return e;
+  if (auto e = check_departments(body, put, user)) return e;
+  if (auto e = check_orders(body, next, put)) return e;
+  if (auto e = check_custom_attrs(body)) return e;
+  if (const json::value* f = member(body, "is_frozen"); f && f->get_bool() && user.tenant_founder) {
+    return err(kFreezeFounder, "is_frozen");
+  }
+  return check_unique(next, user);
+}
+
+void ContactUserApi::apply(User& user, json::object next, const json::object& body, bool put) {
+  bool reindex = !same_indexed_fields(user.fields, next);
+  if (reindex) index(user, -1);
+  user.fields = std::move(next);
+  if (reindex) index(user, +1);
+  if (put || !user.written) user.written_fields = json::object{};
+  for (const auto& kv : body) {
+    if (!kv.value().is_null()) user.written_fields[kv.key()] = kv.value();
+  }
+  user.written = true;
 }
 
 std::optional<ApiResult> ContactUserApi::check_fields(const json::object& body, bool put, std::string_view path_id) const {

@@ -56,6 +56,10 @@ class ContactUserApi {
   struct InFlight;
 
   User* find(std::string_view id, std::string_view id_type);
+  static boost::json::object updated_fields(const User& user, const boost::json::object& body, bool put);
+  std::optional<ApiResult> check_body(const boost::json::object& body, const boost::json::object& next, bool put,
+                                      const User& user, std::string_view path_id) const;
+  void apply(User& user, boost::json::object next, const boost::json::object& body, bool put);
   std::optional<ApiResult> check_fields(const boost::json::object& body, bool put, std::string_view path_id) const;
   std::optional<ApiResult> check_mobile_email(const boost::json::object& body, const boost::json::object& next, bool put) const;
   std::optional<ApiResult> check_departments(const boost::json::object& body, bool put, const User& user) const;
