@@ -72,8 +72,8 @@ class FaultPlan {
   // Draws from the plan's generator (for decisions the plan does not own, e.g. image ids).
   std::uint64_t draw() { return rng_(); }
 
-  // How many requests each kind has hit, indexed by FaultKind.
-  const std::uint64_t* hits() const { return hits_; }
+  // How many requests faults of `kind` have hit.
+  std::uint64_t hits(FaultKind kind) const { return hits_[static_cast<std::size_t>(kind)]; }
 
   // Forgets rules, outage, latency and counters.
   void reset();

@@ -453,7 +453,7 @@ std::string Service::stats_json() const {
   }
   json::object faults;
   for (std::size_t k = 0; k < static_cast<std::size_t>(FaultKind::kCount); ++k) {
-    faults[fault_name(static_cast<FaultKind>(k))] = s.faults.hits()[k];
+    faults[fault_name(static_cast<FaultKind>(k))] = s.faults.hits(static_cast<FaultKind>(k));
   }
   faults["outage"] = s.outages;
   json::object entities{{"contact_user", s.users.size()}, {"contact_group", s.groups.size()},

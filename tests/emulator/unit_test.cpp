@@ -185,7 +185,7 @@ TEST(FaultPlan, CountsEveryAndWindows) {
   EXPECT_FALSE(plan.fires(FaultKind::kStall, "x", 10));
   EXPECT_TRUE(plan.fires(FaultKind::kStall, "x", 11));
   EXPECT_FALSE(plan.fires(FaultKind::kStall, "x", 15));  // the window has closed
-  EXPECT_EQ(plan.hits()[static_cast<int>(FaultKind::kReset)], 2u);
+  EXPECT_EQ(plan.hits(FaultKind::kReset), 2u);
   plan.set_outage(20, 5);
   EXPECT_FALSE(plan.in_outage(19.9));
   EXPECT_TRUE(plan.in_outage(20));
