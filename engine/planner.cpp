@@ -38,6 +38,7 @@ struct TargetState {
   TargetPlan plan;
   Differ differ;
   std::vector<std::size_t> fetch;  // plan.work entries whose last applied document the snapshot holds
+  std::vector<std::expected<Document, Invalid>> projected;  // one batch's documents (offer_batch)
 };
 
 // Helper threads beside the caller's: one per further core.
@@ -102,11 +103,45 @@ const TargetConfig* find_target_config(const JobConfig& config, std::string_view
   return nullptr;
 }
 
+// Keys and hashes on their way into an index, added a batch at a time so that the adds (one
+// cache miss each) follow one another closely enough for the processor to overlap them.
+class IndexFeed {
+ public:
+  explicit IndexFeed(SnapshotIndex& index) : index_(index) { ends_.reserve(kBatchRecords); }
+
+  void add(std::string_view key, std::uint64_t hash) {
+    bytes_.append(key);
+    ends_.push_back({bytes_.size(), hash});
+    if (ends_.size() == kBatchRecords) flush();
+  }
+
+  void flush() {
+    std::size_t begin = 0;
+    for (const auto& [end, hash] : ends_) {
+      index_.add(std::string_view(bytes_).substr(begin, end - begin), hash);
+      begin = end;
+    }
+    bytes_.clear();
+    ends_.clear();
+  }
+
+ private:
+  SnapshotIndex& index_;
+  std::string bytes_;                                        // the keys, one after another
+  std::vector<std::pair<std::size_t, std::uint64_t>> ends_;  // where each key ends, and its hash
+};
+
 Result<SnapshotIndex> load_index(SnapshotStore* store, std::string_view target, std::uint64_t& known) {
   SnapshotIndex index;
   if (store == nullptr) return index;
-  auto r = store->for_each_hash(target, [&](std::string_view key, std::uint64_t hash) { index.add(key, hash); });
+  // Sized once: growing a million-key index step by step copies its arena some forty times.
+  auto rows = store->count(target);
+  if (!rows) return std::unexpected(rows.error());
+  index.reserve(static_cast<std::size_t>(*rows));
+  IndexFeed feed(index);
+  auto r = store->for_each_hash(target, [&](std::string_view key, std::uint64_t hash) { feed.add(key, hash); });
   if (!r) return std::unexpected(r.error());
+  feed.flush();
   known = index.size();
   return index;
 }
@@ -122,10 +157,16 @@ Result<std::optional<Document>> last_document(SnapshotStore* store, std::string_
 }
 
 // Projects `records` for target `t`, classifies each document and keeps the ones to send. The
-// last applied documents are fetched later, in key order (fetch_last_documents).
+// last applied documents are fetched later, in key order (fetch_last_documents). Projection and
+// diff run as two passes, so that the index lookups (one cache miss each, in a table far larger
+// than the caches) follow one another closely enough for the processor to overlap them.
 void offer_batch(TargetState& t, std::span<const Record> records, Field key_column, bool full) {
-  for (const Record& record : records) {
-    auto doc = t.connector->project(record);
+  auto& docs = t.projected;
+  docs.clear();
+  for (const Record& record : records) docs.push_back(t.connector->project(record));
+  for (std::size_t i = 0; i < docs.size(); ++i) {
+    auto& doc = docs[i];
+    const Record& record = records[i];
     if (!doc) {
       t.plan.invalid.push_back({record.origin, std::string(record.get(key_column)), std::move(doc.error())});
       t.differ.invalid(record.get(t.connector->key_column()));
@@ -139,6 +180,7 @@ void offer_batch(TargetState& t, std::span<const Record> records, Field key_colu
     w.desired = std::move(*doc);
     t.plan.work.push_back(std::move(w));
   }
+  docs.clear();
 }
 
 // Offers batches of records to the targets reading a source. The caller reads the next batch
