@@ -11,6 +11,10 @@ namespace {
 
 namespace json = boost::json;
 
+// A token request that fails on the network is sent again at once, up to this many times in all:
+// one lost connection must not stop every Feishu target of the run.
+constexpr int kTokenNetworkAttempts = 3;
+
 std::string token_request_body(const std::string& app_id, const Secret& app_secret) {
   std::string body;
   JsonWriter(body).begin_object().key("app_id").string(app_id).key("app_secret").string(app_secret.reveal()).end_object();
@@ -21,6 +25,11 @@ std::string token_request_body(const std::string& app_id, const Secret& app_secr
 
 Result<TokenGrant> parse_feishu_token_reply(int http_status, std::string_view body, std::string_view where) {
   auto refused = [&](std::string message) { return fail(Error::Kind::kAuth, std::string(where), std::move(message)); };
+  // A server error or a throttle is no refusal: the endpoint may well answer the next try.
+  if (http_status >= 500 || http_status == 429) {
+    return fail(Error::Kind::kNetwork, std::string(where),
+                fmt::format("the token endpoint answered HTTP {} (a server error, not a refusal)", http_status));
+  }
   boost::system::error_code ec;
   json::value reply = json::parse(json::string_view(body.data(), body.size()), ec);
   const json::object* object = ec ? nullptr : reply.if_object();
@@ -53,6 +62,9 @@ TokenFetch feishu_token_fetch(HttpClient& client, std::string app_id, Secret app
     std::string body = token_request_body(app_id, app_secret);
     HttpRequest request{.method = "POST", .target = kFeishuTokenPath, .body = body};
     Result<HttpResponse> response = co_await client.send(request);
+    for (int attempt = 1; attempt < kTokenNetworkAttempts && !response; ++attempt) {
+      response = co_await client.send(request);
+    }
     if (!response) co_return std::unexpected(std::move(response.error()));
     co_return parse_feishu_token_reply(response->status, response->body, where);
   };

@@ -56,8 +56,12 @@ net::awaitable<Result<HttpResponse>> HttpTransport::send(Platform platform, cons
 net::awaitable<Result<HttpResponse>> HttpTransport::send_feishu(HttpRequest request) {
   Result<Token> token = co_await tokens_->get();
   if (!token) {
+    // An endpoint that could not be reached or answered a server error may answer the next try:
+    // the call fails as the network error it is, and the executor retries it. Anything else (a
+    // refusal, an unusable grant) means no token can be had: kAuth stops the target.
     const Error& e = token.error();
-    co_return fail(Error::Kind::kAuth, e.where, "cannot get a tenant_access_token: " + e.message);
+    const bool transient = e.kind == Error::Kind::kNetwork || e.kind == Error::Kind::kProtocol;
+    co_return fail(transient ? e.kind : Error::Kind::kAuth, e.where, "cannot get a tenant_access_token: " + e.message);
   }
   if (bearer_serial_ != token->serial) {
     bearer_ = std::make_shared<const std::string>("Bearer " + token->value);

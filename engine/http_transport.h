@@ -3,8 +3,10 @@
 // Feishu requests carry `Authorization: Bearer <tenant_access_token>` from a TokenCache fed by
 // the token endpoint on the Feishu base URL; SophonFogSys requests carry `Authorization: Bearer
 // <token>` when the job configures a Sophon token, and nothing otherwise. Every request with a
-// body says `Content-Type: application/json; charset=utf-8`. A token that cannot be fetched turns
-// send() into a kAuth error naming the endpoint, the code and the message (never the secret).
+// body says `Content-Type: application/json; charset=utf-8`. A token the endpoint refuses turns
+// send() into a kAuth error naming the endpoint, the code and the message (never the secret); a
+// token endpoint that cannot be reached or answers 5xx/429 turns it into a kNetwork (or kProtocol)
+// error, which the caller retries like any other.
 //
 // Thread-safety: none; use from the thread that runs its executor. The clock outlives it.
 #pragma once

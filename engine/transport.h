@@ -3,9 +3,10 @@
 // The executor knows targets, plans and retries; a Transport knows base URLs, connections and
 // credentials. send() delivers a request to the platform's base URL with its credentials and
 // returns the response, whatever its status: judging it is the connector's job. Errors: kNetwork
-// (or kProtocol) for a call that may be retried; kAuth when no credential could be had (the token
-// endpoint refused or failed): the target cannot go on; kConfig when the platform is not
-// configured. engine/http_transport.h is the real one; tests use a scripted fake.
+// (or kProtocol) for a call that may be retried, a token endpoint that is unreachable or failing
+// included; kAuth when no credential can be had (the token endpoint refused the app or gave an
+// unusable grant): the target cannot go on; kConfig when the platform is not configured.
+// engine/http_transport.h is the real one; tests use a scripted fake.
 //
 // token_rejected() tells the transport that a business call refused the token it carried
 // (HttpResponse::token_serial), so the next send() fetches a new one.
