@@ -1,0 +1,84 @@
+// Rate limits: an engine whose limits equal the server's never gets throttled. The emulator's
+// limits are the documented ones scaled by rate_scale (so the test is quick); the job's rate
+// overrides scale the engine's the same way.
+#include "tests/integration/sync_harness.h"
+
+namespace hrsync::integration {
+namespace {
+
+class LimitsTest : public SyncHarness {};
+
+TEST_F(LimitsTest, AtTheDocumentedLimitsNothingIsThrottled) {
+  employees_ = generate_employees(100);
+  emulator::EmulatorOptions o;
+  o.rate_scale = 2;                              // contact user 100/s and 2000/min, group 200/min, attendance 100/s
+  o.acs_rate = {emulator::RateTier{40, 1.0}};    // undocumented: 80/s once scaled
+  o.sophon_rate = {emulator::RateTier{40, 1.0}};
+  o.latency_min_ms = 1;
+  o.latency_max_ms = 8;
+  ASSERT_NO_FATAL_FAILURE(start_emulator(std::move(o)));
+  spec_.targets = {{.id = "contact_user", .rate = {"100/s", "2000/min"}},
+                   {.id = "contact_group", .rate = {"200/min"}},
+                   {.id = "attendance_face", .rate = {"100/s"}},
+                   {.id = "acs_card", .rate = {"80/s"}},
+                   {.id = "sophon_person", .rate = {"80/s"}}};
+
+  const SyncRun run = sync();
+
+  EXPECT_EQ(run.exit_code, kExitOk) << run.err << run.out;
+  for (const OutcomeRow& row : run.outcomes) {
+    EXPECT_EQ(row.status, "applied") << row.target << " " << row.key << ": " << row.message;
+    EXPECT_EQ(row.attempts, 1) << row.target << " " << row.key << ": " << row.message;
+  }
+  EXPECT_EQ(run.outcomes.size(), employees_.size() * 4 + groups_.size());
+  const json::object s = stats();
+  EXPECT_EQ(s.at("throttled").to_number<int>(), 0);
+  const json::array& limits = s.at("limits").as_array();
+  ASSERT_FALSE(limits.empty());
+  for (const json::value& tier : limits) {
+    EXPECT_LE(tier.at("max_in_window").to_number<int>(), tier.at("allowed").to_number<int>()) << json::serialize(tier);
+    EXPECT_EQ(tier.at("throttled").to_number<int>(), 0) << json::serialize(tier);
+  }
+  EXPECT_EQ(business_requests(s), employees_.size() * 4 + groups_.size());
+  ASSERT_NO_FATAL_FAILURE(expect_state_matches_source());
+}
+
+TEST_F(LimitsTest, PatchModeKeepsDepartmentChangesInTheirOwnLane) {
+  // contact_user in patch mode: a PATCH that touches department_ids or is_frozen is also limited
+  // to 1/s (here 10/s: every limit times 10, on both sides).
+  employees_ = generate_employees(20);
+  emulator::EmulatorOptions o;
+  o.rate_scale = 10;
+  ASSERT_NO_FATAL_FAILURE(start_emulator(std::move(o)));
+  TargetSpec users{.id = "contact_user", .rate = {"500/s", "10000/min"}, .extra = "lane_rate = [\"10/s\"]\n"};
+  spec_.targets = {users};
+  const SyncRun first = sync();  // PUT: every member, no lane
+  ASSERT_EQ(first.exit_code, kExitOk) << first.err << first.out;
+
+  // Three people move to a colleague's department, three get a new job title; PATCH sends only that.
+  for (std::size_t i = 0; i < 3; ++i) {
+    cell(employees_[i], "department_ids") = cell(employees_[10 + i], "department_ids");
+  }
+  for (std::size_t i = 3; i < 6; ++i) cell(employees_[i], "job_title") = "Staff Engineer " + std::to_string(i);
+  users.extra += "mode = \"patch\"\n";
+  spec_.targets = {users};
+  const SyncRun second = sync();
+
+  EXPECT_EQ(second.exit_code, kExitOk) << second.err << second.out;
+  EXPECT_EQ(second.outcomes.size(), 6u);
+  for (const OutcomeRow& row : second.outcomes) EXPECT_EQ(row.attempts, 1) << row.key << ": " << row.message;
+  const json::object s = stats();
+  EXPECT_EQ(s.at("throttled").to_number<int>(), 0);
+  bool lane_seen = false;
+  for (const json::value& tier : s.at("limits").as_array()) {
+    EXPECT_LE(tier.at("max_in_window").to_number<int>(), tier.at("allowed").to_number<int>()) << json::serialize(tier);
+    if (tier.at("limit").as_string() != "contact_user.dept_or_frozen") continue;
+    lane_seen = true;
+    EXPECT_EQ(tier.at("admitted").to_number<int>(), 3) << json::serialize(tier);
+  }
+  EXPECT_TRUE(lane_seen);
+  ASSERT_NO_FATAL_FAILURE(expect_state_matches_source());
+}
+
+}  // namespace
+}  // namespace hrsync::integration
