@@ -318,17 +318,26 @@ Result<SourceSummary> read_source(const SourceConfig& sc, std::vector<TargetStat
                                       key, line_word(record.origin), first_line.find(key).value_or(0))});
     return false;
   };
+  std::uint64_t expected_rows = 0;  // as many as the snapshot knows, most likely
+  for (const auto* t : readers) expected_rows = std::max(expected_rows, t->plan.counts.known);
+  first_line.reserve(static_cast<std::size_t>(expected_rows));
   std::array<std::vector<Record>, 2> batches{std::vector<Record>(kBatchRecords), std::vector<Record>(kBatchRecords)};
   BatchOffer offer(readers, key_column, full);  // after the batches: joins before they go
   for (std::size_t b = 0;; b ^= 1) {
     std::vector<Record>& batch = batches[b];
     std::size_t n = 0;
-    while (n < batch.size() && (*source)->next(batch[n])) {
-      if (first_of_key(batch[n])) ++n;
+    while (n < batch.size() && (*source)->next(batch[n])) ++n;
+    const bool more = n == batch.size();
+    // The key checks run back to back, after the reading, so their index misses overlap.
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!first_of_key(batch[i])) continue;
+      if (kept != i) std::swap(batch[kept], batch[i]);
+      ++kept;
     }
-    summary.records += n;
-    offer.run(std::span<const Record>(batch.data(), n));
-    if (n < batch.size()) break;
+    summary.records += kept;
+    offer.run(std::span<const Record>(batch.data(), kept));
+    if (!more) break;
   }
   offer.finish();
   if (auto st = (*source)->status(); !st) return std::unexpected(st.error());

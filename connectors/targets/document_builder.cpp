@@ -49,7 +49,7 @@ bool DocumentBuilder::text(Field col, std::string_view key, Need need, std::size
   bool present = false;
   if (!cell(col, key, need, v, present)) return false;
   if (!present) return true;
-  if (max_chars != 0) {
+  if (max_chars != 0 && v.size() > max_chars) {  // a byte count within the limit needs no counting
     const std::size_t n = utf8_length(v);
     if (n > max_chars) return fail(col, key, fmt::format("longer than {} characters ({})", max_chars, n));
   }
