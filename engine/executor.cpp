@@ -112,6 +112,8 @@ class Executor::Run {
     std::size_t workers_left = 0;
     TargetProgress progress;
     std::uint64_t published_requests = 0;  // progress.requests at the previous publication
+    Clock::time_point first_send{};
+    Clock::time_point last_answer{};
     TargetStop stop = TargetStop::kNone;
     std::string stop_reason;
     std::vector<std::uint8_t> window;  // 1 = failed, over the last failure_window finished entities
@@ -156,8 +158,10 @@ class Executor::Run {
       if (t.stop == TargetStop::kNone) co_await pace(t, lane);
       if (t.stop != TargetStop::kNone) co_return finish_stopped(t, outcome);
       ++t.progress.in_flight;
+      if (t.first_send == Clock::time_point{}) t.first_send = x_.clock_.now();
       Result<HttpResponse> response = co_await x_.transport_.send(t.connector.platform(), http);
       --t.progress.in_flight;
+      t.last_answer = x_.clock_.now();
       if (!response && (response.error().kind == Error::Kind::kAuth || response.error().kind == Error::Kind::kConfig)) {
         // Nothing reached the API: the target cannot go on.
         stop(t, response.error().kind == Error::Kind::kAuth ? TargetStop::kAuth : TargetStop::kConfig,
@@ -325,7 +329,10 @@ class Executor::Run {
   RunSummary summary() const {
     RunSummary out;
     out.retries_used = budget_.used();
-    for (const Target& t : targets_) out.targets.push_back(TargetResult{t.progress, t.stop, t.stop_reason});
+    for (const Target& t : targets_) {
+      double seconds = std::chrono::duration<double>(t.last_answer - t.first_send).count();
+      out.targets.push_back(TargetResult{t.progress, t.stop, t.stop_reason, std::max(seconds, 0.0)});
+    }
     return out;
   }
 

@@ -65,7 +65,8 @@ enum class TargetStop : std::uint8_t {
 struct TargetResult {
   TargetProgress counts;       // final counters
   TargetStop stop = TargetStop::kNone;
-  std::string stop_reason;     // "quarantined: 26 of the last 50 finished entities failed ..."
+  std::string stop_reason;     // "target t quarantined: 26 of its last 50 finished entities failed ..."
+  double seconds = 0;          // from the target's first request to its last answer (0 when none)
 };
 
 struct RunSummary {

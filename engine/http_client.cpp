@@ -168,11 +168,14 @@ class PooledClient final : public HttpClient::Impl {
   }
 
   net::awaitable<void> wait_for_connection(Waiter& waiter) {
-    waiters_.push_back(&waiter);
+    waiters_->push_back(&waiter);
+    // An abandoned wait (its io_context destroyed first) leaves the queue, if the client is still there.
     struct Unqueue {
-      std::deque<Waiter*>& waiters;
+      std::weak_ptr<std::deque<Waiter*>> waiters;
       Waiter* waiter;
-      ~Unqueue() { std::erase(waiters, waiter); }  // gone already unless the wait was abandoned
+      ~Unqueue() {
+        if (auto queue = waiters.lock()) std::erase(*queue, waiter);
+      }
     } unqueue{waiters_, &waiter};
     co_await waiter.timer.async_wait(kAsTuple);
   }
@@ -184,9 +187,9 @@ class PooledClient final : public HttpClient::Impl {
       release_slot();
       return;
     }
-    if (!waiters_.empty()) {
-      Waiter* waiter = waiters_.front();
-      waiters_.pop_front();
+    if (!waiters_->empty()) {
+      Waiter* waiter = waiters_->front();
+      waiters_->pop_front();
       conn->reused = true;
       waiter->conn = std::move(conn);
       waiter->timer.cancel();
@@ -197,9 +200,9 @@ class PooledClient final : public HttpClient::Impl {
 
   // A connection closed or never opened: its slot goes to a waiting request, or is freed.
   void release_slot() {
-    if (!waiters_.empty()) {
-      Waiter* waiter = waiters_.front();
-      waiters_.pop_front();
+    if (!waiters_->empty()) {
+      Waiter* waiter = waiters_->front();
+      waiters_->pop_front();
       waiter->slot = true;
       waiter->timer.cancel();
       return;
@@ -322,7 +325,7 @@ class PooledClient final : public HttpClient::Impl {
   std::string port_text_;
   std::vector<tcp::endpoint> endpoints_;  // resolved once, again after a failed connect
   std::vector<ConnPtr> idle_;             // most recently used last
-  std::deque<Waiter*> waiters_;
+  std::shared_ptr<std::deque<Waiter*>> waiters_ = std::make_shared<std::deque<Waiter*>>();
   std::size_t open_ = 0;
   HttpClientStats stats_;
 };

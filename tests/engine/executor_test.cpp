@@ -110,6 +110,7 @@ TEST_F(ExecutorTest, AppliesEveryEntityAndHandsOverTheRowToCommit) {
   EXPECT_EQ(r.counts.done, 20u);
   EXPECT_EQ(r.counts.requests, 20u);
   EXPECT_EQ(r.stop, TargetStop::kNone);
+  EXPECT_DOUBLE_EQ(r.seconds, 0.05);  // 20 entities, 4 at a time, 10 ms each (virtual time)
   EXPECT_FALSE(summary.any_failed());
 }
 

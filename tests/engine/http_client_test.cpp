@@ -238,6 +238,21 @@ TEST_F(HttpClientTest, AReplyThatIsNotHttpIsAProtocolError) {
   EXPECT_TRUE(contains(response.error().message, "bad HTTP response")) << response.error().message;
 }
 
+TEST(HttpClient, MayBeDestroyedBeforeItsIoContextWithSendsPending) {
+  net::io_context io;
+  TestHttpServer server(io, [](const SeenRequest&) { return Reply{.kind = Reply::Kind::kNeverAnswer}; });
+  HttpClientOptions options;
+  options.max_connections = 1;
+  auto client = HttpClient::create(io.get_executor(), *parse_base_url("http://127.0.0.1:" + std::to_string(server.port())),
+                                   options);
+  ASSERT_TRUE(client);
+  HttpRequest request{.method = "GET", .target = "/x"};
+  for (int i = 0; i < 2; ++i) net::co_spawn(io, (*client)->send(request), net::detached);
+  while (server.requests.empty()) io.run_one();  // one send is in flight, the other waits for the connection
+  client->reset();
+  // The io_context goes last and destroys both abandoned sends: they must not touch the client.
+}
+
 // The token endpoint and the transport, against the same kind of server.
 class TransportTest : public HttpClientTest {
  protected:
@@ -246,6 +261,15 @@ class TransportTest : public HttpClientTest {
           if (seen.target == kFeishuTokenPath) {
             ++token_calls;
             Reply r;
+            if (token_calls <= token_hangups) return Reply{.kind = Reply::Kind::kCloseWithoutReply};
+            if (!token_statuses.empty()) {
+              r.status = token_statuses.front();
+              token_statuses.erase(token_statuses.begin());
+              if (r.status != 200) {
+                r.body = "<html>unavailable</html>";
+                return r;
+              }
+            }
             r.body = token_reply ? *token_reply
                                  : R"({"code":0,"msg":"ok","tenant_access_token":"t-)" + std::to_string(token_calls) +
                                        R"(","expire":7200})";
@@ -266,6 +290,8 @@ class TransportTest : public HttpClientTest {
   }
 
   std::optional<std::string> token_reply;
+  std::vector<int> token_statuses;  // HTTP statuses of the next token replies (then 200)
+  int token_hangups = 0;            // token requests closed without a reply first
   int token_calls = 0;
   TestHttpServer server;
   FeishuConfig feishu;
@@ -333,6 +359,30 @@ TEST_F(TransportTest, ARefusedTokenIsAnAuthErrorWithCodeAndWithoutTheSecret) {
   EXPECT_TRUE(contains(response.error().where, std::string(kFeishuTokenPath)));
   EXPECT_FALSE(contains(response.error().str(), "s3cret-value"));
   EXPECT_EQ(server.requests.size(), 1u);  // the business call was not sent
+}
+
+TEST_F(TransportTest, AFailingTokenEndpointIsATransientNetworkError) {
+  token_statuses = {503};
+  auto transport = make_transport();
+  HttpRequest request{.method = "PUT", .target = "/open-apis/contact/v3/users/u1", .body = "{}"};
+  Result<HttpResponse> first = run_until_done(io, transport->send(Platform::kFeishu, request));
+  ASSERT_FALSE(first);
+  EXPECT_EQ(first.error().kind, Error::Kind::kNetwork);  // retried by the executor, not a stop
+  EXPECT_TRUE(contains(first.error().message, "HTTP 503")) << first.error().message;
+  Result<HttpResponse> second = run_until_done(io, transport->send(Platform::kFeishu, request));
+  ASSERT_TRUE(second) << second.error().str();
+  EXPECT_EQ(token_calls, 2);
+  EXPECT_EQ(server.requests.back().authorization, "Bearer t-2");
+}
+
+TEST_F(TransportTest, ATokenRequestLostOnTheNetworkIsSentAgain) {
+  token_hangups = 2;
+  auto transport = make_transport();
+  HttpRequest request{.method = "PUT", .target = "/open-apis/contact/v3/users/u1", .body = "{}"};
+  Result<HttpResponse> response = run_until_done(io, transport->send(Platform::kFeishu, request));
+  ASSERT_TRUE(response) << response.error().str();
+  EXPECT_EQ(token_calls, 3);
+  EXPECT_EQ(server.requests.back().authorization, "Bearer t-3");
 }
 
 TEST_F(TransportTest, SophonWithoutABaseUrlIsAConfigError) {
