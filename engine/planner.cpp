@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <bit>
 #include <charconv>
 #include <condition_variable>
 #include <exception>
@@ -110,6 +111,9 @@ class IndexFeed {
   explicit IndexFeed(SnapshotIndex& index) : index_(index) { ends_.reserve(kBatchRecords); }
 
   void add(std::string_view key, std::uint64_t hash) {
+    // Grows the index in doublings: step by step, a million keys copy its arena some forty times.
+    const std::size_t size = index_.size() + ends_.size();
+    if (size >= kBatchRecords && std::has_single_bit(size)) index_.reserve(size);
     bytes_.append(key);
     ends_.push_back({bytes_.size(), hash});
     if (ends_.size() == kBatchRecords) flush();
@@ -134,10 +138,6 @@ class IndexFeed {
 Result<SnapshotIndex> load_index(SnapshotStore* store, std::string_view target, std::uint64_t& known) {
   SnapshotIndex index;
   if (store == nullptr) return index;
-  // Sized once: growing a million-key index step by step copies its arena some forty times.
-  auto rows = store->count(target);
-  if (!rows) return std::unexpected(rows.error());
-  index.reserve(static_cast<std::size_t>(*rows));
   IndexFeed feed(index);
   auto r = store->for_each_hash(target, [&](std::string_view key, std::uint64_t hash) { feed.add(key, hash); });
   if (!r) return std::unexpected(r.error());

@@ -144,13 +144,21 @@ std::string first_line_with(const char* file, std::string_view prefix) {
   return {};
 }
 
+// "6.80 7.35 7.85": the load averages over 1, 5 and 15 minutes.
+std::string load_average() {
+  double load[3] = {0, 0, 0};
+  std::sscanf(first_line_with("/proc/loadavg", "").c_str(), "%lf %lf %lf", &load[0], &load[1], &load[2]);
+  return fmt::format("{:.2f} {:.2f} {:.2f}", load[0], load[1], load[2]);
+}
+
 void print_machine() {
   std::string model = first_line_with("/proc/cpuinfo", "model name");
   if (auto colon = model.find(':'); colon != std::string::npos) model = model.substr(colon + 2);
-  std::string mem = first_line_with("/proc/meminfo", "MemTotal:");
-  std::string load = first_line_with("/proc/loadavg", "");
-  std::printf("machine: %s, %ld cores, %s; load average %s\n", model.c_str(), ::sysconf(_SC_NPROCESSORS_ONLN),
-              mem.c_str(), load.c_str());
+  long mem_kib = 0;
+  std::sscanf(first_line_with("/proc/meminfo", "MemTotal:").c_str(), "MemTotal: %ld", &mem_kib);
+  std::printf("machine: %s, %ld cores, %.1f GiB RAM; load average %s\n", model.c_str(),
+              ::sysconf(_SC_NPROCESSORS_ONLN), static_cast<double>(mem_kib) / (1024.0 * 1024.0),
+              load_average().c_str());
 }
 
 void print_counts(const std::vector<TargetRow>& rows) {
@@ -211,8 +219,8 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
   }
   std::sort(walls.begin(), walls.end());
-  std::printf("median wall %.3f s over %d runs; peak RSS %.1f MiB\n", walls[walls.size() / 2], repetitions,
-              static_cast<double>(ProcessUsage::sample().max_rss_kib) / 1024);
+  std::printf("median wall %.3f s over %d runs; peak RSS %.1f MiB; load average now %s\n", walls[walls.size() / 2],
+              repetitions, static_cast<double>(ProcessUsage::sample().max_rss_kib) / 1024, load_average().c_str());
   print_counts(rows);
   const int wrong = check_counts(rows, options);
   return wrong == 0 ? 0 : 1;
