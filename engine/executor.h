@@ -21,9 +21,10 @@
 //                 fails.
 //   kRefreshToken the transport drops the token; the request is sent once more (once per entity).
 // A target stops when more than max_failure_ratio of its last failure_window finished entities
-// failed (quarantine), or when the transport cannot authenticate or is not configured for it. Its
-// unsent entities are then recorded as skipped and its waiting retries as failed, with the reason;
-// RunSummary says which targets stopped (the command exits 4).
+// failed (quarantine), or when the transport cannot authenticate (the token is refused, the
+// server's certificate is refused) or is not configured for it. Its unsent entities are then
+// recorded as skipped and its waiting retries as failed, with the reason; RunSummary says which
+// targets stopped (the command exits 4).
 //
 // Thread-safety: one run at a time, on the thread that runs the io_context. The plan, the
 // connectors, the transport, the clock and the sink outlive run().

@@ -62,7 +62,10 @@ TokenFetch feishu_token_fetch(HttpClient& client, std::string app_id, Secret app
     std::string body = token_request_body(app_id, app_secret);
     HttpRequest request{.method = "POST", .target = kFeishuTokenPath, .body = body};
     Result<HttpResponse> response = co_await client.send(request);
-    for (int attempt = 1; attempt < kTokenNetworkAttempts && !response; ++attempt) {
+    auto lost = [](const Result<HttpResponse>& r) {
+      return !r && (r.error().kind == Error::Kind::kNetwork || r.error().kind == Error::Kind::kProtocol);
+    };
+    for (int attempt = 1; attempt < kTokenNetworkAttempts && lost(response); ++attempt) {
       response = co_await client.send(request);
     }
     if (!response) co_return std::unexpected(std::move(response.error()));

@@ -252,7 +252,11 @@ class PooledClient final : public HttpClient::Impl {
     conn.stream.set_verify_callback(PeerVerifier(url_.host, &conn.verify_error));
     auto [ec] = co_await conn.stream.async_handshake(ssl::stream_base::client, kAsTuple);
     if (!ec) co_return Result<void>{};
-    if (!conn.verify_error.empty()) co_return network_error("TLS certificate verification failed: " + conn.verify_error);
+    if (!conn.verify_error.empty()) {
+      // The server is not who the URL names, or not trusted: a retry cannot change that.
+      co_return std::unexpected(
+          Error{Error::Kind::kAuth, where_, "TLS certificate verification failed: " + conn.verify_error});
+    }
     co_return network_error("TLS handshake failed: " + describe(ec, options_.connect_timeout));
   }
 

@@ -7,14 +7,15 @@
 // is used only when the base URL says http://.
 //
 // send() never throws for network trouble: failures are kNetwork errors (kProtocol for a reply
-// that is not HTTP) whose `where` is host:port and whose message says what failed ("connect
-// failed: Connection refused", "TLS certificate verification failed: ...", "timeout during read
-// after 30 s"). When the peer closes a reused keep-alive connection before any byte of the
-// response, the request is sent once more on a fresh connection — that is connection upkeep, not
-// a retry of the call. Status codes are not judged here: a 500 is a response.
+// that is not HTTP; kAuth when the server's certificate is refused, which no retry can mend) whose
+// `where` is host:port and whose message says what failed ("connect failed: Connection refused",
+// "TLS certificate verification failed: ...", "timeout after 30 s during read"). When the peer
+// closes a reused keep-alive connection before any byte of the response, the request is sent once
+// more on a fresh connection — that is connection upkeep, not a retry of the call. Status codes
+// are not judged here: a 500 is a response.
 //
-// Thread-safety: none. Use a client from the thread that runs its executor; it must outlive every
-// send() it started.
+// Thread-safety: none. Use a client from the thread that runs its executor. Destroy it when no
+// send() is running, or once its io_context is stopped for good (pending sends are then dropped).
 #pragma once
 
 #include <chrono>

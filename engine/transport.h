@@ -5,7 +5,8 @@
 // returns the response, whatever its status: judging it is the connector's job. Errors: kNetwork
 // (or kProtocol) for a call that may be retried, a token endpoint that is unreachable or failing
 // included; kAuth when no credential can be had (the token endpoint refused the app or gave an
-// unusable grant): the target cannot go on; kConfig when the platform is not configured.
+// unusable grant) or the server's TLS certificate is refused: the target cannot go on; kConfig
+// when the platform is not configured.
 // engine/http_transport.h is the real one; tests use a scripted fake.
 //
 // token_rejected() tells the transport that a business call refused the token it carried

@@ -96,7 +96,7 @@ TEST_F(TlsTest, AClientExpectingAnotherHostNameIsRefused) {
   options.connect_host = "127.0.0.1";  // reach our server, but expect "api.example.com" in its certificate
   Result<HttpResponse> response = get("https://api.example.com", options);
   ASSERT_FALSE(response);
-  EXPECT_EQ(response.error().kind, Error::Kind::kNetwork);
+  EXPECT_EQ(response.error().kind, Error::Kind::kAuth);  // no retry can mend it
   EXPECT_TRUE(contains(response.error().message,
                        "TLS certificate verification failed: the certificate is not valid for host 'api.example.com'"))
       << response.error().message;
@@ -106,7 +106,7 @@ TEST_F(TlsTest, AClientExpectingAnotherHostNameIsRefused) {
 TEST_F(TlsTest, AClientWithoutTheCaIsRefused) {
   Result<HttpResponse> response = get("https://localhost", HttpClientOptions{});  // the system store only
   ASSERT_FALSE(response);
-  EXPECT_EQ(response.error().kind, Error::Kind::kNetwork);
+  EXPECT_EQ(response.error().kind, Error::Kind::kAuth);
   EXPECT_TRUE(contains(response.error().message, "TLS certificate verification failed: unable to get local issuer"))
       << response.error().message;
   EXPECT_TRUE(server.requests.empty());
