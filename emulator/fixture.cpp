@@ -14,6 +14,7 @@
 
 #include "emulator/contact_rules.h"
 #include "emulator/csv_table.h"
+#include "emulator/fnv.h"
 
 namespace hrsync::emulator {
 namespace json = boost::json;
@@ -195,12 +196,9 @@ json::object user_json(const FixtureUser& u) {
   return o;
 }
 
+// 32 hex digits derived from `text`.
 std::string hex_hash(std::string_view text, std::uint64_t seed) {
-  std::uint64_t h = 1469598103934665603ull ^ seed;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
+  std::uint64_t h = fnv1a64(text, kFnvOffsetBasis ^ seed);
   std::uint64_t g = h * 0x9E3779B97F4A7C15ull ^ (h >> 29);
   return fmt::format("{:016x}{:016x}", h, g);
 }

@@ -377,8 +377,8 @@ HttpReply Service::handle(const HttpRequestView& req) {
 
 HttpReply Service::control(const HttpRequestView& req, const Target& target) {
   const std::string& p = target.path;
-  if (req.method == "GET" && p == "/_emulator/state") return json_reply(200, json::parse(state_json()));
-  if (req.method == "GET" && p == "/_emulator/stats") return json_reply(200, json::parse(stats_json()));
+  if (req.method == "GET" && p == "/_emulator/state") return HttpReply{.body = state_json(), .outcome = "0"};
+  if (req.method == "GET" && p == "/_emulator/stats") return HttpReply{.body = stats_json(), .outcome = "0"};
   if (req.method == "POST" && p == "/_emulator/reset") {
     reset();
     return json_reply(200, json::object{{"ok", true}});

@@ -4,6 +4,7 @@
 
 #include <boost/json/array.hpp>
 
+#include "emulator/fnv.h"
 #include "emulator/image_probe.h"
 #include "emulator/json_fields.h"
 
@@ -26,15 +27,6 @@ constexpr Status kStatuses[] = {
     {40401, "ID_NOT_FOUND"},      {41300, "PAYLOAD_TOO_LARGE"},
     {42900, "TOO_MANY_REQUESTS"}, {50072, "SERVER_PROCESS_FAILED"},
 };
-
-std::string fnv1a64(std::string_view bytes) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return fmt::format("{:016x}", h);
-}
 
 std::optional<ApiResult> check_info(const json::object& body) {
   const auto* info = member(body, "info");
@@ -96,7 +88,7 @@ ApiResult SophonApi::update(const ApiRequest& req) {
     if (size->width < rules_.min_face_px || size->height < rules_.min_face_px) {
       return sophon_error(40006, fmt::format("reg_photo is {}x{} pixels, at least {} needed", size->width, size->height, rules_.min_face_px));
     }
-    image_id = fnv1a64(*bytes);
+    image_id = fmt::format("{:016x}", fnv1a64(*bytes));
     stored["reg_photo"] = json::object{{"bytes", bytes->size()}, {"fnv1a64", image_id}};
   }
   const auto& info = req.body.at("info").get_object();

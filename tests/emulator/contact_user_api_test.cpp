@@ -19,12 +19,6 @@ struct Case {
   std::string field;                        // expected error.field_violations[0].field ("" = any)
 };
 
-std::string repeat(const std::string& s, int n) {
-  std::string out;
-  for (int i = 0; i < n; ++i) out += s;
-  return out;
-}
-
 json::array departments(int n) {
   json::array a;
   for (int i = 0; i < n; ++i) a.emplace_back("od-1");

@@ -30,6 +30,13 @@ Fixture standard_fixture();
 // ("u1" -> mobile 13011111111, email a@example.com).
 boost::json::object valid_user_body(const std::string& user_id);
 
+// `s` repeated `n` times ("名" x 65: a name one character too long).
+inline std::string repeat(const std::string& s, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += s;
+  return out;
+}
+
 class EmulatorHarness : public ::testing::Test {
  protected:
   // Starts an emulator with `options` (clock, fixture and department limit filled in when unset)

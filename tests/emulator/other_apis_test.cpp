@@ -13,12 +13,6 @@ const std::string kAttendance = "/open-apis/attendance/v1/user_settings/modify";
 const std::string kAcs = "/open-apis/acs/v1/users/";
 const std::string kSophon = "/SophonFogSys/api/users";
 
-std::string repeat(const std::string& s, int n) {
-  std::string out;
-  for (int i = 0; i < n; ++i) out += s;
-  return out;
-}
-
 std::string base64(const std::string& bytes) {
   static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
