@@ -150,10 +150,7 @@ class Executor::Run {
     }
     RateLimiter* lane = lane_for(t, request->lane);
     HttpRequest http{.method = request->method, .target = request->target, .body = request->body};
-    const RetryConfig& retry = x_.config_.retry;
-    unsigned tries = 0;      // responses that count against max_attempts (all but throttled ones)
-    unsigned throttles = 0;
-    bool refreshed = false;
+    Attempts attempts;
     for (;;) {
       if (t.stop == TargetStop::kNone) co_await pace(t, lane);
       if (t.stop != TargetStop::kNone) co_return finish_stopped(t, outcome);
@@ -170,53 +167,69 @@ class Executor::Run {
       }
       ++outcome.attempts;
       ++t.progress.requests;
-      Judgement j = judge(t, response);
-      outcome.code = j.code;
-      outcome.message = std::move(j.message);
-      outcome.log_id = std::move(j.log_id);
-      outcome.documented = j.documented;
-      switch (j.disposition) {
-        case Disposition::kSuccess:
-          outcome.message.clear();
-          outcome.commit = &work.desired;
-          co_return finish(t, outcome, OutcomeStatus::kApplied);
-        case Disposition::kPermanent:
-          co_return finish(t, outcome, OutcomeStatus::kFailed);
-        case Disposition::kRateLimited: {
-          ++t.progress.throttled;
-          double reset = j.reset_s.value_or(x_.options_.default_reset_s);
-          (lane != nullptr ? *lane : t.endpoint).pause_until(x_.clock_.now() + seconds_to_duration(reset));
-          if (++throttles > x_.options_.max_throttled) {
-            outcome.message = fmt::format("throttled {} times: {}", throttles, outcome.message);
-            co_return finish(t, outcome, OutcomeStatus::kFailed);
-          }
-          continue;
-        }
-        case Disposition::kRefreshToken:
-          if (refreshed || ++tries >= retry.max_attempts) {
-            outcome.message += refreshed ? " (refused again with a fresh token)" : "";
-            co_return finish(t, outcome, OutcomeStatus::kFailed);
-          }
-          refreshed = true;
-          x_.transport_.token_rejected(t.connector.platform(), j.token_serial);
-          continue;
-        case Disposition::kRetry:
-          break;
-      }
-      if (++tries >= retry.max_attempts) {
-        outcome.message = fmt::format("gave up after {} attempts: {}", tries, outcome.message);
-        co_return finish(t, outcome, OutcomeStatus::kFailed);
-      }
-      if (!budget_.try_spend()) {
-        outcome.message = fmt::format("not retried: the run's retry budget ({}) is spent: {}", budget_.total(),
-                                      outcome.message);
-        co_return finish(t, outcome, OutcomeStatus::kFailed);
-      }
-      ++t.progress.retries;
-      double base = outcome.code == kUserLockCode ? retry.lock_delay_s : retry.base_delay_s;
-      Clock::duration delay = Backoff(base, retry.max_delay_s).delay(tries - 1, rng_);
-      co_await x_.clock_.sleep_until(x_.clock_.now() + delay);
+      Clock::duration wait = Clock::duration::zero();
+      if (!after_answer(t, outcome, judge(t, response), attempts, lane, wait)) co_return;
+      if (wait > Clock::duration::zero()) co_await x_.clock_.sleep_until(x_.clock_.now() + wait);
     }
+  }
+
+  // What one entity has used up so far.
+  struct Attempts {
+    unsigned tries = 0;      // answers that count against max_attempts (all but throttled ones)
+    unsigned throttles = 0;  // throttled answers
+    bool refreshed = false;  // the token was refreshed once already
+  };
+
+  // Acts on one answer: finishes the entity and returns false, or returns true to send it again,
+  // after `wait` (a backoff) when that is set.
+  bool after_answer(Target& t, Outcome& outcome, Judgement j, Attempts& a, RateLimiter* lane, Clock::duration& wait) {
+    outcome.code = j.code;
+    outcome.message = std::move(j.message);
+    outcome.log_id = std::move(j.log_id);
+    outcome.documented = j.documented;
+    const RetryConfig& retry = x_.config_.retry;
+    switch (j.disposition) {
+      case Disposition::kSuccess:
+        outcome.message.clear();
+        outcome.commit = &outcome.work->desired;
+        return done(t, outcome, OutcomeStatus::kApplied);
+      case Disposition::kPermanent:
+        return done(t, outcome, OutcomeStatus::kFailed);
+      case Disposition::kRateLimited:
+        ++t.progress.throttled;
+        (lane != nullptr ? *lane : t.endpoint)
+            .pause_until(x_.clock_.now() + seconds_to_duration(j.reset_s.value_or(x_.options_.default_reset_s)));
+        if (++a.throttles <= x_.options_.max_throttled) return true;
+        outcome.message = fmt::format("throttled {} times: {}", a.throttles, outcome.message);
+        return done(t, outcome, OutcomeStatus::kFailed);
+      case Disposition::kRefreshToken:
+        if (a.refreshed) outcome.message += " (refused again with a fresh token)";
+        if (a.refreshed || ++a.tries >= retry.max_attempts) return done(t, outcome, OutcomeStatus::kFailed);
+        a.refreshed = true;
+        x_.transport_.token_rejected(t.connector.platform(), j.token_serial);
+        return true;
+      case Disposition::kRetry:
+        break;
+    }
+    if (++a.tries >= retry.max_attempts) {
+      outcome.message = fmt::format("gave up after {} attempts: {}", a.tries, outcome.message);
+      return done(t, outcome, OutcomeStatus::kFailed);
+    }
+    if (!budget_.try_spend()) {
+      outcome.message = fmt::format("not retried: the run's retry budget ({}) is spent: {}", budget_.total(),
+                                    outcome.message);
+      return done(t, outcome, OutcomeStatus::kFailed);
+    }
+    ++t.progress.retries;
+    double base = outcome.code == kUserLockCode ? retry.lock_delay_s : retry.base_delay_s;
+    wait = Backoff(base, retry.max_delay_s).delay(a.tries - 1, rng_);
+    return true;
+  }
+
+  // finish(), for after_answer(): the entity is done, nothing more to send.
+  bool done(Target& t, Outcome& outcome, OutcomeStatus status) {
+    finish(t, outcome, status);
+    return false;
   }
 
   Judgement judge(const Target& t, Result<HttpResponse>& response) const {
