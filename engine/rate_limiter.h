@@ -1,12 +1,17 @@
 // RateLimiter: paces the requests of one rate lane so that no tier of its limit is ever exceeded.
 //
 // A lane's limit is one or more tiers (50/s AND 1000/min). The limiter paces starts evenly with a
-// burst of one: successive starts are at least `spacing()` apart, where spacing is the largest
-// window/limit over the tiers, widened by a small margin (3 % on tiers of a second or less, 0.2 %
-// on longer ones). Any limit+1 successive starts then span more than the window, so every sliding
-// window of every tier, measured at send time, holds at most `limit` requests; the margin absorbs
-// the jitter between sending and arrival, so a server counting sliding windows at arrival does not
-// throttle either (and a server counting fixed windows never sees more than a sliding one would).
+// burst of one: start slots are `spacing()` apart, where spacing is the largest window/limit over
+// the tiers, widened by a small margin (3 % on tiers of a second or less, 0.2 % on longer ones).
+// A start that comes a little after its slot (a timer fires late) keeps the cadence: the next slot
+// is one spacing after the slot, not after the late start, so waking-up delays do not add up and
+// a busy lane runs at its paced rate. Only lateness up to `catch_up()` — a quarter of the smallest
+// tier's margin, and at most half a spacing — is made up; a later start (an idle lane) begins a new
+// cadence, with no burst credit. Any limit+1 successive starts then span more than the window plus
+// three quarters of its margin, so every sliding window of every tier, measured at send time, holds
+// at most `limit` requests; the rest of the margin absorbs the jitter between sending and arrival,
+// so a server counting sliding windows at arrival does not throttle either (and a server counting
+// fixed windows never sees more than a sliding one would).
 //
 // pause_until() holds the lane after a throttled response (99991400 / HTTP 429) until the time the
 // server named. The core is pure: time is an argument (golang.org/x/time/rate style), and the
@@ -35,8 +40,11 @@ class RateLimiter {
   // A limiter for `tiers`; tiers with a zero limit or window are ignored.
   explicit RateLimiter(std::span<const RateTier> tiers, RateLimiterOptions options = {});
 
-  // The least time between two starts; zero when unlimited.
+  // The time between two start slots; zero when unlimited.
   duration spacing() const { return spacing_; }
+
+  // The most lateness of a start that still keeps the cadence (see above).
+  duration catch_up() const { return catch_up_; }
 
   // The earliest time at or after `now` when a request may start.
   time_point earliest(time_point now) const;
@@ -57,7 +65,8 @@ class RateLimiter {
 
  private:
   duration spacing_{0};
-  time_point next_{};          // earliest start allowed by pacing
+  duration catch_up_{0};
+  time_point next_{};          // the next start slot: the earliest start allowed by pacing
   time_point paused_until_{};  // earliest start allowed by a pause
 };
 

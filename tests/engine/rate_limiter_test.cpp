@@ -114,6 +114,47 @@ TEST(RateLimiter, ArrivalJitterWithinTheMarginKeepsWindowsUnderTheLimit) {
   EXPECT_LE(busiest_window(arrivals, 1s), 50u);
 }
 
+TEST(RateLimiter, StartsALittleLateKeepTheCadence) {
+  // A busy lane whose every start comes 200 us after its slot (a timer firing late) still runs at
+  // its paced rate: the lateness does not add up from one start to the next.
+  std::vector<RateTier> tiers{{50, 1}};
+  RateLimiter limiter(tiers);
+  EXPECT_EQ(limiter.catch_up(), 7500us);  // a quarter of the 3 % margin of a second
+  std::vector<time_point> starts;
+  time_point now = kT0;
+  for (int i = 0; i < 500; ++i) {
+    now = limiter.earliest(now) + 200us;
+    limiter.take(now);
+    starts.push_back(now);
+  }
+  // The first start sets the cadence; every later one is 200 us after its slot, never more.
+  EXPECT_EQ(starts.back(), starts.front() + 499 * limiter.spacing() + 200us);
+  EXPECT_LE(busiest_window(starts, 1s), 50u);
+  // Later than catch_up() after its slot: a new cadence, a full spacing after that start.
+  const time_point slot = limiter.earliest(now);
+  limiter.take(slot + 10ms);
+  EXPECT_EQ(limiter.earliest(slot), slot + 10ms + limiter.spacing());
+}
+
+TEST(RateLimiter, LatenessUpToTheCatchUpKeepsMostOfTheMarginForArrivalJitter) {
+  // Starts late by anything up to catch_up(): any 51 successive starts still span more than the
+  // second plus three quarters of the 3 % margin, which is left for jitter in transit.
+  std::vector<RateTier> tiers{{50, 1}};
+  RateLimiter limiter(tiers);
+  std::mt19937_64 rng(5);
+  std::uniform_int_distribution<std::int64_t> late_us(0, 7500);
+  std::vector<time_point> starts;
+  time_point now = kT0;
+  for (int i = 0; i < 3000; ++i) {
+    now = limiter.earliest(now) + std::chrono::microseconds(late_us(rng));
+    limiter.take(now);
+    starts.push_back(now);
+  }
+  for (std::size_t i = 50; i < starts.size(); ++i) {
+    ASSERT_GE(starts[i] - starts[i - 50], 1s + 22500us) << "starts " << i - 50 << ".." << i;
+  }
+}
+
 TEST(RateLimiter, PauseHoldsTheLaneUntilItsEnd) {
   std::vector<RateTier> tiers{{50, 1}};
   RateLimiter limiter(tiers);
