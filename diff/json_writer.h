@@ -1,7 +1,7 @@
 // JsonWriter: appends canonical JSON to a string, without building a tree.
 //
 // hrsync projects millions of records per plan; building each document as a Boost.JSON tree and
-// serialising it costs several times more than appending bytes (bench/plan_bench.cpp measures the
+// serialising it costs several times more than appending bytes (bench/plan/bench_plan.cpp measures the
 // whole path). The writer escapes strings per RFC 8259 (control characters, '"' and '\\'; other
 // UTF-8 passes through unchanged, so REQUIRES: strings are valid UTF-8, which sources guarantee).
 // Canonical form is the caller's duty: write object keys in byte order. Commas are handled here.

@@ -239,6 +239,53 @@ TEST_F(PlannerTest, DuplicateKeyIsRejectedNamingTheFirstLine) {
   EXPECT_EQ(target(job->plan, "contact_user").work.size(), 2u);
 }
 
+TEST_F(PlannerTest, BatchesAcrossThousandsOfRowsKeepEveryRuleOfTheSmallCase) {
+  // More rows than one read batch: duplicates, invalid rows and leavers on both sides of the
+  // batch boundaries must come out exactly as they do row by row.
+  constexpr int kRows = 3000;
+  std::string rows;
+  for (int i = 1; i <= kRows; ++i) rows += employee(i);
+  write_csv(rows);
+  auto first = plan();
+  ASSERT_TRUE(first.has_value()) << first.error().str();
+  EXPECT_EQ(target(first->plan, "acs_card").counts.created, static_cast<std::uint64_t>(kRows));
+  apply_all(*first);
+  first->store.reset();
+
+  rows.clear();
+  for (int i = 1; i <= kRows; ++i) {
+    if (i == 1500) continue;                                // a leaver in the middle batch
+    if (i == 1024 || i == 2049) {                           // invalid for acs_card only, at batch edges
+      rows += employee(i, "bad-card");
+      continue;
+    }
+    rows += employee(i, i % 100 == 0 ? std::to_string(700000 + i) : "");  // 30 cards changed
+  }
+  rows += employee(1023) + employee(1025) + employee(7);    // duplicates of rows in other batches
+  write_csv(rows);
+  auto second = plan();
+  ASSERT_TRUE(second.has_value()) << second.error().str();
+
+  ASSERT_EQ(second->plan.sources[0].rejected.size(), 3u);
+  for (const auto& r : second->plan.sources[0].rejected) EXPECT_NE(r.reason.find("duplicate"), std::string::npos) << r.reason;
+  EXPECT_EQ(second->plan.sources[0].records, static_cast<std::uint64_t>(kRows - 1));
+
+  const auto& acs = target(second->plan, "acs_card");
+  EXPECT_EQ(acs.counts.invalid, 2u);
+  EXPECT_EQ(acs.counts.missing, 1u);          // the leaver; invalid rows are not missing
+  EXPECT_EQ(acs.counts.changed, 29u);         // i % 100 == 0, minus the leaver 1500
+  EXPECT_EQ(acs.counts.unchanged, static_cast<std::uint64_t>(kRows - 1 - 2 - 29));
+  EXPECT_EQ(acs.forget_keys, std::vector<std::string>{"u1500"});
+  for (const auto& w : acs.work) {
+    EXPECT_EQ(std::stoi(w.desired.key.substr(1)) % 100, 0) << w.desired.key;
+    ASSERT_TRUE(w.last_applied.has_value()) << w.desired.key;
+  }
+  const auto& cu = target(second->plan, "contact_user");
+  EXPECT_EQ(cu.counts.unchanged, static_cast<std::uint64_t>(kRows - 1));
+  ASSERT_EQ(cu.work.size(), 1u);              // the leaver's freeze
+  EXPECT_EQ(cu.work[0].desired.key, "u1500");
+}
+
 TEST_F(PlannerTest, EmptySourceStopsAtTheGate) {
   write_csv("");
   auto job = plan();
