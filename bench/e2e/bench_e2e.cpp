@@ -1,0 +1,260 @@
+// bench_e2e: end-to-end sync throughput — the engine's executor, HTTP client, token cache, rate
+// limiter and snapshot commits against the emulator in the same process, over loopback.
+//
+// It generates N employees (samples/employee_generator.h) into a CSV export, starts an emulator
+// whose attendance users are those employees, writes a job with the attendance_face target only,
+// plans it (a first run: every employee is new) and applies the plan the way `hrsync sync` does
+// (HttpTransport, SteadyClock, StoreSink into a real snapshot). Two scenarios:
+//
+//   paced   attendance_face at its documented 50/s, the emulator counting sliding windows and
+//           answering after 5-20 ms: the rate achieved must reach 97 % of 50/s with nothing
+//           throttled and no 1 s window above 50;
+//   lifted  limits lifted on both sides (engine rate override, emulator rate_limits = false) and
+//           no added latency: how many requests per second the whole path sustains.
+//
+// The rate is measured between the first and the last answer (the steady state); the wall time of
+// the whole apply (transport set-up, final commits) is shown beside it. Planning is not timed.
+//
+//   bench_e2e [--scenario paced|lifted|both] [--employees N] [--concurrency C]
+//             [--latency-ms MIN MAX] [--server-threads T]
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+
+#include "emulator/emulator.h"
+#include "engine/executor.h"
+#include "engine/http_transport.h"
+#include "engine/job.h"
+#include "engine/store_sink.h"
+#include "samples/employee_generator.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+namespace emu = hrsync::emulator;
+using SteadyTime = std::chrono::steady_clock;
+
+constexpr std::string_view kSecret = "bench-secret";
+
+struct Scenario {
+  std::string name;
+  std::uint64_t employees = 0;
+  unsigned concurrency = 8;
+  double latency_min_ms = 0;
+  double latency_max_ms = 0;
+  bool limits = true;             // documented limits on both sides; else lifted on both
+  unsigned server_threads = 1;
+};
+
+// CPU seconds (user + system) of the process (`who` = RUSAGE_SELF) or of the calling thread
+// (RUSAGE_THREAD).
+double cpu_seconds(int who) {
+  rusage u{};
+  getrusage(who, &u);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return s(u.ru_utime) + s(u.ru_stime);
+}
+
+// An OutcomeSink that times the first and the last outcome and passes everything on.
+class TimingSink final : public hrsync::OutcomeSink {
+ public:
+  explicit TimingSink(hrsync::OutcomeSink& next) : next_(next) {}
+
+  void record(const hrsync::Outcome& outcome) override {
+    const auto now = SteadyTime::now();
+    if (count_++ == 0) first_ = now;
+    last_ = now;
+    applied_ += outcome.status == hrsync::OutcomeStatus::kApplied ? 1 : 0;
+    next_.record(outcome);
+  }
+  void target_finished(std::string_view target) override { next_.target_finished(target); }
+
+  std::uint64_t count() const { return count_; }
+  std::uint64_t applied() const { return applied_; }
+  double span_s() const { return std::chrono::duration<double>(last_ - first_).count(); }
+
+ private:
+  hrsync::OutcomeSink& next_;
+  std::uint64_t count_ = 0;
+  std::uint64_t applied_ = 0;
+  SteadyTime::time_point first_{};
+  SteadyTime::time_point last_{};
+};
+
+// The export and the emulator's attendance users: employees 0..n-1 of seed 1.
+bool write_export(const std::string& path, std::uint64_t n, emu::Fixture& fixture) {
+  hrsync::samples::GeneratorOptions options;
+  options.count = n;
+  options.seed = 1;
+  std::FILE* out = std::fopen(path.c_str(), "wb");
+  if (out == nullptr) return false;
+  const bool ok = hrsync::samples::write_employees_csv(options, out);
+  std::fclose(out);
+  const hrsync::samples::EmployeeGenerator generator(options);
+  hrsync::samples::EmployeeValues row;
+  fixture.attendance_users.reserve(n);
+  for (std::uint64_t i = 0; i < n; ++i) {
+    generator.values(i, row);
+    fixture.attendance_users.push_back({row[0], row[1]});  // employee_no, user_id
+  }
+  return ok;
+}
+
+std::string job_toml(const Scenario& s, const fs::path& dir, const std::string& base_url) {
+  return fmt::format(
+      "[job]\nsnapshot = \"{0}/hrsync.db\"\nreport_dir = \"{0}/reports\"\ncommit_batch = 500\n\n"
+      "[feishu]\nbase_url = \"{1}\"\napp_id = \"cli_demo\"\napp_secret_file = \"{0}/secret\"\n\n"
+      "[sources.employees]\nkind = \"csv\"\npath = \"{0}/employees.csv\"\n\n"
+      "[targets.attendance_face]\nsource = \"employees\"\nemployee_type = \"employee_no\"\nconcurrency = {2}\n{3}",
+      dir.string(), base_url, s.concurrency, s.limits ? "" : "rate = [\"1000000/s\"]\n");
+}
+
+// The attendance tier of the emulator's stats: {"max_in_window", "throttled", ...}, or null.
+const json::object* attendance_tier(const json::object& stats) {
+  for (const json::value& tier : stats.at("limits").as_array()) {
+    if (tier.at("limit").as_string() == "attendance_face") return &tier.as_object();
+  }
+  return nullptr;
+}
+
+std::uint64_t number(const json::value* v) { return v != nullptr ? v->to_number<std::uint64_t>() : 0; }
+
+int run(const Scenario& s) {
+  char tmpl[] = "/tmp/hrsync-bench-e2e.XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) return 2;
+  const fs::path dir = tmpl;
+  std::ofstream(dir / "secret") << kSecret;
+
+  emu::EmulatorOptions eo;
+  if (!write_export((dir / "employees.csv").string(), s.employees, eo.fixture)) {
+    std::fprintf(stderr, "bench_e2e: cannot write %s\n", (dir / "employees.csv").c_str());
+    return 2;
+  }
+  eo.app_secret = std::string(kSecret);
+  eo.rate_limits = s.limits;
+  eo.latency_min_ms = s.latency_min_ms;
+  eo.latency_max_ms = s.latency_max_ms;
+  eo.threads = s.server_threads;
+  emu::Emulator emulator(std::move(eo));
+  if (auto started = emulator.start(); !started) {
+    std::fprintf(stderr, "bench_e2e: %s\n", started.error().str().c_str());
+    return 2;
+  }
+  std::ofstream(dir / "job.toml") << job_toml(s, dir, emulator.base_url());
+
+  const auto plan_start = SteadyTime::now();
+  auto job = hrsync::prepare_job((dir / "job.toml").string(), hrsync::PlanOptions{}, /*create_store=*/true);
+  if (!job) {
+    std::fprintf(stderr, "bench_e2e: %s\n", job.error().str().c_str());
+    return 2;
+  }
+  const double plan_s = std::chrono::duration<double>(SteadyTime::now() - plan_start).count();
+
+  // What execute_sync does around the executor, minus the plan text and the report.
+  const auto started = SteadyTime::now();
+  const double cpu_process_before = cpu_seconds(RUSAGE_SELF);
+  const double cpu_engine_before = cpu_seconds(RUSAGE_THREAD);
+  boost::asio::io_context io;
+  hrsync::SteadyClock clock;
+  hrsync::HttpTransportOptions transport_options;
+  transport_options.max_connections = s.concurrency;
+  auto transport = hrsync::HttpTransport::create(io.get_executor(), job->config.feishu, job->config.sophon,
+                                                 job->config.http, clock, transport_options);
+  if (!transport) {
+    std::fprintf(stderr, "bench_e2e: %s\n", transport.error().str().c_str());
+    return 2;
+  }
+  auto run_id = job->store->begin_run("sync", job->config.path, static_cast<std::int64_t>(std::time(nullptr)));
+  if (!run_id) return 2;
+  hrsync::StoreSink store_sink(*job->store, *run_id, job->config.commit_batch,
+                               [] { return static_cast<std::int64_t>(std::time(nullptr)); });
+  TimingSink sink(store_sink);
+  hrsync::Executor executor(job->config, **transport, clock, sink);
+  std::optional<hrsync::RunSummary> summary;
+  boost::asio::co_spawn(io, executor.run(job->plan), [&](std::exception_ptr e, hrsync::RunSummary r) {
+    if (!e) summary = std::move(r);
+  });
+  io.run();
+  store_sink.flush();
+  const double wall_s = std::chrono::duration<double>(SteadyTime::now() - started).count();
+  const double cpu_engine_s = cpu_seconds(RUSAGE_THREAD) - cpu_engine_before;
+  const double cpu_process_s = cpu_seconds(RUSAGE_SELF) - cpu_process_before;
+
+  const json::object stats = json::parse(emulator.stats_json()).as_object();
+  const json::object& endpoint = stats.at("endpoints").at("attendance_face").as_object();
+  const std::uint64_t requests = number(endpoint.if_contains("requests"));
+  const std::uint64_t throttled = number(endpoint.if_contains("throttled"));
+  const double rate = sink.count() > 1 ? static_cast<double>(sink.count() - 1) / sink.span_s() : 0;
+
+  std::printf("scenario %s: %llu employees, attendance_face, concurrency %u, latency %g..%g ms, %s, emulator threads %u\n",
+              s.name.c_str(), static_cast<unsigned long long>(s.employees), s.concurrency, s.latency_min_ms,
+              s.latency_max_ms, s.limits ? "documented limit 50/s on both sides" : "limits lifted on both sides",
+              s.server_threads);
+  std::printf("  plan (not timed below)   %.2f s\n", plan_s);
+  std::printf("  applied                  %llu of %llu (%s)\n", static_cast<unsigned long long>(sink.applied()),
+              static_cast<unsigned long long>(job->plan.targets.at(0).work.size()), summary ? "run completed" : "run FAILED");
+  std::printf("  requests at the emulator %llu, throttled %llu\n", static_cast<unsigned long long>(requests),
+              static_cast<unsigned long long>(throttled));
+  std::printf("  first to last answer     %.3f s -> %.1f req/s\n", sink.span_s(), rate);
+  std::printf("  whole apply (wall)       %.3f s -> %.1f req/s\n", wall_s, static_cast<double>(sink.count()) / wall_s);
+  const double per_request_us = 1e6 / static_cast<double>(std::max<std::uint64_t>(requests, 1));
+  std::printf("  CPU, engine thread       %.3f s = %.1f us per request\n", cpu_engine_s, cpu_engine_s * per_request_us);
+  std::printf("  CPU, emulator and rest   %.3f s = %.1f us per request\n", cpu_process_s - cpu_engine_s,
+              (cpu_process_s - cpu_engine_s) * per_request_us);
+  if (s.limits) {
+    const json::object* tier = attendance_tier(stats);
+    std::printf("  of the 50/s limit        %.2f %%\n", rate / 50.0 * 100.0);
+    std::printf("  most arrivals in any 1 s window: %llu (allowed 50)\n",
+                static_cast<unsigned long long>(tier != nullptr ? number(tier->if_contains("max_in_window")) : 0));
+  }
+  std::fflush(stdout);
+  emulator.stop();
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  const bool ok = summary && sink.applied() == s.employees && (!s.limits || (throttled == 0 && rate >= 0.97 * 50));
+  return ok ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"bench_e2e: end-to-end sync throughput against the in-process emulator"};
+  std::string scenario = "both";
+  std::optional<std::uint64_t> employees;
+  std::optional<unsigned> concurrency;
+  std::vector<double> latency;
+  unsigned server_threads = 1;
+  app.add_option("--scenario", scenario, "paced | lifted | both")->check(CLI::IsMember({"paced", "lifted", "both"}));
+  app.add_option("--employees", employees, "employees to sync (paced: 2000, lifted: 200000)");
+  app.add_option("--concurrency", concurrency, "requests in flight (paced: 8, lifted: 128)");
+  app.add_option("--latency-ms", latency, "added emulator latency MIN MAX (paced: 5 20, lifted: 0 0)")->expected(2);
+  app.add_option("--server-threads", server_threads, "emulator threads");
+  CLI11_PARSE(app, argc, argv);
+
+  int code = 0;
+  if (scenario != "lifted") {
+    Scenario s{"paced", employees.value_or(2000), concurrency.value_or(8), 5, 20, true, server_threads};
+    if (latency.size() == 2) std::tie(s.latency_min_ms, s.latency_max_ms) = std::tie(latency[0], latency[1]);
+    code = std::max(code, run(s));
+  }
+  if (scenario != "paced") {
+    Scenario s{"lifted", employees.value_or(200000), concurrency.value_or(128), 0, 0, false, server_threads};
+    if (latency.size() == 2) std::tie(s.latency_min_ms, s.latency_max_ms) = std::tie(latency[0], latency[1]);
+    code = std::max(code, run(s));
+  }
+  return code;
+}
