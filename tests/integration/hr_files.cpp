@@ -1,5 +1,6 @@
 #include "tests/integration/hr_files.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 
@@ -10,7 +11,8 @@ std::size_t column_index(std::string_view name) {
   for (std::size_t i = 0; i < samples::kEmployeeColumnCount; ++i) {
     if (samples::kEmployeeColumns[i] == name) return i;
   }
-  std::abort();  // a typo in a test: no such column
+  std::fprintf(stderr, "hr_files: no employee column \"%.*s\"\n", static_cast<int>(name.size()), name.data());
+  std::abort();  // a typo in a test
 }
 
 void append_field(std::string& out, std::string_view value) {
