@@ -448,13 +448,13 @@ void apply_gates(Plan& plan, const JobConfig& config) {
   for (const auto& t : plan.targets) {
     const auto& c = t.counts;
     if (c.known == 0) continue;  // a first run creates everything: nothing to compare with
-    const double changes = static_cast<double>(c.created + c.changed);
-    const double change_share = changes / static_cast<double>(c.known);
+    // New entities do not count: a resumed migration or a wave of hires is no sign of a broken
+    // export, while one that renames keys shows up as missing entities below.
+    const double change_share = static_cast<double>(c.changed) / static_cast<double>(c.known);
     if (!plan.full && change_share > config.max_change_ratio) {
       plan.gates.push_back({"max_change_ratio", t.id,
-                            fmt::format("{}: {} of {} known entities would change or be added ({}), above "
-                                        "max_change_ratio {}",
-                                        t.id, c.created + c.changed, c.known, percent(change_share),
+                            fmt::format("{}: {} of {} known entities would change ({}), above max_change_ratio {}",
+                                        t.id, c.changed, c.known, percent(change_share),
                                         percent(config.max_change_ratio))});
     }
     const std::uint64_t gone = c.missing - c.settled;  // frozen by an earlier run: not news

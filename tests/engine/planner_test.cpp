@@ -314,6 +314,23 @@ TEST_F(PlannerTest, TooManyChangesStopAtTheGateWithTheNumbers) {
   EXPECT_NE(second->plan.gates[0].message.find("60.0 %"), std::string::npos) << second->plan.gates[0].message;
 }
 
+TEST_F(PlannerTest, AResumedMigrationIsNotStoppedByTheChangeGate) {
+  std::string rows;
+  for (int i = 1; i <= 10; ++i) rows += employee(i);
+  write_csv(rows);
+  auto first = plan();
+  ASSERT_TRUE(first.has_value());
+  // An interrupted first run: only two entities per target were confirmed.
+  for (auto& t : first->plan.targets) t.work.resize(2);
+  apply_all(*first);
+  first->store.reset();
+  auto resumed = plan();
+  ASSERT_TRUE(resumed.has_value());
+  EXPECT_TRUE(resumed->plan.gates.empty()) << resumed->plan.gates[0].message;
+  EXPECT_EQ(target(resumed->plan, "contact_user").counts.created, 8u);
+  EXPECT_EQ(target(resumed->plan, "contact_user").counts.unchanged, 2u);
+}
+
 TEST_F(PlannerTest, TooManyLeaversStopAtTheGate) {
   std::string rows;
   for (int i = 1; i <= 10; ++i) rows += employee(i);
