@@ -35,7 +35,7 @@ struct Change {
 
 inline bool is_upsert(Change::Kind kind) { return kind != Change::kUnchanged; }
 
-// Entities per kind, for one target. Names follow TargetCounts (engine/plan.h).
+// Entities per kind, for one target. Names follow TargetCounts (engine/plan/plan.h).
 struct DiffCounts {
   std::uint64_t created = 0;    // kNew offers
   std::uint64_t changed = 0;    // kChanged offers

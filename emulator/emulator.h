@@ -22,7 +22,7 @@
 #include <memory>
 #include <string>
 
-#include "diff/error.h"
+#include "base/error.h"
 #include "emulator/emulator_options.h"
 #include "emulator/fault_plan.h"
 #include "emulator/fixture.h"

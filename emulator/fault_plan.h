@@ -21,7 +21,7 @@
 #include <string_view>
 #include <vector>
 
-#include "diff/error.h"
+#include "base/error.h"
 
 namespace hrsync::emulator {
 

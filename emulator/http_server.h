@@ -16,7 +16,7 @@
 #include <optional>
 #include <string>
 
-#include "diff/error.h"
+#include "base/error.h"
 #include "emulator/service.h"
 #include "emulator/tls_material.h"
 

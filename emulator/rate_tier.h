@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "diff/error.h"
+#include "base/error.h"
 
 namespace hrsync::emulator {
 

@@ -19,7 +19,7 @@
 #include <utility>
 #include <vector>
 
-#include "diff/error.h"
+#include "base/error.h"
 #include "emulator/emulator_options.h"
 
 namespace hrsync::emulator {

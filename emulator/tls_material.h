@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "diff/error.h"
+#include "base/error.h"
 
 namespace hrsync::emulator {
 

@@ -5,4 +5,4 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"
 "$root/scripts/build.sh" "$root/build" -DHRSYNC_BUILD_TESTS=OFF -DHRSYNC_BUILD_BENCH=OFF -- hrsync hrsync-emulator
-exec "$root/build/engine/hrsync" demo "$@"
+exec "$root/build/bin/hrsync" demo "$@"

@@ -2,6 +2,7 @@
 # Installs what is missing, builds hrsync and runs the whole test suite: once as built, and once
 # more under AddressSanitizer + UndefinedBehaviorSanitizer (skip that pass with HRSYNC_NO_SANITIZE=1).
 # The database-source tests get a throwaway PostgreSQL cluster on loopback, stopped at exit.
+# The script fails when a declared test program is missing, registered no test, or no test ran.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh" --test
@@ -11,12 +12,32 @@ source "$root/scripts/pg_test_cluster.sh"
 pg_test_cluster_start
 trap pg_test_cluster_stop EXIT
 
-"$root/scripts/build.sh" "$root/build"
-(cd "$root/build" && ctest --output-on-failure --parallel "$(nproc)" --timeout 600)
+# The test programs the tree declares (add_hrsync_test NAME in tests/**/CMakeLists.txt).
+declared=$(grep -rhoE '^\s*add_hrsync_test\(\s*[A-Za-z0-9_]+' "$root/tests" --include=CMakeLists.txt \
+  | sed -E 's/^\s*add_hrsync_test\(\s*//' | sort -u)
+
+# check_suites BUILD_DIR: every declared program registered at least one test with CTest.
+check_suites() {
+  local dir=$1 listed missing=()
+  listed=$(cd "$dir" && ctest -N | sed -nE 's/^ *Test +#[0-9]+: ([A-Za-z0-9_]+)\..*/\1/p' | sort -u)
+  for suite in $declared; do
+    grep -qx "$suite" <<<"$listed" || missing+=("$suite")
+  done
+  if [[ ${#missing[@]} -gt 0 || -z "$declared" ]]; then
+    echo "test: no tests registered for: ${missing[*]:-(no test programs declared)}" >&2
+    exit 1
+  fi
+  echo "test: $(wc -w <<<"$declared") test programs, $(cd "$dir" && ctest -N | sed -nE 's/^Total Tests: //p') tests in $dir"
+}
+
+"$root/scripts/build.sh" "$root/build" -DHRSYNC_BUILD_TESTS=ON -DHRSYNC_BUILD_BENCH=ON -DHRSYNC_SANITIZE=OFF
+check_suites "$root/build"
+(cd "$root/build" && ctest --output-on-failure --no-tests=error --parallel "$(nproc)" --timeout 600)
 
 if [[ "${HRSYNC_NO_SANITIZE:-0}" != "1" ]]; then
-  "$root/scripts/build.sh" "$root/build-asan" -DHRSYNC_SANITIZE=ON -DHRSYNC_BUILD_BENCH=OFF
+  "$root/scripts/build.sh" "$root/build-asan" -DHRSYNC_BUILD_TESTS=ON -DHRSYNC_BUILD_BENCH=OFF -DHRSYNC_SANITIZE=ON
+  check_suites "$root/build-asan"
   (cd "$root/build-asan" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-     ctest --output-on-failure --parallel "$(nproc)" --timeout 900)
+     ctest --output-on-failure --no-tests=error --parallel "$(nproc)" --timeout 900)
 fi
 echo "test: all suites passed"

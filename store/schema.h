@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "diff/error.h"
+#include "base/error.h"
 
 namespace SQLite {
 class Database;

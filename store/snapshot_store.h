@@ -25,7 +25,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "diff/error.h"
+#include "base/error.h"
 #include "store/run_rows.h"
 
 namespace hrsync {

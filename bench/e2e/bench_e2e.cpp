@@ -35,10 +35,10 @@
 #include <string>
 
 #include "emulator/emulator.h"
-#include "engine/executor.h"
-#include "engine/http_transport.h"
-#include "engine/job.h"
-#include "engine/store_sink.h"
+#include "engine/run/executor.h"
+#include "engine/net/http_transport.h"
+#include "engine/plan/job.h"
+#include "engine/run/store_sink.h"
 #include "samples/employee_generator.h"
 
 namespace {

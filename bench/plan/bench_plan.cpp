@@ -26,9 +26,9 @@
 
 #include "bench/plan/plan_fixture.h"
 #include "bench/plan/process_usage.h"
-#include "engine/config.h"
-#include "engine/plan_report.h"
-#include "engine/planner.h"
+#include "engine/config/config.h"
+#include "engine/plan/plan_report.h"
+#include "engine/plan/planner.h"
 #include "store/snapshot_store.h"
 
 namespace {

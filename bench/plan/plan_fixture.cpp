@@ -12,8 +12,8 @@
 #include <sstream>
 #include <vector>
 
-#include "engine/config.h"
-#include "engine/planner.h"
+#include "engine/config/config.h"
+#include "engine/plan/planner.h"
 #include "samples/employee_generator.h"
 #include "store/snapshot_store.h"
 

@@ -19,7 +19,7 @@
 #include <cstdint>
 #include <string>
 
-#include "diff/error.h"
+#include "base/error.h"
 
 namespace hrsync::bench {
 

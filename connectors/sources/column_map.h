@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "connectors/sources/record_source.h"
-#include "diff/error.h"
+#include "base/error.h"
 #include "diff/record.h"
 
 namespace hrsync {

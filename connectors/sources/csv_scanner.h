@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "connectors/sources/utf8.h"
-#include "diff/error.h"
+#include "base/error.h"
 
 namespace hrsync {
 

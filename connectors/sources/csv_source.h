@@ -22,7 +22,7 @@
 
 #include "connectors/sources/csv_scanner.h"
 #include "connectors/sources/record_source.h"
-#include "diff/error.h"
+#include "base/error.h"
 
 namespace hrsync {
 

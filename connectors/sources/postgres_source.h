@@ -29,7 +29,7 @@
 #include <string_view>
 
 #include "connectors/sources/record_source.h"
-#include "diff/error.h"
+#include "base/error.h"
 
 namespace hrsync {
 

@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "diff/error.h"
+#include "base/error.h"
 #include "diff/record.h"
 
 namespace hrsync {

@@ -21,7 +21,7 @@
 #include <string>
 
 #include "connectors/sources/record_source.h"
-#include "diff/error.h"
+#include "base/error.h"
 
 namespace hrsync {
 

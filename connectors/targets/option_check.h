@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "connectors/targets/target_connector.h"
-#include "diff/error.h"
+#include "base/error.h"
 
 namespace hrsync {
 

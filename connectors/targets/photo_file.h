@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "diff/error.h"
+#include "base/error.h"
 
 namespace hrsync {
 

@@ -19,8 +19,9 @@
 #include <string_view>
 #include <vector>
 
+#include "base/error.h"
+#include "connectors/targets/rate_tier.h"
 #include "diff/document.h"
-#include "diff/error.h"
 #include "diff/record.h"
 
 namespace hrsync {
@@ -42,13 +43,6 @@ struct CodeRule {
   int http_status;  // the HTTP status the document gives for it (0 when not given)
   Disposition disposition;
   std::string_view meaning;  // the document's description, for reports
-};
-
-// A rate limit tier: at most `limit` requests in any window of `window_seconds`.
-struct RateTier {
-  std::uint32_t limit = 0;
-  std::uint32_t window_seconds = 1;
-  bool operator==(const RateTier&) const = default;
 };
 
 // A record that breaks a documented rule for one target.

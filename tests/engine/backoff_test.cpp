@@ -1,4 +1,4 @@
-#include "engine/backoff.h"
+#include "engine/run/backoff.h"
 
 #include <gtest/gtest.h>
 

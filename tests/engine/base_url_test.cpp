@@ -1,4 +1,4 @@
-#include "engine/base_url.h"
+#include "engine/net/base_url.h"
 
 #include <gtest/gtest.h>
 

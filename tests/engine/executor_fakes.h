@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "engine/clock.h"
-#include "engine/outcome_sink.h"
-#include "engine/plan.h"
-#include "engine/transport.h"
+#include "engine/net/clock.h"
+#include "engine/run/outcome_sink.h"
+#include "engine/plan/plan.h"
+#include "engine/net/transport.h"
 
 namespace hrsync::testing {
 

@@ -1,4 +1,4 @@
-#include "engine/executor.h"
+#include "engine/run/executor.h"
 
 #include <algorithm>
 #include <memory>
@@ -8,7 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
-#include "engine/manual_clock.h"
+#include "engine/net/manual_clock.h"
 #include "executor_fakes.h"
 
 namespace hrsync {

@@ -1,4 +1,4 @@
-#include "engine/http_client.h"
+#include "engine/net/http_client.h"
 
 #include <optional>
 #include <string>
@@ -8,9 +8,9 @@
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
-#include "engine/async_event.h"
-#include "engine/feishu_token.h"
-#include "engine/http_transport.h"
+#include "engine/net/async_event.h"
+#include "engine/net/feishu_token.h"
+#include "engine/net/http_transport.h"
 #include "test_http_server.h"
 
 namespace hrsync {

@@ -1,4 +1,4 @@
-#include "engine/planner.h"
+#include "engine/plan/planner.h"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -8,8 +8,8 @@
 #include <fstream>
 #include <string>
 
-#include "engine/job.h"
-#include "engine/plan_report.h"
+#include "engine/plan/job.h"
+#include "engine/plan/plan_report.h"
 #include "store/snapshot_store.h"
 
 namespace hrsync {

@@ -1,4 +1,4 @@
-#include "engine/rate_limiter.h"
+#include "engine/run/rate_limiter.h"
 
 #include <random>
 #include <vector>

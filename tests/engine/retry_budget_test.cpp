@@ -1,4 +1,4 @@
-#include "engine/retry_budget.h"
+#include "engine/run/retry_budget.h"
 
 #include <gtest/gtest.h>
 

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <string>
 
-#include "engine/job.h"
+#include "engine/plan/job.h"
 #include "tests/connectors/sources/pg_test_db.h"
 
 namespace hrsync {

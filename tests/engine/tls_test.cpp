@@ -12,7 +12,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "engine/http_client.h"
+#include "engine/net/http_client.h"
 #include "test_http_server.h"
 #include "test_pki.h"
 

@@ -1,4 +1,4 @@
-#include "engine/token_cache.h"
+#include "engine/net/token_cache.h"
 
 #include <string>
 #include <vector>
@@ -8,8 +8,8 @@
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
-#include "engine/feishu_token.h"
-#include "engine/manual_clock.h"
+#include "engine/net/feishu_token.h"
+#include "engine/net/manual_clock.h"
 
 namespace hrsync {
 namespace {

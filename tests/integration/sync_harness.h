@@ -22,9 +22,9 @@
 #include <gtest/gtest.h>
 
 #include "emulator/emulator.h"
-#include "engine/commands.h"
-#include "engine/job.h"
-#include "engine/sync.h"
+#include "engine/cli/commands.h"
+#include "engine/plan/job.h"
+#include "engine/cli/sync.h"
 #include "store/run_rows.h"
 #include "tests/integration/hr_files.h"
 #include "tests/integration/job_file.h"

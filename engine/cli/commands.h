@@ -1,0 +1,57 @@
+// The hrsync commands (plan, sync, report, demo) behind the command line in engine/cli/main.cpp.
+//
+// Each command takes its options struct, writes what a person reads to `out` and problems to
+// `err`, and returns the process exit code of DESIGN.md: 0 everything applied; 1 some entities
+// failed; 2 bad config or usage; 3 stopped by a safety gate; 4 a target was quarantined or could
+// not authenticate.
+//
+// Thread-safety: one command per process.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace hrsync {
+
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitSomeFailed = 1,
+  kExitUsage = 2,
+  kExitGate = 3,
+  kExitQuarantined = 4,
+};
+
+struct PlanCommand {
+  std::string config;   // --config
+  bool full = false;    // --full
+  bool json = false;    // --json
+  std::vector<std::string> only;
+};
+
+struct SyncCommand {
+  std::string config;               // --config
+  bool full = false;                // --full: send every valid entity, changed or not
+  bool force = false;               // --force: run even when a safety gate says stop
+  bool dry_run = false;             // --dry-run: plan, print, send nothing
+  std::vector<std::string> only;    // --only TARGET (repeatable)
+  bool progress = true;             // a live display when stdout is a terminal
+};
+
+struct ReportCommand {
+  std::string config;
+  std::int64_t run = 0;   // --run ID; 0 = the latest run
+  bool json = false;
+};
+
+struct DemoCommand {
+  std::string workdir;    // where the demo job's snapshot and reports go ("" = a fresh temp folder)
+};
+
+int run_plan(const PlanCommand& cmd, std::ostream& out, std::ostream& err);
+int run_sync(const SyncCommand& cmd, std::ostream& out, std::ostream& err);
+int run_report(const ReportCommand& cmd, std::ostream& out, std::ostream& err);
+int run_demo(const DemoCommand& cmd, std::ostream& out, std::ostream& err);
+
+}  // namespace hrsync

@@ -1,0 +1,58 @@
+// hrsync: keeps Feishu and SophonFogSys in step with an HR system of record.
+// The command line contract is DESIGN.md's; engine/cli/commands.h does the work.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "engine/cli/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace hrsync;
+  CLI::App app{"hrsync: bulk synchronization of an HR source into Feishu and SophonFogSys.\n"
+               "Exit codes: 0 all applied, 1 some entities failed, 2 bad config or usage,\n"
+               "3 stopped by a safety gate, 4 a target was quarantined or could not authenticate."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "hrsync 0.1.0");
+
+  PlanCommand plan;
+  auto* plan_cmd = app.add_subcommand("plan", "Read the sources, diff against the snapshot and show what a sync would do. Makes no call.");
+  plan_cmd->add_option("--config", plan.config, "Job config (TOML)")->required();
+  plan_cmd->add_flag("--full", plan.full, "Plan every valid entity as a change, as --full sync would");
+  plan_cmd->add_flag("--json", plan.json, "Print the plan as JSON");
+  plan_cmd->add_option("--only", plan.only, "Only this target (repeatable)");
+
+  SyncCommand sync;
+  auto* sync_cmd = app.add_subcommand("sync", "Apply the plan: send the changes, commit the snapshot, write a report.");
+  sync_cmd->add_option("--config", sync.config, "Job config (TOML)")->required();
+  sync_cmd->add_flag("--full", sync.full, "Send every valid entity, changed or not (a migration or a repair)");
+  sync_cmd->add_flag("--force", sync.force, "Run even when a safety gate says stop");
+  sync_cmd->add_flag("--dry-run", sync.dry_run, "Plan and print; send nothing");
+  sync_cmd->add_option("--only", sync.only, "Only this target (repeatable)");
+  bool no_progress = false;
+  sync_cmd->add_flag("--no-progress", no_progress, "Print periodic lines instead of a live display");
+
+  ReportCommand report;
+  auto* report_cmd = app.add_subcommand("report", "Show a past run from the snapshot store.");
+  report_cmd->add_option("--config", report.config, "Job config (TOML)")->required();
+  report_cmd->add_option("--run", report.run, "Run id (default: the latest run)");
+  report_cmd->add_flag("--json", report.json, "Print the run as JSON");
+
+  DemoCommand demo;
+  auto* demo_cmd = app.add_subcommand("demo", "Start the bundled emulator, sync the sample job against it and show the result.");
+  demo_cmd->add_option("--workdir", demo.workdir, "Folder for the demo's snapshot and reports (default: a new temporary folder)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  if (*plan_cmd) return run_plan(plan, std::cout, std::cerr);
+  if (*sync_cmd) {
+    sync.progress = !no_progress;
+    return run_sync(sync, std::cout, std::cerr);
+  }
+  if (*report_cmd) return run_report(report, std::cout, std::cerr);
+  if (*demo_cmd) return run_demo(demo, std::cout, std::cerr);
+  return kExitUsage;
+}

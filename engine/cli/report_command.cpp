@@ -1,0 +1,110 @@
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <iostream>
+
+#include "engine/cli/commands.h"
+#include "engine/config/config.h"
+#include "engine/plan/job.h"
+#include "engine/cli/run_report.h"
+#include "store/snapshot_store.h"
+
+namespace hrsync {
+namespace {
+
+namespace json = boost::json;
+
+std::uint64_t count_of(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v && v->is_int64() ? static_cast<std::uint64_t>(v->as_int64()) : 0;
+}
+
+// The per-target totals a finished run stored as its summary (render_run_json's "targets").
+std::vector<TargetTotals> totals_from_summary(std::string_view summary) {
+  std::vector<TargetTotals> out;
+  boost::system::error_code ec;
+  auto doc = json::parse(summary, ec);
+  if (ec || !doc.is_object()) return out;
+  const auto* targets = doc.as_object().if_contains("targets");
+  if (!targets || !targets->is_array()) return out;
+  for (const auto& v : targets->as_array()) {
+    if (!v.is_object()) continue;
+    const auto& o = v.as_object();
+    TargetTotals t;
+    if (const auto* id = o.if_contains("id"); id && id->is_string()) t.id = std::string(id->as_string());
+    t.planned = count_of(o, "planned");
+    t.applied = count_of(o, "applied");
+    t.failed = count_of(o, "failed");
+    t.skipped = count_of(o, "skipped");
+    t.retries = count_of(o, "retries");
+    t.throttled = count_of(o, "throttled");
+    if (const auto* q = o.if_contains("quarantined"); q && q->is_string()) t.quarantined = std::string(q->as_string());
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+}  // namespace
+
+int run_report(const ReportCommand& cmd, std::ostream& out, std::ostream& err) {
+  auto config = load_config(cmd.config);
+  if (!config) {
+    err << "hrsync report: " << config.error().str() << "\n";
+    return kExitUsage;
+  }
+  if (!std::filesystem::exists(config->snapshot)) {
+    err << "hrsync report: " << config->snapshot << ": no snapshot yet; `hrsync sync` creates it\n";
+    return kExitUsage;
+  }
+  auto store = SnapshotStore::open(config->snapshot);
+  if (!store) {
+    err << "hrsync report: " << store.error().str() << "\n";
+    return kExitUsage;
+  }
+  auto run = cmd.run > 0 ? store->run(cmd.run) : store->last_run();
+  if (!run || !*run) {
+    err << "hrsync report: " << (run ? (cmd.run > 0 ? fmt::format("no run {} in {}", cmd.run, config->snapshot)
+                                                    : fmt::format("no run recorded in {}", config->snapshot))
+                                     : run.error().str())
+        << "\n";
+    return kExitUsage;
+  }
+  const RunRow& row = **run;
+  if (cmd.json) {
+    out << (row.summary.empty() ? "{}\n" : row.summary);
+    return kExitOk;
+  }
+  RunReport report;
+  report.run_id = row.id;
+  report.command = row.command;
+  report.config_path = row.config_path;
+  report.started_at = row.started_at;
+  report.finished_at = row.finished_at.value_or(row.started_at);
+  report.status = row.status;
+  report.exit_code = row.exit_code.value_or(-1);
+  report.targets = totals_from_summary(row.summary);
+  auto outcomes = store->outcomes(row.id);
+  if (!outcomes) {
+    err << "hrsync report: " << outcomes.error().str() << "\n";
+    return kExitUsage;
+  }
+  for (auto& o : *outcomes) {
+    if (o.status != "applied") report.problems.push_back(std::move(o));
+  }
+  std::vector<std::unique_ptr<TargetConnector>> owned;
+  std::vector<const TargetConnector*> connectors;
+  for (const auto& tc : config->targets) {
+    if (auto c = make_target(tc.id, tc.options)) {
+      connectors.push_back(c->get());
+      owned.push_back(std::move(*c));
+    }
+  }
+  out << fmt::format("Run {} of {} — status {}{}\n", row.id, row.config_path, row.status,
+                     row.exit_code ? fmt::format(", exit code {}", *row.exit_code) : std::string(" (did not finish)"));
+  out << render_run_text(report, connectors, isatty(STDOUT_FILENO) != 0 && &out == &std::cout);
+  return kExitOk;
+}
+
+}  // namespace hrsync

@@ -1,0 +1,159 @@
+#include "engine/cli/run_report.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include "diff/json_writer.h"
+#include "engine/plan/plan_report.h"
+
+namespace hrsync {
+namespace {
+
+const TargetConnector* find_connector(const std::vector<const TargetConnector*>& connectors, std::string_view id) {
+  for (const auto* c : connectors) {
+    if (c && c->id() == id) return c;
+  }
+  return nullptr;
+}
+
+// Failures grouped by (target, status, code), biggest group first.
+struct Group {
+  std::string target;
+  std::string status;
+  std::int64_t code = 0;
+  std::string message;  // the first message seen
+  std::vector<std::string> keys;
+  std::uint64_t count = 0;
+};
+
+std::vector<Group> group_problems(const RunReport& r) {
+  std::map<std::tuple<std::string, std::string, std::int64_t>, Group> groups;
+  for (const auto& p : r.problems) {
+    auto& g = groups[{p.target, p.status, p.code}];
+    if (g.count == 0) {
+      g.target = p.target;
+      g.status = p.status;
+      g.code = p.code;
+      g.message = p.message;
+    }
+    ++g.count;
+    if (g.keys.size() < 50) g.keys.push_back(p.key);
+  }
+  std::vector<Group> out;
+  for (auto& [k, g] : groups) out.push_back(std::move(g));
+  std::stable_sort(out.begin(), out.end(), [](const Group& a, const Group& b) { return a.count > b.count; });
+  return out;
+}
+
+std::string join_keys(const std::vector<std::string>& keys, std::size_t n, std::uint64_t total) {
+  std::string out;
+  for (std::size_t i = 0; i < keys.size() && i < n; ++i) {
+    if (i) out += ", ";
+    out += keys[i];
+  }
+  if (total > n) out += fmt::format(" … (+{})", total - std::min<std::uint64_t>(n, keys.size()));
+  return out;
+}
+
+}  // namespace
+
+std::string code_meaning(const TargetConnector* connector, std::int64_t code) {
+  if (!connector) return {};
+  for (const auto& rule : connector->codes()) {
+    if (rule.code == code) return std::string(rule.meaning);
+  }
+  return {};
+}
+
+int run_exit_code(const RunReport& report) {
+  bool failed = false;
+  for (const auto& t : report.targets) {
+    if (!t.quarantined.empty()) return 4;
+    failed = failed || t.failed > 0 || t.skipped > 0;
+  }
+  return failed ? 1 : 0;
+}
+
+std::string render_run_text(const RunReport& r, const std::vector<const TargetConnector*>& connectors, bool color,
+                            std::size_t examples) {
+  auto bold = [&](std::string_view s) { return color ? fmt::format("\033[1m{}\033[0m", s) : std::string(s); };
+  auto red = [&](std::string_view s) { return color ? fmt::format("\033[31m{}\033[0m", s) : std::string(s); };
+  auto green = [&](std::string_view s) { return color ? fmt::format("\033[32m{}\033[0m", s) : std::string(s); };
+  std::string out;
+  out += bold(fmt::format("Run {}", r.run_id)) +
+         fmt::format("  {}  ({} s)\n", r.command, std::max<std::int64_t>(0, r.finished_at - r.started_at));
+  out += fmt::format("  {:<16} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9}\n", "target", "planned", "applied", "failed",
+                     "skipped", "retries", "throttled");
+  for (const auto& t : r.targets) {
+    out += fmt::format("  {:<16} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9}\n", t.id, t.planned, t.applied, t.failed,
+                       t.skipped, t.retries, t.throttled);
+    if (!t.quarantined.empty()) out += "    " + red(fmt::format("quarantined: {}", t.quarantined)) + "\n";
+  }
+  const auto groups = group_problems(r);
+  if (!groups.empty()) {
+    out += "\n" + bold("Failures by error code") + "\n";
+    for (const auto& g : groups) {
+      const std::string meaning = code_meaning(find_connector(connectors, g.target), g.code);
+      std::string code = g.code > 0 ? std::to_string(g.code) : (g.code == 0 ? "-" : "no code");
+      out += fmt::format("  {:<16} {:<8} {} × {}  {}\n", g.target, g.status, g.count, code,
+                         meaning.empty() ? g.message : meaning);
+      if (!meaning.empty() && !g.message.empty() && g.message != meaning) out += fmt::format("      answer: {}\n", g.message);
+      out += fmt::format("      e.g. {}\n", join_keys(g.keys, examples, g.count));
+    }
+  }
+  out += "\n";
+  switch (run_exit_code(r)) {
+    case 0: out += green("Everything applied.") + "\n"; break;
+    case 1: out += red("Some entities failed; their snapshot rows did not advance, so the next run retries them.") + "\n"; break;
+    default: out += red("A target was stopped; see above.") + "\n"; break;
+  }
+  return out;
+}
+
+std::string render_run_json(const RunReport& r, const std::vector<const TargetConnector*>& connectors) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object();
+  w.key("command").string(r.command);
+  w.key("config").string(r.config_path);
+  w.key("exit_code").integer(r.exit_code);
+  w.key("failures").begin_array();
+  for (const auto& g : group_problems(r)) {
+    w.begin_object().key("code").integer(g.code).key("count").integer(static_cast<std::int64_t>(g.count));
+    w.key("keys").begin_array();
+    for (const auto& k : g.keys) w.string(k);
+    w.end_array();
+    w.key("meaning").string(code_meaning(find_connector(connectors, g.target), g.code));
+    w.key("message").string(g.message).key("status").string(g.status).key("target").string(g.target).end_object();
+  }
+  w.end_array();
+  w.key("finished_at").integer(r.finished_at);
+  w.key("outcomes").begin_array();
+  for (const auto& p : r.problems) {
+    w.begin_object().key("action").string(p.action).key("attempts").integer(p.attempts).key("code").integer(p.code);
+    w.key("key").string(p.key).key("log_id").string(p.log_id).key("message").string(p.message);
+    w.key("status").string(p.status).key("target").string(p.target).end_object();
+  }
+  w.end_array();
+  w.key("run_id").integer(r.run_id);
+  w.key("started_at").integer(r.started_at);
+  w.key("status").string(r.status);
+  w.key("targets").begin_array();
+  for (const auto& t : r.targets) {
+    w.begin_object().key("applied").integer(static_cast<std::int64_t>(t.applied));
+    w.key("failed").integer(static_cast<std::int64_t>(t.failed)).key("id").string(t.id);
+    w.key("planned").integer(static_cast<std::int64_t>(t.planned)).key("quarantined").string(t.quarantined);
+    w.key("retries").integer(static_cast<std::int64_t>(t.retries));
+    w.key("skipped").integer(static_cast<std::int64_t>(t.skipped)).key("throttled").integer(static_cast<std::int64_t>(t.throttled));
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+  out.push_back('\n');
+  return out;
+}
+
+}  // namespace hrsync

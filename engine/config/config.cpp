@@ -1,0 +1,511 @@
+#include "engine/config/config.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+namespace hrsync {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Reads one TOML table, remembering which keys were read so that the rest can be reported as
+// unknown. Every error names file, line and the dotted key.
+class TableReader {
+ public:
+  TableReader(const std::string& file, const toml::table& table, std::string prefix)
+      : file_(file), table_(table), prefix_(std::move(prefix)) {}
+
+  std::string where(std::string_view key) const {
+    const toml::node* node = table_.get(key);
+    const auto& src = node ? node->source() : table_.source();
+    return fmt::format("{}:{} {}{}", file_, src.begin.line, prefix_, key);
+  }
+  std::string where_table() const {
+    return fmt::format("{}:{} [{}]", file_, table_.source().begin.line,
+                       prefix_.empty() ? "" : prefix_.substr(0, prefix_.size() - 1));
+  }
+
+  bool has(std::string_view key) {
+    seen_.insert(std::string(key));
+    return table_.contains(key);
+  }
+
+  Result<void> string(std::string_view key, std::string& out) {
+    if (!has(key)) return {};
+    const auto* v = table_.get(key)->as_string();
+    if (!v) return type_error(key, "a string");
+    out = v->get();
+    return {};
+  }
+
+  Result<void> boolean(std::string_view key, bool& out) {
+    if (!has(key)) return {};
+    const auto* v = table_.get(key)->as_boolean();
+    if (!v) return type_error(key, "true or false");
+    out = v->get();
+    return {};
+  }
+
+  Result<void> number(std::string_view key, double& out, double min, double max) {
+    if (!has(key)) return {};
+    const toml::node* node = table_.get(key);
+    double value = 0;
+    if (const auto* f = node->as_floating_point()) {
+      value = f->get();
+    } else if (const auto* i = node->as_integer()) {
+      value = static_cast<double>(i->get());
+    } else {
+      return type_error(key, "a number");
+    }
+    if (value < min || value > max) {
+      return fail(Error::Kind::kConfig, where(key), fmt::format("must be between {} and {}, not {}", min, max, value));
+    }
+    out = value;
+    return {};
+  }
+
+  Result<void> count(std::string_view key, unsigned& out, unsigned min, unsigned max) {
+    if (!has(key)) return {};
+    const auto* v = table_.get(key)->as_integer();
+    if (!v) return type_error(key, "a whole number");
+    if (v->get() < min || v->get() > max) {
+      return fail(Error::Kind::kConfig, where(key), fmt::format("must be between {} and {}, not {}", min, max, v->get()));
+    }
+    out = static_cast<unsigned>(v->get());
+    return {};
+  }
+
+  const toml::table* subtable(std::string_view key) {
+    if (!has(key)) return nullptr;
+    return table_.get(key)->as_table();
+  }
+
+  Result<void> type_error(std::string_view key, std::string_view expected) const {
+    return fail(Error::Kind::kConfig, where(key), fmt::format("must be {}", expected));
+  }
+
+  // The first key never read, as an error; call after reading every known key.
+  Result<void> reject_unknown() const {
+    for (const auto& [key, node] : table_) {
+      if (seen_.contains(std::string(key.str()))) continue;
+      return fail(Error::Kind::kConfig,
+                  fmt::format("{}:{} {}{}", file_, node.source().begin.line, prefix_, key.str()),
+                  "unknown key (a misspelt key would silently change what the job does, so it is an error)");
+    }
+    return {};
+  }
+
+ private:
+  const std::string& file_;
+  const toml::table& table_;
+  std::string prefix_;
+  std::set<std::string> seen_;
+};
+
+#define HRSYNC_TRY(expr)                             \
+  do {                                               \
+    if (auto _r = (expr); !_r) return std::unexpected(_r.error()); \
+  } while (0)
+
+std::string resolve(const fs::path& base, const std::string& path) {
+  if (path.empty()) return path;
+  fs::path p(path);
+  if (p.is_absolute()) return p.lexically_normal().string();
+  return (base / p).lexically_normal().string();
+}
+
+std::string read_secret_file(const std::string& path, std::string& problem) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    problem = fmt::format("cannot read the secret file {}", path);
+    return {};
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string value = ss.str();
+  while (!value.empty() && (value.back() == '\n' || value.back() == '\r' || value.back() == ' ')) value.pop_back();
+  if (value.empty()) problem = fmt::format("the secret file {} is empty", path);
+  return value;
+}
+
+// Reads `<name>_env` / `<name>_file`. A literal `<name>` key is refused: secrets never live in the
+// config text.
+Result<void> read_secret(TableReader& t, const fs::path& base, std::string_view section,
+                         std::string_view name, EnvLookup env, bool required, SecretRef& ref) {
+  const std::string env_key = std::string(name) + "_env";
+  const std::string file_key = std::string(name) + "_file";
+  if (t.has(name)) {
+    return fail(Error::Kind::kConfig, t.where(name),
+                fmt::format("secrets are never written in the config; name an environment variable "
+                            "with {} or a file with {}", env_key, file_key));
+  }
+  HRSYNC_TRY(t.string(env_key, ref.env));
+  HRSYNC_TRY(t.string(file_key, ref.file));
+  if (!ref.env.empty() && !ref.file.empty()) {
+    return fail(Error::Kind::kConfig, t.where(file_key), fmt::format("give {} or {}, not both", env_key, file_key));
+  }
+  if (ref.env.empty() && ref.file.empty()) {
+    if (!required) return {};
+    return fail(Error::Kind::kConfig, t.where_table(),
+                fmt::format("missing {}.{} (or {}.{}): where to read the secret from", section, env_key, section, file_key));
+  }
+  if (!ref.env.empty()) {
+    ref.key = fmt::format("{}.{}", section, env_key);
+    ref.where = t.where(env_key);
+    std::string value = env(ref.env.c_str());
+    if (value.empty()) ref.problem = fmt::format("environment variable {} is not set", ref.env);
+    ref.value = Secret(std::move(value));
+    return {};
+  }
+  ref.file = resolve(base, ref.file);
+  ref.key = fmt::format("{}.{}", section, file_key);
+  ref.where = t.where(file_key);
+  ref.value = Secret(read_secret_file(ref.file, ref.problem));
+  return {};
+}
+
+Result<void> check_base_url(TableReader& t, std::string_view key, const std::string& url) {
+  if (url.starts_with("https://") || url.starts_with("http://")) {
+    if (url.find('/', url.find("//") + 2) != std::string::npos && !url.ends_with("/")) {
+      return fail(Error::Kind::kConfig, t.where(key), "must be scheme://host[:port] with no path");
+    }
+    return {};
+  }
+  return fail(Error::Kind::kConfig, t.where(key),
+              fmt::format("must start with https:// (or http:// for a server on a trusted network), not \"{}\"", url));
+}
+
+Result<void> read_job(const std::string& file, const toml::table& root, JobConfig& c) {
+  const auto* job = root.get_as<toml::table>("job");
+  if (!job) return {};
+  TableReader t(file, *job, "job.");
+  HRSYNC_TRY(t.string("snapshot", c.snapshot));
+  HRSYNC_TRY(t.string("report_dir", c.report_dir));
+  HRSYNC_TRY(t.number("max_change_ratio", c.max_change_ratio, 0.0, 1.0));
+  HRSYNC_TRY(t.number("max_missing_ratio", c.max_missing_ratio, 0.0, 1.0));
+  HRSYNC_TRY(t.count("commit_batch", c.commit_batch, 1, 100000));
+  HRSYNC_TRY(t.reject_unknown());
+  if (c.snapshot.empty()) return fail(Error::Kind::kConfig, t.where("snapshot"), "must not be empty");
+  return {};
+}
+
+Result<void> read_feishu(const std::string& file, const toml::table& root, const fs::path& base, EnvLookup env,
+                         JobConfig& c) {
+  const auto* tbl = root.get_as<toml::table>("feishu");
+  if (!tbl) return {};
+  TableReader t(file, *tbl, "feishu.");
+  c.feishu.where = t.where_table();
+  HRSYNC_TRY(t.string("base_url", c.feishu.base_url));
+  HRSYNC_TRY(check_base_url(t, "base_url", c.feishu.base_url));
+  HRSYNC_TRY(t.string("app_id", c.feishu.app_id));
+  HRSYNC_TRY(read_secret(t, base, "feishu", "app_secret", env, true, c.feishu.app_secret));
+  HRSYNC_TRY(t.reject_unknown());
+  if (c.feishu.app_id.empty()) return fail(Error::Kind::kConfig, t.where_table(), "missing feishu.app_id");
+  return {};
+}
+
+Result<void> read_sophon(const std::string& file, const toml::table& root, const fs::path& base, EnvLookup env,
+                         JobConfig& c) {
+  const auto* tbl = root.get_as<toml::table>("sophon");
+  if (!tbl) return {};
+  TableReader t(file, *tbl, "sophon.");
+  c.sophon.where = t.where_table();
+  HRSYNC_TRY(t.string("base_url", c.sophon.base_url));
+  if (c.sophon.base_url.empty()) return fail(Error::Kind::kConfig, t.where_table(), "missing sophon.base_url");
+  HRSYNC_TRY(check_base_url(t, "base_url", c.sophon.base_url));
+  HRSYNC_TRY(read_secret(t, base, "sophon", "token", env, false, c.sophon.token));
+  return t.reject_unknown();
+}
+
+Result<void> read_http(const std::string& file, const toml::table& root, const fs::path& base, JobConfig& c) {
+  const auto* tbl = root.get_as<toml::table>("http");
+  if (!tbl) return {};
+  TableReader t(file, *tbl, "http.");
+  HRSYNC_TRY(t.number("connect_timeout_s", c.http.connect_timeout_s, 0.1, 600));
+  HRSYNC_TRY(t.number("request_timeout_s", c.http.request_timeout_s, 0.1, 3600));
+  HRSYNC_TRY(t.string("ca_file", c.http.ca_file));
+  c.http.ca_file = resolve(base, c.http.ca_file);
+  return t.reject_unknown();
+}
+
+Result<void> read_retry(const std::string& file, const toml::table& root, JobConfig& c) {
+  const auto* tbl = root.get_as<toml::table>("retry");
+  if (!tbl) return {};
+  TableReader t(file, *tbl, "retry.");
+  HRSYNC_TRY(t.count("max_attempts", c.retry.max_attempts, 1, 100));
+  HRSYNC_TRY(t.number("base_delay_s", c.retry.base_delay_s, 0.0, 3600));
+  HRSYNC_TRY(t.number("max_delay_s", c.retry.max_delay_s, 0.0, 3600));
+  HRSYNC_TRY(t.number("lock_delay_s", c.retry.lock_delay_s, 0.0, 3600));
+  HRSYNC_TRY(t.count("budget", c.retry.budget, 0, 100000000));
+  HRSYNC_TRY(t.reject_unknown());
+  if (c.retry.max_delay_s < c.retry.base_delay_s) {
+    return fail(Error::Kind::kConfig, t.where("max_delay_s"), "must not be below retry.base_delay_s");
+  }
+  return {};
+}
+
+Result<void> read_source(const std::string& file, const std::string& name, const toml::table& tbl,
+                         const fs::path& base, SourceConfig& s) {
+  TableReader t(file, tbl, fmt::format("sources.{}.", name));
+  s.name = name;
+  s.where = t.where_table();
+  HRSYNC_TRY(t.string("kind", s.kind));
+  std::string entity = name == "groups" ? "groups" : "employees";
+  HRSYNC_TRY(t.string("entity", entity));
+  if (entity == "employees") {
+    s.entity = Entity::kEmployees;
+  } else if (entity == "groups") {
+    s.entity = Entity::kGroups;
+  } else {
+    return fail(Error::Kind::kConfig, t.where("entity"), fmt::format("must be \"employees\" or \"groups\", not \"{}\"", entity));
+  }
+  HRSYNC_TRY(t.string("path", s.path));
+  HRSYNC_TRY(t.string("query", s.query));
+  HRSYNC_TRY(t.string("dsn_env", s.dsn_env));
+  if (const auto* cols = t.subtable("columns")) {
+    TableReader ct(file, *cols, fmt::format("sources.{}.columns.", name));
+    for (const auto& [key, node] : *cols) {
+      auto field = field_from_name(key.str());
+      if (!field) {
+        return fail(Error::Kind::kConfig, ct.where(key.str()),
+                    fmt::format("\"{}\" is not a canonical column (see README, \"Canonical columns\")", key.str()));
+      }
+      const auto* v = node.as_string();
+      if (!v || v->get().empty()) return ct.type_error(key.str(), "the column's name in the source, a string");
+      s.renames.emplace_back(*field, v->get());
+    }
+  } else if (t.has("columns")) {
+    return t.type_error("columns", "a table: canonical = \"column in the source\"");
+  }
+  HRSYNC_TRY(t.reject_unknown());
+
+  auto need = [&](std::string_view key, const std::string& value) -> Result<void> {
+    if (!value.empty()) return {};
+    return fail(Error::Kind::kConfig, t.where_table(), fmt::format("kind \"{}\" needs sources.{}.{}", s.kind, name, key));
+  };
+  auto refuse = [&](std::string_view key, const std::string& value) -> Result<void> {
+    if (value.empty()) return {};
+    return fail(Error::Kind::kConfig, t.where(key), fmt::format("does not apply to kind \"{}\"", s.kind));
+  };
+  if (s.kind == "csv") {
+    HRSYNC_TRY(need("path", s.path));
+    HRSYNC_TRY(refuse("query", s.query));
+    HRSYNC_TRY(refuse("dsn_env", s.dsn_env));
+  } else if (s.kind == "sqlite") {
+    HRSYNC_TRY(need("path", s.path));
+    HRSYNC_TRY(need("query", s.query));
+    HRSYNC_TRY(refuse("dsn_env", s.dsn_env));
+  } else if (s.kind == "postgres") {
+    HRSYNC_TRY(need("dsn_env", s.dsn_env));
+    HRSYNC_TRY(need("query", s.query));
+    HRSYNC_TRY(refuse("path", s.path));
+  } else if (s.kind.empty()) {
+    return fail(Error::Kind::kConfig, t.where_table(), fmt::format("missing sources.{}.kind (csv, sqlite or postgres)", name));
+  } else {
+    return fail(Error::Kind::kConfig, t.where("kind"), fmt::format("must be csv, sqlite or postgres, not \"{}\"", s.kind));
+  }
+  s.path = resolve(base, s.path);
+  return {};
+}
+
+Result<std::vector<RateTier>> parse_rates(const std::string& where, const toml::node& node) {
+  std::vector<std::string> texts;
+  if (const auto* s = node.as_string()) {
+    texts.push_back(s->get());
+  } else if (const auto* arr = node.as_array()) {
+    for (const auto& item : *arr) {
+      const auto* s2 = item.as_string();
+      if (!s2) return fail(Error::Kind::kConfig, where, "must be a list of limits such as [\"50/s\", \"1000/min\"]");
+      texts.push_back(s2->get());
+    }
+  } else {
+    return fail(Error::Kind::kConfig, where, "must be a list of limits such as [\"50/s\", \"1000/min\"]");
+  }
+  if (texts.empty()) return fail(Error::Kind::kConfig, where, "must name at least one limit, e.g. [\"50/s\"]");
+  std::vector<RateTier> tiers;
+  for (const auto& text : texts) {
+    auto tier = parse_rate(text);
+    if (!tier) return fail(Error::Kind::kConfig, where, tier.error().message);
+    tiers.push_back(*tier);
+  }
+  return tiers;
+}
+
+Result<void> read_target(const std::string& file, const std::string& id, const toml::table& tbl, const fs::path& base,
+                         TargetConfig& tc) {
+  TableReader t(file, tbl, fmt::format("targets.{}.", id));
+  tc.id = id;
+  tc.where = t.where_table();
+  HRSYNC_TRY(t.string("source", tc.source));
+  HRSYNC_TRY(t.boolean("enabled", tc.enabled));
+  HRSYNC_TRY(t.string("mode", tc.options.mode));
+  HRSYNC_TRY(t.string("on_missing", tc.options.on_missing));
+  HRSYNC_TRY(t.string("employee_type", tc.options.employee_type));
+  HRSYNC_TRY(t.string("user_id_type", tc.options.user_id_type));
+  HRSYNC_TRY(t.string("department_id_type", tc.options.department_id_type));
+  HRSYNC_TRY(t.string("photo_dir", tc.options.photo_dir));
+  HRSYNC_TRY(t.count("concurrency", tc.concurrency, 1, 1024));
+  HRSYNC_TRY(t.number("max_failure_ratio", tc.max_failure_ratio, 0.0, 1.0));
+  HRSYNC_TRY(t.count("failure_window", tc.failure_window, 1, 1000000));
+  for (std::string_view key : {"rate", "lane_rate"}) {
+    if (!t.has(key)) continue;
+    auto tiers = parse_rates(t.where(key), *tbl.get(key));
+    if (!tiers) return std::unexpected(tiers.error());
+    (key == "rate" ? tc.rate : tc.lane_rate) = std::move(*tiers);
+  }
+  HRSYNC_TRY(t.reject_unknown());
+  if (!tc.options.photo_dir.empty()) {
+    tc.options.photo_dir = resolve(base, tc.options.photo_dir);
+  } else if (id == "sophon_person") {
+    tc.options.photo_dir = base.empty() ? std::string(".") : base.string();  // photos beside the config
+  }
+  if (tc.source.empty()) {
+    return fail(Error::Kind::kConfig, tc.where, fmt::format("missing targets.{}.source: the source it reads", id));
+  }
+  return {};
+}
+
+Result<void> read_tables(const std::string& file, const toml::table& root, const fs::path& base, EnvLookup env,
+                         JobConfig& c) {
+  TableReader top(file, root, "");
+  for (std::string_view section : {"job", "feishu", "sophon", "http", "retry", "sources", "targets"}) {
+    if (top.has(section) && !root.get(section)->is_table()) return top.type_error(section, "a table");
+  }
+  HRSYNC_TRY(top.reject_unknown());
+  HRSYNC_TRY(read_job(file, root, c));
+  HRSYNC_TRY(read_feishu(file, root, base, env, c));
+  HRSYNC_TRY(read_sophon(file, root, base, env, c));
+  HRSYNC_TRY(read_http(file, root, base, c));
+  HRSYNC_TRY(read_retry(file, root, c));
+
+  if (const auto* sources = root.get_as<toml::table>("sources")) {
+    for (const auto& [name, node] : *sources) {
+      TableReader st(file, *sources, "sources.");
+      const auto* tbl = node.as_table();
+      if (!tbl) return st.type_error(name.str(), "a table");
+      SourceConfig s;
+      HRSYNC_TRY(read_source(file, std::string(name.str()), *tbl, base, s));
+      c.sources.emplace(s.name, std::move(s));
+    }
+  }
+  const auto* targets = root.get_as<toml::table>("targets");
+  if (!targets || targets->empty()) {
+    return fail(Error::Kind::kConfig, file, "no [targets.*] section: name at least one target to sync");
+  }
+  TableReader tt(file, *targets, "targets.");
+  for (std::string_view id : target_ids()) {
+    const auto* tbl = targets->get_as<toml::table>(id);
+    if (!tt.has(id)) continue;
+    if (!tbl) return tt.type_error(id, "a table");
+    TargetConfig tc;
+    HRSYNC_TRY(read_target(file, std::string(id), *tbl, base, tc));
+    c.targets.push_back(std::move(tc));
+  }
+  if (auto r = tt.reject_unknown(); !r) {
+    Error e = r.error();
+    e.message = fmt::format("unknown target; the targets are {}", fmt::join(target_ids(), ", "));
+    return std::unexpected(e);
+  }
+  return {};
+}
+
+// Cross-checks: every target's source exists and holds the entity it reads, its options are ones
+// its connector accepts, and the platform it calls is configured.
+Result<void> check_targets(const JobConfig& c) {
+  for (const auto& tc : c.targets) {
+    auto connector = make_target(tc.id, tc.options);
+    if (!connector) return fail(Error::Kind::kConfig, tc.where, connector.error().str());
+    auto it = c.sources.find(tc.source);
+    if (it == c.sources.end()) {
+      return fail(Error::Kind::kConfig, tc.where, fmt::format("source \"{}\" is not defined under [sources]", tc.source));
+    }
+    if (it->second.entity != (*connector)->entity()) {
+      return fail(Error::Kind::kConfig, tc.where,
+                  fmt::format("{} reads {}, but source \"{}\" holds {}", tc.id, entity_name((*connector)->entity()),
+                              tc.source, entity_name(it->second.entity)));
+    }
+    if (!tc.enabled) continue;
+    if ((*connector)->platform() == Platform::kFeishu && c.feishu.app_id.empty()) {
+      return fail(Error::Kind::kConfig, tc.where, fmt::format("{} calls Feishu, but there is no [feishu] section", tc.id));
+    }
+    if ((*connector)->platform() == Platform::kSophon && c.sophon.base_url.empty()) {
+      return fail(Error::Kind::kConfig, tc.where, fmt::format("{} calls SophonFogSys, but there is no [sophon] section", tc.id));
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string process_env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? std::string(v) : std::string();
+}
+
+Result<void> require_secret(const SecretRef& ref) {
+  if (!ref.value.empty()) return {};
+  return fail(Error::Kind::kConfig, ref.where, ref.problem.empty() ? "the secret is empty" : ref.problem);
+}
+
+Result<RateTier> parse_rate(std::string_view text) {
+  auto bad = [&] {
+    return fail(Error::Kind::kConfig, "",
+                fmt::format("\"{}\" is not a rate; write COUNT/UNIT such as \"50/s\", \"1000/min\", \"3600/h\" or \"5/10s\"", text));
+  };
+  const auto slash = text.find('/');
+  if (slash == std::string_view::npos) return bad();
+  std::uint32_t limit = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + slash, limit);
+  if (ec != std::errc() || p != text.data() + slash || limit == 0) return bad();
+  std::string_view unit = text.substr(slash + 1);
+  std::uint32_t mult = 1;
+  std::size_t digits = 0;
+  while (digits < unit.size() && unit[digits] >= '0' && unit[digits] <= '9') ++digits;
+  if (digits > 0) {
+    auto [q, ec2] = std::from_chars(unit.data(), unit.data() + digits, mult);
+    if (ec2 != std::errc() || mult == 0) return bad();
+    unit.remove_prefix(digits);
+  }
+  std::uint32_t seconds = 0;
+  if (unit == "s" || unit == "sec" || unit == "second") {
+    seconds = 1;
+  } else if (unit == "m" || unit == "min" || unit == "minute") {
+    seconds = 60;
+  } else if (unit == "h" || unit == "hour") {
+    seconds = 3600;
+  } else {
+    return bad();
+  }
+  return RateTier{limit, seconds * mult};
+}
+
+Result<JobConfig> load_config(const std::string& path, EnvLookup env) {
+  std::ifstream probe(path);
+  if (!probe) return fail(Error::Kind::kConfig, path, "cannot open the config file");
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    return fail(Error::Kind::kConfig, fmt::format("{}:{}:{}", path, e.source().begin.line, e.source().begin.column),
+                std::string(e.description()));
+  }
+  JobConfig c;
+  c.path = path;
+  const fs::path base = fs::path(path).parent_path();
+  HRSYNC_TRY(read_tables(path, root, base, env, c));
+  c.snapshot = resolve(base, c.snapshot);
+  c.report_dir = resolve(base, c.report_dir);
+  HRSYNC_TRY(check_targets(c));
+  return c;
+}
+
+}  // namespace hrsync

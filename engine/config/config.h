@@ -1,0 +1,114 @@
+// JobConfig: one sync job, read from a TOML file (see samples/demo/job.toml and README "Job config").
+//
+// load_config() reads and checks the whole file before anything else runs. Unknown keys are
+// errors (a typo must not silently disable a safety setting), and every error names the file,
+// line and key. Relative paths are resolved against the config file's folder. Secrets are read
+// from the environment variable or file the config names, never from the config text.
+//
+// Thread-safety: a plain value type, read-only once loaded.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "connectors/targets/target_connector.h"
+#include "base/error.h"
+#include "diff/record.h"
+#include "base/secret.h"
+
+namespace hrsync {
+
+struct SourceConfig {
+  std::string name;           // the table name: [sources.NAME]
+  std::string kind;           // csv | sqlite | postgres
+  Entity entity = Entity::kEmployees;  // employees | groups
+  std::string path;           // csv: the file; sqlite: the database file
+  std::string query;          // sqlite, postgres: the SELECT that yields the rows
+  std::string dsn_env;        // postgres: the environment variable holding the connection string
+  std::vector<std::pair<Field, std::string>> renames;  // [sources.NAME.columns]
+  std::string where;          // "job.toml:23", for messages
+};
+
+struct TargetConfig {
+  std::string id;             // contact_user | contact_group | attendance_face | acs_card | sophon_person
+  std::string source;         // the source it reads
+  bool enabled = true;
+  TargetOptions options;
+  std::vector<RateTier> rate;        // overrides the connector's default tiers when not empty
+  std::vector<RateTier> lane_rate;   // overrides the dept_or_frozen lane (contact_user patch mode)
+  unsigned concurrency = 8;          // most requests in flight on this target
+  double max_failure_ratio = 0.5;    // quarantine the target when failures pass this share...
+  unsigned failure_window = 50;      // ...of the last this-many finished entities
+  std::string where;
+};
+
+struct RetryConfig {
+  unsigned max_attempts = 6;         // per entity, first try included
+  double base_delay_s = 0.5;         // first backoff ceiling (full jitter below it)
+  double max_delay_s = 30.0;         // backoff cap
+  double lock_delay_s = 2.0;         // first backoff ceiling after 44025 (update user lock)
+  unsigned budget = 1000;            // retries allowed across the whole run, all targets
+};
+
+struct HttpConfig {
+  double connect_timeout_s = 10.0;
+  double request_timeout_s = 30.0;   // write + read of one request
+  std::string ca_file;               // extra trust anchor (PEM); the system store otherwise
+};
+
+// Where a secret comes from, and what reading it found. The value is read when the config loads;
+// a missing one is an error only for the commands that call the API (see require_secret).
+struct SecretRef {
+  std::string env;                   // the environment variable named by *_env, or ""
+  std::string file;                  // the file named by *_file (resolved), or ""
+  std::string key;                   // "feishu.app_secret_env", for messages
+  std::string where;                 // "job.toml:9"
+  Secret value;
+  std::string problem;               // why value is empty, when it is ("FEISHU_APP_SECRET is not set")
+};
+
+struct FeishuConfig {
+  std::string base_url = "https://open.feishu.cn";
+  std::string app_id;
+  SecretRef app_secret;              // from app_secret_env or app_secret_file
+  std::string where;
+};
+
+struct SophonConfig {
+  std::string base_url;              // e.g. http://192.168.1.180:5555
+  SecretRef token;                   // optional: from token_env or token_file
+  std::string where;
+};
+
+struct JobConfig {
+  std::string path;                  // the config file itself
+  std::string snapshot = "var/hrsync.db";
+  std::string report_dir = "var/reports";
+  double max_change_ratio = 0.30;    // safety gate: share of entities that would change
+  double max_missing_ratio = 0.05;   // safety gate: share of known entities gone from the source
+  unsigned commit_batch = 500;       // snapshot rows per transaction
+  FeishuConfig feishu;
+  SophonConfig sophon;
+  HttpConfig http;
+  RetryConfig retry;
+  std::map<std::string, SourceConfig> sources;
+  std::vector<TargetConfig> targets;  // in the order of target_ids()
+};
+
+// Environment lookup, injectable so tests need not touch the process environment.
+using EnvLookup = std::string (*)(const char* name);
+std::string process_env(const char* name);
+
+// Reads, checks and resolves `path`. Errors are kConfig with where = "file:line key".
+Result<JobConfig> load_config(const std::string& path, EnvLookup env = process_env);
+
+// Ok when `ref` holds a value; otherwise a kConfig error saying which variable or file to set.
+Result<void> require_secret(const SecretRef& ref);
+
+// Parses a rate tier: "50/s", "1000/min", "100/m", "3600/h", "5/10s".
+Result<RateTier> parse_rate(std::string_view text);
+
+}  // namespace hrsync

@@ -1,0 +1,44 @@
+// Transport: how the executor sends one API call — the seam between the engine and the network.
+//
+// The executor knows targets, plans and retries; a Transport knows base URLs, connections and
+// credentials. send() delivers a request to the platform's base URL with its credentials and
+// returns the response, whatever its status: judging it is the connector's job. Errors: kNetwork
+// (or kProtocol) for a call that may be retried, a token endpoint that is unreachable or failing
+// included; kAuth when no credential can be had (the token endpoint refused the app or gave an
+// unusable grant) or the server's TLS certificate is refused: the target cannot go on; kConfig
+// when the platform is not configured.
+// engine/net/http_transport.h is the real one; tests use a scripted fake.
+//
+// token_rejected() tells the transport that a business call refused the token it carried
+// (HttpResponse::token_serial), so the next send() fetches a new one.
+//
+// Thread-safety: as the implementation says; the executor calls from its one thread.
+#pragma once
+
+#include <cstdint>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "connectors/targets/target_connector.h"
+#include "base/error.h"
+#include "engine/net/http_message.h"
+
+namespace hrsync {
+
+namespace net = boost::asio;
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+
+  // REQUIRES: the request's strings stay valid until the returned awaitable completes.
+  virtual net::awaitable<Result<HttpResponse>> send(Platform platform, const HttpRequest& request) = 0;
+
+  // The token with `token_serial` was rejected by `platform`; drop it. No-op by default.
+  virtual void token_rejected(Platform platform, std::uint64_t token_serial) {
+    (void)platform;
+    (void)token_serial;
+  }
+};
+
+}  // namespace hrsync

@@ -1,0 +1,93 @@
+// Plan: what a sync would do, per target — the planner's output and the executor's input.
+//
+// The planner (engine/plan/planner.h) reads every source once, projects each record through the
+// targets that read it, diffs against the snapshot and fills a Plan. The executor
+// (engine/run/executor.h) applies each TargetPlan's work. A Plan owns its documents; the connectors
+// it points at are owned by the caller and outlive it.
+//
+// Thread-safety: a plain value; the executor reads it from one thread.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "connectors/sources/record_source.h"
+#include "connectors/targets/target_connector.h"
+#include "diff/document.h"
+
+namespace hrsync {
+
+// One entity to apply on one target.
+struct Work {
+  enum class Action : std::uint8_t { kUpsert, kFreeze };
+  Action action = Action::kUpsert;
+  Document desired;                        // what the target should hold afterwards
+  std::optional<Document> last_applied;    // the snapshot's document, if any
+  std::string origin;                      // where the record came from ("hr.csv:17"); "" for freeze
+};
+
+// A record that breaks a rule of one target's API document.
+struct InvalidEntity {
+  std::string origin;  // "hr.csv:17"
+  std::string key;     // the record's key (employee_no / group_id)
+  Invalid invalid;     // field and rule
+};
+
+struct TargetCounts {
+  std::uint64_t created = 0;    // upserts of entities the snapshot does not know
+  std::uint64_t changed = 0;    // upserts of entities whose document changed
+  std::uint64_t unchanged = 0;
+  std::uint64_t missing = 0;    // in the snapshot, gone from the source
+  std::uint64_t frozen = 0;     // missing entities the on_missing policy freezes (part of missing)
+  std::uint64_t settled = 0;    // missing entities an earlier run already froze (part of missing)
+  std::uint64_t invalid = 0;
+  std::uint64_t known = 0;      // rows in the snapshot before the run
+};
+
+// Calls that one rate lane of a target must make, and the least time its limits allow.
+struct LaneEstimate {
+  std::string endpoint;             // "PUT /open-apis/contact/v3/users/:user_id"
+  std::string lane;                 // "" or "dept_or_frozen"
+  std::uint64_t calls = 0;
+  std::vector<RateTier> tiers;      // the limits in force (config overrides applied)
+  double min_seconds = 0;           // the time those limits force on `calls`
+};
+
+struct TargetPlan {
+  std::string id;                               // "contact_user"
+  const TargetConnector* connector = nullptr;   // owned by the caller
+  std::string source;                           // the source it reads
+  TargetCounts counts;
+  std::vector<Work> work;                       // upserts, then freezes
+  std::vector<InvalidEntity> invalid;
+  std::vector<std::string> missing_keys;        // every missing key (frozen or ignored)
+  std::vector<std::string> forget_keys;         // missing keys the policy ignores: dropped from the
+                                                // snapshot after a sync, so they stop counting as missing
+  std::vector<LaneEstimate> lanes;
+};
+
+// A safety gate that stopped the run (see DESIGN.md): which, and the numbers.
+struct GateStop {
+  std::string gate;     // "empty_source", "max_change_ratio", "max_missing_ratio"
+  std::string target;   // the target or source it concerns
+  std::string message;  // "contact_user: 412 of 1000 entities would change (41.2 %), above max_change_ratio 30 %"
+};
+
+struct SourceSummary {
+  std::string name;                 // "employees"
+  std::string describe;             // "samples/employees.csv"
+  std::uint64_t records = 0;        // good records read
+  std::vector<Rejection> rejected;  // rows refused by the source or as duplicate keys
+};
+
+struct Plan {
+  bool full = false;                 // --full: every valid entity is an upsert
+  std::vector<SourceSummary> sources;
+  std::vector<TargetPlan> targets;
+  std::vector<GateStop> gates;       // empty when every gate passed
+};
+
+}  // namespace hrsync

@@ -1,0 +1,259 @@
+#include "engine/plan/plan_report.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "diff/field_changes.h"
+#include "diff/json_writer.h"
+
+namespace hrsync {
+namespace {
+
+struct Style {
+  bool on;
+  std::string bold(std::string_view s) const { return on ? fmt::format("\033[1m{}\033[0m", s) : std::string(s); }
+  std::string red(std::string_view s) const { return on ? fmt::format("\033[31m{}\033[0m", s) : std::string(s); }
+  std::string green(std::string_view s) const { return on ? fmt::format("\033[32m{}\033[0m", s) : std::string(s); }
+  std::string dim(std::string_view s) const { return on ? fmt::format("\033[2m{}\033[0m", s) : std::string(s); }
+};
+
+double target_seconds(const TargetPlan& t) {
+  double s = 0;
+  for (const auto& l : t.lanes) s = std::max(s, l.min_seconds);
+  return s;
+}
+
+std::uint64_t target_calls(const TargetPlan& t) { return t.lanes.empty() ? 0 : t.lanes.front().calls; }
+
+std::string_view action_word(const Work& w) {
+  if (w.action == Work::Action::kFreeze) return "freeze";
+  return w.last_applied ? "change" : "new";
+}
+
+void append_changes(std::string& out, const TargetPlan& t, const Work& w, const Style& st) {
+  auto changes = field_changes(w.last_applied ? std::string_view(w.last_applied->body) : std::string_view(),
+                               w.desired.body);
+  if (!changes) {
+    out += fmt::format("      {}\n", st.dim(changes.error().message));
+    return;
+  }
+  constexpr std::size_t kMaxFields = 6;  // a glance, not the whole document (--json has it all)
+  std::size_t width = 0;
+  for (const auto& c : *changes) width = std::max(width, c.path.size());
+  std::size_t shown = 0;
+  for (const auto& c : *changes) {
+    if (shown++ == kMaxFields) {
+      out += fmt::format("      {}\n", st.dim(fmt::format("… {} more fields", changes->size() - kMaxFields)));
+      break;
+    }
+    switch (c.kind) {
+      case FieldChange::Kind::kAdded:
+        out += fmt::format("      {:<{}}  {}\n", c.path, width, st.green("+ " + c.after));
+        break;
+      case FieldChange::Kind::kRemoved:
+        out += fmt::format("      {:<{}}  {}\n", c.path, width, st.red("- " + c.before));
+        break;
+      case FieldChange::Kind::kChanged:
+        out += fmt::format("      {:<{}}  {} → {}\n", c.path, width, c.before, c.after);
+        break;
+    }
+  }
+  (void)t;
+}
+
+void append_targets_table(std::string& out, const Plan& plan, const Style& st) {
+  out += st.bold("Targets") + "\n";
+  out += fmt::format("  {:<16} {:>8} {:>8} {:>10} {:>8} {:>8} {:>8}  {:<11} {}\n", "", "new", "changed", "unchanged",
+                     "missing", "invalid", "calls", "at least", "limits");
+  std::uint64_t calls = 0;
+  const TargetPlan* slowest = nullptr;
+  for (const auto& t : plan.targets) {
+    const auto& c = t.counts;
+    std::string missing = std::to_string(c.missing);
+    if (c.frozen > 0) missing += fmt::format(" ({} freeze)", c.frozen);
+    std::string limits;
+    for (const auto& l : t.lanes) {
+      if (!limits.empty()) limits += "; ";
+      limits += l.lane.empty() ? describe_tiers(l.tiers) : fmt::format("{} {}: {}", l.calls, l.lane, describe_tiers(l.tiers));
+    }
+    out += fmt::format("  {:<16} {:>8} {:>8} {:>10} {:>8} {:>8} {:>8}  {:<11} {}\n", t.id, c.created, c.changed,
+                       c.unchanged, missing, c.invalid, target_calls(t), human_duration(target_seconds(t)), limits);
+    calls += target_calls(t);
+    if (!slowest || target_seconds(t) > target_seconds(*slowest)) slowest = &t;
+  }
+  if (calls == 0) {
+    out += "  Nothing to send: every target already holds what the sources say.\n";
+  } else if (slowest) {
+    out += fmt::format("  {} calls in all; targets run side by side, so the run takes at least {} ({} at {}).\n",
+                       calls, human_duration(target_seconds(*slowest)), slowest->id,
+                       slowest->lanes.empty() ? "" : describe_tiers(slowest->lanes.front().tiers));
+  }
+}
+
+void append_first_changes(std::string& out, const Plan& plan, const PlanRenderOptions& o, const Style& st) {
+  std::size_t total = 0;
+  for (const auto& t : plan.targets) total += t.work.size();
+  if (total == 0) return;
+  out += "\n" + st.bold(fmt::format("First changes ({} of {})", std::min(total, o.examples), total)) + "\n";
+  std::size_t shown = 0;
+  // Round-robin over targets so each shows its first changes.
+  for (std::size_t i = 0; shown < o.examples; ++i) {
+    bool any = false;
+    for (const auto& t : plan.targets) {
+      if (i >= t.work.size() || shown >= o.examples) continue;
+      any = true;
+      const Work& w = t.work[i];
+      out += fmt::format("  {} {} {}{}\n", t.id, st.bold(w.desired.key), action_word(w),
+                         w.origin.empty() ? "" : st.dim(fmt::format("  ({})", w.origin)));
+      append_changes(out, t, w, st);
+      ++shown;
+    }
+    if (!any) break;
+  }
+}
+
+void append_rejections(std::string& out, const Plan& plan, const PlanRenderOptions& o, const Style& st) {
+  std::size_t total = 0;
+  for (const auto& s : plan.sources) total += s.rejected.size();
+  if (total > 0) {
+    out += "\n" + st.bold(fmt::format("Rejected rows ({}): they reach no target", total)) + "\n";
+    std::size_t shown = 0;
+    for (const auto& s : plan.sources) {
+      for (const auto& r : s.rejected) {
+        if (shown++ == o.examples) break;
+        out += fmt::format("  {}  {}  {}\n", r.where, r.key.empty() ? "-" : r.key, r.reason);
+      }
+    }
+    if (total > o.examples) out += fmt::format("  … and {} more (hrsync plan --json lists them all)\n", total - o.examples);
+  }
+  std::size_t invalid = 0;
+  for (const auto& t : plan.targets) invalid += t.invalid.size();
+  if (invalid == 0) return;
+  out += "\n" + st.bold(fmt::format("Invalid for a target ({}): skipped on that target only", invalid)) + "\n";
+  std::size_t shown = 0;
+  for (const auto& t : plan.targets) {
+    for (const auto& v : t.invalid) {
+      if (shown++ == o.examples) break;
+      out += fmt::format("  {:<16} {}  {}  {}: {}\n", t.id, v.origin, v.key, v.invalid.field, v.invalid.rule);
+    }
+  }
+  if (invalid > o.examples) out += fmt::format("  … and {} more (hrsync plan --json lists them all)\n", invalid - o.examples);
+}
+
+void write_tiers(JsonWriter& w, const std::vector<RateTier>& tiers) {
+  w.begin_array();
+  for (const auto& t : tiers) w.begin_object().key("limit").integer(t.limit).key("window_seconds").integer(t.window_seconds).end_object();
+  w.end_array();
+}
+
+}  // namespace
+
+std::string human_duration(double seconds) {
+  if (seconds <= 0) return "0 s";
+  if (seconds < 10) return fmt::format("{:.1f} s", seconds);
+  const auto s = static_cast<long long>(std::ceil(seconds));
+  if (s < 60) return fmt::format("{} s", s);
+  if (s < 3600) return fmt::format("{} min {:02} s", s / 60, s % 60);
+  return fmt::format("{} h {:02} min", s / 3600, (s % 3600) / 60);
+}
+
+std::string describe_tiers(const std::vector<RateTier>& tiers) {
+  std::string out;
+  for (const auto& t : tiers) {
+    if (!out.empty()) out += ", ";
+    if (t.window_seconds == 1) {
+      out += fmt::format("{}/s", t.limit);
+    } else if (t.window_seconds == 60) {
+      out += fmt::format("{}/min", t.limit);
+    } else if (t.window_seconds == 3600) {
+      out += fmt::format("{}/h", t.limit);
+    } else {
+      out += fmt::format("{}/{}s", t.limit, t.window_seconds);
+    }
+  }
+  return out;
+}
+
+std::string render_plan_text(const Plan& plan, const PlanRenderOptions& o) {
+  const Style st{o.color};
+  std::string out;
+  out += st.bold("Sources") + "\n";
+  for (const auto& s : plan.sources) {
+    out += fmt::format("  {:<12} {:<40} {:>8} records {:>6} rejected\n", s.name, s.describe, s.records, s.rejected.size());
+  }
+  out += "\n";
+  append_targets_table(out, plan, st);
+  append_first_changes(out, plan, o, st);
+  append_rejections(out, plan, o, st);
+  out += "\n";
+  if (plan.gates.empty()) {
+    out += st.green("Safety gates passed.") + (plan.full ? " (--full: every valid entity is sent)" : "") + "\n";
+  } else {
+    out += st.red(st.bold("Stopped by a safety gate")) + " (nothing would be sent; --force overrides):\n";
+    for (const auto& g : plan.gates) out += fmt::format("  [{}] {}\n", g.gate, g.message);
+  }
+  return out;
+}
+
+std::string render_plan_json(const Plan& plan, const PlanRenderOptions& o) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object();
+  w.key("full").boolean(plan.full);
+  w.key("gates").begin_array();
+  for (const auto& g : plan.gates) w.begin_object().key("gate").string(g.gate).key("message").string(g.message).key("target").string(g.target).end_object();
+  w.end_array();
+  w.key("sources").begin_array();
+  for (const auto& s : plan.sources) {
+    w.begin_object().key("describe").string(s.describe).key("name").string(s.name).key("records").integer(static_cast<std::int64_t>(s.records));
+    w.key("rejected").begin_array();
+    for (const auto& r : s.rejected) w.begin_object().key("key").string(r.key).key("reason").string(r.reason).key("where").string(r.where).end_object();
+    w.end_array().end_object();
+  }
+  w.end_array();
+  w.key("targets").begin_array();
+  for (const auto& t : plan.targets) {
+    const auto& c = t.counts;
+    w.begin_object();
+    w.key("calls").integer(static_cast<std::int64_t>(target_calls(t)));
+    w.key("changed").integer(static_cast<std::int64_t>(c.changed));
+    w.key("changes").begin_array();
+    for (std::size_t i = 0; i < t.work.size() && i < o.examples; ++i) {
+      const Work& wk = t.work[i];
+      w.begin_object().key("action").string(action_word(wk));
+      w.key("fields").begin_array();
+      if (auto changes = field_changes(wk.last_applied ? std::string_view(wk.last_applied->body) : std::string_view(), wk.desired.body)) {
+        for (const auto& fc : *changes) w.begin_object().key("after").string(fc.after).key("before").string(fc.before).key("path").string(fc.path).end_object();
+      }
+      w.end_array();
+      w.key("key").string(wk.desired.key).key("origin").string(wk.origin).end_object();
+    }
+    w.end_array();
+    w.key("created").integer(static_cast<std::int64_t>(c.created));
+    w.key("frozen").integer(static_cast<std::int64_t>(c.frozen));
+    w.key("id").string(t.id);
+    w.key("invalid").begin_array();
+    for (const auto& v : t.invalid) w.begin_object().key("field").string(v.invalid.field).key("key").string(v.key).key("origin").string(v.origin).key("rule").string(v.invalid.rule).end_object();
+    w.end_array();
+    w.key("known").integer(static_cast<std::int64_t>(c.known));
+    w.key("lanes").begin_array();
+    for (const auto& l : t.lanes) {
+      w.begin_object().key("calls").integer(static_cast<std::int64_t>(l.calls)).key("endpoint").string(l.endpoint).key("lane").string(l.lane);
+      w.key("min_seconds").raw(fmt::format("{:.3f}", l.min_seconds)).key("tiers");
+      write_tiers(w, l.tiers);
+      w.end_object();
+    }
+    w.end_array();
+    w.key("missing").integer(static_cast<std::int64_t>(c.missing));
+    w.key("unchanged").integer(static_cast<std::int64_t>(c.unchanged));
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+  out.push_back('\n');
+  return out;
+}
+
+}  // namespace hrsync

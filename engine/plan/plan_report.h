@@ -1,0 +1,31 @@
+// Plan rendering: the text a person reads at a glance (`hrsync plan`) and the JSON a script reads
+// (`hrsync plan --json`).
+//
+// Field-level changes show personal data masked (diff/field_changes.h). Long lists are cut to
+// `examples` entries with a count of the rest; the JSON form lists every rejection and invalid
+// record but, like the text, only the first changes.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <string>
+
+#include "engine/plan/plan.h"
+
+namespace hrsync {
+
+struct PlanRenderOptions {
+  std::size_t examples = 10;  // changes, rejections and invalid records shown per list
+  bool color = false;         // ANSI colours (a terminal)
+};
+
+std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options);
+std::string render_plan_json(const Plan& plan, const PlanRenderOptions& options);
+
+// "4 min 10 s", "17 s", "2 h 05 min": a duration for people.
+std::string human_duration(double seconds);
+
+// "50/s, 1000/min"
+std::string describe_tiers(const std::vector<RateTier>& tiers);
+
+}  // namespace hrsync

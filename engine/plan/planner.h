@@ -1,0 +1,47 @@
+// Planner: reads the HR sources, projects every record through its targets, diffs against the
+// snapshot and returns the Plan — what a sync would send, and whether a safety gate stops it.
+//
+// The planner makes no call to any API and writes nothing. Each source is read once, whatever the
+// number of targets reading it; only the documents that must be sent stay in memory. Duplicate
+// keys are refused here, the same way for every kind of source: the first row with a key wins,
+// later rows with that key are rejected naming the first one.
+//
+// Thread-safety: make_plan runs on the caller's thread.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "connectors/sources/record_source.h"
+#include "connectors/targets/target_connector.h"
+#include "engine/config/config.h"
+#include "engine/plan/plan.h"
+
+namespace hrsync {
+
+class SnapshotStore;
+
+struct PlanOptions {
+  bool full = false;               // every valid entity is an upsert, changed or not
+  std::vector<std::string> only;   // restrict to these target ids (empty: every enabled target)
+};
+
+// The connectors of the targets this run covers: enabled ones, filtered by `only`. A name in
+// `only` that is not a configured target is a kUsage error.
+Result<std::vector<std::unique_ptr<TargetConnector>>> make_targets(const JobConfig& config, const PlanOptions& options);
+
+// Opens the source `config` describes, asking for the columns in `source_options`.
+Result<std::unique_ptr<RecordSource>> open_source(const SourceConfig& config, const SourceOptions& source_options,
+                                                  EnvLookup env = process_env);
+
+// Builds the plan. `store` may be null when no snapshot exists yet (every entity is new).
+// The plan points at `targets`, which must outlive it. Gates are evaluated and listed in
+// Plan::gates; the caller decides whether --force overrides them.
+Result<Plan> make_plan(const JobConfig& config, const std::vector<std::unique_ptr<TargetConnector>>& targets,
+                       SnapshotStore* store, const PlanOptions& options, EnvLookup env = process_env);
+
+// The least time, in seconds, that `tiers` allow for `calls` evenly paced requests.
+double min_seconds(std::uint64_t calls, const std::vector<RateTier>& tiers);
+
+}  // namespace hrsync

@@ -1,0 +1,21 @@
+#include "engine/run/backoff.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace hrsync {
+
+double Backoff::ceiling_s(unsigned attempt) const {
+  // 2^62 times any sensible base is far above any cap; clamping keeps ldexp finite.
+  double grown = std::ldexp(base_s_, static_cast<int>(std::min(attempt, 62u)));
+  return std::min(cap_s_, grown);
+}
+
+Clock::duration Backoff::delay(unsigned attempt, std::mt19937_64& rng) const {
+  double ceiling = ceiling_s(attempt);
+  if (!(ceiling > 0)) return Clock::duration::zero();
+  std::uniform_real_distribution<double> uniform(0.0, ceiling);
+  return seconds_to_duration(uniform(rng));
+}
+
+}  // namespace hrsync

@@ -1,0 +1,33 @@
+// Backoff: how long to wait before retrying a transient failure.
+//
+// Exponential backoff with full jitter: before retry number `attempt` (0 for the first retry) the
+// delay is drawn uniformly from [0, min(cap, base * 2^attempt)). Full jitter spreads the retries of
+// many entities that failed together, so they do not come back in step. The random source is the
+// caller's seeded generator, so a run (and a test) is reproducible.
+//
+// Thread-safety: Backoff is an immutable value; the generator belongs to the caller.
+#pragma once
+
+#include <random>
+
+#include "engine/net/clock.h"
+
+namespace hrsync {
+
+class Backoff {
+ public:
+  // REQUIRES: base_s >= 0, cap_s >= 0 (seconds).
+  Backoff(double base_s, double cap_s) : base_s_(base_s), cap_s_(cap_s) {}
+
+  // min(cap, base * 2^attempt), in seconds: the upper bound of the delay before retry `attempt`.
+  double ceiling_s(unsigned attempt) const;
+
+  // A delay drawn uniformly from [0, ceiling_s(attempt)).
+  Clock::duration delay(unsigned attempt, std::mt19937_64& rng) const;
+
+ private:
+  double base_s_;
+  double cap_s_;
+};
+
+}  // namespace hrsync

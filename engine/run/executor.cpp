@@ -1,0 +1,371 @@
+#include "engine/run/executor.h"
+
+#include <algorithm>
+#include <exception>
+#include <map>
+#include <optional>
+#include <random>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <fmt/format.h>
+
+#include "engine/net/async_event.h"
+#include "engine/run/backoff.h"
+#include "engine/run/retry_budget.h"
+
+namespace hrsync {
+namespace {
+
+// Feishu contact's "update user lock error, wait some seconds and retry": concurrent updates of
+// one user collide, so its backoff starts from RetryConfig::lock_delay_s, in seconds.
+constexpr std::int64_t kUserLockCode = 44025;
+
+const TargetConfig& config_for(const JobConfig& config, std::string_view id) {
+  static const TargetConfig kDefaults;
+  for (const TargetConfig& t : config.targets) {
+    if (t.id == id) return t;
+  }
+  return kDefaults;
+}
+
+// What one response (or transport error) means for the entity.
+struct Judgement {
+  Disposition disposition = Disposition::kPermanent;
+  std::int64_t code = -1;
+  std::string message;
+  std::string log_id;
+  bool documented = true;
+  std::optional<double> reset_s;  // x-ogw-ratelimit-reset
+  std::uint64_t token_serial = 0;
+};
+
+}  // namespace
+
+bool RunSummary::any_stopped() const {
+  return std::any_of(targets.begin(), targets.end(), [](const TargetResult& t) { return t.stop != TargetStop::kNone; });
+}
+
+bool RunSummary::any_failed() const {
+  return std::any_of(targets.begin(), targets.end(),
+                     [](const TargetResult& t) { return t.counts.failed + t.counts.skipped > 0; });
+}
+
+// The state of one run: targets, the retry budget, the jitter source, the workers.
+class Executor::Run {
+ public:
+  Run(Executor& executor, const Plan& plan)
+      : x_(executor), budget_(executor.config_.retry.budget), rng_(executor.options_.seed) {
+    targets_.reserve(plan.targets.size());
+    for (const TargetPlan& tp : plan.targets) targets_.emplace_back(tp, config_for(x_.config_, tp.id), x_.options_.limiter);
+  }
+
+  net::awaitable<RunSummary> go() {
+    net::any_io_executor io = co_await net::this_coro::executor;
+    AsyncEvent all_done(io);
+    std::exception_ptr first_error;
+    std::size_t pending = 0;
+    last_publish_ = x_.clock_.now();
+    for (Target& t : targets_) {
+      std::size_t workers = std::min<std::size_t>(std::max(t.config.concurrency, 1u), t.plan.work.size());
+      t.workers_left = workers;
+      if (workers == 0) finish_target(t);
+      pending += workers;
+    }
+    if (pending == 0) all_done.set();
+    publish(true);
+    for (Target& t : targets_) {
+      for (std::size_t i = 0; i < t.workers_left; ++i) {
+        net::co_spawn(io, worker(t), [&, target = &t](std::exception_ptr e) {
+          if (e && !first_error) first_error = e;
+          if (--target->workers_left == 0) finish_target(*target);
+          if (--pending == 0) all_done.set();
+        });
+      }
+    }
+    co_await all_done.wait();
+    if (first_error) std::rethrow_exception(first_error);
+    publish(true);
+    co_return summary();
+  }
+
+ private:
+  struct Target {
+    Target(const TargetPlan& tp, const TargetConfig& tc, const RateLimiterOptions& limiter)
+        : plan(tp),
+          config(tc),
+          connector(*tp.connector),
+          limiter_options(limiter),
+          endpoint(tc.rate.empty() ? tp.connector->default_rate("") : tc.rate, limiter),
+          window(tc.failure_window, 0) {
+      progress.target = tp.id;
+      progress.total = tp.work.size();
+    }
+
+    const TargetPlan& plan;
+    const TargetConfig& config;
+    const TargetConnector& connector;
+    RateLimiterOptions limiter_options;
+    RateLimiter endpoint;
+    std::map<std::string, RateLimiter, std::less<>> lanes;
+    std::size_t next = 0;          // the next work item to start
+    std::size_t workers_left = 0;
+    TargetProgress progress;
+    std::uint64_t published_requests = 0;  // progress.requests at the previous publication
+    Clock::time_point first_send{};
+    Clock::time_point last_answer{};
+    TargetStop stop = TargetStop::kNone;
+    std::string stop_reason;
+    std::vector<std::uint8_t> window;  // 1 = failed, over the last failure_window finished entities
+    std::size_t window_pos = 0;
+    std::size_t window_failures = 0;
+  };
+
+  net::awaitable<void> worker(Target& t) {
+    while (t.stop == TargetStop::kNone && t.next < t.plan.work.size()) {
+      const Work& work = t.plan.work[t.next++];
+      co_await apply(t, work);
+    }
+  }
+
+  RateLimiter* lane_for(Target& t, std::string_view lane) {
+    if (lane.empty()) return nullptr;
+    auto it = t.lanes.find(lane);
+    if (it == t.lanes.end()) {
+      std::vector<RateTier> tiers = t.config.lane_rate.empty() ? t.connector.default_rate(lane) : t.config.lane_rate;
+      it = t.lanes.emplace(std::string(lane), RateLimiter(tiers, t.limiter_options)).first;
+    }
+    return &it->second;
+  }
+
+  // Sends one entity until it is applied, refused, out of tries, or its target stops.
+  net::awaitable<void> apply(Target& t, const Work& work) {
+    Outcome outcome{.target = t.plan.id, .work = &work};
+    const Document* last = work.last_applied ? &*work.last_applied : nullptr;
+    Result<Request> request = t.connector.build_request(work.desired, last);
+    if (!request) {
+      outcome.code = -1;
+      outcome.message = request.error().str();
+      co_return finish(t, outcome, OutcomeStatus::kFailed);
+    }
+    RateLimiter* lane = lane_for(t, request->lane);
+    HttpRequest http{.method = request->method, .target = request->target, .body = request->body};
+    Attempts attempts;
+    for (;;) {
+      if (t.stop == TargetStop::kNone) co_await pace(t, lane);
+      if (t.stop != TargetStop::kNone) co_return finish_stopped(t, outcome);
+      ++t.progress.in_flight;
+      if (t.first_send == Clock::time_point{}) t.first_send = x_.clock_.now();
+      Result<HttpResponse> response = co_await x_.transport_.send(t.connector.platform(), http);
+      --t.progress.in_flight;
+      t.last_answer = x_.clock_.now();
+      if (!response && (response.error().kind == Error::Kind::kAuth || response.error().kind == Error::Kind::kConfig)) {
+        // Nothing reached the API: the target cannot go on.
+        stop(t, response.error().kind == Error::Kind::kAuth ? TargetStop::kAuth : TargetStop::kConfig,
+             response.error().str());
+        co_return finish_stopped(t, outcome);
+      }
+      ++outcome.attempts;
+      ++t.progress.requests;
+      Clock::duration wait = Clock::duration::zero();
+      if (!after_answer(t, outcome, judge(t, response), attempts, lane, wait)) co_return;
+      if (wait > Clock::duration::zero()) co_await x_.clock_.sleep_until(x_.clock_.now() + wait);
+    }
+  }
+
+  // What one entity has used up so far.
+  struct Attempts {
+    unsigned tries = 0;      // answers that count against max_attempts (all but throttled ones)
+    unsigned throttles = 0;  // throttled answers
+    bool refreshed = false;  // the token was refreshed once already
+  };
+
+  // Acts on one answer: finishes the entity and returns false, or returns true to send it again,
+  // after `wait` (a backoff) when that is set.
+  bool after_answer(Target& t, Outcome& outcome, Judgement j, Attempts& a, RateLimiter* lane, Clock::duration& wait) {
+    outcome.code = j.code;
+    outcome.message = std::move(j.message);
+    outcome.log_id = std::move(j.log_id);
+    outcome.documented = j.documented;
+    const RetryConfig& retry = x_.config_.retry;
+    switch (j.disposition) {
+      case Disposition::kSuccess:
+        outcome.message.clear();
+        outcome.commit = &outcome.work->desired;
+        return done(t, outcome, OutcomeStatus::kApplied);
+      case Disposition::kPermanent:
+        return done(t, outcome, OutcomeStatus::kFailed);
+      case Disposition::kRateLimited:
+        ++t.progress.throttled;
+        (lane != nullptr ? *lane : t.endpoint)
+            .pause_until(x_.clock_.now() + seconds_to_duration(j.reset_s.value_or(x_.options_.default_reset_s)));
+        if (++a.throttles <= x_.options_.max_throttled) return true;
+        outcome.message = fmt::format("throttled {} times: {}", a.throttles, outcome.message);
+        return done(t, outcome, OutcomeStatus::kFailed);
+      case Disposition::kRefreshToken:
+        if (a.refreshed) outcome.message += " (refused again with a fresh token)";
+        if (a.refreshed || ++a.tries >= retry.max_attempts) return done(t, outcome, OutcomeStatus::kFailed);
+        a.refreshed = true;
+        x_.transport_.token_rejected(t.connector.platform(), j.token_serial);
+        return true;
+      case Disposition::kRetry:
+        break;
+    }
+    if (++a.tries >= retry.max_attempts) {
+      outcome.message = fmt::format("gave up after {} attempts: {}", a.tries, outcome.message);
+      return done(t, outcome, OutcomeStatus::kFailed);
+    }
+    if (!budget_.try_spend()) {
+      outcome.message = fmt::format("not retried: the run's retry budget ({}) is spent: {}", budget_.total(),
+                                    outcome.message);
+      return done(t, outcome, OutcomeStatus::kFailed);
+    }
+    ++t.progress.retries;
+    double base = outcome.code == kUserLockCode ? retry.lock_delay_s : retry.base_delay_s;
+    wait = Backoff(base, retry.max_delay_s).delay(a.tries - 1, rng_);
+    return true;
+  }
+
+  // finish(), for after_answer(): the entity is done, nothing more to send.
+  bool done(Target& t, Outcome& outcome, OutcomeStatus status) {
+    finish(t, outcome, status);
+    return false;
+  }
+
+  Judgement judge(const Target& t, Result<HttpResponse>& response) const {
+    Judgement j;
+    if (!response) {
+      j.disposition = Disposition::kRetry;  // network trouble, or a reply that was not HTTP
+      j.message = response.error().str();
+      return j;
+    }
+    Verdict v = t.connector.classify(response->status, response->body);
+    j.disposition = v.disposition;
+    if (!v.documented && response->status == 429) j.disposition = Disposition::kRateLimited;
+    if (!v.documented && response->status >= 500) j.disposition = Disposition::kRetry;
+    j.code = v.code;
+    j.message = std::move(v.message);
+    j.log_id = v.log_id.empty() ? std::move(response->log_id) : std::move(v.log_id);
+    j.documented = v.documented;
+    j.reset_s = response->ratelimit_reset_s;
+    j.token_serial = response->token_serial;
+    return j;
+  }
+
+  // Waits until the target's limiter, and the lane's if any, let a request start, and takes the
+  // slot at the moment the request goes out.
+  net::awaitable<void> pace(Target& t, RateLimiter* lane) {
+    for (;;) {
+      Clock::time_point now = x_.clock_.now();
+      Clock::time_point start = t.endpoint.earliest(now);
+      if (lane != nullptr) start = std::max(start, lane->earliest(now));
+      if (start <= now) {
+        t.endpoint.take(now);
+        if (lane != nullptr) lane->take(now);
+        co_return;
+      }
+      co_await x_.clock_.sleep_until(start);
+      if (t.stop != TargetStop::kNone) co_return;
+    }
+  }
+
+  void finish_stopped(Target& t, Outcome& outcome) {
+    if (outcome.attempts == 0) {
+      outcome.code = 0;
+      outcome.message = "not sent: " + t.stop_reason;
+      return finish(t, outcome, OutcomeStatus::kSkipped);
+    }
+    outcome.message = fmt::format("{} (not retried: {})", outcome.message, t.stop_reason);
+    finish(t, outcome, OutcomeStatus::kFailed);
+  }
+
+  void finish(Target& t, Outcome& outcome, OutcomeStatus status) {
+    outcome.status = status;
+    ++t.progress.done;
+    switch (status) {
+      case OutcomeStatus::kApplied: ++t.progress.applied; break;
+      case OutcomeStatus::kFailed: ++t.progress.failed; break;
+      case OutcomeStatus::kSkipped: ++t.progress.skipped; break;
+    }
+    x_.sink_.record(outcome);
+    if (status != OutcomeStatus::kSkipped) note_finished(t, status == OutcomeStatus::kFailed);
+    publish(false);
+  }
+
+  // Quarantine: more than max_failure_ratio of the last failure_window finished entities failed.
+  void note_finished(Target& t, bool failed) {
+    if (t.window.empty()) return;
+    t.window_failures -= t.window[t.window_pos];
+    t.window[t.window_pos] = failed ? 1 : 0;
+    t.window_failures += t.window[t.window_pos];
+    t.window_pos = (t.window_pos + 1) % t.window.size();
+    double share = static_cast<double>(t.window_failures) / static_cast<double>(t.window.size());
+    if (t.stop == TargetStop::kNone && share > t.config.max_failure_ratio) {
+      stop(t, TargetStop::kQuarantined,
+           fmt::format("target {} quarantined: {} of its last {} finished entities failed (max_failure_ratio {})",
+                       t.plan.id, t.window_failures, t.window.size(), t.config.max_failure_ratio));
+    }
+  }
+
+  void stop(Target& t, TargetStop why, std::string reason) {
+    if (t.stop != TargetStop::kNone) return;
+    t.stop = why;
+    t.stop_reason = std::move(reason);
+    t.progress.stopped = true;
+  }
+
+  // After the last worker: the entities never started are skipped.
+  void finish_target(Target& t) {
+    for (; t.next < t.plan.work.size(); ++t.next) {
+      Outcome outcome{.target = t.plan.id, .work = &t.plan.work[t.next]};
+      finish_stopped(t, outcome);
+    }
+    x_.sink_.target_finished(t.plan.id);
+  }
+
+  void publish(bool force) {
+    if (x_.board_ == nullptr) return;
+    Clock::time_point now = x_.clock_.now();
+    if (!force && now - last_publish_ < x_.options_.progress_interval) return;
+    double seconds = std::chrono::duration<double>(now - last_publish_).count();
+    snapshot_.clear();
+    for (Target& t : targets_) {
+      std::uint64_t sent = t.progress.requests - t.published_requests;
+      t.progress.rate = seconds > 0 ? static_cast<double>(sent) / seconds : 0.0;
+      t.published_requests = t.progress.requests;
+      snapshot_.push_back(t.progress);
+    }
+    last_publish_ = now;
+    x_.board_->publish(snapshot_);
+  }
+
+  RunSummary summary() const {
+    RunSummary out;
+    out.retries_used = budget_.used();
+    for (const Target& t : targets_) {
+      double seconds = std::chrono::duration<double>(t.last_answer - t.first_send).count();
+      out.targets.push_back(TargetResult{t.progress, t.stop, t.stop_reason, std::max(seconds, 0.0)});
+    }
+    return out;
+  }
+
+  Executor& x_;
+  RetryBudget budget_;
+  std::mt19937_64 rng_;
+  std::vector<Target> targets_;
+  std::vector<TargetProgress> snapshot_;
+  Clock::time_point last_publish_{};
+};
+
+Executor::Executor(const JobConfig& config, Transport& transport, Clock& clock, OutcomeSink& sink,
+                   ExecutorOptions options, ProgressBoard* board)
+    : config_(config), transport_(transport), clock_(clock), sink_(sink), options_(options), board_(board) {}
+
+Executor::~Executor() = default;
+
+net::awaitable<RunSummary> Executor::run(const Plan& plan) {
+  Run run(*this, plan);
+  co_return co_await run.go();
+}
+
+}  // namespace hrsync

@@ -1,0 +1,101 @@
+// Executor: applies a Plan's work to its targets, inside their rate limits, with retries.
+//
+// All targets run at once on one io_context; concurrency comes from asynchronous I/O, so the
+// executor's state needs no locks. Per target: at most TargetConfig::concurrency requests in
+// flight; one entity is handled start to finish by one worker, so two requests for the same entity
+// are never in flight together; every request (retries too) passes the target's RateLimiter and,
+// for a request in a lane ("dept_or_frozen"), that lane's limiter as well. Limits come from the
+// connector (default_rate), replaced by TargetConfig::rate / lane_rate when set.
+//
+// What a response means comes from the connector's classify():
+//   kSuccess      applied; the outcome carries the row to commit.
+//   kPermanent    failed, not retried (an undocumented code is permanent, documented = false).
+//   kRetry        (and network errors, and an undocumented 5xx) retried after a full-jitter
+//                 backoff: base RetryConfig::base_delay_s, or lock_delay_s after 44025 (update user
+//                 lock), capped at max_delay_s. Each retry spends one unit of the job-wide retry
+//                 budget; an entity fails after max_attempts tries or when the budget is spent.
+//   kRateLimited  (and an undocumented 429) pauses the lane — the request's own lane when it has
+//                 one, else the target's — for x-ogw-ratelimit-reset seconds (default 1 s), then
+//                 sends again. Throttled responses count in `attempts` but neither against
+//                 max_attempts nor the budget; an entity throttled more than max_throttled times
+//                 fails.
+//   kRefreshToken the transport drops the token; the request is sent once more (once per entity).
+// A target stops when more than max_failure_ratio of its last failure_window finished entities
+// failed (quarantine), or when the transport cannot authenticate (the token is refused, the
+// server's certificate is refused) or is not configured for it. Its unsent entities are then
+// recorded as skipped and its waiting retries as failed, with the reason; RunSummary says which
+// targets stopped (the command exits 4).
+//
+// Thread-safety: one run at a time, on the thread that runs the io_context. The plan, the
+// connectors, the transport, the clock and the sink outlive run().
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "engine/net/clock.h"
+#include "engine/config/config.h"
+#include "engine/run/outcome_sink.h"
+#include "engine/plan/plan.h"
+#include "engine/run/progress.h"
+#include "engine/run/rate_limiter.h"
+#include "engine/net/transport.h"
+
+namespace hrsync {
+
+struct ExecutorOptions {
+  std::uint64_t seed = 1;                              // seeds the backoff jitter
+  std::chrono::milliseconds progress_interval{250};    // least time between two publications
+  unsigned max_throttled = 20;                         // throttled responses one entity may get
+  double default_reset_s = 1.0;                        // lane pause after a throttle without reset header
+  RateLimiterOptions limiter;                          // pacing margins
+};
+
+enum class TargetStop : std::uint8_t {
+  kNone,
+  kQuarantined,    // too many failures in the window
+  kAuth,           // the token could not be had
+  kConfig,         // the transport has no base URL for the target's platform
+};
+
+struct TargetResult {
+  TargetProgress counts;       // final counters
+  TargetStop stop = TargetStop::kNone;
+  std::string stop_reason;     // "target t quarantined: 26 of its last 50 finished entities failed ..."
+  double seconds = 0;          // from the target's first request to its last answer (0 when none)
+};
+
+struct RunSummary {
+  std::vector<TargetResult> targets;  // in plan order
+  unsigned retries_used = 0;          // of RetryConfig::budget
+
+  bool any_stopped() const;
+  bool any_failed() const;            // failed or skipped entities
+};
+
+class Executor {
+ public:
+  Executor(const JobConfig& config, Transport& transport, Clock& clock, OutcomeSink& sink,
+           ExecutorOptions options = {}, ProgressBoard* board = nullptr);
+  ~Executor();
+
+  // Applies every target's work; completes when every entity has an outcome.
+  net::awaitable<RunSummary> run(const Plan& plan);
+
+ private:
+  class Run;
+
+  const JobConfig& config_;
+  Transport& transport_;
+  Clock& clock_;
+  OutcomeSink& sink_;
+  ExecutorOptions options_;
+  ProgressBoard* board_;
+};
+
+}  // namespace hrsync

@@ -1,0 +1,63 @@
+// Outcome, OutcomeSink: what the executor reports for every entity it finishes.
+//
+// The executor calls record() once per entity of the plan — applied, failed or skipped — in the
+// order entities finish, and target_finished() once per target after its last record(). An
+// applied outcome carries the row to commit to the snapshot (the desired document: key, hash,
+// body); the sink batches those rows into the store and logs every outcome for the report. The
+// executor depends on this interface only, not on SQLite.
+//
+// Thread-safety: the executor calls the sink from its one thread. The sink should not block for
+// long (batch, then commit), since the executor's I/O waits meanwhile.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "diff/document.h"
+#include "engine/plan/plan.h"
+
+namespace hrsync {
+
+enum class OutcomeStatus : std::uint8_t {
+  kApplied,  // the target confirmed the document
+  kFailed,   // the target refused it, or it could not be delivered (see message)
+  kSkipped,  // never sent: the target was stopped first
+};
+
+inline std::string_view outcome_status_name(OutcomeStatus s) {
+  switch (s) {
+    case OutcomeStatus::kApplied: return "applied";
+    case OutcomeStatus::kFailed: return "failed";
+    case OutcomeStatus::kSkipped: return "skipped";
+  }
+  return "unknown";
+}
+
+struct Outcome {
+  std::string_view target;            // "contact_user"
+  const Work* work = nullptr;         // the plan's entry: key, action, origin
+  OutcomeStatus status = OutcomeStatus::kFailed;
+  std::int64_t code = 0;              // the API code of the last response; -1 when there was none
+  std::string message;                // the API's message or what went wrong; "" when applied
+  std::string log_id;                 // of the last response (body error.log_id, else header)
+  unsigned attempts = 0;              // requests sent for this entity
+  bool documented = true;             // false when the last code is in no table of the connector
+  const Document* commit = nullptr;   // the row to commit to the snapshot; set iff applied
+
+  std::string_view key() const { return work->desired.key; }
+};
+
+class OutcomeSink {
+ public:
+  virtual ~OutcomeSink() = default;
+
+  // One finished entity. `outcome` and what it points at are valid during the call only (the
+  // plan's documents, for as long as the plan lives).
+  virtual void record(const Outcome& outcome) = 0;
+
+  // `target` has finished: no more record() for it. A sink flushes what it batched here.
+  virtual void target_finished(std::string_view target) { (void)target; }
+};
+
+}  // namespace hrsync
