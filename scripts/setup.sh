@@ -12,6 +12,7 @@ packages=(
 )
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(postgresql sqlite3)   # a throwaway PostgreSQL cluster for the database-source tests
+  packages+=(prometheus)           # promtool: checks the metrics file against the exposition format
 fi
 
 missing=()

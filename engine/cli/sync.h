@@ -7,7 +7,10 @@
 // Thread-safety: runs its own io_context on the calling thread.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <ostream>
+#include <string>
 
 #include "engine/cli/commands.h"
 #include "engine/net/http_transport.h"
@@ -17,6 +20,8 @@ namespace hrsync {
 
 struct SyncHooks {
   HttpTransportOptions transport;  // connection pool size, token refresh margin
+  std::chrono::milliseconds metrics_interval{60'000};   // job.metrics_file period during a run
+  std::function<void(const std::string&)> on_metrics;   // told each metrics text written
 };
 
 // REQUIRES: job.store is open unless cmd.dry_run. Returns the exit code.

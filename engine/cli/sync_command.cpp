@@ -18,6 +18,7 @@
 #include "engine/plan/plan_report.h"
 #include "engine/cli/progress_display.h"
 #include "engine/cli/run_report.h"
+#include "engine/cli/run_watch.h"
 #include "engine/run/store_sink.h"
 #include "engine/cli/sync.h"
 
@@ -89,9 +90,8 @@ Result<std::string> write_report_file(const JobConfig& config, const RunReport& 
   return path;
 }
 
-}  // namespace
-
-int execute_sync(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, std::ostream& out, std::ostream& err) {
+int sync_job(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, RunWatch& watch, std::ostream& out,
+             std::ostream& err) {
   const bool tty = cmd.progress && is_terminal(out);
   PlanRenderOptions render;
   render.color = tty;
@@ -101,6 +101,7 @@ int execute_sync(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, std::
   if (!job.plan.gates.empty() && !cmd.force) {
     err << "hrsync sync: stopped by a safety gate before any call; check the source, then run again with --force "
            "if the change is real\n";
+    watch.gated(job.plan.gates.size());
     return kExitGate;
   }
   if (cmd.dry_run) {
@@ -137,6 +138,7 @@ int execute_sync(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, std::
   options.seed = static_cast<std::uint64_t>(started) ^ static_cast<std::uint64_t>(*run_id);
   Executor executor(job.config, **transport, clock, sink, options, &board);
 
+  watch.start(io, board);
   std::optional<ProgressDisplay> display;
   if (work > 0 && cmd.progress) {
     ProgressDisplayOptions po;
@@ -160,6 +162,7 @@ int execute_sync(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, std::
     failure = e;
     summary = std::move(s);
     signals.cancel();
+    watch.stop_ticking();
   });
   io.run();
   sink.flush();
@@ -194,6 +197,7 @@ int execute_sync(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, std::
 
   const auto connectors = connectors_of(job);
   RunReport report = build_report(job, *summary, sink, *run_id, command, started);
+  watch.finished(report);
   const std::string json = render_run_json(report, connectors);
   (void)job.store->finish_run(*run_id, report.status, report.exit_code, json, report.finished_at);
   out << "\n" << render_run_text(report, connectors, tty);
@@ -203,6 +207,17 @@ int execute_sync(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, std::
     err << "hrsync sync: " << path.error().str() << "\n";
   }
   return report.exit_code;
+}
+
+}  // namespace
+
+int execute_sync(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, std::ostream& out, std::ostream& err) {
+  RunWatchOptions options;
+  options.enabled = !cmd.dry_run;
+  options.interval = hooks.metrics_interval;
+  options.on_metrics = hooks.on_metrics;
+  RunWatch watch(job, std::move(options), err);
+  return watch.end(sync_job(job, cmd, hooks, watch, out, err));
 }
 
 int run_sync(const SyncCommand& cmd, std::ostream& out, std::ostream& err) {

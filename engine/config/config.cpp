@@ -116,6 +116,12 @@ class TableReader {
     if (auto _r = (expr); !_r) return std::unexpected(_r.error()); \
   } while (0)
 
+// A job name fit for a metric label and a chat message: printable, one line.
+bool is_label_value(std::string_view name) {
+  if (name.empty()) return false;
+  return std::none_of(name.begin(), name.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f; });
+}
+
 std::string resolve(const fs::path& base, const std::string& path) {
   if (path.empty()) return path;
   fs::path p(path);
@@ -166,9 +172,9 @@ Result<void> read_secret(TableReader& t, const fs::path& base, std::string_view 
     ref.value = Secret(std::move(value));
     return {};
   }
-  ref.file = resolve(base, ref.file);
   ref.key = fmt::format("{}.{}", section, file_key);
   ref.where = t.where(file_key);
+  ref.file = resolve(base, ref.file);
   ref.value = Secret(read_secret_file(ref.file, ref.problem));
   return {};
 }
@@ -188,6 +194,8 @@ Result<void> read_job(const std::string& file, const toml::table& root, JobConfi
   const auto* job = root.get_as<toml::table>("job");
   if (!job) return {};
   TableReader t(file, *job, "job.");
+  HRSYNC_TRY(t.string("name", c.name));
+  HRSYNC_TRY(t.string("metrics_file", c.metrics_file));
   HRSYNC_TRY(t.string("snapshot", c.snapshot));
   HRSYNC_TRY(t.string("report_dir", c.report_dir));
   HRSYNC_TRY(t.number("max_change_ratio", c.max_change_ratio, 0.0, 1.0));
@@ -195,6 +203,9 @@ Result<void> read_job(const std::string& file, const toml::table& root, JobConfi
   HRSYNC_TRY(t.count("commit_batch", c.commit_batch, 1, 100000));
   HRSYNC_TRY(t.reject_unknown());
   if (c.snapshot.empty()) return fail(Error::Kind::kConfig, t.where("snapshot"), "must not be empty");
+  if (t.has("name") && !is_label_value(c.name)) {
+    return fail(Error::Kind::kConfig, t.where("name"), "must be a non-empty name without control characters");
+  }
   return {};
 }
 
@@ -504,6 +515,8 @@ Result<JobConfig> load_config(const std::string& path, EnvLookup env) {
   HRSYNC_TRY(read_tables(path, root, base, env, c));
   c.snapshot = resolve(base, c.snapshot);
   c.report_dir = resolve(base, c.report_dir);
+  c.metrics_file = resolve(base, c.metrics_file);
+  if (c.name.empty()) c.name = fs::path(path).stem().string();
   HRSYNC_TRY(check_targets(c));
   return c;
 }

@@ -85,6 +85,8 @@ struct SophonConfig {
 
 struct JobConfig {
   std::string path;                  // the config file itself
+  std::string name;                  // job.name: the `job` label of the metrics; default the file's stem
+  std::string metrics_file;          // Prometheus text file written during and after a sync; "" = none
   std::string snapshot = "var/hrsync.db";
   std::string report_dir = "var/reports";
   double max_change_ratio = 0.30;    // safety gate: share of entities that would change

@@ -15,6 +15,8 @@ namespace fs = std::filesystem;
 std::string fake_env(const char* name) {
   if (std::string_view(name) == "TEST_APP_SECRET") return "s3cr3t-value";
   if (std::string_view(name) == "TEST_PG_DSN") return "host=127.0.0.1";
+  if (std::string_view(name) == "TEST_WEBHOOK") return "https://open.feishu.cn/open-apis/bot/v2/hook/hook-token-7f3e";
+  if (std::string_view(name) == "CREDENTIALS_DIRECTORY") return "/run/credentials/hrsync@tenant-a.service";
   return "";
 }
 
@@ -245,6 +247,22 @@ TEST(ParseRate, AcceptsUnitsAndMultiples) {
 TEST_F(ConfigTest, NoTargetsIsAnError) {
   auto e = error_of("[job]\nsnapshot = \"x.db\"\n");
   EXPECT_NE(e.message.find("no [targets"), std::string::npos) << e.str();
+}
+
+TEST_F(ConfigTest, JobNameDefaultsToTheFileStemAndMetricsFileResolves) {
+  auto c = load_config(write(kMinimal, "tenant-b.toml"), fake_env);
+  ASSERT_TRUE(c.has_value()) << c.error().str();
+  EXPECT_EQ(c->name, "tenant-b");
+  EXPECT_EQ(c->metrics_file, "");
+  std::string text(kMinimal);
+  text.replace(text.find("snapshot"), 0, "name = \"tenant-a\"\nmetrics_file = \"textfile/hrsync.prom\"\n");
+  auto named = load_config(write(text), fake_env);
+  ASSERT_TRUE(named.has_value()) << named.error().str();
+  EXPECT_EQ(named->name, "tenant-a");
+  EXPECT_EQ(named->metrics_file, (dir_ / "textfile/hrsync.prom").string());
+  std::string bad(kMinimal);
+  bad.replace(bad.find("snapshot"), 0, "name = \"\"\n");
+  EXPECT_NE(error_of(bad).where.find("job.name"), std::string::npos);
 }
 
 }  // namespace

@@ -41,11 +41,11 @@ std::vector<TargetSpec> all_targets() {
 
 std::string job_toml(const JobSpec& s) {
   std::string out = fmt::format(
-      "[job]\nsnapshot = {}\nreport_dir = {}\n\n"
+      "[job]\nsnapshot = {}\nreport_dir = {}\n{}\n"
       "[feishu]\nbase_url = {}\napp_id = {}\napp_secret_file = {}\n\n"
       "[sophon]\nbase_url = {}\n\n"
       "[http]\nconnect_timeout_s = {}\nrequest_timeout_s = {}\n",
-      quoted(s.snapshot), quoted(s.report_dir), quoted(s.feishu_url), quoted(s.app_id), quoted(s.secret_file),
+      quoted(s.snapshot), quoted(s.report_dir), s.job_extra, quoted(s.feishu_url), quoted(s.app_id), quoted(s.secret_file),
       quoted(s.sophon_url), s.connect_timeout_s, s.request_timeout_s);
   if (!s.ca_file.empty()) out += fmt::format("ca_file = {}\n", quoted(s.ca_file));
   out += fmt::format(
@@ -55,7 +55,7 @@ std::string job_toml(const JobSpec& s) {
       s.max_attempts, s.base_delay_s, s.max_delay_s, s.lock_delay_s, s.budget, quoted(s.employees_csv),
       quoted(s.groups_csv));
   for (const TargetSpec& t : s.targets) out += target_table(t);
-  return out;
+  return out + s.extra;
 }
 
 }  // namespace hrsync::integration

@@ -41,6 +41,8 @@ struct JobSpec {
   double lock_delay_s = 0.02;
   unsigned budget = 100000;
   std::vector<TargetSpec> targets;
+  std::string job_extra;             // further TOML lines for [job], e.g. "metrics_file = \"...\"\n"
+  std::string extra;                 // further tables at the end, e.g. a [notify] section
 };
 
 // The five targets in target_ids() order. Feishu's documented limits stay the connectors'
