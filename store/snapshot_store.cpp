@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 #include <sqlite3.h>
 
+#include <cstdint>
 #include <filesystem>
 
 #include "store/schema.h"
@@ -86,6 +87,14 @@ Result<void> check_folder(const std::string& path) {
   return fail(Error::Kind::kIo, path,
               fmt::format("folder {} does not exist; hrsync creates the snapshot file but not its folder",
                           folder.string()));
+}
+
+// " at TARGET KEY (action 'A', status 'S')" for the outcome a batch failed at, "" when it failed
+// after the last one (at the commit).
+std::string outcome_at(std::span<const OutcomeRow> outcomes, std::size_t at) {
+  if (at >= outcomes.size()) return "";
+  const OutcomeRow& o = outcomes[at];
+  return fmt::format(" at {} {} (action '{}', status '{}')", o.target, o.key, o.action, o.status);
 }
 
 }  // namespace
@@ -265,34 +274,77 @@ Result<void> SnapshotStore::record_outcomes(std::int64_t run_id, std::span<const
   if (outcomes.empty()) return {};
   std::size_t at = 0;
   try {
-    auto& s = impl_->statement(impl_->upsert_outcome, kUpsertOutcome);
     SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
-    ResetOnExit reset(s);  // before the rollback, when leaving on an error
-    s.bind(1, run_id);
-    for (; at < outcomes.size(); ++at) {
-      const auto& o = outcomes[at];
-      s.bindNoCopy(2, o.target);
-      s.bindNoCopy(3, o.key);
-      s.bindNoCopy(4, o.action);
-      s.bindNoCopy(5, o.status);
-      s.bind(6, o.code);
-      s.bindNoCopy(7, o.message);
-      s.bindNoCopy(8, o.log_id);
-      s.bind(9, o.attempts);
-      s.exec();
-      s.reset();
-    }
+    upsert_outcomes(run_id, outcomes, at);
     tx.commit();
     return {};
   } catch (const SQLite::Exception& e) {
-    const std::string row = at < outcomes.size()
-                                ? fmt::format(" at {} {} (action '{}', status '{}')", outcomes[at].target,
-                                              outcomes[at].key, outcomes[at].action, outcomes[at].status)
-                                : "";
     return db_error(impl_->path,
                     fmt::format("recording {} outcomes of run {} failed{}; none was written", outcomes.size(), run_id,
-                                row),
+                                outcome_at(outcomes, at)),
                     e);
+  }
+}
+
+Result<void> SnapshotStore::commit_batch(std::int64_t run_id, std::span<const TargetRow> rows,
+                                         std::span<const OutcomeRow> outcomes, std::int64_t now) {
+  if (rows.empty() && outcomes.empty()) return {};
+  std::size_t row_index = SIZE_MAX;  // where the failure happened; SIZE_MAX: before the first row
+  std::size_t outcome_index = SIZE_MAX;
+  try {
+    SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+    upsert_rows(rows, run_id, now, row_index);
+    upsert_outcomes(run_id, outcomes, outcome_index);
+    tx.commit();
+    return {};
+  } catch (const SQLite::Exception& e) {
+    std::string where;
+    if (row_index < rows.size()) {
+      where = fmt::format(" at snapshot row {} ({} '{}')", row_index + 1, rows[row_index].target,
+                          rows[row_index].row.key);
+    } else {
+      where = outcome_at(outcomes, outcome_index);
+    }
+    return db_error(impl_->path,
+                    fmt::format("commit of {} snapshot rows and {} outcomes of run {} failed{}; none was written",
+                                rows.size(), outcomes.size(), run_id, where),
+                    e);
+  }
+}
+
+void SnapshotStore::upsert_rows(std::span<const TargetRow> rows, std::int64_t run_id, std::int64_t now,
+                                std::size_t& at) {
+  auto& s = impl_->statement(impl_->upsert_snapshot, kUpsertSnapshot);
+  ResetOnExit reset(s);  // before the caller's rollback, when leaving on an error
+  s.bind(5, run_id);
+  s.bind(6, now);
+  for (at = 0; at < rows.size(); ++at) {
+    const TargetRow& r = rows[at];
+    s.bindNoCopy(1, r.target);
+    s.bindNoCopy(2, r.row.key);
+    s.bind(3, static_cast<std::int64_t>(r.row.hash));
+    s.bindNoCopy(4, r.row.document);
+    s.exec();
+    s.reset();
+  }
+}
+
+void SnapshotStore::upsert_outcomes(std::int64_t run_id, std::span<const OutcomeRow> outcomes, std::size_t& at) {
+  auto& s = impl_->statement(impl_->upsert_outcome, kUpsertOutcome);
+  ResetOnExit reset(s);  // before the caller's rollback, when leaving on an error
+  s.bind(1, run_id);
+  for (at = 0; at < outcomes.size(); ++at) {
+    const auto& o = outcomes[at];
+    s.bindNoCopy(2, o.target);
+    s.bindNoCopy(3, o.key);
+    s.bindNoCopy(4, o.action);
+    s.bindNoCopy(5, o.status);
+    s.bind(6, o.code);
+    s.bindNoCopy(7, o.message);
+    s.bindNoCopy(8, o.log_id);
+    s.bind(9, o.attempts);
+    s.exec();
+    s.reset();
   }
 }
 

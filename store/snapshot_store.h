@@ -63,10 +63,22 @@ class SnapshotStore {
   // The last applied document of (target, key), or nullopt when the snapshot has none.
   Result<std::optional<std::string>> document(std::string_view target, std::string_view key);
 
+  // A confirmed success of one target, in a batch that mixes targets.
+  struct TargetRow {
+    std::string target;
+    AppliedRow row;
+  };
+
   // Writes `rows` (confirmed by `target`) as the snapshot of their keys, all or none, in one
   // transaction. A row that breaks a constraint (an empty key) fails the whole batch.
   Result<void> commit(std::string_view target, std::span<const AppliedRow> rows, std::int64_t run_id,
                       std::int64_t now);
+
+  // A run's batch of any targets: writes `rows` as the snapshot of their keys, then records
+  // `outcomes` as commit() and record_outcomes() do, all of it or none in one transaction, so an
+  // outcome that says "applied" is never stored without its snapshot row. REQUIRES: the run exists.
+  Result<void> commit_batch(std::int64_t run_id, std::span<const TargetRow> rows, std::span<const OutcomeRow> outcomes,
+                            std::int64_t now);
 
   // Deletes the snapshot rows of `keys` on `target`, all or none, in one transaction: entities
   // that left the source and that the target's on_missing policy leaves alone are no longer
@@ -100,6 +112,9 @@ class SnapshotStore {
 
   explicit SnapshotStore(std::unique_ptr<Impl> impl);
   Result<void> scan_hashes(std::string_view target, void* context, HashVisitor visit);
+  // The statements of commit_batch(), inside the caller's transaction; they throw SQLite::Exception.
+  void upsert_rows(std::span<const TargetRow> rows, std::int64_t run_id, std::int64_t now, std::size_t& at);
+  void upsert_outcomes(std::int64_t run_id, std::span<const OutcomeRow> outcomes, std::size_t& at);
 
   std::unique_ptr<Impl> impl_;
 };

@@ -74,14 +74,14 @@ class TimingSink final : public hrsync::OutcomeSink {
  public:
   explicit TimingSink(hrsync::OutcomeSink& next) : next_(next) {}
 
-  void record(const hrsync::Outcome& outcome) override {
+  hrsync::Result<void> record(const hrsync::Outcome& outcome) override {
     const auto now = SteadyTime::now();
     if (count_++ == 0) first_ = now;
     last_ = now;
     applied_ += outcome.status == hrsync::OutcomeStatus::kApplied ? 1 : 0;
-    next_.record(outcome);
+    return next_.record(outcome);
   }
-  void target_finished(std::string_view target) override { next_.target_finished(target); }
+  hrsync::Result<void> target_finished(std::string_view target) override { return next_.target_finished(target); }
 
   std::uint64_t count() const { return count_; }
   std::uint64_t applied() const { return applied_; }
@@ -180,7 +180,7 @@ int run(const Scenario& s) {
   }
   auto run_id = job->store->begin_run("sync", job->config.path, static_cast<std::int64_t>(std::time(nullptr)));
   if (!run_id) return 2;
-  hrsync::StoreSink store_sink(*job->store, *run_id, job->config.commit_batch,
+  hrsync::StoreSink store_sink(*job->store, *run_id, hrsync::StoreSinkOptions{.batch = job->config.commit_batch}, clock,
                                [] { return static_cast<std::int64_t>(std::time(nullptr)); });
   TimingSink sink(store_sink);
   hrsync::Executor executor(job->config, **transport, clock, sink);
@@ -189,7 +189,7 @@ int run(const Scenario& s) {
     if (!e) summary = std::move(r);
   });
   io.run();
-  store_sink.flush();
+  const bool committed = store_sink.flush().has_value();
   const double wall_s = std::chrono::duration<double>(SteadyTime::now() - started).count();
   const double cpu_engine_s = cpu_seconds(RUSAGE_THREAD) - cpu_engine_before;
   const double cpu_process_s = cpu_seconds(RUSAGE_SELF) - cpu_process_before;
@@ -225,7 +225,8 @@ int run(const Scenario& s) {
   emulator.stop();
   std::error_code ec;
   fs::remove_all(dir, ec);
-  const bool ok = summary && sink.applied() == s.employees && (!s.limits || (throttled == 0 && rate >= 0.97 * 50));
+  if (!committed) std::fprintf(stderr, "bench_e2e: %s\n", store_sink.status().error().str().c_str());
+  const bool ok = committed && summary && sink.applied() == s.employees && (!s.limits || (throttled == 0 && rate >= 0.97 * 50));
   return ok ? 0 : 1;
 }
 

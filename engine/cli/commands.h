@@ -3,7 +3,8 @@
 // Each command takes its options struct, writes what a person reads to `out` and problems to
 // `err`, and returns the process exit code of DESIGN.md: 0 everything applied; 1 some entities
 // failed; 2 bad config or usage; 3 stopped by a safety gate; 4 a target was quarantined or could
-// not authenticate.
+// not authenticate; 5 the snapshot store could not record (disk full, read-only file, I/O error),
+// so the run stopped sending.
 //
 // Thread-safety: one command per process.
 #pragma once
@@ -21,6 +22,7 @@ enum ExitCode : int {
   kExitUsage = 2,
   kExitGate = 3,
   kExitQuarantined = 4,
+  kExitStore = 5,
 };
 
 struct PlanCommand {

@@ -2,15 +2,20 @@
 // The command line contract is DESIGN.md's; engine/cli/commands.h does the work.
 #include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <iostream>
 
 #include "engine/cli/commands.h"
 
 int main(int argc, char** argv) {
   using namespace hrsync;
+  // A file size limit (ulimit -f) reached by the snapshot fails the write like a full disk (EFBIG),
+  // so the sync stops with exit 5 and a report instead of being killed.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"hrsync: bulk synchronization of an HR source into Feishu and SophonFogSys.\n"
                "Exit codes: 0 all applied, 1 some entities failed, 2 bad config or usage,\n"
-               "3 stopped by a safety gate, 4 a target was quarantined or could not authenticate."};
+               "3 stopped by a safety gate, 4 a target was quarantined or could not authenticate,\n"
+               "5 the snapshot store could not record (disk full, read-only file, I/O error)."};
   app.require_subcommand(1);
   app.set_version_flag("--version", "hrsync 0.1.0");
 

@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "diff/json_writer.h"
+#include "engine/cli/commands.h"
 #include "engine/plan/plan_report.h"
 
 namespace hrsync {
@@ -58,6 +59,18 @@ std::string join_keys(const std::vector<std::string>& keys, std::size_t n, std::
   return out;
 }
 
+// What the store could not record, and what that means for the next run.
+template <typename Paint>
+std::string render_store_failure(const RunReport& r, Paint&& red) {
+  std::uint64_t applied = 0;
+  for (const auto& u : r.unrecorded) applied += u.status == "applied" ? 1 : 0;
+  std::string out = red(fmt::format("The snapshot store could not record: {}", r.store_error)) + "\n";
+  out += "  No call was started after that; what was committed before it is kept.\n";
+  out += fmt::format("  {} outcomes were not recorded; the {} of them applied are sent again by the next run.\n",
+                     r.unrecorded.size(), applied);
+  return out;
+}
+
 }  // namespace
 
 std::string code_meaning(const TargetConnector* connector, std::int64_t code) {
@@ -69,6 +82,7 @@ std::string code_meaning(const TargetConnector* connector, std::int64_t code) {
 }
 
 int run_exit_code(const RunReport& report) {
+  if (!report.store_error.empty()) return kExitStore;
   bool failed = false;
   for (const auto& t : report.targets) {
     if (!t.quarantined.empty()) return 4;
@@ -92,6 +106,7 @@ std::string render_run_text(const RunReport& r, const std::vector<const TargetCo
                        t.skipped, t.retries, t.throttled);
     if (!t.quarantined.empty()) out += "    " + red(fmt::format("quarantined: {}", t.quarantined)) + "\n";
   }
+  if (!r.store_error.empty()) out += "\n" + render_store_failure(r, red);
   const auto groups = group_problems(r);
   if (!groups.empty()) {
     out += "\n" + bold("Failures by error code") + "\n";
@@ -108,6 +123,7 @@ std::string render_run_text(const RunReport& r, const std::vector<const TargetCo
   switch (run_exit_code(r)) {
     case 0: out += green("Everything applied.") + "\n"; break;
     case 1: out += red("Some entities failed; their snapshot rows did not advance, so the next run retries them.") + "\n"; break;
+    case kExitStore: out += red("The run stopped: the snapshot store could not record; see above.") + "\n"; break;
     default: out += red("A target was stopped; see above.") + "\n"; break;
   }
   return out;
@@ -141,6 +157,7 @@ std::string render_run_json(const RunReport& r, const std::vector<const TargetCo
   w.key("run_id").integer(r.run_id);
   w.key("started_at").integer(r.started_at);
   w.key("status").string(r.status);
+  w.key("store_error").string(r.store_error);
   w.key("targets").begin_array();
   for (const auto& t : r.targets) {
     w.begin_object().key("applied").integer(static_cast<std::int64_t>(t.applied));
@@ -149,6 +166,12 @@ std::string render_run_json(const RunReport& r, const std::vector<const TargetCo
     w.key("retries").integer(static_cast<std::int64_t>(t.retries));
     w.key("skipped").integer(static_cast<std::int64_t>(t.skipped)).key("throttled").integer(static_cast<std::int64_t>(t.throttled));
     w.end_object();
+  }
+  w.end_array();
+  w.key("unrecorded").begin_array();
+  for (const auto& u : r.unrecorded) {
+    w.begin_object().key("attempts").integer(u.attempts).key("key").string(u.key);
+    w.key("status").string(u.status).key("target").string(u.target).end_object();
   }
   w.end_array();
   w.end_object();

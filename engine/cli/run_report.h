@@ -35,9 +35,11 @@ struct RunReport {
   std::int64_t started_at = 0;   // Unix seconds
   std::int64_t finished_at = 0;
   int exit_code = 0;
-  std::string status;            // "ok" | "failures" | "quarantined" | "interrupted" | "gate"
+  std::string status;            // "ok" | "failures" | "quarantined" | "interrupted" | "gate" | "store_failed"
   std::vector<TargetTotals> targets;
   std::vector<OutcomeRow> problems;  // failed and skipped entities
+  std::string store_error;           // why the snapshot store could not record; "" when it could
+  std::vector<OutcomeRow> unrecorded;  // outcomes the store could not record, any status
 };
 
 // The meaning the target's API document gives `code`, or "" when it has none.
@@ -47,7 +49,8 @@ std::string render_run_text(const RunReport& report, const std::vector<const Tar
                             bool color, std::size_t examples = 5);
 std::string render_run_json(const RunReport& report, const std::vector<const TargetConnector*>& connectors);
 
-// The exit code a run ends with: 4 if a target was quarantined, 1 if an entity failed, 0 otherwise.
+// The exit code a run ends with: 5 if the store could not record, 4 if a target was quarantined,
+// 1 if an entity failed, 0 otherwise.
 int run_exit_code(const RunReport& report);
 
 }  // namespace hrsync

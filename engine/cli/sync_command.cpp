@@ -69,12 +69,22 @@ RunReport build_report(const Job& job, const RunSummary& summary, const StoreSin
     t.skipped = res.counts.skipped;
     t.retries = res.counts.retries;
     t.throttled = res.counts.throttled;
-    t.quarantined = res.stop == TargetStop::kNone ? "" : res.stop_reason;
+    // A store failure stops every target; it is said once, for the run.
+    t.quarantined = res.stop == TargetStop::kNone || res.stop == TargetStop::kNotRecorded ? "" : res.stop_reason;
     r.targets.push_back(std::move(t));
   }
   r.problems = sink.problems();
+  if (!sink.status()) {
+    r.store_error = sink.status().error().str();
+    r.unrecorded = sink.unrecorded();
+  }
   r.exit_code = run_exit_code(r);
-  r.status = r.exit_code == 0 ? "ok" : (r.exit_code == 1 ? "failures" : "quarantined");
+  switch (r.exit_code) {
+    case kExitOk: r.status = "ok"; break;
+    case kExitSomeFailed: r.status = "failures"; break;
+    case kExitStore: r.status = "store_failed"; break;
+    default: r.status = "quarantined"; break;
+  }
   return r;
 }
 
@@ -132,7 +142,7 @@ int sync_job(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, RunWatch&
     (void)job.store->finish_run(*run_id, "error", kExitUsage, "{}", unix_now());
     return kExitUsage;
   }
-  StoreSink sink(*job.store, *run_id, job.config.commit_batch, unix_now);
+  StoreSink sink(*job.store, *run_id, StoreSinkOptions{.batch = job.config.commit_batch}, clock, unix_now);
   ProgressBoard board;
   ExecutorOptions options;
   options.seed = static_cast<std::uint64_t>(started) ^ static_cast<std::uint64_t>(*run_id);
@@ -165,7 +175,7 @@ int sync_job(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, RunWatch&
     watch.stop_ticking();
   });
   io.run();
-  sink.flush();
+  (void)sink.flush();  // an error stays in sink.status()
   if (display) display->stop();
 
   if (failure) {
@@ -177,10 +187,10 @@ int sync_job(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, RunWatch&
     (void)job.store->finish_run(*run_id, "error", kExitUsage, "{}", unix_now());
     return kExitUsage;
   }
-  if (!sink.status()) {
-    err << "hrsync sync: the snapshot could not be written: " << sink.status().error().str() << "\n";
-    (void)job.store->finish_run(*run_id, "error", kExitUsage, "{}", unix_now());
-    return kExitUsage;
+  if (!sink.status() && !summary) {
+    err << "hrsync sync: the snapshot store could not record: " << sink.status().error().str() << "\n";
+    (void)job.store->finish_run(*run_id, "store_failed", kExitStore, "{}", unix_now());
+    return kExitStore;
   }
   if (interrupted || !summary) {
     err << "hrsync sync: interrupted; what the targets confirmed is committed, the rest is sent by the next run\n";
@@ -189,7 +199,7 @@ int sync_job(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, RunWatch&
   }
 
   // Entities that left the source and that their target's policy leaves alone stop being managed.
-  for (std::size_t i = 0; i < job.plan.targets.size() && i < summary->targets.size(); ++i) {
+  for (std::size_t i = 0; sink.status() && i < job.plan.targets.size() && i < summary->targets.size(); ++i) {
     const auto& t = job.plan.targets[i];
     if (t.forget_keys.empty() || summary->targets[i].stop != TargetStop::kNone) continue;
     if (auto r = job.store->forget(t.id, t.forget_keys); !r) err << "hrsync sync: " << r.error().str() << "\n";
@@ -199,7 +209,12 @@ int sync_job(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, RunWatch&
   RunReport report = build_report(job, *summary, sink, *run_id, command, started);
   watch.finished(report);
   const std::string json = render_run_json(report, connectors);
-  (void)job.store->finish_run(*run_id, report.status, report.exit_code, json, report.finished_at);
+  auto closed = job.store->finish_run(*run_id, report.status, report.exit_code, json, report.finished_at);
+  if (!sink.status()) {
+    err << "hrsync sync: the snapshot store could not record, so no call was started after that: "
+        << sink.status().error().str() << "\n";
+    if (!closed) err << "hrsync sync: run " << *run_id << " stays 'running' in the store: " << closed.error().str() << "\n";
+  }
   out << "\n" << render_run_text(report, connectors, tty);
   if (auto path = write_report_file(job.config, report, json)) {
     out << "Report: " << *path << "\n";

@@ -287,7 +287,7 @@ class Executor::Run {
       case OutcomeStatus::kFailed: ++t.progress.failed; break;
       case OutcomeStatus::kSkipped: ++t.progress.skipped; break;
     }
-    x_.sink_.record(outcome);
+    if (auto recorded = x_.sink_.record(outcome); !recorded) not_recorded(recorded.error());
     if (status != OutcomeStatus::kSkipped) note_finished(t, status == OutcomeStatus::kFailed);
     publish(false);
   }
@@ -314,13 +314,23 @@ class Executor::Run {
     t.progress.stopped = true;
   }
 
+  // The sink could not record: no target starts another call. The first error is kept.
+  void not_recorded(const Error& error) {
+    if (record_error_) return;
+    record_error_ = error;
+    for (Target& t : targets_) {
+      if (t.workers_left == 0) continue;  // finished already: nothing left to stop
+      stop(t, TargetStop::kNotRecorded, "the outcomes could not be recorded: " + error.str());
+    }
+  }
+
   // After the last worker: the entities never started are skipped.
   void finish_target(Target& t) {
     for (; t.next < t.plan.work.size(); ++t.next) {
       Outcome outcome{.target = t.plan.id, .work = &t.plan.work[t.next]};
       finish_stopped(t, outcome);
     }
-    x_.sink_.target_finished(t.plan.id);
+    if (auto flushed = x_.sink_.target_finished(t.plan.id); !flushed) not_recorded(flushed.error());
   }
 
   void publish(bool force) {
@@ -342,6 +352,7 @@ class Executor::Run {
   RunSummary summary() const {
     RunSummary out;
     out.retries_used = budget_.used();
+    out.record_error = record_error_;
     for (const Target& t : targets_) {
       double seconds = std::chrono::duration<double>(t.last_answer - t.first_send).count();
       out.targets.push_back(TargetResult{t.progress, t.stop, t.stop_reason, std::max(seconds, 0.0)});
@@ -355,6 +366,7 @@ class Executor::Run {
   std::vector<Target> targets_;
   std::vector<TargetProgress> snapshot_;
   Clock::time_point last_publish_{};
+  std::optional<Error> record_error_;
 };
 
 Executor::Executor(const JobConfig& config, Transport& transport, Clock& clock, OutcomeSink& sink,

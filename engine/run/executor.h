@@ -26,6 +26,10 @@
 // recorded as skipped and its waiting retries as failed, with the reason; RunSummary says which
 // targets stopped (the command exits 4).
 //
+// When the sink cannot record an outcome (record() or target_finished() returns an error), every
+// target stops at once (kNotRecorded): no call starts after that, the calls in flight finish and
+// are still handed to the sink, and RunSummary::record_error holds the sink's error.
+//
 // Thread-safety: one run at a time, on the thread that runs the io_context. The plan, the
 // connectors, the transport, the clock and the sink outlive run().
 #pragma once
@@ -33,6 +37,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,6 +66,7 @@ enum class TargetStop : std::uint8_t {
   kQuarantined,    // too many failures in the window
   kAuth,           // the token could not be had
   kConfig,         // the transport has no base URL for the target's platform
+  kNotRecorded,    // the sink could not record an outcome (of any target)
 };
 
 struct TargetResult {
@@ -73,6 +79,7 @@ struct TargetResult {
 struct RunSummary {
   std::vector<TargetResult> targets;  // in plan order
   unsigned retries_used = 0;          // of RetryConfig::budget
+  std::optional<Error> record_error;  // the sink's first error; every target stopped then
 
   bool any_stopped() const;
   bool any_failed() const;            // failed or skipped entities

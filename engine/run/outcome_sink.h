@@ -6,6 +6,11 @@
 // body); the sink batches those rows into the store and logs every outcome for the report. The
 // executor depends on this interface only, not on SQLite.
 //
+// A sink that cannot record (the store cannot write: disk full, read-only file, I/O error) says
+// so by returning an error; the executor then starts no further call on any target. The calls in
+// flight still finish and their outcomes still come to record(), which keeps them for the report
+// as not recorded.
+//
 // Thread-safety: the executor calls the sink from its one thread. The sink should not block for
 // long (batch, then commit), since the executor's I/O waits meanwhile.
 #pragma once
@@ -14,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/error.h"
 #include "diff/document.h"
 #include "engine/plan/plan.h"
 
@@ -53,11 +59,16 @@ class OutcomeSink {
   virtual ~OutcomeSink() = default;
 
   // One finished entity. `outcome` and what it points at are valid during the call only (the
-  // plan's documents, for as long as the plan lives).
-  virtual void record(const Outcome& outcome) = 0;
+  // plan's documents, for as long as the plan lives). An error: this outcome, or one batched
+  // before it, could not be recorded.
+  virtual Result<void> record(const Outcome& outcome) = 0;
 
-  // `target` has finished: no more record() for it. A sink flushes what it batched here.
-  virtual void target_finished(std::string_view target) { (void)target; }
+  // `target` has finished: no more record() for it. A sink flushes what it batched here; an
+  // error as for record().
+  virtual Result<void> target_finished(std::string_view target) {
+    (void)target;
+    return {};
+  }
 };
 
 }  // namespace hrsync

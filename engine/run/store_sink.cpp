@@ -2,11 +2,13 @@
 
 namespace hrsync {
 
-StoreSink::StoreSink(SnapshotStore& store, std::int64_t run_id, std::size_t batch, std::function<std::int64_t()> now)
-    : store_(store), run_id_(run_id), batch_(batch == 0 ? 1 : batch), now_(std::move(now)) {}
+StoreSink::StoreSink(SnapshotStore& store, std::int64_t run_id, StoreSinkOptions options, const Clock& clock,
+                     std::function<std::int64_t()> unix_now)
+    : store_(store), run_id_(run_id), options_(options), clock_(clock), unix_now_(std::move(unix_now)) {
+  if (options_.batch == 0) options_.batch = 1;
+}
 
-void StoreSink::record(const Outcome& o) {
-  if (!status_) return;
+Result<void> StoreSink::record(const Outcome& o) {
   OutcomeRow row;
   row.target = std::string(o.target);
   row.key = std::string(o.key());
@@ -17,37 +19,39 @@ void StoreSink::record(const Outcome& o) {
   row.log_id = o.log_id;
   row.attempts = static_cast<int>(o.attempts);
   if (o.status != OutcomeStatus::kApplied) problems_.push_back(row);
-  pending_outcomes_.push_back(std::move(row));
-
-  if (o.commit != nullptr) {
-    if (!pending_rows_.empty() && pending_target_ != o.target) flush_target(pending_target_);
-    pending_target_ = std::string(o.target);
-    pending_rows_.push_back({o.commit->key, o.commit->hash, o.commit->body});
+  if (!status_) {
+    unrecorded_.push_back(std::move(row));
+    return status_;
   }
-  if (pending_rows_.size() >= batch_ || pending_outcomes_.size() >= batch_) flush();
+
+  const Clock::time_point now = clock_.now();
+  if (!oldest_) oldest_ = now;
+  pending_outcomes_.push_back(std::move(row));
+  if (o.commit != nullptr) {
+    pending_rows_.push_back({std::string(o.target), {o.commit->key, o.commit->hash, o.commit->body}});
+  }
+  if (pending_outcomes_.size() >= options_.batch || now - *oldest_ >= options_.max_age) return flush();
+  return {};
 }
 
-void StoreSink::target_finished(std::string_view target) {
+Result<void> StoreSink::target_finished(std::string_view target) {
   (void)target;
-  flush();
+  return flush();
 }
 
-void StoreSink::flush() {
-  // Snapshot rows first: an outcome row that says "applied" never precedes its snapshot row.
-  flush_target(pending_target_);
-  flush_outcomes();
-}
-
-void StoreSink::flush_target(std::string_view target) {
-  if (pending_rows_.empty() || !status_) return;
-  status_ = store_.commit(target, pending_rows_, run_id_, now_());
+Result<void> StoreSink::flush() {
+  if (!status_ || pending_outcomes_.empty()) return status_;
+  status_ = store_.commit_batch(run_id_, pending_rows_, pending_outcomes_, unix_now_());
+  if (status_) {
+    ++commits_;
+  } else {
+    unrecorded_.insert(unrecorded_.end(), std::make_move_iterator(pending_outcomes_.begin()),
+                       std::make_move_iterator(pending_outcomes_.end()));
+  }
   pending_rows_.clear();
-}
-
-void StoreSink::flush_outcomes() {
-  if (pending_outcomes_.empty() || !status_) return;
-  status_ = store_.record_outcomes(run_id_, pending_outcomes_);
   pending_outcomes_.clear();
+  oldest_.reset();
+  return status_;
 }
 
 }  // namespace hrsync

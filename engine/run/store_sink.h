@@ -1,54 +1,77 @@
 // StoreSink: the OutcomeSink that a real sync uses — it commits applied documents to the snapshot
 // and logs every outcome in the run log, in batches, and keeps the failures for the report.
 //
-// Rows are batched (JobConfig::commit_batch) and written in one transaction per batch, so a crash
-// loses at most the last batch, whose calls the next run sends again (they are idempotent). A
-// failed or skipped entity's snapshot row is never touched: the next run retries it. A store error
-// is kept (first one wins) and stops further writes; the caller reports it.
+// Outcomes of all targets share one batch, written in one transaction (snapshot rows and outcome
+// rows together) when it holds StoreSinkOptions::batch outcomes, when an outcome arrives and the
+// batch's first outcome has waited max_age or more (time from the engine's Clock), when a target
+// finishes, and on flush(). So a crash loses at most one batch — at most `batch` outcomes, and no
+// more than finished within about max_age of each other — whose calls the next run sends again
+// (they are idempotent). A failed or skipped entity's snapshot row is never touched: the next run
+// retries it.
+//
+// When a commit fails, the store's error is kept (status()) and returned by that record() and
+// every later one; the batch that failed and every outcome after it are kept, not written, in
+// unrecorded(), for the report. What was committed before stays.
 //
 // Thread-safety: called from the executor's thread only.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "engine/net/clock.h"
 #include "engine/run/outcome_sink.h"
 #include "store/snapshot_store.h"
 
 namespace hrsync {
 
+struct StoreSinkOptions {
+  std::size_t batch = 500;                             // outcomes per transaction (job.commit_batch)
+  Clock::duration max_age = std::chrono::seconds(1);   // the longest a batch waits for more outcomes
+};
+
 class StoreSink final : public OutcomeSink {
  public:
-  // `now` gives Unix seconds for applied_at; the store outlives the sink.
-  StoreSink(SnapshotStore& store, std::int64_t run_id, std::size_t batch, std::function<std::int64_t()> now);
+  // `unix_now` gives Unix seconds for applied_at; the store and the clock outlive the sink.
+  StoreSink(SnapshotStore& store, std::int64_t run_id, StoreSinkOptions options, const Clock& clock,
+            std::function<std::int64_t()> unix_now);
 
-  void record(const Outcome& outcome) override;
-  void target_finished(std::string_view target) override;
+  Result<void> record(const Outcome& outcome) override;
+  Result<void> target_finished(std::string_view target) override;
 
-  // Writes whatever is batched. Safe to call more than once.
-  void flush();
+  // Writes whatever is batched. Safe to call more than once; after a failure, returns it again.
+  Result<void> flush();
 
-  // Failed and skipped outcomes, in the order they finished.
+  // Failed and skipped outcomes, in the order they finished (recorded or not).
   const std::vector<OutcomeRow>& problems() const { return problems_; }
+
+  // Outcomes the store could not record, in the order they finished: the batch whose commit failed
+  // and every outcome after it. Their applied calls are sent again by the next run.
+  const std::vector<OutcomeRow>& unrecorded() const { return unrecorded_; }
 
   // Ok, or the first store error.
   const Result<void>& status() const { return status_; }
 
- private:
-  void flush_target(std::string_view target);
-  void flush_outcomes();
+  // Transactions written so far.
+  std::uint64_t commits() const { return commits_; }
 
+ private:
   SnapshotStore& store_;
   std::int64_t run_id_;
-  std::size_t batch_;
-  std::function<std::int64_t()> now_;
-  std::string pending_target_;                          // the target of pending_rows_
-  std::vector<SnapshotStore::AppliedRow> pending_rows_;
+  StoreSinkOptions options_;
+  const Clock& clock_;
+  std::function<std::int64_t()> unix_now_;
+  std::optional<Clock::time_point> oldest_;             // when the batch's first outcome came
+  std::vector<SnapshotStore::TargetRow> pending_rows_;
   std::vector<OutcomeRow> pending_outcomes_;
   std::vector<OutcomeRow> problems_;
+  std::vector<OutcomeRow> unrecorded_;
   Result<void> status_;
+  std::uint64_t commits_ = 0;
 };
 
 }  // namespace hrsync

@@ -112,6 +112,7 @@ class FakeTransport final : public Transport {
   std::map<std::string, std::deque<Step>> script;
   std::optional<Error> every_send_fails;   // e.g. the token cannot be fetched
   std::vector<Sent> sent;
+  std::size_t started = 0;                 // requests sent so far, answered or not
   std::size_t max_in_flight = 0;
   std::size_t max_in_flight_per_key = 0;
   std::uint64_t token_serial = 1;
@@ -121,6 +122,7 @@ class FakeTransport final : public Transport {
     std::string key(request.target.substr(std::string_view("/fake/").size()));
     if (every_send_fails) co_return std::unexpected(*every_send_fails);
     Clock::time_point at = clock_.now();
+    ++started;
     ++in_flight_;
     max_in_flight = std::max(max_in_flight, in_flight_);
     max_in_flight_per_key = std::max(max_in_flight_per_key, ++in_flight_by_key_[key]);
@@ -177,11 +179,15 @@ class RecordingSink final : public OutcomeSink {
   std::vector<Row> rows;
   std::vector<std::string> finished_targets;
 
-  void record(const Outcome& o) override {
+  Result<void> record(const Outcome& o) override {
     rows.push_back(Row{std::string(o.target), std::string(o.key()), o.status, o.code, o.message, o.log_id,
                        o.attempts, o.documented, o.commit});
+    return {};
   }
-  void target_finished(std::string_view target) override { finished_targets.emplace_back(target); }
+  Result<void> target_finished(std::string_view target) override {
+    finished_targets.emplace_back(target);
+    return {};
+  }
 
   const Row* find(std::string_view target, std::string_view key) const {
     for (const Row& r : rows) {

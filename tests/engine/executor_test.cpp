@@ -479,6 +479,101 @@ TEST_F(ExecutorTest, AnEmptyPlanFinishesAtOnce) {
   EXPECT_EQ(sink.finished_targets, std::vector<std::string>{"t"});
 }
 
+// A sink whose store fails: from the `fail_at`-th record() on (1-based; 0 = never), or at the
+// first target_finished() when `fail_on_finish`, every call returns an error. It remembers how many
+// requests had been started when it first failed.
+class FailingSink final : public OutcomeSink {
+ public:
+  FailingSink(const FakeTransport& transport, std::size_t fail_at, bool fail_on_finish = false)
+      : transport_(transport), fail_at_(fail_at), fail_on_finish_(fail_on_finish) {}
+
+  Result<void> record(const Outcome& o) override {
+    (void)inner.record(o);
+    if (fail_at_ != 0 && inner.rows.size() >= fail_at_) return failure();
+    return failed_ ? failure() : Result<void>{};
+  }
+  Result<void> target_finished(std::string_view target) override {
+    (void)inner.target_finished(target);
+    return fail_on_finish_ || failed_ ? failure() : Result<void>{};
+  }
+
+  RecordingSink inner;
+  std::optional<std::size_t> started_at_failure;  // transport.started when the first error was returned
+
+ private:
+  Result<void> failure() {
+    if (!failed_) started_at_failure = transport_.started;
+    failed_ = true;
+    return fail(Error::Kind::kDatabase, "/var/lib/hrsync/hrsync.db", "commit failed: database or disk is full (SQLite code 13)");
+  }
+
+  const FakeTransport& transport_;
+  std::size_t fail_at_;
+  bool fail_on_finish_;
+  bool failed_ = false;
+};
+
+RunSummary run_with(Harness& h, OutcomeSink& sink) {
+  Executor executor(h.config, h.transport, h.clock, sink);
+  std::optional<RunSummary> summary;
+  net::co_spawn(h.io, executor.run(h.plan), [&](std::exception_ptr e, RunSummary s) {
+    if (e) std::rethrow_exception(e);
+    summary = std::move(s);
+  });
+  EXPECT_TRUE(h.clock.run(h.io)) << "the run got stuck";
+  EXPECT_TRUE(summary.has_value());
+  return summary.value_or(RunSummary{});
+}
+
+TEST_F(ExecutorTest, ASinkThatCannotRecordStopsEveryTargetAtOnce) {
+  for (const char* id : {"a", "b", "c"}) add_work(add_target(id), 40, id);
+  FailingSink failing(transport, 30);
+
+  RunSummary summary = run_with(*this, failing);
+
+  ASSERT_TRUE(summary.record_error.has_value());
+  EXPECT_NE(summary.record_error->message.find("disk is full"), std::string::npos);
+  ASSERT_TRUE(failing.started_at_failure.has_value());
+  const std::size_t started = *failing.started_at_failure;
+  EXPECT_EQ(transport.started, started) << "no request started after the sink failed";
+  EXPECT_GT(started, 30u) << "requests were in flight when it failed";
+  EXPECT_LE(started, 30u + 3 * 4) << "at most each target's concurrency in flight";
+  for (const TargetResult& t : summary.targets) {
+    EXPECT_EQ(t.stop, TargetStop::kNotRecorded) << t.counts.target;
+    EXPECT_NE(t.stop_reason.find("/var/lib/hrsync/hrsync.db"), std::string::npos) << t.stop_reason;
+  }
+  // Every entity still comes to the sink: the calls in flight with their answers, the rest skipped.
+  ASSERT_EQ(failing.inner.rows.size(), 120u);
+  std::size_t sent = 0;
+  for (const auto& row : failing.inner.rows) {
+    if (row.attempts > 0) {
+      ++sent;
+      EXPECT_EQ(row.status, OutcomeStatus::kApplied) << row.key;
+      continue;
+    }
+    EXPECT_EQ(row.status, OutcomeStatus::kSkipped) << row.key;
+    EXPECT_NE(row.message.find("could not be recorded"), std::string::npos) << row.message;
+  }
+  EXPECT_EQ(sent, started);
+  EXPECT_EQ(transport.sent.size(), started) << "every call in flight was answered";
+}
+
+TEST_F(ExecutorTest, AFailedFlushAtATargetsEndStopsTheOthers) {
+  add_work(add_target("quick"), 2, "q");
+  TargetPlan& slow = add_target("slow", {RateTier{1, 1}});  // one request a second
+  add_work(slow, 20, "s");
+  FailingSink failing(transport, 0, /*fail_on_finish=*/true);
+
+  RunSummary summary = run_with(*this, failing);
+
+  ASSERT_TRUE(summary.record_error.has_value());
+  EXPECT_EQ(result(summary, "quick").stop, TargetStop::kNone) << "it had finished";
+  EXPECT_EQ(result(summary, "slow").stop, TargetStop::kNotRecorded);
+  EXPECT_EQ(transport.started, *failing.started_at_failure);
+  EXPECT_LT(transport.started, 2u + 20u);
+  EXPECT_GT(result(summary, "slow").counts.skipped, 0u);
+}
+
 TEST(Executor, SameSeedSameSchedule) {
   auto schedule = [](std::uint64_t seed) {
     Harness h;

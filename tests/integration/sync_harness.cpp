@@ -138,6 +138,7 @@ SyncRun SyncHarness::sync(SyncCommand command) {
   if (auto last = job->store->last_run(); last && *last) previous = (*last)->id;
   std::ostringstream out;
   std::ostringstream err;
+  if (before_execute_) before_execute_();
   run.exit_code = execute_sync(*job, command, hooks_, out, err);
   run.out = out.str();
   run.err = err.str();

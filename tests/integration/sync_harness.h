@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -86,6 +87,7 @@ class SyncHarness : public ::testing::Test {
   std::vector<GroupRow> groups_;
   JobSpec spec_;
   SyncHooks hooks_;  // passed to execute_sync (connection pool, token refresh, connect_host)
+  std::function<void()> before_execute_;  // called by sync() once the job is prepared, before it runs
   std::unique_ptr<emulator::Emulator> emu_;
 };
 

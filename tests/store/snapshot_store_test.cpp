@@ -232,6 +232,35 @@ TEST_F(SnapshotStoreTest, OutcomesNeedTheirRun) {
   EXPECT_NE(r.error().message.find("run 999"), std::string::npos) << r.error().message;
 }
 
+TEST_F(SnapshotStoreTest, ACommitBatchWritesRowsOfSeveralTargetsWithTheirOutcomes) {
+  auto run = store_.begin_run("sync", "job.toml", 1);
+  ASSERT_TRUE(run.has_value());
+  const std::vector<SnapshotStore::TargetRow> rows = {
+      {"contact_user", {"E1", 1, R"({"v":1})"}}, {"acs_card", {"E1", 2, "{}"}}, {"contact_user", {"E2", 3, "{}"}}};
+  const std::vector<OutcomeRow> outcomes = {outcome("contact_user", "E1", "applied"), outcome("acs_card", "E1", "applied"),
+                                            outcome("contact_user", "E2", "applied"),
+                                            outcome("acs_card", "E3", "failed", 1490101)};
+  auto r = store_.commit_batch(*run, rows, outcomes, 2000);
+  ASSERT_TRUE(r.has_value()) << r.error().str();
+  EXPECT_EQ(hashes_of(store_, "contact_user"), (Hashes{{"E1", 1}, {"E2", 3}}));
+  EXPECT_EQ(hashes_of(store_, "acs_card"), (Hashes{{"E1", 2}}));
+  EXPECT_EQ(document_of(store_, "contact_user", "E1"), R"({"v":1})");
+  EXPECT_EQ(store_.outcomes(*run)->size(), 4u);
+}
+
+TEST_F(SnapshotStoreTest, ACommitBatchThatCannotRecordItsOutcomesWritesNoRow) {
+  const std::vector<SnapshotStore::TargetRow> rows = {{"contact_user", {"E1", 1, "{}"}}, {"acs_card", {"E1", 2, "{}"}}};
+  const std::vector<OutcomeRow> outcomes = {outcome("contact_user", "E1", "applied"), outcome("acs_card", "E1", "applied")};
+  auto r = store_.commit_batch(999, rows, outcomes, 2000);  // no run 999
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().kind, Error::Kind::kDatabase);
+  EXPECT_EQ(r.error().where, path_);
+  EXPECT_NE(r.error().message.find("none was written"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("contact_user E1"), std::string::npos) << r.error().message;
+  EXPECT_EQ(store_.count("contact_user"), 0);
+  EXPECT_EQ(store_.count("acs_card"), 0);
+}
+
 TEST_F(SnapshotStoreTest, AMovedStoreKeepsWorking) {
   commit(store_, "contact_user", {{"E1", 1, "{}"}});
   SnapshotStore moved = std::move(store_);
