@@ -46,6 +46,32 @@ std::vector<TargetTotals> totals_from_summary(std::string_view summary) {
   return out;
 }
 
+// What a run that the snapshot store stopped left in its summary: the store's error and the
+// outcomes it could not record (render_run_json's "store_error" and "unrecorded").
+void store_failure_from_summary(std::string_view summary, RunReport& report) {
+  boost::system::error_code ec;
+  auto doc = json::parse(summary, ec);
+  if (ec || !doc.is_object()) return;
+  const auto& o = doc.as_object();
+  if (const auto* e = o.if_contains("store_error"); e && e->is_string()) report.store_error = std::string(e->as_string());
+  const auto* unrecorded = o.if_contains("unrecorded");
+  if (!unrecorded || !unrecorded->is_array()) return;
+  auto text = [](const json::object& u, std::string_view key) {
+    const auto* v = u.if_contains(key);
+    return v && v->is_string() ? std::string(v->as_string()) : std::string();
+  };
+  for (const auto& v : unrecorded->as_array()) {
+    if (!v.is_object()) continue;
+    const auto& u = v.as_object();
+    OutcomeRow row;
+    row.target = text(u, "target");
+    row.key = text(u, "key");
+    row.status = text(u, "status");
+    row.attempts = static_cast<int>(count_of(u, "attempts"));
+    report.unrecorded.push_back(std::move(row));
+  }
+}
+
 }  // namespace
 
 int run_report(const ReportCommand& cmd, std::ostream& out, std::ostream& err) {
@@ -85,6 +111,7 @@ int run_report(const ReportCommand& cmd, std::ostream& out, std::ostream& err) {
   report.status = row.status;
   report.exit_code = row.exit_code.value_or(-1);
   report.targets = totals_from_summary(row.summary);
+  store_failure_from_summary(row.summary, report);
   auto outcomes = store->outcomes(row.id);
   if (!outcomes) {
     err << "hrsync report: " << outcomes.error().str() << "\n";

@@ -1,0 +1,90 @@
+// A run stopped by the snapshot store: exit 5, the store's error and the outcomes it could not
+// record in the text and the JSON report, and again in `hrsync report` from the run log.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "engine/cli/commands.h"
+#include "engine/cli/run_report.h"
+#include "store/snapshot_store.h"
+#include "tests/store/scratch_dir.h"
+
+namespace hrsync {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::string_view kStoreError =
+    "/var/lib/hrsync/hrsync.db: commit of 5 snapshot rows and 5 outcomes of run 7 failed; none was written: "
+    "database or disk is full (SQLite code 13)";
+
+RunReport stopped_by_the_store() {
+  RunReport r;
+  r.run_id = 7;
+  r.command = "sync";
+  r.targets = {TargetTotals{.id = "contact_user", .planned = 10, .applied = 6, .skipped = 4},
+               TargetTotals{.id = "acs_card", .planned = 10, .applied = 3, .failed = 1, .skipped = 6}};
+  r.problems = {OutcomeRow{"acs_card", "u9", "upsert", "failed", 1490101, "card taken", "", 1}};
+  r.store_error = std::string(kStoreError);
+  r.unrecorded = {OutcomeRow{"contact_user", "u5", "upsert", "applied", 0, "", "", 1},
+                  OutcomeRow{"acs_card", "u9", "upsert", "failed", 1490101, "card taken", "", 1},
+                  OutcomeRow{"contact_user", "u6", "upsert", "skipped", 0, "not sent", "", 0}};
+  r.exit_code = run_exit_code(r);
+  r.status = "store_failed";
+  return r;
+}
+
+TEST(RunReportTest, AStoreFailureIsExit5AndSaysWhatWasNotRecorded) {
+  RunReport r = stopped_by_the_store();
+  EXPECT_EQ(r.exit_code, kExitStore);
+  r.targets[0].quarantined = "target contact_user quarantined";
+  EXPECT_EQ(run_exit_code(r), kExitStore) << "the store failure comes first";
+  r.store_error.clear();
+  EXPECT_EQ(run_exit_code(r), kExitQuarantined);
+
+  const std::string text = render_run_text(stopped_by_the_store(), {}, false);
+  EXPECT_NE(text.find(std::string("The snapshot store could not record: ") + std::string(kStoreError)), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("3 outcomes were not recorded; the 1 of them applied are sent again"), std::string::npos) << text;
+
+  const json::object j = json::parse(render_run_json(stopped_by_the_store(), {})).as_object();
+  EXPECT_EQ(j.at("exit_code").as_int64(), kExitStore);
+  EXPECT_EQ(j.at("store_error").as_string(), kStoreError);
+  const json::array& unrecorded = j.at("unrecorded").as_array();
+  ASSERT_EQ(unrecorded.size(), 3u);
+  EXPECT_EQ(unrecorded[0].at("key").as_string(), "u5");
+  EXPECT_EQ(unrecorded[0].at("status").as_string(), "applied");
+  EXPECT_EQ(unrecorded[0].at("attempts").as_int64(), 1);
+  EXPECT_EQ(unrecorded[2].at("attempts").as_int64(), 0);
+}
+
+TEST(RunReportTest, ReportCommandShowsTheStoreFailureFromTheRunLog) {
+  test::ScratchDir dir;
+  {
+    std::ofstream(dir.file("job.toml")) << "[job]\nsnapshot = \"hrsync.db\"\n\n[feishu]\napp_id = \"a\"\n"
+                                           "app_secret_env = \"UNSET\"\n\n[sources.employees]\nkind = \"csv\"\n"
+                                           "path = \"e.csv\"\n\n[targets.contact_user]\nsource = \"employees\"\n";
+    auto store = SnapshotStore::open(dir.file("hrsync.db"));
+    ASSERT_TRUE(store) << store.error().str();
+    auto run = store->begin_run("sync", dir.file("job.toml"), 1);
+    ASSERT_TRUE(run);
+    RunReport r = stopped_by_the_store();
+    r.run_id = *run;
+    ASSERT_TRUE(store->finish_run(*run, r.status, r.exit_code, render_run_json(r, {}), 2));
+  }
+  std::ostringstream out, err;
+  ReportCommand cmd;
+  cmd.config = dir.file("job.toml");
+  EXPECT_EQ(run_report(cmd, out, err), kExitOk) << err.str();
+  EXPECT_NE(out.str().find("status store_failed, exit code 5"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find(std::string("The snapshot store could not record: ") + std::string(kStoreError)),
+            std::string::npos)
+      << out.str();
+  EXPECT_NE(out.str().find("3 outcomes were not recorded; the 1 of them applied"), std::string::npos) << out.str();
+}
+
+}  // namespace
+}  // namespace hrsync
