@@ -66,7 +66,7 @@ std::string render_store_failure(const RunReport& r, Paint&& red) {
   for (const auto& u : r.unrecorded) applied += u.status == "applied" ? 1 : 0;
   std::string out = red(fmt::format("The snapshot store could not record: {}", r.store_error)) + "\n";
   out += "  No call was started after that; what was committed before it is kept.\n";
-  out += fmt::format("  {} outcomes were not recorded; the {} of them applied are sent again by the next run.\n",
+  out += fmt::format("  {} entities were sent but their outcomes not recorded; the {} applied are sent again by the next run.\n",
                      r.unrecorded.size(), applied);
   return out;
 }

@@ -39,7 +39,7 @@ struct RunReport {
   std::vector<TargetTotals> targets;
   std::vector<OutcomeRow> problems;  // failed and skipped entities
   std::string store_error;           // why the snapshot store could not record; "" when it could
-  std::vector<OutcomeRow> unrecorded;  // outcomes the store could not record, any status
+  std::vector<OutcomeRow> unrecorded;  // entities sent whose outcomes the store could not record
 };
 
 // The meaning the target's API document gives `code`, or "" when it has none.

@@ -76,7 +76,10 @@ RunReport build_report(const Job& job, const RunSummary& summary, const StoreSin
   r.problems = sink.problems();
   if (!sink.status()) {
     r.store_error = sink.status().error().str();
-    r.unrecorded = sink.unrecorded();
+    // Entities never sent are in the problems as skipped already.
+    for (const OutcomeRow& o : sink.unrecorded()) {
+      if (o.attempts > 0) r.unrecorded.push_back(o);
+    }
   }
   r.exit_code = run_exit_code(r);
   switch (r.exit_code) {
@@ -96,7 +99,11 @@ Result<std::string> write_report_file(const JobConfig& config, const RunReport& 
   const auto path = (fs::path(config.report_dir) / fmt::format("run-{}.json", report.run_id)).string();
   std::ofstream out(path);
   out << json;
-  if (!out) return fail(Error::Kind::kIo, path, "cannot write the report");
+  out.close();
+  if (!out) {
+    fs::remove(path, ec);  // no truncated report (a full disk, a file size limit)
+    return fail(Error::Kind::kIo, path, "cannot write the report");
+  }
   return path;
 }
 

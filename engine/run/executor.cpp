@@ -320,7 +320,8 @@ class Executor::Run {
     record_error_ = error;
     for (Target& t : targets_) {
       if (t.workers_left == 0) continue;  // finished already: nothing left to stop
-      stop(t, TargetStop::kNotRecorded, "the outcomes could not be recorded: " + error.str());
+      // Short: it is repeated in every entity left unsent; the error itself is the run's.
+      stop(t, TargetStop::kNotRecorded, "the outcomes could not be recorded (see the run's error)");
     }
   }
 

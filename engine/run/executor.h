@@ -28,7 +28,8 @@
 //
 // When the sink cannot record an outcome (record() or target_finished() returns an error), every
 // target stops at once (kNotRecorded): no call starts after that, the calls in flight finish and
-// are still handed to the sink, and RunSummary::record_error holds the sink's error.
+// are still handed to the sink, and RunSummary::record_error holds the sink's error (the targets'
+// stop_reason only refers to it, since it is repeated in every entity left unsent).
 //
 // Thread-safety: one run at a time, on the thread that runs the io_context. The plan, the
 // connectors, the transport, the clock and the sink outlive run().
