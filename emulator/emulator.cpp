@@ -44,6 +44,7 @@ void Emulator::stop() { server_.reset(); }
 
 std::string Emulator::state_json() const { return service_->state_json(); }
 std::string Emulator::stats_json() const { return service_->stats_json(); }
+std::string Emulator::bot_json() const { return service_->bot_json(); }
 void Emulator::reset() { service_->reset(); }
 void Emulator::load_fixture(const Fixture& fixture) { service_->load_fixture(fixture); }
 void Emulator::add_fault(const FaultRule& rule) { service_->add_fault(rule); }

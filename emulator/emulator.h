@@ -63,6 +63,10 @@ class Emulator {
   // each limit tier, fault hits, tokens issued, entity counts.
   std::string stats_json() const;
 
+  // {"hook_id", "signed", "messages": [{"code", "msg_type", "text", "timestamp"}]}: every post to
+  // the custom bot webhook, delivered (code 0) or refused. Also GET /_emulator/bot.
+  std::string bot_json() const;
+
   // Back to the fixture's state; statistics, windows and faults as at start. Tokens stay valid.
   void reset();
 

@@ -34,6 +34,8 @@ struct EmulatorOptions {
   std::string app_secret = "demo-secret";
   double token_lifetime_s = 7200;    // lifetime of a tenant_access_token (Feishu: 2 h)
   std::string sophon_token;          // "" = the Sophon box asks for no token; else the one it accepts
+  std::string bot_hook_id = "hook-demo";  // the custom bot hook id POST /open-apis/bot/v2/hook/:id accepts
+  std::string bot_secret;            // the bot's signing secret; "" = signature verification off
 
   // Rate limits (the documented ones are built in; see emulator/README.md).
   bool rate_limits = true;           // false = no limit at all (throughput benchmarks)

@@ -25,6 +25,7 @@ struct RawOptions {
   std::string app_secret_file;
   std::string sophon_token_env = "HRSYNC_EMULATOR_SOPHON_TOKEN";
   std::string sophon_token_file;
+  std::string bot_secret_env = "HRSYNC_EMULATOR_BOT_SECRET";
   std::vector<std::string> acs_rate, sophon_rate, faults;
   std::string latency, outage;
   std::string fixture, employees_csv, groups_csv, write_fixture, ca_out, port_file;
@@ -83,6 +84,9 @@ Result<void> finish_options(const RawOptions& raw, emu::EmulatorOptions& o) {
   auto token = read_secret(raw.sophon_token_env, raw.sophon_token_file, "");
   if (!token) return std::unexpected(token.error());
   o.sophon_token = *token;
+  auto bot = read_secret(raw.bot_secret_env, "", "");
+  if (!bot) return std::unexpected(bot.error());
+  o.bot_secret = *bot;
   o.rate_limits = !raw.no_limits;
   o.certified_tenant = !raw.uncertified;
   auto acs = parse_tiers(raw.acs_rate);
@@ -147,6 +151,9 @@ void add_options(CLI::App& app, emu::EmulatorOptions& o, RawOptions& raw) {
   app.add_option("--token-lifetime", o.token_lifetime_s, "Seconds a tenant_access_token lives (Feishu: 7200)")->capture_default_str();
   app.add_option("--sophon-token-env", raw.sophon_token_env, "Environment variable holding the token the Sophon box asks for (unset: none)")->capture_default_str();
   app.add_option("--sophon-token-file", raw.sophon_token_file, "File whose first line is the token the Sophon box asks for");
+
+  app.add_option("--bot-hook-id", o.bot_hook_id, "The custom bot hook id POST /open-apis/bot/v2/hook/:id accepts")->capture_default_str();
+  app.add_option("--bot-secret-env", raw.bot_secret_env, "Environment variable holding the bot's signing secret (unset: signatures are not checked)")->capture_default_str();
 
   app.add_flag("--no-rate-limits", raw.no_limits, "Lift every rate limit (throughput benchmarks)");
   app.add_option("--rate-scale", o.rate_scale, "Multiply every limit (0.1 turns 50/s into 5/s)")->capture_default_str()->check(CLI::PositiveNumber);

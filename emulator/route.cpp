@@ -6,7 +6,7 @@ namespace hrsync::emulator {
 namespace {
 
 constexpr std::string_view kNames[] = {"token", "contact_user", "contact_group", "attendance_face",
-                                       "acs_card", "sophon_person", "unknown"};
+                                       "acs_card", "sophon_person", "bot_hook", "unknown"};
 
 int hex_digit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -71,6 +71,9 @@ Route route(std::string_view method, std::string_view path) {
   if (method == "POST" && path == "/open-apis/auth/v3/tenant_access_token/internal") return {Endpoint::kToken, {}};
   if (method == "POST" && path == "/open-apis/attendance/v1/user_settings/modify") return {Endpoint::kAttendanceFace, {}};
   if (method == "PUT" && path == "/SophonFogSys/api/users") return {Endpoint::kSophonPerson, {}};
+  if (method == "POST") {
+    if (auto id = segment_after(path, "/open-apis/bot/v2/hook/")) return {Endpoint::kBotHook, percent_decode(*id, false)};
+  }
   if (method == "PUT" || method == "PATCH") {
     if (auto id = segment_after(path, "/open-apis/contact/v3/users/")) return {Endpoint::kContactUser, percent_decode(*id, false)};
   }

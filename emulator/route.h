@@ -6,6 +6,7 @@
 //   POST  /open-apis/attendance/v1/user_settings/modify              attendance_face
 //   PATCH /open-apis/acs/v1/users/:user_id                           acs_card
 //   PUT   /SophonFogSys/api/users                                    sophon_person
+//   POST  /open-apis/bot/v2/hook/:hook_id                            bot_hook (a chat's custom bot)
 //
 // Anything else is kUnknown (Feishu's gateway answers such requests 404).
 //
@@ -27,6 +28,7 @@ enum class Endpoint : std::uint8_t {
   kAttendanceFace,
   kAcsCard,
   kSophonPerson,
+  kBotHook,
   kUnknown,
   kCount,
 };
@@ -44,7 +46,7 @@ Target parse_target(std::string_view target);
 
 struct Route {
   Endpoint endpoint = Endpoint::kUnknown;
-  std::string path_id;  // the :user_id or :group_id segment, percent-decoded
+  std::string path_id;  // the :user_id, :group_id or :hook_id segment, percent-decoded
 };
 
 Route route(std::string_view method, std::string_view path);

@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <ctime>
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
 #include "emulator/acs_api.h"
 #include "emulator/attendance_api.h"
+#include "emulator/bot_hook.h"
 #include "emulator/contact_group_api.h"
 #include "emulator/contact_user_api.h"
 #include "emulator/json_fields.h"
@@ -125,6 +127,7 @@ struct Service::Impl {
         tokens(options.token_lifetime_s, options.seed ^ 0x746f6b656e),
         faults(options.seed),
         users(ContactUserRules{options.certified_tenant, options.department_user_limit}),
+        bot(options.bot_hook_id, options.bot_secret),
         sophon(SophonRules{options.max_photo_bytes, options.min_face_px}) {
     auto tiers = [&](const std::vector<RateTier>& documented) {
       std::vector<RateTier> out;
@@ -192,6 +195,7 @@ struct Service::Impl {
   AttendanceApi attendance;
   AcsApi acs;
   SophonApi sophon;
+  BotHook bot;
 };
 
 HttpReply Service::Impl::handle(const HttpRequestView& req, const Target& target) {
@@ -218,6 +222,12 @@ HttpReply Service::Impl::dispatch(const HttpRequestView& req, const Target& targ
   if (faults.fires(FaultKind::kStall, name, now)) return HttpReply{.action = ReplyAction::kStall, .outcome = "stall"};
   if (faults.fires(FaultKind::kReset, name, now)) return HttpReply{.action = ReplyAction::kReset, .outcome = "reset"};
   if (r.endpoint == Endpoint::kToken) return token(req);
+  if (r.endpoint == Endpoint::kBotHook) {
+    BotReply b = bot.post(r.path_id, req.body, static_cast<std::int64_t>(std::time(nullptr)));
+    HttpReply reply = json_reply(b.status, b.body);
+    reply.outcome = fmt::format("{}", b.code);
+    return reply;
+  }
   if (r.endpoint == Endpoint::kSophonPerson) return sophon_call(req, target, now);
   return feishu(req, target, r, now);
 }
@@ -379,6 +389,7 @@ HttpReply Service::control(const HttpRequestView& req, const Target& target) {
   const std::string& p = target.path;
   if (req.method == "GET" && p == "/_emulator/state") return HttpReply{.body = state_json(), .outcome = "0"};
   if (req.method == "GET" && p == "/_emulator/stats") return HttpReply{.body = stats_json(), .outcome = "0"};
+  if (req.method == "GET" && p == "/_emulator/bot") return HttpReply{.body = bot_json(), .outcome = "0"};
   if (req.method == "POST" && p == "/_emulator/reset") {
     reset();
     return json_reply(200, json::object{{"ok", true}});
@@ -442,6 +453,11 @@ std::string Service::state_json() const {
   return json::serialize(out);
 }
 
+std::string Service::bot_json() const {
+  std::lock_guard lock(mu_);
+  return json::serialize(impl_->bot.state());
+}
+
 std::string Service::stats_json() const {
   std::lock_guard lock(mu_);
   const Impl& s = *impl_;
@@ -471,6 +487,7 @@ void Service::reset() {
   impl_->load_entities();
   impl_->limiter.reset();
   impl_->stats.reset();
+  impl_->bot.reset();
   impl_->outages = 0;
   impl_->arm_faults();
 }

@@ -66,6 +66,7 @@ class Service {
 
   std::string state_json() const;
   std::string stats_json() const;
+  std::string bot_json() const;  // what the custom bot received (emulator/bot_hook.h)
 
   // Back to the state after start: the fixture's entities, no writes, empty windows and
   // counters, the configured faults re-armed, no outage. Issued tokens stay valid.

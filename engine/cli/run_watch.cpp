@@ -2,6 +2,8 @@
 
 #include <ctime>
 
+#include "engine/cli/notify.h"
+
 namespace hrsync {
 namespace {
 
@@ -62,7 +64,7 @@ MetricsSample RunWatch::sample() const {
   s.job = job_.config.name;
   s.started_at = started_at_;
   s.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-  s.gate_trips = gate_trips_;
+  s.gate_trips = gates_.size();
   s.last_success = last_success_;
   if (report_) {
     s.targets = metrics_targets(*report_);
@@ -83,6 +85,21 @@ void RunWatch::write(const MetricsSample& sample) {
   if (options_.on_metrics) options_.on_metrics(text);
 }
 
+void RunWatch::notify(int exit_code) {
+  const NotifyConfig& config = job_.config.notify;
+  if (!should_notify(config, exit_code)) return;
+  auto posted = require_secret(config.webhook_url);
+  if (posted) {
+    Notice n{job_.config.name, exit_code, report_ ? &*report_ : nullptr, {}, job_.config.path};
+    for (const auto& g : gates_) n.gates.push_back(g.message);
+    std::vector<const TargetConnector*> connectors;
+    for (const auto& t : job_.targets) connectors.push_back(t.get());
+    const std::string body = webhook_body(notice_text(n, connectors), unix_now(), config.secret.value);
+    posted = post_webhook(config.webhook_url, body, job_.config.http);
+  }
+  if (!posted) err_ << "hrsync sync: the chat message was not posted: " << posted.error().str() << "\n";
+}
+
 int RunWatch::end(int exit_code) {
   stop_ticking();
   if (!options_.enabled) return exit_code;
@@ -92,6 +109,7 @@ int RunWatch::end(int exit_code) {
     if (exit_code == 0) s.last_success = report_ ? report_->finished_at : unix_now();
     write(s);
   }
+  notify(exit_code);
   return exit_code;
 }
 

@@ -1,10 +1,12 @@
 // RunWatch: what the people looking after a nightly job see of a sync besides its log — the
-// metrics file (job.metrics_file, engine/cli/metrics_file.h).
+// metrics file (job.metrics_file, engine/cli/metrics_file.h) and the chat message ([notify],
+// engine/cli/notify.h).
 //
 // execute_sync() makes one per run. While the executor runs, start() writes the metrics file every
 // `interval` from the progress board; gated() and finished() tell it how the run ended; end()
-// writes the final file and returns the exit code it was given. A file that cannot be written is
-// reported on `err` and changes nothing else: the exit code is the run's.
+// writes the final file, posts the message when [notify] asks for one, and returns the exit code it
+// was given. A file that cannot be written, or a message that is not delivered, is reported on
+// `err` and changes nothing else: the exit code is the run's.
 //
 // Thread-safety: one thread, the one running the sync's io_context.
 #pragma once
@@ -41,8 +43,8 @@ class RunWatch {
   void start(boost::asio::io_context& io, const ProgressBoard& board);
   void stop_ticking();
 
-  // The run stopped at `trips` safety gates.
-  void gated(std::size_t trips) { gate_trips_ = trips; }
+  // Safety gates stopped the run.
+  void gated(const std::vector<GateStop>& gates) { gates_ = gates; }
   // The run finished with `report`.
   void finished(const RunReport& report) { report_ = report; }
 
@@ -52,6 +54,7 @@ class RunWatch {
  private:
   void arm();
   void write(const MetricsSample& sample);
+  void notify(int exit_code);
   MetricsSample sample() const;
 
   const Job& job_;
@@ -62,7 +65,7 @@ class RunWatch {
   std::optional<std::int64_t> last_success_;         // from the run log, before this run
   const ProgressBoard* board_ = nullptr;
   std::optional<boost::asio::steady_timer> timer_;
-  std::size_t gate_trips_ = 0;
+  std::vector<GateStop> gates_;
   std::optional<RunReport> report_;
 };
 

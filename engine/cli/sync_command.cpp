@@ -118,7 +118,7 @@ int sync_job(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, RunWatch&
   if (!job.plan.gates.empty() && !cmd.force) {
     err << "hrsync sync: stopped by a safety gate before any call; check the source, then run again with --force "
            "if the change is real\n";
-    watch.gated(job.plan.gates.size());
+    watch.gated(job.plan.gates);
     return kExitGate;
   }
   if (cmd.dry_run) {

@@ -174,6 +174,17 @@ Result<void> read_secret(TableReader& t, const fs::path& base, std::string_view 
   }
   ref.key = fmt::format("{}.{}", section, file_key);
   ref.where = t.where(file_key);
+  // "${CREDENTIALS_DIRECTORY}/name": a file systemd's LoadCredential= put there for the service.
+  constexpr std::string_view kCredentials = "${CREDENTIALS_DIRECTORY}";
+  if (ref.file.starts_with(kCredentials)) {
+    const std::string dir = env("CREDENTIALS_DIRECTORY");
+    if (dir.empty()) {
+      ref.problem = fmt::format("{} names ${{CREDENTIALS_DIRECTORY}}, which is not set (systemd sets it for a "
+                                "service with LoadCredential=)", file_key);
+      return {};
+    }
+    ref.file = dir + ref.file.substr(kCredentials.size());
+  }
   ref.file = resolve(base, ref.file);
   ref.value = Secret(read_secret_file(ref.file, ref.problem));
   return {};
@@ -262,6 +273,24 @@ Result<void> read_retry(const std::string& file, const toml::table& root, JobCon
     return fail(Error::Kind::kConfig, t.where("max_delay_s"), "must not be below retry.base_delay_s");
   }
   return {};
+}
+
+Result<void> read_notify(const std::string& file, const toml::table& root, const fs::path& base, EnvLookup env,
+                         JobConfig& c) {
+  const auto* tbl = root.get_as<toml::table>("notify");
+  if (!tbl) return {};
+  TableReader t(file, *tbl, "notify.");
+  c.notify.enabled = true;
+  c.notify.where = t.where_table();
+  HRSYNC_TRY(read_secret(t, base, "notify", "webhook_url", env, true, c.notify.webhook_url));
+  HRSYNC_TRY(read_secret(t, base, "notify", "secret", env, false, c.notify.secret));
+  std::string when = "failure";
+  HRSYNC_TRY(t.string("when", when));
+  if (when != "failure" && when != "always") {
+    return fail(Error::Kind::kConfig, t.where("when"), fmt::format("must be \"failure\" or \"always\", not \"{}\"", when));
+  }
+  c.notify.always = when == "always";
+  return t.reject_unknown();
 }
 
 Result<void> read_source(const std::string& file, const std::string& name, const toml::table& tbl,
@@ -388,7 +417,7 @@ Result<void> read_target(const std::string& file, const std::string& id, const t
 Result<void> read_tables(const std::string& file, const toml::table& root, const fs::path& base, EnvLookup env,
                          JobConfig& c) {
   TableReader top(file, root, "");
-  for (std::string_view section : {"job", "feishu", "sophon", "http", "retry", "sources", "targets"}) {
+  for (std::string_view section : {"job", "feishu", "sophon", "http", "retry", "notify", "sources", "targets"}) {
     if (top.has(section) && !root.get(section)->is_table()) return top.type_error(section, "a table");
   }
   HRSYNC_TRY(top.reject_unknown());
@@ -397,6 +426,7 @@ Result<void> read_tables(const std::string& file, const toml::table& root, const
   HRSYNC_TRY(read_sophon(file, root, base, env, c));
   HRSYNC_TRY(read_http(file, root, base, c));
   HRSYNC_TRY(read_retry(file, root, c));
+  HRSYNC_TRY(read_notify(file, root, base, env, c));
 
   if (const auto* sources = root.get_as<toml::table>("sources")) {
     for (const auto& [name, node] : *sources) {

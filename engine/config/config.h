@@ -83,6 +83,15 @@ struct SophonConfig {
   std::string where;
 };
 
+// [notify]: the run summary posted to a Feishu group chat through a custom bot's webhook.
+struct NotifyConfig {
+  bool enabled = false;              // a [notify] section is present
+  SecretRef webhook_url;             // from webhook_url_env or webhook_url_file: the URL is a credential
+  SecretRef secret;                  // optional signing secret, from secret_env or secret_file
+  bool always = false;               // when = "always"; else only when the run did not exit 0
+  std::string where;
+};
+
 struct JobConfig {
   std::string path;                  // the config file itself
   std::string name;                  // job.name: the `job` label of the metrics; default the file's stem
@@ -96,6 +105,7 @@ struct JobConfig {
   SophonConfig sophon;
   HttpConfig http;
   RetryConfig retry;
+  NotifyConfig notify;
   std::map<std::string, SourceConfig> sources;
   std::vector<TargetConfig> targets;  // in the order of target_ids()
 };

@@ -265,5 +265,43 @@ TEST_F(ConfigTest, JobNameDefaultsToTheFileStemAndMetricsFileResolves) {
   EXPECT_NE(error_of(bad).where.find("job.name"), std::string::npos);
 }
 
+TEST_F(ConfigTest, NotifyReadsTheWebhookFromTheEnvironmentAndChecksItsKeys) {
+  auto c = load_config(write(std::string(kMinimal) + "\n[notify]\nwebhook_url_env = \"TEST_WEBHOOK\"\nwhen = \"always\"\n"), fake_env);
+  ASSERT_TRUE(c.has_value()) << c.error().str();
+  EXPECT_TRUE(c->notify.enabled);
+  EXPECT_TRUE(c->notify.always);
+  EXPECT_EQ(c->notify.webhook_url.value.reveal(), "https://open.feishu.cn/open-apis/bot/v2/hook/hook-token-7f3e");
+  EXPECT_TRUE(c->notify.secret.value.empty());
+
+  auto plain = load_config(write(kMinimal), fake_env);
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_FALSE(plain->notify.enabled);
+
+  auto literal = error_of(std::string(kMinimal) + "\n[notify]\nwebhook_url = \"https://open.feishu.cn/open-apis/bot/v2/hook/x\"\n");
+  EXPECT_NE(literal.where.find("notify.webhook_url"), std::string::npos) << literal.str();
+  EXPECT_EQ(literal.str().find("hook/x"), std::string::npos) << "the URL is not repeated: " << literal.str();
+  auto when = error_of(std::string(kMinimal) + "\n[notify]\nwebhook_url_env = \"TEST_WEBHOOK\"\nwhen = \"sometimes\"\n");
+  EXPECT_NE(when.where.find("notify.when"), std::string::npos) << when.str();
+  auto unknown = error_of(std::string(kMinimal) + "\n[notify]\nwebhook_url_env = \"TEST_WEBHOOK\"\nchannel = \"ops\"\n");
+  EXPECT_NE(unknown.where.find("notify.channel"), std::string::npos) << unknown.str();
+  auto missing = error_of(std::string(kMinimal) + "\n[notify]\nwhen = \"always\"\n");
+  EXPECT_NE(missing.message.find("notify.webhook_url_env"), std::string::npos) << missing.str();
+}
+
+TEST_F(ConfigTest, SecretFilesMayLieInTheCredentialsDirectoryOfTheService) {
+  std::string text(kMinimal);
+  text.replace(text.find("app_secret_env = \"TEST_APP_SECRET\""), std::string_view("app_secret_env = \"TEST_APP_SECRET\"").size(),
+               "app_secret_file = \"${CREDENTIALS_DIRECTORY}/app_secret\"");
+  auto c = load_config(write(text), fake_env);
+  ASSERT_TRUE(c.has_value()) << c.error().str();
+  EXPECT_EQ(c->feishu.app_secret.file, "/run/credentials/hrsync@tenant-a.service/app_secret");
+  EXPECT_NE(c->feishu.app_secret.problem.find("cannot read"), std::string::npos) << c->feishu.app_secret.problem;
+
+  auto outside = load_config(write(text), [](const char*) { return std::string(); });
+  ASSERT_TRUE(outside.has_value()) << "plan works outside the service";
+  EXPECT_NE(outside->feishu.app_secret.problem.find("LoadCredential="), std::string::npos) << outside->feishu.app_secret.problem;
+  EXPECT_FALSE(require_secret(outside->feishu.app_secret).has_value());
+}
+
 }  // namespace
 }  // namespace hrsync

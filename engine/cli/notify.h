@@ -1,0 +1,55 @@
+// Notify: the run summary posted to a Feishu group chat through a custom bot's webhook ([notify]).
+//
+// notice_text() says how the run ended, each target's counts and the top failure codes with the
+// API document's meaning — counts and codes only, never an entity key or personal data.
+// webhook_body() wraps it as a text message; with a signing secret it adds "timestamp" (Unix
+// seconds, a string) and "sign" = base64(HMAC-SHA256, key = timestamp + "\n" + secret, over an
+// empty message), as Feishu's custom bot asks. post_webhook() sends it and judges the answer by
+// its `code` (0 = delivered).
+//
+// The webhook URL is itself a credential: it goes on the wire and nowhere else. Errors name the
+// config key it came from and the host, never the URL or its path.
+//
+// Thread-safety: pure functions; post_webhook() runs its own io_context on the calling thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.h"
+#include "base/secret.h"
+#include "connectors/targets/target_connector.h"
+#include "engine/cli/run_report.h"
+#include "engine/config/config.h"
+
+namespace hrsync {
+
+struct Notice {
+  std::string job;                  // job.name
+  int exit_code = 0;
+  const RunReport* report = nullptr;  // null when the run stopped before it sent anything
+  std::vector<std::string> gates;   // why the safety gates stopped the run
+  std::string config_path;          // for the `hrsync report` line
+};
+
+// True iff a run ending with `exit_code` is to be posted under `config`.
+bool should_notify(const NotifyConfig& config, int exit_code);
+
+// The message, at most `top` failure groups (target and code, largest first).
+std::string notice_text(const Notice& notice, const std::vector<const TargetConnector*>& connectors,
+                        std::size_t top = 5);
+
+// base64(HMAC-SHA256(key = timestamp + "\n" + secret, message = "")).
+std::string webhook_sign(std::int64_t timestamp, std::string_view secret);
+
+// {"msg_type":"text","content":{"text":...}}, plus timestamp and sign when `secret` is not empty.
+std::string webhook_body(std::string_view text, std::int64_t timestamp, const Secret& secret);
+
+// POSTs `body` to the webhook URL. Errors: kConfig (the URL is not http(s)://host/path), kNetwork
+// (unreachable, timeout), kProtocol (an answer that is not a Feishu envelope, or code != 0: the
+// message then carries the code and msg, e.g. 19021 for a refused signature).
+Result<void> post_webhook(const SecretRef& url, std::string_view body, const HttpConfig& http);
+
+}  // namespace hrsync
