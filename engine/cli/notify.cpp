@@ -28,6 +28,7 @@ std::string_view ending(int exit_code) {
     case 2: return "stopped: bad config or usage";
     case 3: return "stopped by a safety gate before any call";
     case 4: return "a target was stopped";
+    case 5: return "stopped: the snapshot store could not record";
     default: return "ended";
   }
 }
