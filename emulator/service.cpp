@@ -127,8 +127,8 @@ struct Service::Impl {
         tokens(options.token_lifetime_s, options.seed ^ 0x746f6b656e),
         faults(options.seed),
         users(ContactUserRules{options.certified_tenant, options.department_user_limit}),
-        bot(options.bot_hook_id, options.bot_secret),
-        sophon(SophonRules{options.max_photo_bytes, options.min_face_px}) {
+        sophon(SophonRules{options.max_photo_bytes, options.min_face_px}),
+        bot(options.bot_hook_id, options.bot_secret) {
     auto tiers = [&](const std::vector<RateTier>& documented) {
       std::vector<RateTier> out;
       if (!options.rate_limits) return out;
