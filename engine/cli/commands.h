@@ -4,7 +4,7 @@
 // `err`, and returns the process exit code of DESIGN.md: 0 everything applied; 1 some entities
 // failed; 2 bad config or usage; 3 stopped by a safety gate; 4 a target was quarantined or could
 // not authenticate; 5 the snapshot store could not record (disk full, read-only file, I/O error),
-// so the run stopped sending.
+// so the run stopped sending; 6 another run of the job holds its lock (nothing was sent).
 //
 // Thread-safety: one command per process.
 #pragma once
@@ -23,6 +23,7 @@ enum ExitCode : int {
   kExitGate = 3,
   kExitQuarantined = 4,
   kExitStore = 5,
+  kExitLocked = 6,
 };
 
 struct PlanCommand {

@@ -15,7 +15,8 @@ int main(int argc, char** argv) {
   CLI::App app{"hrsync: bulk synchronization of an HR source into Feishu and SophonFogSys.\n"
                "Exit codes: 0 all applied, 1 some entities failed, 2 bad config or usage,\n"
                "3 stopped by a safety gate, 4 a target was quarantined or could not authenticate,\n"
-               "5 the snapshot store could not record (disk full, read-only file, I/O error)."};
+               "5 the snapshot store could not record (disk full, read-only file, I/O error),\n"
+               "6 another run of the job holds its lock (nothing was sent)."};
   app.require_subcommand(1);
   app.set_version_flag("--version", "hrsync 0.1.0");
 

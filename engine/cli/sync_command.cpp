@@ -17,6 +17,7 @@
 #include "engine/plan/job.h"
 #include "engine/plan/plan_report.h"
 #include "engine/cli/progress_display.h"
+#include "engine/cli/run_lock.h"
 #include "engine/cli/run_report.h"
 #include "engine/cli/run_watch.h"
 #include "engine/run/store_sink.h"
@@ -242,8 +243,48 @@ int execute_sync(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, std::
   return watch.end(sync_job(job, cmd, hooks, watch, out, err));
 }
 
+// Takes the job's run lock: nullopt and a message when the snapshot folder or the lock file fails
+// or another run holds it (`code` says which).
+static std::optional<RunLock> lock_job(const JobConfig& config, std::ostream& err, int& code) {
+  namespace fs = std::filesystem;
+  const fs::path snapshot(config.snapshot);
+  std::error_code ec;
+  if (snapshot.has_parent_path()) fs::create_directories(snapshot.parent_path(), ec);
+  if (ec) {
+    err << "hrsync sync: " << snapshot.parent_path().string() << ": cannot create the snapshot folder: " << ec.message()
+        << "\n";
+    code = kExitUsage;
+    return std::nullopt;
+  }
+  auto lock = RunLock::try_acquire(config.snapshot, unix_now());
+  if (!lock) {
+    err << "hrsync sync: " << lock.error().str() << "\n";
+    code = kExitUsage;
+    return std::nullopt;
+  }
+  if (!lock->held()) {
+    err << "hrsync sync: another run of this job holds the lock " << lock->path() << " (" << lock->holder()
+        << "); nothing was sent\n";
+    code = kExitLocked;
+    return std::nullopt;
+  }
+  return std::move(*lock);
+}
+
 int run_sync(const SyncCommand& cmd, std::ostream& out, std::ostream& err) {
-  auto job = prepare_job(cmd.config, PlanOptions{cmd.full, cmd.only}, /*create_store=*/!cmd.dry_run);
+  auto config = load_config(cmd.config);
+  if (!config) {
+    err << "hrsync sync: " << config.error().str() << "\n";
+    return exit_code_for(config.error());
+  }
+  // One run of the job at a time, held from before the plan to the exit; a dry run writes nothing.
+  std::optional<RunLock> lock;
+  if (!cmd.dry_run) {
+    int code = kExitOk;
+    lock = lock_job(*config, err, code);
+    if (!lock) return code;
+  }
+  auto job = prepare_job(std::move(*config), PlanOptions{cmd.full, cmd.only}, /*create_store=*/!cmd.dry_run);
   if (!job) {
     err << "hrsync sync: " << job.error().str() << "\n";
     return exit_code_for(job.error());

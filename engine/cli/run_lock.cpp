@@ -1,0 +1,95 @@
+#include "engine/cli/run_lock.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+#include <fmt/format.h>
+
+namespace hrsync {
+namespace {
+
+std::string utc_time(std::int64_t unix_seconds) {
+  const std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return text;
+}
+
+std::string host_name() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return "unknown host";
+  return name;
+}
+
+// What the holder wrote, as one line ("" when it has not written yet).
+std::string read_holder(int fd) {
+  std::string text(512, '\0');
+  const ssize_t n = ::pread(fd, text.data(), text.size(), 0);
+  text.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\0')) text.pop_back();
+  for (char& c : text) {
+    if (c == '\n') c = ' ';
+  }
+  return text;
+}
+
+}  // namespace
+
+Result<RunLock> RunLock::try_acquire(const std::string& snapshot, std::int64_t now) {
+  std::string path = path_for(snapshot);
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return fail(Error::Kind::kIo, path, fmt::format("cannot open the job's lock file: {}", std::strerror(errno)));
+  (void)::fchmod(fd, 0600);  // whatever the umask was when it was created
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int e = errno;
+    if (e == EWOULDBLOCK) {
+      std::string holder = read_holder(fd);
+      ::close(fd);
+      return RunLock(-1, std::move(path), false, holder.empty() ? "a run that has just started" : std::move(holder));
+    }
+    ::close(fd);
+    return fail(Error::Kind::kIo, path, fmt::format("cannot lock the job's lock file: {}", std::strerror(e)));
+  }
+  const std::string text = fmt::format("pid {} on {}, started {}\n", ::getpid(), host_name(), utc_time(now));
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size())) {
+    const int e = errno;
+    ::close(fd);
+    return fail(Error::Kind::kIo, path, fmt::format("cannot write the job's lock file: {}", std::strerror(e)));
+  }
+  return RunLock(fd, std::move(path), true, "");
+}
+
+RunLock::RunLock(RunLock&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)),
+      path_(std::move(other.path_)),
+      held_(std::exchange(other.held_, false)),
+      holder_(std::move(other.holder_)) {}
+
+RunLock& RunLock::operator=(RunLock&& other) noexcept {
+  if (this != &other) {
+    release();
+    fd_ = std::exchange(other.fd_, -1);
+    path_ = std::move(other.path_);
+    held_ = std::exchange(other.held_, false);
+    holder_ = std::move(other.holder_);
+  }
+  return *this;
+}
+
+RunLock::~RunLock() { release(); }
+
+void RunLock::release() {
+  if (fd_ >= 0) ::close(fd_);  // closing the last descriptor of the open file drops the lock
+  fd_ = -1;
+  held_ = false;
+}
+
+}  // namespace hrsync

@@ -1,0 +1,108 @@
+// One run of a job at a time: the flock beside the snapshot, between real processes.
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <filesystem>
+#include <map>
+
+#include "engine/cli/run_lock.h"
+#include "tests/process/process_harness.h"
+
+namespace hrsync::process {
+namespace {
+
+std::int64_t now() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+std::string pid_text(pid_t pid) { return "pid " + std::to_string(pid) + " on "; }
+
+// Entities a run's JSON report says were applied, per target.
+std::map<std::string, std::int64_t> applied_in_report(const std::string& path) {
+  std::map<std::string, std::int64_t> out;
+  const json::value doc = json::parse(slurp(path));
+  for (const auto& t : doc.at("targets").as_array()) {
+    out[std::string(t.at("id").as_string())] = t.at("applied").as_int64();
+  }
+  return out;
+}
+
+using RunLockTest = ProcessHarness;
+
+TEST_F(RunLockTest, TwoOpensOfTheLockFileConflictAndTheSecondNamesTheFirst) {
+  std::filesystem::create_directories(dir_.file("var"));
+  const mode_t old = ::umask(022);
+  auto first = RunLock::try_acquire(spec_.snapshot, now());
+  ::umask(old);
+  ASSERT_TRUE(first) << first.error().str();
+  EXPECT_TRUE(first->held());
+  EXPECT_EQ(first->path(), spec_.snapshot + ".lock");
+  struct stat st {};
+  ASSERT_EQ(::stat(first->path().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+  auto second = RunLock::try_acquire(spec_.snapshot, now());
+  ASSERT_TRUE(second) << second.error().str();
+  EXPECT_FALSE(second->held());
+  EXPECT_TRUE(contains(second->holder(), pid_text(::getpid()))) << second->holder();
+  EXPECT_TRUE(contains(second->holder(), "started 20")) << second->holder();
+
+  first->release();
+  auto third = RunLock::try_acquire(spec_.snapshot, now());
+  ASSERT_TRUE(third) << third.error().str();
+  EXPECT_TRUE(third->held());
+}
+
+TEST_F(RunLockTest, ASyncWhoseLockIsHeldExitsSixAtOnceAndSendsNothing) {
+  ASSERT_NO_FATAL_FAILURE(start_emulator());
+  std::filesystem::create_directories(dir_.file("var"));
+  auto held = RunLock::try_acquire(spec_.snapshot, now());
+  ASSERT_TRUE(held && held->held());
+
+  const Finished refused = run_hrsync();
+  EXPECT_EQ(refused.exit.code, 6) << refused.err;
+  EXPECT_TRUE(contains(refused.err, spec_.snapshot + ".lock")) << refused.err;
+  EXPECT_TRUE(contains(refused.err, pid_text(::getpid()))) << refused.err;
+  EXPECT_TRUE(contains(refused.err, "another run of this job holds the lock")) << refused.err;
+  EXPECT_EQ(stats().at("requests").as_int64(), 0) << "the refused run sent something (a token request included)";
+
+  held->release();
+  const Finished ran = run_hrsync();
+  EXPECT_EQ(ran.exit.code, 0) << ran.err;
+  EXPECT_GT(business_requests(), 0u);
+}
+
+TEST_F(RunLockTest, TwoSyncsStartedTogetherOneRunsTheOtherExitsSixAndEveryCallIsSentOnce) {
+  ASSERT_NO_FATAL_FAILURE(start_emulator({"--latency-ms", "100..100"}));
+  Started first = start_hrsync();
+  ASSERT_TRUE(wait_for_text(spec_.snapshot + ".lock", pid_text(first.child->pid()), *first.child)) << first.err();
+
+  const Finished second = run_hrsync();
+  EXPECT_EQ(second.exit.code, 6) << second.err;
+  EXPECT_TRUE(contains(second.err, pid_text(first.child->pid()))) << second.err;
+
+  const ChildExit done = first.child->wait();
+  EXPECT_EQ(done.code, 0) << first.err();
+  const auto applied = applied_in_report(dir_.file("var/reports/run-1.json"));
+  ASSERT_EQ(applied.size(), 5u);
+  const json::object s = stats();
+  for (const auto& [target, count] : applied) {
+    EXPECT_GT(count, 0) << target;
+    const json::object& outcomes = s.at("endpoints").at(target).at("outcomes").as_object();
+    EXPECT_EQ(outcomes.at("0").as_int64(), count) << target << ": every entity accepted once, no more";
+  }
+}
+
+TEST_F(RunLockTest, ARunKilledOutrightLeavesNoLockBehind) {
+  ASSERT_NO_FATAL_FAILURE(start_emulator({"--latency-ms", "200..200"}));
+  Started first = start_hrsync();
+  ASSERT_TRUE(wait_for_text(spec_.snapshot + ".lock", pid_text(first.child->pid()), *first.child)) << first.err();
+  first.child->signal(SIGKILL);
+  EXPECT_EQ(first.child->wait().signal, SIGKILL);
+
+  const Finished next = run_hrsync();
+  EXPECT_EQ(next.exit.code, 0) << next.err;
+}
+
+}  // namespace
+}  // namespace hrsync::process
