@@ -1,6 +1,7 @@
 #include "emulator/contact_rules.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace hrsync::emulator {
 namespace {
@@ -56,7 +57,54 @@ bool valid_domain(std::string_view domain) {
   return labels >= 2 && alpha_tld;
 }
 
+// The type of every member of the request body the document lists.
+constexpr std::pair<std::string_view, JsonType> kFieldTypes[] = {
+    {"name", JsonType::kString},          {"en_name", JsonType::kString},
+    {"nickname", JsonType::kString},      {"email", JsonType::kString},
+    {"mobile", JsonType::kString},        {"mobile_visible", JsonType::kBool},
+    {"gender", JsonType::kInt},           {"avatar_key", JsonType::kString},
+    {"department_ids", JsonType::kStringArray}, {"leader_user_id", JsonType::kString},
+    {"city", JsonType::kString},          {"country", JsonType::kString},
+    {"work_station", JsonType::kString},  {"join_time", JsonType::kInt},
+    {"employee_no", JsonType::kString},   {"employee_type", JsonType::kInt},
+    {"orders", JsonType::kObjectArray},   {"custom_attrs", JsonType::kObjectArray},
+    {"enterprise_email", JsonType::kString}, {"job_title", JsonType::kString},
+    {"is_frozen", JsonType::kBool},
+};
+
+// The code point at the start of `s` (valid UTF-8) and its length in bytes.
+std::pair<char32_t, std::size_t> next_code_point(std::string_view s) {
+  auto b = [&](std::size_t i) { return static_cast<char32_t>(static_cast<unsigned char>(s[i])); };
+  char32_t c = b(0);
+  if (c < 0x80) return {c, 1};
+  if (c < 0xE0 && s.size() >= 2) return {(c & 0x1F) << 6 | (b(1) & 0x3F), 2};
+  if (c < 0xF0 && s.size() >= 3) return {(c & 0x0F) << 12 | (b(1) & 0x3F) << 6 | (b(2) & 0x3F), 3};
+  if (s.size() >= 4) return {(c & 0x07) << 18 | (b(1) & 0x3F) << 12 | (b(2) & 0x3F) << 6 | (b(3) & 0x3F), 4};
+  return {c, s.size()};
+}
+
+bool space(char32_t c) {
+  return c == ' ' || (c >= 0x09 && c <= 0x0D) || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200B) ||
+         c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000 || c == 0xFEFF;
+}
+
 }  // namespace
+
+std::optional<JsonType> contact_user_field_type(std::string_view key) {
+  for (const auto& [k, type] : kFieldTypes) {
+    if (k == key) return type;
+  }
+  return std::nullopt;
+}
+
+bool blank_text(std::string_view text) {
+  while (!text.empty()) {
+    auto [c, n] = next_code_point(text);
+    if (!space(c)) return false;
+    text.remove_prefix(n);
+  }
+  return true;
+}
 
 bool valid_mobile(std::string_view mobile) {
   if (!mobile.starts_with('+')) return mainland_digits(mobile);

@@ -58,6 +58,7 @@ constexpr Doc kMailDomain{400, 44001, "business email domain not available error
 constexpr Doc kOrderWithoutDepartments{400, 44002, "update order must update department together"};
 constexpr Doc kUnjoined{400, 44010, "unJoined user not allow to update"};
 constexpr Doc kResigned{400, 42006, "user has resigned error"};
+constexpr Doc kLarkNoMainland{400, 44018, "lark not support +86 mobile"};
 constexpr Doc kOnlyMainland{400, 44019, "feishu only support +86 mobile"};
 constexpr Doc kMobileNeedsEmail{400, 44020, "mobile and email need together exist"};
 constexpr Doc kEnterpriseEmailTaken{400, 44024, "User enterprise email has already been registered as a member's account"};
@@ -70,33 +71,14 @@ ApiResult err(const Doc& d, std::string field = {}, std::string description = {}
   return api_error(d.status, d.code, std::string(d.msg), std::move(field), std::move(description));
 }
 
-// The type of every field of the request body the document lists.
-constexpr std::pair<std::string_view, JsonType> kFieldTypes[] = {
-    {"name", JsonType::kString},          {"en_name", JsonType::kString},
-    {"nickname", JsonType::kString},      {"email", JsonType::kString},
-    {"mobile", JsonType::kString},        {"mobile_visible", JsonType::kBool},
-    {"gender", JsonType::kInt},           {"avatar_key", JsonType::kString},
-    {"department_ids", JsonType::kStringArray}, {"leader_user_id", JsonType::kString},
-    {"city", JsonType::kString},          {"country", JsonType::kString},
-    {"work_station", JsonType::kString},  {"join_time", JsonType::kInt},
-    {"employee_no", JsonType::kString},   {"employee_type", JsonType::kInt},
-    {"orders", JsonType::kObjectArray},   {"custom_attrs", JsonType::kObjectArray},
-    {"enterprise_email", JsonType::kString}, {"job_title", JsonType::kString},
-    {"is_frozen", JsonType::kBool},
-};
-
 std::optional<ApiResult> check_types(const json::object& body) {
-  for (const auto& [key, type] : kFieldTypes) {
-    const json::value* v = member(body, key);
-    if (v != nullptr && !has_json_type(*v, type)) {
-      return err(kParamError, std::string(key), fmt::format("must be {}", json_type_name(type)));
+  for (const auto& kv : body) {
+    auto type = contact_user_field_type(kv.key());
+    if (type && !kv.value().is_null() && !has_json_type(kv.value(), *type)) {
+      return err(kParamError, std::string(kv.key()), fmt::format("must be {}", json_type_name(*type)));
     }
   }
   return std::nullopt;
-}
-
-bool blank(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
 }
 
 // A string field longer than `max` characters gives `doc`.
@@ -111,7 +93,7 @@ std::optional<ApiResult> check_name(const json::object& body, bool put) {
   // The document has both 41006 "no user name" and 41040 "user name is null": the first for a
   // name that is not set at all, the second for one set to nothing.
   if (!name) return put ? std::optional(err(kNoUserName, "name", "required")) : std::nullopt;
-  if (blank(*name)) return err(kNameNull, "name", "empty");
+  if (blank_text(*name)) return err(kNameNull, "name", "empty or only white space");
   return check_length(body, "name", 64, kNameLong);
 }
 
@@ -178,7 +160,7 @@ bool same_indexed_fields(const json::object& a, const json::object& b) {
 
 // The fields a fixture user holds before any write.
 json::object fixture_fields(const FixtureUser& u) {
-  json::object o;
+  json::object o = u.fields;
   auto put = [&](std::string_view key, const std::string& v) {
     if (!v.empty()) o[key] = v;
   };
@@ -234,7 +216,7 @@ void ContactUserApi::load(const Fixture& fixture) {
   for (const auto& fu : fixture.users) {
     User u{fu.user_id, fu.open_id.empty() ? derived_open_id(fu.user_id) : fu.open_id,
            fu.union_id.empty() ? derived_union_id(fu.user_id) : fu.union_id, fu.status, fu.tenant_founder,
-           fixture_fields(fu), {}, false};
+           fixture_fields(fu), false};
     by_open_id_[u.open_id] = u.user_id;
     by_union_id_[u.union_id] = u.user_id;
     index(u, +1);
@@ -268,7 +250,7 @@ ApiResult ContactUserApi::update(const ApiRequest& req) {
   }
   json::object next = updated_fields(*user, req.body, put);
   if (auto e = check_body(req.body, next, put, *user, req.path_id)) return *e;
-  apply(*user, std::move(next), req.body, put);
+  apply(*user, std::move(next));
 
   ApiResult ok;
   json::object shown = user->fields;
@@ -306,15 +288,11 @@ std::optional<ApiResult> ContactUserApi::check_body(const json::object& body, co
   return check_unique(next, user);
 }
 
-void ContactUserApi::apply(User& user, json::object next, const json::object& body, bool put) {
+void ContactUserApi::apply(User& user, json::object next) {
   bool reindex = !same_indexed_fields(user.fields, next);
   if (reindex) index(user, -1);
   user.fields = std::move(next);
   if (reindex) index(user, +1);
-  if (put || !user.written) user.written_fields = json::object{};
-  for (const auto& kv : body) {
-    if (!kv.value().is_null()) user.written_fields[kv.key()] = kv.value();
-  }
   user.written = true;
 }
 
@@ -331,21 +309,27 @@ std::optional<ApiResult> ContactUserApi::check_fields(const json::object& body, 
 std::optional<ApiResult> ContactUserApi::check_mobile_email(const json::object& body, const json::object& next, bool put) const {
   auto mobile = string_member(body, "mobile");
   auto email = string_member(body, "email");
-  if (put && (!mobile || mobile->empty())) {
+  // On Lark the mobile is optional ("该 mobile 字段在海外版飞书非必填"): "" means none.
+  if (rules_.lark && mobile && mobile->empty()) mobile.reset();
+  if (put && !rules_.lark && (!mobile || mobile->empty())) {
     return (!email || email->empty()) ? err(kNoEmailOrMobile, "mobile") : err(kNoMobile, "mobile");
   }
   if (mobile && mobile->empty()) return err(kNoMobile, "mobile");
-  if (mobile && !valid_mobile(*mobile)) return err(kMobileInvalid, "mobile", "not 1xxxxxxxxxx, +861xxxxxxxxxx or +<country><number>");
+  if (mobile && !valid_mobile(*mobile)) return err(kMobileInvalid, "mobile", "not 1[3-9] and 9 digits, +861[3-9]... or +<country><number>");
+  if (rules_.lark && mobile && is_mainland_mobile(*mobile)) return err(kLarkNoMainland, "mobile", "+86 numbers are refused on Lark");
   if (email && !email->empty() && !valid_email(*email)) return err(kEmailInvalid, "email");
   auto enterprise = string_member(body, "enterprise_email");
   if (enterprise && !enterprise->empty() && !valid_email(*enterprise)) return err(kEmailInvalid, "enterprise_email");
   if (enterprise && !enterprise->empty() && !mail_domains_.empty() && !mail_domains_.contains(email_domain(*enterprise))) {
     return err(kMailDomain, "enterprise_email");
   }
+  if (rules_.lark && string_member(next, "mobile").value_or("").empty() && string_member(next, "email").value_or("").empty()) {
+    return err(kNoEmailOrMobile, "mobile", "neither a mobile nor an email");
+  }
   if (!mobile && !email) return std::nullopt;
   auto next_mobile = string_member(next, "mobile").value_or("");
   if (next_mobile.empty() || is_mainland_mobile(next_mobile)) return std::nullopt;
-  if (!rules_.certified_tenant) return err(kOnlyMainland, "mobile");
+  if (!rules_.lark && !rules_.certified_tenant) return err(kOnlyMainland, "mobile");
   if (string_member(next, "email").value_or("").empty()) return err(kMobileNeedsEmail, "email", "required with a non-+86 mobile");
   return std::nullopt;
 }
@@ -391,11 +375,16 @@ std::optional<ApiResult> ContactUserApi::check_unique(const json::object& next, 
     return it != index.end() && it->second != user.user_id;
   };
   auto mobile = string_member(next, "mobile").value_or("");
-  if (!mobile.empty() && taken(mobiles_, mobile_key(mobile))) return err(kMobileExists, "mobile");
+  if (!mobile.empty() && taken(mobiles_, mobile_key(mobile))) return err(kMobileExists, "mobile", "held by another user");
   auto email = string_member(next, "email").value_or("");
-  if (!email.empty() && taken(emails_, email_key(email))) return err(kEmailExists, "email");
+  // One address names one account, whichever of the two members holds it.
+  if (!email.empty() && (taken(emails_, email_key(email)) || taken(enterprise_emails_, email_key(email)))) {
+    return err(kEmailExists, "email", "held by another user");
+  }
   auto enterprise = string_member(next, "enterprise_email").value_or("");
-  if (!enterprise.empty() && taken(enterprise_emails_, email_key(enterprise))) return err(kEnterpriseEmailTaken, "enterprise_email");
+  if (!enterprise.empty() && (taken(enterprise_emails_, email_key(enterprise)) || taken(emails_, email_key(enterprise)))) {
+    return err(kEnterpriseEmailTaken, "enterprise_email", "held by another user");
+  }
   return std::nullopt;
 }
 
@@ -432,7 +421,7 @@ std::shared_ptr<void> ContactUserApi::hold(const std::string& user_id) {
 json::object ContactUserApi::state() const {
   json::object out;
   for (const auto& [id, user] : users_) {
-    if (user.written) out[id] = user.written_fields;
+    if (user.written) out[id] = user.fields;
   }
   return out;
 }

@@ -2,8 +2,10 @@
 // /open-apis/contact/v3/users/:user_id, as api-docs/feishu-contact-user-update-put.md describes.
 //
 // It holds the tenant's users (from the fixture), their current fields, the indexes that make
-// mobiles and e-mail addresses unique, and the member count of each department. PUT replaces a
-// user's fields with the body; PATCH merges the body into them. Every error a request can cause
+// mobiles and e-mail addresses unique, and the member count of each department. PUT ("update all
+// user information") replaces the user: every member absent from the body is erased, including
+// those a client may not hold (avatar_key, orders, custom_attrs); PATCH merges the body into the
+// user's fields. Every error a request can cause
 // is answered with the document's status, code and message (see the table in the .cpp file).
 // Two updates of one user that overlap in time collide: the later one gets 44025, as long as the
 // earlier one's reply (with its added latency) has not been delivered.
@@ -26,6 +28,7 @@ namespace hrsync::emulator {
 
 struct ContactUserRules {
   bool certified_tenant = true;          // false: only +86 mobiles are accepted (44019)
+  bool lark = false;                     // Lark: mobile optional, +86 mobiles refused (44018)
   unsigned department_user_limit = 500;  // most users in one department (41016); 0 = no limit
 };
 
@@ -39,8 +42,9 @@ class ContactUserApi {
   // Handles PUT or PATCH of one user.
   ApiResult update(const ApiRequest& request);
 
-  // user_id -> what was written since load(): the last PUT body, with the bodies of later
-  // PATCHes merged in (a user only PATCHed shows the merged PATCH bodies, not fixture fields).
+  // user_id -> every field the user holds now, for the users written since load(): after a PUT
+  // the body alone, after a PATCH the fields before (fixture or earlier writes) with the body
+  // merged in.
   boost::json::object state() const;
 
   std::size_t size() const { return users_.size(); }
@@ -50,8 +54,7 @@ class ContactUserApi {
     std::string user_id, open_id, union_id, status;
     bool tenant_founder = false;
     boost::json::object fields;          // what the user holds now (fixture, then writes)
-    boost::json::object written_fields;  // what was written (see state())
-    bool written = false;
+    bool written = false;                // a write succeeded since load()
   };
   struct InFlight;
 
@@ -59,7 +62,7 @@ class ContactUserApi {
   static boost::json::object updated_fields(const User& user, const boost::json::object& body, bool put);
   std::optional<ApiResult> check_body(const boost::json::object& body, const boost::json::object& next, bool put,
                                       const User& user, std::string_view path_id) const;
-  void apply(User& user, boost::json::object next, const boost::json::object& body, bool put);
+  void apply(User& user, boost::json::object next);
   std::optional<ApiResult> check_fields(const boost::json::object& body, bool put, std::string_view path_id) const;
   std::optional<ApiResult> check_mobile_email(const boost::json::object& body, const boost::json::object& next, bool put) const;
   std::optional<ApiResult> check_departments(const boost::json::object& body, bool put, const User& user) const;

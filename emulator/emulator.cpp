@@ -52,5 +52,6 @@ void Emulator::clear_faults() { service_->clear_faults(); }
 void Emulator::start_outage(double seconds) { service_->start_outage(seconds); }
 void Emulator::revoke_tokens() { service_->revoke_tokens(); }
 void Emulator::set_latency_ms(double min_ms, double max_ms) { service_->set_latency_ms(min_ms, max_ms); }
+void Emulator::set_inbound_jitter_ms(double min_ms, double max_ms) { service_->set_inbound_jitter_ms(min_ms, max_ms); }
 
 }  // namespace hrsync::emulator

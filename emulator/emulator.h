@@ -74,12 +74,13 @@ class Emulator {
   void load_fixture(const Fixture& fixture);
 
   // Faults at run time: arm a rule, drop all rules (and the outage), answer everything 503 for
-  // `seconds` from now, revoke every issued token, change the added latency.
+  // `seconds` from now, revoke every issued token, change the added latency or the inbound delay.
   void add_fault(const FaultRule& rule);
   void clear_faults();
   void start_outage(double seconds);
   void revoke_tokens();
   void set_latency_ms(double min_ms, double max_ms);
+  void set_inbound_jitter_ms(double min_ms, double max_ms);
 
  private:
   EmulatorOptions options_;

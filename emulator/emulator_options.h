@@ -45,6 +45,7 @@ struct EmulatorOptions {
 
   // Tenant and platform rules.
   bool certified_tenant = true;      // false: non-+86 mobiles are refused (44019)
+  bool lark_tenant = false;          // Lark, not Feishu: mobile optional, +86 mobiles refused (44018)
   unsigned department_user_limit = 500;  // most users per department (41016); 0 = no limit
   std::size_t max_photo_bytes = 2u << 20;  // decoded Sophon reg_photo larger than this: 40007
   unsigned min_face_px = 0;          // Sophon photo sides below this: 40006; 0 = off
@@ -53,9 +54,11 @@ struct EmulatorOptions {
   std::vector<FaultRule> faults;     // armed at start and again on every reset
   double latency_min_ms = 0;         // added to every answer, uniform in [min, max]
   double latency_max_ms = 0;
+  double inbound_jitter_min_ms = 0;  // each request travels this long (uniform in [min, max]) before
+  double inbound_jitter_max_ms = 0;  // the gateway counts it against the limit and handles it; 0 = none
   double outage_at_s = 0;            // every request in [at, at + for) of the clock gets 503...
   double outage_for_s = 0;           // ...0 = no outage
-  std::uint64_t seed = 1;            // seeds every random decision (faults, latency, tokens)
+  std::uint64_t seed = 1;            // seeds every random decision (faults, latency, inbound delay, tokens)
 
   // State and time.
   Fixture fixture;                   // the entities that exist at start

@@ -7,7 +7,7 @@
 namespace hrsync::emulator {
 namespace {
 
-constexpr std::string_view kNames[] = {"lock", "internal", "reset", "stall", "revoke"};
+constexpr std::string_view kNames[] = {"lock", "internal", "reset", "stall", "revoke", "throttle"};
 
 template <typename T>
 bool parse_number(std::string_view text, T& out) {
@@ -27,6 +27,10 @@ bool apply_term(std::string_view term, FaultRule& rule) {
   if (name == "every") return parse_number(value, rule.every) && rule.every > 0;
   if (name == "from") return parse_number(value, rule.from_s) && rule.from_s >= 0;
   if (name == "for") return parse_number(value, rule.for_s) && rule.for_s > 0;
+  if (name == "reset" && rule.kind == FaultKind::kThrottle) {
+    rule.reset_unix = value == "unix";
+    return rule.reset_unix || (parse_number(value, rule.reset_s) && rule.reset_s >= 0);
+  }
   return false;
 }
 
@@ -48,7 +52,7 @@ Result<FaultRule> parse_fault_rule(std::string_view spec) {
   auto eq = spec.find('=');
   if (eq == std::string_view::npos) return bad("expected NAME=WHEN, e.g. lock=0.1");
   auto kind = fault_from_name(spec.substr(0, eq));
-  if (!kind) return bad("unknown fault (lock, internal, reset, stall, revoke)");
+  if (!kind) return bad("unknown fault (lock, internal, reset, stall, revoke, throttle)");
   FaultRule rule;
   rule.kind = *kind;
   std::string_view when = spec.substr(eq + 1);
@@ -71,7 +75,10 @@ bool FaultPlan::fires(FaultKind kind, std::string_view endpoint, double now) {
     if (r.kind != kind || (!r.endpoint.empty() && r.endpoint != endpoint)) continue;
     if (now < r.from_s || (r.for_s > 0 && now >= r.from_s + r.for_s)) continue;
     if (r.count > 0 && armed.fired >= r.count) continue;
-    if (decide(armed)) hit = true;
+    if (decide(armed) && !hit) {
+      hit = true;
+      last_hit_ = r;
+    }
   }
   if (hit) ++hits_[static_cast<std::size_t>(kind)];
   return hit;
@@ -92,9 +99,15 @@ double FaultPlan::draw_latency() {
   return std::uniform_real_distribution<double>(latency_.first, latency_.second)(rng_);
 }
 
+double FaultPlan::draw_inbound() {
+  if (inbound_.second <= 0) return 0;
+  if (inbound_.second <= inbound_.first) return inbound_.first;
+  return std::uniform_real_distribution<double>(inbound_.first, inbound_.second)(inbound_rng_);
+}
+
 void FaultPlan::reset() {
   rules_.clear();
-  outage_ = latency_ = {0, 0};
+  outage_ = latency_ = inbound_ = {0, 0};
   for (auto& h : hits_) h = 0;
 }
 

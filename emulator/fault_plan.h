@@ -3,13 +3,16 @@
 // A FaultRule names a kind of fault, the requests it may hit (one endpoint or all), and when it
 // fires: with a probability per eligible request, on every Nth one, at most N times, and only
 // inside a time window of the emulator's clock. The plan also holds the outage window (every
-// request answered 503) and the added latency (uniform between a minimum and a maximum).
+// request answered 503), the added latency (uniform between a minimum and a maximum) and the
+// inbound delay (uniform too: how long a request travels before the gateway counts it).
 // All randomness comes from one generator seeded at construction, so a test that sends its
 // requests one after another sees the same faults on every run.
 //
 // Fault specs on the command line: NAME=TERM[,TERM...][@ENDPOINT] where TERM is a probability
-// (0.1), next:N (the next N eligible requests), every:N, from:SECONDS or for:SECONDS.
+// (0.1), next:N (the next N eligible requests), every:N, from:SECONDS, for:SECONDS, or, for
+// throttle only, reset:SECONDS or reset:unix (the x-ogw-ratelimit-reset value the 429 carries).
 // Examples: lock=0.1  internal=every:10@attendance_face  reset=next:2  stall=0.5,from:30,for:10
+//           throttle=next:1,reset:1e9@attendance_face
 //
 // Thread-safety: none; the owner serializes calls.
 #pragma once
@@ -31,6 +34,7 @@ enum class FaultKind : std::uint8_t {
   kReset,     // the connection is reset instead of answered
   kStall,     // the request is never answered (the connection stays open until the client leaves)
   kRevoke,    // the token the request carries is revoked before it is checked (99991663)
+  kThrottle,  // 429 / 99991400 (Sophon: 42900) whatever the window holds, with the rule's reset header
   kCount,
 };
 
@@ -45,6 +49,10 @@ struct FaultRule {
   std::uint64_t count = 0;     // > 0: hit at most this many requests, then stop
   double from_s = 0;           // eligible from this time of the emulator's clock...
   double for_s = 0;            // ...for this many seconds (0 = no end)
+  // throttle: the x-ogw-ratelimit-reset the answer carries: reset_s seconds, or, when
+  // reset_unix, the current Unix time in seconds (a header a broken gateway might send).
+  double reset_s = 1;
+  bool reset_unix = false;
 };
 
 // Parses a command-line fault spec (see above). Errors are kUsage and quote the spec.
@@ -52,7 +60,7 @@ Result<FaultRule> parse_fault_rule(std::string_view spec);
 
 class FaultPlan {
  public:
-  explicit FaultPlan(std::uint64_t seed) : rng_(seed) {}
+  explicit FaultPlan(std::uint64_t seed) : rng_(seed), inbound_rng_(seed ^ 0x696e626f756e64) {}
 
   void add(FaultRule rule) { rules_.push_back({std::move(rule), 0, 0}); }
   void clear_rules() { rules_.clear(); }
@@ -69,13 +77,21 @@ class FaultPlan {
   void set_latency(double min_s, double max_s) { latency_ = {min_s, max_s}; }
   double draw_latency();
 
+  // Inbound delay, drawn uniformly in [min_s, max_s] for every request before it is counted.
+  void set_inbound(double min_s, double max_s) { inbound_ = {min_s, max_s}; }
+  bool has_inbound() const { return inbound_.second > 0; }
+  double draw_inbound();
+
   // Draws from the plan's generator (for decisions the plan does not own, e.g. image ids).
   std::uint64_t draw() { return rng_(); }
 
   // How many requests faults of `kind` have hit.
   std::uint64_t hits(FaultKind kind) const { return hits_[static_cast<std::size_t>(kind)]; }
 
-  // Forgets rules, outage, latency and counters.
+  // The rule of the last request fires() hit (the throttle fault's header comes from it).
+  const FaultRule& last_hit() const { return last_hit_; }
+
+  // Forgets rules, outage, latency, inbound delay and counters.
   void reset();
 
  private:
@@ -88,9 +104,12 @@ class FaultPlan {
   bool decide(Armed& armed);
 
   std::mt19937_64 rng_;
+  std::mt19937_64 inbound_rng_;  // apart, so an inbound delay leaves the faults' draws as they were
   std::vector<Armed> rules_;
   std::pair<double, double> outage_{0, 0};
   std::pair<double, double> latency_{0, 0};
+  std::pair<double, double> inbound_{0, 0};
+  FaultRule last_hit_;
   std::uint64_t hits_[static_cast<std::size_t>(FaultKind::kCount)] = {};
 };
 

@@ -51,6 +51,20 @@ class ObjectReader {
     out = v->get_bool();
   }
 
+  // A JSON object whose members `check` accepts (it returns "" or what is wrong with one member).
+  template <typename Check>
+  void object(std::string_view key, json::object& out, Check check) {
+    const json::value* v = find(key);
+    if (v == nullptr) return;
+    if (!v->is_object()) return set_error(key, "must be an object");
+    for (const auto& kv : v->get_object()) {
+      if (std::string why = check(kv.key(), kv.value()); !why.empty()) {
+        return set_error(fmt::format("{}.{}", key, std::string_view(kv.key())), why);
+      }
+    }
+    out = v->get_object();
+  }
+
   void integer(std::string_view key, int& out) {
     const json::value* v = find(key);
     if (v == nullptr) return;
@@ -104,9 +118,20 @@ class ObjectReader {
   std::optional<Error> error_;
 };
 
+// "" when `value` may stand under `key` in a fixture user's "fields", else why not.
+std::string check_user_field(std::string_view key, const json::value& value) {
+  for (std::string_view own : {"name", "mobile", "email", "enterprise_email", "department_ids", "employee_no"}) {
+    if (key == own) return fmt::format("give {} as a member of the user itself", own);
+  }
+  auto type = contact_user_field_type(key);
+  if (!type) return "not a member of the contact user document";
+  if (!has_json_type(value, *type)) return fmt::format("must be {}", json_type_name(*type));
+  return {};
+}
+
 Result<void> read_user(const json::value& v, const std::string& where, FixtureUser& u) {
   ObjectReader r(v, where, {"user_id", "open_id", "union_id", "employee_no", "name", "mobile", "email",
-                            "enterprise_email", "department_ids", "status", "tenant_founder"});
+                            "enterprise_email", "department_ids", "status", "tenant_founder", "fields"});
   r.string("user_id", u.user_id);
   r.string("open_id", u.open_id);
   r.string("union_id", u.union_id);
@@ -118,6 +143,7 @@ Result<void> read_user(const json::value& v, const std::string& where, FixtureUs
   r.strings("department_ids", u.department_ids);
   r.string("status", u.status);
   r.boolean("tenant_founder", u.tenant_founder);
+  r.object("fields", u.fields, check_user_field);
   if (!r.result()) return r.result();
   if (u.user_id.empty()) return fail(Error::Kind::kInput, where, "user_id is missing");
   if (u.status != "active" && u.status != "resigned" && u.status != "unjoined") {
@@ -193,6 +219,7 @@ json::object user_json(const FixtureUser& u) {
   if (!u.department_ids.empty()) o["department_ids"] = string_array(u.department_ids);
   if (u.status != "active") o["status"] = u.status;
   if (u.tenant_founder) o["tenant_founder"] = true;
+  if (!u.fields.empty()) o["fields"] = u.fields;
   return o;
 }
 

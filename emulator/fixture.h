@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/json/object.hpp>
+
 #include "base/error.h"
 
 namespace hrsync::emulator {
@@ -30,6 +32,9 @@ struct FixtureUser {
   std::vector<std::string> department_ids;
   std::string status = "active"; // active | resigned | unjoined
   bool tenant_founder = false;   // freezing the founder is refused (44036)
+  // Any other documented member the user holds ("avatar_key", "orders", "custom_attrs", "city",
+  // ...), with the document's JSON type: what a PUT that leaves them out erases.
+  boost::json::object fields;
 };
 
 struct FixtureGroup {

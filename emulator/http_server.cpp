@@ -34,6 +34,10 @@ std::chrono::milliseconds millis(double seconds) {
   return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
 }
 
+std::chrono::microseconds micros(double seconds) {
+  return std::chrono::microseconds(static_cast<long long>(seconds * 1e6));
+}
+
 std::string_view header(const http::request<http::string_body>& req, http::field f) {
   auto it = req.find(f);
   return it == req.end() ? std::string_view() : std::string_view(it->value().data(), it->value().size());
@@ -144,6 +148,14 @@ net::awaitable<void> HttpServer::Impl::serve(Stream& stream) {
     }
     if (ec) co_return;
     const auto& req = parser.get();
+    // The network's inbound delay: the request reaches the gateway (and is counted) only after
+    // it. The next request on this connection is read only after this one is answered, so
+    // requests on one connection keep their order.
+    if (double hold = service.inbound_delay_s(req.target()); hold > 0) {
+      net::steady_timer timer(co_await net::this_coro::executor, micros(hold));
+      co_await timer.async_wait(kNoThrow);
+      arm();
+    }
     HttpReply reply = service.handle(HttpRequestView{req.method_string(), req.target(), header(req, http::field::authorization),
                                                      header(req, http::field::content_type), req.body()});
     if (reply.action == ReplyAction::kReset) {

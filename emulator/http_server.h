@@ -2,9 +2,11 @@
 //
 // It accepts connections on one address, serves any number of them concurrently with keep-alive,
 // optionally over TLS, and hands each request to the Service. It carries out what the service
-// decides beyond the answer itself: added latency (a timer, so other connections go on), a
-// connection reset (RST), or a stall (no answer until the client closes). This is the only
-// translation unit of the emulator that includes Beast.
+// decides beyond the answer itself: the inbound delay before a request is handled and the added
+// latency before it is answered (timers, so other connections go on meanwhile), a connection
+// reset (RST), or a stall (no answer until the client closes). A connection's requests are
+// handled one after another, in the order they came. This is the only translation unit of the
+// emulator that includes Beast.
 //
 // Thread-safety: start() and stop() from one thread; the server runs `threads` threads of its own.
 // The destructor stops the server and closes every connection.

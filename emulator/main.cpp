@@ -27,9 +27,9 @@ struct RawOptions {
   std::string sophon_token_file;
   std::string bot_secret_env = "HRSYNC_EMULATOR_BOT_SECRET";
   std::vector<std::string> acs_rate, sophon_rate, faults;
-  std::string latency, outage;
+  std::string latency, inbound_jitter, outage;
   std::string fixture, employees_csv, groups_csv, write_fixture, ca_out, port_file;
-  bool no_limits = false, uncertified = false;
+  bool no_limits = false, uncertified = false, lark = false;
 };
 
 Result<std::string> read_secret(const std::string& env, const std::string& file, const std::string& fallback) {
@@ -45,14 +45,26 @@ Result<std::string> read_secret(const std::string& env, const std::string& file,
 }
 
 // "A..B" or "A" milliseconds.
-Result<std::pair<double, double>> parse_latency(const std::string& text) {
+// "A..B" or "A" milliseconds, 0 <= A <= B, for the option `name`.
+Result<std::pair<double, double>> parse_ms_range(const std::string& text, const std::string& name) {
+  std::pair<double, double> r;
   try {
+    std::size_t used = 0;
     auto dots = text.find("..");
-    if (dots == std::string::npos) return std::pair{std::stod(text), std::stod(text)};
-    return std::pair{std::stod(text.substr(0, dots)), std::stod(text.substr(dots + 2))};
+    r.first = std::stod(text.substr(0, dots), &used);
+    if (used != (dots == std::string::npos ? text.size() : dots)) throw std::invalid_argument("trailing");
+    r.second = r.first;
+    if (dots != std::string::npos) {
+      r.second = std::stod(text.substr(dots + 2), &used);
+      if (used != text.size() - dots - 2) throw std::invalid_argument("trailing");
+    }
   } catch (const std::exception&) {
-    return hrsync::fail(Error::Kind::kUsage, "--latency-ms", fmt::format("\"{}\" is not A..B milliseconds", text));
+    return hrsync::fail(Error::Kind::kUsage, name, fmt::format("\"{}\" is not A..B milliseconds", text));
   }
+  if (r.first < 0 || r.second < r.first) {
+    return hrsync::fail(Error::Kind::kUsage, name, fmt::format("\"{}\": needs 0 <= A <= B", text));
+  }
+  return r;
 }
 
 // "START+SECONDS".
@@ -89,6 +101,10 @@ Result<void> finish_options(const RawOptions& raw, emu::EmulatorOptions& o) {
   o.bot_secret = *bot;
   o.rate_limits = !raw.no_limits;
   o.certified_tenant = !raw.uncertified;
+  o.lark_tenant = raw.lark;
+  if (raw.lark && raw.uncertified) {
+    return hrsync::fail(Error::Kind::kUsage, "--lark-tenant", "Lark tenants have no Feishu certification: give one of --lark-tenant, --uncertified-tenant");
+  }
   auto acs = parse_tiers(raw.acs_rate);
   auto sophon = parse_tiers(raw.sophon_rate);
   if (!acs) return std::unexpected(acs.error());
@@ -101,9 +117,14 @@ Result<void> finish_options(const RawOptions& raw, emu::EmulatorOptions& o) {
     o.faults.push_back(*rule);
   }
   if (!raw.latency.empty()) {
-    auto l = parse_latency(raw.latency);
+    auto l = parse_ms_range(raw.latency, "--latency-ms");
     if (!l) return std::unexpected(l.error());
     std::tie(o.latency_min_ms, o.latency_max_ms) = *l;
+  }
+  if (!raw.inbound_jitter.empty()) {
+    auto j = parse_ms_range(raw.inbound_jitter, "--inbound-jitter-ms");
+    if (!j) return std::unexpected(j.error());
+    std::tie(o.inbound_jitter_min_ms, o.inbound_jitter_max_ms) = *j;
   }
   if (!raw.outage.empty()) {
     auto w = parse_outage(raw.outage);
@@ -161,6 +182,7 @@ void add_options(CLI::App& app, emu::EmulatorOptions& o, RawOptions& raw) {
   app.add_option("--sophon-rate", raw.sophon_rate, "Limit tier of sophon_person, e.g. 10/s (repeatable; default unlimited)");
 
   app.add_flag("--uncertified-tenant", raw.uncertified, "Refuse non-+86 mobiles (44019), as for a tenant without Feishu certification");
+  app.add_flag("--lark-tenant", raw.lark, "Behave as a Lark (overseas) tenant: mobile optional, +86 mobiles refused (44018)");
   app.add_option("--department-user-limit", o.department_user_limit, "Most users per department (41016); 0 = no limit")->capture_default_str();
   app.add_option("--max-photo-bytes", o.max_photo_bytes, "Largest decoded Sophon reg_photo (larger: 40007)")->capture_default_str();
   app.add_option("--min-face-px", o.min_face_px, "Smallest Sophon photo side in pixels (smaller: 40006); 0 = off")->capture_default_str();
@@ -168,12 +190,18 @@ void add_options(CLI::App& app, emu::EmulatorOptions& o, RawOptions& raw) {
   app.add_option("--fault", raw.faults,
                  "Inject a fault: NAME=TERM[,TERM...][@ENDPOINT] (repeatable). NAME: lock (44025 on contact user updates), "
                  "internal (5xx with the API's internal code), reset (connection reset), stall (never answer), revoke "
-                 "(revoke the request's token: 99991663). TERM: a probability (0.1), next:N, every:N, from:SECONDS, "
-                 "for:SECONDS. ENDPOINT: token, contact_user, contact_group, attendance_face, acs_card, sophon_person. "
-                 "Example: --fault lock=0.05 --fault internal=every:100@attendance_face");
+                 "(revoke the request's token: 99991663), throttle (429 / 99991400 whatever the window holds; "
+                 "reset:SECONDS or reset:unix sets its x-ogw-ratelimit-reset, default 1). TERM: a probability (0.1), "
+                 "next:N, every:N, from:SECONDS, for:SECONDS. ENDPOINT: token, contact_user, contact_group, "
+                 "attendance_face, acs_card, sophon_person. Example: --fault lock=0.05 --fault "
+                 "internal=every:100@attendance_face --fault throttle=next:1,reset:1e9@attendance_face");
   app.add_option("--latency-ms", raw.latency, "Add latency to every answer: A..B milliseconds (uniform), or A");
+  app.add_option("--inbound-jitter-ms", raw.inbound_jitter,
+                 "Hold every request A..B milliseconds (uniform, seeded) before it is counted against the rate "
+                 "limit and handled: the network delay a real gateway sees at arrival. Requests on one connection "
+                 "keep their order");
   app.add_option("--outage", raw.outage, "Answer everything 503 from START for SECONDS after start-up: START+SECONDS");
-  app.add_option("--seed", o.seed, "Seed of every random decision (faults, latency, tokens)")->capture_default_str();
+  app.add_option("--seed", o.seed, "Seed of every random decision (faults, latency, inbound delay, tokens)")->capture_default_str();
 
   app.add_option("--fixture", raw.fixture, "JSON file listing the entities that exist (format: emulator/README.md)");
   app.add_option("--fixture-from-csv", raw.employees_csv, "HR employees CSV: every well-formed employee exists on every platform");

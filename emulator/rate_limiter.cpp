@@ -47,6 +47,11 @@ std::vector<TierStats> RateLimiter::stats() const {
   return out;
 }
 
+std::uint32_t RateLimiter::first_limit(LimitId id) const {
+  const auto& tiers = limits_[id].tiers;
+  return tiers.empty() ? 0 : tiers.front().stats.tier.limit;
+}
+
 void RateLimiter::reset() {
   for (auto& limit : limits_) {
     for (auto& tier : limit.tiers) {

@@ -49,6 +49,9 @@ class RateLimiter {
 
   std::vector<TierStats> stats() const;
 
+  // The limit of the first tier of `id` (what a throttled answer names), 0 when it has none.
+  std::uint32_t first_limit(LimitId id) const;
+
   // Forgets every arrival and counter; the limits stay.
   void reset();
 

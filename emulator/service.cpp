@@ -1,6 +1,7 @@
 #include "emulator/service.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <ctime>
 
@@ -126,7 +127,7 @@ struct Service::Impl {
         clock(options.clock ? options.clock : std::make_shared<SteadyClock>()),
         tokens(options.token_lifetime_s, options.seed ^ 0x746f6b656e),
         faults(options.seed),
-        users(ContactUserRules{options.certified_tenant, options.department_user_limit}),
+        users(ContactUserRules{options.certified_tenant, options.lark_tenant, options.department_user_limit}),
         sophon(SophonRules{options.max_photo_bytes, options.min_face_px}),
         bot(options.bot_hook_id, options.bot_secret) {
     auto tiers = [&](const std::vector<RateTier>& documented) {
@@ -164,6 +165,7 @@ struct Service::Impl {
     faults.reset();
     for (const auto& r : options.faults) faults.add(r);
     faults.set_latency(options.latency_min_ms / 1000, options.latency_max_ms / 1000);
+    faults.set_inbound(options.inbound_jitter_min_ms / 1000, options.inbound_jitter_max_ms / 1000);
     if (options.outage_for_s > 0) faults.set_outage(options.outage_at_s, options.outage_for_s);
   }
 
@@ -174,6 +176,8 @@ struct Service::Impl {
   HttpReply sophon_call(const HttpRequestView& req, const Target& target, double now);
   std::optional<HttpReply> feishu_auth(std::string_view authorization, double now);
   std::optional<HttpReply> throttle(Endpoint e, const json::object& body, std::string_view method, double now);
+  std::optional<HttpReply> throttle_fault(Endpoint e, RateLimiter::LimitId id, double now);
+  HttpReply throttled(Endpoint e, std::uint32_t limit, const std::string& reset);
   ApiResult call(Endpoint e, const HttpRequestView& req, const Target& target, const Route& r, const json::object& body);
   HttpReply feishu_envelope(ApiResult result);
   HttpReply sophon_envelope(ApiResult result);
@@ -262,7 +266,35 @@ std::optional<HttpReply> Service::Impl::feishu_auth(std::string_view authorizati
   return std::nullopt;
 }
 
+// The 429 a throttled request gets: the platform's body and the gateway's headers (Sophon adds
+// Retry-After); `limit` 0 leaves x-ogw-ratelimit-limit out.
+HttpReply Service::Impl::throttled(Endpoint e, std::uint32_t limit, const std::string& reset) {
+  HttpReply r = e == Endpoint::kSophonPerson ? sophon_envelope(sophon_error(42900))
+                                             : feishu_envelope(api_error(429, 99991400, "request trigger frequency limit"));
+  if (limit > 0) r.headers.emplace_back("x-ogw-ratelimit-limit", fmt::format("{}", limit));
+  r.headers.emplace_back("x-ogw-ratelimit-reset", reset);
+  if (e == Endpoint::kSophonPerson) r.headers.emplace_back("Retry-After", reset);
+  return r;
+}
+
+// The throttle fault: a 429 whatever the window holds, with the rule's reset header.
+std::optional<HttpReply> Service::Impl::throttle_fault(Endpoint e, RateLimiter::LimitId id, double now) {
+  if (!faults.fires(FaultKind::kThrottle, endpoint_name(e), now)) return std::nullopt;
+  const FaultRule& rule = faults.last_hit();
+  double reset = rule.reset_s;
+  if (rule.reset_unix) {
+    reset = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  }
+  return throttled(e, limiter.first_limit(id), fmt::format("{:.0f}", std::floor(reset)));
+}
+
 std::optional<HttpReply> Service::Impl::throttle(Endpoint e, const json::object& body, std::string_view method, double now) {
+  const RateLimiter::LimitId own = e == Endpoint::kContactUser      ? limit_user
+                                   : e == Endpoint::kContactGroup   ? limit_group
+                                   : e == Endpoint::kAttendanceFace ? limit_attendance
+                                   : e == Endpoint::kAcsCard        ? limit_acs
+                                                                    : limit_sophon;
+  if (auto forced = throttle_fault(e, own, now)) return forced;
   Admission a;
   switch (e) {
     case Endpoint::kContactUser:
@@ -278,13 +310,7 @@ std::optional<HttpReply> Service::Impl::throttle(Endpoint e, const json::object&
     default: a = limiter.admit({limit_sophon}, now); break;
   }
   if (a.admitted) return std::nullopt;
-  auto reset = fmt::format("{}", std::max<long>(1, static_cast<long>(std::ceil(a.reset_s))));
-  HttpReply r = e == Endpoint::kSophonPerson ? sophon_envelope(sophon_error(42900))
-                                             : feishu_envelope(api_error(429, 99991400, "request trigger frequency limit"));
-  r.headers.emplace_back("x-ogw-ratelimit-limit", fmt::format("{}", a.limit));
-  r.headers.emplace_back("x-ogw-ratelimit-reset", reset);
-  if (e == Endpoint::kSophonPerson) r.headers.emplace_back("Retry-After", reset);
-  return r;
+  return throttled(e, a.limit, fmt::format("{}", std::max<long>(1, static_cast<long>(std::ceil(a.reset_s)))));
 }
 
 HttpReply Service::Impl::feishu(const HttpRequestView& req, const Target& target, const Route& r, double now) {
@@ -375,7 +401,8 @@ HttpReply Service::Impl::sophon_envelope(ApiResult result) {
   return r;
 }
 
-Service::Service(EmulatorOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Service::Service(EmulatorOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))), inbound_on_(impl_->faults.has_inbound()) {}
 Service::~Service() = default;
 
 HttpReply Service::handle(const HttpRequestView& req) {
@@ -418,14 +445,21 @@ HttpReply Service::control_faults(std::string_view text) {
       rules.push_back(*rule);
     }
   }
-  const auto* latency = member(o, "latency_ms");
-  if (latency && (!latency->is_array() || latency->get_array().size() != 2 || !latency->get_array()[0].is_number() ||
-                  !latency->get_array()[1].is_number())) {
-    return bad("latency_ms: must be [min, max]");
-  }
+  auto range = [&](std::string_view key) -> const json::array* {
+    const json::value* v = member(o, key);
+    return v != nullptr && v->is_array() && v->get_array().size() == 2 && v->get_array()[0].is_number() &&
+                   v->get_array()[1].is_number()
+               ? &v->get_array()
+               : nullptr;
+  };
+  const json::array* latency = range("latency_ms");
+  const json::array* inbound = range("inbound_jitter_ms");
+  if (member(o, "latency_ms") != nullptr && latency == nullptr) return bad("latency_ms: must be [min, max]");
+  if (member(o, "inbound_jitter_ms") != nullptr && inbound == nullptr) return bad("inbound_jitter_ms: must be [min, max]");
   if (const auto* clear = member(o, "clear"); clear && clear->is_bool() && clear->get_bool()) clear_faults();
   for (const auto& r : rules) add_fault(r);
-  if (latency) set_latency_ms(json::value_to<double>(latency->get_array()[0]), json::value_to<double>(latency->get_array()[1]));
+  if (latency) set_latency_ms(json::value_to<double>((*latency)[0]), json::value_to<double>((*latency)[1]));
+  if (inbound) set_inbound_jitter_ms(json::value_to<double>((*inbound)[0]), json::value_to<double>((*inbound)[1]));
   if (const auto* outage = member(o, "outage_s"); outage && outage->is_number()) start_outage(json::value_to<double>(*outage));
   if (const auto* revoke = member(o, "revoke_tokens"); revoke && revoke->is_bool() && revoke->get_bool()) revoke_tokens();
   return json_reply(200, json::object{{"ok", true}});
@@ -490,6 +524,7 @@ void Service::reset() {
   impl_->bot.reset();
   impl_->outages = 0;
   impl_->arm_faults();
+  inbound_on_.store(impl_->faults.has_inbound(), std::memory_order_relaxed);
 }
 
 void Service::load_fixture(const Fixture& fixture) {
@@ -521,6 +556,18 @@ void Service::revoke_tokens() {
 void Service::set_latency_ms(double min_ms, double max_ms) {
   std::lock_guard lock(mu_);
   impl_->faults.set_latency(min_ms / 1000, max_ms / 1000);
+}
+
+void Service::set_inbound_jitter_ms(double min_ms, double max_ms) {
+  std::lock_guard lock(mu_);
+  impl_->faults.set_inbound(min_ms / 1000, max_ms / 1000);
+  inbound_on_.store(impl_->faults.has_inbound(), std::memory_order_relaxed);
+}
+
+double Service::inbound_delay_s(std::string_view target) {
+  if (!inbound_on_.load(std::memory_order_relaxed) || target.starts_with("/_emulator/")) return 0;
+  std::lock_guard lock(mu_);
+  return impl_->faults.draw_inbound();
 }
 
 }  // namespace hrsync::emulator

@@ -1,5 +1,6 @@
 // Service: the emulator's logic behind the HTTP server — from a request to the answer.
 //
+// Before a request is handled, the server asks inbound_delay_s() and holds it that long.
 // For each request it routes, applies the outage window and the transport faults (reset, stall),
 // serves the token endpoint, checks the token (Feishu: 99991661 / 99991663 / 99991671), the rate
 // limit (429 + 99991400 + x-ogw-ratelimit-* headers), the Content-Type and the JSON body, injects
@@ -11,6 +12,7 @@
 // Thread-safety: every public method may be called from any thread (one mutex inside).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -61,6 +63,11 @@ class Service {
 
   HttpReply handle(const HttpRequestView& request);
 
+  // How long a request to `target` travels before it reaches the gateway: drawn from the inbound
+  // jitter (0 when none is set, and for /_emulator/ requests). The server holds the request this
+  // long before handle(), so the rate limit counts it at its arrival.
+  double inbound_delay_s(std::string_view target);
+
   // The answer to a request whose body passed the size limit, for a request to `target`.
   HttpReply too_large(std::string_view target);
 
@@ -78,6 +85,7 @@ class Service {
   void start_outage(double seconds);
   void revoke_tokens();
   void set_latency_ms(double min_ms, double max_ms);
+  void set_inbound_jitter_ms(double min_ms, double max_ms);
 
  private:
   struct Impl;
@@ -86,6 +94,7 @@ class Service {
 
   mutable std::mutex mu_;
   std::unique_ptr<Impl> impl_;
+  std::atomic<bool> inbound_on_;  // an inbound jitter is set (read without the mutex on every request)
 };
 
 }  // namespace hrsync::emulator

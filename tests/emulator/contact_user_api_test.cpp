@@ -41,6 +41,10 @@ std::vector<Case> error_cases() {
       {"mobile with letters", "PUT", "u1", set("mobile", "1301111111a"), 41004, "mobile"},
       {"international mobile without +", "PUT", "u1", set("mobile", "41446681800"), 41004, "mobile"},
       {"mainland mobile too short", "PUT", "u1", set("mobile", "+861301111111"), 41004, "mobile"},
+      {"bare mainland mobile of 10 digits", "PUT", "u1", set("mobile", "1301111111"), 41004, "mobile"},
+      {"mainland mobile starting 12", "PUT", "u1", set("mobile", "12011111111"), 41004, "mobile"},
+      {"mainland mobile of 12 digits", "PUT", "u1", set("mobile", "+86130111111112"), 41004, "mobile"},
+      {"email held by u2 as its enterprise email", "PUT", "u1", set("email", "b@corp.example.com"), 41002, "email"},
       {"email without domain", "PUT", "u1", set("email", "a@"), 41005, "email"},
       {"enterprise email invalid", "PUT", "u1", set("enterprise_email", "x y@corp.example.com"), 41005, "enterprise_email"},
       {"PUT without name", "PUT", "u1", drop("name"), 41006, "name"},
@@ -56,6 +60,8 @@ std::vector<Case> error_cases() {
       {"gender 3", "PUT", "u1", set("gender", 3), 41038, "gender"},
       {"empty name", "PUT", "u1", set("name", ""), 41040, "name"},
       {"blank name", "PATCH", "u1", [](json::object& b) { b = {{"name", "   "}}; }, 41040, "name"},
+      {"name of ideographic spaces", "PUT", "u1", set("name", "\u3000\u3000"), 41040, "name"},
+      {"name of no-break and tab", "PUT", "u1", set("name", "\u00a0\t\u2003"), 41040, "name"},
       {"negative join_time", "PUT", "u1", set("join_time", -1), 41042, "join_time"},
       {"custom attribute without id", "PUT", "u1",
        set("custom_attrs", json::array{json::object{{"type", "TEXT"}, {"value", json::object{{"text", "x"}}}}}), 41044, ""},
@@ -96,7 +102,9 @@ std::vector<Case> error_cases() {
 class ContactUserApiTest : public EmulatorHarness {};
 
 TEST_F(ContactUserApiTest, EveryRequestErrorGetsItsDocumentedStatusCodeAndField) {
-  start();
+  EmulatorOptions o;
+  o.rate_limits = false;  // more cases than the 50/s tier admits at one instant of the clock
+  start(std::move(o));
   for (const auto& c : error_cases()) {
     SCOPED_TRACE(c.what);
     json::object body = valid_user_body(c.user == "nobody" ? "u1" : c.user);
@@ -185,8 +193,11 @@ TEST_F(ContactUserApiTest, PatchMergesIntoTheCurrentFields) {
   EXPECT_EQ(user.at("city").as_string(), "杭州");
   EXPECT_EQ(user.at("mobile").as_string(), "+8613022222222");  // from the fixture
   EXPECT_FEISHU_OK(patch_user("u2", json::object{{"job_title", "Engineer"}, {"city", "上海"}}));
-  // The state shows what was written: the PATCH bodies merged, without the fixture's fields.
-  EXPECT_EQ(state().at("contact_user").at("u2"), json::value(json::object{{"city", "上海"}, {"job_title", "Engineer"}}));
+  // The state shows what the user holds: the fixture's fields with the PATCH bodies merged in.
+  EXPECT_EQ(state().at("contact_user").at("u2"),
+            json::value(json::object{{"name", "Li Si"}, {"mobile", "+8613022222222"}, {"email", "b@example.com"},
+                                     {"enterprise_email", "b@corp.example.com"}, {"employee_no", "E002"},
+                                     {"department_ids", json::array{"od-1"}}, {"city", "上海"}, {"job_title", "Engineer"}}));
   // The fixture's mobile is still u2's: nobody else may take it.
   auto u1 = valid_user_body("u1");
   u1["mobile"] = "13022222222";
@@ -194,6 +205,62 @@ TEST_F(ContactUserApiTest, PatchMergesIntoTheCurrentFields) {
   // A PUT replaces what was written.
   EXPECT_FEISHU_OK(put_user("u2", valid_user_body("u2")));
   EXPECT_EQ(state().at("contact_user").at("u2"), json::value(valid_user_body("u2")));
+}
+
+TEST_F(ContactUserApiTest, PutErasesEveryMemberTheBodyLeavesOutPatchKeepsThem) {
+  start();
+  // u1 holds an avatar, a city, orders and a custom attribute that valid_user_body() does not send.
+  auto patched = patch_user("u1", json::object{{"job_title", "Engineer"}});
+  EXPECT_FEISHU_OK(patched);
+  json::value held = state().at("contact_user").at("u1");
+  EXPECT_EQ(held.at("avatar_key").as_string(), "av-u1");
+  EXPECT_EQ(held.at("city").as_string(), "杭州");
+  EXPECT_EQ(held.at("orders").as_array().size(), 1u);
+  EXPECT_EQ(held.at("custom_attrs").as_array().size(), 1u);
+  EXPECT_EQ(held.at("job_title").as_string(), "Engineer");
+
+  auto put = put_user("u1", valid_user_body("u1"));
+  EXPECT_FEISHU_OK(put);
+  // "Update all user information": what the body leaves out is gone, in the state and the answer.
+  EXPECT_EQ(state().at("contact_user").at("u1"), json::value(valid_user_body("u1")));
+  const json::value answer = put.response.json();
+  const json::object& answered = answer.at("data").at("user").as_object();
+  for (const char* gone : {"avatar_key", "city", "orders", "custom_attrs", "job_title", "employee_no"}) {
+    EXPECT_FALSE(answered.contains(gone)) << gone;
+  }
+}
+
+TEST_F(ContactUserApiTest, LarkTenantMakesTheMobileOptionalAndRefusesPlus86) {
+  EmulatorOptions o;
+  o.lark_tenant = true;
+  start(std::move(o));
+  auto body = valid_user_body("u6");  // a@example.com's body, moved to u6
+  body["email"] = "f@example.com";
+  body["mobile"] = "13066666666";
+  EXPECT_FEISHU_ERROR(put_user("u6", body), 400u, 44018);
+  body["mobile"] = "+8613066666666";
+  EXPECT_FEISHU_ERROR(put_user("u6", body), 400u, 44018);
+  body["mobile"] = "+41446681800";
+  EXPECT_FEISHU_OK(put_user("u6", body));
+  body.erase("mobile");
+  EXPECT_FEISHU_OK(put_user("u6", body));  // no mobile: fine on Lark
+  EXPECT_FALSE(state().at("contact_user").at("u6").as_object().contains("mobile"));
+  body.erase("email");
+  EXPECT_FEISHU_ERROR(put_user("u6", body), 400u, 41009);  // but not neither
+  body["mobile"] = "+41446681800";
+  EXPECT_FEISHU_ERROR(put_user("u6", body), 400u, 44020);  // a non-+86 mobile still needs an email
+  // An empty mobile in a PATCH means none; the email stays, so that is allowed.
+  EXPECT_FEISHU_OK(patch_user("u6", json::object{{"mobile", ""}}));
+}
+
+TEST_F(ContactUserApiTest, FeishuTenantStillRequiresTheMobile) {
+  start();  // the default tenant: Feishu, certified
+  auto body = valid_user_body("u6");
+  body["email"] = "f@example.com";
+  body["mobile"] = "+41446681800";
+  EXPECT_FEISHU_OK(put_user("u6", body));
+  body.erase("mobile");
+  EXPECT_FEISHU_ERROR(put_user("u6", body), 400u, 41010);
 }
 
 TEST_F(ContactUserApiTest, MobileAndEmailMoveBetweenUsers) {

@@ -6,7 +6,11 @@ namespace json = boost::json;
 Fixture standard_fixture() {
   Fixture f;
   f.users = {
-      {.user_id = "u1", .employee_no = "E001", .name = "张三", .mobile = "13011111111", .email = "a@example.com", .department_ids = {"od-1"}},
+      {.user_id = "u1", .employee_no = "E001", .name = "张三", .mobile = "13011111111", .email = "a@example.com", .department_ids = {"od-1"},
+       .fields = {{"avatar_key", "av-u1"},
+                  {"city", "杭州"},
+                  {"orders", json::array{json::object{{"department_id", "od-1"}, {"user_order", 3}, {"department_order", 1}}}},
+                  {"custom_attrs", json::array{json::object{{"type", "TEXT"}, {"id", "attr1"}, {"value", json::object{{"text", "x"}}}}}}}},
       {.user_id = "u2", .employee_no = "E002", .name = "Li Si", .mobile = "+8613022222222", .email = "b@example.com",
        .enterprise_email = "b@corp.example.com", .department_ids = {"od-1"}},
       {.user_id = "u3", .name = "Gone", .mobile = "13033333333", .department_ids = {"od-2"}, .status = "resigned"},

@@ -19,7 +19,9 @@
 namespace hrsync::emulator::testing {
 
 // The fixture the HTTP tests share:
-//   users u1 (13011111111, a@example.com, od-1), u2 (+8613022222222, b@example.com, od-1),
+//   users u1 (13011111111, a@example.com, od-1; also an avatar_key, a city, orders and a custom
+//         attribute, which valid_user_body() does not carry), u2 (+8613022222222, b@example.com,
+//         b@corp.example.com, od-1),
 //         u3 resigned, u4 unjoined, u5 the tenant founder (od-2), u6 (+41446681800, f@example.com, od-2);
 //   departments od-1, od-2, od-3; custom attribute "attr1"; mail domain corp.example.com;
 //   groups g1 "Alpha", g2 "Beta"; attendance users E001/u1, E002/u2; ACS users u1, u2;

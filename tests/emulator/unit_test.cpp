@@ -1,7 +1,9 @@
 // The emulator's pure parts: CSV reading, fixtures, contact rules, sliding windows and the rate
 // limiter, fault plans, tokens, image probing and routing — all with injected time and seeds.
+#include <algorithm>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
@@ -57,6 +59,21 @@ TEST(Fixture, JsonRoundTripAndStrictKeys) {
   ASSERT_FALSE(wrong);
   EXPECT_EQ(wrong.error().where, "f.json.acs_users");
   EXPECT_FALSE(parse_fixture(R"({"contact_users":[{"name":"no id"}]})", "f.json"));
+
+  // A user's other documented members, typed as the document says.
+  auto fields = parse_fixture(R"({"contact_users":[{"user_id":"u","fields":{"avatar_key":"k","orders":[{"user_order":1}]}}]})", "f.json");
+  ASSERT_TRUE(fields) << fields.error().str();
+  EXPECT_EQ(fields->users.at(0).fields.at("avatar_key").as_string(), "k");
+  auto again = parse_fixture(fixture_to_json(*fields), "t");
+  ASSERT_TRUE(again) << again.error().str();
+  EXPECT_EQ(again->users.at(0).fields, fields->users.at(0).fields);
+  auto untyped = parse_fixture(R"({"contact_users":[{"user_id":"u","fields":{"avatar_key":5}}]})", "f.json");
+  ASSERT_FALSE(untyped);
+  EXPECT_EQ(untyped.error().where, "f.json.contact_users[0].fields.avatar_key");
+  auto undocumented = parse_fixture(R"({"contact_users":[{"user_id":"u","fields":{"colour":"red"}}]})", "f.json");
+  ASSERT_FALSE(undocumented);
+  EXPECT_EQ(undocumented.error().where, "f.json.contact_users[0].fields.colour");
+  EXPECT_FALSE(parse_fixture(R"({"contact_users":[{"user_id":"u","fields":{"name":"twice"}}]})", "f.json"));
   EXPECT_FALSE(parse_fixture("not json", "f.json"));
 }
 
@@ -105,6 +122,14 @@ TEST(ContactRules, MobilesEmailsAndLengths) {
   EXPECT_FALSE(valid_email("@example.com"));
   EXPECT_EQ(email_key("A@Example.COM"), "a@example.com");
   EXPECT_EQ(utf8_length("张三ab"), 4u);
+  EXPECT_TRUE(blank_text(""));
+  EXPECT_TRUE(blank_text(" \t\r\n"));
+  EXPECT_TRUE(blank_text("\u3000\u00a0\u200b\ufeff"));
+  EXPECT_FALSE(blank_text("\u3000张\u3000"));
+  EXPECT_FALSE(blank_text("_"));
+  EXPECT_EQ(contact_user_field_type("avatar_key"), JsonType::kString);
+  EXPECT_EQ(contact_user_field_type("orders"), JsonType::kObjectArray);
+  EXPECT_FALSE(contact_user_field_type("colour"));
 }
 
 TEST(RateTier, ParsesLabelsAndScales) {
@@ -173,6 +198,28 @@ TEST(FaultPlan, ParsesSpecs) {
   EXPECT_FALSE(parse_fault_rule("lock=every:0"));
 }
 
+TEST(FaultPlan, ThrottleTakesAResetHeaderValue) {
+  auto billion = parse_fault_rule("throttle=next:1,reset:1e9@attendance_face");
+  ASSERT_TRUE(billion) << billion.error().str();
+  EXPECT_EQ(billion->kind, FaultKind::kThrottle);
+  EXPECT_DOUBLE_EQ(billion->reset_s, 1e9);
+  EXPECT_FALSE(billion->reset_unix);
+  auto unix_time = parse_fault_rule("throttle=0.5,reset:unix");
+  ASSERT_TRUE(unix_time) << unix_time.error().str();
+  EXPECT_TRUE(unix_time->reset_unix);
+  EXPECT_DOUBLE_EQ(parse_fault_rule("throttle=1")->reset_s, 1);  // an honest reset by default
+  EXPECT_FALSE(parse_fault_rule("lock=1,reset:5"));                // only throttle has a reset
+  EXPECT_FALSE(parse_fault_rule("throttle=1,reset:-3"));
+  EXPECT_FALSE(parse_fault_rule("throttle=1,reset:soon"));
+  FaultPlan plan(1);
+  plan.add(*billion);
+  plan.add(*parse_fault_rule("throttle=next:1,reset:7"));
+  EXPECT_TRUE(plan.fires(FaultKind::kThrottle, "contact_user", 0));
+  EXPECT_DOUBLE_EQ(plan.last_hit().reset_s, 7);  // the rule that hit gives the header
+  EXPECT_TRUE(plan.fires(FaultKind::kThrottle, "attendance_face", 0));
+  EXPECT_DOUBLE_EQ(plan.last_hit().reset_s, 1e9);
+}
+
 TEST(FaultPlan, CountsEveryAndWindows) {
   FaultPlan plan(1);
   plan.add(*parse_fault_rule("reset=next:2@token"));
@@ -205,6 +252,28 @@ TEST(FaultPlan, LatencyIsJitteredInsideItsBounds) {
   EXPECT_GE(lo, 0.010);
   EXPECT_LE(hi, 0.020);
   EXPECT_GT(hi - lo, 0.005);
+}
+
+TEST(FaultPlan, InboundDelayIsSeededInsideItsBoundsAndLeavesTheFaultsAlone) {
+  auto draws = [](std::uint64_t seed, bool inbound) {
+    FaultPlan plan(seed);
+    plan.add(*parse_fault_rule("lock=0.5"));
+    if (inbound) plan.set_inbound(0.005, 0.030);
+    std::string faults;
+    std::vector<double> delays;
+    for (int i = 0; i < 100; ++i) {
+      delays.push_back(plan.draw_inbound());
+      faults += plan.fires(FaultKind::kLock, "contact_user", 0) ? 'L' : '.';
+    }
+    return std::pair{faults, delays};
+  };
+  auto [faults, delays] = draws(5, true);
+  EXPECT_EQ(faults, draws(5, false).first) << "the same faults with and without an inbound delay";
+  EXPECT_EQ(delays, draws(5, true).second) << "the same seed, the same delays";
+  EXPECT_NE(delays, draws(6, true).second);
+  EXPECT_GE(*std::min_element(delays.begin(), delays.end()), 0.005);
+  EXPECT_LE(*std::max_element(delays.begin(), delays.end()), 0.030);
+  EXPECT_EQ(draws(5, false).second, std::vector<double>(100, 0.0));
 }
 
 TEST(TokenStore, IssuesReusesExpiresAndRevokes) {
@@ -268,6 +337,20 @@ TEST(Service, LatencyIsDrawnPerAnsweredRequest) {
   EXPECT_NE(first, second);
   service.set_latency_ms(0, 0);
   EXPECT_EQ(service.handle(req).delay_s, 0.0);
+}
+
+TEST(Service, InboundDelayIsDrawnForBusinessRequestsOnly) {
+  EmulatorOptions o;
+  o.clock = std::make_shared<ManualClock>();
+  Service service(o);
+  EXPECT_EQ(service.inbound_delay_s("/open-apis/attendance/v1/user_settings/modify"), 0.0);  // none set
+  service.set_inbound_jitter_ms(5, 30);
+  double d = service.inbound_delay_s("/open-apis/attendance/v1/user_settings/modify");
+  EXPECT_GE(d, 0.005);
+  EXPECT_LE(d, 0.030);
+  EXPECT_EQ(service.inbound_delay_s("/_emulator/stats"), 0.0);
+  service.set_inbound_jitter_ms(0, 0);
+  EXPECT_EQ(service.inbound_delay_s("/SophonFogSys/api/users"), 0.0);
 }
 
 }  // namespace
