@@ -2,11 +2,13 @@
 
 #include <cstdint>
 
+#include <boost/json/value.hpp>
 #include <fmt/format.h>
 
 #include "emulator/json_fields.h"
 
 namespace hrsync::emulator {
+namespace json = boost::json;
 namespace {
 
 // A body that breaks the document's types. The ACS document lists no code for it; Feishu's
@@ -55,7 +57,13 @@ ApiResult AcsApi::patch(const ApiRequest& req) {
     // 400/1490101 "user not found": the user is not in the permission group.
     return api_error(400, 1490101, "user not found", "user_id", fmt::format("{} \"{}\" is not in the permission group", id_type, req.path_id));
   }
-  written_[user_id] = req.body;
+  json::value& held = written_[user_id];
+  if (!held.is_object()) held = json::object{};
+  if (feature != nullptr && feature->get_object().contains("card") && !feature->get_object().at("card").is_null()) {
+    json::value& features = held.as_object()["feature"];
+    if (!features.is_object()) features = json::object{};
+    features.as_object()["card"] = feature->get_object().at("card");
+  }
   return ApiResult{};
 }
 

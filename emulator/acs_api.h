@@ -2,8 +2,9 @@
 // as api-docs/feishu-acs-user-patch.md describes (the card number a Wiegand reader outputs).
 //
 // It holds the users in the access-control permission group (by user_id; open_id and union_id
-// resolve through the same derivation the contact directory uses) and the last body written for
-// each.
+// resolve through the same derivation the contact directory uses) and each user's features. A
+// PATCH ("修改用户部分信息") changes only what its body carries: a body without `feature.card`
+// leaves the card as it was.
 //
 // Thread-safety: none; the owner serializes calls.
 #pragma once
@@ -24,7 +25,7 @@ class AcsApi {
   void load(const Fixture& fixture);
   ApiResult patch(const ApiRequest& request);
 
-  // user_id -> the last body written for it.
+  // user_id -> {"feature": {"card": N}} (what the user holds) for every user written since load().
   const boost::json::object& state() const { return written_; }
 
   std::size_t size() const { return members_.size(); }

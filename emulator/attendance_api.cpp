@@ -46,7 +46,11 @@ ApiResult AttendanceApi::modify(const ApiRequest& req) {
   if (user_id.empty()) return invalid("user_setting.user_id", "user_id is required");
   if (string_member(setting, "face_key").value_or("").empty()) return invalid("user_setting.face_key", "face_key is required");
   auto updated = string_member(setting, "face_key_update_time");
-  if (updated && !digits(*updated)) return invalid("user_setting.face_key_update_time", "face_key_update_time must be a timestamp in seconds");
+  // "精确到秒的时间戳": a timestamp in seconds has at most 10 digits until the year 2286; 13 digits
+  // are milliseconds.
+  if (updated && (!digits(*updated) || updated->size() > 10)) {
+    return invalid("user_setting.face_key_update_time", "face_key_update_time must be a timestamp in seconds");
+  }
   const auto& users = type == "employee_no" ? by_employee_no_ : by_employee_id_;
   if (!users.contains(std::string(user_id))) {
     return api_error(400, 1220004, "user_id is not exist or does not have permission", "user_setting.user_id",

@@ -49,6 +49,7 @@ struct EmulatorOptions {
   unsigned department_user_limit = 500;  // most users per department (41016); 0 = no limit
   std::size_t max_photo_bytes = 2u << 20;  // decoded Sophon reg_photo larger than this: 40007
   unsigned min_face_px = 0;          // Sophon photo sides below this: 40006; 0 = off
+  double no_face_share = 0;          // share of Sophon photos, chosen by their content, with no face: 40004
 
   // Faults.
   std::vector<FaultRule> faults;     // armed at start and again on every reset

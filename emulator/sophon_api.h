@@ -1,10 +1,14 @@
 // SophonApi: the SophonFogSys face platform's "update person", PUT /SophonFogSys/api/users, as
 // api-docs/sophon-users-put.md and FEISHU-NOTES.md (its status codes) describe.
 //
-// It holds the persons by identity_id and the last body written for each; a reg_photo is kept
-// only as its size and FNV-1a 64 hash ({"bytes": N, "fnv1a64": "hex"}), not as the image.
-// Failures use the box's {"error": {"code", "message", "status"}} form; the HTTP status is the
-// code's first three digits (40003 -> 400, 40401 -> 404, 50072 -> 500).
+// It holds each person's record by identity_id: its info (name, type, permission_ids) and its
+// face photo, kept only as its size and FNV-1a 64 hash ({"bytes": N, "fnv1a64": "hex"}). An update
+// checks the photo before anything else, as the box does (a refused photo refuses the whole
+// update), then replaces the person's info with the body's, where an absent `type` means 1
+// (employee) and an absent `permission_ids` means ["0"], as the document says; an absent name
+// keeps the name, and an absent reg_photo keeps the face. Failures use the box's
+// {"error": {"code", "message", "status"}} form; the HTTP status is the code's first three digits
+// (40003 -> 400, 40401 -> 404, 50072 -> 500).
 //
 // Thread-safety: none; the owner serializes calls.
 #pragma once
@@ -13,7 +17,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_set>
+#include <optional>
+#include <unordered_map>
 
 #include <boost/json/object.hpp>
 
@@ -25,6 +30,7 @@ namespace hrsync::emulator {
 struct SophonRules {
   std::size_t max_photo_bytes = 2 * 1024 * 1024;  // a decoded reg_photo larger than this: 40007
   unsigned min_face_px = 0;                       // a photo narrower or lower than this: 40006 (0 = off)
+  double no_face_share = 0;                       // share of photos, chosen by content, with no face: 40004
 };
 
 // The box's status word for `code` ("IMAGE_ERROR"), "UNKNOWN" for codes it does not list.
@@ -40,15 +46,23 @@ class SophonApi {
   void load(const Fixture& fixture);
   ApiResult update(const ApiRequest& request);
 
-  // identity_id -> the last body written (reg_photo summarised).
-  const boost::json::object& state() const { return written_; }
+  // identity_id -> {"identity_id", "info": {...}, "reg_photo": {"bytes", "fnv1a64"}} for every
+  // person written since load(): what the box holds for them now.
+  boost::json::object state() const;
 
   std::size_t size() const { return persons_.size(); }
 
  private:
+  struct Person {
+    boost::json::object info;   // name (when known), type, permission_ids, and any other member sent
+    boost::json::object photo;  // {"bytes", "fnv1a64"}; empty = no face registered
+    bool written = false;
+  };
+
+  std::optional<ApiResult> check_photo(const boost::json::object& body, boost::json::object& summary) const;
+
   SophonRules rules_;
-  std::unordered_set<std::string> persons_;
-  boost::json::object written_;
+  std::unordered_map<std::string, Person> persons_;
 };
 
 }  // namespace hrsync::emulator

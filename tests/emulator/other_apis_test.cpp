@@ -90,6 +90,9 @@ TEST_F(OtherApisTest, AttendanceErrors) {
   EXPECT_FEISHU_ERROR(call("POST", q, json::object{{"user_setting", json::object{{"user_id", "E001"}, {"face_key", "fk"}, {"face_key_update_time", 1625681917}}}}),
                       400u, 1220001);
   EXPECT_FEISHU_ERROR(call("POST", q, json::object{{"user_setting", json::object{{"user_id", "E009"}, {"face_key", "fk"}}}}), 400u, 1220004);
+  // "精确到秒的时间戳": milliseconds are refused.
+  EXPECT_FEISHU_ERROR(call("POST", q, json::object{{"user_setting", json::object{{"user_id", "E001"}, {"face_key", "fk"}, {"face_key_update_time", "1625681917000"}}}}),
+                      400u, 1220001);
   // employee_id space: E001 is an employee_no, not an employee_id.
   EXPECT_FEISHU_ERROR(call("POST", kAttendance + "?employee_type=employee_id", ok), 400u, 1220004);
   EXPECT_TRUE(state().at("attendance_face").as_object().empty());
@@ -120,6 +123,10 @@ TEST_F(OtherApisTest, AcsErrorsAndSuccess) {
   EXPECT_FEISHU_OK(call("PATCH", kAcs + derived_open_id("u2"), json::object{{"feature", json::object{{"card", 7}}}}));
   EXPECT_EQ(state().at("acs_card").at("u1"), json::value(card));
   EXPECT_EQ(state().at("acs_card").at("u2").at("feature").at("card").as_int64(), 7);
+  // A PATCH changes only what it carries: without a card, the card stays.
+  EXPECT_FEISHU_OK(call("PATCH", kAcs + "u1?user_id_type=user_id", json::object{}));
+  EXPECT_FEISHU_OK(call("PATCH", kAcs + "u1?user_id_type=user_id", json::object{{"feature", json::object{}}}));
+  EXPECT_EQ(state().at("acs_card").at("u1"), json::value(card));
 }
 
 TEST_F(OtherApisTest, SophonErrors) {
@@ -159,7 +166,87 @@ TEST_F(OtherApisTest, SophonSuccessAnswersTheDocumentedShapeAndSummarisesThePhot
   EXPECT_EQ(data.at("info").at("permission_ids"), json::value(json::array{"0"}));
   auto stored = state().at("sophon_person").at("E002");
   EXPECT_EQ(stored.at("reg_photo").at("bytes").to_number<std::size_t>(), photo.size());
-  EXPECT_EQ(stored.at("info"), json::value(json::object{{"name", "Li Si"}}));
+  EXPECT_EQ(stored.at("info"), json::value(json::object{{"name", "Li Si"}, {"type", 1}, {"permission_ids", json::array{"0"}}}));
+  EXPECT_EQ(data.at("image_id").as_string(), stored.at("reg_photo").at("fnv1a64").as_string());
+}
+
+TEST_F(OtherApisTest, SophonAbsentTypeAndPermissionsResetToTheDocumentedDefaults) {
+  start();
+  ASSERT_EQ(sophon(json::object{{"identity_id", "E001"}, {"info", json::object{{"type", 3}, {"permission_ids", json::array{"7", "8"}}}}})
+                .response.status,
+            200u);
+  EXPECT_EQ(state().at("sophon_person").at("E001").at("info"),
+            json::value(json::object{{"name", "张三"}, {"type", 3}, {"permission_ids", json::array{"7", "8"}}}));
+  // A blacklisted person updated without type and permission_ids: the box makes them an employee
+  // with the default access group ("默认为员工，包括这个字段不存在的情况", "若不填默认为["0"]").
+  auto r = sophon(json::object{{"identity_id", "E001"}, {"info", json::object{{"name", "张三丰"}}}});
+  ASSERT_EQ(r.response.status, 200u) << r.response.body;
+  const json::value want = json::object{{"name", "张三丰"}, {"type", 1}, {"permission_ids", json::array{"0"}}};
+  EXPECT_EQ(r.response.json().at("data").at("info"), want);
+  EXPECT_EQ(state().at("sophon_person").at("E001").at("info"), want);
+  // An empty info resets them again and keeps the name (the document gives it no default).
+  ASSERT_EQ(sophon(json::object{{"identity_id", "E001"}, {"info", json::object{{"type", 5}}}}).response.status, 200u);
+  ASSERT_EQ(sophon(json::object{{"identity_id", "E001"}, {"info", json::object{}}}).response.status, 200u);
+  EXPECT_EQ(state().at("sophon_person").at("E001").at("info"), want);
+}
+
+TEST_F(OtherApisTest, SophonChecksThePhotoFirstAndARefusedPhotoBlocksTheWholeUpdate) {
+  EmulatorOptions o;
+  o.max_photo_bytes = 1000;
+  start(std::move(o));
+  ASSERT_EQ(sophon(json::object{{"identity_id", "E001"}, {"info", json::object{{"type", 3}, {"permission_ids", json::array{"5"}}}}})
+                .response.status,
+            200u);
+  const json::value before = state().at("sophon_person").at("E001");
+  const std::string too_large = base64(jpeg(640, 480, 2000));
+  expect_sophon_error(sophon(json::object{{"identity_id", "E001"}, {"info", json::object{{"name", "Renamed"}, {"type", 1}}},
+                                          {"reg_photo", too_large}}),
+                      400, 40007, "IMAGE_SIZE_TOO_LARGE_ERROR");
+  EXPECT_EQ(state().at("sophon_person").at("E001"), before) << "nothing of a refused update is applied";
+  // The photo is read before the person number and the info: an unknown person, or no person
+  // number at all, with a bad photo is a photo error.
+  expect_sophon_error(sophon(json::object{{"identity_id", "E999"}, {"info", json::object{}}, {"reg_photo", too_large}}), 400, 40007,
+                      "IMAGE_SIZE_TOO_LARGE_ERROR");
+  expect_sophon_error(sophon(json::object{{"info", json::object{{"type", 9}}}, {"reg_photo", base64("no image")}}), 400, 40003, "IMAGE_ERROR");
+}
+
+TEST_F(OtherApisTest, SophonKeepsTheFaceWhenAnUpdateCarriesNoPhoto) {
+  start();
+  auto first = sophon(json::object{{"identity_id", "E002"}, {"info", json::object{{"name", "Li Si"}}}, {"reg_photo", base64(jpeg(320, 240))}});
+  ASSERT_EQ(first.response.status, 200u) << first.response.body;
+  const json::value photo = state().at("sophon_person").at("E002").at("reg_photo");
+  auto rename = sophon(json::object{{"identity_id", "E002"}, {"info", json::object{{"name", "Li Si 2"}}}});
+  ASSERT_EQ(rename.response.status, 200u) << rename.response.body;
+  EXPECT_EQ(state().at("sophon_person").at("E002").at("reg_photo"), photo);
+  EXPECT_EQ(rename.response.json().at("data").at("image_id"), first.response.json().at("data").at("image_id"));
+  // The person number cannot be edited through info.
+  expect_sophon_error(sophon(json::object{{"identity_id", "E002"}, {"info", json::object{{"identity_id", "E003"}}}}), 400, 40000,
+                      "BAD_REQUEST");
+}
+
+TEST_F(OtherApisTest, SophonNoFaceIsDecidedByThePhotosContent) {
+  auto answers = [&](double share) {
+    EmulatorOptions o;
+    o.no_face_share = share;
+    start(std::move(o));
+    std::string seen;
+    for (std::size_t padding = 0; padding < 40; ++padding) {
+      const std::string photo = base64(jpeg(320, 240, padding));
+      auto r = sophon(json::object{{"identity_id", "E001"}, {"info", json::object{}}, {"reg_photo", photo}});
+      const char first = r.response.status == 200 ? '.' : 'N';
+      if (first == 'N') expect_sophon_error(r, 400, 40004, "NO_FACE");
+      auto again = sophon(json::object{{"identity_id", "E001"}, {"info", json::object{}}, {"reg_photo", photo}});
+      EXPECT_EQ(again.response.status, r.response.status) << "the same photo, the same answer";
+      seen += first;
+    }
+    TearDown();
+    return seen;
+  };
+  EXPECT_EQ(answers(0), std::string(40, '.'));
+  EXPECT_EQ(answers(1), std::string(40, 'N'));
+  const std::string half = answers(0.5);
+  EXPECT_NE(half.find('.'), std::string::npos) << half;
+  EXPECT_NE(half.find('N'), std::string::npos) << half;
 }
 
 TEST_F(OtherApisTest, SophonTokenWhenTheBoxAsksForOne) {
