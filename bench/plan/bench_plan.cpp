@@ -94,7 +94,9 @@ Result<Figures> plan_once(const hrsync::bench::FixturePaths& paths, std::vector<
   f.open_s = seconds_since(start);
 
   const auto plan_start = Clock::now();
-  auto plan = hrsync::make_plan(*config, *targets, &*store, options, no_env);
+  auto sources = hrsync::open_sources(*config, *targets, no_env);
+  if (!sources) return std::unexpected(sources.error());
+  auto plan = hrsync::make_plan(*config, *targets, std::move(*sources), &*store, options);
   if (!plan) return std::unexpected(plan.error());
   f.plan_s = seconds_since(plan_start);
   const ProcessUsage after = ProcessUsage::sample();

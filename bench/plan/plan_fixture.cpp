@@ -220,7 +220,9 @@ Result<void> build_snapshot(const FixturePaths& paths) {
     only.only = {tc.id};
     auto targets = make_targets(*config, only);
     if (!targets) return std::unexpected(targets.error());
-    auto plan = make_plan(*config, *targets, &*store, only, no_env);
+    auto sources = open_sources(*config, *targets, no_env);
+    if (!sources) return std::unexpected(sources.error());
+    auto plan = make_plan(*config, *targets, std::move(*sources), &*store, only);
     if (!plan) return std::unexpected(plan.error());
     for (auto& t : plan->targets) {
       std::fprintf(stderr, "  snapshot of %s: %zu documents\n", t.id.c_str(), t.work.size());

@@ -53,7 +53,9 @@ Result<Job> prepare_job(JobConfig config, const PlanOptions& options, bool creat
     job.store = std::make_unique<SnapshotStore>(std::move(*store));
   }
 
-  auto plan = make_plan(job.config, job.targets, job.store.get(), options, env);
+  auto sources = open_sources(job.config, job.targets, env);
+  if (!sources) return std::unexpected(sources.error());
+  auto plan = make_plan(job.config, job.targets, std::move(*sources), job.store.get(), options);
   if (!plan) return std::unexpected(plan.error());
   job.plan = std::move(*plan);
   return job;

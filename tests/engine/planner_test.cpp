@@ -6,7 +6,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "engine/plan/job.h"
 #include "engine/plan/plan_report.h"
@@ -25,6 +28,18 @@ constexpr std::string_view kHeader =
 std::string employee(int n, std::string_view card = "") {
   return fmt::format("E{:04},u{:04},Person {},+8613800{:06},p{}@example.com,od-1;od-2,1,1,{},fk{}\n", n, n, n, n, n,
                      card.empty() ? std::to_string(100000 + n) : std::string(card), n);
+}
+
+// Where row `line` of the in-memory source is.
+std::string memory_origin(int line) { return "memory:" + std::to_string(line); }
+
+template <typename T>
+std::string origin_text(const T& t) {
+  if constexpr (requires { t.where; }) {
+    return t.where;
+  } else {
+    return t.origin;
+  }
 }
 
 class PlannerTest : public ::testing::Test {
@@ -383,6 +398,163 @@ TEST_F(PlannerTest, RenderedPlanNamesCountsRejectionsAndMasksPersonalData) {
   EXPECT_EQ(text.find("+8613800000001"), std::string::npos) << "mobile must be masked:\n" << text;
   const std::string json = render_plan_json(job->plan, {});
   EXPECT_NE(json.find("\"rejected\":[{"), std::string::npos) << json;
+}
+
+// A source held in memory: the planner reads it as it reads a file or a query.
+class MemorySource final : public RecordSource {
+ public:
+  MemorySource(std::vector<Record> records, std::vector<Rejection> rejected)
+      : records_(std::move(records)), rejected_(std::move(rejected)) {}
+
+  bool next(Record& out) override {
+    if (next_ == records_.size()) return false;
+    out = records_[next_++];
+    return true;
+  }
+  const Result<void>& status() const override { return status_; }
+  const std::vector<Rejection>& rejections() const override { return rejected_; }
+  std::string describe() const override { return "memory"; }
+
+ private:
+  std::vector<Record> records_;
+  std::vector<Rejection> rejected_;
+  std::size_t next_ = 0;
+  Result<void> status_;
+};
+
+// The employee of row `line` (its key E000n, its card 100000+n unless given).
+Record person(int n, int line, std::string_view card = "") {
+  Record r;
+  r.at(Field::kEmployeeNo) = fmt::format("E{:04}", n);
+  r.at(Field::kUserId) = fmt::format("u{:04}", n);
+  r.at(Field::kName) = fmt::format("Person {}", n);
+  r.at(Field::kMobile) = fmt::format("+8613800{:06}", n);
+  r.at(Field::kEmail) = fmt::format("p{}@example.com", n);
+  r.at(Field::kDepartmentIds) = "od-1;od-2";
+  r.at(Field::kEmployeeType) = "1";
+  r.at(Field::kGender) = "1";
+  r.at(Field::kCardNo) = card.empty() ? std::to_string(100000 + n) : std::string(card);
+  r.at(Field::kFaceKey) = fmt::format("fk{}", n);
+  r.origin = memory_origin(line);
+  return r;
+}
+
+class InMemoryPlanTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    config_.path = "memory.toml";
+    config_.max_change_ratio = 0.5;
+    config_.max_missing_ratio = 0.5;
+    TargetConfig cu;
+    cu.id = "contact_user";
+    cu.source = "people";
+    cu.options.on_missing = "freeze";
+    TargetConfig acs;
+    acs.id = "acs_card";
+    acs.source = "people";
+    config_.targets = {cu, acs};
+    auto targets = make_targets(config_, {});
+    ASSERT_TRUE(targets.has_value()) << targets.error().str();
+    targets_ = std::move(*targets);
+    auto store = SnapshotStore::open(":memory:");
+    ASSERT_TRUE(store.has_value()) << store.error().str();
+    store_ = std::make_unique<SnapshotStore>(std::move(*store));
+  }
+
+  Result<Plan> plan(std::vector<Record> records, std::vector<Rejection> rejected = {}) {
+    std::vector<PlanSource> sources;
+    sources.push_back({"people", Entity::kEmployees,
+                       std::make_unique<MemorySource>(std::move(records), std::move(rejected))});
+    return make_plan(config_, targets_, std::move(sources), store_.get(), PlanOptions{});
+  }
+
+  // Commits every planned document, as a fully successful sync would.
+  void apply_all(const Plan& p) {
+    for (const auto& t : p.targets) {
+      std::vector<SnapshotStore::AppliedRow> rows;
+      for (const auto& w : t.work) rows.push_back({w.desired.key, w.desired.hash, w.desired.body});
+      ASSERT_TRUE(store_->commit(t.id, rows, 1, 1000).has_value());
+      ASSERT_TRUE(store_->forget(t.id, t.forget_keys).has_value());
+    }
+  }
+
+  JobConfig config_;
+  std::vector<std::unique_ptr<TargetConnector>> targets_;
+  std::unique_ptr<SnapshotStore> store_;
+};
+
+TEST_F(InMemoryPlanTest, CountsDuplicatesInvalidRowsAndMissingEntitiesFromAnInMemorySource) {
+  std::vector<Record> first;
+  for (int n = 1; n <= 5; ++n) first.push_back(person(n, n + 1));
+  auto before = plan(first);
+  ASSERT_TRUE(before.has_value()) << before.error().str();
+  ASSERT_EQ(before->targets.size(), 2u);
+  for (const auto& t : before->targets) {
+    EXPECT_EQ(t.counts.created, 5u) << t.id;
+    EXPECT_EQ(t.counts.known, 0u) << t.id;
+  }
+  apply_all(*before);
+
+  // Row 2 unchanged, row 3 a new card, row 4 a card acs_card refuses, E0004 gone, row 5 a source
+  // rejection, row 6 unchanged, row 7 a new employee, row 8 a second E0001.
+  std::vector<Record> second = {person(1, 2), person(2, 3, "777777"), person(3, 4, "bad-card"), person(5, 6),
+                                person(6, 7), person(1, 8, "888888")};
+  std::vector<Rejection> refused = {{memory_origin(5), "E0009", "expected 10 fields, found 3"}};
+  auto after = plan(second, refused);
+  ASSERT_TRUE(after.has_value()) << after.error().str();
+
+  ASSERT_EQ(after->sources.size(), 1u);
+  const SourceSummary& source = after->sources[0];
+  EXPECT_EQ(source.name, "people");
+  EXPECT_EQ(source.describe, "memory");
+  EXPECT_EQ(source.records, 5u);
+  ASSERT_EQ(source.rejected.size(), 2u);  // the source's own and the duplicate, in row order
+  EXPECT_EQ(origin_text(source.rejected[0]), "memory:5");
+  EXPECT_EQ(source.rejected[0].key, "E0009");
+  EXPECT_EQ(origin_text(source.rejected[1]), "memory:8");
+  EXPECT_EQ(source.rejected[1].key, "E0001");
+  EXPECT_EQ(source.rejected[1].reason, "duplicate employee_no E0001 (first at line 2); this row is ignored");
+
+  const TargetPlan& acs = after->targets[1];
+  ASSERT_EQ(acs.id, "acs_card");
+  EXPECT_EQ(acs.counts.known, 5u);
+  EXPECT_EQ(acs.counts.created, 1u);    // E0006
+  EXPECT_EQ(acs.counts.changed, 1u);    // E0002's card
+  EXPECT_EQ(acs.counts.unchanged, 2u);  // E0001 (its duplicate ignored), E0005
+  EXPECT_EQ(acs.counts.invalid, 1u);    // E0003: not missing, not sent
+  EXPECT_EQ(acs.counts.missing, 1u);    // E0004
+  EXPECT_EQ(acs.counts.frozen, 0u);     // on_missing = ignore
+  EXPECT_EQ(acs.forget_keys, std::vector<std::string>{"u0004"});
+  ASSERT_EQ(acs.invalid.size(), 1u);
+  EXPECT_EQ(acs.invalid[0].key, "E0003");
+  EXPECT_EQ(origin_text(acs.invalid[0]), "memory:4");
+  ASSERT_EQ(acs.work.size(), 2u);       // in source order
+  EXPECT_EQ(acs.work[0].desired.key, "u0002");
+  EXPECT_TRUE(acs.work[0].last_applied.has_value());
+  EXPECT_EQ(origin_text(acs.work[0]), "memory:3");
+  EXPECT_EQ(acs.work[1].desired.key, "u0006");
+  EXPECT_FALSE(acs.work[1].last_applied.has_value());
+
+  const TargetPlan& cu = after->targets[0];
+  ASSERT_EQ(cu.id, "contact_user");
+  EXPECT_EQ(cu.counts.created, 1u);
+  EXPECT_EQ(cu.counts.changed, 0u);
+  EXPECT_EQ(cu.counts.unchanged, 4u);   // E0001, E0005, and E0002 and E0003: a card is not contact_user's
+  EXPECT_EQ(cu.counts.invalid, 0u);
+  EXPECT_EQ(cu.counts.missing, 1u);
+  EXPECT_EQ(cu.counts.frozen, 1u);
+  ASSERT_EQ(cu.work.size(), 2u);        // the new employee, then the leaver's freeze
+  EXPECT_EQ(cu.work[1].action, Work::Action::kFreeze);
+  EXPECT_EQ(cu.work[1].desired.key, "u0004");
+  EXPECT_TRUE(cu.missing_keys == std::vector<std::string>{"u0004"});
+  EXPECT_TRUE(after->gates.empty()) << after->gates[0].message;
+}
+
+TEST_F(InMemoryPlanTest, ATargetWhoseSourceIsNotGivenIsRefused) {
+  auto p = make_plan(config_, targets_, {}, store_.get(), PlanOptions{});
+  ASSERT_FALSE(p.has_value());
+  EXPECT_EQ(p.error().kind, Error::Kind::kInternal);
+  EXPECT_NE(p.error().message.find("people"), std::string::npos) << p.error().str();
 }
 
 }  // namespace

@@ -1,0 +1,44 @@
+#include "engine/plan/gates.h"
+
+#include <fmt/format.h>
+
+namespace hrsync {
+namespace {
+
+std::string percent(double share) { return fmt::format("{:.1f} %", share * 100.0); }
+
+}  // namespace
+
+void apply_gates(Plan& plan, const JobConfig& config) {
+  for (const auto& s : plan.sources) {
+    if (s.records > 0) continue;
+    plan.gates.push_back({"empty_source", s.name,
+                          fmt::format("source \"{}\" ({}) gave no usable record ({} rejected); an empty export "
+                                      "would look like everyone left",
+                                      s.name, s.describe, s.rejected.size())});
+  }
+  for (const auto& t : plan.targets) {
+    const auto& c = t.counts;
+    if (c.known == 0) continue;  // a first run creates everything: nothing to compare with
+    // New entities do not count: a resumed migration or a wave of hires is no sign of a broken
+    // export, while one that renames keys shows up as missing entities below.
+    const double change_share = static_cast<double>(c.changed) / static_cast<double>(c.known);
+    if (!plan.full && change_share > config.max_change_ratio) {
+      plan.gates.push_back({"max_change_ratio", t.id,
+                            fmt::format("{}: {} of {} known entities would change ({}), above max_change_ratio {}",
+                                        t.id, c.changed, c.known, percent(change_share),
+                                        percent(config.max_change_ratio))});
+    }
+    const std::uint64_t gone = c.missing - c.settled;  // frozen by an earlier run: not news
+    const double missing_share = static_cast<double>(gone) / static_cast<double>(c.known);
+    if (missing_share > config.max_missing_ratio) {
+      plan.gates.push_back({"max_missing_ratio", t.id,
+                            fmt::format("{}: {} of {} known entities are gone from the source ({}), above "
+                                        "max_missing_ratio {}",
+                                        t.id, gone, c.known, percent(missing_share),
+                                        percent(config.max_missing_ratio))});
+    }
+  }
+}
+
+}  // namespace hrsync

@@ -1,0 +1,55 @@
+// Target planner: one target's part of a plan while its source is read. Each record is projected
+// through the target's connector and its document diffed against the snapshot index; what must be
+// sent becomes Work, a record the target's API would refuse becomes an InvalidEntity. Once the
+// source is read, the entities gone from it are listed and the target's on_missing policy decides
+// what becomes of each (freeze, forget, or nothing when an earlier run froze it already), and the
+// counts are filled.
+//
+// The plan pipeline (engine/plan/plan_pipeline.h) decides which thread offers which batch and
+// fetches the last applied documents; this file decides what each record means.
+//
+// Thread-safety: one TargetState is used by one thread at a time.
+#pragma once
+
+#include <cstddef>
+#include <expected>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "connectors/targets/target_connector.h"
+#include "diff/differ.h"
+#include "diff/document.h"
+#include "diff/record.h"
+#include "engine/config/config.h"
+#include "engine/plan/plan.h"
+
+namespace hrsync {
+
+// One target while its plan is made.
+struct TargetState {
+  const TargetConnector* connector = nullptr;
+  const TargetConfig* config = nullptr;
+  TargetPlan plan;
+  Differ differ;
+  std::vector<std::size_t> fetch;  // plan.work entries whose last applied document the snapshot holds
+  std::vector<std::expected<Document, Invalid>> projected;  // one batch's documents (offer_batch)
+};
+
+// Projects `records` for target `t`, classifies each document and keeps the ones to send (every
+// valid one when `full`). An invalid record is named by its `key_column` (the source's key). The
+// last applied documents of the changes are left to fetch (TargetState::fetch). Projection and
+// diff run as two passes, so that the index lookups (one cache miss each, in a table far larger
+// than the caches) follow one another closely enough for the processor to overlap them.
+void offer_batch(TargetState& t, std::span<const Record> records, Field key_column, bool full);
+
+// The snapshot's document of one key of the target, if it holds one.
+using LastDocument = std::function<Result<std::optional<Document>>(const std::string& key)>;
+
+// After every record was offered: lists the missing entities, freezes or forgets each as the
+// target's policy says, and fills the counts. REQUIRES: the changes' last documents are fetched.
+Result<void> finish_target(TargetState& t, const LastDocument& last_document);
+
+}  // namespace hrsync
