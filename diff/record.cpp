@@ -23,6 +23,11 @@ std::optional<Field> field_from_name(std::string_view name) {
   return std::nullopt;
 }
 
+std::string Origin::str() const {
+  if (empty()) return {};
+  return input + (unit == Unit::kLine ? ":" : " row ") + std::to_string(line);
+}
+
 std::string_view entity_name(Entity e) { return e == Entity::kEmployees ? "employees" : "groups"; }
 
 }  // namespace hrsync

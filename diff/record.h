@@ -63,9 +63,35 @@ enum class Entity : std::uint8_t { kEmployees, kGroups };
 inline Field key_field(Entity e) { return e == Entity::kEmployees ? Field::kEmployeeNo : Field::kGroupId; }
 std::string_view entity_name(Entity e);
 
+// Where a row came from: the input it was read from and the row's place there, counted from 1
+// (the line a file's row starts on, or the row number of a query's result). Kept as a number so
+// that rows sort and match without parsing text; formatted only when printed.
+struct Origin {
+  enum class Unit : std::uint8_t { kLine, kRow };
+
+  std::string input;       // "hr/employees.csv", "sqlite hr.db", "postgres HR_PG_DSN"; "" for none
+  std::uint64_t line = 0;  // the line or row number
+  Unit unit = Unit::kLine;
+
+  // Points at `line` (or row) of `input`, reusing the storage of `input`.
+  void set(std::string_view in, std::uint64_t at, Unit u) {
+    input.assign(in);
+    line = at;
+    unit = u;
+  }
+
+  bool empty() const { return input.empty(); }
+  // "line" or "row", for messages.
+  std::string_view unit_name() const { return unit == Unit::kLine ? "line" : "row"; }
+  // "hr/employees.csv:17", "sqlite hr.db row 17"; "" when empty.
+  std::string str() const;
+
+  bool operator==(const Origin&) const = default;
+};
+
 struct Record {
   std::array<std::string, kFieldCount> fields;
-  std::string origin;  // where the row came from: "hr/employees.csv:17", "sqlite row 17"
+  Origin origin;  // where the row came from
 
   std::string_view get(Field f) const { return fields[static_cast<std::size_t>(f)]; }
   std::string& at(Field f) { return fields[static_cast<std::size_t>(f)]; }
@@ -73,7 +99,8 @@ struct Record {
   // Empties every field (keeping capacity) and the origin.
   void clear() {
     for (auto& s : fields) s.clear();
-    origin.clear();
+    origin.input.clear();
+    origin.line = 0;
   }
 };
 

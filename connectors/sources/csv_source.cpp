@@ -1,6 +1,5 @@
 #include "connectors/sources/csv_source.h"
 
-#include <charconv>
 #include <utility>
 #include <vector>
 
@@ -78,20 +77,12 @@ class CsvSource final : public RecordSource {
     } else if (out.get(key_).empty()) {
       reason = fmt::format("empty key ({})", map_.names[key_column_]);
     }
-    set_origin(out.origin, row.line);
+    out.origin.set(path_, row.line, Origin::Unit::kLine);
     if (reason.empty()) return true;
     const bool key_readable = row.problem == CsvProblem::kNone || row.problem_field != key_column_;
     rejections_.push_back(
         Rejection{out.origin, key_readable ? std::string(out.get(key_)) : std::string(), std::move(reason)});
     return false;
-  }
-
-  void set_origin(std::string& origin, std::uint64_t line) const {
-    origin.assign(path_);
-    origin += ':';
-    char buf[24];
-    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, line);
-    origin.append(buf, end);
   }
 
   std::string path_;

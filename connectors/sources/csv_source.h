@@ -4,12 +4,13 @@
 // with the job's renames. Columns that feed no field are ignored; a missing required column, an
 // empty file or a file without a header fails open_csv_source with a message naming the file,
 // the column and the header that was found. Then every row becomes a record whose origin is
-// "path:line" (the physical line where the row starts; the header is line 1). Values are kept
+// (path, line): the physical line where the row starts, the header being line 1, printed
+// "path:line". Values are kept
 // exactly as written: no trimming, no conversion (join_time stays whatever the file holds).
 //
 // A row with the wrong number of fields, a quoting error, invalid UTF-8 (anywhere in the row,
 // ignored columns included), a field longer than CsvOptions::max_field_bytes or an empty key is
-// not returned: it goes to rejections() as {"path:line", key if readable, reason}.
+// not returned: it goes to rejections() as {(path, line), key if readable, reason}.
 //
 // The file is streamed through a fixed-size buffer (csv_scanner.h) into the caller's Record,
 // whose strings are reused, so reading allocates nothing per row once warmed up.

@@ -151,9 +151,7 @@ class PostgresSource final : public RecordSource {
   bool accept(const PGresult* res, Record& out) {
     out.clear();
     std::string reason = read_row(res, out);
-    out.origin.assign(where_);
-    out.origin += " row ";
-    append_integer(out.origin, static_cast<std::int64_t>(row_));
+    out.origin.set(where_, row_, Origin::Unit::kRow);
     if (reason.empty()) return true;
     const bool key_readable = reason_column_ != key_;
     rejections_.push_back(

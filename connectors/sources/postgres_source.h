@@ -19,7 +19,8 @@
 // as UTC, fractions dropped); NULL as "". A text column feeding join_time or face_key_update_time
 // is read as a time (timestamp.h). Other types fail the open: cast them in the query. A row with a
 // time that does not parse, a non-finite number or an empty key goes to rejections() as
-// {"postgres <dsn_name> row N", key if readable, reason}; Record::origin has the same form.
+// {("postgres <dsn_name>", row N), key if readable, reason}; Record::origin has the same form,
+// printed "postgres <dsn_name> row N".
 //
 // Thread-safety: a source is used by one thread at a time.
 #pragma once

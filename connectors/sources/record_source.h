@@ -24,7 +24,7 @@ namespace hrsync {
 
 // A row that a source or the planner refused, and why.
 struct Rejection {
-  std::string where;   // "hr/employees.csv:17", "sqlite hr.db row 17"
+  Origin origin;       // hr/employees.csv line 17, sqlite hr.db row 17
   std::string key;     // the row's key when it could be read, else ""
   std::string reason;  // "expected 25 fields, found 24"
 };

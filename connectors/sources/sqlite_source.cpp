@@ -59,9 +59,7 @@ class SqliteSource final : public RecordSource {
       ++row_;
       out.clear();
       std::string reason = read_row(out);
-      out.origin.assign(where_);
-      out.origin += " row ";
-      append_integer(out.origin, static_cast<std::int64_t>(row_));
+      out.origin.set(where_, row_, Origin::Unit::kRow);
       if (reason.empty()) return true;
       const bool key_readable = reason_column_ != key_;
       rejections_.push_back(Rejection{out.origin, key_readable ? std::string(out.get(key_)) : std::string(),

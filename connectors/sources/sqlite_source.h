@@ -11,8 +11,8 @@
 // DATETIME or TIMESTAMP..., or feeding join_time / face_key_update_time) Unix seconds. SQLite has
 // no booleans: 0/1 stay "0"/"1", 'true'/'false' stay text. A row with invalid UTF-8 text, a BLOB,
 // a time that does not parse or an empty key goes to rejections() as
-// {"sqlite PATH row N", key if readable, reason}; N counts result rows from 1. Record::origin is
-// "sqlite PATH row N" as well.
+// {("sqlite PATH", row N), key if readable, reason}; N counts result rows from 1. Record::origin is
+// ("sqlite PATH", row N) as well, printed "sqlite PATH row N".
 //
 // Thread-safety: a source is used by one thread at a time.
 #pragma once

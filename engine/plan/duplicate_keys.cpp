@@ -3,26 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <iterator>
 #include <utility>
 
 namespace hrsync {
-namespace {
-
-// The number that ends an origin: the line of "hr.csv:17", the row of "sqlite hr.db row 17".
-std::uint32_t line_of(std::string_view origin) {
-  std::size_t start = origin.size();
-  while (start > 0 && origin[start - 1] >= '0' && origin[start - 1] <= '9') --start;
-  std::uint32_t line = 0;
-  std::from_chars(origin.data() + start, origin.data() + origin.size(), line);
-  return line;
-}
-
-// "line" for a file's origins, "row" for a query's.
-std::string_view line_word(std::string_view origin) { return origin.find(" row ") != std::string_view::npos ? "row" : "line"; }
-
-}  // namespace
 
 DuplicateKeys::DuplicateKeys(Field key_column, std::size_t expected_keys) : key_column_(key_column) {
   first_line_.reserve(expected_keys);
@@ -30,10 +14,10 @@ DuplicateKeys::DuplicateKeys(Field key_column, std::size_t expected_keys) : key_
 
 bool DuplicateKeys::first_of_key(const Record& record) {
   const std::string_view key = record.get(key_column_);
-  if (first_line_.add(key, line_of(record.origin))) return true;
+  if (first_line_.add(key, record.origin.line)) return true;
   duplicates_.push_back({record.origin, std::string(key),
                          fmt::format("duplicate {} {} (first at {} {}); this row is ignored", field_name(key_column_),
-                                     key, line_word(record.origin), first_line_.find(key).value_or(0))});
+                                     key, record.origin.unit_name(), first_line_.find(key).value_or(0))});
   return false;
 }
 
@@ -51,7 +35,7 @@ std::vector<Rejection> DuplicateKeys::merged_with(std::vector<Rejection> source_
   source_rejections.insert(source_rejections.end(), std::make_move_iterator(duplicates_.begin()),
                            std::make_move_iterator(duplicates_.end()));
   std::stable_sort(source_rejections.begin(), source_rejections.end(),
-                   [](const Rejection& a, const Rejection& b) { return line_of(a.where) < line_of(b.where); });
+                   [](const Rejection& a, const Rejection& b) { return a.origin.line < b.origin.line; });
   return source_rejections;
 }
 

@@ -26,12 +26,12 @@ struct Work {
   Action action = Action::kUpsert;
   Document desired;                        // what the target should hold afterwards
   std::optional<Document> last_applied;    // the snapshot's document, if any
-  std::string origin;                      // where the record came from ("hr.csv:17"); "" for freeze
+  Origin origin;                           // where the record came from; empty for a freeze
 };
 
 // A record that breaks a rule of one target's API document.
 struct InvalidEntity {
-  std::string origin;  // "hr.csv:17"
+  Origin origin;       // where the record came from
   std::string key;     // the record's key (employee_no / group_id)
   Invalid invalid;     // field and rule
 };

@@ -106,7 +106,7 @@ void append_first_changes(std::string& out, const Plan& plan, const PlanRenderOp
       any = true;
       const Work& w = t.work[i];
       out += fmt::format("  {} {} {}{}\n", t.id, st.bold(w.desired.key), action_word(w),
-                         w.origin.empty() ? "" : st.dim(fmt::format("  ({})", w.origin)));
+                         w.origin.empty() ? "" : st.dim(fmt::format("  ({})", w.origin.str())));
       append_changes(out, t, w, st);
       ++shown;
     }
@@ -123,7 +123,7 @@ void append_rejections(std::string& out, const Plan& plan, const PlanRenderOptio
     for (const auto& s : plan.sources) {
       for (const auto& r : s.rejected) {
         if (shown++ == o.examples) break;
-        out += fmt::format("  {}  {}  {}\n", r.where, r.key.empty() ? "-" : r.key, r.reason);
+        out += fmt::format("  {}  {}  {}\n", r.origin.str(), r.key.empty() ? "-" : r.key, r.reason);
       }
     }
     if (total > o.examples) out += fmt::format("  … and {} more (hrsync plan --json lists them all)\n", total - o.examples);
@@ -136,7 +136,7 @@ void append_rejections(std::string& out, const Plan& plan, const PlanRenderOptio
   for (const auto& t : plan.targets) {
     for (const auto& v : t.invalid) {
       if (shown++ == o.examples) break;
-      out += fmt::format("  {:<16} {}  {}  {}: {}\n", t.id, v.origin, v.key, v.invalid.field, v.invalid.rule);
+      out += fmt::format("  {:<16} {}  {}  {}: {}\n", t.id, v.origin.str(), v.key, v.invalid.field, v.invalid.rule);
     }
   }
   if (invalid > o.examples) out += fmt::format("  … and {} more (hrsync plan --json lists them all)\n", invalid - o.examples);
@@ -209,7 +209,7 @@ std::string render_plan_json(const Plan& plan, const PlanRenderOptions& o) {
   for (const auto& s : plan.sources) {
     w.begin_object().key("describe").string(s.describe).key("name").string(s.name).key("records").integer(static_cast<std::int64_t>(s.records));
     w.key("rejected").begin_array();
-    for (const auto& r : s.rejected) w.begin_object().key("key").string(r.key).key("reason").string(r.reason).key("where").string(r.where).end_object();
+    for (const auto& r : s.rejected) w.begin_object().key("key").string(r.key).key("reason").string(r.reason).key("where").string(r.origin.str()).end_object();
     w.end_array().end_object();
   }
   w.end_array();
@@ -228,14 +228,14 @@ std::string render_plan_json(const Plan& plan, const PlanRenderOptions& o) {
         for (const auto& fc : *changes) w.begin_object().key("after").string(fc.after).key("before").string(fc.before).key("path").string(fc.path).end_object();
       }
       w.end_array();
-      w.key("key").string(wk.desired.key).key("origin").string(wk.origin).end_object();
+      w.key("key").string(wk.desired.key).key("origin").string(wk.origin.str()).end_object();
     }
     w.end_array();
     w.key("created").integer(static_cast<std::int64_t>(c.created));
     w.key("frozen").integer(static_cast<std::int64_t>(c.frozen));
     w.key("id").string(t.id);
     w.key("invalid").begin_array();
-    for (const auto& v : t.invalid) w.begin_object().key("field").string(v.invalid.field).key("key").string(v.key).key("origin").string(v.origin).key("rule").string(v.invalid.rule).end_object();
+    for (const auto& v : t.invalid) w.begin_object().key("field").string(v.invalid.field).key("key").string(v.key).key("origin").string(v.origin.str()).key("rule").string(v.invalid.rule).end_object();
     w.end_array();
     w.key("known").integer(static_cast<std::int64_t>(c.known));
     w.key("lanes").begin_array();

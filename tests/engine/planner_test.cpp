@@ -30,17 +30,8 @@ std::string employee(int n, std::string_view card = "") {
                      card.empty() ? std::to_string(100000 + n) : std::string(card), n);
 }
 
-// Where row `line` of the in-memory source is.
-std::string memory_origin(int line) { return "memory:" + std::to_string(line); }
-
-template <typename T>
-std::string origin_text(const T& t) {
-  if constexpr (requires { t.where; }) {
-    return t.where;
-  } else {
-    return t.origin;
-  }
-}
+// Line `line` of the in-memory source.
+Origin memory_origin(int line) { return Origin{"memory", static_cast<std::uint64_t>(line), Origin::Unit::kLine}; }
 
 class PlannerTest : public ::testing::Test {
  protected:
@@ -238,7 +229,7 @@ TEST_F(PlannerTest, AnInvalidRecordIsNeverReportedMissing) {
   EXPECT_EQ(acs.counts.missing, 0u);
   ASSERT_EQ(acs.invalid.size(), 1u);
   EXPECT_EQ(acs.invalid[0].key, "E0002");
-  EXPECT_NE(acs.invalid[0].origin.find("employees.csv:3"), std::string::npos) << acs.invalid[0].origin;
+  EXPECT_NE(acs.invalid[0].origin.str().find("employees.csv:3"), std::string::npos) << acs.invalid[0].origin.str();
   EXPECT_TRUE(target(second->plan, "contact_user").work.empty());  // invalid for acs only
 }
 
@@ -249,7 +240,7 @@ TEST_F(PlannerTest, DuplicateKeyIsRejectedNamingTheFirstLine) {
   ASSERT_EQ(job->plan.sources.size(), 1u);
   const auto& rejected = job->plan.sources[0].rejected;
   ASSERT_EQ(rejected.size(), 1u);
-  EXPECT_NE(rejected[0].where.find("employees.csv:4"), std::string::npos) << rejected[0].where;
+  EXPECT_NE(rejected[0].origin.str().find("employees.csv:4"), std::string::npos) << rejected[0].origin.str();
   EXPECT_NE(rejected[0].reason.find("first at line 2"), std::string::npos) << rejected[0].reason;
   EXPECT_EQ(target(job->plan, "contact_user").work.size(), 2u);
 }
@@ -509,9 +500,9 @@ TEST_F(InMemoryPlanTest, CountsDuplicatesInvalidRowsAndMissingEntitiesFromAnInMe
   EXPECT_EQ(source.describe, "memory");
   EXPECT_EQ(source.records, 5u);
   ASSERT_EQ(source.rejected.size(), 2u);  // the source's own and the duplicate, in row order
-  EXPECT_EQ(origin_text(source.rejected[0]), "memory:5");
+  EXPECT_EQ(source.rejected[0].origin.str(), "memory:5");
   EXPECT_EQ(source.rejected[0].key, "E0009");
-  EXPECT_EQ(origin_text(source.rejected[1]), "memory:8");
+  EXPECT_EQ(source.rejected[1].origin.str(), "memory:8");
   EXPECT_EQ(source.rejected[1].key, "E0001");
   EXPECT_EQ(source.rejected[1].reason, "duplicate employee_no E0001 (first at line 2); this row is ignored");
 
@@ -527,11 +518,11 @@ TEST_F(InMemoryPlanTest, CountsDuplicatesInvalidRowsAndMissingEntitiesFromAnInMe
   EXPECT_EQ(acs.forget_keys, std::vector<std::string>{"u0004"});
   ASSERT_EQ(acs.invalid.size(), 1u);
   EXPECT_EQ(acs.invalid[0].key, "E0003");
-  EXPECT_EQ(origin_text(acs.invalid[0]), "memory:4");
+  EXPECT_EQ(acs.invalid[0].origin.str(), "memory:4");
   ASSERT_EQ(acs.work.size(), 2u);       // in source order
   EXPECT_EQ(acs.work[0].desired.key, "u0002");
   EXPECT_TRUE(acs.work[0].last_applied.has_value());
-  EXPECT_EQ(origin_text(acs.work[0]), "memory:3");
+  EXPECT_EQ(acs.work[0].origin.str(), "memory:3");
   EXPECT_EQ(acs.work[1].desired.key, "u0006");
   EXPECT_FALSE(acs.work[1].last_applied.has_value());
 

@@ -60,8 +60,8 @@ TEST_F(CsvSourceTest, ReadsRowsWithOriginPathAndLine) {
   ASSERT_EQ(got.records.size(), 2u);
   EXPECT_EQ(values(got.records[0]), (Row{"g1", "Sales", "Sells"}));
   EXPECT_EQ(values(got.records[1]), (Row{"g2", "Ops", "Runs"}));
-  EXPECT_EQ(got.records[0].origin, where(2));
-  EXPECT_EQ(got.records[1].origin, where(3));
+  EXPECT_EQ(got.records[0].origin.str(), where(2));
+  EXPECT_EQ(got.records[1].origin.str(), where(3));
   EXPECT_TRUE(got.rejections.empty());
 }
 
@@ -90,7 +90,7 @@ TEST_F(CsvSourceTest, AcceptsCrlfLfAndLoneCrLineEnds) {
   EXPECT_EQ(values(got.records[1]), (Row{"g2", "c", "d"}));
   EXPECT_EQ(values(got.records[2]), (Row{"g3", "e", "f"}));
   EXPECT_EQ(values(got.records[3]), (Row{"g4", "g", "h"}));
-  EXPECT_EQ(got.records[3].origin, where(5));
+  EXPECT_EQ(got.records[3].origin.str(), where(5));
 }
 
 TEST_F(CsvSourceTest, LastRowWithoutLineBreakIsRead) {
@@ -115,8 +115,8 @@ TEST_F(CsvSourceTest, QuotedFieldsHoldDelimitersQuotesAndLineBreaks) {
   EXPECT_EQ(values(got.records[0]), (Row{"g1", "Sales, East", "say \"hi\""}));
   EXPECT_EQ(values(got.records[1]), (Row{"g2", "two\nlines", "crlf\r\ninside"}));
   EXPECT_EQ(values(got.records[2]), (Row{"g3", "", "\""}));
-  EXPECT_EQ(got.records[1].origin, where(3));
-  EXPECT_EQ(got.records[2].origin, where(6));  // line breaks inside quotes count
+  EXPECT_EQ(got.records[1].origin.str(), where(3));
+  EXPECT_EQ(got.records[2].origin.str(), where(6));  // line breaks inside quotes count
 }
 
 TEST_F(CsvSourceTest, KeepsValuesExactlyAsWritten) {
@@ -135,8 +135,8 @@ TEST_F(CsvSourceTest, EmptyFieldsAreEmptyValues) {
 TEST_F(CsvSourceTest, BlankLinesAreSkippedButCounted) {
   const auto got = read("group_id,name,description\n\ng1,a,b\r\n\r\n\ng2,c,d\n\n");
   ASSERT_EQ(got.records.size(), 2u);
-  EXPECT_EQ(got.records[0].origin, where(3));
-  EXPECT_EQ(got.records[1].origin, where(6));
+  EXPECT_EQ(got.records[0].origin.str(), where(3));
+  EXPECT_EQ(got.records[1].origin.str(), where(6));
   EXPECT_TRUE(got.rejections.empty());
 }
 
@@ -227,10 +227,10 @@ TEST_F(CsvSourceTest, WrongFieldCountIsRejectedWithLineAndKey) {
   ASSERT_EQ(got.records.size(), 1u);
   EXPECT_EQ(got.records[0].get(Field::kGroupId), "g2");
   ASSERT_EQ(got.rejections.size(), 2u);
-  EXPECT_EQ(got.rejections[0].where, where(2));
+  EXPECT_EQ(got.rejections[0].origin.str(), where(2));
   EXPECT_EQ(got.rejections[0].key, "g1");
   EXPECT_EQ(got.rejections[0].reason, "expected 3 fields, found 2");
-  EXPECT_EQ(got.rejections[1].where, where(4));
+  EXPECT_EQ(got.rejections[1].origin.str(), where(4));
   EXPECT_EQ(got.rejections[1].reason, "expected 3 fields, found 4");
 }
 
@@ -238,16 +238,16 @@ TEST_F(CsvSourceTest, EmptyKeyIsRejected) {
   const auto got = read("group_id,name,description\n,a,b\n\"\",c,d\ng1,e,f\n");
   ASSERT_EQ(got.records.size(), 1u);
   ASSERT_EQ(got.rejections.size(), 2u);
-  EXPECT_EQ(got.rejections[0].where, where(2));
+  EXPECT_EQ(got.rejections[0].origin.str(), where(2));
   EXPECT_EQ(got.rejections[0].reason, "empty key (group_id)");
-  EXPECT_EQ(got.rejections[1].where, where(3));
+  EXPECT_EQ(got.rejections[1].origin.str(), where(3));
 }
 
 TEST_F(CsvSourceTest, UnterminatedQuoteAtEndIsRejectedNamingTheLine) {
   const auto got = read("group_id,name,description\ng1,a,b\ng2,\"open\nmore\n");
   ASSERT_EQ(got.records.size(), 1u);
   ASSERT_EQ(got.rejections.size(), 1u);
-  EXPECT_EQ(got.rejections[0].where, where(3));
+  EXPECT_EQ(got.rejections[0].origin.str(), where(3));
   EXPECT_EQ(got.rejections[0].key, "g2");
   EXPECT_NE(got.rejections[0].reason.find("field 2 (name) opens a quote at line 3"), std::string::npos)
       << got.rejections[0].reason;
@@ -261,7 +261,7 @@ TEST_F(CsvSourceTest, StrayQuoteAndTextAfterQuoteAreRejected) {
   ASSERT_EQ(got.rejections.size(), 2u);
   EXPECT_NE(got.rejections[0].reason.find("quote inside unquoted field 2 (name)"), std::string::npos);
   EXPECT_NE(got.rejections[1].reason.find("after the closing quote of field 2 (name)"), std::string::npos);
-  EXPECT_EQ(got.records[0].origin, where(4));
+  EXPECT_EQ(got.records[0].origin.str(), where(4));
 }
 
 TEST_F(CsvSourceTest, FieldLongerThanTheLimitIsRejected) {
@@ -299,7 +299,7 @@ TEST_P(CsvUtf8Test, RowWithInvalidUtf8IsRejectedAndReadingGoesOn) {
   EXPECT_EQ(got.records[0].get(Field::kGroupId), "g0");
   EXPECT_EQ(got.records[1].get(Field::kGroupId), "g9");
   ASSERT_EQ(got.rejections.size(), 1u);
-  EXPECT_EQ(got.rejections[0].where, where(3));
+  EXPECT_EQ(got.rejections[0].origin.str(), where(3));
   EXPECT_EQ(got.rejections[0].key, c.key);
   EXPECT_NE(got.rejections[0].reason.find(c.reason), std::string::npos) << got.rejections[0].reason;
 }
@@ -331,7 +331,7 @@ TEST_F(CsvSourceTest, TruncatedSequenceAtEndOfFileIsRejected) {
   const auto got = read("group_id,name,description\ng1,a,b\ng2,a,\xE5\xA5");
   ASSERT_EQ(got.records.size(), 1u);
   ASSERT_EQ(got.rejections.size(), 1u);
-  EXPECT_EQ(got.rejections[0].where, where(3));
+  EXPECT_EQ(got.rejections[0].origin.str(), where(3));
   EXPECT_NE(got.rejections[0].reason.find("field 3 (description): byte 0xE5"), std::string::npos)
       << got.rejections[0].reason;
 }
@@ -424,9 +424,9 @@ TEST_F(CsvSourceTest, ProblemsAreFoundAtEveryBufferSize) {
     ASSERT_EQ(got.records.size(), 1u) << "buffer " << buffer;
     EXPECT_EQ(values(got.records[0]), (Row{"g1", "long long long long quoted\r\nvalue", "中"}));
     ASSERT_EQ(got.rejections.size(), 2u) << "buffer " << buffer;
-    EXPECT_EQ(got.rejections[0].where, where(4));
+    EXPECT_EQ(got.rejections[0].origin.str(), where(4));
     EXPECT_NE(got.rejections[0].reason.find("invalid UTF-8 in field 2"), std::string::npos);
-    EXPECT_EQ(got.rejections[1].where, where(5));
+    EXPECT_EQ(got.rejections[1].origin.str(), where(5));
     EXPECT_NE(got.rejections[1].reason.find("never closed"), std::string::npos);
   }
 }

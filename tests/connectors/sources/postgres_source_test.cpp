@@ -81,7 +81,7 @@ TEST_F(PostgresSourceTest, ConvertsColumnTypes) {
   EXPECT_EQ(r.get(Field::kWorkStation), "1614591000");  // timestamp without zone: UTC
   EXPECT_EQ(r.get(Field::kCountry), "CN");
   EXPECT_EQ(r.get(Field::kUserId), "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
-  EXPECT_EQ(r.origin, "postgres HR_PG_DSN row 1");
+  EXPECT_EQ(r.origin.str(), "postgres HR_PG_DSN row 1");
 }
 
 TEST_F(PostgresSourceTest, TimeZoneOfTheServerSessionDoesNotMatter) {
@@ -114,9 +114,9 @@ TEST_F(PostgresSourceTest, BadRowsAreRejectedWithKeyAndReason) {
   ASSERT_TRUE(got.status);
   ASSERT_EQ(got.records.size(), 2u);
   EXPECT_EQ(got.records[1].get(Field::kEmployeeNo), "E6");
-  EXPECT_EQ(got.records[1].origin, "postgres HR_PG_DSN row 6");
+  EXPECT_EQ(got.records[1].origin.str(), "postgres HR_PG_DSN row 6");
   ASSERT_EQ(got.rejections.size(), 4u);
-  EXPECT_EQ(got.rejections[0].where, "postgres HR_PG_DSN row 2");
+  EXPECT_EQ(got.rejections[0].origin.str(), "postgres HR_PG_DSN row 2");
   EXPECT_EQ(got.rejections[0].key, "E2");
   EXPECT_EQ(got.rejections[0].reason, "column join_time: unparseable timestamp \"yesterday\"");
   EXPECT_EQ(got.rejections[1].key, "E3");

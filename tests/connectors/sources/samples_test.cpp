@@ -57,7 +57,7 @@ void expect_same_records(const std::vector<Record>& want, const std::vector<Reco
   for (std::size_t i = 0; i < want.size(); ++i) {
     for (std::size_t f = 0; f < kFieldCount; ++f) {
       ASSERT_EQ(want[i].fields[f], got[i].fields[f])
-          << what << ": record " << i + 1 << " (" << want[i].origin << " vs " << got[i].origin << "), column "
+          << what << ": record " << i + 1 << " (" << want[i].origin.str() << " vs " << got[i].origin.str() << "), column "
           << field_name(static_cast<Field>(f));
     }
   }
@@ -67,7 +67,7 @@ TEST(Samples, EmployeesCsvRejectsOnlyTheRowWithAMissingField) {
   const auto got = csv_employees();
   EXPECT_EQ(got.records.size(), 299u);
   ASSERT_EQ(got.rejections.size(), 1u);
-  EXPECT_EQ(got.rejections[0].where, kSamples + "/employees.csv:151");
+  EXPECT_EQ(got.rejections[0].origin.str(), kSamples + "/employees.csv:151");
   EXPECT_EQ(got.rejections[0].key, "E0150");
   EXPECT_EQ(got.rejections[0].reason, "expected 25 fields, found 24");
 }
@@ -100,9 +100,9 @@ TEST(Samples, EmployeesHaveUniqueMobilesAndEmailsAndMixedNames) {
   int chinese = 0, quoted_commas = 0;
   for (const Record& r : got.records) {
     if (!r.get(Field::kMobile).empty()) {
-      EXPECT_TRUE(mobiles.insert(r.get(Field::kMobile)).second) << r.origin;
+      EXPECT_TRUE(mobiles.insert(r.get(Field::kMobile)).second) << r.origin.str();
     }
-    EXPECT_TRUE(emails.insert(r.get(Field::kEmail)).second) << r.origin;
+    EXPECT_TRUE(emails.insert(r.get(Field::kEmail)).second) << r.origin.str();
     departments.insert(r.get(Field::kDepartmentIds).substr(0, 35));
     chinese += code_points(r.get(Field::kName)) != r.get(Field::kName).size();
     quoted_commas += r.get(Field::kJobTitle).find(',') != std::string_view::npos ||

@@ -70,8 +70,8 @@ TEST_F(SqliteSourceTest, ConvertsEachStorageClass) {
   EXPECT_EQ(b.get(Field::kCardNo), "2.5");
   EXPECT_EQ(b.get(Field::kIsFrozen), "0");
   EXPECT_EQ(b.get(Field::kNickname), "");
-  EXPECT_EQ(a.origin, "sqlite " + path_ + " row 1");
-  EXPECT_EQ(b.origin, "sqlite " + path_ + " row 2");
+  EXPECT_EQ(a.origin.str(), "sqlite " + path_ + " row 1");
+  EXPECT_EQ(b.origin.str(), "sqlite " + path_ + " row 2");
 }
 
 TEST_F(SqliteSourceTest, DeclaredDateColumnsAndTimeFieldsBecomeUnixSeconds) {
@@ -113,10 +113,10 @@ TEST_F(SqliteSourceTest, BadRowsAreRejectedWithKeyAndReasonAndReadingGoesOn) {
   ASSERT_EQ(got.records.size(), 2u);
   EXPECT_EQ(got.records[0].get(Field::kEmployeeNo), "E1");
   EXPECT_EQ(got.records[1].get(Field::kEmployeeNo), "E9");
-  EXPECT_EQ(got.records[1].origin, "sqlite " + path_ + " row 9");
+  EXPECT_EQ(got.records[1].origin.str(), "sqlite " + path_ + " row 9");
   ASSERT_EQ(got.rejections.size(), 7u);
   const auto& r = got.rejections;
-  EXPECT_EQ(r[0].where, "sqlite " + path_ + " row 2");
+  EXPECT_EQ(r[0].origin.str(), "sqlite " + path_ + " row 2");
   EXPECT_EQ(r[0].key, "E2");
   EXPECT_EQ(r[0].reason, "column name: invalid UTF-8 at byte 2 (0xFF)");
   EXPECT_EQ(r[1].key, "E3");

@@ -44,7 +44,7 @@ inline Record valid_employee() {
   r.at(Field::kFaceKeyUpdateTime) = "1625681917";
   r.at(Field::kPersonType) = "1";
   r.at(Field::kPermissionIds) = "1;2";
-  r.origin = "test.csv:2";
+  r.origin = Origin{"test.csv", 2};
   return r;
 }
 
@@ -53,7 +53,7 @@ inline Record valid_group() {
   r.at(Field::kGroupId) = "g187131";
   r.at(Field::kName) = "外包 IT 用户组";
   r.at(Field::kDescription) = "IT 外包用户组，需要进行细粒度权限管控";
-  r.origin = "groups.csv:2";
+  r.origin = Origin{"groups.csv", 2};
   return r;
 }
 
