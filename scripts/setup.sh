@@ -13,6 +13,7 @@ packages=(
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(postgresql sqlite3)   # a throwaway PostgreSQL cluster for the database-source tests
   packages+=(prometheus)           # promtool: checks the metrics file against the exposition format
+  packages+=(systemd dpkg-dev)     # systemd-analyze verify/security and dpkg-shlibdeps for the .deb check
 fi
 
 missing=()

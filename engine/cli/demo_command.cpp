@@ -27,9 +27,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The samples folder: beside the source tree the binary was built from, or ./samples.
+// The samples folder: installed (PREFIX/share/hrsync/samples beside PREFIX/bin/hrsync), beside the
+// source tree the binary was built from, or ./samples.
 fs::path samples_dir() {
-  for (fs::path p : {fs::path(HRSYNC_SOURCE_DIR) / "samples", fs::path("samples")}) {
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  const fs::path installed = ec ? fs::path() : self.parent_path().parent_path() / "share" / "hrsync" / "samples";
+  for (fs::path p : {installed, fs::path(HRSYNC_SOURCE_DIR) / "samples", fs::path("samples")}) {
+    if (p.empty()) continue;
     if (fs::exists(p / "demo" / "job.toml")) return p;
   }
   return {};

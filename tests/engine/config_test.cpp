@@ -288,6 +288,22 @@ TEST_F(ConfigTest, NotifyReadsTheWebhookFromTheEnvironmentAndChecksItsKeys) {
   EXPECT_NE(missing.message.find("notify.webhook_url_env"), std::string::npos) << missing.str();
 }
 
+TEST_F(ConfigTest, ReadsTheNightlySampleAsTheServiceSeesIt) {
+  auto c = load_config(std::string(HRSYNC_SAMPLES_DIR) + "/systemd/job.toml", [](const char* name) {
+    return std::string_view(name) == "CREDENTIALS_DIRECTORY" ? std::string("/run/credentials/hrsync@tenant-a.service")
+                                                             : std::string();
+  });
+  ASSERT_TRUE(c.has_value()) << c.error().str();
+  EXPECT_EQ(c->targets.size(), 5u);
+  EXPECT_EQ(c->feishu.app_secret.file, "/run/credentials/hrsync@tenant-a.service/hrsync_app_secret");
+  EXPECT_EQ(c->notify.webhook_url.file, "/run/credentials/hrsync@tenant-a.service/hrsync_webhook_url");
+  EXPECT_EQ(c->notify.secret.file, "/run/credentials/hrsync@tenant-a.service/hrsync_webhook_secret");
+  EXPECT_TRUE(c->notify.enabled);
+  EXPECT_FALSE(c->notify.always);
+  EXPECT_EQ(c->metrics_file, "/var/lib/prometheus/node-exporter/hrsync-tenant-a.prom");
+  EXPECT_EQ(c->snapshot, "/var/lib/hrsync/tenant-a/hrsync.db");
+}
+
 TEST_F(ConfigTest, SecretFilesMayLieInTheCredentialsDirectoryOfTheService) {
   std::string text(kMinimal);
   text.replace(text.find("app_secret_env = \"TEST_APP_SECRET\""), std::string_view("app_secret_env = \"TEST_APP_SECRET\"").size(),
