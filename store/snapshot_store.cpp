@@ -365,6 +365,20 @@ Result<void> SnapshotStore::finish_run(std::int64_t run_id, std::string_view sta
   }
 }
 
+Result<std::vector<std::int64_t>> SnapshotStore::abandon_running_runs() {
+  try {
+    SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+    std::vector<std::int64_t> ids;
+    SQLite::Statement select(impl_->db, "SELECT id FROM runs WHERE status = 'running' ORDER BY id");
+    while (select.executeStep()) ids.push_back(select.getColumn(0).getInt64());
+    impl_->db.exec("UPDATE runs SET status = 'abandoned' WHERE status = 'running'");
+    tx.commit();
+    return ids;
+  } catch (const SQLite::Exception& e) {
+    return db_error(impl_->path, "cannot mark the runs left running as abandoned", e);
+  }
+}
+
 Result<std::optional<RunRow>> SnapshotStore::run(std::int64_t id) {
   try {
     SQLite::Statement s(impl_->db, std::string(kRunColumns) + "WHERE id = ?1");

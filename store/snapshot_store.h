@@ -99,6 +99,10 @@ class SnapshotStore {
   Result<void> finish_run(std::int64_t run_id, std::string_view status, int exit_code, std::string_view summary_json,
                           std::int64_t now);
 
+  // Marks every run still "running" as "abandoned" and returns their ids, oldest first. For a
+  // caller that holds the job's run lock (engine/cli/run_lock.h): then no process is running them.
+  Result<std::vector<std::int64_t>> abandon_running_runs();
+
   Result<std::optional<RunRow>> run(std::int64_t id);
   Result<std::optional<RunRow>> last_run();
   // The last `limit` runs, newest first.

@@ -4,7 +4,8 @@
 // `err`, and returns the process exit code of DESIGN.md: 0 everything applied; 1 some entities
 // failed; 2 bad config or usage; 3 stopped by a safety gate; 4 a target was quarantined or could
 // not authenticate; 5 the snapshot store could not record (disk full, read-only file, I/O error),
-// so the run stopped sending; 6 another run of the job holds its lock (nothing was sent).
+// so the run stopped sending; 6 another run of the job holds its lock (nothing was sent); 128 + N
+// stopped by signal N (SIGINT, SIGTERM, SIGHUP, SIGQUIT), the run closed as "interrupted".
 //
 // Thread-safety: one command per process.
 #pragma once

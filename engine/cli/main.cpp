@@ -12,11 +12,15 @@ int main(int argc, char** argv) {
   // A file size limit (ulimit -f) reached by the snapshot fails the write like a full disk (EFBIG),
   // so the sync stops with exit 5 and a report instead of being killed.
   std::signal(SIGXFSZ, SIG_IGN);
+  // A closed stdout or stderr (`hrsync sync | head`, a log reader restarted) makes writes fail
+  // quietly; the run goes on and is recorded.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"hrsync: bulk synchronization of an HR source into Feishu and SophonFogSys.\n"
                "Exit codes: 0 all applied, 1 some entities failed, 2 bad config or usage,\n"
                "3 stopped by a safety gate, 4 a target was quarantined or could not authenticate,\n"
                "5 the snapshot store could not record (disk full, read-only file, I/O error),\n"
-               "6 another run of the job holds its lock (nothing was sent)."};
+               "6 another run of the job holds its lock (nothing was sent),\n"
+               "128+N stopped by signal N (130 SIGINT, 143 SIGTERM, 129 SIGHUP, 131 SIGQUIT)."};
   app.require_subcommand(1);
   app.set_version_flag("--version", "hrsync 0.1.0");
 

@@ -2,12 +2,15 @@
 #include <unistd.h>
 
 #include <boost/json.hpp>
+#include <algorithm>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 
 #include "engine/cli/commands.h"
 #include "engine/config/config.h"
 #include "engine/plan/job.h"
+#include "engine/cli/run_lock.h"
 #include "engine/cli/run_report.h"
 #include "store/snapshot_store.h"
 
@@ -72,6 +75,51 @@ void store_failure_from_summary(std::string_view summary, RunReport& report) {
   }
 }
 
+// How an unfinished run ended, from its summary: the stop signal, the error.
+void ending_from_summary(std::string_view summary, RunReport& report) {
+  boost::system::error_code ec;
+  auto doc = json::parse(summary, ec);
+  if (ec || !doc.is_object()) return;
+  const auto& o = doc.as_object();
+  if (const auto* s = o.if_contains("signal"); s && s->is_int64()) report.signal = static_cast<int>(s->as_int64());
+  if (const auto* e = o.if_contains("error"); e && e->is_string()) report.error = std::string(e->as_string());
+}
+
+// Per-target counts from the outcomes a run recorded (a run with no summary: abandoned, running).
+std::vector<TargetTotals> totals_from_outcomes(const std::vector<OutcomeRow>& outcomes) {
+  std::vector<TargetTotals> out;
+  for (const auto& o : outcomes) {
+    auto it = std::find_if(out.begin(), out.end(), [&](const TargetTotals& t) { return t.id == o.target; });
+    if (it == out.end()) it = out.insert(out.end(), TargetTotals{.id = o.target});
+    ++it->planned;
+    if (o.status == "applied") ++it->applied;
+    if (o.status == "failed") ++it->failed;
+    if (o.status == "skipped") ++it->skipped;
+  }
+  return out;
+}
+
+// A run marked running whose lock no process holds was left by a process that died: mark it (and
+// any other) abandoned. Returns what holds the lock when a process does, else "".
+std::string settle_running(SnapshotStore& store, const std::string& snapshot, std::ostream& err) {
+  auto lock = RunLock::try_acquire(snapshot, static_cast<std::int64_t>(std::time(nullptr)));
+  if (!lock) {
+    err << "hrsync report: " << lock.error().str() << "\n";
+    return "an unknown process";
+  }
+  if (!lock->held()) return lock->holder();
+  auto abandoned = store.abandon_running_runs();
+  if (!abandoned) {
+    err << "hrsync report: " << abandoned.error().str() << "\n";
+    return {};
+  }
+  for (std::int64_t id : *abandoned) {
+    err << "hrsync report: run " << id << " was still marked running, but no process holds the job's lock (it was "
+        << "killed, or the machine stopped); it is now marked abandoned\n";
+  }
+  return {};
+}
+
 }  // namespace
 
 int run_report(const ReportCommand& cmd, std::ostream& out, std::ostream& err) {
@@ -97,6 +145,15 @@ int run_report(const ReportCommand& cmd, std::ostream& out, std::ostream& err) {
         << "\n";
     return kExitUsage;
   }
+  std::string holder;
+  if ((*run)->status == "running") {
+    holder = settle_running(*store, config->snapshot, err);
+    if (holder.empty()) run = store->run((*run)->id);
+    if (!run || !*run) {
+      err << "hrsync report: " << (run ? "the run is gone" : run.error().str()) << "\n";
+      return kExitUsage;
+    }
+  }
   const RunRow& row = **run;
   if (cmd.json) {
     out << (row.summary.empty() ? "{}\n" : row.summary);
@@ -112,11 +169,13 @@ int run_report(const ReportCommand& cmd, std::ostream& out, std::ostream& err) {
   report.exit_code = row.exit_code.value_or(-1);
   report.targets = totals_from_summary(row.summary);
   store_failure_from_summary(row.summary, report);
+  ending_from_summary(row.summary, report);
   auto outcomes = store->outcomes(row.id);
   if (!outcomes) {
     err << "hrsync report: " << outcomes.error().str() << "\n";
     return kExitUsage;
   }
+  if (report.targets.empty()) report.targets = totals_from_outcomes(*outcomes);
   for (auto& o : *outcomes) {
     if (o.status != "applied") report.problems.push_back(std::move(o));
   }
@@ -130,6 +189,7 @@ int run_report(const ReportCommand& cmd, std::ostream& out, std::ostream& err) {
   }
   out << fmt::format("Run {} of {} — status {}{}\n", row.id, row.config_path, row.status,
                      row.exit_code ? fmt::format(", exit code {}", *row.exit_code) : std::string(" (did not finish)"));
+  if (!holder.empty()) out << "Still running: the job's lock is held by " << holder << ".\n";
   out << render_run_text(report, connectors, isatty(STDOUT_FILENO) != 0 && &out == &std::cout);
   return kExitOk;
 }

@@ -8,6 +8,7 @@
 
 #include "diff/json_writer.h"
 #include "engine/cli/commands.h"
+#include "engine/cli/stop_signals.h"
 #include "engine/plan/plan_report.h"
 
 namespace hrsync {
@@ -71,6 +72,33 @@ std::string render_store_failure(const RunReport& r, Paint&& red) {
   return out;
 }
 
+// How a run that did not go to its end ended, with its counts; "" for a run that did.
+std::string unfinished_run_line(const RunReport& r) {
+  std::uint64_t applied = 0, failed = 0, not_sent = 0;
+  for (const auto& t : r.targets) {
+    applied += t.applied;
+    failed += t.failed + t.skipped;
+    not_sent += t.not_sent();
+  }
+  const std::string counts = fmt::format("{} applied, {} failed or skipped, {} not sent", applied, failed, not_sent);
+  if (r.status == "interrupted") {
+    return fmt::format("Interrupted by {}: {}. What the targets confirmed is committed; the next run sends the rest.",
+                       StopSignals::name(r.signal), counts);
+  }
+  if (r.status == "error") {
+    return fmt::format("The run stopped on an error{}{}: {}. The next run sends what was not confirmed.",
+                       r.error.empty() ? "" : ": ", r.error, counts);
+  }
+  if (r.status == "abandoned") {
+    return fmt::format("The run was abandoned: it was still marked running when a later command found no process "
+                       "holding the job's lock (killed, or the machine stopped). Recorded: {} applied, {} failed or "
+                       "skipped; what it sent after its last committed batch is sent again by the next run.",
+                       applied, failed);
+  }
+  if (r.status == "running") return fmt::format("The run is still going: {} so far.", counts);
+  return {};
+}
+
 }  // namespace
 
 std::string code_meaning(const TargetConnector* connector, std::int64_t code) {
@@ -82,6 +110,8 @@ std::string code_meaning(const TargetConnector* connector, std::int64_t code) {
 }
 
 int run_exit_code(const RunReport& report) {
+  if (report.signal != 0) return 128 + report.signal;
+  if (!report.error.empty() || report.status == "error") return kExitUsage;
   if (!report.store_error.empty()) return kExitStore;
   bool failed = false;
   for (const auto& t : report.targets) {
@@ -105,6 +135,7 @@ std::string render_run_text(const RunReport& r, const std::vector<const TargetCo
     out += fmt::format("  {:<16} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9}\n", t.id, t.planned, t.applied, t.failed,
                        t.skipped, t.retries, t.throttled);
     if (!t.quarantined.empty()) out += "    " + red(fmt::format("quarantined: {}", t.quarantined)) + "\n";
+    if (t.not_sent() > 0) out += fmt::format("    not sent: {} (no outcome before the run stopped)\n", t.not_sent());
   }
   if (!r.store_error.empty()) out += "\n" + render_store_failure(r, red);
   const auto groups = group_problems(r);
@@ -120,8 +151,15 @@ std::string render_run_text(const RunReport& r, const std::vector<const TargetCo
     }
   }
   out += "\n";
+  if (auto ending = unfinished_run_line(r); !ending.empty()) return out + red(ending) + "\n";
   switch (run_exit_code(r)) {
-    case 0: out += green("Everything applied.") + "\n"; break;
+    case 0: {
+      std::uint64_t not_sent = 0;
+      for (const auto& t : r.targets) not_sent += t.not_sent();
+      out += not_sent == 0 ? green("Everything applied.") + "\n"
+                           : red(fmt::format("{} planned entities have no outcome; the next run sends them.", not_sent)) + "\n";
+      break;
+    }
     case 1: out += red("Some entities failed; their snapshot rows did not advance, so the next run retries them.") + "\n"; break;
     case kExitStore: out += red("The run stopped: the snapshot store could not record; see above.") + "\n"; break;
     default: out += red("A target was stopped; see above.") + "\n"; break;
@@ -135,6 +173,7 @@ std::string render_run_json(const RunReport& r, const std::vector<const TargetCo
   w.begin_object();
   w.key("command").string(r.command);
   w.key("config").string(r.config_path);
+  if (!r.error.empty()) w.key("error").string(r.error);
   w.key("exit_code").integer(r.exit_code);
   w.key("failures").begin_array();
   for (const auto& g : group_problems(r)) {
@@ -147,6 +186,7 @@ std::string render_run_json(const RunReport& r, const std::vector<const TargetCo
   }
   w.end_array();
   w.key("finished_at").integer(r.finished_at);
+  if (r.signal != 0) w.key("interrupted_by").string(StopSignals::name(r.signal));
   w.key("outcomes").begin_array();
   for (const auto& p : r.problems) {
     w.begin_object().key("action").string(p.action).key("attempts").integer(p.attempts).key("code").integer(p.code);
@@ -155,6 +195,7 @@ std::string render_run_json(const RunReport& r, const std::vector<const TargetCo
   }
   w.end_array();
   w.key("run_id").integer(r.run_id);
+  if (r.signal != 0) w.key("signal").integer(r.signal);
   w.key("started_at").integer(r.started_at);
   w.key("status").string(r.status);
   w.key("store_error").string(r.store_error);
@@ -162,6 +203,7 @@ std::string render_run_json(const RunReport& r, const std::vector<const TargetCo
   for (const auto& t : r.targets) {
     w.begin_object().key("applied").integer(static_cast<std::int64_t>(t.applied));
     w.key("failed").integer(static_cast<std::int64_t>(t.failed)).key("id").string(t.id);
+    w.key("not_sent").integer(static_cast<std::int64_t>(t.not_sent()));
     w.key("planned").integer(static_cast<std::int64_t>(t.planned)).key("quarantined").string(t.quarantined);
     w.key("retries").integer(static_cast<std::int64_t>(t.retries));
     w.key("skipped").integer(static_cast<std::int64_t>(t.skipped)).key("throttled").integer(static_cast<std::int64_t>(t.throttled));

@@ -26,6 +26,13 @@ struct TargetTotals {
   std::uint64_t retries = 0;
   std::uint64_t throttled = 0;   // 99991400 / HTTP 429 answers seen
   std::string quarantined;       // why the target was stopped, "" when it was not
+
+  // Entities with no outcome: a run stopped by a signal never sent them, or sent them and had no
+  // answer before it stopped; the next run sends them.
+  std::uint64_t not_sent() const {
+    const std::uint64_t done = applied + failed + skipped;
+    return planned > done ? planned - done : 0;
+  }
 };
 
 struct RunReport {
@@ -35,7 +42,11 @@ struct RunReport {
   std::int64_t started_at = 0;   // Unix seconds
   std::int64_t finished_at = 0;
   int exit_code = 0;
-  std::string status;            // "ok" | "failures" | "quarantined" | "interrupted" | "gate" | "store_failed"
+  // "ok" | "failures" | "quarantined" | "store_failed" | "interrupted" (a stop signal) | "error" (the
+  // run could not go on) | "abandoned" (left "running" by a process that died) | "running"
+  std::string status;
+  int signal = 0;                // the stop signal of an interrupted run (SIGTERM...), 0 otherwise
+  std::string error;             // why an "error" run stopped
   std::vector<TargetTotals> targets;
   std::vector<OutcomeRow> problems;  // failed and skipped entities
   std::string store_error;           // why the snapshot store could not record; "" when it could
@@ -49,8 +60,9 @@ std::string render_run_text(const RunReport& report, const std::vector<const Tar
                             bool color, std::size_t examples = 5);
 std::string render_run_json(const RunReport& report, const std::vector<const TargetConnector*>& connectors);
 
-// The exit code a run ends with: 5 if the store could not record, 4 if a target was quarantined,
-// 1 if an entity failed, 0 otherwise.
+// The exit code a run ends with: 128 + the signal of an interrupted run, 2 for a run stopped by an
+// error, 5 if the store could not record, 4 if a target was quarantined, 1 if an entity failed, 0
+// otherwise.
 int run_exit_code(const RunReport& report);
 
 }  // namespace hrsync

@@ -3,7 +3,6 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -20,6 +19,7 @@
 #include "engine/cli/run_lock.h"
 #include "engine/cli/run_report.h"
 #include "engine/cli/run_watch.h"
+#include "engine/cli/stop_signals.h"
 #include "engine/run/store_sink.h"
 #include "engine/cli/sync.h"
 
@@ -92,6 +92,42 @@ RunReport build_report(const Job& job, const RunSummary& summary, const StoreSin
   return r;
 }
 
+// The report of a run that did not reach its end (a stop signal, an error): the plan's totals, the
+// outcomes the sink was given, and the board's last retry and throttle counts.
+RunReport partial_report(const Job& job, const ProgressBoard& board, const StoreSink& sink, std::int64_t run_id,
+                         const std::string& command, std::int64_t started) {
+  RunReport r;
+  r.run_id = run_id;
+  r.command = command;
+  r.config_path = job.config.path;
+  r.started_at = started;
+  r.finished_at = unix_now();
+  const std::vector<TargetProgress> progress = board.snapshot();
+  for (const auto& plan : job.plan.targets) {
+    TargetTotals t;
+    t.id = plan.id;
+    t.planned = plan.work.size();
+    const StoreSink::Tally tally = sink.tally(plan.id);
+    t.applied = tally.applied;
+    t.failed = tally.failed;
+    t.skipped = tally.skipped;
+    for (const auto& p : progress) {
+      if (p.target != plan.id) continue;
+      t.retries = p.retries;
+      t.throttled = p.throttled;
+    }
+    r.targets.push_back(std::move(t));
+  }
+  r.problems = sink.problems();
+  if (!sink.status()) {
+    r.store_error = sink.status().error().str();
+    for (const OutcomeRow& o : sink.unrecorded()) {
+      if (o.attempts > 0) r.unrecorded.push_back(o);
+    }
+  }
+  return r;
+}
+
 Result<std::string> write_report_file(const JobConfig& config, const RunReport& report, const std::string& json) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -106,6 +142,23 @@ Result<std::string> write_report_file(const JobConfig& config, const RunReport& 
     return fail(Error::Kind::kIo, path, "cannot write the report");
   }
   return path;
+}
+
+// Closes a run that did not reach its end: the run log, the summary on stdout, the report file.
+void close_run(Job& job, const RunReport& report, RunWatch& watch, bool tty, std::ostream& out, std::ostream& err) {
+  const auto connectors = connectors_of(job);
+  watch.finished(report);
+  const std::string json = render_run_json(report, connectors);
+  if (auto closed = job.store->finish_run(report.run_id, report.status, report.exit_code, json, report.finished_at);
+      !closed) {
+    err << "hrsync sync: run " << report.run_id << " stays 'running' in the store: " << closed.error().str() << "\n";
+  }
+  out << "\n" << render_run_text(report, connectors, tty);
+  if (auto path = write_report_file(job.config, report, json)) {
+    out << "Report: " << *path << "\n";
+  } else {
+    err << "hrsync sync: " << path.error().str() << "\n";
+  }
 }
 
 int sync_job(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, RunWatch& watch, std::ostream& out,
@@ -147,8 +200,18 @@ int sync_job(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, RunWatch&
                                          hooks.transport);
   if (!transport) {
     err << "hrsync sync: " << transport.error().str() << "\n";
-    (void)job.store->finish_run(*run_id, "error", kExitUsage, "{}", unix_now());
-    return kExitUsage;
+    RunReport report;
+    report.run_id = *run_id;
+    report.command = command;
+    report.config_path = job.config.path;
+    report.started_at = started;
+    report.finished_at = unix_now();
+    for (const auto& t : job.plan.targets) report.targets.push_back(TargetTotals{.id = t.id, .planned = t.work.size()});
+    report.status = "error";
+    report.error = transport.error().str();
+    report.exit_code = run_exit_code(report);
+    close_run(job, report, watch, false, out, err);
+    return report.exit_code;
   }
   StoreSink sink(*job.store, *run_id, StoreSinkOptions{.batch = job.config.commit_batch}, clock, unix_now);
   ProgressBoard board;
@@ -164,13 +227,12 @@ int sync_job(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, RunWatch&
     display.emplace(board, out, po);
   }
 
-  // Ctrl-C / SIGTERM: stop sending, keep what was confirmed. Unconfirmed calls are re-sent by the
-  // next run (they are idempotent updates).
-  bool interrupted = false;
-  net::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int) {
-    if (ec) return;
-    interrupted = true;
+  // SIGINT, SIGTERM, SIGHUP, SIGQUIT: stop sending, keep what was confirmed, close the run as
+  // interrupted. Unconfirmed calls are re-sent by the next run (they are idempotent updates).
+  StopSignals stop;
+  int stopped_by = 0;
+  stop.on_signal(io, [&](int signal) {
+    stopped_by = signal;
     io.stop();
   });
 
@@ -179,31 +241,35 @@ int sync_job(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, RunWatch&
   net::co_spawn(io, executor.run(job.plan), [&](std::exception_ptr e, RunSummary s) {
     failure = e;
     summary = std::move(s);
-    signals.cancel();
+    stop.cancel();
     watch.stop_ticking();
   });
   io.run();
   (void)sink.flush();  // an error stays in sink.status()
   if (display) display->stop();
 
-  if (failure) {
-    try {
-      std::rethrow_exception(failure);
-    } catch (const std::exception& e) {
-      err << "hrsync sync: internal error: " << e.what() << "\n";
+  if (failure || stopped_by != 0 || !summary) {
+    RunReport report = partial_report(job, board, sink, *run_id, command, started);
+    if (failure) {
+      try {
+        std::rethrow_exception(failure);
+      } catch (const std::exception& e) {
+        report.error = fmt::format("internal error: {}", e.what());
+      }
+      report.status = "error";
+    } else if (stopped_by != 0) {
+      report.signal = stopped_by;
+      report.status = "interrupted";
+      err << "hrsync sync: interrupted by " << StopSignals::name(stopped_by)
+          << "; what the targets confirmed is committed, the rest is sent by the next run\n";
+    } else {
+      report.error = "the run stopped before its end";
+      report.status = "error";
     }
-    (void)job.store->finish_run(*run_id, "error", kExitUsage, "{}", unix_now());
-    return kExitUsage;
-  }
-  if (!sink.status() && !summary) {
-    err << "hrsync sync: the snapshot store could not record: " << sink.status().error().str() << "\n";
-    (void)job.store->finish_run(*run_id, "store_failed", kExitStore, "{}", unix_now());
-    return kExitStore;
-  }
-  if (interrupted || !summary) {
-    err << "hrsync sync: interrupted; what the targets confirmed is committed, the rest is sent by the next run\n";
-    (void)job.store->finish_run(*run_id, "interrupted", kExitSomeFailed, "{}", unix_now());
-    return kExitSomeFailed;
+    if (!report.error.empty()) err << "hrsync sync: " << report.error << "\n";
+    report.exit_code = run_exit_code(report);
+    close_run(job, report, watch, tty, out, err);
+    return report.exit_code;
   }
 
   // Entities that left the source and that their target's policy leaves alone stop being managed.
@@ -271,7 +337,24 @@ static std::optional<RunLock> lock_job(const JobConfig& config, std::ostream& er
   return std::move(*lock);
 }
 
+// With the job's lock held, a run still marked running has no process left: it is marked
+// abandoned, and said so.
+static void note_abandoned_runs(SnapshotStore& store, std::ostream& err) {
+  auto abandoned = store.abandon_running_runs();
+  if (!abandoned) {
+    err << "hrsync sync: " << abandoned.error().str() << "\n";
+    return;
+  }
+  for (std::int64_t id : *abandoned) {
+    err << "hrsync sync: run " << id << " was still marked running, but no process held the job's lock (it was "
+        << "killed, or the machine stopped); it is now marked abandoned. What it committed is kept; this run sends "
+        << "the rest. `hrsync report --run " << id << "` shows what it recorded.\n";
+  }
+}
+
 int run_sync(const SyncCommand& cmd, std::ostream& out, std::ostream& err) {
+  // From here on a stop signal ends the command cleanly (before the run starts: nothing is sent).
+  StopSignals stop;
   auto config = load_config(cmd.config);
   if (!config) {
     err << "hrsync sync: " << config.error().str() << "\n";
@@ -289,6 +372,7 @@ int run_sync(const SyncCommand& cmd, std::ostream& out, std::ostream& err) {
     err << "hrsync sync: " << job.error().str() << "\n";
     return exit_code_for(job.error());
   }
+  if (lock) note_abandoned_runs(*job->store, err);
   return execute_sync(*job, cmd, SyncHooks{}, out, err);
 }
 

@@ -18,6 +18,12 @@ Result<void> StoreSink::record(const Outcome& o) {
   row.message = o.message;
   row.log_id = o.log_id;
   row.attempts = static_cast<int>(o.attempts);
+  Tally& tally = tallies_[row.target];
+  switch (o.status) {
+    case OutcomeStatus::kApplied: ++tally.applied; break;
+    case OutcomeStatus::kFailed: ++tally.failed; break;
+    case OutcomeStatus::kSkipped: ++tally.skipped; break;
+  }
   if (o.status != OutcomeStatus::kApplied) problems_.push_back(row);
   if (!status_) {
     unrecorded_.push_back(std::move(row));
@@ -32,6 +38,11 @@ Result<void> StoreSink::record(const Outcome& o) {
   }
   if (pending_outcomes_.size() >= options_.batch || now - *oldest_ >= options_.max_age) return flush();
   return {};
+}
+
+StoreSink::Tally StoreSink::tally(std::string_view target) const {
+  const auto it = tallies_.find(target);
+  return it == tallies_.end() ? Tally{} : it->second;
 }
 
 Result<void> StoreSink::target_finished(std::string_view target) {

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -53,6 +54,14 @@ class StoreSink final : public OutcomeSink {
   // and every outcome after it. Their applied calls are sent again by the next run.
   const std::vector<OutcomeRow>& unrecorded() const { return unrecorded_; }
 
+  // Outcomes of `target` given to record() so far, recorded or not.
+  struct Tally {
+    std::uint64_t applied = 0;
+    std::uint64_t failed = 0;
+    std::uint64_t skipped = 0;
+  };
+  Tally tally(std::string_view target) const;
+
   // Ok, or the first store error.
   const Result<void>& status() const { return status_; }
 
@@ -70,6 +79,7 @@ class StoreSink final : public OutcomeSink {
   std::vector<OutcomeRow> pending_outcomes_;
   std::vector<OutcomeRow> problems_;
   std::vector<OutcomeRow> unrecorded_;
+  std::map<std::string, Tally, std::less<>> tallies_;
   Result<void> status_;
   std::uint64_t commits_ = 0;
 };

@@ -13,7 +13,10 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstring>
 #include <memory>
+#include <thread>
 #include <string>
 #include <vector>
 
