@@ -109,7 +109,7 @@ std::string render_metrics(const MetricsSample& s) {
   e.job_value("hrsync_run_duration_seconds", fmt::format("{:.3f}", s.duration_s));
   if (s.exit_code) {
     e.family("hrsync_run_exit_code", "gauge",
-             "Exit code of the latest run: 0 all applied, 1 some failed, 2 config, 3 gate, 4 target stopped, 5 store failed.");
+             "Exit code of the latest run: 0 all applied, 1 some failed, 2 config, 3 gate, 4 target stopped, 5 store failed, 128+N stopped by signal N.");
     e.job_value("hrsync_run_exit_code", fmt::format("{}", *s.exit_code));
   }
   if (s.last_success) {

@@ -22,6 +22,7 @@ namespace hrsync {
 namespace {
 
 std::string_view ending(int exit_code) {
+  if (exit_code > 128) return "interrupted by a signal; the next run sends the rest";
   switch (exit_code) {
     case 0: return "everything applied";
     case 1: return "some entities failed";

@@ -53,6 +53,12 @@ TEST(NotifyTest, AGateStopSaysWhichGate) {
   EXPECT_NE(text.find("gate: contact_user: 30 of 60"), std::string::npos) << text;
 }
 
+TEST(NotifyTest, AnInterruptedRunSaysSo) {
+  const Notice n{"tenant-a", 143, nullptr, {}, "job.toml"};
+  const std::string text = notice_text(n, {});
+  EXPECT_NE(text.find("hrsync tenant-a: interrupted by a signal; the next run sends the rest (exit 143)"), std::string::npos) << text;
+}
+
 TEST(NotifyTest, WhenDecidesWhichRunsArePosted) {
   NotifyConfig c;
   EXPECT_FALSE(should_notify(c, 1)) << "no [notify] section";
