@@ -49,7 +49,7 @@ std::string webhook_body(std::string_view text, std::int64_t timestamp, const Se
 
 // POSTs `body` to the webhook URL. Errors: kConfig (the URL is not http(s)://host/path), kNetwork
 // (unreachable, timeout), kProtocol (an answer that is not a Feishu envelope, or code != 0: the
-// message then carries the code and msg, e.g. 19021 for a refused signature).
+// message then carries the code and msg the chat answered).
 Result<void> post_webhook(const SecretRef& url, std::string_view body, const HttpConfig& http);
 
 }  // namespace hrsync
