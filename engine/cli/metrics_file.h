@@ -11,7 +11,7 @@
 //   hrsync_entities_failed_total{job,target}       counter  entities that failed
 //   hrsync_entities_skipped_total{job,target}      counter  entities not sent (target stopped)
 //   hrsync_retries_total{job,target}               counter  retries after a transient failure
-//   hrsync_throttled_total{job,target}             counter  throttled answers (99991400 / HTTP 429)
+//   hrsync_throttled_total{job,target}             counter  throttled answers (the API said: over the rate limit)
 //   hrsync_target_quarantined{job,target}          gauge    1 when the target was stopped
 //   hrsync_gate_trips_total{job}                   counter  safety gates that stopped the run
 //   hrsync_run_in_progress{job}                    gauge    1 while the run goes on
