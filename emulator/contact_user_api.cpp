@@ -50,6 +50,7 @@ constexpr Doc kAttrHrefUrl{400, 41048, "Custom attribute href url  is null error
 constexpr Doc kNoUserAuthority{400, 41050, "no user authority error"};
 constexpr Doc kUserIdMissing{400, 41051, "user id info not provide error"};
 constexpr Doc kEmployeeTypeInvalid{400, 41059, "invalid employee type error"};
+constexpr Doc kEmployeeTypeInactive{400, 41060, "inactive employee type error"};
 constexpr Doc kJobTitleLong{400, 41063, "job_title length exceed 100 character"};
 constexpr Doc kNameLong{400, 41070, "name length exceed 64 character"};
 constexpr Doc kEnNameLong{400, 41071, "en_name length exceed 64 character"};
@@ -97,14 +98,20 @@ std::optional<ApiResult> check_name(const json::object& body, bool put) {
   return check_length(body, "name", 64, kNameLong);
 }
 
-std::optional<ApiResult> check_enums(const json::object& body, bool put) {
+// `in_use`: the employee types the tenant uses (the five standard ones and custom ones); empty
+// means the five standard ones, all in use.
+std::optional<ApiResult> check_enums(const json::object& body, bool put, const std::unordered_set<std::int64_t>& in_use) {
   if (auto g = int_member(body, "gender"); g && (*g < 0 || *g > 2)) {
     return err(kGenderInvalid, "gender", fmt::format("{} is not 0, 1 or 2", *g));
   }
   auto type = int_member(body, "employee_type");
   // A PUT without employee_type reads as type 0, which is no type.
-  if ((!type && put) || (type && (*type < 1 || *type > 5))) {
-    return err(kEmployeeTypeInvalid, "employee_type", type ? fmt::format("{} is not in 1..5", *type) : "required");
+  if (!type && put) return err(kEmployeeTypeInvalid, "employee_type", "required");
+  const bool standard = type && *type >= 1 && *type <= 5;
+  if (type && in_use.empty() && !standard) return err(kEmployeeTypeInvalid, "employee_type", fmt::format("{} is not in 1..5", *type));
+  if (type && !in_use.empty() && !in_use.contains(*type)) {
+    return standard ? err(kEmployeeTypeInactive, "employee_type", fmt::format("type {} is not used by the tenant", *type))
+                    : err(kEmployeeTypeInvalid, "employee_type", fmt::format("{} is neither in 1..5 nor a custom type", *type));
   }
   if (auto t = int_member(body, "join_time"); t && *t < 0) {
     return err(kJoinTimeInvalid, "join_time", "negative");
@@ -211,6 +218,7 @@ void ContactUserApi::load(const Fixture& fixture) {
   department_members_.clear();
   departments_ = {fixture.departments.begin(), fixture.departments.end()};
   custom_attrs_ = {fixture.custom_attr_ids.begin(), fixture.custom_attr_ids.end()};
+  employee_types_ = {fixture.employee_types.begin(), fixture.employee_types.end()};
   mail_domains_.clear();
   for (const auto& d : fixture.enterprise_email_domains) mail_domains_.insert(email_key(d));
   for (const auto& fu : fixture.users) {
@@ -301,7 +309,7 @@ std::optional<ApiResult> ContactUserApi::check_fields(const json::object& body, 
   if (auto e = check_length(body, "en_name", 64, kEnNameLong)) return e;
   if (auto e = check_length(body, "nickname", 64, kNicknameLong)) return e;
   if (auto e = check_length(body, "job_title", 100, kJobTitleLong)) return e;
-  if (auto e = check_enums(body, put)) return e;
+  if (auto e = check_enums(body, put, employee_types_)) return e;
   if (string_member(body, "leader_user_id") == path_id) return err(kLeaderSelf, "leader_user_id");
   return std::nullopt;
 }

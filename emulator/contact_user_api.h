@@ -13,6 +13,7 @@
 // Thread-safety: none, except that the hold in a result may be released from any thread.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -77,6 +78,7 @@ class ContactUserApi {
   std::unordered_map<std::string, std::string> mobiles_, emails_, enterprise_emails_;  // key -> user_id
   std::unordered_map<std::string, std::size_t> department_members_;
   std::unordered_set<std::string> departments_, custom_attrs_, mail_domains_;
+  std::unordered_set<std::int64_t> employee_types_;  // empty = the five standard types
   std::shared_ptr<InFlight> in_flight_;
 };
 

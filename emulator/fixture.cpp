@@ -72,6 +72,17 @@ class ObjectReader {
     out = static_cast<int>(v->get_int64());
   }
 
+  void integers(std::string_view key, std::vector<int>& out) {
+    const json::value* v = find(key);
+    if (v == nullptr) return;
+    const json::array* a = v->if_array();
+    if (a == nullptr) return set_error(key, "must be an array of integers");
+    for (const auto& e : *a) {
+      if (!e.is_int64()) return set_error(key, "must be an array of integers");
+      out.push_back(static_cast<int>(e.get_int64()));
+    }
+  }
+
   void strings(std::string_view key, std::vector<std::string>& out) {
     const json::value* v = find(key);
     if (v == nullptr) return;
@@ -353,12 +364,13 @@ Result<Fixture> parse_fixture(std::string_view text, std::string_view where) {
   json::value v = json::parse(text, ec);
   if (ec) return fail(Error::Kind::kInput, std::string(where), "not valid JSON: " + ec.message());
   Fixture f;
-  ObjectReader r(v, std::string(where), {"contact_users", "departments", "custom_attr_ids",
+  ObjectReader r(v, std::string(where), {"contact_users", "departments", "custom_attr_ids", "employee_types",
                                          "enterprise_email_domains", "groups", "attendance_users",
                                          "acs_users", "sophon_persons"});
   r.objects("contact_users", into(f.users, read_user));
   r.strings("departments", f.departments);
   r.strings("custom_attr_ids", f.custom_attr_ids);
+  r.integers("employee_types", f.employee_types);
   r.strings("enterprise_email_domains", f.enterprise_email_domains);
   r.objects("groups", into(f.groups, read_group));
   r.objects("attendance_users", into(f.attendance_users, read_attendance));
@@ -394,6 +406,11 @@ std::string fixture_to_json(const Fixture& f) {
   o["contact_users"] = std::move(users);
   o["departments"] = string_array(f.departments);
   o["custom_attr_ids"] = string_array(f.custom_attr_ids);
+  if (!f.employee_types.empty()) {
+    json::array types;
+    for (int t : f.employee_types) types.emplace_back(t);
+    o["employee_types"] = std::move(types);
+  }
   o["enterprise_email_domains"] = string_array(f.enterprise_email_domains);
   o["groups"] = std::move(groups);
   o["attendance_users"] = std::move(attendance);

@@ -59,6 +59,8 @@ struct Fixture {
   std::vector<FixtureUser> users;
   std::vector<std::string> departments;               // known department ids; empty = any id accepted
   std::vector<std::string> custom_attr_ids;           // custom user attributes the tenant defines
+  std::vector<int> employee_types;                    // employee types in use (1..5, custom ones);
+                                                      // empty = 1..5; an unused standard one: 41060
   std::vector<std::string> enterprise_email_domains;  // empty = any domain accepted
   std::vector<FixtureGroup> groups;
   std::vector<FixtureAttendanceUser> attendance_users;

@@ -253,6 +253,34 @@ TEST_F(ContactUserApiTest, LarkTenantMakesTheMobileOptionalAndRefusesPlus86) {
   EXPECT_FEISHU_OK(patch_user("u6", json::object{{"mobile", ""}}));
 }
 
+TEST_F(ContactUserApiTest, EmployeeTypesTheTenantDoesNotUseAre41060) {
+  EmulatorOptions o;
+  o.fixture = standard_fixture();
+  o.fixture.employee_types = {1, 2, 6};  // 6: a custom type ("自定义员工类型")
+  start(std::move(o));
+  auto body = valid_user_body("u1");
+  for (auto [type, code] : {std::pair{1, 0}, {2, 0}, {6, 0}, {3, 41060}, {5, 41060}, {7, 41059}, {0, 41059}}) {
+    SCOPED_TRACE(type);
+    body["employee_type"] = type;
+    if (code == 0) {
+      EXPECT_FEISHU_OK(put_user("u1", body));
+    } else {
+      EXPECT_FEISHU_ERROR(put_user("u1", body), 400u, code);
+    }
+  }
+}
+
+TEST_F(ContactUserApiTest, WithoutATenantListOnlyTheFiveStandardTypesExist) {
+  start();
+  auto body = valid_user_body("u1");
+  body["employee_type"] = 6;
+  EXPECT_FEISHU_ERROR(put_user("u1", body), 400u, 41059);
+  body.erase("employee_type");
+  EXPECT_FEISHU_ERROR(put_user("u1", body), 400u, 41059);
+  body["employee_type"] = 5;
+  EXPECT_FEISHU_OK(put_user("u1", body));
+}
+
 TEST_F(ContactUserApiTest, FeishuTenantStillRequiresTheMobile) {
   start();  // the default tenant: Feishu, certified
   auto body = valid_user_body("u6");

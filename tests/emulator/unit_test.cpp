@@ -51,6 +51,11 @@ TEST(Fixture, JsonRoundTripAndStrictKeys) {
   EXPECT_EQ(back->users.at(0).department_ids, f.users[0].department_ids);
   EXPECT_EQ(back->sophon_persons.at(0).type, 2);
   EXPECT_EQ(back->acs_users, f.acs_users);
+  f.employee_types = {1, 6};
+  auto typed = parse_fixture(fixture_to_json(f), "t");
+  ASSERT_TRUE(typed) << typed.error().str();
+  EXPECT_EQ(typed->employee_types, f.employee_types);
+  EXPECT_FALSE(parse_fixture(R"({"employee_types":["1"]})", "f.json"));
 
   auto unknown = parse_fixture(R"({"groups":[{"group_id":"g","colour":1}]})", "f.json");
   ASSERT_FALSE(unknown);
