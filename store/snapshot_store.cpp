@@ -5,9 +5,14 @@
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 #include <fmt/core.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 
 #include "store/schema.h"
@@ -89,6 +94,21 @@ Result<void> check_folder(const std::string& path) {
                           folder.string()));
 }
 
+// A new snapshot file is created empty with mode 0600 (an empty file is an empty database), so
+// that SQLite, which gives the -wal and -shm files the database file's mode, keeps all three the
+// owner's whatever the umask. An existing file is left as it is.
+Result<void> create_private_file(const std::string& path) {
+  if (path == ":memory:" || path.empty()) return {};
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) return {};
+    return fail(Error::Kind::kDatabase, path, fmt::format("cannot create the snapshot file: {}", std::strerror(errno)));
+  }
+  (void)::fchmod(fd, 0600);
+  ::close(fd);
+  return {};
+}
+
 // " at TARGET KEY (action 'A', status 'S')" for the outcome a batch failed at, "" when it failed
 // after the last one (at the commit).
 std::string outcome_at(std::span<const OutcomeRow> outcomes, std::size_t at) {
@@ -127,6 +147,7 @@ const std::string& SnapshotStore::path() const { return impl_->path; }
 
 Result<SnapshotStore> SnapshotStore::open(const std::string& path, const StoreOptions& options) {
   if (auto folder = check_folder(path); !folder) return std::unexpected(folder.error());
+  if (auto created = create_private_file(path); !created) return std::unexpected(created.error());
   std::unique_ptr<Impl> impl;
   try {
     impl = std::make_unique<Impl>(path, options);

@@ -15,6 +15,7 @@
 #include "engine/net/http_transport.h"
 #include "engine/plan/job.h"
 #include "engine/plan/plan_report.h"
+#include "engine/cli/private_files.h"
 #include "engine/cli/progress_display.h"
 #include "engine/cli/run_lock.h"
 #include "engine/cli/run_report.h"
@@ -128,18 +129,18 @@ RunReport partial_report(const Job& job, const ProgressBoard& board, const Store
   return r;
 }
 
-Result<std::string> write_report_file(const JobConfig& config, const RunReport& report, const std::string& json) {
+// Writes run-N.json into report_dir, both the owner's alone; a report folder others could read is
+// tightened, with a warning on `err`.
+Result<std::string> write_report_file(const JobConfig& config, const RunReport& report, const std::string& json,
+                                      std::ostream& err) {
   namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::create_directories(config.report_dir, ec);
-  if (ec) return fail(Error::Kind::kIo, config.report_dir, fmt::format("cannot create the report folder: {}", ec.message()));
+  if (auto made = create_private_dirs(config.report_dir); !made) {
+    return fail(Error::Kind::kIo, config.report_dir, fmt::format("cannot create the report folder: {}", made.error().message));
+  }
+  if (auto warning = tighten(config.report_dir)) err << "hrsync sync: warning: " << *warning << "\n";
   const auto path = (fs::path(config.report_dir) / fmt::format("run-{}.json", report.run_id)).string();
-  std::ofstream out(path);
-  out << json;
-  out.close();
-  if (!out) {
-    fs::remove(path, ec);  // no truncated report (a full disk, a file size limit)
-    return fail(Error::Kind::kIo, path, "cannot write the report");
+  if (auto written = write_private_file(path, json); !written) {
+    return fail(Error::Kind::kIo, path, "cannot write the report: " + written.error().message);
   }
   return path;
 }
@@ -154,7 +155,7 @@ void close_run(Job& job, const RunReport& report, RunWatch& watch, bool tty, std
     err << "hrsync sync: run " << report.run_id << " stays 'running' in the store: " << closed.error().str() << "\n";
   }
   out << "\n" << render_run_text(report, connectors, tty);
-  if (auto path = write_report_file(job.config, report, json)) {
+  if (auto path = write_report_file(job.config, report, json, err)) {
     out << "Report: " << *path << "\n";
   } else {
     err << "hrsync sync: " << path.error().str() << "\n";
@@ -290,7 +291,7 @@ int sync_job(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, RunWatch&
     if (!closed) err << "hrsync sync: run " << *run_id << " stays 'running' in the store: " << closed.error().str() << "\n";
   }
   out << "\n" << render_run_text(report, connectors, tty);
-  if (auto path = write_report_file(job.config, report, json)) {
+  if (auto path = write_report_file(job.config, report, json, err)) {
     out << "Report: " << *path << "\n";
   } else {
     err << "hrsync sync: " << path.error().str() << "\n";
@@ -314,13 +315,15 @@ int execute_sync(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, std::
 static std::optional<RunLock> lock_job(const JobConfig& config, std::ostream& err, int& code) {
   namespace fs = std::filesystem;
   const fs::path snapshot(config.snapshot);
-  std::error_code ec;
-  if (snapshot.has_parent_path()) fs::create_directories(snapshot.parent_path(), ec);
-  if (ec) {
-    err << "hrsync sync: " << snapshot.parent_path().string() << ": cannot create the snapshot folder: " << ec.message()
+  if (auto made = create_private_dirs(snapshot.parent_path().string()); !made) {
+    err << "hrsync sync: " << made.error().where << ": cannot create the snapshot folder: " << made.error().message
         << "\n";
     code = kExitUsage;
     return std::nullopt;
+  }
+  // Names, mobiles and emails in clear: the owner's alone, even if an earlier run left them open.
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    if (auto warning = tighten(config.snapshot + suffix)) err << "hrsync sync: warning: " << *warning << "\n";
   }
   auto lock = RunLock::try_acquire(config.snapshot, unix_now());
   if (!lock) {
@@ -359,6 +362,10 @@ int run_sync(const SyncCommand& cmd, std::ostream& out, std::ostream& err) {
   if (!config) {
     err << "hrsync sync: " << config.error().str() << "\n";
     return exit_code_for(config.error());
+  }
+  for (const SecretRef* ref : {&config->feishu.app_secret, &config->sophon.token, &config->notify.webhook_url,
+                               &config->notify.secret}) {
+    if (auto warning = loose_secret_file(ref->file, ref->key)) err << "hrsync sync: warning: " << *warning << "\n";
   }
   // One run of the job at a time, held from before the plan to the exit; a dry run writes nothing.
   std::optional<RunLock> lock;

@@ -1,5 +1,6 @@
 #include "tests/process/process_harness.h"
 
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -13,6 +14,7 @@ ProcessHarness::ProcessHarness() : employees_(integration::generate_employees(60
   spec_.report_dir = dir_.file("var/reports");
   spec_.targets = integration::all_targets();
   std::ofstream(spec_.secret_file) << kAppSecret;
+  std::filesystem::permissions(spec_.secret_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
 void ProcessHarness::start_emulator(const std::vector<std::string>& args) {

@@ -1,0 +1,89 @@
+// Private files under umask 022: the snapshot, its WAL files, the lock and the reports are the
+// owner's alone; what was left readable is tightened with a warning; a loose secret file is named.
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "tests/process/process_harness.h"
+
+namespace hrsync::process {
+namespace {
+
+// The permission bits of `path`, or -1 when it does not exist.
+int mode_of(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return -1;
+  return static_cast<int>(st.st_mode & 07777);
+}
+
+class PrivateFilesTest : public ProcessHarness {
+ protected:
+  void SetUp() override { old_umask_ = ::umask(022); }
+  void TearDown() override { ::umask(old_umask_); }
+  mode_t old_umask_ = 0;
+};
+
+TEST_F(PrivateFilesTest, TheSnapshotItsWalFilesTheLockAndTheReportsAreCreatedOwnerOnly) {
+  std::filesystem::create_directories(dir_.file("metrics"));
+  spec_.job_extra = "metrics_file = \"" + dir_.file("metrics/hrsync.prom") + "\"\n";
+  spec_.snapshot = dir_.file("state/db/hrsync.db");
+  spec_.report_dir = dir_.file("state/reports/nightly");
+  start_emulator({"--latency-ms", "200..200"});
+  Started run = start_hrsync();
+  while (business_requests() < 10 && run.child->running()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(run.child->running()) << "the run ended before its files could be looked at: " << run.err();
+  // While it runs: the database in WAL mode has its -wal and -shm files.
+  EXPECT_EQ(mode_of(dir_.file("state")), 0700);
+  EXPECT_EQ(mode_of(dir_.file("state/db")), 0700);
+  EXPECT_EQ(mode_of(spec_.snapshot), 0600);
+  EXPECT_EQ(mode_of(spec_.snapshot + "-wal"), 0600);
+  EXPECT_EQ(mode_of(spec_.snapshot + "-shm"), 0600);
+  EXPECT_EQ(mode_of(spec_.snapshot + ".lock"), 0600);
+  const ChildExit exit = run.child->wait();
+  EXPECT_EQ(exit.code, 0) << run.err();
+  EXPECT_EQ(mode_of(dir_.file("state/reports")), 0700);
+  EXPECT_EQ(mode_of(spec_.report_dir), 0700);
+  EXPECT_EQ(mode_of(spec_.report_dir + "/run-1.json"), 0600);
+  EXPECT_EQ(mode_of(dir_.file("metrics/hrsync.prom")), 0644) << "node_exporter reads it as another user";
+  EXPECT_FALSE(contains(run.err(), "warning")) << run.err();
+}
+
+TEST_F(PrivateFilesTest, ASnapshotAndAReportFolderLeftReadableAreTightenedWithAWarningNamingThem) {
+  start_emulator();
+  const Finished first = run_hrsync();
+  ASSERT_EQ(first.exit.code, 0) << first.err;
+  ASSERT_EQ(::chmod(spec_.snapshot.c_str(), 0644), 0);
+  ASSERT_EQ(::chmod(spec_.report_dir.c_str(), 0755), 0);
+
+  const Finished second = run_hrsync();
+  EXPECT_EQ(second.exit.code, 0) << second.err;
+  EXPECT_TRUE(contains(second.err, "warning: " + spec_.snapshot + " could be read by others (mode 0644); it is now 0600"))
+      << second.err;
+  EXPECT_TRUE(contains(second.err, "warning: " + spec_.report_dir + " could be read by others (mode 0755); it is now 0700"))
+      << second.err;
+  EXPECT_EQ(mode_of(spec_.snapshot), 0600);
+  EXPECT_EQ(mode_of(spec_.report_dir), 0700);
+}
+
+TEST_F(PrivateFilesTest, ASecretFileOthersCanReadIsNamedButNotShown) {
+  start_emulator();
+  ASSERT_EQ(::chmod(spec_.secret_file.c_str(), 0644), 0);
+  const Finished loose = run_hrsync();
+  EXPECT_EQ(loose.exit.code, 0) << loose.err;
+  EXPECT_TRUE(contains(loose.err, "the secret file " + spec_.secret_file + " (feishu.app_secret_file) can be read by every user"))
+      << loose.err;
+  EXPECT_FALSE(contains(loose.err + loose.out, kAppSecret));
+
+  ASSERT_EQ(::chmod(spec_.secret_file.c_str(), 0640), 0);
+  const Finished group = run_hrsync();
+  EXPECT_TRUE(contains(group.err, "can be read by its group")) << group.err;
+
+  ASSERT_EQ(::chmod(spec_.secret_file.c_str(), 0600), 0);
+  const Finished tight = run_hrsync();
+  EXPECT_FALSE(contains(tight.err, "secret file")) << tight.err;
+}
+
+}  // namespace
+}  // namespace hrsync::process
