@@ -13,6 +13,7 @@
 #include "emulator/bot_hook.h"
 #include "emulator/contact_group_api.h"
 #include "emulator/contact_user_api.h"
+#include "emulator/form_data.h"
 #include "emulator/json_fields.h"
 #include "emulator/rate_limiter.h"
 #include "emulator/request_stats.h"
@@ -340,10 +341,18 @@ HttpReply Service::Impl::sophon_call(const HttpRequestView& req, const Target& t
     if (presented.starts_with("Bearer ")) presented.remove_prefix(7);
     if (presented != options.sophon_token) return sophon_envelope(sophon_error(40100, "missing or wrong token"));
   }
-  ParsedBody body = parse_body(req.body);
+  // The document accepts JSON or form-data; both become one JSON object for the rules.
+  const bool form = is_form_data(req.content_type);
+  ParsedBody body;
+  if (form) {
+    FormBody f = read_form_data(req.content_type, req.body);
+    body = ParsedBody{std::move(f.object), std::move(f.error)};
+  } else {
+    body = parse_body(req.body);
+  }
   if (auto throttled = throttle(Endpoint::kSophonPerson, body.object, req.method, now)) return std::move(*throttled);
-  if (!is_json_content_type(req.content_type)) {
-    return sophon_envelope(sophon_error(40000, "only JSON bodies are accepted (Content-Type: application/json)"));
+  if (!form && !is_json_content_type(req.content_type)) {
+    return sophon_envelope(sophon_error(40000, "the body must be JSON (application/json) or form-data (multipart/form-data)"));
   }
   if (!body.error.empty()) return sophon_envelope(sophon_error(40000, body.error));
   if (faults.fires(FaultKind::kInternal, "sophon_person", now)) return sophon_envelope(internal_error(Endpoint::kSophonPerson));

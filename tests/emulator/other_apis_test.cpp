@@ -1,6 +1,8 @@
 // The group, attendance, access-control and SophonFogSys endpoints over loopback HTTP: every
 // error code a request can cause, and what a success leaves in the state.
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include "tests/emulator/emulator_harness.h"
 
@@ -221,6 +223,44 @@ TEST_F(OtherApisTest, SophonKeepsTheFaceWhenAnUpdateCarriesNoPhoto) {
   EXPECT_EQ(rename.response.json().at("data").at("image_id"), first.response.json().at("data").at("image_id"));
   // The person number cannot be edited through info.
   expect_sophon_error(sophon(json::object{{"identity_id", "E002"}, {"info", json::object{{"identity_id", "E003"}}}}), 400, 40000,
+                      "BAD_REQUEST");
+}
+
+// A multipart/form-data body of `parts` (name, content, filename or "").
+std::string form(const std::vector<std::tuple<std::string, std::string, std::string>>& parts) {
+  std::string body;
+  for (const auto& [name, content, filename] : parts) {
+    body += "--XyZ\r\nContent-Disposition: form-data; name=\"" + name + "\"";
+    if (!filename.empty()) body += "; filename=\"" + filename + "\"\r\nContent-Type: image/jpeg";
+    body += "\r\n\r\n" + content + "\r\n";
+  }
+  return body + "--XyZ--\r\n";
+}
+
+TEST_F(OtherApisTest, SophonAcceptsTheFormDataItsDocumentAllows) {
+  start();
+  const Headers multipart{{"Content-Type", "multipart/form-data; boundary=XyZ"}};
+  const std::string photo = jpeg(320, 240);
+  // The photo as a file part, the info as JSON text.
+  auto file = client_->request("PUT", kSophon,
+                               form({{"identity_id", "E001", ""}, {"info", R"({"name":"张三","type":2})", ""}, {"reg_photo", photo, "face.jpg"}}),
+                               multipart);
+  ASSERT_EQ(file.response.status, 200u) << file.response.body;
+  json::value held = state().at("sophon_person").at("E001");
+  EXPECT_EQ(held.at("info"), json::value(json::object{{"name", "张三"}, {"type", 2}, {"permission_ids", json::array{"0"}}}));
+  EXPECT_EQ(held.at("reg_photo").at("bytes").to_number<std::size_t>(), photo.size());
+  // The photo as base64 text, as in a JSON body.
+  auto text = client_->request("PUT", kSophon, form({{"identity_id", "E002", ""}, {"info", "{}", ""}, {"reg_photo", base64(photo), ""}}), multipart);
+  ASSERT_EQ(text.response.status, 200u) << text.response.body;
+  EXPECT_EQ(state().at("sophon_person").at("E002").at("reg_photo"), held.at("reg_photo"));
+  // The same rules as JSON: info must be a dict, the photo an image.
+  expect_sophon_error(client_->request("PUT", kSophon, form({{"identity_id", "E001", ""}, {"info", "not json", ""}}), multipart), 400, 40000,
+                      "BAD_REQUEST");
+  expect_sophon_error(client_->request("PUT", kSophon, form({{"identity_id", "E001", ""}, {"info", "{}", ""}, {"reg_photo", "text", "a.jpg"}}), multipart),
+                      400, 40003, "IMAGE_ERROR");
+  expect_sophon_error(client_->request("PUT", kSophon, "--XyZ\r\nContent-Disposition: form-data; name=\"identity_id\"\r\n\r\nE001", multipart), 400,
+                      40000, "BAD_REQUEST");  // never closed
+  expect_sophon_error(client_->request("PUT", kSophon, R"({"identity_id":"E001","info":{}})", {{"Content-Type", "text/plain"}}), 400, 40000,
                       "BAD_REQUEST");
 }
 

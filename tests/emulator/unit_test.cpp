@@ -12,6 +12,7 @@
 #include "emulator/csv_table.h"
 #include "emulator/fault_plan.h"
 #include "emulator/fixture.h"
+#include "emulator/form_data.h"
 #include "emulator/image_probe.h"
 #include "emulator/rate_limiter.h"
 #include "emulator/route.h"
@@ -279,6 +280,26 @@ TEST(FaultPlan, InboundDelayIsSeededInsideItsBoundsAndLeavesTheFaultsAlone) {
   EXPECT_GE(*std::min_element(delays.begin(), delays.end()), 0.005);
   EXPECT_LE(*std::max_element(delays.begin(), delays.end()), 0.030);
   EXPECT_EQ(draws(5, false).second, std::vector<double>(100, 0.0));
+}
+
+TEST(FormData, PartsBecomeTheJsonObjectOfAJsonBody) {
+  EXPECT_TRUE(is_form_data("Multipart/Form-Data; boundary=b"));
+  EXPECT_FALSE(is_form_data("application/json"));
+  const std::string body =
+      "preamble\r\n--b\r\nContent-Disposition: form-data; name=\"identity_id\"\r\n\r\nE1\r\n"
+      "--b\r\ncontent-disposition: form-data; name=info\r\nContent-Type: application/json\r\n\r\n{\"type\":3}\r\n"
+      "--b\r\nContent-Disposition: form-data; name=\"reg_photo\"; filename=\"f.jpg\"\r\n\r\nabcd\r\n--b--\r\n";
+  FormBody f = read_form_data("multipart/form-data; boundary=\"b\"", body);
+  ASSERT_EQ(f.error, "");
+  EXPECT_EQ(f.object.at("identity_id").as_string(), "E1");
+  EXPECT_EQ(f.object.at("info").at("type").as_int64(), 3);
+  EXPECT_EQ(f.object.at("reg_photo").as_string(), "YWJjZA==");  // the file's bytes, base64
+  EXPECT_NE(read_form_data("multipart/form-data", body).error, "");                 // no boundary
+  EXPECT_NE(read_form_data("multipart/form-data; boundary=zz", body).error, "");     // no part
+  EXPECT_NE(read_form_data("multipart/form-data; boundary=b", "--b\r\nContent-Disposition: form-data\r\n\r\nx\r\n--b--").error, "");
+  EXPECT_EQ(encode_base64(""), "");
+  EXPECT_EQ(encode_base64("ab"), "YWI=");
+  EXPECT_EQ(decode_base64(encode_base64("\xff\x00\x10hello")), std::optional<std::string>("\xff\x00\x10hello"));
 }
 
 TEST(TokenStore, IssuesReusesExpiresAndRevokes) {
