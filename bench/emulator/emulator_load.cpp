@@ -7,7 +7,7 @@
 // of one user overlap (which the emulator would answer with 44025). Results: bench/README.md.
 //
 //   bench_emulator_load [--connections 8] [--seconds 10] [--server-threads 1] [--client-threads 1]
-//                       [--endpoint contact_user|acs_card|attendance_face|mix]
+//                       [--endpoint contact_user|acs_card|attendance_face|mix] [--inbound-jitter-ms N]
 #include <atomic>
 #include <chrono>
 #include <ctime>
@@ -51,6 +51,7 @@ struct LoadOptions {
   unsigned server_threads = 1;   // emulator threads
   unsigned client_threads = 1;   // load generator threads
   std::string endpoint = "contact_user";  // contact_user | acs_card | attendance_face | mix
+  double inbound_jitter_ms = 0;  // > 0: the emulator holds each request 0..this many ms before handling it
 };
 
 struct Counters {
@@ -177,6 +178,7 @@ int run(const LoadOptions& o) {
   eo.threads = o.server_threads;
   eo.department_user_limit = 0;
   eo.fixture = make_fixture(o.connections);
+  eo.inbound_jitter_max_ms = o.inbound_jitter_ms;
   emu::Emulator emulator(std::move(eo));
   if (auto r = emulator.start(); !r) {
     fmt::print(stderr, "bench_emulator_load: {}\n", r.error().str());
@@ -228,6 +230,9 @@ int main(int argc, char** argv) {
   app.add_option("--endpoint", o.endpoint, "contact_user, acs_card, attendance_face or mix")
       ->capture_default_str()
       ->check(CLI::IsMember({"contact_user", "acs_card", "attendance_face", "mix"}));
+  app.add_option("--inbound-jitter-ms", o.inbound_jitter_ms, "Hold each request 0..N ms before the emulator handles it (a timer)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   CLI11_PARSE(app, argc, argv);
   return run(o);
 }
