@@ -97,7 +97,11 @@ void RunWatch::notify(int exit_code) {
     const std::string body = webhook_body(notice_text(n, connectors), unix_now(), config.secret.value);
     posted = post_webhook(config.webhook_url, body, job_.config.http);
   }
-  if (!posted) err_ << "hrsync sync: the chat message was not posted: " << posted.error().str() << "\n";
+  if (!posted) {
+    const std::string why = posted.error().str();
+    err_ << "hrsync sync: the chat message was not posted: "
+         << (options_.redactor ? options_.redactor->clean(why) : valid_utf8(why)) << "\n";
+  }
 }
 
 int RunWatch::end(int exit_code) {

@@ -25,6 +25,7 @@
 #include "engine/cli/run_report.h"
 #include "engine/plan/job.h"
 #include "engine/run/progress.h"
+#include "engine/run/redactor.h"
 
 namespace hrsync {
 
@@ -32,6 +33,7 @@ struct RunWatchOptions {
   bool enabled = true;                                    // false for a dry run: nothing is written
   std::chrono::milliseconds interval{60'000};             // metrics file period during a run
   std::function<void(const std::string&)> on_metrics;     // told each text written (tests)
+  const Redactor* redactor = nullptr;                     // cleans the chat's answer before it is shown
 };
 
 class RunWatch {

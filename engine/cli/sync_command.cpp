@@ -21,6 +21,7 @@
 #include "engine/cli/run_report.h"
 #include "engine/cli/run_watch.h"
 #include "engine/cli/stop_signals.h"
+#include "engine/run/redactor.h"
 #include "engine/run/store_sink.h"
 #include "engine/cli/sync.h"
 
@@ -145,8 +146,29 @@ Result<std::string> write_report_file(const JobConfig& config, const RunReport& 
   return path;
 }
 
+// What in a report may hold a server's words — stop reasons, errors — without secrets and as valid
+// UTF-8 (outcome messages were cleaned by the sink already).
+void clean_report(RunReport& report, const Redactor& redactor) {
+  for (auto& t : report.targets) t.quarantined = redactor.clean(t.quarantined);
+  report.error = redactor.clean(report.error);
+  report.store_error = redactor.clean(report.store_error);
+}
+
+// Every secret value the job knows; the tokens obtained during the run are added as they come.
+void add_job_secrets(const JobConfig& config, Redactor& redactor) {
+  redactor.add(config.feishu.app_secret.value.reveal());
+  redactor.add(config.sophon.token.value.reveal());
+  redactor.add(config.notify.secret.value.reveal());
+  const std::string& webhook = config.notify.webhook_url.value.reveal();
+  redactor.add(webhook);
+  // The hook id, the last part of the URL, is the credential on its own.
+  if (const auto slash = webhook.find_last_of('/'); slash != std::string::npos) redactor.add(webhook.substr(slash + 1));
+}
+
 // Closes a run that did not reach its end: the run log, the summary on stdout, the report file.
-void close_run(Job& job, const RunReport& report, RunWatch& watch, bool tty, std::ostream& out, std::ostream& err) {
+void close_run(Job& job, RunReport report, const Redactor& redactor, RunWatch& watch, bool tty, std::ostream& out,
+               std::ostream& err) {
+  clean_report(report, redactor);
   const auto connectors = connectors_of(job);
   watch.finished(report);
   const std::string json = render_run_json(report, connectors);
@@ -162,7 +184,7 @@ void close_run(Job& job, const RunReport& report, RunWatch& watch, bool tty, std
   }
 }
 
-int sync_job(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, RunWatch& watch, std::ostream& out,
+int sync_job(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, Redactor& redactor, RunWatch& watch, std::ostream& out,
              std::ostream& err) {
   const bool tty = cmd.progress && is_terminal(out);
   PlanRenderOptions render;
@@ -197,8 +219,13 @@ int sync_job(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, RunWatch&
 
   net::io_context io;
   SteadyClock clock;
+  HttpTransportOptions transport_options = hooks.transport;
+  transport_options.token.on_token = [&redactor, told = hooks.transport.token.on_token](const std::string& token) {
+    redactor.add(token);
+    if (told) told(token);
+  };
   auto transport = HttpTransport::create(io.get_executor(), job.config.feishu, job.config.sophon, job.config.http, clock,
-                                         hooks.transport);
+                                         transport_options);
   if (!transport) {
     err << "hrsync sync: " << transport.error().str() << "\n";
     RunReport report;
@@ -211,10 +238,11 @@ int sync_job(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, RunWatch&
     report.status = "error";
     report.error = transport.error().str();
     report.exit_code = run_exit_code(report);
-    close_run(job, report, watch, false, out, err);
-    return report.exit_code;
+    const int code = report.exit_code;
+    close_run(job, std::move(report), redactor, watch, false, out, err);
+    return code;
   }
-  StoreSink sink(*job.store, *run_id, StoreSinkOptions{.batch = job.config.commit_batch}, clock, unix_now);
+  StoreSink sink(*job.store, *run_id, StoreSinkOptions{.batch = job.config.commit_batch, .redactor = &redactor}, clock, unix_now);
   ProgressBoard board;
   ExecutorOptions options;
   options.seed = static_cast<std::uint64_t>(started) ^ static_cast<std::uint64_t>(*run_id);
@@ -267,10 +295,11 @@ int sync_job(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, RunWatch&
       report.error = "the run stopped before its end";
       report.status = "error";
     }
-    if (!report.error.empty()) err << "hrsync sync: " << report.error << "\n";
+    if (!report.error.empty()) err << "hrsync sync: " << redactor.clean(report.error) << "\n";
     report.exit_code = run_exit_code(report);
-    close_run(job, report, watch, tty, out, err);
-    return report.exit_code;
+    const int code = report.exit_code;
+    close_run(job, std::move(report), redactor, watch, tty, out, err);
+    return code;
   }
 
   // Entities that left the source and that their target's policy leaves alone stop being managed.
@@ -282,6 +311,7 @@ int sync_job(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, RunWatch&
 
   const auto connectors = connectors_of(job);
   RunReport report = build_report(job, *summary, sink, *run_id, command, started);
+  clean_report(report, redactor);
   watch.finished(report);
   const std::string json = render_run_json(report, connectors);
   auto closed = job.store->finish_run(*run_id, report.status, report.exit_code, json, report.finished_at);
@@ -306,8 +336,11 @@ int execute_sync(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, std::
   options.enabled = !cmd.dry_run;
   options.interval = hooks.metrics_interval;
   options.on_metrics = hooks.on_metrics;
+  Redactor redactor;
+  add_job_secrets(job.config, redactor);
+  options.redactor = &redactor;
   RunWatch watch(job, std::move(options), err);
-  return watch.end(sync_job(job, cmd, hooks, watch, out, err));
+  return watch.end(sync_job(job, cmd, hooks, redactor, watch, out, err));
 }
 
 // Takes the job's run lock: nullopt and a message when the snapshot folder or the lock file fails

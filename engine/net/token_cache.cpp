@@ -46,6 +46,7 @@ net::awaitable<Result<Token>> TokenCache::fetch_now() {
   } catch (const std::exception& e) {
     grant = fail(Error::Kind::kInternal, "token fetch", e.what());
   }
+  if (grant && !grant->token.empty() && options_.on_token) options_.on_token(grant->token);
   if (grant && grant->expire.count() <= 0) {
     grant = fail(Error::Kind::kAuth, "token endpoint",
                  fmt::format("returned a token with expire {} (seconds); expected a positive lifetime",

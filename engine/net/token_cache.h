@@ -44,6 +44,9 @@ using TokenFetch = std::function<net::awaitable<Result<TokenGrant>>()>;
 
 struct TokenCacheOptions {
   std::chrono::seconds refresh_ahead{300};  // refresh this long before expiry (at most half the lifetime)
+  // Told every token the endpoint hands out, so that the run can keep it out of what it stores and
+  // prints (engine/run/redactor.h).
+  std::function<void(const std::string& token)> on_token;
 };
 
 class TokenCache {

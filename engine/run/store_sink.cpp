@@ -15,8 +15,9 @@ Result<void> StoreSink::record(const Outcome& o) {
   row.action = o.work->action == Work::Action::kFreeze ? "freeze" : "upsert";
   row.status = std::string(outcome_status_name(o.status));
   row.code = o.code;
-  row.message = o.message;
-  row.log_id = o.log_id;
+  // Server text: no secret an echoing server or proxy sent back, and valid UTF-8 for the report.
+  row.message = options_.redactor ? options_.redactor->clean(o.message) : valid_utf8(o.message);
+  row.log_id = options_.redactor ? options_.redactor->clean(o.log_id) : valid_utf8(o.log_id);
   row.attempts = static_cast<int>(o.attempts);
   Tally& tally = tallies_[row.target];
   switch (o.status) {

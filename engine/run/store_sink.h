@@ -26,6 +26,7 @@
 
 #include "engine/net/clock.h"
 #include "engine/run/outcome_sink.h"
+#include "engine/run/redactor.h"
 #include "store/snapshot_store.h"
 
 namespace hrsync {
@@ -33,6 +34,9 @@ namespace hrsync {
 struct StoreSinkOptions {
   std::size_t batch = 500;                             // outcomes per transaction (job.commit_batch)
   Clock::duration max_age = std::chrono::seconds(1);   // the longest a batch waits for more outcomes
+  // Cleans every message and log id before it is kept (secrets out, valid UTF-8); without one they
+  // are only made valid UTF-8. Outlives the sink.
+  const Redactor* redactor = nullptr;
 };
 
 class StoreSink final : public OutcomeSink {

@@ -48,6 +48,10 @@ std::string job_toml(const JobSpec& s) {
       quoted(s.snapshot), quoted(s.report_dir), s.job_extra, quoted(s.feishu_url), quoted(s.app_id), quoted(s.secret_file),
       quoted(s.sophon_url), s.connect_timeout_s, s.request_timeout_s);
   if (!s.ca_file.empty()) out += fmt::format("ca_file = {}\n", quoted(s.ca_file));
+  if (!s.sophon_token_file.empty()) {
+    const std::string sophon = fmt::format("[sophon]\nbase_url = {}\n", quoted(s.sophon_url));
+    out.replace(out.find(sophon), sophon.size(), sophon + fmt::format("token_file = {}\n", quoted(s.sophon_token_file)));
+  }
   out += fmt::format(
       "\n[retry]\nmax_attempts = {}\nbase_delay_s = {}\nmax_delay_s = {}\nlock_delay_s = {}\nbudget = {}\n\n"
       "[sources.employees]\nkind = \"csv\"\npath = {}\n\n"

@@ -28,6 +28,7 @@ struct JobSpec {
   std::string sophon_url;            // [sophon] base_url
   std::string app_id = "cli_demo";
   std::string secret_file;           // feishu.app_secret_file
+  std::string sophon_token_file;     // sophon.token_file; "" = none
   std::string ca_file;               // http.ca_file; "" = the system store
   double connect_timeout_s = 5;
   double request_timeout_s = 10;
