@@ -24,6 +24,11 @@ struct Document {
   // A file the request must carry that the body only names by content hash (sophon_person's
   // reg_photo): its resolved path. Not part of the body, so not part of the hash.
   std::string attachment;
+  // A member left out of the body because its cell broke a rule that concerns that member alone
+  // (sophon_person's photo): the plan reports it as invalid, and the rest of the entity is still
+  // sent. Empty when nothing was left out. Not part of the hash.
+  std::string omitted_field;
+  std::string omitted_rule;
 
   void seal() { hash = content_hash(body); }
 };

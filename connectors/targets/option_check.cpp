@@ -35,11 +35,16 @@ Result<void> check_options(std::string_view target, const TargetOptions& options
   Result<void> r = use.mode ? one_of(target, "mode", options.mode, {"put", "patch"})
                             : unused(target, "mode", options.mode, defaults.mode, "contact_user");
   if (!r) return r;
-  r = one_of(target, "on_missing", options.on_missing, {"ignore", "freeze"});
+  r = one_of(target, "on_missing", options.on_missing, {"ignore", "freeze", "revoke", "blacklist"});
   if (!r) return r;
   if (!use.freeze && options.on_missing == "freeze") {
     return fail(Error::Kind::kConfig, where(target, "on_missing"),
                 fmt::format("{} cannot freeze missing entities (only contact_user can); use \"ignore\"", target));
+  }
+  if (!use.revoke && (options.on_missing == "revoke" || options.on_missing == "blacklist")) {
+    return fail(Error::Kind::kConfig, where(target, "on_missing"),
+                fmt::format("{} cannot {} missing entities (only sophon_person can); use \"ignore\"", target,
+                            options.on_missing));
   }
   r = use.employee_type ? one_of(target, "employee_type", options.employee_type, {"employee_id", "employee_no"})
                         : unused(target, "employee_type", options.employee_type, defaults.employee_type,

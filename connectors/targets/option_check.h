@@ -19,6 +19,7 @@ namespace hrsync {
 struct OptionUse {
   bool mode = false;                // put | patch
   bool freeze = false;              // on_missing may be freeze (ignore is always allowed)
+  bool revoke = false;              // on_missing may be revoke or blacklist
   bool employee_type = false;       // employee_id | employee_no
   bool user_id_type = false;        // open_id | union_id | user_id
   bool department_id_type = false;  // department_id | open_department_id

@@ -6,6 +6,7 @@
 #define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <system_error>
 
@@ -50,6 +51,40 @@ std::string resolve_photo_path(std::string_view path, std::string_view base) {
   if (out.back() != '/') out.push_back('/');
   out.append(path);
   return out;
+}
+
+std::string_view image_format_name(ImageFormat f) {
+  switch (f) {
+    case ImageFormat::kJpeg: return "JPEG";
+    case ImageFormat::kPng: return "PNG";
+    case ImageFormat::kUnknown: break;
+  }
+  return "unknown";
+}
+
+Result<PhotoFacts> probe_photo(const std::string& path) {
+  File file(path);
+  if (file.fd() < 0) return io_error(path, "cannot open the photo", errno);
+  struct stat st {};
+  if (::fstat(file.fd(), &st) != 0) return io_error(path, "cannot stat the photo", errno);
+  if (!S_ISREG(st.st_mode)) return fail(Error::Kind::kIo, path, "the photo is not a regular file");
+  PhotoFacts facts;
+  facts.size = static_cast<std::uint64_t>(st.st_size);
+  unsigned char head[8] = {};
+  std::size_t got = 0;
+  while (got < sizeof head) {
+    const ssize_t n = file.read(reinterpret_cast<char*>(head) + got, sizeof head - got);
+    if (n < 0) return io_error(path, "cannot read the photo", errno);
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  static constexpr unsigned char kPng[8] = {0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A};
+  if (got >= 3 && head[0] == 0xFF && head[1] == 0xD8 && head[2] == 0xFF) {
+    facts.format = ImageFormat::kJpeg;
+  } else if (got == sizeof head && std::equal(head, head + sizeof head, kPng)) {
+    facts.format = ImageFormat::kPng;
+  }
+  return facts;
 }
 
 Result<std::uint64_t> hash_file(const std::string& path) {

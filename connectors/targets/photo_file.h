@@ -1,7 +1,7 @@
 // Photo files: where a record's photo is, its content hash, and its bytes.
 //
-// sophon_person names a photo by path in the HR data. project() checks that the file is readable
-// and puts its content hash ("xxh3:<16 hex>") in the canonical document, so a new photo under the
+// sophon_person names a photo by path in the HR data. project() checks the file's size and
+// signature from its metadata and first bytes (probe_photo) and puts its content hash ("xxh3:<16 hex>") in the canonical document, so a new photo under the
 // same path is a change; build_request() reads the bytes to inline them. These are the only file
 // reads of the connectors.
 //
@@ -18,6 +18,21 @@ namespace hrsync {
 
 // `path` itself when absolute or when `base` is empty, else `base`/`path`.
 std::string resolve_photo_path(std::string_view path, std::string_view base);
+
+// What a photo file's first bytes say it is.
+enum class ImageFormat : std::uint8_t { kUnknown, kJpeg, kPng };
+
+std::string_view image_format_name(ImageFormat f);  // "JPEG", "PNG", "unknown"
+
+// A photo file's size and format, from its metadata and its first bytes only.
+struct PhotoFacts {
+  std::uint64_t size = 0;
+  ImageFormat format = ImageFormat::kUnknown;
+};
+
+// Size (fstat) and format (the JPEG FF D8 FF or PNG 89 50 4E 47 0D 0A 1A 0A signature) of the
+// file at `path`, reading at most 8 bytes. A kIo error names the path and the reason.
+Result<PhotoFacts> probe_photo(const std::string& path);
 
 // XXH3-64 of the content of the file at `path`. A kIo error names the path and the reason; an
 // empty file is an error too (it cannot be a photo).

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <array>
+#include <optional>
 #include <exception>
 
 #include "connectors/targets/base64.h"
@@ -38,6 +40,42 @@ constexpr std::array<CodeRule, 9> kCodes = {{
 constexpr std::array<Field, 1> kRequired = {Field::kEmployeeNo};
 
 constexpr std::string_view kPhotoMember = "reg_photo";
+constexpr std::string_view kInfoMember = "info";
+
+// The photos the box takes. The document gives no limit; the box refuses a larger photo with
+// 40007 and an undecodable one with 40003, so a photo outside these is invalid at plan time and
+// never uploaded. Checked from the file's size and first bytes only.
+constexpr std::uint64_t kPhotoMaxBytes = 2 * 1024 * 1024;  // decoded bytes
+constexpr std::array<ImageFormat, 2> kPhotoFormats = {ImageFormat::kJpeg, ImageFormat::kPng};
+
+// Members of info whose absence the box reads as a default ("type": 1 employee,
+// "permission_ids": ["0"]): an empty cell keeps the last applied value instead.
+constexpr std::array<std::string_view, 2> kKeptInfo = {"permission_ids", "type"};
+
+// What on_missing does to a person who left the source.
+enum class MissingPolicy : std::uint8_t { kIgnore, kRevoke, kBlacklist };
+constexpr std::string_view kRevokedPermissions = "[]";  // info.permission_ids: no group
+constexpr std::string_view kBlacklistType = "3";        // info.type: 3 blacklist
+
+// `body` with info's member `key` set to `raw`; nullopt when `body` is not a Sophon document.
+std::optional<std::string> with_info_member(std::string_view body, std::string_view key, std::string_view raw) {
+  JsonMembers top;
+  JsonMembers info;
+  if (!split_members(body, top)) return std::nullopt;
+  JsonMember* in = top.find(kInfoMember);
+  if (in == nullptr || !split_members(in->raw, info)) return std::nullopt;
+  if (JsonMember* m = info.find(key)) {
+    m->raw = raw;
+  } else if (!info.push({key, raw})) {
+    return std::nullopt;
+  }
+  std::string info_text;
+  write_members(info_text, info);
+  in->raw = info_text;
+  std::string out;
+  write_members(out, top);
+  return out;
+}
 
 // What a Sophon body says.
 struct SophonReply {
@@ -121,7 +159,7 @@ Verdict classify_reply(int http_status, std::string_view body) {
 
 class SophonPerson final : public TargetConnector {
  public:
-  explicit SophonPerson(const TargetOptions& o) : photo_dir_(o.photo_dir) {}
+  explicit SophonPerson(const TargetOptions& o) : photo_dir_(o.photo_dir), missing_(missing_policy(o.on_missing)) {}
 
   std::string_view id() const override { return "sophon_person"; }
   Platform platform() const override { return Platform::kSophon; }
@@ -147,7 +185,18 @@ class SophonPerson final : public TargetConnector {
     return d;
   }
 
-  std::optional<Document> on_missing(const Document&) const override { return std::nullopt; }
+  std::optional<Document> on_missing(const Document& last) const override {
+    if (missing_ == MissingPolicy::kIgnore) return std::nullopt;
+    const bool revoke = missing_ == MissingPolicy::kRevoke;
+    auto body = with_info_member(last.body, revoke ? "permission_ids" : "type",
+                                 revoke ? kRevokedPermissions : kBlacklistType);
+    if (!body) return std::nullopt;
+    Document d{last.key, std::move(*body)};
+    d.seal();
+    return d;
+  }
+
+  void keep_unset(Document& desired, const Document& last) const override;
 
   Result<Request> build_request(const Document& desired, const Document*) const override;
 
@@ -167,22 +216,85 @@ class SophonPerson final : public TargetConnector {
   }
 
  private:
-  // Checks the photo cell and writes the photo's content hash; the path goes to d.attachment.
+  static MissingPolicy missing_policy(std::string_view name) {
+    if (name == "revoke") return MissingPolicy::kRevoke;
+    if (name == "blacklist") return MissingPolicy::kBlacklist;
+    return MissingPolicy::kIgnore;
+  }
+
+  // Checks the photo cell and writes the photo's content hash; the path goes to d.attachment. A
+  // photo the box would refuse is left out and noted in d.omitted_*: the rest of the person is
+  // still sent, and the box keeps the face it has.
   bool photo(const Record& r, DocumentBuilder& b, Document& d) const {
     const std::string_view cell = r.get(Field::kPhoto);
     if (cell.empty()) return true;
     std::string path = resolve_photo_path(cell, photo_dir_);
-    const Result<std::uint64_t> hash = hash_file(path);
-    if (!hash) return b.fail(Field::kPhoto, kPhotoMember, hash.error().str());
+    std::string why = photo_problem(path);
+    std::optional<std::uint64_t> hash;
+    if (why.empty()) {
+      Result<std::uint64_t> h = hash_file(path);
+      if (h) hash = *h; else why = h.error().str();
+    }
+    if (!why.empty()) {
+      d.omitted_field.assign(kPhotoMember);
+      d.omitted_rule = fmt::format("column {}: {}; the photo is not sent and the rest of the person is", field_name(Field::kPhoto), why);
+      return true;
+    }
     b.writer().key(kPhotoMember).string(hash_text(*hash).view());
     d.attachment = std::move(path);
     return true;
   }
 
+  // "" when the file at `path` is a photo the box takes, else why not.
+  static std::string photo_problem(const std::string& path) {
+    const Result<PhotoFacts> facts = probe_photo(path);
+    if (!facts) return facts.error().str();
+    if (facts->size == 0) return fmt::format("{}: the photo file is empty", path);
+    if (std::find(kPhotoFormats.begin(), kPhotoFormats.end(), facts->format) == kPhotoFormats.end()) {
+      return fmt::format("{}: not a JPEG or PNG image (by its first bytes)", path);
+    }
+    if (facts->size > kPhotoMaxBytes) {
+      return fmt::format("{}: {} bytes, larger than the {} bytes the box takes", path, facts->size, kPhotoMaxBytes);
+    }
+    return {};
+  }
+
   std::string photo_dir_;  // base folder of relative photo paths
+  MissingPolicy missing_;
 };
 
-Result<Request> SophonPerson::build_request(const Document& desired, const Document*) const {
+void SophonPerson::keep_unset(Document& desired, const Document& last) const {
+  JsonMembers want;
+  JsonMembers had;
+  JsonMembers want_info;
+  JsonMembers had_info;
+  if (!split_members(desired.body, want) || !split_members(last.body, had)) return;
+  JsonMember* wi = want.find(kInfoMember);
+  const JsonMember* hi = had.find(kInfoMember);
+  if (wi == nullptr || hi == nullptr || !split_members(wi->raw, want_info) || !split_members(hi->raw, had_info)) return;
+  bool kept = false;
+  std::string info;
+  for (const std::string_view key : kKeptInfo) {
+    const JsonMember* m = had_info.find(key);
+    if (want_info.find(key) != nullptr || m == nullptr) continue;
+    kept = want_info.push(*m) || kept;
+  }
+  if (kept) {
+    write_members(info, want_info);
+    wi->raw = info;
+  }
+  // An empty or refused photo cell: the box keeps the face it has (an absent reg_photo keeps it).
+  if (const JsonMember* m = had.find(kPhotoMember); m != nullptr && want.find(kPhotoMember) == nullptr) {
+    kept = want.push(*m) || kept;
+  }
+  if (!kept) return;
+  std::string body;
+  write_members(body, want);
+  desired.body = std::move(body);
+  desired.seal();
+}
+
+Result<Request> SophonPerson::build_request(const Document& desired, const Document* last) const {
   Request req{"PUT", "/SophonFogSys/api/users", "", ""};
   JsonMembers members;
   if (!split_members(desired.body, members)) {
@@ -191,6 +303,17 @@ Result<Request> SophonPerson::build_request(const Document& desired, const Docum
   JsonMember* photo = members.find(kPhotoMember);
   if (photo == nullptr) {
     req.body = desired.body;
+    return req;
+  }
+  // The box holds this photo already: send the rest alone (an absent reg_photo keeps the face).
+  JsonMembers had;
+  const JsonMember* had_photo = last != nullptr && split_members(last->body, had) ? had.find(kPhotoMember) : nullptr;
+  if (had_photo != nullptr && had_photo->raw == photo->raw) {
+    JsonMembers rest;
+    for (const JsonMember& m : members) {
+      if (m.key != kPhotoMember) rest.push(m);
+    }
+    write_members(req.body, rest);
     return req;
   }
   if (desired.attachment.empty()) {
@@ -215,6 +338,7 @@ Result<Request> SophonPerson::build_request(const Document& desired, const Docum
 Result<std::unique_ptr<TargetConnector>> make_sophon_person(const TargetOptions& options) {
   OptionUse use;
   use.photo_dir = true;
+  use.revoke = true;
   if (auto ok = check_options("sophon_person", options, use); !ok) return std::unexpected(std::move(ok.error()));
   return std::make_unique<SophonPerson>(options);
 }

@@ -7,7 +7,13 @@
 // The photo column names an image file (relative paths resolve against options.photo_dir): the
 // canonical document holds its content hash ("xxh3:<16 hex>") so that a new photo under the same
 // path is a change, Document::attachment holds the resolved path, and build_request() inlines
-// the bytes as base64. Sophon answers {"data":{...}} or {"error":{"code","message","status"}}
+// the bytes as base64 only when the hash differs from the last applied one (an absent reg_photo
+// keeps the face, so a rename uploads nothing). project() checks the photo's size and signature
+// from the file's metadata and first bytes (limits in the connector's table); a photo the box
+// would refuse is left out and noted (Document::omitted_*), the rest of the person still sent.
+// The PUT replaces the person and the box reads an absent type as 1 and absent permission_ids as
+// ["0"], so keep_unset() fills empty type, permission_ids and photo from the last applied
+// document. on_missing: ignore, revoke (permission_ids = []) or blacklist (type = 3). Sophon answers {"data":{...}} or {"error":{"code","message","status"}}
 // (codes in FEISHU-NOTES.md). The box documents no rate limit: the default (10/s) is a
 // conservative guess that the job config overrides.
 //

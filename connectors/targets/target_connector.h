@@ -77,7 +77,7 @@ enum class Platform : std::uint8_t { kFeishu, kSophon };
 // values they do not know (make_target returns the error).
 struct TargetOptions {
   std::string mode = "put";                    // contact_user: put | patch
-  std::string on_missing = "ignore";           // ignore | freeze (contact_user only)
+  std::string on_missing = "ignore";           // ignore | freeze (contact_user) | revoke | blacklist (sophon_person)
   std::string employee_type = "employee_no";   // attendance_face: employee_id | employee_no
   std::string user_id_type = "user_id";        // contact_user, acs_card: open_id | union_id | user_id
   std::string department_id_type = "open_department_id";  // contact_user, contact_group
@@ -106,6 +106,15 @@ class TargetConnector {
   // The document to apply to an entity that left the source (its last applied document given),
   // or nullopt when the target's on_missing policy leaves it alone.
   virtual std::optional<Document> on_missing(const Document& last_applied) const = 0;
+
+  // Fills into `desired` (and reseals it) the members its record left empty that the target would
+  // otherwise reset to a default, from `last_applied`: sophon_person keeps the last applied person
+  // type, permission groups and photo. The planner calls it for every change before diffing the
+  // two documents, so an empty cell is no change. Most targets keep nothing.
+  virtual void keep_unset(Document& desired, const Document& last_applied) const {
+    (void)desired;
+    (void)last_applied;
+  }
 
   // The request that applies `desired`. `last_applied` is the snapshot's document, when there is
   // one (patch mode sends only what changed). Fails only on I/O (e.g. an unreadable photo).

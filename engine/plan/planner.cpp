@@ -197,7 +197,7 @@ Result<Plan> make_plan(const JobConfig& config, const std::vector<std::unique_pt
     auto& t = states[i];
     if (auto r = fetch_last_documents(s, t.plan.id, t.plan.work, std::exchange(t.fetch, {})); !r) return r;
     const auto last = [&](const std::string& key) { return last_document(s, t.plan.id, key); };
-    if (auto r = finish_target(t, last); !r) return r;
+    if (auto r = finish_target(t, last, options.full); !r) return r;
     estimate_lanes(t);
     return {};
   });

@@ -17,6 +17,10 @@ void offer_batch(TargetState& t, std::span<const Record> records, Field key_colu
       t.differ.invalid(record.get(t.connector->key_column()));
       continue;
     }
+    if (!doc->omitted_field.empty()) {
+      t.plan.invalid.push_back({record.origin, std::string(record.get(key_column)),
+                                Invalid{std::move(doc->omitted_field), std::move(doc->omitted_rule)}});
+    }
     const auto kind = t.differ.offer(*doc);
     if (kind == Change::kUnchanged && !full) continue;
     if (kind != Change::kNew) t.fetch.push_back(t.plan.work.size());
@@ -28,8 +32,30 @@ void offer_batch(TargetState& t, std::span<const Record> records, Field key_colu
   docs.clear();
 }
 
-Result<void> finish_target(TargetState& t, const LastDocument& last_document) {
+namespace {
+
+// Fills what each change's record left empty from its last applied document (the connector's
+// keep_unset); a change that then equals what the target holds is no change, and is dropped
+// unless `full`. Returns how many were.
+std::uint64_t keep_unset(TargetState& t, bool full) {
+  auto& work = t.plan.work;
+  std::uint64_t same = 0;
+  std::erase_if(work, [&](Work& w) {
+    if (!w.last_applied || w.action != Work::Action::kUpsert) return false;
+    const bool was_same = w.desired.hash == w.last_applied->hash;
+    t.connector->keep_unset(w.desired, *w.last_applied);
+    if (was_same || w.desired.hash != w.last_applied->hash) return false;
+    ++same;
+    return !full;
+  });
+  return same;
+}
+
+}  // namespace
+
+Result<void> finish_target(TargetState& t, const LastDocument& last_document, bool full) {
   auto& p = t.plan;
+  const std::uint64_t kept_same = keep_unset(t, full);
   t.differ.for_each_missing([&](std::string_view key) { p.missing_keys.emplace_back(key); });
   std::sort(p.missing_keys.begin(), p.missing_keys.end());
   for (const auto& key : p.missing_keys) {
@@ -53,8 +79,8 @@ Result<void> finish_target(TargetState& t, const LastDocument& last_document) {
   }
   const auto& c = t.differ.counts();
   p.counts.created = c.created;
-  p.counts.changed = c.changed;
-  p.counts.unchanged = c.unchanged;
+  p.counts.changed = c.changed - kept_same;
+  p.counts.unchanged = c.unchanged + kept_same;
   p.counts.invalid = p.invalid.size();
   p.counts.missing = p.missing_keys.size();
   p.counts.frozen = static_cast<std::uint64_t>(

@@ -1,7 +1,8 @@
 // Target planner: one target's part of a plan while its source is read. Each record is projected
 // through the target's connector and its document diffed against the snapshot index; what must be
 // sent becomes Work, a record the target's API would refuse becomes an InvalidEntity. Once the
-// source is read, the entities gone from it are listed and the target's on_missing policy decides
+// source is read, each change takes from its last applied document what its record left empty
+// and the target would reset (TargetConnector::keep_unset), the entities gone from it are listed and the target's on_missing policy decides
 // what becomes of each (freeze, forget, or nothing when an earlier run froze it already), and the
 // counts are filled.
 //
@@ -48,8 +49,10 @@ void offer_batch(TargetState& t, std::span<const Record> records, Field key_colu
 // The snapshot's document of one key of the target, if it holds one.
 using LastDocument = std::function<Result<std::optional<Document>>(const std::string& key)>;
 
-// After every record was offered: lists the missing entities, freezes or forgets each as the
+// After every record was offered: fills into each change what its record left empty and the
+// target keeps (TargetConnector::keep_unset; a change that then equals the snapshot is unchanged,
+// and sent only when `full`), lists the missing entities, freezes, revokes or forgets each as the
 // target's policy says, and fills the counts. REQUIRES: the changes' last documents are fetched.
-Result<void> finish_target(TargetState& t, const LastDocument& last_document);
+Result<void> finish_target(TargetState& t, const LastDocument& last_document, bool full = false);
 
 }  // namespace hrsync

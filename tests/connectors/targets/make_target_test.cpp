@@ -66,6 +66,8 @@ TEST(MakeTarget, RefusesBadOptionsNamingThem) {
       {"acs_card", with([](TargetOptions& o) { o.department_id_type = "department_id"; }),
        "targets.acs_card.department_id_type"},
       {"sophon_person", with([](TargetOptions& o) { o.on_missing = "freeze"; }), "targets.sophon_person.on_missing"},
+      {"acs_card", with([](TargetOptions& o) { o.on_missing = "revoke"; }), "targets.acs_card.on_missing"},
+      {"contact_user", with([](TargetOptions& o) { o.on_missing = "blacklist"; }), "targets.contact_user.on_missing"},
       {"sophon_person", with([](TargetOptions& o) { o.user_id_type = "open_id"; }), "targets.sophon_person.user_id_type"},
   };
   for (const BadOption& c : cases) {

@@ -5,6 +5,8 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "connectors/targets/target_connector.h"
 #include "diff/document.h"
@@ -85,6 +87,7 @@ TEST_F(Photos, RequestInlinesThePhotoAsBase64) {
 TEST_F(Photos, LargePhotoRoundTripsThroughBase64) {
   std::string big(300001, '\0');
   for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>((i * 131) & 0xff);
+  big.replace(0, 3, "\xff\xd8\xff");  // a JPEG signature
   dir.write("big.jpg", big);
   auto c = connector("sophon_person", options);
   auto req = c->build_request(project(with_photo("big.jpg")), nullptr);
@@ -141,6 +144,95 @@ TEST_F(Photos, PhotoHashWithoutPathIsAnInternalError) {
   auto req = connector("sophon_person", options)->build_request(d, nullptr);
   ASSERT_FALSE(req.has_value());
   EXPECT_EQ(req.error().kind, Error::Kind::kInternal);
+}
+
+// Each photo the box would refuse is left out of the document and noted; the rest of the person
+// (name, type, groups) is still in it.
+TEST_F(Photos, PhotoTheBoxWouldRefuseIsOmittedAndNotedNotTheWholePerson) {
+  dir.write("empty.jpg", "");
+  dir.write("notes.jpg", "this is a text file, not an image");
+  std::string big(2 * 1024 * 1024 + 1, 'x');
+  big.replace(0, 3, "\xff\xd8\xff");
+  dir.write("big.jpg", big);
+  dir.write("limit.png", std::string("\x89PNG\r\n\x1a\n", 8) + std::string(2 * 1024 * 1024 - 8, 'x'));
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"missing.jpg", "missing.jpg"}, {"empty.jpg", "empty"}, {".", "not a regular file"},
+      {"notes.jpg", "not a JPEG or PNG"}, {"big.jpg", "2097153 bytes, larger than the 2097152"},
+  };
+  for (const auto& [cell, why] : cases) {
+    Record r = with_photo(cell);
+    r.at(Field::kPersonType) = "3";
+    const Document d = project(r);
+    EXPECT_EQ(d.omitted_field, "reg_photo") << cell;
+    EXPECT_NE(d.omitted_rule.find(why), std::string::npos) << cell << ": " << d.omitted_rule;
+    EXPECT_EQ(d.body.find("reg_photo"), std::string::npos) << d.body;
+    EXPECT_NE(d.body.find(R"("type":3)"), std::string::npos) << d.body;
+    EXPECT_TRUE(d.attachment.empty());
+  }
+  const Document at_limit = project(with_photo("limit.png"));  // exactly 2 MiB, a PNG: taken
+  EXPECT_TRUE(at_limit.omitted_field.empty()) << at_limit.omitted_rule;
+  EXPECT_NE(at_limit.body.find("reg_photo"), std::string::npos);
+}
+
+TEST_F(Photos, PhotoTheBoxHoldsIsNotSentAgain) {
+  dir.write("e001.jpg", kPhoto);
+  auto c = connector("sophon_person", options);
+  const Document before = project(with_photo("e001.jpg"));
+  Record renamed = with_photo("e001.jpg");
+  renamed.at(Field::kName) = "Renamed Person";
+  const Document after = project(renamed);
+  auto req = c->build_request(after, &before);
+  ASSERT_TRUE(req.has_value()) << req.error().str();
+  EXPECT_EQ(req->body.find("reg_photo"), std::string::npos) << req->body;
+  EXPECT_NE(req->body.find("Renamed Person"), std::string::npos) << req->body;
+  dir.write("e001.jpg", kPhoto + "2");  // new content under the same path: sent
+  auto again = c->build_request(project(renamed), &before);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_NE(again->body.find("reg_photo"), std::string::npos);
+}
+
+// An empty person_type or permission_ids cell keeps the last applied value (the box would reset
+// it to employee / ["0"]); a refused or empty photo cell keeps the last photo's hash.
+TEST_F(Photos, EmptyCellsKeepTheLastAppliedTypeGroupsAndPhoto) {
+  dir.write("e001.jpg", kPhoto);
+  auto c = connector("sophon_person", options);
+  Record r = with_photo("e001.jpg");
+  r.at(Field::kPersonType) = "3";
+  r.at(Field::kPermissionIds) = "2;7";
+  const Document last = project(r);
+  r.at(Field::kPersonType) = "";
+  r.at(Field::kPermissionIds) = "";
+  r.at(Field::kPhoto) = "";
+  Document desired = project(r);
+  EXPECT_NE(desired.hash, last.hash);
+  c->keep_unset(desired, last);
+  EXPECT_EQ(desired.body, last.body);
+  EXPECT_EQ(desired.hash, last.hash);
+  // A cell that holds a value wins.
+  r.at(Field::kPersonType) = "5";
+  Document vip = project(r);
+  c->keep_unset(vip, last);
+  EXPECT_NE(vip.body.find(R"("type":5)"), std::string::npos) << vip.body;
+  EXPECT_NE(vip.body.find(R"("permission_ids":["2","7"])"), std::string::npos) << vip.body;
+}
+
+TEST_F(Photos, OnMissingRevokesOrBlacklistsAndKeepsTheRest) {
+  Record r = valid_employee();
+  r.at(Field::kPersonType) = "5";
+  r.at(Field::kPermissionIds) = "1;2";
+  const Document last = project(r);
+  EXPECT_FALSE(connector("sophon_person", options)->on_missing(last).has_value());
+  options.on_missing = "revoke";
+  auto revoked = connector("sophon_person", options)->on_missing(last);
+  ASSERT_TRUE(revoked.has_value());
+  EXPECT_NE(revoked->body.find(R"("permission_ids":[])"), std::string::npos) << revoked->body;
+  EXPECT_NE(revoked->body.find(R"("type":5)"), std::string::npos) << revoked->body;
+  EXPECT_EQ(connector("sophon_person", options)->on_missing(*revoked)->hash, revoked->hash);  // settled
+  options.on_missing = "blacklist";
+  auto blacklisted = connector("sophon_person", options)->on_missing(last);
+  ASSERT_TRUE(blacklisted.has_value());
+  EXPECT_NE(blacklisted->body.find(R"("type":3)"), std::string::npos) << blacklisted->body;
+  EXPECT_NE(blacklisted->body.find(R"("permission_ids":["1","2"])"), std::string::npos) << blacklisted->body;
 }
 
 }  // namespace
