@@ -68,6 +68,10 @@ Result<std::unique_ptr<CsvScanner>> CsvScanner::open(const std::string& path, co
   if (fd < 0) {
     return fail(Error::Kind::kIo, path, fmt::format("cannot open the file: {}", std::strerror(errno)));
   }
+  return adopt(fd, path, options);
+}
+
+Result<std::unique_ptr<CsvScanner>> CsvScanner::adopt(int fd, const std::string& path, const CsvOptions& options) {
   const std::uint64_t start = bom_length(fd);
   if (start != 0 && ::lseek(fd, static_cast<off_t>(start), SEEK_SET) < 0) {
     const int err = errno;

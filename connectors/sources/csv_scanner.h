@@ -32,6 +32,7 @@ struct CsvOptions {
   std::size_t buffer_size = std::size_t{1} << 20;      // bytes per read(); at least 1
   std::size_t max_field_bytes = std::size_t{1} << 20;  // a longer field makes its row a problem row
   char delimiter = ',';                                // field separator
+  std::string encoding = "utf-8";                      // utf-8 | gb18030 (encoding.h); open_csv_source reads it
 };
 
 enum class CsvProblem : std::uint8_t {
@@ -57,6 +58,9 @@ class CsvScanner {
  public:
   // Opens `path` and skips a byte order mark. Fails (kIo) when the file cannot be opened.
   static Result<std::unique_ptr<CsvScanner>> open(const std::string& path, const CsvOptions& options);
+  // The same over `fd` (a seekable file at offset 0, owned by the scanner from now on); `path`
+  // names it in messages.
+  static Result<std::unique_ptr<CsvScanner>> adopt(int fd, const std::string& path, const CsvOptions& options);
 
   ~CsvScanner();
   CsvScanner(const CsvScanner&) = delete;

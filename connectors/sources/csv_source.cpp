@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "connectors/sources/column_map.h"
+#include "connectors/sources/encoding.h"
 
 namespace hrsync {
 namespace {
@@ -69,6 +70,7 @@ class CsvSource final : public RecordSource {
   }
 
   bool accept(const CsvRow& row, Record& out) {
+    trim_keys(out);
     std::string reason;
     if (row.problem != CsvProblem::kNone) {
       reason = bad_row_reason(row, map_, max_field_bytes_);
@@ -83,6 +85,24 @@ class CsvSource final : public RecordSource {
     rejections_.push_back(
         Rejection{out.origin, key_readable ? std::string(out.get(key_)) : std::string(), std::move(reason)});
     return false;
+  }
+
+  // Keys lose surrounding spaces and tabs (" E00003 " is E00003): a key is an identifier that no
+  // API accepts with them, and left on they would make one person two entities. Other cells are
+  // kept as written; the targets' rules judge them.
+  void trim_keys(Record& out) const {
+    trim(out.at(key_));
+    if (key_ == Field::kEmployeeNo) trim(out.at(Field::kUserId));
+  }
+  static void trim(std::string& s) {
+    const auto blank = [](char c) { return c == ' ' || c == '\t'; };
+    if (s.empty() || (!blank(s.front()) && !blank(s.back()))) return;
+    std::size_t b = 0;
+    std::size_t e = s.size();
+    while (b < e && blank(s[b])) ++b;
+    while (e > b && blank(s[e - 1])) --e;
+    s.erase(e);
+    s.erase(0, b);
   }
 
   std::string path_;
@@ -148,7 +168,18 @@ Result<std::unique_ptr<RecordSource>> open_csv_source(const std::string& path, c
 
 Result<std::unique_ptr<RecordSource>> open_csv_source(const std::string& path, const SourceOptions& options,
                                                       const CsvOptions& csv) {
-  auto scanner = CsvScanner::open(path, csv);
+  if (!known_csv_encoding(csv.encoding)) {
+    return fail(Error::Kind::kConfig, path, fmt::format("encoding \"{}\" is not utf-8 or gb18030", csv.encoding));
+  }
+  Result<std::unique_ptr<CsvScanner>> scanner;
+  if (csv.encoding == "gb18030") {
+    auto fd = gb18030_to_utf8_file(path);
+    if (!fd) return std::unexpected(fd.error());
+    scanner = CsvScanner::adopt(*fd, path, csv);
+  } else {
+    if (auto ok = check_not_gb18030(path); !ok) return std::unexpected(ok.error());
+    scanner = CsvScanner::open(path, csv);
+  }
   if (!scanner) return std::unexpected(scanner.error());
   auto names = read_header(**scanner, path, csv.max_field_bytes);
   if (!names) return std::unexpected(names.error());

@@ -6,7 +6,11 @@
 // the column and the header that was found. Then every row becomes a record whose origin is
 // (path, line): the physical line where the row starts, the header being line 1, printed
 // "path:line". Values are kept
-// exactly as written: no trimming, no conversion (join_time stays whatever the file holds).
+// exactly as written: no conversion (join_time stays whatever the file holds), and no trimming
+// except of the key cells (employee_no or group_id, and user_id), whose surrounding spaces and
+// tabs go so that " E00003 " and "E00003" are one entity. CsvOptions::encoding "gb18030" reads a
+// GB18030 export through a UTF-8 copy; a UTF-8 read of a file that is GB18030 fails at open with
+// an error naming that option (encoding.h).
 //
 // A row with the wrong number of fields, a quoting error, invalid UTF-8 (anywhere in the row,
 // ignored columns included), a field longer than CsvOptions::max_field_bytes or an empty key is

@@ -311,6 +311,7 @@ Result<void> read_source(const std::string& file, const std::string& name, const
   HRSYNC_TRY(t.string("path", s.path));
   HRSYNC_TRY(t.string("query", s.query));
   HRSYNC_TRY(t.string("dsn_env", s.dsn_env));
+  HRSYNC_TRY(t.string("encoding", s.encoding));
   if (const auto* cols = t.subtable("columns")) {
     TableReader ct(file, *cols, fmt::format("sources.{}.columns.", name));
     for (const auto& [key, node] : *cols) {
@@ -336,8 +337,14 @@ Result<void> read_source(const std::string& file, const std::string& name, const
     if (value.empty()) return {};
     return fail(Error::Kind::kConfig, t.where(key), fmt::format("does not apply to kind \"{}\"", s.kind));
   };
+  if (s.kind != "csv") HRSYNC_TRY(refuse("encoding", s.encoding));
   if (s.kind == "csv") {
     HRSYNC_TRY(need("path", s.path));
+    if (s.encoding.empty()) s.encoding = "utf-8";
+    if (s.encoding != "utf-8" && s.encoding != "gb18030") {
+      return fail(Error::Kind::kConfig, t.where("encoding"),
+                  fmt::format("must be \"utf-8\" or \"gb18030\" (GBK and GB2312 too), not \"{}\"", s.encoding));
+    }
     HRSYNC_TRY(refuse("query", s.query));
     HRSYNC_TRY(refuse("dsn_env", s.dsn_env));
   } else if (s.kind == "sqlite") {

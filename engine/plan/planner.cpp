@@ -115,7 +115,11 @@ Result<std::vector<std::unique_ptr<TargetConnector>>> make_targets(const JobConf
 
 Result<std::unique_ptr<RecordSource>> open_source(const SourceConfig& config, const SourceOptions& source_options,
                                                   EnvLookup env) {
-  if (config.kind == "csv") return open_csv_source(config.path, source_options);
+  if (config.kind == "csv") {
+    CsvOptions csv;
+    if (!config.encoding.empty()) csv.encoding = config.encoding;
+    return open_csv_source(config.path, source_options, csv);
+  }
   if (config.kind == "sqlite") return open_sqlite_source(config.path, config.query, source_options);
   const std::string dsn = env(config.dsn_env.c_str());
   if (dsn.empty()) {

@@ -191,6 +191,24 @@ TEST_F(ConfigTest, SourceKindsNeedTheirOwnKeys) {
   EXPECT_NE(e3.message.find("csv, sqlite or postgres"), std::string::npos) << e3.str();
 }
 
+TEST_F(ConfigTest, CsvSourcesTakeAnEncoding) {
+  auto plain = load_config(write(kMinimal), fake_env);
+  ASSERT_TRUE(plain.has_value()) << plain.error().str();
+  EXPECT_EQ(plain->sources.at("employees").encoding, "utf-8");
+
+  std::string gb(kMinimal);
+  gb.replace(gb.find("kind = \"csv\""), 12, "kind = \"csv\"\nencoding = \"gb18030\"");
+  auto c = load_config(write(gb), fake_env);
+  ASSERT_TRUE(c.has_value()) << c.error().str();
+  EXPECT_EQ(c->sources.at("employees").encoding, "gb18030");
+
+  std::string bad(kMinimal);
+  bad.replace(bad.find("kind = \"csv\""), 12, "kind = \"csv\"\nencoding = \"big5\"");
+  auto e = error_of(bad);
+  EXPECT_NE(e.where.find("sources.employees.encoding"), std::string::npos) << e.str();
+  EXPECT_NE(e.message.find("gb18030"), std::string::npos) << e.str();
+}
+
 TEST_F(ConfigTest, ColumnRenamesMustNameCanonicalColumns) {
   std::string text(kMinimal);
   text.replace(text.find("[targets.contact_user]"), 0, "[sources.employees.columns]\nname = \"姓名\"\n\n");
