@@ -136,6 +136,7 @@ std::string render_run_text(const RunReport& r, const std::vector<const TargetCo
                        t.skipped, t.retries, t.throttled);
     if (!t.quarantined.empty()) out += "    " + red(fmt::format("quarantined: {}", t.quarantined)) + "\n";
     if (t.not_sent() > 0) out += fmt::format("    not sent: {} (no outcome before the run stopped)\n", t.not_sent());
+    for (const auto& note : t.notes) out += "    " + note + "\n";
   }
   if (!r.store_error.empty()) out += "\n" + render_store_failure(r, red);
   const auto groups = group_problems(r);
@@ -204,6 +205,9 @@ std::string render_run_json(const RunReport& r, const std::vector<const TargetCo
     w.begin_object().key("applied").integer(static_cast<std::int64_t>(t.applied));
     w.key("failed").integer(static_cast<std::int64_t>(t.failed)).key("id").string(t.id);
     w.key("not_sent").integer(static_cast<std::int64_t>(t.not_sent()));
+    w.key("notes").begin_array();
+    for (const auto& note : t.notes) w.string(note);
+    w.end_array();
     w.key("planned").integer(static_cast<std::int64_t>(t.planned)).key("quarantined").string(t.quarantined);
     w.key("retries").integer(static_cast<std::int64_t>(t.retries));
     w.key("skipped").integer(static_cast<std::int64_t>(t.skipped)).key("throttled").integer(static_cast<std::int64_t>(t.throttled));

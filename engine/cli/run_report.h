@@ -33,6 +33,7 @@ struct TargetTotals {
     const std::uint64_t done = applied + failed + skipped;
     return planned > done ? planned - done : 0;
   }
+  std::vector<std::string> notes;  // what else the run should say of the target (a bounded wait, ...)
 };
 
 struct RunReport {

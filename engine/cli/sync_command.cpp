@@ -72,6 +72,11 @@ RunReport build_report(const Job& job, const RunSummary& summary, const StoreSin
     t.skipped = res.counts.skipped;
     t.retries = res.counts.retries;
     t.throttled = res.counts.throttled;
+    if (res.resets_bounded > 0) {
+      t.notes.push_back(fmt::format("{} throttled answer(s) asked for a pause beyond retry.max_pause_s ({} s; the "
+                                    "largest asked {} s): each pause was bounded",
+                                    res.resets_bounded, job.config.retry.max_pause_s, res.largest_reset_s));
+    }
     // A store failure stops every target; it is said once, for the run.
     t.quarantined = res.stop == TargetStop::kNone || res.stop == TargetStop::kNotRecorded ? "" : res.stop_reason;
     r.targets.push_back(std::move(t));

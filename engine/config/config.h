@@ -52,6 +52,7 @@ struct RetryConfig {
   double max_delay_s = 30.0;         // backoff cap
   double lock_delay_s = 2.0;         // first backoff ceiling after 44025 (update user lock)
   unsigned budget = 1000;            // retries allowed across the whole run, all targets
+  double max_pause_s = 60;           // the longest pause a throttled answer's reset may ask for
 };
 
 struct HttpConfig {

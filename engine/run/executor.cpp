@@ -13,6 +13,7 @@
 #include "engine/net/async_event.h"
 #include "engine/run/backoff.h"
 #include "engine/run/retry_budget.h"
+#include "engine/run/throttle_pause.h"
 
 namespace hrsync {
 namespace {
@@ -119,6 +120,8 @@ class Executor::Run {
     std::vector<std::uint8_t> window;  // 1 = failed, over the last failure_window finished entities
     std::size_t window_pos = 0;
     std::size_t window_failures = 0;
+    std::uint64_t resets_bounded = 0;  // throttle resets beyond RetryConfig::max_pause_s
+    double largest_reset_s = 0;        // the largest of those
   };
 
   net::awaitable<void> worker(Target& t) {
@@ -197,8 +200,7 @@ class Executor::Run {
         return done(t, outcome, OutcomeStatus::kFailed);
       case Disposition::kRateLimited:
         ++t.progress.throttled;
-        (lane != nullptr ? *lane : t.endpoint)
-            .pause_until(x_.clock_.now() + seconds_to_duration(j.reset_s.value_or(x_.options_.default_reset_s)));
+        (lane != nullptr ? *lane : t.endpoint).pause_until(x_.clock_.now() + throttle_wait(t, j.reset_s));
         if (++a.throttles <= x_.options_.max_throttled) return true;
         outcome.message = fmt::format("throttled {} times: {}", a.throttles, outcome.message);
         return done(t, outcome, OutcomeStatus::kFailed);
@@ -224,6 +226,21 @@ class Executor::Run {
     double base = outcome.code == kUserLockCode ? retry.lock_delay_s : retry.base_delay_s;
     wait = Backoff(base, retry.max_delay_s).delay(a.tries - 1, rng_);
     return true;
+  }
+
+  // The pause a throttled answer asks for, bounded by RetryConfig::max_pause_s (throttle_pause.h).
+  Clock::duration throttle_wait(Target& t, std::optional<double> reset_s) {
+    double unix_now = x_.options_.unix_now ? x_.options_.unix_now()
+                                           : std::chrono::duration<double>(
+                                                 std::chrono::system_clock::now().time_since_epoch())
+                                                 .count();
+    double max_s = std::max(x_.config_.retry.max_pause_s, x_.options_.default_reset_s);
+    ThrottlePause pause = throttle_pause(reset_s, unix_now, x_.options_.default_reset_s, max_s);
+    if (pause.bounded) {
+      ++t.resets_bounded;
+      t.largest_reset_s = std::max(t.largest_reset_s, *reset_s);
+    }
+    return seconds_to_duration(pause.seconds);
   }
 
   // finish(), for after_answer(): the entity is done, nothing more to send.
@@ -356,7 +373,10 @@ class Executor::Run {
     out.record_error = record_error_;
     for (const Target& t : targets_) {
       double seconds = std::chrono::duration<double>(t.last_answer - t.first_send).count();
-      out.targets.push_back(TargetResult{t.progress, t.stop, t.stop_reason, std::max(seconds, 0.0)});
+      TargetResult r{t.progress, t.stop, t.stop_reason, std::max(seconds, 0.0)};
+      r.resets_bounded = t.resets_bounded;
+      r.largest_reset_s = t.largest_reset_s;
+      out.targets.push_back(std::move(r));
     }
     return out;
   }

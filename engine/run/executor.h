@@ -15,7 +15,8 @@
 //                 lock), capped at max_delay_s. Each retry spends one unit of the job-wide retry
 //                 budget; an entity fails after max_attempts tries or when the budget is spent.
 //   kRateLimited  (and an undocumented 429) pauses the lane — the request's own lane when it has
-//                 one, else the target's — for x-ogw-ratelimit-reset seconds (default 1 s), then
+//                 one, else the target's — for x-ogw-ratelimit-reset seconds (default 1 s; bounded
+//                 by RetryConfig::max_pause_s as throttle_pause.h says, and counted), then
 //                 sends again. Throttled responses count in `attempts` but neither against
 //                 max_attempts nor the budget; an entity throttled more than max_throttled times
 //                 fails.
@@ -37,6 +38,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -59,6 +61,8 @@ struct ExecutorOptions {
   std::chrono::milliseconds progress_interval{250};    // least time between two publications
   unsigned max_throttled = 20;                         // throttled responses one entity may get
   double default_reset_s = 1.0;                        // lane pause after a throttle without reset header
+  std::function<double()> unix_now;                    // the wall clock in Unix seconds, to read a reset
+                                                       // that is a point in time; empty: the system's
   RateLimiterOptions limiter;                          // pacing margins
 };
 
@@ -75,6 +79,8 @@ struct TargetResult {
   TargetStop stop = TargetStop::kNone;
   std::string stop_reason;     // "target t quarantined: 26 of its last 50 finished entities failed ..."
   double seconds = 0;          // from the target's first request to its last answer (0 when none)
+  std::uint64_t resets_bounded = 0;  // throttle resets beyond RetryConfig::max_pause_s, bounded
+  double largest_reset_s = 0;        // the largest reset of those, as the server sent it
 };
 
 struct RunSummary {

@@ -243,6 +243,43 @@ TEST_F(ExecutorTest, ThrottleWithoutResetHeaderPausesOneSecond) {
   EXPECT_EQ(sink.find("t", "x")->status, OutcomeStatus::kApplied);
 }
 
+TEST_F(ExecutorTest, AResetOfYearsCostsAtMostTheCap) {
+  TargetPlan& tp = add_target("t");
+  add_work(tp, "years");
+  add_work(tp, "hours");
+  add_work(tp, "unix");
+  Step years = code(kThrottled, 429);
+  years.reset_s = 1e9;                      // 31 years, or a time in 2001: the default pause
+  Step hours = code(kThrottled, 429);
+  hours.reset_s = 7200;                     // two hours: the cap
+  Step unix_time = code(kThrottled, 429);
+  unix_time.reset_s = 1'796'000'000 + 4;   // a point in time 4 s from now
+  transport.script["years"] = {years};
+  transport.script["hours"] = {hours};
+  transport.script["unix"] = {unix_time};
+  target_config("t").concurrency = 1;
+  config.retry.max_pause_s = 30;
+  ExecutorOptions options;
+  options.unix_now = [] { return 1'796'000'000.0; };
+  RunSummary summary = run(options);
+  EXPECT_EQ(sink.count(OutcomeStatus::kApplied), 3u);
+  auto gap = [&](const std::string& key) {
+    auto sends = transport.sends_of(key);
+    EXPECT_EQ(sends.size(), 2u) << key;
+    return sends.size() == 2 ? sends[1].at - sends[0].answered : Clock::duration::zero();
+  };
+  EXPECT_GE(gap("years"), 1s);
+  EXPECT_LT(gap("years"), 2s);
+  EXPECT_GE(gap("hours"), 30s);
+  EXPECT_LT(gap("hours"), 31s);
+  EXPECT_GE(gap("unix"), 4s);
+  EXPECT_LT(gap("unix"), 5s);
+  const TargetResult& r = result(summary, "t");
+  EXPECT_EQ(r.resets_bounded, 3u);
+  EXPECT_DOUBLE_EQ(r.largest_reset_s, 1'796'000'004.0);
+  EXPECT_EQ(r.counts.throttled, 3u);
+}
+
 TEST_F(ExecutorTest, EndlessThrottlingFailsTheEntityAfterTheCap) {
   TargetPlan& tp = add_target("t");
   add_work(tp, "x");
