@@ -268,6 +268,7 @@ Result<void> read_retry(const std::string& file, const toml::table& root, JobCon
   HRSYNC_TRY(t.number("max_delay_s", c.retry.max_delay_s, 0.0, 3600));
   HRSYNC_TRY(t.number("lock_delay_s", c.retry.lock_delay_s, 0.0, 3600));
   HRSYNC_TRY(t.count("budget", c.retry.budget, 0, 100000000));
+  HRSYNC_TRY(t.number("token_ratio", c.retry.token_ratio, 0.0, 1000));
   HRSYNC_TRY(t.number("max_pause_s", c.retry.max_pause_s, 1, 3600));
   HRSYNC_TRY(t.reject_unknown());
   if (c.retry.max_delay_s < c.retry.base_delay_s) {

@@ -51,7 +51,9 @@ struct RetryConfig {
   double base_delay_s = 0.5;         // first backoff ceiling (full jitter below it)
   double max_delay_s = 30.0;         // backoff cap
   double lock_delay_s = 2.0;         // first backoff ceiling after 44025 (update user lock)
-  unsigned budget = 1000;            // retries allowed across the whole run, all targets
+  unsigned budget = 1000;            // per target, the retry bucket's size (gRFC A6 maxTokens): a
+                                     // transient failure takes a token, retries stop below half
+  double token_ratio = 1.0;          // tokens a success puts back (gRFC A6 tokenRatio)
   double max_pause_s = 60;           // the longest pause a throttled answer's reset may ask for
 };
 

@@ -56,9 +56,11 @@ bool RunSummary::any_failed() const {
 class Executor::Run {
  public:
   Run(Executor& executor, const Plan& plan)
-      : x_(executor), budget_(executor.config_.retry.budget), rng_(executor.options_.seed) {
+      : x_(executor), rng_(executor.options_.seed) {
     targets_.reserve(plan.targets.size());
-    for (const TargetPlan& tp : plan.targets) targets_.emplace_back(tp, config_for(x_.config_, tp.id), x_.options_.limiter);
+    for (const TargetPlan& tp : plan.targets) {
+      targets_.emplace_back(tp, config_for(x_.config_, tp.id), x_.options_.limiter, x_.config_.retry);
+    }
   }
 
   net::awaitable<RunSummary> go() {
@@ -92,12 +94,13 @@ class Executor::Run {
 
  private:
   struct Target {
-    Target(const TargetPlan& tp, const TargetConfig& tc, const RateLimiterOptions& limiter)
+    Target(const TargetPlan& tp, const TargetConfig& tc, const RateLimiterOptions& limiter, const RetryConfig& retry)
         : plan(tp),
           config(tc),
           connector(*tp.connector),
           limiter_options(limiter),
           endpoint(tc.rate.empty() ? tp.connector->default_rate("") : tc.rate, limiter),
+          budget(retry.budget, retry.token_ratio),
           window(tc.failure_window, 0) {
       progress.target = tp.id;
       progress.total = tp.work.size();
@@ -117,7 +120,8 @@ class Executor::Run {
     Clock::time_point last_answer{};
     TargetStop stop = TargetStop::kNone;
     std::string stop_reason;
-    std::vector<std::uint8_t> window;  // 1 = failed, over the last failure_window finished entities
+    RetryBudget budget;
+    std::vector<std::uint8_t> window;  // 1 = failed for the service, over the last failure_window finished entities
     std::size_t window_pos = 0;
     std::size_t window_failures = 0;
     std::uint64_t resets_bounded = 0;  // throttle resets beyond RetryConfig::max_pause_s
@@ -193,34 +197,40 @@ class Executor::Run {
     const RetryConfig& retry = x_.config_.retry;
     switch (j.disposition) {
       case Disposition::kSuccess:
+        t.budget.on_success();
         outcome.message.clear();
         outcome.commit = &outcome.work->desired;
         return done(t, outcome, OutcomeStatus::kApplied);
       case Disposition::kPermanent:
-        return done(t, outcome, OutcomeStatus::kFailed);
+        // A documented refusal is about this entity's data; an answer no table knows (a proxy's
+        // error page, a wrong base URL) says nothing of the entity, so it counts as the service's.
+        return done(t, outcome, OutcomeStatus::kFailed, /*sick=*/!outcome.documented);
       case Disposition::kRateLimited:
         ++t.progress.throttled;
         (lane != nullptr ? *lane : t.endpoint).pause_until(x_.clock_.now() + throttle_wait(t, j.reset_s));
         if (++a.throttles <= x_.options_.max_throttled) return true;
         outcome.message = fmt::format("throttled {} times: {}", a.throttles, outcome.message);
-        return done(t, outcome, OutcomeStatus::kFailed);
+        return done(t, outcome, OutcomeStatus::kFailed, /*sick=*/true);
       case Disposition::kRefreshToken:
         if (a.refreshed) outcome.message += " (refused again with a fresh token)";
-        if (a.refreshed || ++a.tries >= retry.max_attempts) return done(t, outcome, OutcomeStatus::kFailed);
+        if (a.refreshed || ++a.tries >= retry.max_attempts) return done(t, outcome, OutcomeStatus::kFailed, /*sick=*/true);
         a.refreshed = true;
         x_.transport_.token_rejected(t.connector.platform(), j.token_serial);
         return true;
       case Disposition::kRetry:
         break;
     }
+    const bool retry_allowed = t.budget.on_failure();
     if (++a.tries >= retry.max_attempts) {
       outcome.message = fmt::format("gave up after {} attempts: {}", a.tries, outcome.message);
-      return done(t, outcome, OutcomeStatus::kFailed);
+      return done(t, outcome, OutcomeStatus::kFailed, /*sick=*/true);
     }
-    if (!budget_.try_spend()) {
-      outcome.message = fmt::format("not retried: the run's retry budget ({}) is spent: {}", budget_.total(),
-                                    outcome.message);
-      return done(t, outcome, OutcomeStatus::kFailed);
+    if (!retry_allowed) {
+      outcome.message = fmt::format(
+          "not retried: target {}'s retry budget is spent (its transient failures outran its successes by half "
+          "of retry.budget, {}): {}",
+          t.plan.id, retry.budget, outcome.message);
+      return done(t, outcome, OutcomeStatus::kFailed, /*sick=*/true);
     }
     ++t.progress.retries;
     double base = outcome.code == kUserLockCode ? retry.lock_delay_s : retry.base_delay_s;
@@ -243,9 +253,10 @@ class Executor::Run {
     return seconds_to_duration(pause.seconds);
   }
 
-  // finish(), for after_answer(): the entity is done, nothing more to send.
-  bool done(Target& t, Outcome& outcome, OutcomeStatus status) {
-    finish(t, outcome, status);
+  // finish(), for after_answer(): the entity is done, nothing more to send. `sick`: the failure
+  // says the service is unwell (see note_finished()).
+  bool done(Target& t, Outcome& outcome, OutcomeStatus status, bool sick = false) {
+    finish(t, outcome, status, sick);
     return false;
   }
 
@@ -296,7 +307,7 @@ class Executor::Run {
     finish(t, outcome, OutcomeStatus::kFailed);
   }
 
-  void finish(Target& t, Outcome& outcome, OutcomeStatus status) {
+  void finish(Target& t, Outcome& outcome, OutcomeStatus status, bool sick = false) {
     outcome.status = status;
     ++t.progress.done;
     switch (status) {
@@ -305,21 +316,27 @@ class Executor::Run {
       case OutcomeStatus::kSkipped: ++t.progress.skipped; break;
     }
     if (auto recorded = x_.sink_.record(outcome); !recorded) not_recorded(recorded.error());
-    if (status != OutcomeStatus::kSkipped) note_finished(t, status == OutcomeStatus::kFailed);
+    if (status != OutcomeStatus::kSkipped) note_finished(t, status == OutcomeStatus::kFailed && sick);
     publish(false);
   }
 
-  // Quarantine: more than max_failure_ratio of the last failure_window finished entities failed.
-  void note_finished(Target& t, bool failed) {
+  // Quarantine: more than max_failure_ratio of the last failure_window finished entities failed
+  // in a way that says the service is unwell (`sick`): network errors, 5xx and other transient
+  // answers until the tries or the retry budget ran out, endless throttling, a token refused
+  // twice, an answer no code table knows. A documented permanent refusal of one entity's data
+  // (a field the API refuses, an unknown user, a photo the box rejects) fails that entity and takes
+  // a place in the window as a healthy answer: rows that fail every night never stop the rest.
+  void note_finished(Target& t, bool sick) {
     if (t.window.empty()) return;
     t.window_failures -= t.window[t.window_pos];
-    t.window[t.window_pos] = failed ? 1 : 0;
+    t.window[t.window_pos] = sick ? 1 : 0;
     t.window_failures += t.window[t.window_pos];
     t.window_pos = (t.window_pos + 1) % t.window.size();
     double share = static_cast<double>(t.window_failures) / static_cast<double>(t.window.size());
     if (t.stop == TargetStop::kNone && share > t.config.max_failure_ratio) {
       stop(t, TargetStop::kQuarantined,
-           fmt::format("target {} quarantined: {} of its last {} finished entities failed (max_failure_ratio {})",
+           fmt::format("target {} quarantined: {} of its last {} finished entities failed for the service (network "
+                       "errors, server errors, timeouts; max_failure_ratio {})",
                        t.plan.id, t.window_failures, t.window.size(), t.config.max_failure_ratio));
     }
   }
@@ -369,9 +386,9 @@ class Executor::Run {
 
   RunSummary summary() const {
     RunSummary out;
-    out.retries_used = budget_.used();
     out.record_error = record_error_;
     for (const Target& t : targets_) {
+      out.retries_used += t.budget.retries();
       double seconds = std::chrono::duration<double>(t.last_answer - t.first_send).count();
       TargetResult r{t.progress, t.stop, t.stop_reason, std::max(seconds, 0.0)};
       r.resets_bounded = t.resets_bounded;
@@ -382,7 +399,6 @@ class Executor::Run {
   }
 
   Executor& x_;
-  RetryBudget budget_;
   std::mt19937_64 rng_;
   std::vector<Target> targets_;
   std::vector<TargetProgress> snapshot_;

@@ -12,8 +12,9 @@
 //   kPermanent    failed, not retried (an undocumented code is permanent, documented = false).
 //   kRetry        (and network errors, and an undocumented 5xx) retried after a full-jitter
 //                 backoff: base RetryConfig::base_delay_s, or lock_delay_s after 44025 (update user
-//                 lock), capped at max_delay_s. Each retry spends one unit of the job-wide retry
-//                 budget; an entity fails after max_attempts tries or when the budget is spent.
+//                 lock), capped at max_delay_s. Each such failure takes a token from the
+//                 target's retry budget (retry_budget.h: a bucket its successes refill); an
+//                 entity fails after max_attempts tries or when the bucket is down to half.
 //   kRateLimited  (and an undocumented 429) pauses the lane — the request's own lane when it has
 //                 one, else the target's — for x-ogw-ratelimit-reset seconds (default 1 s; bounded
 //                 by RetryConfig::max_pause_s as throttle_pause.h says, and counted), then
@@ -22,7 +23,8 @@
 //                 fails.
 //   kRefreshToken the transport drops the token; the request is sent once more (once per entity).
 // A target stops when more than max_failure_ratio of its last failure_window finished entities
-// failed (quarantine), or when the transport cannot authenticate (the token is refused, the
+// failed in a way that says the service is unwell (quarantine; a documented permanent refusal of
+// one entity's data does not count, see note_finished()), or when the transport cannot authenticate (the token is refused, the
 // server's certificate is refused) or is not configured for it. Its unsent entities are then
 // recorded as skipped and its waiting retries as failed, with the reason; RunSummary says which
 // targets stopped (the command exits 4).
@@ -85,7 +87,7 @@ struct TargetResult {
 
 struct RunSummary {
   std::vector<TargetResult> targets;  // in plan order
-  unsigned retries_used = 0;          // of RetryConfig::budget
+  std::uint64_t retries_used = 0;     // retries of every target together
   std::optional<Error> record_error;  // the sink's first error; every target stopped then
 
   bool any_stopped() const;

@@ -1,33 +1,52 @@
-// RetryBudget: how many retries one run may spend, across all targets together.
+// RetryBudget: how much one target may retry, refilled by its successes (gRPC's retry
+// throttling, gRFC A6: maxTokens, tokenRatio).
 //
-// A wide outage must not turn into a retry storm: every retry after a transient failure spends one
-// unit of the job's budget (RetryConfig::budget). Once it is spent, later transient failures are
-// recorded as failed, with the reason, instead of being retried. Throttled responses (which the
-// rate limiter absorbs) and the single retry after a token refresh do not spend it.
+// The bucket holds up to `max_tokens` tokens and starts full. Every transient failure (an answer
+// that would be retried, or a network error) takes one token, down to zero; every success puts
+// back `token_ratio`, up to the full bucket. A retry is allowed iff more than half the bucket is
+// left after the failure took its token. So a target whose answers mostly succeed keeps its
+// bucket full however long the run (with token_ratio 1: as long as its successes keep up with its
+// failures), while a target where everything fails stops retrying after max_tokens / 2 failures,
+// and from then on retries only as fast as successes refill it. An outage therefore costs a
+// bounded number of retries whatever the size of the run; quarantine stops it altogether.
+// max_tokens 0 allows no retry at all. Throttled answers and the retry after a token refresh
+// neither take nor return tokens.
 //
-// Thread-safety: none; the executor uses it from its one thread.
+// Thread-safety: none; the executor uses one per target, from its one thread.
 #pragma once
+
+#include <algorithm>
+#include <cstdint>
 
 namespace hrsync {
 
 class RetryBudget {
  public:
-  explicit RetryBudget(unsigned total) : total_(total) {}
+  // REQUIRES: max_tokens >= 0, token_ratio >= 0.
+  RetryBudget(double max_tokens, double token_ratio)
+      : max_tokens_(max_tokens), token_ratio_(token_ratio), tokens_(max_tokens) {}
 
-  // Spends one retry and returns true, or returns false when the budget is used up.
-  bool try_spend() {
-    if (used_ >= total_) return false;
-    ++used_;
+  // A transient failure: takes a token. Returns true iff a retry is allowed (and counts it).
+  bool on_failure() {
+    tokens_ = std::max(0.0, tokens_ - 1);
+    if (!(tokens_ > max_tokens_ / 2)) return false;
+    ++retries_;
     return true;
   }
 
-  unsigned total() const { return total_; }
-  unsigned used() const { return used_; }
-  unsigned remaining() const { return total_ - used_; }
+  // A success: puts back token_ratio, up to the full bucket.
+  void on_success() { tokens_ = std::min(max_tokens_, tokens_ + token_ratio_); }
+
+  double tokens() const { return tokens_; }
+  double max_tokens() const { return max_tokens_; }
+  double token_ratio() const { return token_ratio_; }
+  std::uint64_t retries() const { return retries_; }  // retries allowed so far
 
  private:
-  unsigned total_;
-  unsigned used_ = 0;
+  double max_tokens_;
+  double token_ratio_;
+  double tokens_;
+  std::uint64_t retries_ = 0;
 };
 
 }  // namespace hrsync

@@ -250,6 +250,25 @@ TEST_F(ConfigTest, RateOverridesAreParsed) {
   EXPECT_NE(e.message.find("\"fast\" is not a rate"), std::string::npos) << e.str();
 }
 
+TEST_F(ConfigTest, RetrySectionReadsTheBudgetItsRatioAndThePauseCap) {
+  auto defaults = load_config(write(std::string(kMinimal)), fake_env);
+  ASSERT_TRUE(defaults.has_value()) << defaults.error().str();
+  EXPECT_EQ(defaults->retry.budget, 1000u);
+  EXPECT_DOUBLE_EQ(defaults->retry.token_ratio, 1.0);
+  EXPECT_DOUBLE_EQ(defaults->retry.max_pause_s, 60);
+  std::string text(kMinimal);
+  text.replace(text.find("[sources."), 0, "[retry]\nbudget = 200\ntoken_ratio = 0.25\nmax_pause_s = 15\n\n");
+  auto c = load_config(write(text), fake_env);
+  ASSERT_TRUE(c.has_value()) << c.error().str();
+  EXPECT_EQ(c->retry.budget, 200u);
+  EXPECT_DOUBLE_EQ(c->retry.token_ratio, 0.25);
+  EXPECT_DOUBLE_EQ(c->retry.max_pause_s, 15);
+  std::string bad(kMinimal);
+  bad.replace(bad.find("[sources."), 0, "[retry]\nmax_pause_s = 0\n\n");
+  auto e = error_of(bad);
+  EXPECT_NE(e.where.find("retry.max_pause_s"), std::string::npos) << e.str();
+}
+
 TEST(ParseRate, AcceptsUnitsAndMultiples) {
   EXPECT_EQ(parse_rate("50/s"), (RateTier{50, 1}));
   EXPECT_EQ(parse_rate("1000/min"), (RateTier{1000, 60}));
