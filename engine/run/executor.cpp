@@ -163,6 +163,7 @@ class Executor::Run {
       if (t.stop != TargetStop::kNone) co_return finish_stopped(t, outcome);
       ++t.progress.in_flight;
       if (t.first_send == Clock::time_point{}) t.first_send = x_.clock_.now();
+      attempts.sent_at = x_.clock_.now();
       Result<HttpResponse> response = co_await x_.transport_.send(t.connector.platform(), http);
       --t.progress.in_flight;
       t.last_answer = x_.clock_.now();
@@ -185,6 +186,7 @@ class Executor::Run {
     unsigned tries = 0;      // answers that count against max_attempts (all but throttled ones)
     unsigned throttles = 0;  // throttled answers
     bool refreshed = false;  // the token was refreshed once already
+    Clock::time_point sent_at{};  // when the latest request went out
   };
 
   // Acts on one answer: finishes the entity and returns false, or returns true to send it again,
@@ -207,7 +209,8 @@ class Executor::Run {
         return done(t, outcome, OutcomeStatus::kFailed, /*sick=*/!outcome.documented);
       case Disposition::kRateLimited:
         ++t.progress.throttled;
-        (lane != nullptr ? *lane : t.endpoint).pause_until(x_.clock_.now() + throttle_wait(t, j.reset_s));
+        (lane != nullptr ? *lane : t.endpoint)
+            .throttled(a.sent_at, x_.clock_.now(), x_.clock_.now() + throttle_wait(t, j.reset_s));
         if (++a.throttles <= x_.options_.max_throttled) return true;
         outcome.message = fmt::format("throttled {} times: {}", a.throttles, outcome.message);
         return done(t, outcome, OutcomeStatus::kFailed, /*sick=*/true);

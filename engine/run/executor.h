@@ -17,8 +17,9 @@
 //                 entity fails after max_attempts tries or when the bucket is down to half.
 //   kRateLimited  (and an undocumented 429) pauses the lane — the request's own lane when it has
 //                 one, else the target's — for x-ogw-ratelimit-reset seconds (default 1 s; bounded
-//                 by RetryConfig::max_pause_s as throttle_pause.h says, and counted), then
-//                 sends again. Throttled responses count in `attempts` but neither against
+//                 by RetryConfig::max_pause_s as throttle_pause.h says, and counted) when its
+//                 limiter says so (RateLimiter::throttled(): a paced lane's first throttle after a
+//                 calm spell widens its windows instead), then sends again. Throttled responses count in `attempts` but neither against
 //                 max_attempts nor the budget; an entity throttled more than max_throttled times
 //                 fails.
 //   kRefreshToken the transport drops the token; the request is sent once more (once per entity).

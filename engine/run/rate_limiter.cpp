@@ -5,6 +5,15 @@
 #include <cstdint>
 
 namespace hrsync {
+namespace {
+
+// Tiers above this limit keep no log of their starts (their memory would outweigh any use).
+constexpr std::uint32_t kMaxLogged = 100000;
+
+// The most the windows widen after throttles, in spacings.
+constexpr std::int64_t kMaxWidening = 4;
+
+}  // namespace
 
 RateLimiter::RateLimiter(std::span<const RateTier> tiers, RateLimiterOptions options) {
   duration catch_up = duration::max();
@@ -17,21 +26,54 @@ RateLimiter::RateLimiter(std::span<const RateTier> tiers, RateLimiterOptions opt
     spacing_ = std::max(spacing_, std::chrono::duration_cast<duration>(spacing));
     auto quarter_margin = std::chrono::nanoseconds(static_cast<std::int64_t>(1e9 * tier.window_seconds * margin / 4));
     catch_up = std::min(catch_up, std::chrono::duration_cast<duration>(quarter_margin));
+    if (tier.limit > kMaxLogged) continue;  // a lifted limit: the cadence alone
+    StartLog log;
+    log.window = std::chrono::duration_cast<duration>(
+        std::chrono::nanoseconds(static_cast<std::int64_t>(std::ceil(1e9 * tier.window_seconds * (1.0 + margin)))));
+    log.starts.resize(tier.limit);
+    logs_.push_back(std::move(log));
   }
   catch_up_ = spacing_ == duration::zero() ? duration::zero() : std::min(catch_up, spacing_ / 2);
 }
 
 RateLimiter::time_point RateLimiter::earliest(time_point now) const {
-  return std::max({now, next_, paused_until_});
+  time_point t = std::max({now, next_, paused_until_});
+  for (const StartLog& log : logs_) {
+    if (log.size == log.starts.size()) t = std::max(t, log.starts[log.head] + log.window + widening_);
+  }
+  return t;
 }
 
 void RateLimiter::take(time_point start) {
+  for (StartLog& log : logs_) {
+    std::size_t slot = (log.head + log.size) % log.starts.size();
+    log.starts[slot] = start;
+    if (log.size < log.starts.size()) {
+      ++log.size;
+    } else {
+      log.head = (log.head + 1) % log.starts.size();
+    }
+  }
+  if (widening_ > duration::zero() && !logs_.empty()) widening_ -= widening_ / static_cast<std::int64_t>(logs_.front().starts.size()) + duration(1);
+  if (widening_ < duration::zero()) widening_ = duration::zero();
   // Late by at most catch_up_: the next slot follows this slot, so the lane keeps its cadence.
   if (start >= next_ && start - next_ <= catch_up_) {
     next_ += spacing_;
     return;
   }
   next_ = std::max(next_, start + spacing_);
+}
+
+bool RateLimiter::throttled(time_point sent, time_point now, time_point server_until) {
+  const bool again = sent >= last_throttle_ && now < calm_after_;
+  if (sent >= last_throttle_) widening_ = std::min(widening_ + spacing_, kMaxWidening * spacing_);
+  last_throttle_ = std::max(last_throttle_, now);
+  calm_after_ = std::max(calm_after_, server_until);
+  if (again || logs_.empty()) {
+    pause_until(server_until);
+    return true;
+  }
+  return false;
 }
 
 void RateLimiter::pause_until(time_point t) { paused_until_ = std::max(paused_until_, t); }

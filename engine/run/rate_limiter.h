@@ -3,25 +3,35 @@
 // A lane's limit is one or more tiers (50/s AND 1000/min). The limiter paces starts evenly with a
 // burst of one: start slots are `spacing()` apart, where spacing is the largest window/limit over
 // the tiers, widened by a small margin (3 % on tiers of a second or less, 0.2 % on longer ones).
+// Besides, each tier keeps the times of its last `limit` starts: a start is allowed only once the
+// limit-th start before it lies a widened window back (window * (1 + margin)), so any limit+1
+// successive starts span the widened window whatever the cadence did, and an arrival jitter up to
+// the margin (30 ms on a 1 s tier) can never put limit+1 arrivals in one window.
 // A start that comes a little after its slot (a timer fires late) keeps the cadence: the next slot
 // is one spacing after the slot, not after the late start, so waking-up delays do not add up and
 // a busy lane runs at its paced rate. Only lateness up to `catch_up()` — a quarter of the smallest
 // tier's margin, and at most half a spacing — is made up; a later start (an idle lane) begins a new
-// cadence, with no burst credit. Any limit+1 successive starts then span more than the window plus
-// three quarters of its margin, so every sliding window of every tier, measured at send time, holds
-// at most `limit` requests; the rest of the margin absorbs the jitter between sending and arrival,
-// so a server counting sliding windows at arrival does not throttle either (and a server counting
-// fixed windows never sees more than a sliding one would).
+// cadence, with no burst credit. Every sliding window of every tier, measured at send time, holds at
+// most `limit` requests, and so does one measured at arrival when the arrival jitter stays within
+// the margin (a server counting fixed windows never sees more than a sliding one would).
 //
-// pause_until() holds the lane after a throttled response (99991400 / HTTP 429) until the time the
-// server named. The core is pure: time is an argument (golang.org/x/time/rate style), and the
-// caller waits. A limiter without tiers never delays.
+// throttled() is how a lane reacts to a throttled answer (HTTP 429 or the API's own code): the jitter was
+// larger than the margin, so the windows widen by one spacing (the widening fades by a share of
+// 1/limit per start, so it is gone after a few windows without another). The first throttle after
+// a calm spell costs no pause: the server refused a request it did not count, and the widened
+// windows already hold the next start back. A throttle of a request sent after the previous
+// throttle was answered, within the pause that one asked for, means the server disagrees with the
+// limiter: the lane then pauses until the time the server named (pause_until()). The core is pure:
+// time is an argument (golang.org/x/time/rate style), and the caller waits. A limiter without tiers
+// never delays.
 //
 // Thread-safety: none; one lane is used from one thread.
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <span>
+#include <vector>
 
 #include "connectors/targets/rate_tier.h"
 
@@ -63,11 +73,30 @@ class RateLimiter {
   void pause_until(time_point t);
   time_point paused_until() const { return paused_until_; }
 
+  // A request that started at `sent` was throttled; its answer came at `now`, asking for a pause
+  // until `server_until`. Returns true iff the lane pauses until then (see above).
+  bool throttled(time_point sent, time_point now, time_point server_until);
+
+  // How much every tier's window is widened now, beyond its margin, after throttles.
+  duration widening() const { return widening_; }
+
  private:
+  // One tier's last `limit` starts, oldest first from `head`.
+  struct StartLog {
+    duration window{0};         // the tier's window widened by its margin
+    std::vector<time_point> starts;
+    std::size_t head = 0;       // the oldest start once the log is full
+    std::size_t size = 0;
+  };
+
   duration spacing_{0};
   duration catch_up_{0};
   time_point next_{};          // the next start slot: the earliest start allowed by pacing
   time_point paused_until_{};  // earliest start allowed by a pause
+  std::vector<StartLog> logs_;
+  duration widening_{0};
+  time_point last_throttle_{};  // when the last throttled answer came
+  time_point calm_after_{};     // until then, a further throttle pauses the lane
 };
 
 }  // namespace hrsync

@@ -1,5 +1,6 @@
 #include "engine/run/rate_limiter.h"
 
+#include <algorithm>
 #include <random>
 #include <vector>
 
@@ -127,8 +128,10 @@ TEST(RateLimiter, StartsALittleLateKeepTheCadence) {
     limiter.take(now);
     starts.push_back(now);
   }
-  // The first start sets the cadence; every later one is 200 us after its slot, never more.
-  EXPECT_EQ(starts.back(), starts.front() + 499 * limiter.spacing() + 200us);
+  // The first start sets the cadence; the lateness does not add up from start to start, only
+  // once a window (a start waits until the 50th before it lies a widened window back).
+  EXPECT_GE(starts.back(), starts.front() + 499 * limiter.spacing() + 200us);
+  EXPECT_LE(starts.back(), starts.front() + 499 * limiter.spacing() + 200us * (499 / 50 + 1));
   EXPECT_LE(busiest_window(starts, 1s), 50u);
   // Later than catch_up() after its slot: a new cadence, a full spacing after that start.
   const time_point slot = limiter.earliest(now);
@@ -180,6 +183,62 @@ TEST(RateLimiter, OnePerSecondLane) {
   EXPECT_EQ(lane.spacing(), 1030ms);
   EXPECT_EQ(lane.reserve(kT0), kT0);
   EXPECT_GT(lane.reserve(kT0), kT0 + 1s);
+}
+
+
+TEST(RateLimiter, AnyLimitPlusOneStartsSpanTheWidenedWindowWhateverTheLateness) {
+  RateLimiter limiter(std::vector<RateTier>{{50, 1}});
+  std::mt19937_64 rng(3);
+  std::uniform_int_distribution<int> late_us(0, 9000);  // up to and beyond the catch-up
+  std::vector<RateLimiter::time_point> starts;
+  RateLimiter::time_point now = kT0;
+  for (int i = 0; i < 2000; ++i) {
+    RateLimiter::time_point start = limiter.earliest(now) + std::chrono::microseconds(i % 3 == 0 ? late_us(rng) : 0);
+    limiter.take(start);
+    starts.push_back(start);
+    now = start;
+  }
+  for (std::size_t i = 50; i < starts.size(); ++i) EXPECT_GE(starts[i] - starts[i - 50], 1030ms) << "start " << i;
+  // Arrivals up to 30 ms late (the margin) still never put 51 in one second.
+  std::vector<RateLimiter::time_point> arrivals;
+  for (auto s : starts) arrivals.push_back(s + std::chrono::microseconds(std::uniform_int_distribution<int>(0, 29999)(rng)));
+  std::sort(arrivals.begin(), arrivals.end());
+  EXPECT_LE(busiest_window(arrivals, 1s), 50u);
+}
+
+TEST(RateLimiter, TheFirstThrottleWidensTheWindowsWithoutAPause) {
+  RateLimiter limiter(std::vector<RateTier>{{50, 1}});
+  RateLimiter::time_point t = kT0;
+  for (int i = 0; i < 60; ++i) t = limiter.reserve(t);
+  const RateLimiter::time_point sent = t;
+  const RateLimiter::time_point answered = t + 15ms;
+  EXPECT_FALSE(limiter.throttled(sent, answered, answered + 1s));
+  EXPECT_EQ(limiter.widening(), limiter.spacing());
+  EXPECT_LT(limiter.paused_until(), answered);
+  EXPECT_LT(limiter.earliest(answered), answered + 100ms);
+  // Another request of the same burst (sent before that answer) neither widens nor pauses.
+  EXPECT_FALSE(limiter.throttled(sent - 20ms, answered + 5ms, answered + 1s));
+  EXPECT_EQ(limiter.widening(), limiter.spacing());
+  // The widening fades as the lane goes on without a throttle.
+  RateLimiter::time_point u = answered;
+  for (int i = 0; i < 400; ++i) u = limiter.reserve(u);
+  EXPECT_LT(limiter.widening(), limiter.spacing() / 10);
+}
+
+TEST(RateLimiter, AThrottleAfterTheLaneAdaptedPausesForTheServersReset) {
+  RateLimiter limiter(std::vector<RateTier>{{50, 1}});
+  RateLimiter::time_point t = limiter.reserve(kT0);
+  EXPECT_FALSE(limiter.throttled(t, t + 10ms, t + 10ms + 1s));
+  RateLimiter::time_point resent = limiter.reserve(t + 10ms);
+  EXPECT_TRUE(limiter.throttled(resent, resent + 10ms, resent + 10ms + 1s));
+  EXPECT_EQ(limiter.paused_until(), resent + 10ms + 1s);
+  EXPECT_EQ(limiter.earliest(resent + 20ms), resent + 10ms + 1s);
+}
+
+TEST(RateLimiter, ALaneWithoutTiersTakesTheServersPause) {
+  RateLimiter limiter(std::span<const RateTier>{});
+  EXPECT_TRUE(limiter.throttled(kT0, kT0 + 5ms, kT0 + 2s));
+  EXPECT_EQ(limiter.earliest(kT0 + 5ms), kT0 + 2s);
 }
 
 }  // namespace
