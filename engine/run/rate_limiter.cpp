@@ -54,7 +54,10 @@ void RateLimiter::take(time_point start) {
       log.head = (log.head + 1) % log.starts.size();
     }
   }
-  if (widening_ > duration::zero() && !logs_.empty()) widening_ -= widening_ / static_cast<std::int64_t>(logs_.front().starts.size()) + duration(1);
+  // The widening fades by 1/limit (of the first tier) per start.
+  if (widening_ > duration::zero() && !logs_.empty()) {
+    widening_ -= widening_ / static_cast<std::int64_t>(logs_.front().starts.size()) + duration(1);
+  }
   if (widening_ < duration::zero()) widening_ = duration::zero();
   // Late by at most catch_up_: the next slot follows this slot, so the lane keeps its cadence.
   if (start >= next_ && start - next_ <= catch_up_) {
