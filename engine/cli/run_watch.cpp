@@ -56,7 +56,8 @@ void RunWatch::arm() {
 }
 
 void RunWatch::stop_ticking() {
-  if (timer_) timer_->cancel();
+  // The timer belongs to the sync's io_context, which goes before the watch ends.
+  timer_.reset();
 }
 
 MetricsSample RunWatch::sample() const {

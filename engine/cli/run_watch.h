@@ -41,7 +41,8 @@ class RunWatch {
   // REQUIRES: `job` and `err` outlive the watch.
   RunWatch(const Job& job, RunWatchOptions options, std::ostream& err);
 
-  // Writes the metrics every interval from `board` until stop_ticking() (or the io_context stops).
+  // Writes the metrics every interval from `board` until stop_ticking(), which must come before
+  // `io` is destroyed (the timer is bound to it).
   void start(boost::asio::io_context& io, const ProgressBoard& board);
   void stop_ticking();
 

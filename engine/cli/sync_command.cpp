@@ -279,6 +279,7 @@ int sync_job(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, Redactor&
     watch.stop_ticking();
   });
   io.run();
+  watch.stop_ticking();  // also when a signal stopped the loop before the executor's end
   (void)sink.flush();  // an error stays in sink.status()
   if (display) display->stop();
 
