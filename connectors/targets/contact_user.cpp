@@ -7,6 +7,7 @@
 #include "connectors/targets/code_table.h"
 #include "connectors/targets/document_builder.h"
 #include "connectors/targets/feishu_envelope.h"
+#include "connectors/targets/field_rules.h"
 #include "connectors/targets/json_members.h"
 #include "connectors/targets/option_check.h"
 #include "connectors/targets/url_escape.h"
@@ -103,6 +104,34 @@ constexpr auto kCodes = join_codes(kDocumentCodes, kFeishuCommonCodes);
 
 constexpr std::array<Field, 5> kRequired = {Field::kUserId, Field::kName, Field::kMobile, Field::kDepartmentIds,
                                             Field::kEmployeeType};
+// On Lark the mobile is optional ("该 mobile 字段在海外版飞书非必填").
+constexpr std::array<Field, 4> kRequiredOnLark = {Field::kUserId, Field::kName, Field::kDepartmentIds,
+                                                  Field::kEmployeeType};
+
+// What a tenant takes as a user's mobile and e-mail, by the kind of tenant (option `tenant`). The
+// API document's rules: a Feishu tenant requires a mobile (41010); Lark does not, but refuses +86
+// numbers (44018) and needs a mobile or an e-mail (41009); a Feishu tenant without certification
+// takes +86 numbers only (44019); a number outside mainland China needs an e-mail beside it
+// (44020); a mainland number is 11 digits starting 1[3-9] (41004).
+struct TenantRules {
+  std::string_view tenant;      // the option's value
+  bool mobile_required;         // 41010
+  bool mainland_allowed;        // false: 44018
+  bool foreign_allowed;         // false: 44019
+};
+
+constexpr std::array<TenantRules, 3> kTenants = {{
+    {"feishu", true, true, true},
+    {"uncertified", true, true, false},
+    {"lark", false, false, true},
+}};
+
+const TenantRules& tenant_rules(std::string_view tenant) {
+  for (const TenantRules& t : kTenants) {
+    if (t.tenant == tenant) return t;
+  }
+  return kTenants[0];  // make_contact_user accepts only the table's values
+}
 
 constexpr std::size_t kMaxIdBytes = 64;            // 41043: a user id is 1-64 bytes
 constexpr std::size_t kMaxNameChars = 64;          // 41070, 41071, 41072
@@ -116,14 +145,17 @@ bool is_lane_member(std::string_view key) { return key == "department_ids" || ke
 class ContactUser final : public TargetConnector {
  public:
   explicit ContactUser(const TargetOptions& o)
-      : patch_(o.mode == "patch"), freeze_(o.on_missing == "freeze"), query_(fmt::format(
-          "?department_id_type={}&user_id_type={}", o.department_id_type, o.user_id_type)) {}
+      : patch_(o.mode == "patch"), freeze_(o.on_missing == "freeze"), tenant_(tenant_rules(o.tenant)),
+        query_(fmt::format("?department_id_type={}&user_id_type={}", o.department_id_type, o.user_id_type)) {}
 
   std::string_view id() const override { return "contact_user"; }
   Platform platform() const override { return Platform::kFeishu; }
   Entity entity() const override { return Entity::kEmployees; }
   Field key_column() const override { return Field::kUserId; }
-  std::span<const Field> required_columns() const override { return kRequired; }
+  std::span<const Field> required_columns() const override {
+    if (tenant_.mobile_required) return kRequired;
+    return kRequiredOnLark;
+  }
 
   std::expected<Document, Invalid> project(const Record& r) const override;
   std::optional<Document> on_missing(const Document& last_applied) const override;
@@ -149,9 +181,11 @@ class ContactUser final : public TargetConnector {
     return out;
   }
   void build_patch(Request& req, const Document& desired, const Document* last_applied) const;
+  std::optional<Invalid> check_mobile(const Record& r) const;
 
   bool patch_;         // PATCH with the changed members instead of PUT
   bool freeze_;        // on_missing = freeze
+  const TenantRules& tenant_;  // which mobile numbers the tenant takes
   std::string query_;  // "?department_id_type=...&user_id_type=..."
 };
 
@@ -163,6 +197,12 @@ std::optional<Invalid> check_user(std::string_view key, std::string_view leader)
   }
   if (leader == key) return Invalid{"leader_user_id", "the user's own user_id (a user cannot lead themselves)"};
   return std::nullopt;
+}
+
+// 41040: a name of white space only is no name, whatever its length.
+std::optional<Invalid> check_name(std::string_view name) {
+  if (name.empty() || !is_blank_text(name)) return std::nullopt;
+  return Invalid{"name", "only white space (41040 user name is null)"};
 }
 
 // The cells a contact_user document is made of.
@@ -181,8 +221,35 @@ std::size_t body_capacity(const Record& r) {
   return 288 + cells + cells / 8;
 }
 
+// The tenant's rules on the mobile and e-mail together (see TenantRules). A mobile the builder
+// cannot read at all is left to it.
+std::optional<Invalid> ContactUser::check_mobile(const Record& r) const {
+  const std::string_view cell = r.get(Field::kMobile);
+  const bool has_email = !r.get(Field::kEmail).empty();
+  if (cell.empty()) {
+    if (tenant_.mobile_required || has_email) return std::nullopt;  // the builder says "required"
+    return Invalid{"mobile", "neither a mobile nor an e-mail (41009 no email or mobile error)"};
+  }
+  ShortText mobile;
+  if (!normalise_mobile(cell, mobile)) return std::nullopt;
+  if (is_mainland_mobile(mobile.view())) {
+    if (!is_valid_mainland_mobile(mobile.view())) {
+      return Invalid{"mobile", "a mainland China number must be 11 digits starting 1[3-9] (41004 mobile is invalid)"};
+    }
+    if (!tenant_.mainland_allowed) return Invalid{"mobile", "a +86 number, which a Lark tenant refuses (44018)"};
+    return std::nullopt;
+  }
+  if (!tenant_.foreign_allowed) {
+    return Invalid{"mobile", "not a +86 number, which a tenant without Feishu certification refuses (44019)"};
+  }
+  if (!has_email) return Invalid{"email", "required with a mobile outside mainland China (44020)"};
+  return std::nullopt;
+}
+
 std::expected<Document, Invalid> ContactUser::project(const Record& r) const {
   if (auto bad = check_user(r.get(Field::kUserId), r.get(Field::kLeaderUserId))) return std::unexpected(std::move(*bad));
+  if (auto bad = check_name(r.get(Field::kName))) return std::unexpected(std::move(*bad));
+  if (auto bad = check_mobile(r)) return std::unexpected(std::move(*bad));
   Document d;
   d.key.assign(r.get(Field::kUserId));
   d.body.reserve(body_capacity(r));
@@ -201,7 +268,7 @@ std::expected<Document, Invalid> ContactUser::project(const Record& r) const {
                   b.text(Field::kJobTitle, "job_title", Need::kOptional, kMaxJobTitleChars) &&
                   b.integer(Field::kJoinTime, "join_time", 0, kMaxJoinTime) &&
                   b.text(Field::kLeaderUserId, "leader_user_id") &&
-                  b.mobile(Field::kMobile, "mobile", Need::kRequired) &&
+                  b.mobile(Field::kMobile, "mobile", tenant_.mobile_required ? Need::kRequired : Need::kOptional) &&
                   b.flag(Field::kMobileVisible, "mobile_visible") &&
                   b.text(Field::kName, "name", Need::kRequired, kMaxNameChars) &&
                   b.text(Field::kNickname, "nickname", Need::kOptional, kMaxNameChars) &&
@@ -276,7 +343,7 @@ void ContactUser::build_patch(Request& req, const Document& desired, const Docum
 
 Result<std::unique_ptr<TargetConnector>> make_contact_user(const TargetOptions& options) {
   OptionUse use;
-  use.mode = use.freeze = use.user_id_type = use.department_id_type = true;
+  use.mode = use.freeze = use.user_id_type = use.department_id_type = use.tenant = true;
   if (auto ok = check_options("contact_user", options, use); !ok) return std::unexpected(std::move(ok.error()));
   return std::make_unique<ContactUser>(options);
 }

@@ -8,7 +8,11 @@
 // is_frozen, job_title, join_time (seconds, 0..2147483647), leader_user_id (not the user itself,
 // 41030), mobile (required; a bare mainland number is written "+86..."), mobile_visible, name
 // (required), nickname, work_station; each only when its cell has a value. Names count Unicode
-// code points: name, en_name, nickname at most 64, job_title at most 100.
+// code points: name, en_name, nickname at most 64, job_title at most 100; a name of white space
+// only is refused (41040). The mobile follows the tenant (option `tenant`, the TenantRules table):
+// a mainland number is 11 digits starting 1[3-9] (41004); a number outside mainland China needs
+// an e-mail (44020) and is refused by an uncertified Feishu tenant (44019); on Lark the mobile is
+// optional (but a user needs a mobile or an e-mail, 41009) and +86 numbers are refused (44018).
 //
 // A PATCH cannot clear a member: a cell emptied since the last applied document is simply not
 // sent. When nothing differs from the last applied document (a --full re-send), the whole

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <utility>
 
 namespace hrsync {
 namespace {
@@ -43,6 +44,22 @@ bool is_email_domain(std::string_view d) {
   return d.find("..") == std::string_view::npos;
 }
 
+// The code point at the start of `s` (valid UTF-8, not empty) and its length in bytes.
+std::pair<char32_t, std::size_t> first_code_point(std::string_view s) {
+  auto b = [&](std::size_t i) { return static_cast<char32_t>(static_cast<unsigned char>(s[i])); };
+  const char32_t c = b(0);
+  if (c < 0x80) return {c, 1};
+  if (c < 0xE0 && s.size() >= 2) return {(c & 0x1F) << 6 | (b(1) & 0x3F), 2};
+  if (c < 0xF0 && s.size() >= 3) return {(c & 0x0F) << 12 | (b(1) & 0x3F) << 6 | (b(2) & 0x3F), 3};
+  if (s.size() >= 4) return {(c & 0x07) << 18 | (b(1) & 0x3F) << 12 | (b(2) & 0x3F) << 6 | (b(3) & 0x3F), 4};
+  return {c, s.size()};
+}
+
+bool is_space(char32_t c) {
+  return c == ' ' || (c >= 0x09 && c <= 0x0D) || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200B) ||
+         c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000 || c == 0xFEFF;
+}
+
 void put(ShortText& out, std::string_view s) {
   for (char c : s) out.data[out.size++] = c;
 }
@@ -53,6 +70,21 @@ std::size_t utf8_length(std::string_view s) {
   std::size_t n = 0;
   for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
   return n;
+}
+
+bool is_blank_text(std::string_view s) {
+  while (!s.empty()) {
+    const auto [c, n] = first_code_point(s);
+    if (!is_space(c)) return false;
+    s.remove_prefix(n);
+  }
+  return true;
+}
+
+bool is_valid_mainland_mobile(std::string_view mobile) {
+  if (!is_mainland_mobile(mobile)) return false;
+  const std::string_view digits = mobile.substr(3);
+  return digits.size() == 11 && all_digits(digits) && digits[0] == '1' && digits[1] >= '3' && digits[1] <= '9';
 }
 
 std::string_view trim_blank(std::string_view s) {

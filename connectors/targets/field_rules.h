@@ -18,6 +18,11 @@ namespace hrsync {
 // The number of Unicode code points in `s`. REQUIRES: `s` is valid UTF-8 (sources check it).
 std::size_t utf8_length(std::string_view s);
 
+// True iff `s` holds nothing but Unicode white space (the ASCII blanks and controls 9-13, U+00A0,
+// U+1680, U+2000-U+200B, U+2028, U+2029, U+202F, U+205F, U+3000, U+FEFF), or nothing at all.
+// REQUIRES: `s` is valid UTF-8.
+bool is_blank_text(std::string_view s);
+
 // `s` without leading and trailing ASCII spaces and tabs.
 std::string_view trim_blank(std::string_view s);
 
@@ -38,6 +43,13 @@ struct ShortText {
 // digits, the first not 0), or a mainland China number (11 digits starting with 1), which is
 // normalised to "+86" and its digits. Writes the normal form to `out`; false when `s` is neither.
 bool normalise_mobile(std::string_view s, ShortText& out);
+
+// True iff the normal form `mobile` (normalise_mobile) is a mainland China number ("+86...").
+inline bool is_mainland_mobile(std::string_view mobile) { return mobile.starts_with("+86"); }
+
+// True iff the normal form `mobile` is "+86" then 11 digits starting 1[3-9], the only mainland
+// numbers the contact API takes (41004).
+bool is_valid_mainland_mobile(std::string_view mobile);
 
 // The basic form of an e-mail address: one '@', a non-empty local part of at most 64 bytes, a
 // domain of at most 253 bytes with a dot inside it and no empty label, and nowhere a blank, a

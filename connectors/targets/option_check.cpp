@@ -59,6 +59,9 @@ Result<void> check_options(std::string_view target, const TargetOptions& options
           : unused(target, "department_id_type", options.department_id_type, defaults.department_id_type,
                    "contact_user and contact_group");
   if (!r) return r;
+  r = use.tenant ? one_of(target, "tenant", options.tenant, {"feishu", "uncertified", "lark"})
+                 : unused(target, "tenant", options.tenant, defaults.tenant, "contact_user");
+  if (!r) return r;
   if (!use.photo_dir) {
     return unused(target, "photo_dir", options.photo_dir, defaults.photo_dir, "sophon_person");
   }

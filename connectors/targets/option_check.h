@@ -24,6 +24,7 @@ struct OptionUse {
   bool user_id_type = false;        // open_id | union_id | user_id
   bool department_id_type = false;  // department_id | open_department_id
   bool photo_dir = false;           // any folder
+  bool tenant = false;              // feishu | uncertified | lark
 };
 
 // Ok, or the first option of `options` that `target` does not accept.

@@ -82,6 +82,10 @@ struct TargetOptions {
   std::string user_id_type = "user_id";        // contact_user, acs_card: open_id | union_id | user_id
   std::string department_id_type = "open_department_id";  // contact_user, contact_group
   std::string photo_dir;                       // sophon_person: base folder of relative photo paths
+  // contact_user: the kind of tenant, which decides the mobile rules: feishu (certified),
+  // uncertified (a Feishu tenant without certification: +86 numbers only) or lark (mobile
+  // optional, +86 refused).
+  std::string tenant = "feishu";
 };
 
 class TargetConnector {

@@ -402,6 +402,7 @@ Result<void> read_target(const std::string& file, const std::string& id, const t
   HRSYNC_TRY(t.string("user_id_type", tc.options.user_id_type));
   HRSYNC_TRY(t.string("department_id_type", tc.options.department_id_type));
   HRSYNC_TRY(t.string("photo_dir", tc.options.photo_dir));
+  HRSYNC_TRY(t.string("tenant", tc.options.tenant));
   HRSYNC_TRY(t.count("concurrency", tc.concurrency, 1, 1024));
   HRSYNC_TRY(t.number("max_failure_ratio", tc.max_failure_ratio, 0.0, 1.0));
   HRSYNC_TRY(t.count("failure_window", tc.failure_window, 1, 1000000));

@@ -238,6 +238,16 @@ TEST_F(ConfigTest, TargetOptionsAreCheckedByTheirConnector) {
   EXPECT_NE(e.message.find("mode"), std::string::npos) << e.str();
 }
 
+TEST_F(ConfigTest, TheTenantKindIsAContactUserOption) {
+  auto c = load_config(write(std::string(kMinimal) + "tenant = \"lark\"\n"), fake_env);
+  ASSERT_TRUE(c.has_value()) << c.error().str();
+  EXPECT_EQ(c->targets[0].options.tenant, "lark");
+  auto e = error_of(std::string(kMinimal) + "tenant = \"overseas\"\n");
+  EXPECT_NE(e.where.find("targets.contact_user"), std::string::npos) << e.str();
+  EXPECT_NE(e.message.find("tenant"), std::string::npos) << e.str();
+  EXPECT_NE(e.message.find("uncertified"), std::string::npos) << e.str();
+}
+
 TEST_F(ConfigTest, RateOverridesAreParsed) {
   auto c = load_config(write(std::string(kMinimal) + "rate = [\"40/s\", \"900/min\"]\nlane_rate = \"1/2s\"\n"), fake_env);
   ASSERT_TRUE(c.has_value()) << c.error().str();

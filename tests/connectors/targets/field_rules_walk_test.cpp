@@ -84,6 +84,56 @@ TEST(FieldRules, ContactUserRefusesEachBrokenRule) {
        });
 }
 
+TEST(FieldRules, ContactUserRefusesWhatTheApiDocumentsAsMobileAndNameErrors) {
+  walk("contact_user", {}, valid_employee(),
+       {
+           {Field::kName, "   ", "name", "41040"},
+           {Field::kName, "\u3000\u00a0\t", "name", "41040"},
+           {Field::kMobile, "12011111111", "mobile", "41004"},
+           {Field::kMobile, "+8612011111111", "mobile", "41004"},
+           {Field::kMobile, "+861301111111", "mobile", "41004"},
+           {Field::kMobile, "+86130111111112", "mobile", "41004"},
+       });
+  // A number outside mainland China needs an e-mail beside it (44020).
+  Record foreign = valid_employee();
+  foreign.at(Field::kMobile) = "+41446681800";
+  walk("contact_user", {}, foreign, {{Field::kEmail, "", "email", "44020"}});
+}
+
+TEST(FieldRules, ContactUserTakesTheMobilesItsTenantTakes) {
+  TargetOptions uncertified;
+  uncertified.tenant = "uncertified";
+  walk("contact_user", uncertified, valid_employee(), {{Field::kMobile, "+41446681800", "mobile", "44019"}});
+  TargetOptions lark;
+  lark.tenant = "lark";
+  Record abroad = valid_employee();
+  abroad.at(Field::kMobile) = "+6591234567";
+  walk("contact_user", lark, abroad,
+       {
+           {Field::kMobile, "13011111111", "mobile", "44018"},
+           {Field::kMobile, "+8613011111111", "mobile", "44018"},
+           {Field::kEmail, "", "email", "44020"},
+       });
+  // On Lark a user may have no mobile, as long as it has an e-mail (41009 otherwise).
+  auto c = connector("contact_user", lark);
+  Record no_mobile = valid_employee();
+  no_mobile.at(Field::kMobile) = "";
+  auto doc = c->project(no_mobile);
+  ASSERT_TRUE(doc.has_value()) << doc.error().field << ": " << doc.error().rule;
+  EXPECT_EQ(doc->body.find("\"mobile\""), std::string::npos) << doc->body;
+  no_mobile.at(Field::kEmail) = "";
+  auto neither = c->project(no_mobile);
+  ASSERT_FALSE(neither.has_value());
+  EXPECT_EQ(neither.error().field, "mobile");
+  EXPECT_NE(neither.error().rule.find("41009"), std::string::npos) << neither.error().rule;
+  EXPECT_EQ(std::vector<Field>(c->required_columns().begin(), c->required_columns().end()),
+            (std::vector<Field>{Field::kUserId, Field::kName, Field::kDepartmentIds, Field::kEmployeeType}));
+  // A Feishu tenant still requires the mobile, and its column.
+  auto feishu = connector("contact_user");
+  EXPECT_EQ(feishu->project(no_mobile).error().field, "mobile");
+  EXPECT_EQ(feishu->required_columns().size(), 5u);
+}
+
 TEST(FieldRules, ContactUserCountsCodePointsNotBytesAndAcceptsTheLimits) {
   auto c = connector("contact_user");
   Record r = valid_employee();

@@ -56,6 +56,8 @@ TEST(MakeTarget, RefusesBadOptionsNamingThem) {
       {"contact_user", with([](TargetOptions& o) { o.employee_type = "employee_id"; }),
        "targets.contact_user.employee_type"},
       {"contact_user", with([](TargetOptions& o) { o.photo_dir = "/photos"; }), "targets.contact_user.photo_dir"},
+      {"contact_user", with([](TargetOptions& o) { o.tenant = "larksuite"; }), "targets.contact_user.tenant"},
+      {"acs_card", with([](TargetOptions& o) { o.tenant = "lark"; }), "targets.acs_card.tenant"},
       {"contact_group", with([](TargetOptions& o) { o.on_missing = "freeze"; }), "targets.contact_group.on_missing"},
       {"contact_group", with([](TargetOptions& o) { o.mode = "patch"; }), "targets.contact_group.mode"},
       {"contact_group", with([](TargetOptions& o) { o.user_id_type = "open_id"; }), "targets.contact_group.user_id_type"},
@@ -98,6 +100,11 @@ TEST(MakeTarget, AcceptsEveryDocumentedOptionValue) {
     TargetOptions o;
     o.employee_type = type;
     EXPECT_TRUE(make_target("attendance_face", o).has_value()) << type;
+  }
+  for (const char* tenant : {"feishu", "uncertified", "lark"}) {
+    TargetOptions o;
+    o.tenant = tenant;
+    EXPECT_TRUE(make_target("contact_user", o).has_value()) << tenant;
   }
   TargetOptions dept;
   dept.department_id_type = "department_id";
