@@ -108,6 +108,15 @@ constexpr std::array<Field, 5> kRequired = {Field::kUserId, Field::kName, Field:
 constexpr std::array<Field, 4> kRequiredOnLark = {Field::kUserId, Field::kName, Field::kDepartmentIds,
                                                   Field::kEmployeeType};
 
+// What the tenant holds unique across its users: a mobile (41001), and an address, whether a
+// user holds it as email or as enterprise_email (41002, 44024).
+constexpr std::array<Field, 1> kMobileCells = {Field::kMobile};
+constexpr std::array<Field, 2> kAddressCells = {Field::kEmail, Field::kEnterpriseEmail};
+constexpr std::array<UniqueRule, 2> kUnique = {{
+    {kMobileCells, UniqueRule::Form::kMobile, "41001 mobile has already exist"},
+    {kAddressCells, UniqueRule::Form::kCaseless, "41002 email has already exist"},
+}};
+
 // What a tenant takes as a user's mobile and e-mail, by the kind of tenant (option `tenant`). The
 // API document's rules: a Feishu tenant requires a mobile (41010); Lark does not, but refuses +86
 // numbers (44018) and needs a mobile or an e-mail (41009); a Feishu tenant without certification
@@ -152,6 +161,7 @@ class ContactUser final : public TargetConnector {
   Platform platform() const override { return Platform::kFeishu; }
   Entity entity() const override { return Entity::kEmployees; }
   Field key_column() const override { return Field::kUserId; }
+  std::span<const UniqueRule> unique_values() const override { return kUnique; }
   std::span<const Field> required_columns() const override {
     if (tenant_.mobile_required) return kRequired;
     return kRequiredOnLark;

@@ -8,6 +8,7 @@
 #include "connectors/targets/attendance_face.h"
 #include "connectors/targets/contact_group.h"
 #include "connectors/targets/contact_user.h"
+#include "connectors/targets/field_rules.h"
 #include "connectors/targets/sophon_person.h"
 
 namespace hrsync {
@@ -27,6 +28,25 @@ std::string_view disposition_name(Disposition d) {
     case Disposition::kPermanent: return "permanent";
   }
   return "unknown";
+}
+
+std::string_view unique_form(const UniqueRule& rule, std::string_view cell, std::string& scratch) {
+  switch (rule.form) {
+    case UniqueRule::Form::kExact: return cell;
+    case UniqueRule::Form::kMobile: {
+      ShortText normal;
+      if (!normalise_mobile(cell, normal)) return cell;
+      scratch.assign(normal.view());
+      return scratch;
+    }
+    case UniqueRule::Form::kCaseless:
+      scratch.assign(cell);
+      for (char& c : scratch) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      }
+      return scratch;
+  }
+  return cell;
 }
 
 std::span<const std::string_view> target_ids() { return kTargetIds; }

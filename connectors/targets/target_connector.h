@@ -51,6 +51,23 @@ struct Invalid {
   std::string rule;   // "longer than 64 characters (70)"
 };
 
+// A value the API holds unique across its entities, besides the key: two records giving the same
+// value are both invalid for the target (engine/plan/key_owners.h), since the API would refuse
+// the second one every night and which one is right cannot be guessed.
+struct UniqueRule {
+  enum class Form : std::uint8_t {
+    kExact,     // byte for byte
+    kMobile,    // normalise_mobile: "13011111111" and "+8613011111111" are one number
+    kCaseless,  // ASCII letter case ignored (e-mail addresses)
+  };
+  std::span<const Field> fields;  // the cells giving it; one value space across them
+  Form form = Form::kExact;
+  std::string_view rule;          // what the API answers, for the plan ("41001 mobile has already exist")
+};
+
+// The form of `cell` that `rule` compares (written to `scratch` when it differs from `cell`).
+std::string_view unique_form(const UniqueRule& rule, std::string_view cell, std::string& scratch);
+
 // The HTTP request for one document.
 struct Request {
   std::string method;  // "PUT", "PATCH", "POST"
@@ -99,6 +116,9 @@ class TargetConnector {
   // The record column holding the entity's key on this target (Document::key comes from it).
   // The planner marks an invalid record's key as seen, so an invalid row never looks missing.
   virtual Field key_column() const { return key_field(entity()); }
+
+  // Values besides the key that no two entities may share on this target.
+  virtual std::span<const UniqueRule> unique_values() const { return {}; }
 
   // Columns without which no record can be valid for this target; a source lacking one of them
   // stops the run before any call.

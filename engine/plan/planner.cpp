@@ -170,6 +170,7 @@ Result<Plan> make_plan(const JobConfig& config, const std::vector<std::unique_pt
     }
     s.plan.id = std::string(s.connector->id());
     s.plan.connector = s.connector;
+    s.owners = KeyOwners(*s.connector);
     s.plan.source = s.config->source;
     // A target planned without its source would find every entity gone.
     const bool given = std::any_of(sources.begin(), sources.end(), [&](const PlanSource& ps) { return ps.name == s.plan.source; });

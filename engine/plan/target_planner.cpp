@@ -12,9 +12,12 @@ void offer_batch(TargetState& t, std::span<const Record> records, Field key_colu
   for (std::size_t i = 0; i < docs.size(); ++i) {
     auto& doc = docs[i];
     const Record& record = records[i];
+    auto clash = t.owners.claim(record, key_column);
+    if (clash) doc = std::unexpected(std::move(*clash));
     if (!doc) {
       t.plan.invalid.push_back({record.origin, std::string(record.get(key_column)), std::move(doc.error())});
       t.differ.invalid(record.get(t.connector->key_column()));
+      t.owners.settle(KeyOwners::Fate::kInvalid);
       continue;
     }
     if (!doc->omitted_field.empty()) {
@@ -22,6 +25,9 @@ void offer_batch(TargetState& t, std::span<const Record> records, Field key_colu
                                 Invalid{std::move(doc->omitted_field), std::move(doc->omitted_rule)}});
     }
     const auto kind = t.differ.offer(*doc);
+    t.owners.settle(kind == Change::kNew       ? KeyOwners::Fate::kNew
+                    : kind == Change::kChanged ? KeyOwners::Fate::kChanged
+                                               : KeyOwners::Fate::kUnchanged);
     if (kind == Change::kUnchanged && !full) continue;
     if (kind != Change::kNew) t.fetch.push_back(t.plan.work.size());
     Work w;
@@ -51,10 +57,41 @@ std::uint64_t keep_unset(TargetState& t, bool full) {
   return same;
 }
 
+// The rows whose key or unique value a later row gave too become invalid: their work is dropped
+// and they leave the count they were in. Returns how many left each count.
+struct TakenBack {
+  std::uint64_t created = 0;
+  std::uint64_t changed = 0;
+  std::uint64_t unchanged = 0;
+};
+
+TakenBack take_back_contested(TargetState& t) {
+  TakenBack back;
+  auto contested = t.owners.contested();
+  if (contested.empty()) return back;
+  auto& p = t.plan;
+  std::vector<std::uint64_t> lines;
+  for (auto& c : contested) {
+    lines.push_back(c.origin.line);
+    if (c.fate == KeyOwners::Fate::kNew) ++back.created;
+    if (c.fate == KeyOwners::Fate::kChanged) ++back.changed;
+    if (c.fate == KeyOwners::Fate::kUnchanged) ++back.unchanged;
+    p.invalid.push_back({std::move(c.origin), std::move(c.key), std::move(c.invalid)});
+  }
+  std::sort(lines.begin(), lines.end());
+  std::erase_if(p.work, [&](const Work& w) {
+    return w.action == Work::Action::kUpsert && std::binary_search(lines.begin(), lines.end(), w.origin.line);
+  });
+  std::stable_sort(p.invalid.begin(), p.invalid.end(),
+                   [](const InvalidEntity& a, const InvalidEntity& b) { return a.origin.line < b.origin.line; });
+  return back;
+}
+
 }  // namespace
 
 Result<void> finish_target(TargetState& t, const LastDocument& last_document, bool full) {
   auto& p = t.plan;
+  const TakenBack back = take_back_contested(t);
   const std::uint64_t kept_same = keep_unset(t, full);
   t.differ.for_each_missing([&](std::string_view key) { p.missing_keys.emplace_back(key); });
   std::sort(p.missing_keys.begin(), p.missing_keys.end());
@@ -78,9 +115,9 @@ Result<void> finish_target(TargetState& t, const LastDocument& last_document, bo
     p.work.push_back(std::move(w));
   }
   const auto& c = t.differ.counts();
-  p.counts.created = c.created;
-  p.counts.changed = c.changed - kept_same;
-  p.counts.unchanged = c.unchanged + kept_same;
+  p.counts.created = c.created - back.created;
+  p.counts.changed = c.changed - back.changed - kept_same;
+  p.counts.unchanged = c.unchanged - back.unchanged + kept_same;
   p.counts.invalid = p.invalid.size();
   p.counts.missing = p.missing_keys.size();
   p.counts.frozen = static_cast<std::uint64_t>(

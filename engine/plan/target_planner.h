@@ -25,6 +25,7 @@
 #include "diff/document.h"
 #include "diff/record.h"
 #include "engine/config/config.h"
+#include "engine/plan/key_owners.h"
 #include "engine/plan/plan.h"
 
 namespace hrsync {
@@ -37,10 +38,12 @@ struct TargetState {
   Differ differ;
   std::vector<std::size_t> fetch;  // plan.work entries whose last applied document the snapshot holds
   std::vector<std::expected<Document, Invalid>> projected;  // one batch's documents (offer_batch)
+  KeyOwners owners;  // who gave each value one entity alone may hold (set up with the connector)
 };
 
 // Projects `records` for target `t`, classifies each document and keeps the ones to send (every
-// valid one when `full`). An invalid record is named by its `key_column` (the source's key). The
+// valid one when `full`). A record giving a key or unique value an earlier record gave is invalid
+// (KeyOwners), and so, in finish_target, is the earlier one. An invalid record is named by its `key_column` (the source's key). The
 // last applied documents of the changes are left to fetch (TargetState::fetch). Projection and
 // diff run as two passes, so that the index lookups (one cache miss each, in a table far larger
 // than the caches) follow one another closely enough for the processor to overlap them.
@@ -49,7 +52,8 @@ void offer_batch(TargetState& t, std::span<const Record> records, Field key_colu
 // The snapshot's document of one key of the target, if it holds one.
 using LastDocument = std::function<Result<std::optional<Document>>(const std::string& key)>;
 
-// After every record was offered: fills into each change what its record left empty and the
+// After every record was offered: takes back the rows whose key or unique value a later row gave
+// too (invalid now, their work dropped), fills into each change what its record left empty and the
 // target keeps (TargetConnector::keep_unset; a change that then equals the snapshot is unchanged,
 // and sent only when `full`), lists the missing entities, freezes, revokes or forgets each as the
 // target's policy says, and fills the counts. REQUIRES: the changes' last documents are fetched.

@@ -541,6 +541,91 @@ TEST_F(InMemoryPlanTest, CountsDuplicatesInvalidRowsAndMissingEntitiesFromAnInMe
   EXPECT_TRUE(after->gates.empty()) << after->gates[0].message;
 }
 
+// The invalid entries of `t` as "origin key field: rule".
+std::vector<std::string> invalid_lines(const TargetPlan& t) {
+  std::vector<std::string> out;
+  for (const auto& v : t.invalid) out.push_back(v.origin.str() + " " + v.key + " " + v.invalid.field + ": " + v.invalid.rule);
+  return out;
+}
+
+TEST_F(InMemoryPlanTest, AKeyGivenByTwoRowsHasNoOwnerOnItsTargetsOnly) {
+  // E0001 applied last night; tonight E0009 (a rehire) gives the same user_id u0001 under a new
+  // employee_no, with its own mobile, e-mail and card.
+  std::vector<Record> first;
+  for (int n = 1; n <= 4; ++n) first.push_back(person(n, n + 1));
+  auto before = plan(first);
+  ASSERT_TRUE(before.has_value()) << before.error().str();
+  apply_all(*before);
+  std::vector<Record> second = first;
+  Record rehire = person(9, 6);
+  rehire.at(Field::kUserId) = "u0001";
+  second.push_back(rehire);
+
+  auto after = plan(second);
+  ASSERT_TRUE(after.has_value()) << after.error().str();
+
+  for (const auto& t : after->targets) {
+    SCOPED_TRACE(t.id);
+    EXPECT_TRUE(t.work.empty()) << t.work.front().desired.key;
+    EXPECT_EQ(invalid_lines(t), (std::vector<std::string>{
+                                    "memory:2 E0001 user_id: user_id u0001 also given by memory:6: one user_id has "
+                                    "one owner, so neither row is sent",
+                                    "memory:6 E0009 user_id: user_id u0001 also given by memory:2: one user_id has "
+                                    "one owner, so neither row is sent"}));
+    EXPECT_EQ(t.counts.invalid, 2u);
+    EXPECT_EQ(t.counts.unchanged, 3u);  // E0001 left the count it was in
+    EXPECT_EQ(t.counts.created, 0u);
+    EXPECT_EQ(t.counts.missing, 0u);    // u0001 is not gone: it is contested
+  }
+}
+
+TEST_F(InMemoryPlanTest, AContestedRowPlannedEarlierIsTakenBackFromTheWork) {
+  // Both rows new: the first one's work was planned before the second showed the clash.
+  std::vector<Record> rows = {person(1, 2), person(2, 3), person(3, 4)};
+  rows[2].at(Field::kUserId) = "u0001";
+  auto p = plan(rows);
+  ASSERT_TRUE(p.has_value()) << p.error().str();
+  for (const auto& t : p->targets) {
+    SCOPED_TRACE(t.id);
+    ASSERT_EQ(t.work.size(), 1u);
+    EXPECT_EQ(t.work[0].desired.key, "u0002");
+    EXPECT_EQ(t.counts.created, 1u);
+    EXPECT_EQ(t.counts.invalid, 2u);
+    ASSERT_EQ(t.invalid.size(), 2u);
+    EXPECT_EQ(t.invalid[0].key, "E0001");
+    EXPECT_EQ(t.invalid[1].key, "E0003");
+  }
+}
+
+TEST_F(InMemoryPlanTest, AMobileOrAddressGivenByTwoRowsIsInvalidForContactUserOnly) {
+  std::vector<Record> rows = {person(1, 2), person(2, 3), person(3, 4), person(4, 5), person(5, 6)};
+  rows[1].at(Field::kMobile) = "13800000001";          // E0001's +8613800000001, spelt without +86
+  rows[3].at(Field::kEnterpriseEmail) = "P3@Example.com";  // E0003's e-mail, in other letter case
+  rows[4].at(Field::kEnterpriseEmail) = "p5@example.com";  // its own e-mail again: no clash
+  auto p = plan(rows);
+  ASSERT_TRUE(p.has_value()) << p.error().str();
+  const TargetPlan& cu = p->targets[0];
+  ASSERT_EQ(cu.id, "contact_user");
+  const auto lines = invalid_lines(cu);
+  ASSERT_EQ(lines.size(), 4u) << fmt::format("{}", fmt::join(lines, "\n"));
+  EXPECT_EQ(lines[0], "memory:2 E0001 mobile: also given by memory:3, and the API holds it unique (41001 mobile has "
+                      "already exist): neither row is sent");
+  EXPECT_EQ(lines[1], "memory:3 E0002 mobile: also given by memory:2, and the API holds it unique (41001 mobile has "
+                      "already exist): neither row is sent");
+  EXPECT_EQ(cu.invalid[2].key, "E0003");
+  EXPECT_EQ(cu.invalid[2].invalid.field, "email");
+  EXPECT_NE(cu.invalid[2].invalid.rule.find("memory:5"), std::string::npos);
+  EXPECT_EQ(cu.invalid[3].key, "E0004");
+  EXPECT_EQ(cu.invalid[3].invalid.field, "enterprise_email");
+  EXPECT_NE(cu.invalid[3].invalid.rule.find("41002"), std::string::npos);
+  for (const auto& v : cu.invalid) EXPECT_EQ(v.invalid.rule.find("13800000001"), std::string::npos) << "no value quoted";
+  ASSERT_EQ(cu.work.size(), 1u);
+  EXPECT_EQ(cu.work[0].desired.key, "u0005");
+  const TargetPlan& acs = p->targets[1];
+  EXPECT_EQ(acs.work.size(), 5u) << "the card target does not hold mobiles";
+  EXPECT_TRUE(acs.invalid.empty());
+}
+
 TEST_F(InMemoryPlanTest, ATargetWhoseSourceIsNotGivenIsRefused) {
   auto p = make_plan(config_, targets_, {}, store_.get(), PlanOptions{});
   ASSERT_FALSE(p.has_value());

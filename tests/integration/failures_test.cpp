@@ -28,15 +28,21 @@ emulator::FaultRule fault(std::string_view spec) {
 class FailuresTest : public SyncHarness {};
 
 TEST_F(FailuresTest, PermanentRefusalsAreSentOnceReportedAndTriedAgainNextRun) {
+  // A colleague the tenant holds but the HR export does not (a mobile two rows of the export
+  // shared would be refused by the plan, before any call).
+  const std::vector<Employee> population = generate_employees(employees_.size() + 2);
+  const Employee colleague = population[employees_.size() + 1];
+  employees_.push_back(colleague);
   ASSERT_NO_FATAL_FAILURE(start_emulator());
+  employees_.pop_back();
   // After the emulator took its fixture: one person no platform knows, and one person whose new
-  // mobile is held by a colleague (41001).
-  const Employee stranger = generate_employees(employees_.size() + 1).back();
+  // mobile is held by that colleague (41001).
+  const Employee stranger = population[employees_.size()];
   employees_.push_back(stranger);
   const std::string stranger_user = cell(stranger, "user_id");
   const std::string stranger_no = cell(stranger, "employee_no");
   const std::string taken_user = cell(employees_[5], "user_id");
-  cell(employees_[5], "mobile") = cell(employees_[6], "mobile");
+  cell(employees_[5], "mobile") = cell(colleague, "mobile");
   struct Refusal {
     std::string target;
     std::string key;

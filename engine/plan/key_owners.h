@@ -1,0 +1,88 @@
+// KeyOwners: one target's record of which row gave each value that one entity alone may hold on
+// that target — its key, and the values its API keeps unique (TargetConnector::unique_values(),
+// e.g. a Feishu user's mobile). A value given by two rows has no owner: both rows are invalid for
+// the target, each naming the other's line, and neither is sent. Which row is right cannot be
+// guessed (a rehire under a new employee_no, a typo, a shared phone), and sending both makes the
+// entity take each row's data in turn, night after night. Other targets are not concerned.
+//
+// The target planner claims the values of each record as it is offered, in source order, and
+// settles what became of the record (invalid, or the kind of change); a clash with an earlier row
+// makes the later one invalid at once. The earlier row may already have been planned: once the
+// source is read, contested() lists those rows, with what became of them, for the planner to take
+// back. The key is not checked when it is the source's own key (the source refuses duplicates).
+//
+// Memory: per claimed value an index entry (about 40 bytes for a 10-byte value); per record 16
+// bytes and its source key.
+//
+// Thread-safety: one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "connectors/targets/target_connector.h"
+#include "diff/record.h"
+#include "diff/snapshot_index.h"
+
+namespace hrsync {
+
+class KeyOwners {
+ public:
+  // What became of a record on the target.
+  enum class Fate : std::uint8_t { kInvalid, kNew, kChanged, kUnchanged };
+
+  // A row that gave a value first, which a later row gave too.
+  struct Contested {
+    Origin origin;    // the row
+    std::string key;  // its source key (employee_no)
+    Invalid invalid;  // the value's field and the later row's line
+    Fate fate;        // what the planner made of it before the clash showed
+  };
+
+  KeyOwners() = default;
+  // Checks the key of `target` (unless it is the source's key) and its unique_values().
+  explicit KeyOwners(const TargetConnector& target);
+
+  // Claims the values of `record`, whose source key is in `source_key`. Returns the broken rule
+  // when an earlier record gave one of them (naming that record's line), else nullopt. Every
+  // record must then be settled, before the next claim.
+  std::optional<Invalid> claim(const Record& record, Field source_key);
+  void settle(Fate fate);
+
+  // The earlier rows of every clash that were not invalid already, in source order.
+  std::vector<Contested> contested() const;
+
+ private:
+  struct Rule {
+    std::vector<Field> fields;
+    UniqueRule::Form form = UniqueRule::Form::kExact;
+    std::string_view code;  // "" for the key
+    SnapshotIndex owners;   // value -> claimant
+  };
+  struct Claimant {
+    std::uint64_t line = 0;
+    std::uint32_t key_at = 0;  // its source key in keys_
+    std::uint32_t key_size = 0;
+    Fate fate = Fate::kInvalid;
+    bool contested = false;
+  };
+  struct Clash {
+    std::uint32_t claimant;  // the earlier row
+    Invalid invalid;         // what it is told, naming the later row
+  };
+
+  // The rule broken by a row giving `value` in `field` that the row at `other_line` also gives.
+  Invalid clash(const Rule& rule, Field field, std::string_view value, std::uint64_t other_line) const;
+
+  std::vector<Rule> rules_;
+  std::vector<Claimant> claimants_;
+  std::string keys_;
+  std::vector<Clash> clashes_;
+  Origin where_;  // the source's input and unit, for messages
+  std::string scratch_;
+};
+
+}  // namespace hrsync
