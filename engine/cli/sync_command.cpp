@@ -3,7 +3,9 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -151,6 +153,17 @@ Result<std::string> write_report_file(const JobConfig& config, const RunReport& 
   return path;
 }
 
+// Ok when report_dir exists (created 0700 when it did not) and a file can be created in it.
+Result<void> check_report_dir(const std::string& dir) {
+  if (auto made = create_private_dirs(dir); !made) {
+    return fail(Error::Kind::kConfig, dir, fmt::format("job.report_dir cannot be created: {}", made.error().message));
+  }
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+    return fail(Error::Kind::kConfig, dir, fmt::format("job.report_dir cannot be written: {}", std::strerror(errno)));
+  }
+  return {};
+}
+
 // What in a report may hold a server's words — stop reasons, errors — without secrets and as valid
 // UTF-8 (outcome messages were cleaned by the sink already).
 void clean_report(RunReport& report, const Redactor& redactor) {
@@ -211,6 +224,12 @@ int sync_job(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, Redactor&
   for (const auto& t : job.plan.targets) work += t.work.size();
   if (auto ok = check_credentials(job); !ok) {
     err << "hrsync sync: " << ok.error().str() << "\n";
+    return kExitUsage;
+  }
+
+  // The report folder must take the run's report: found out before any call, not after the run.
+  if (auto ready = check_report_dir(job.config.report_dir); !ready) {
+    err << "hrsync sync: " << ready.error().str() << "; nothing was sent\n";
     return kExitUsage;
   }
 
@@ -331,6 +350,8 @@ int sync_job(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, Redactor&
     out << "Report: " << *path << "\n";
   } else {
     err << "hrsync sync: " << path.error().str() << "\n";
+    // A run whose report is lost did not end well, even when every entity was applied.
+    if (report.exit_code == kExitOk) return kExitSomeFailed;
   }
   return report.exit_code;
 }

@@ -97,8 +97,14 @@ double min_seconds(std::uint64_t calls, const std::vector<RateTier>& tiers) {
 
 Result<std::vector<std::unique_ptr<TargetConnector>>> make_targets(const JobConfig& config, const PlanOptions& options) {
   for (const auto& name : options.only) {
-    if (!find_target_config(config, name)) {
+    const TargetConfig* named = find_target_config(config, name);
+    if (!named) {
       return fail(Error::Kind::kUsage, "--only", fmt::format("\"{}\" is not a target of {}", name, config.path));
+    }
+    if (!named->enabled) {
+      return fail(Error::Kind::kUsage, "--only",
+                  fmt::format("target \"{}\" is disabled ({} targets.{}.enabled = false); enable it to run it", name,
+                              named->where, name));
     }
   }
   std::vector<std::unique_ptr<TargetConnector>> out;

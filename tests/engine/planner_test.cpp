@@ -372,6 +372,20 @@ TEST_F(PlannerTest, OnlyRestrictsTargetsAndRefusesUnknownNames) {
   EXPECT_EQ(bad.error().kind, Error::Kind::kUsage);
 }
 
+TEST_F(PlannerTest, OnlyNamingADisabledTargetIsAUsageError) {
+  write_csv(employee(1));
+  std::ofstream(dir_ / "job.toml", std::ios::app) << "enabled = false\n";  // attendance_face, the last table
+  auto job = plan(false, PlanOptions{false, {"attendance_face"}});
+  ASSERT_FALSE(job.has_value());
+  EXPECT_EQ(job.error().kind, Error::Kind::kUsage);
+  EXPECT_NE(job.error().str().find("disabled"), std::string::npos) << job.error().str();
+  auto others = plan(false, PlanOptions{false, {"acs_card"}});
+  ASSERT_TRUE(others.has_value()) << others.error().str();
+  auto all = plan(false);
+  ASSERT_TRUE(all.has_value()) << all.error().str();
+  for (const auto& t : all->plan.targets) EXPECT_NE(t.id, "attendance_face");
+}
+
 TEST_F(PlannerTest, LaneEstimateFollowsTheDocumentedLimits) {
   EXPECT_DOUBLE_EQ(min_seconds(12000, {RateTier{50, 1}}), 240.0);
   EXPECT_DOUBLE_EQ(min_seconds(1000, {RateTier{50, 1}, RateTier{1000, 60}}), 60.0);

@@ -208,5 +208,18 @@ TEST_F(FailuresTest, ATargetFailingPastItsCeilingIsQuarantinedAndTheRestSkipped)
   EXPECT_EQ(run.count("contact_group", "applied"), groups_.size());
 }
 
+TEST_F(FailuresTest, AReportFolderThatCannotBeWrittenStopsTheRunBeforeAnyCall) {
+  ASSERT_NO_FATAL_FAILURE(start_emulator());
+  // A folder under a regular file cannot be made, by root either.
+  const std::string blocker = dir_.file("not-a-folder");
+  std::ofstream(blocker) << "x";
+  spec_.report_dir = blocker + "/reports";
+  const SyncRun run = sync();
+  EXPECT_EQ(run.exit_code, kExitUsage) << run.err;
+  EXPECT_NE(run.err.find("job.report_dir"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("nothing was sent"), std::string::npos) << run.err;
+  EXPECT_EQ(stats().at("requests").to_number<int>(), 0) << "no call, not even for a token";
+}
+
 }  // namespace
 }  // namespace hrsync::integration
