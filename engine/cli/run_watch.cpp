@@ -47,7 +47,9 @@ void RunWatch::start(boost::asio::io_context& io, const ProgressBoard& board) {
 void RunWatch::arm() {
   timer_->expires_after(options_.interval);
   timer_->async_wait([this](const boost::system::error_code& ec) {
-    if (ec) return;
+    // stop_ticking() may come after the timer fired but before this ran: then there is no timer
+    // to arm again, and arming it would keep the io_context running for ever.
+    if (ec || !timer_) return;
     MetricsSample s = sample();
     s.running = true;
     write(s);
