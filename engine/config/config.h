@@ -39,7 +39,7 @@ struct TargetConfig {
   bool enabled = true;
   TargetOptions options;
   std::vector<RateTier> rate;        // overrides the connector's default tiers when not empty
-  std::vector<RateTier> lane_rate;   // overrides the dept_or_frozen lane (contact_user patch mode)
+  std::vector<RateTier> lane_rate;   // overrides the tiers of the lanes the connector declares
   unsigned concurrency = 8;          // most requests in flight on this target
   double max_failure_ratio = 0.5;    // quarantine the target when failures pass this share...
   unsigned failure_window = 50;      // ...of the last this-many finished entities
@@ -50,7 +50,7 @@ struct RetryConfig {
   unsigned max_attempts = 6;         // per entity, first try included
   double base_delay_s = 0.5;         // first backoff ceiling (full jitter below it)
   double max_delay_s = 30.0;         // backoff cap
-  double lock_delay_s = 2.0;         // first backoff ceiling after 44025 (update user lock)
+  double lock_delay_s = 2.0;         // first backoff ceiling after a lock answer (see the connector table)
   unsigned budget = 1000;            // per target, the retry bucket's size (gRFC A6 maxTokens): a
                                      // transient failure takes a token, retries stop below half
   double token_ratio = 1.0;          // tokens a success puts back (gRFC A6 tokenRatio)

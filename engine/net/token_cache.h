@@ -6,7 +6,7 @@
 // (single flight). A fetch that fails is returned to every request waiting for it, and the next
 // get() tries again; the caller decides whether to stop (the executor stops the target).
 //
-// invalidate(serial) drops a token that a business call rejected (Feishu 99991661/63/64/71), so
+// invalidate(serial) drops a token that a business call rejected (the connector classified it kRefreshToken), so
 // the next get() fetches a new one; the caller then retries its call once. Invalidating a token
 // that was already replaced does nothing, so many requests rejected together cost one fetch.
 //
