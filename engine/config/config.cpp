@@ -295,6 +295,19 @@ Result<void> read_notify(const std::string& file, const toml::table& root, const
   return t.reject_unknown();
 }
 
+// A CSV delimiter: one byte that cannot be part of a quoted field's syntax or end a line.
+Result<void> read_delimiter(const TableReader& t, const std::string& text, char& out) {
+  if (text.size() != 1 || text[0] == '"' || text[0] == '\n' || text[0] == '\r' ||
+      static_cast<unsigned char>(text[0]) >= 0x80) {
+    return fail(Error::Kind::kConfig, t.where("delimiter"),
+                fmt::format("must be one ASCII character other than a quote or a line break, such as \",\", \";\" "
+                            "or \"\\t\", not \"{}\"",
+                            text));
+  }
+  out = text[0];
+  return {};
+}
+
 Result<void> read_source(const std::string& file, const std::string& name, const toml::table& tbl,
                          const fs::path& base, SourceConfig& s) {
   TableReader t(file, tbl, fmt::format("sources.{}.", name));
@@ -314,6 +327,8 @@ Result<void> read_source(const std::string& file, const std::string& name, const
   HRSYNC_TRY(t.string("query", s.query));
   HRSYNC_TRY(t.string("dsn_env", s.dsn_env));
   HRSYNC_TRY(t.string("encoding", s.encoding));
+  std::string delimiter;
+  HRSYNC_TRY(t.string("delimiter", delimiter));
   if (const auto* cols = t.subtable("columns")) {
     TableReader ct(file, *cols, fmt::format("sources.{}.columns.", name));
     for (const auto& [key, node] : *cols) {
@@ -340,6 +355,7 @@ Result<void> read_source(const std::string& file, const std::string& name, const
     return fail(Error::Kind::kConfig, t.where(key), fmt::format("does not apply to kind \"{}\"", s.kind));
   };
   if (s.kind != "csv") HRSYNC_TRY(refuse("encoding", s.encoding));
+  if (s.kind != "csv") HRSYNC_TRY(refuse("delimiter", delimiter));
   if (s.kind == "csv") {
     HRSYNC_TRY(need("path", s.path));
     if (s.encoding.empty()) s.encoding = "utf-8";
@@ -347,6 +363,7 @@ Result<void> read_source(const std::string& file, const std::string& name, const
       return fail(Error::Kind::kConfig, t.where("encoding"),
                   fmt::format("must be \"utf-8\" or \"gb18030\" (GBK and GB2312 too), not \"{}\"", s.encoding));
     }
+    if (t.has("delimiter")) HRSYNC_TRY(read_delimiter(t, delimiter, s.delimiter));
     HRSYNC_TRY(refuse("query", s.query));
     HRSYNC_TRY(refuse("dsn_env", s.dsn_env));
   } else if (s.kind == "sqlite") {

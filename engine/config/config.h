@@ -29,6 +29,7 @@ struct SourceConfig {
   std::string query;          // sqlite, postgres: the SELECT that yields the rows
   std::string dsn_env;        // postgres: the environment variable holding the connection string
   std::string encoding;       // csv: utf-8 (default) | gb18030
+  char delimiter = ',';       // csv: the field separator, one byte
   std::vector<std::pair<Field, std::string>> renames;  // [sources.NAME.columns]
   std::string where;          // "job.toml:23", for messages
 };

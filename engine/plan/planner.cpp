@@ -124,6 +124,7 @@ Result<std::unique_ptr<RecordSource>> open_source(const SourceConfig& config, co
   if (config.kind == "csv") {
     CsvOptions csv;
     if (!config.encoding.empty()) csv.encoding = config.encoding;
+    csv.delimiter = config.delimiter;
     return open_csv_source(config.path, source_options, csv);
   }
   if (config.kind == "sqlite") return open_sqlite_source(config.path, config.query, source_options);

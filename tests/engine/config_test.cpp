@@ -1,11 +1,13 @@
 #include "engine/config/config.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
 
 namespace hrsync {
 namespace {
@@ -207,6 +209,34 @@ TEST_F(ConfigTest, CsvSourcesTakeAnEncoding) {
   auto e = error_of(bad);
   EXPECT_NE(e.where.find("sources.employees.encoding"), std::string::npos) << e.str();
   EXPECT_NE(e.message.find("gb18030"), std::string::npos) << e.str();
+}
+
+TEST_F(ConfigTest, CsvSourcesTakeADelimiterOfOneByte) {
+  auto plain = load_config(write(kMinimal), fake_env);
+  ASSERT_TRUE(plain.has_value()) << plain.error().str();
+  EXPECT_EQ(plain->sources.at("employees").delimiter, ',');
+
+  for (const auto& [written, byte] : {std::pair{"\";\"", ';'}, std::pair{"\"\\t\"", '\t'}, std::pair{"\"|\"", '|'}}) {
+    std::string text(kMinimal);
+    text.replace(text.find("kind = \"csv\""), 12, fmt::format("kind = \"csv\"\ndelimiter = {}", written));
+    auto c = load_config(write(text), fake_env);
+    ASSERT_TRUE(c.has_value()) << written << ": " << c.error().str();
+    EXPECT_EQ(c->sources.at("employees").delimiter, byte) << written;
+  }
+
+  for (const char* bad : {"\"\"", "\";;\"", "\"\\\"\"", "\"\\n\"", "\"，\""}) {
+    std::string text(kMinimal);
+    text.replace(text.find("kind = \"csv\""), 12, fmt::format("kind = \"csv\"\ndelimiter = {}", bad));
+    auto e = error_of(text);
+    EXPECT_NE(e.where.find("sources.employees.delimiter"), std::string::npos) << bad << ": " << e.str();
+    EXPECT_NE(e.message.find("one ASCII character"), std::string::npos) << bad << ": " << e.str();
+  }
+
+  std::string sqlite(kMinimal);
+  sqlite.replace(sqlite.find("kind = \"csv\""), 12, "kind = \"sqlite\"\nquery = \"select 1\"\ndelimiter = \";\"");
+  auto e = error_of(sqlite);
+  EXPECT_NE(e.where.find("sources.employees.delimiter"), std::string::npos) << e.str();
+  EXPECT_NE(e.message.find("does not apply to kind \"sqlite\""), std::string::npos) << e.str();
 }
 
 TEST_F(ConfigTest, ColumnRenamesMustNameCanonicalColumns) {

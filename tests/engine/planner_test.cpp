@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -125,6 +126,33 @@ TEST_F(PlannerTest, SecondRunAfterApplyingPlansNothing) {
     EXPECT_EQ(t.counts.unchanged, 2u) << t.id;
     EXPECT_EQ(t.counts.known, 2u) << t.id;
   }
+}
+
+TEST_F(PlannerTest, ACsvSourceReadsTheDelimiterItsConfigNames) {
+  std::string config;
+  {
+    std::ifstream in(dir_ / "job.toml");
+    config.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  config.replace(config.find("path = \"employees.csv\""), 22, "path = \"employees.csv\"\ndelimiter = \";\"");
+  std::ofstream(dir_ / "job.toml") << config;
+  // Every ',' becomes ';', and the department list, which holds ';', is quoted.
+  std::string rows = std::string(kHeader) + employee(1) + employee(2);
+  for (std::size_t at; (at = rows.find("od-1;od-2")) != std::string::npos;) rows.replace(at, 9, "\x01");
+  std::replace(rows.begin(), rows.end(), ',', ';');
+  for (std::size_t at; (at = rows.find('\x01')) != std::string::npos;) rows.replace(at, 1, "\"od-1;od-2\"");
+  std::ofstream(dir_ / "employees.csv") << rows;
+  auto job = plan();
+  ASSERT_TRUE(job.has_value()) << job.error().str();
+  ASSERT_EQ(job->plan.sources.size(), 1u);
+  EXPECT_EQ(job->plan.sources[0].records, 2u);
+  for (const auto& r : job->plan.sources[0].rejected) ADD_FAILURE() << r.origin.str() << ": " << r.reason;
+  const auto& contact = target(job->plan, "contact_user");
+  ASSERT_EQ(contact.work.size(), 2u);
+  EXPECT_EQ(contact.work[0].desired.key, "u0001");
+  EXPECT_NE(contact.work[0].desired.body.find("\"department_ids\":[\"od-1\",\"od-2\"]"), std::string::npos)
+      << contact.work[0].desired.body;
+  EXPECT_NE(contact.work[0].desired.body.find("\"name\":\"Person 1\""), std::string::npos) << contact.work[0].desired.body;
 }
 
 TEST_F(PlannerTest, ChangingOneCardChangesOnlyTheAccessControlTarget) {
