@@ -23,6 +23,8 @@ struct Error {
     kDatabase,  // SQLite or PostgreSQL failed
     kNetwork,   // connect, TLS, timeout, reset
     kProtocol,  // a remote answered something undocumented
+    kOversize,  // a remote's answer passed a size limit (body or headers): the same call gets the
+                // same answer, so it is never retried
     kAuth,      // credentials refused, token endpoint failed
     kInternal,  // a bug
   };

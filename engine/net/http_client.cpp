@@ -34,6 +34,10 @@ using boost::system::error_code;
 
 constexpr auto kAsTuple = net::as_tuple(net::use_awaitable);
 
+// The most bytes a response's status line and headers may take (Beast's default is 8 KiB; a
+// gateway or proxy adding cookies and trace headers stays far below this).
+constexpr std::uint32_t kMaxHeaderBytes = 64u << 10;
+
 double seconds(std::chrono::milliseconds ms) { return static_cast<double>(ms.count()) / 1000.0; }
 
 // True for the ways a peer shows it closed the connection.
@@ -288,6 +292,7 @@ class PooledClient final : public HttpClient::Impl {
 
     http::response_parser<http::string_body> parser;
     parser.body_limit(options_.max_response_bytes);
+    parser.header_limit(kMaxHeaderBytes);
     auto [read_ec, read] = co_await http::async_read(conn.stream, conn.buffer, parser, kAsTuple);
     if (read_ec) co_return failed(conn, "read", read_ec, parser.got_some());
     socket.expires_never();
@@ -295,6 +300,18 @@ class PooledClient final : public HttpClient::Impl {
   }
 
   Exchange failed(const Conn& conn, std::string_view step, const error_code& ec, bool got_some) const {
+    if (ec == http::error::body_limit) {
+      return Exchange{std::unexpected(Error{
+          Error::Kind::kOversize, where_,
+          fmt::format("answer too large: its body passes {} bytes (not retried: the same call gets the same answer)",
+                      options_.max_response_bytes)})};
+    }
+    if (ec == http::error::header_limit) {
+      return Exchange{std::unexpected(Error{
+          Error::Kind::kOversize, where_,
+          fmt::format("answer too large: its headers pass {} bytes (not retried: the same call gets the same answer)",
+                      kMaxHeaderBytes)})};
+    }
     if (is_bad_http(ec)) {
       return Exchange{std::unexpected(Error{Error::Kind::kProtocol, where_, "bad HTTP response: " + ec.message()})};
     }

@@ -6,13 +6,14 @@
 // TLS verifies by default (engine/net/tls_context.h): SNI, verify_peer and the host name; plain HTTP
 // is used only when the base URL says http://.
 //
-// send() never throws for network trouble: failures are kNetwork errors (kProtocol for a reply
-// that is not HTTP; kAuth when the server's certificate is refused, which no retry can mend) whose
-// `where` is host:port and whose message says what failed ("connect failed: Connection refused",
-// "TLS certificate verification failed: ...", "timeout after 30 s during read"). When the peer
-// closes a reused keep-alive connection before any byte of the response, the request is sent once
-// more on a fresh connection — that is connection upkeep, not a retry of the call. Status codes
-// are not judged here: a 500 is a response.
+// send() never throws for network trouble: failures are kNetwork errors (kProtocol for a reply that
+// is not HTTP; kOversize for one whose body passes max_response_bytes or whose headers pass 64 KiB,
+// which the same call would get again; kAuth when the server's certificate is refused, which no
+// retry can mend) whose `where` is host:port and whose message says what failed ("connect failed:
+// Connection refused", "TLS certificate verification failed: ...", "timeout after 30 s during
+// read"). When the peer closes a reused keep-alive connection before any byte of the response, the
+// request is sent once more on a fresh connection — that is connection upkeep, not a retry of the
+// call. Status codes are not judged here: a 500 is a response.
 //
 // Thread-safety: none. Use a client from the thread that runs its executor. Destroy it when no
 // send() is running, or once its io_context is stopped for good (pending sends are then dropped).
@@ -39,7 +40,7 @@ struct HttpClientOptions {
   std::chrono::milliseconds connect_timeout{10'000};  // resolve + TCP connect + TLS handshake
   std::chrono::milliseconds request_timeout{30'000};  // write of a request + read of its response
   std::size_t max_connections = 64;                   // open connections to the host, busy or idle
-  std::uint64_t max_response_bytes = 16u << 20;       // a larger response body is an error
+  std::uint64_t max_response_bytes = 16u << 20;       // a larger response body is an error (kOversize)
   TlsOptions tls;                                     // trust anchors (https only)
   std::string connect_host;                           // connect here instead of the URL's host ("" = the
                                                       // URL's); TLS still checks the URL's host name

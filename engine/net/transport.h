@@ -4,9 +4,10 @@
 // credentials. send() delivers a request to the platform's base URL with its credentials and
 // returns the response, whatever its status: judging it is the connector's job. Errors: kNetwork
 // (or kProtocol) for a call that may be retried, a token endpoint that is unreachable or failing
-// included; kAuth when no credential can be had (the token endpoint refused the app or gave an
-// unusable grant) or the server's TLS certificate is refused: the target cannot go on; kConfig
-// when the platform is not configured.
+// included; kOversize for an answer too large (body or headers), which is the server's answer and
+// the same again on every try, so the call is not retried; kAuth when no credential can be had (the
+// token endpoint refused the app or gave an unusable grant) or the server's TLS certificate is
+// refused: the target cannot go on; kConfig when the platform is not configured.
 // engine/net/http_transport.h is the real one; tests use a scripted fake.
 //
 // token_rejected() tells the transport that a business call refused the token it carried

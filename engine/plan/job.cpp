@@ -17,6 +17,7 @@ int exit_code_for(const Error& error) {
     case Error::Kind::kDatabase:
     case Error::Kind::kNetwork:
     case Error::Kind::kProtocol:
+    case Error::Kind::kOversize:
     case Error::Kind::kInternal:
       return 2;
   }

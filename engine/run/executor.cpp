@@ -266,7 +266,12 @@ class Executor::Run {
   Judgement judge(const Target& t, Result<HttpResponse>& response) const {
     Judgement j;
     if (!response) {
-      j.disposition = Disposition::kRetry;  // network trouble, or a reply that was not HTTP
+      // Network trouble, or a reply that was not HTTP, may pass; an answer too large is the
+      // server's answer and the same on every try: it fails the entity at once, and counts for
+      // the service (as an answer no code table knows does).
+      const bool deterministic = response.error().kind == Error::Kind::kOversize;
+      j.disposition = deterministic ? Disposition::kPermanent : Disposition::kRetry;
+      j.documented = !deterministic;
       j.message = response.error().str();
       return j;
     }

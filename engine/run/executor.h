@@ -9,7 +9,8 @@
 //
 // What a response means comes from the connector's classify():
 //   kSuccess      applied; the outcome carries the row to commit.
-//   kPermanent    failed, not retried (an undocumented code is permanent, documented = false).
+//   kPermanent    failed, not retried (an undocumented code is permanent, documented = false;
+//                 so is an answer too large, Error::Kind::kOversize, the same on every try).
 //   kRetry        (and network errors, and an undocumented 5xx) retried after a full-jitter
 //                 backoff: base RetryConfig::base_delay_s, or lock_delay_s after 44025 (update user
 //                 lock), capped at max_delay_s. Each such failure takes a token from the

@@ -186,6 +186,25 @@ TEST_F(ExecutorTest, UndocumentedServerErrorAndNetworkErrorAreRetried) {
   EXPECT_EQ(summary.retries_used, 2u);
 }
 
+TEST_F(ExecutorTest, AnAnswerTooLargeFailsTheEntityAtOnceAndCountsForTheService) {
+  TargetPlan& tp = add_target("t");
+  add_work(tp, "huge");
+  add_work(tp, "fine");
+  transport.script["huge"] = {Step{.error = Error::Kind::kOversize}, Step{}};
+  target_config("t").failure_window = 1;  // one failure for the service quarantines
+  target_config("t").concurrency = 1;
+  RunSummary summary = run();
+  const auto* huge = sink.find("t", "huge");
+  ASSERT_NE(huge, nullptr);
+  EXPECT_EQ(huge->status, OutcomeStatus::kFailed);
+  EXPECT_EQ(huge->attempts, 1u);  // not sent again: the same call gets the same answer
+  EXPECT_FALSE(huge->documented);
+  EXPECT_EQ(transport.sends_of("huge").size(), 1u);
+  EXPECT_EQ(summary.retries_used, 0u);
+  EXPECT_EQ(result(summary, "t").stop, TargetStop::kQuarantined);
+  EXPECT_EQ(sink.find("t", "fine")->status, OutcomeStatus::kSkipped);
+}
+
 TEST_F(ExecutorTest, RejectedTokenIsDroppedAndTheCallRetriedOnce) {
   TargetPlan& tp = add_target("t");
   add_work(tp, "a");

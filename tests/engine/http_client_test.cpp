@@ -238,6 +238,35 @@ TEST_F(HttpClientTest, AReplyThatIsNotHttpIsAProtocolError) {
   EXPECT_TRUE(contains(response.error().message, "bad HTTP response")) << response.error().message;
 }
 
+TEST_F(HttpClientTest, ABodyPastTheLimitIsAnOversizeErrorNamingTheLimit) {
+  TestHttpServer server(io, [](const SeenRequest&) { return Reply{.body = std::string(4097, 'x')}; });
+  HttpClientOptions options;
+  options.max_response_bytes = 4096;
+  auto client = client_for(server, options);
+  Result<HttpResponse> response = send(*client, get);
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().kind, Error::Kind::kOversize);
+  EXPECT_TRUE(contains(response.error().message, "body passes 4096 bytes")) << response.error().message;
+  // A body at the limit is read.
+  TestHttpServer fits(io, [](const SeenRequest&) { return Reply{.body = std::string(4096, 'x')}; });
+  auto fits_client = client_for(fits, options);
+  Result<HttpResponse> read = send(*fits_client, get);
+  ASSERT_TRUE(read) << read.error().str();
+  EXPECT_EQ(read->body.size(), 4096u);
+}
+
+TEST_F(HttpClientTest, HeadersPast64KiBAreAnOversizeError) {
+  TestHttpServer server(io, [](const SeenRequest&) {
+    std::string value(30 * 1024, 'a');  // a field holds at most 64 KiB
+    return Reply{.headers = {{"X-Trace-1", value}, {"X-Trace-2", value}, {"X-Trace-3", value}}};
+  });
+  auto client = client_for(server);
+  Result<HttpResponse> response = send(*client, get);
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().kind, Error::Kind::kOversize);
+  EXPECT_TRUE(contains(response.error().message, "headers pass 65536 bytes")) << response.error().message;
+}
+
 TEST(HttpClient, MayBeDestroyedBeforeItsIoContextWithSendsPending) {
   net::io_context io;
   TestHttpServer server(io, [](const SeenRequest&) { return Reply{.kind = Reply::Kind::kNeverAnswer}; });
