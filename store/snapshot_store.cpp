@@ -42,6 +42,12 @@ constexpr const char* kSelectOutcomes =
     "SELECT target, key, action, status, code, message, log_id, attempts FROM outcomes WHERE run_id = ?1 "
     "ORDER BY target, key";
 
+// Per key of a target, the status of its latest tried outcome (SQLite takes the bare column
+// `status` from the row that gave MAX(run_id)).
+constexpr const char* kSelectFailedLast =
+    "SELECT key FROM (SELECT key, status, MAX(run_id) FROM outcomes WHERE target = ?1 AND status <> 'skipped' "
+    "GROUP BY key) WHERE status = 'failed' ORDER BY key";
+
 std::unexpected<Error> db_error(const std::string& path, std::string_view what, const SQLite::Exception& e) {
   return fail(Error::Kind::kDatabase, path,
               fmt::format("{}: {} (SQLite code {})", what, e.what(), e.getExtendedErrorCode()));
@@ -451,6 +457,18 @@ Result<std::vector<OutcomeRow>> SnapshotStore::outcomes(std::int64_t run_id) {
     return rows;
   } catch (const SQLite::Exception& e) {
     return db_error(impl_->path, fmt::format("cannot read the outcomes of run {}", run_id), e);
+  }
+}
+
+Result<std::vector<std::string>> SnapshotStore::keys_failed_last(std::string_view target) {
+  try {
+    SQLite::Statement s(impl_->db, kSelectFailedLast);
+    s.bind(1, std::string(target));
+    std::vector<std::string> keys;
+    while (s.executeStep()) keys.push_back(s.getColumn(0).getString());
+    return keys;
+  } catch (const SQLite::Exception& e) {
+    return db_error(impl_->path, fmt::format("cannot read which entities of {} failed last time", target), e);
   }
 }
 

@@ -109,6 +109,9 @@ class SnapshotStore {
   Result<std::vector<RunRow>> recent_runs(int limit);
   // The outcomes of run `run_id`, by target then key.
   Result<std::vector<OutcomeRow>> outcomes(std::int64_t run_id);
+  // The keys of `target` whose last attempt failed, sorted: the latest outcome of each key in any
+  // run, skipped ones left aside (a skipped entity was not tried), is "failed".
+  Result<std::vector<std::string>> keys_failed_last(std::string_view target);
 
  private:
   struct Impl;

@@ -61,7 +61,9 @@ struct TargetPlan {
   const TargetConnector* connector = nullptr;   // owned by the caller
   std::string source;                           // the source it reads
   TargetCounts counts;
-  std::vector<Work> work;                       // upserts, then freezes
+  std::vector<Work> work;                       // upserts, then freezes; then those whose last
+                                                // attempt failed (engine/plan/failed_last.h)
+  std::uint64_t failed_last = 0;                // how many of `work` failed at their last attempt
   std::vector<InvalidEntity> invalid;
   std::vector<std::string> missing_keys;        // every missing key (frozen or ignored)
   std::vector<std::string> forget_keys;         // missing keys the policy ignores: dropped from the

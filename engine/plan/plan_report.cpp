@@ -83,6 +83,11 @@ void append_targets_table(std::string& out, const Plan& plan, const Style& st) {
     calls += target_calls(t);
     if (!slowest || target_seconds(t) > target_seconds(*slowest)) slowest = &t;
   }
+  for (const auto& t : plan.targets) {
+    if (t.failed_last == 0) continue;
+    out += fmt::format("  {}: {} of its changes failed at their last attempt; they are sent after the others.\n", t.id,
+                       t.failed_last);
+  }
   if (calls == 0) {
     out += "  Nothing to send: every target already holds what the sources say.\n";
   } else if (slowest) {
@@ -232,6 +237,7 @@ std::string render_plan_json(const Plan& plan, const PlanRenderOptions& o) {
     }
     w.end_array();
     w.key("created").integer(static_cast<std::int64_t>(c.created));
+    w.key("failed_last").integer(static_cast<std::int64_t>(t.failed_last));
     w.key("frozen").integer(static_cast<std::int64_t>(c.frozen));
     w.key("id").string(t.id);
     w.key("invalid").begin_array();

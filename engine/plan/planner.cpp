@@ -9,6 +9,7 @@
 #include "connectors/sources/postgres_source.h"
 #include "connectors/sources/sqlite_source.h"
 #include "engine/plan/duplicate_keys.h"
+#include "engine/plan/failed_last.h"
 #include "engine/plan/gates.h"
 #include "engine/plan/plan_pipeline.h"
 #include "engine/plan/target_planner.h"
@@ -210,6 +211,11 @@ Result<Plan> make_plan(const JobConfig& config, const std::vector<std::unique_pt
     if (auto r = fetch_last_documents(s, t.plan.id, t.plan.work, std::exchange(t.fetch, {})); !r) return r;
     const auto last = [&](const std::string& key) { return last_document(s, t.plan.id, key); };
     if (auto r = finish_target(t, last, options.full); !r) return r;
+    if (s != nullptr) {
+      auto failed = s->keys_failed_last(t.plan.id);
+      if (!failed) return std::unexpected(failed.error());
+      t.plan.failed_last = order_failed_last(t.plan.work, *failed);
+    }
     estimate_lanes(t);
     return {};
   });

@@ -174,6 +174,54 @@ TEST_F(PlannerTest, ChangingOneCardChangesOnlyTheAccessControlTarget) {
   EXPECT_NE(acs.work[0].last_applied->body, acs.work[0].desired.body);
 }
 
+TEST_F(PlannerTest, EntitiesWhoseLastAttemptFailedArePlannedAfterTheFreshChanges) {
+  write_csv(employee(1) + employee(2) + employee(3) + employee(4) + employee(5));
+  auto first = plan();
+  ASSERT_TRUE(first.has_value()) << first.error().str();
+  // Last night: u0005 applied, u0001 and u0003 refused, u0002 skipped (never tried), u0004 not
+  // reached; on acs_card only u0004 failed.
+  const auto& planned = target(first->plan, "contact_user").work;
+  const Work& u5 = planned[4];
+  ASSERT_EQ(u5.desired.key, "u0005");
+  const std::vector<SnapshotStore::AppliedRow> applied = {{u5.desired.key, u5.desired.hash, u5.desired.body}};
+  ASSERT_TRUE(first->store->commit("contact_user", applied, 1, 1000).has_value());
+  auto run = first->store->begin_run("sync", "job.toml", 1000);
+  ASSERT_TRUE(run.has_value());
+  auto outcome = [](std::string target, std::string key, std::string status) {
+    return OutcomeRow{std::move(target), std::move(key), "upsert", std::move(status), 0, "", "", 1};
+  };
+  ASSERT_TRUE(first->store
+                  ->record_outcomes(*run, std::vector<OutcomeRow>{outcome("contact_user", "u0001", "failed"),
+                                                                  outcome("contact_user", "u0002", "skipped"),
+                                                                  outcome("contact_user", "u0003", "failed"),
+                                                                  outcome("contact_user", "u0005", "applied"),
+                                                                  outcome("acs_card", "u0004", "failed")})
+                  .has_value());
+  first->store.reset();
+
+  auto second = plan();
+  ASSERT_TRUE(second.has_value()) << second.error().str();
+  auto keys = [](const TargetPlan& t) {
+    std::vector<std::string> out;
+    for (const Work& w : t.work) out.push_back(w.desired.key);
+    return out;
+  };
+  const TargetPlan& contact = target(second->plan, "contact_user");
+  EXPECT_EQ(keys(contact), (std::vector<std::string>{"u0002", "u0004", "u0001", "u0003"}));
+  EXPECT_EQ(contact.failed_last, 2u);
+  const TargetPlan& acs = target(second->plan, "acs_card");
+  EXPECT_EQ(keys(acs), (std::vector<std::string>{"u0001", "u0002", "u0003", "u0005", "u0004"}));
+  EXPECT_EQ(acs.failed_last, 1u);
+  const TargetPlan& attendance = target(second->plan, "attendance_face");
+  EXPECT_EQ(keys(attendance), (std::vector<std::string>{"E0001", "E0002", "E0003", "E0004", "E0005"}));
+  EXPECT_EQ(attendance.failed_last, 0u);
+  std::string text = render_plan_text(second->plan, {});
+  EXPECT_NE(text.find("contact_user: 2 of its changes failed at their last attempt; they are sent after the others"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(render_plan_json(second->plan, {}).find(R"("failed_last":2)"), std::string::npos);
+}
+
 TEST_F(PlannerTest, FullPlansUnchangedEntitiesToo) {
   write_csv(employee(1) + employee(2));
   auto first = plan();

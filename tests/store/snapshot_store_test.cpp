@@ -213,6 +213,33 @@ TEST_F(SnapshotStoreTest, OutcomesRoundTripAndALaterOneReplacesTheEarlier) {
   EXPECT_TRUE(store_.outcomes(*run + 1)->empty());
 }
 
+TEST_F(SnapshotStoreTest, KeysFailedLastAreThoseWhoseLatestTriedOutcomeFailed) {
+  auto night1 = store_.begin_run("sync", "job.toml", 1);
+  ASSERT_TRUE(night1.has_value());
+  ASSERT_TRUE(store_.record_outcomes(*night1, std::vector<OutcomeRow>{
+                                                  outcome("contact_user", "E1", "failed", 41012),
+                                                  outcome("contact_user", "E2", "failed", 41012),
+                                                  outcome("contact_user", "E3", "failed", 41012),
+                                                  outcome("contact_user", "E4", "applied"),
+                                                  outcome("acs_card", "E5", "failed", 2),
+                                              })
+                  .has_value());
+  auto night2 = store_.begin_run("sync", "job.toml", 2);
+  ASSERT_TRUE(night2.has_value());
+  ASSERT_TRUE(store_.record_outcomes(*night2, std::vector<OutcomeRow>{
+                                                  outcome("contact_user", "E1", "applied"),  // mended
+                                                  outcome("contact_user", "E2", "skipped"),  // not tried: still failed
+                                                  outcome("contact_user", "E4", "failed", 1),
+                                                  outcome("contact_user", "E6", "skipped"),  // never tried
+                                              })
+                  .has_value());
+  auto failed = store_.keys_failed_last("contact_user");
+  ASSERT_TRUE(failed.has_value()) << failed.error().str();
+  EXPECT_EQ(*failed, (std::vector<std::string>{"E2", "E3", "E4"}));
+  EXPECT_EQ(*store_.keys_failed_last("acs_card"), std::vector<std::string>{"E5"});
+  EXPECT_TRUE(store_.keys_failed_last("sophon_person")->empty());
+}
+
 TEST_F(SnapshotStoreTest, ABadOutcomeLeavesNoPartOfItsBatch) {
   auto run = store_.begin_run("sync", "job.toml", 1);
   ASSERT_TRUE(run.has_value());
