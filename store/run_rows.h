@@ -1,8 +1,9 @@
-// Run log rows: one sync or plan run, and the outcome of each entity it tried to apply.
+// Run log rows: one sync or plan run, the outcome of each entity it tried to apply, and how far a
+// running one has got.
 //
 // SnapshotStore (store/snapshot_store.h) writes and reads them; the report reads them back for
-// `hrsync report`. Timestamps are Unix epoch milliseconds from the caller's clock. Messages are
-// what the target answered; they never hold a secret.
+// `hrsync report`, and `hrsync status` reads the progress of a running run. Timestamps are Unix
+// seconds from the caller's clock. Messages are what the target answered; they never hold a secret.
 //
 // Thread-safety: plain value types.
 #pragma once
@@ -10,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace hrsync {
 
@@ -38,6 +40,34 @@ struct OutcomeRow {
   int attempts = 0;        // requests sent, retries included
 
   bool operator==(const OutcomeRow&) const = default;
+};
+
+// How far one target of a run has got, as written with the run's last commit.
+struct TargetProgressRow {
+  std::string target;                       // "contact_user"
+  std::uint64_t planned = 0;                // entities in the plan
+  std::uint64_t applied = 0;                // outcomes committed so far, by status
+  std::uint64_t failed = 0;
+  std::uint64_t skipped = 0;
+  std::uint64_t retries = 0;                // retries after a transient failure
+  std::uint64_t throttled = 0;              // throttled answers
+  double rate = 0;                          // entities finished per second, lately
+  std::optional<std::int64_t> eta;          // when it should finish at that rate; none when unknown
+  std::optional<std::int64_t> finished_at;  // when its last outcome came; none while it goes on
+  bool stopped = false;                     // quarantined, or unable to authenticate
+
+  std::uint64_t done() const { return applied + failed + skipped; }
+  bool operator==(const TargetProgressRow&) const = default;
+};
+
+// How far a run has got: written in the transaction of each commit, so it never runs ahead of
+// what is committed.
+struct RunProgress {
+  std::int64_t updated_at = 0;               // the commit that wrote it; 0: none yet
+  std::optional<std::int64_t> expected_end;  // the slowest target's eta; none when one is unknown
+  std::vector<TargetProgressRow> targets;    // in the plan's order
+
+  bool operator==(const RunProgress&) const = default;
 };
 
 }  // namespace hrsync

@@ -52,8 +52,36 @@ CREATE TABLE outcomes (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<Migration, 1> kMigrations = {{
+// Version 2: how far a run has got, for `hrsync status` from another terminal.
+//  - progress: one row per target of a run, rewritten in the transaction of each commit batch
+//    (counts of the outcomes committed, the recent rate and the expected end at that rate);
+//    position keeps the plan's order of targets.
+//  - runs.progress_at / runs.expected_end: when the progress was last written, and when the run
+//    should end (its slowest target's eta).
+constexpr std::string_view kVersion2 = R"sql(
+CREATE TABLE progress (
+  run_id      INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  target      TEXT    NOT NULL CHECK (target <> ''),
+  position    INTEGER NOT NULL,
+  planned     INTEGER NOT NULL,
+  applied     INTEGER NOT NULL,
+  failed      INTEGER NOT NULL,
+  skipped     INTEGER NOT NULL,
+  retries     INTEGER NOT NULL,
+  throttled   INTEGER NOT NULL,
+  rate        REAL    NOT NULL,
+  eta         INTEGER,
+  finished_at INTEGER,
+  stopped     INTEGER NOT NULL CHECK (stopped IN (0, 1)),
+  PRIMARY KEY (run_id, target)
+) WITHOUT ROWID;
+ALTER TABLE runs ADD COLUMN progress_at INTEGER;
+ALTER TABLE runs ADD COLUMN expected_end INTEGER;
+)sql";
+
+constexpr std::array<Migration, 2> kMigrations = {{
     {1, kVersion1},
+    {2, kVersion2},
 }};
 
 int read_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }

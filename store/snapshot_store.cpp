@@ -38,6 +38,19 @@ constexpr const char* kUpsertOutcome =
     "code = excluded.code, message = excluded.message, log_id = excluded.log_id, attempts = excluded.attempts";
 constexpr const char* kRunColumns =
     "SELECT id, command, started_at, finished_at, status, exit_code, summary, config_path FROM runs ";
+constexpr const char* kUpsertProgress =
+    "INSERT INTO progress (run_id, target, position, planned, applied, failed, skipped, retries, throttled, rate, eta, "
+    "finished_at, stopped) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+    "ON CONFLICT (run_id, target) DO UPDATE SET position = excluded.position, planned = excluded.planned, "
+    "applied = excluded.applied, failed = excluded.failed, skipped = excluded.skipped, retries = excluded.retries, "
+    "throttled = excluded.throttled, rate = excluded.rate, eta = excluded.eta, finished_at = excluded.finished_at, "
+    "stopped = excluded.stopped";
+constexpr const char* kUpdateRunProgress = "UPDATE runs SET progress_at = ?2, expected_end = ?3 WHERE id = ?1";
+constexpr const char* kSelectProgress =
+    "SELECT target, planned, applied, failed, skipped, retries, throttled, rate, eta, finished_at, stopped "
+    "FROM progress WHERE run_id = ?1 ORDER BY position, target";
+// The first schema version with the progress table.
+constexpr int kProgressVersion = 2;
 constexpr const char* kSelectOutcomes =
     "SELECT target, key, action, status, code, message, log_id, attempts FROM outcomes WHERE run_id = ?1 "
     "ORDER BY target, key";
@@ -126,10 +139,10 @@ std::string outcome_at(std::span<const OutcomeRow> outcomes, std::size_t at) {
 }  // namespace
 
 struct SnapshotStore::Impl {
-  Impl(const std::string& p, const StoreOptions& options)
+  Impl(const std::string& p, const StoreOptions& options, int flags = SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE)
       // NOMUTEX: a store serves one thread at a time (see the header), so SQLite's per-call
       // connection mutex only costs time (four lock pairs per row of a hash scan).
-      : path(p), db(p, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX, options.busy_timeout_ms) {}
+      : path(p), db(p, flags | SQLite::OPEN_NOMUTEX, options.busy_timeout_ms) {}
 
   // The cached statement in `slot`, prepared on first use.
   SQLite::Statement& statement(std::optional<SQLite::Statement>& slot, const char* sql) {
@@ -138,10 +151,11 @@ struct SnapshotStore::Impl {
   }
 
   std::string path;
+  int version = 0;      // the file's schema version once opened
   SQLite::Database db;  // declared before the statements, so destroyed after them
   std::unique_ptr<sqlite3_stmt, FinalizeStatement> scan;
   std::optional<SQLite::Statement> select_document, upsert_snapshot, delete_snapshot, count, insert_run, finish_run, upsert_outcome,
-      select_outcomes;
+      select_outcomes, upsert_progress, update_run_progress, select_progress;
 };
 
 SnapshotStore::SnapshotStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -167,7 +181,32 @@ Result<SnapshotStore> SnapshotStore::open(const std::string& path, const StoreOp
   } catch (const SQLite::Exception& e) {
     return db_error(path, "cannot open the snapshot database", e);
   }
-  if (auto version = migrate(impl->db, path); !version) return std::unexpected(version.error());
+  auto version = migrate(impl->db, path);
+  if (!version) return std::unexpected(version.error());
+  impl->version = *version;
+  return SnapshotStore(std::move(impl));
+}
+
+Result<SnapshotStore> SnapshotStore::open_read_only(const std::string& path, const StoreOptions& options) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return fail(Error::Kind::kIo, path, "no snapshot database here; `hrsync sync` creates it");
+  }
+  std::unique_ptr<Impl> impl;
+  try {
+    impl = std::make_unique<Impl>(path, options, SQLite::OPEN_READONLY);
+  } catch (const SQLite::Exception& e) {
+    return db_error(path, "cannot open the snapshot database for reading", e);
+  }
+  auto version = schema_version(impl->db, path);
+  if (!version) return std::unexpected(version.error());
+  if (*version > latest_schema_version()) {
+    return fail(Error::Kind::kDatabase, path,
+                fmt::format("schema version {} is newer than this hrsync knows ({}); the file was written by a newer "
+                            "hrsync: run that one",
+                            *version, latest_schema_version()));
+  }
+  impl->version = *version;
   return SnapshotStore(std::move(impl));
 }
 
@@ -314,14 +353,16 @@ Result<void> SnapshotStore::record_outcomes(std::int64_t run_id, std::span<const
 }
 
 Result<void> SnapshotStore::commit_batch(std::int64_t run_id, std::span<const TargetRow> rows,
-                                         std::span<const OutcomeRow> outcomes, std::int64_t now) {
-  if (rows.empty() && outcomes.empty()) return {};
+                                         std::span<const OutcomeRow> outcomes, std::int64_t now,
+                                         const RunProgress* progress) {
+  if (rows.empty() && outcomes.empty() && progress == nullptr) return {};
   std::size_t row_index = SIZE_MAX;  // where the failure happened; SIZE_MAX: before the first row
   std::size_t outcome_index = SIZE_MAX;
   try {
     SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
     upsert_rows(rows, run_id, now, row_index);
     upsert_outcomes(run_id, outcomes, outcome_index);
+    if (progress != nullptr) replace_progress(run_id, *progress);
     tx.commit();
     return {};
   } catch (const SQLite::Exception& e) {
@@ -375,6 +416,81 @@ void SnapshotStore::upsert_outcomes(std::int64_t run_id, std::span<const Outcome
   }
 }
 
+void SnapshotStore::replace_progress(std::int64_t run_id, const RunProgress& progress) {
+  auto& run = impl_->statement(impl_->update_run_progress, kUpdateRunProgress);
+  {
+    ResetOnExit reset(run);
+    run.bind(1, run_id);
+    run.bind(2, progress.updated_at);
+    if (progress.expected_end) run.bind(3, *progress.expected_end);
+    if (run.exec() == 0) throw SQLite::Exception(fmt::format("there is no run {}", run_id), SQLITE_CONSTRAINT);
+  }
+  auto& s = impl_->statement(impl_->upsert_progress, kUpsertProgress);
+  ResetOnExit reset(s);
+  s.bind(1, run_id);
+  for (std::size_t i = 0; i < progress.targets.size(); ++i) {
+    const TargetProgressRow& t = progress.targets[i];
+    s.bindNoCopy(2, t.target);
+    s.bind(3, static_cast<std::int64_t>(i));
+    s.bind(4, static_cast<std::int64_t>(t.planned));
+    s.bind(5, static_cast<std::int64_t>(t.applied));
+    s.bind(6, static_cast<std::int64_t>(t.failed));
+    s.bind(7, static_cast<std::int64_t>(t.skipped));
+    s.bind(8, static_cast<std::int64_t>(t.retries));
+    s.bind(9, static_cast<std::int64_t>(t.throttled));
+    s.bind(10, t.rate);
+    if (t.eta) s.bind(11, *t.eta); else s.bind(11);
+    if (t.finished_at) s.bind(12, *t.finished_at); else s.bind(12);
+    s.bind(13, t.stopped ? 1 : 0);
+    s.exec();
+    s.reset();
+  }
+}
+
+Result<void> SnapshotStore::write_progress(std::int64_t run_id, const RunProgress& progress) {
+  try {
+    SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+    replace_progress(run_id, progress);
+    tx.commit();
+    return {};
+  } catch (const SQLite::Exception& e) {
+    return db_error(impl_->path, fmt::format("cannot record the progress of run {}", run_id), e);
+  }
+}
+
+Result<RunProgress> SnapshotStore::progress(std::int64_t run_id) {
+  RunProgress out;
+  if (impl_->version < kProgressVersion) return out;
+  try {
+    SQLite::Statement run(impl_->db, "SELECT progress_at, expected_end FROM runs WHERE id = ?1");
+    run.bind(1, run_id);
+    if (!run.executeStep() || run.isColumnNull(0)) return out;
+    out.updated_at = run.getColumn(0).getInt64();
+    if (!run.isColumnNull(1)) out.expected_end = run.getColumn(1).getInt64();
+    auto& s = impl_->statement(impl_->select_progress, kSelectProgress);
+    ResetOnExit reset(s);
+    s.bind(1, run_id);
+    while (s.executeStep()) {
+      TargetProgressRow t;
+      t.target = s.getColumn(0).getString();
+      t.planned = static_cast<std::uint64_t>(s.getColumn(1).getInt64());
+      t.applied = static_cast<std::uint64_t>(s.getColumn(2).getInt64());
+      t.failed = static_cast<std::uint64_t>(s.getColumn(3).getInt64());
+      t.skipped = static_cast<std::uint64_t>(s.getColumn(4).getInt64());
+      t.retries = static_cast<std::uint64_t>(s.getColumn(5).getInt64());
+      t.throttled = static_cast<std::uint64_t>(s.getColumn(6).getInt64());
+      t.rate = s.getColumn(7).getDouble();
+      if (!s.isColumnNull(8)) t.eta = s.getColumn(8).getInt64();
+      if (!s.isColumnNull(9)) t.finished_at = s.getColumn(9).getInt64();
+      t.stopped = s.getColumn(10).getInt() != 0;
+      out.targets.push_back(std::move(t));
+    }
+    return out;
+  } catch (const SQLite::Exception& e) {
+    return db_error(impl_->path, fmt::format("cannot read the progress of run {}", run_id), e);
+  }
+}
+
 Result<void> SnapshotStore::finish_run(std::int64_t run_id, std::string_view status, int exit_code,
                                        std::string_view summary_json, std::int64_t now) {
   try {
@@ -407,6 +523,7 @@ Result<std::vector<std::int64_t>> SnapshotStore::abandon_running_runs() {
 }
 
 Result<std::optional<RunRow>> SnapshotStore::run(std::int64_t id) {
+  if (impl_->version == 0) return std::optional<RunRow>();  // created, not yet migrated
   try {
     SQLite::Statement s(impl_->db, std::string(kRunColumns) + "WHERE id = ?1");
     s.bind(1, id);
@@ -425,6 +542,8 @@ Result<std::optional<RunRow>> SnapshotStore::last_run() {
 }
 
 Result<std::vector<RunRow>> SnapshotStore::recent_runs(int limit) {
+  // A reader may open a file a sync has just created and not yet migrated: it holds no run yet.
+  if (impl_->version == 0) return std::vector<RunRow>();
   try {
     SQLite::Statement s(impl_->db, std::string(kRunColumns) + "ORDER BY id DESC LIMIT ?1");
     s.bind(1, limit);

@@ -10,7 +10,10 @@
 // synchronous=NORMAL (a power cut may lose the last batches, which are then re-sent; never
 // corrupt the file), and migrated to the newest schema (store/schema.h). open() creates the file
 // but not its folder. Every SQLite failure comes back as a kDatabase Error whose `where` is the
-// file's path. Timestamps are inputs (Unix epoch milliseconds from the caller's clock).
+// file's path. Timestamps are inputs (Unix seconds from the caller's clock).
+//
+// open_read_only() is for a reader beside a running sync (`hrsync status`): it creates, migrates
+// and writes nothing, and in WAL mode it neither waits for the writer nor stops it.
 //
 // Thread-safety: one SnapshotStore per thread (it owns one SQLite connection). It is movable;
 // several stores, in threads or processes, may open the same file.
@@ -48,6 +51,12 @@ class SnapshotStore {
   // newer than this program knows.
   static Result<SnapshotStore> open(const std::string& path, const StoreOptions& options = {});
 
+  // Opens the existing database file at `path` for reading only. Fails, naming the path, when it
+  // does not exist, is not an SQLite file, or its schema is newer than this program knows. A file
+  // of an older schema opens; what it does not hold yet reads as empty (progress(); the runs of a
+  // file a sync has just created and not yet migrated).
+  static Result<SnapshotStore> open_read_only(const std::string& path, const StoreOptions& options = {});
+
   SnapshotStore(SnapshotStore&&) noexcept;
   SnapshotStore& operator=(SnapshotStore&&) noexcept;
   ~SnapshotStore();
@@ -76,9 +85,19 @@ class SnapshotStore {
 
   // A run's batch of any targets: writes `rows` as the snapshot of their keys, then records
   // `outcomes` as commit() and record_outcomes() do, all of it or none in one transaction, so an
-  // outcome that says "applied" is never stored without its snapshot row. REQUIRES: the run exists.
+  // outcome that says "applied" is never stored without its snapshot row. With `progress`, the
+  // run's progress is written in the same transaction (as write_progress() does), so it always
+  // counts what is committed. REQUIRES: the run exists.
   Result<void> commit_batch(std::int64_t run_id, std::span<const TargetRow> rows, std::span<const OutcomeRow> outcomes,
-                            std::int64_t now);
+                            std::int64_t now, const RunProgress* progress = nullptr);
+
+  // Replaces the progress of run `run_id` (every target's row, the run's progress_at and
+  // expected_end) in one transaction. REQUIRES: the run exists.
+  Result<void> write_progress(std::int64_t run_id, const RunProgress& progress);
+
+  // The progress last written for run `run_id`; empty (updated_at 0, no target) when none was,
+  // or when the file's schema predates it.
+  Result<RunProgress> progress(std::int64_t run_id);
 
   // Deletes the snapshot rows of `keys` on `target`, all or none, in one transaction: entities
   // that left the source and that the target's on_missing policy leaves alone are no longer
@@ -122,6 +141,7 @@ class SnapshotStore {
   // The statements of commit_batch(), inside the caller's transaction; they throw SQLite::Exception.
   void upsert_rows(std::span<const TargetRow> rows, std::int64_t run_id, std::int64_t now, std::size_t& at);
   void upsert_outcomes(std::int64_t run_id, std::span<const OutcomeRow> outcomes, std::size_t& at);
+  void replace_progress(std::int64_t run_id, const RunProgress& progress);
 
   std::unique_ptr<Impl> impl_;
 };

@@ -1,4 +1,4 @@
-// The hrsync commands (plan, sync, report, demo) behind the command line in engine/cli/main.cpp.
+// The hrsync commands (plan, sync, report, status, demo) behind the command line in engine/cli/main.cpp.
 //
 // Each command takes its options struct, writes what a person reads to `out` and problems to
 // `err`, and returns the process exit code of DESIGN.md: 0 everything applied; 1 some entities
@@ -49,6 +49,11 @@ struct ReportCommand {
   bool json = false;
 };
 
+struct StatusCommand {
+  std::string config;
+  bool json = false;      // --json: for scripts
+};
+
 struct DemoCommand {
   std::string workdir;    // where the demo job's snapshot and reports go ("" = a fresh temp folder)
 };
@@ -56,6 +61,7 @@ struct DemoCommand {
 int run_plan(const PlanCommand& cmd, std::ostream& out, std::ostream& err);
 int run_sync(const SyncCommand& cmd, std::ostream& out, std::ostream& err);
 int run_report(const ReportCommand& cmd, std::ostream& out, std::ostream& err);
+int run_status(const StatusCommand& cmd, std::ostream& out, std::ostream& err);
 int run_demo(const DemoCommand& cmd, std::ostream& out, std::ostream& err);
 
 }  // namespace hrsync

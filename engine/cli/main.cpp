@@ -47,6 +47,12 @@ int main(int argc, char** argv) {
   report_cmd->add_option("--run", report.run, "Run id (default: the latest run)");
   report_cmd->add_flag("--json", report.json, "Print the run as JSON");
 
+  StatusCommand status;
+  auto* status_cmd = app.add_subcommand(
+      "status", "Show the run going on now (from any terminal) and how far it has got, or how the last one ended.");
+  status_cmd->add_option("--config", status.config, "Job config (TOML)")->required();
+  status_cmd->add_flag("--json", status.json, "Print the status as JSON");
+
   DemoCommand demo;
   auto* demo_cmd = app.add_subcommand("demo", "Start the bundled emulator, sync the sample job against it and show the result.");
   demo_cmd->add_option("--workdir", demo.workdir, "Folder for the demo's snapshot and reports (default: a new temporary folder)");
@@ -63,6 +69,7 @@ int main(int argc, char** argv) {
     return run_sync(sync, std::cout, std::cerr);
   }
   if (*report_cmd) return run_report(report, std::cout, std::cerr);
+  if (*status_cmd) return run_status(status, std::cout, std::cerr);
   if (*demo_cmd) return run_demo(demo, std::cout, std::cerr);
   return kExitUsage;
 }

@@ -99,9 +99,27 @@ std::vector<TargetTotals> totals_from_outcomes(const std::vector<OutcomeRow>& ou
   return out;
 }
 
+// Per-target counts of a running run, from the progress its last commit wrote.
+std::vector<TargetTotals> totals_from_progress(const RunProgress& progress) {
+  std::vector<TargetTotals> out;
+  for (const TargetProgressRow& p : progress.targets) {
+    TargetTotals& t = out.emplace_back();
+    t.id = p.target;
+    t.planned = p.planned;
+    t.applied = p.applied;
+    t.failed = p.failed;
+    t.skipped = p.skipped;
+    t.retries = p.retries;
+    t.throttled = p.throttled;
+  }
+  return out;
+}
+
 // A run marked running whose lock no process holds was left by a process that died: mark it (and
 // any other) abandoned. Returns what holds the lock when a process does, else "".
 std::string settle_running(SnapshotStore& store, const std::string& snapshot, std::ostream& err) {
+  // Probed first: a live run's lock is only looked at, never taken, even for an instant.
+  if (auto probe = RunLock::probe(snapshot); probe && probe->held) return probe->holder;
   auto lock = RunLock::try_acquire(snapshot, static_cast<std::int64_t>(std::time(nullptr)));
   if (!lock) {
     err << "hrsync report: " << lock.error().str() << "\n";
@@ -155,16 +173,26 @@ int run_report(const ReportCommand& cmd, std::ostream& out, std::ostream& err) {
     }
   }
   const RunRow& row = **run;
-  if (cmd.json) {
+  const bool running = row.status == "running";
+  if (cmd.json && !running) {
     out << (row.summary.empty() ? "{}\n" : row.summary);
     return kExitOk;
+  }
+  RunProgress progress;
+  if (running) {
+    auto read = store->progress(row.id);
+    if (!read) {
+      err << "hrsync report: " << read.error().str() << "\n";
+      return kExitUsage;
+    }
+    progress = std::move(*read);
   }
   RunReport report;
   report.run_id = row.id;
   report.command = row.command;
   report.config_path = row.config_path;
   report.started_at = row.started_at;
-  report.finished_at = row.finished_at.value_or(row.started_at);
+  report.finished_at = row.finished_at.value_or(running ? std::max(progress.updated_at, row.started_at) : row.started_at);
   report.status = row.status;
   report.exit_code = row.exit_code.value_or(-1);
   report.targets = totals_from_summary(row.summary);
@@ -175,6 +203,7 @@ int run_report(const ReportCommand& cmd, std::ostream& out, std::ostream& err) {
     err << "hrsync report: " << outcomes.error().str() << "\n";
     return kExitUsage;
   }
+  if (report.targets.empty()) report.targets = totals_from_progress(progress);
   if (report.targets.empty()) report.targets = totals_from_outcomes(*outcomes);
   for (auto& o : *outcomes) {
     if (o.status != "applied") report.problems.push_back(std::move(o));
@@ -187,8 +216,13 @@ int run_report(const ReportCommand& cmd, std::ostream& out, std::ostream& err) {
       owned.push_back(std::move(*c));
     }
   }
-  out << fmt::format("Run {} of {} — status {}{}\n", row.id, row.config_path, row.status,
-                     row.exit_code ? fmt::format(", exit code {}", *row.exit_code) : std::string(" (did not finish)"));
+  if (cmd.json) {
+    out << render_run_json(report, connectors);
+    return kExitOk;
+  }
+  std::string ending = row.exit_code ? fmt::format(", exit code {}", *row.exit_code) : std::string(" (did not finish)");
+  if (running) ending = " (in progress: `hrsync status` shows its rate and expected end)";
+  out << fmt::format("Run {} of {} — status {}{}\n", row.id, row.config_path, row.status, ending);
   if (!holder.empty()) out << "Still running: the job's lock is held by " << holder << ".\n";
   out << render_run_text(report, connectors, isatty(STDOUT_FILENO) != 0 && &out == &std::cout);
   return kExitOk;

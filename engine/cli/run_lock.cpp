@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <time.h>
 
 #include <fmt/format.h>
 
@@ -41,14 +42,51 @@ std::string read_holder(int fd) {
   return text;
 }
 
+// Takes the exclusive lock, trying again for RunLock::kSettleMs while another holds it (a probe
+// holds a shared lock for an instant). False with errno set when it could not.
+bool lock_settled(int fd) {
+  constexpr int kStepMs = 10;
+  for (int waited = 0;; waited += kStepMs) {
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return true;
+    if (errno != EWOULDBLOCK || waited >= RunLock::kSettleMs) return false;
+    const timespec step{0, kStepMs * 1'000'000L};
+    ::nanosleep(&step, nullptr);
+    errno = EWOULDBLOCK;
+  }
+}
+
 }  // namespace
+
+Result<RunLock::Probe> RunLock::probe(const std::string& snapshot) {
+  const std::string path = path_for(snapshot);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) {
+    if (errno == ENOENT) return Probe{};
+    return fail(Error::Kind::kIo, path, fmt::format("cannot open the job's lock file: {}", std::strerror(errno)));
+  }
+  Probe probe;
+  if (::flock(fd, LOCK_SH | LOCK_NB) == 0) {
+    ::close(fd);  // gives the shared lock up
+    return probe;
+  }
+  const int e = errno;
+  if (e != EWOULDBLOCK) {
+    ::close(fd);
+    return fail(Error::Kind::kIo, path, fmt::format("cannot test the job's lock file: {}", std::strerror(e)));
+  }
+  probe.held = true;
+  probe.holder = read_holder(fd);
+  if (probe.holder.empty()) probe.holder = "a run that has just started";
+  ::close(fd);
+  return probe;
+}
 
 Result<RunLock> RunLock::try_acquire(const std::string& snapshot, std::int64_t now) {
   std::string path = path_for(snapshot);
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return fail(Error::Kind::kIo, path, fmt::format("cannot open the job's lock file: {}", std::strerror(errno)));
   (void)::fchmod(fd, 0600);  // whatever the umask was when it was created
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+  if (!lock_settled(fd)) {
     const int e = errno;
     if (e == EWOULDBLOCK) {
       std::string holder = read_holder(fd);

@@ -6,6 +6,11 @@
 // holder writes its pid, host and start time into the file, so a second run that finds the lock
 // taken can say who holds it; it exits at once (kExitLocked) having sent nothing.
 //
+// probe() tells, for `hrsync status` and `hrsync report`, whether a process holds the lock, without
+// waiting and without keeping it: it takes a shared lock and gives it up at once. A sync that
+// starts in that instant finds the lock taken; try_acquire() therefore tries again for a moment
+// (kSettleMs) before it says another run holds it.
+//
 // flock locks belong to an open file description: two opens of the file conflict even in one
 // process, and a child made by fork() shares the parent's lock, so the file is opened O_CLOEXEC
 // (a program the run starts does not inherit it).
@@ -30,6 +35,17 @@ class RunLock {
   // An error when the file cannot be opened or locked for another reason than another holder;
   // otherwise a RunLock that either holds the lock (held()) or names its holder (holder()).
   static Result<RunLock> try_acquire(const std::string& snapshot, std::int64_t now);
+
+  // How long try_acquire() keeps trying while the lock is taken, so a probe's instant is no conflict.
+  static constexpr int kSettleMs = 100;
+
+  // Whether a process holds the lock of `snapshot` now. Creates nothing (no lock file: not held),
+  // keeps nothing, waits for nothing.
+  struct Probe {
+    bool held = false;
+    std::string holder;  // as holder() says it, when held
+  };
+  static Result<Probe> probe(const std::string& snapshot);
 
   RunLock(RunLock&& other) noexcept;
   RunLock& operator=(RunLock&& other) noexcept;

@@ -95,7 +95,10 @@ std::string unfinished_run_line(const RunReport& r) {
                        "skipped; what it sent after its last committed batch is sent again by the next run.",
                        applied, failed);
   }
-  if (r.status == "running") return fmt::format("The run is still going: {} so far.", counts);
+  if (r.status == "running") {
+    return fmt::format("The run is still going: {} applied, {} failed or skipped, {} to go, as of its last commit.",
+                       applied, failed, not_sent);
+  }
   return {};
 }
 
@@ -135,7 +138,7 @@ std::string render_run_text(const RunReport& r, const std::vector<const TargetCo
     out += fmt::format("  {:<16} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9}\n", t.id, t.planned, t.applied, t.failed,
                        t.skipped, t.retries, t.throttled);
     if (!t.quarantined.empty()) out += "    " + red(fmt::format("quarantined: {}", t.quarantined)) + "\n";
-    if (t.not_sent() > 0) out += fmt::format("    not sent: {} (no outcome before the run stopped)\n", t.not_sent());
+    if (t.not_sent() > 0 && r.status != "running") out += fmt::format("    not sent: {} (no outcome before the run stopped)\n", t.not_sent());
     for (const auto& note : t.notes) out += "    " + note + "\n";
   }
   if (!r.store_error.empty()) out += "\n" + render_store_failure(r, red);
@@ -175,7 +178,12 @@ std::string render_run_json(const RunReport& r, const std::vector<const TargetCo
   w.key("command").string(r.command);
   w.key("config").string(r.config_path);
   if (!r.error.empty()) w.key("error").string(r.error);
-  w.key("exit_code").integer(r.exit_code);
+  w.key("exit_code");
+  if (r.status == "running") {
+    w.null();  // it has none yet
+  } else {
+    w.integer(r.exit_code);
+  }
   w.key("failures").begin_array();
   for (const auto& g : group_problems(r)) {
     w.begin_object().key("code").integer(g.code).key("count").integer(static_cast<std::int64_t>(g.count));

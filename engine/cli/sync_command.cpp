@@ -137,6 +137,14 @@ RunReport partial_report(const Job& job, const ProgressBoard& board, const Store
   return r;
 }
 
+// The progress of a run that has sent nothing yet: each target's planned count.
+RunProgress planned_progress(const Plan& plan, std::int64_t now) {
+  RunProgress p;
+  p.updated_at = now;
+  for (const auto& t : plan.targets) p.targets.push_back(TargetProgressRow{.target = t.id, .planned = t.work.size()});
+  return p;
+}
+
 // Writes run-N.json into report_dir, both the owner's alone; a report folder others could read is
 // tightened, with a warning on `err`.
 Result<std::string> write_report_file(const JobConfig& config, const RunReport& report, const std::string& json,
@@ -266,8 +274,15 @@ int sync_job(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, Redactor&
     close_run(job, std::move(report), redactor, watch, false, out, err);
     return code;
   }
-  StoreSink sink(*job.store, *run_id, StoreSinkOptions{.batch = job.config.commit_batch, .redactor = &redactor}, clock, unix_now);
+  // The run's progress is in the store from its start, for `hrsync status` in another terminal;
+  // each commit brings it up to date.
+  if (auto written = job.store->write_progress(*run_id, planned_progress(job.plan, started)); !written) {
+    err << "hrsync sync: warning: " << written.error().str() << "\n";
+  }
   ProgressBoard board;
+  StoreSink sink(*job.store, *run_id,
+                 StoreSinkOptions{.batch = job.config.commit_batch, .redactor = &redactor, .board = &board}, clock,
+                 unix_now);
   ExecutorOptions options;
   options.seed = static_cast<std::uint64_t>(started) ^ static_cast<std::uint64_t>(*run_id);
   Executor executor(job.config, **transport, clock, sink, options, &board);

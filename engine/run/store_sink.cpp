@@ -1,10 +1,18 @@
 #include "engine/run/store_sink.h"
 
+#include <algorithm>
+#include <cmath>
+
 namespace hrsync {
 
 StoreSink::StoreSink(SnapshotStore& store, std::int64_t run_id, StoreSinkOptions options, const Clock& clock,
                      std::function<std::int64_t()> unix_now)
-    : store_(store), run_id_(run_id), options_(options), clock_(clock), unix_now_(std::move(unix_now)) {
+    : store_(store),
+      run_id_(run_id),
+      options_(options),
+      clock_(clock),
+      unix_now_(std::move(unix_now)),
+      started_(clock.now()) {
   if (options_.batch == 0) options_.batch = 1;
 }
 
@@ -47,13 +55,58 @@ StoreSink::Tally StoreSink::tally(std::string_view target) const {
 }
 
 Result<void> StoreSink::target_finished(std::string_view target) {
-  (void)target;
+  if (options_.board != nullptr) {
+    finished_at_.emplace(std::string(target), unix_now_());
+    progress_due_ = true;
+  }
   return flush();
 }
 
+std::optional<RunProgress> StoreSink::progress() {
+  if (options_.board == nullptr) return std::nullopt;
+  const Clock::time_point now = clock_.now();
+  RunProgress p;
+  p.updated_at = unix_now_();
+  bool known = true;  // every target still going has an eta
+  std::int64_t end = p.updated_at;
+  for (const TargetProgress& live : options_.board->snapshot()) {
+    TargetProgressRow row;
+    row.target = live.target;
+    row.planned = live.total;
+    const Tally tally = this->tally(live.target);
+    row.applied = tally.applied;
+    row.failed = tally.failed;
+    row.skipped = tally.skipped;
+    row.retries = live.retries;
+    row.throttled = live.throttled;
+    row.stopped = live.stopped;
+    auto [rate, fresh] = rates_.try_emplace(live.target, options_.rate_window);
+    if (fresh) rate->second.add(started_, 0);
+    const auto f = finished_at_.find(live.target);
+    // A finished target keeps the rate it finished at.
+    const bool moved = f == finished_at_.end() || rate->second.count() != row.done();
+    if (now > started_ && moved) rate->second.add(now, row.done());
+    row.rate = rate->second.rate();
+    if (f != finished_at_.end()) {
+      row.finished_at = f->second;
+      row.eta = f->second;
+    } else if (const auto left = rate->second.seconds_left(row.planned)) {
+      row.eta = p.updated_at + static_cast<std::int64_t>(std::ceil(*left));
+    } else if (!row.stopped) {
+      known = false;  // a stopped target skips what is left at once
+    }
+    if (row.eta) end = std::max(end, *row.eta);
+    p.targets.push_back(std::move(row));
+  }
+  if (known) p.expected_end = end;
+  return p;
+}
+
 Result<void> StoreSink::flush() {
-  if (!status_ || pending_outcomes_.empty()) return status_;
-  status_ = store_.commit_batch(run_id_, pending_rows_, pending_outcomes_, unix_now_());
+  if (!status_ || (pending_outcomes_.empty() && !progress_due_)) return status_;
+  const std::optional<RunProgress> progress = this->progress();
+  progress_due_ = false;
+  status_ = store_.commit_batch(run_id_, pending_rows_, pending_outcomes_, unix_now_(), progress ? &*progress : nullptr);
   if (status_) {
     ++commits_;
   } else {

@@ -9,6 +9,11 @@
 // (they are idempotent). A failed or skipped entity's snapshot row is never touched: the next run
 // retries it.
 //
+// With a progress board, each of those transactions also writes the run's progress (store/run_rows.h
+// RunProgress): per target the outcomes committed so far, retries, throttled answers, the rate of
+// the last minutes and the expected end at that rate; so `hrsync status` in another process sees
+// how far the run has got, never ahead of what is committed. A target's finish is written at once.
+//
 // When a commit fails, the store's error is kept (status()) and returned by that record() and
 // every later one; the batch that failed and every outcome after it are kept, not written, in
 // unrecorded(), for the report. What was committed before stays.
@@ -26,6 +31,8 @@
 
 #include "engine/net/clock.h"
 #include "engine/run/outcome_sink.h"
+#include "engine/run/progress.h"
+#include "engine/run/rate_window.h"
 #include "engine/run/redactor.h"
 #include "store/snapshot_store.h"
 
@@ -37,6 +44,10 @@ struct StoreSinkOptions {
   // Cleans every message and log id before it is kept (secrets out, valid UTF-8); without one they
   // are only made valid UTF-8. Outlives the sink.
   const Redactor* redactor = nullptr;
+  // The run's live counters (each target's planned total, retries, throttled answers, whether it
+  // stopped); with one, each commit writes the run's progress. Outlives the sink.
+  const ProgressBoard* board = nullptr;
+  Clock::duration rate_window = std::chrono::minutes(5);  // the span the rate and ETA are measured over
 };
 
 class StoreSink final : public OutcomeSink {
@@ -72,6 +83,9 @@ class StoreSink final : public OutcomeSink {
   // Transactions written so far.
   std::uint64_t commits() const { return commits_; }
 
+  // The progress the next commit writes (options.board set), or nullopt without a board.
+  std::optional<RunProgress> progress();
+
  private:
   SnapshotStore& store_;
   std::int64_t run_id_;
@@ -86,6 +100,10 @@ class StoreSink final : public OutcomeSink {
   std::map<std::string, Tally, std::less<>> tallies_;
   Result<void> status_;
   std::uint64_t commits_ = 0;
+  Clock::time_point started_;                            // the sink's creation: the rates' first sample
+  std::map<std::string, RateWindow, std::less<>> rates_;  // finished entities per target
+  std::map<std::string, std::int64_t, std::less<>> finished_at_;
+  bool progress_due_ = false;                           // a target finished since the last commit
 };
 
 }  // namespace hrsync

@@ -151,5 +151,110 @@ TEST_F(StoreSinkTest, AFailedCommitKeepsWhatWasWrittenAndTheRestAsNotRecorded) {
   EXPECT_TRUE(store_->finish_run(run_id_, "store_failed", 5, "{}", 2).has_value());
 }
 
+// The executor's live counters as it publishes them: planned totals, retries, throttled answers.
+std::vector<TargetProgress> live(std::uint64_t retries = 0, std::uint64_t throttled = 0) {
+  TargetProgress user;
+  user.target = "contact_user";
+  user.total = 100;
+  user.retries = retries;
+  user.throttled = throttled;
+  TargetProgress card;
+  card.target = "acs_card";
+  card.total = 2;
+  return {user, card};
+}
+
+TEST_F(StoreSinkTest, EachCommitWritesTheProgressOfWhatItCommitted) {
+  ProgressBoard board;
+  board.publish(live());
+  std::int64_t unix_now = 5000;
+  StoreSink s(*store_, run_id_, StoreSinkOptions{.batch = 10, .max_age = 1s, .board = &board}, clock_,
+              [&] { return unix_now; });
+  // 10 entities of contact_user in 2 s: 5 per second, 90 to go, 18 s.
+  clock_.advance(1s);
+  for (int i = 0; i < 9; ++i) ASSERT_TRUE(s.record(outcome("contact_user", "E" + std::to_string(i))).has_value());
+  EXPECT_EQ(store_->progress(run_id_), RunProgress{}) << "nothing is committed yet, so no progress either";
+  clock_.advance(1s);
+  board.publish(live(/*retries=*/3, /*throttled=*/1));
+  ASSERT_TRUE(s.record(outcome("contact_user", "E9", /*applied=*/false)).has_value());
+  ASSERT_EQ(s.commits(), 1u);
+
+  auto p = store_->progress(run_id_);
+  ASSERT_TRUE(p.has_value()) << p.error().str();
+  EXPECT_EQ(p->updated_at, 5000);
+  ASSERT_EQ(p->targets.size(), 2u);
+  const TargetProgressRow& user = p->targets[0];
+  EXPECT_EQ(user.target, "contact_user");
+  EXPECT_EQ(user.planned, 100u);
+  EXPECT_EQ(user.applied, 9u);
+  EXPECT_EQ(user.failed, 1u);
+  EXPECT_EQ(user.retries, 3u);
+  EXPECT_EQ(user.throttled, 1u);
+  EXPECT_DOUBLE_EQ(user.rate, 5.0);
+  EXPECT_EQ(user.eta, 5018);
+  EXPECT_FALSE(user.finished_at);
+  // acs_card has finished nothing yet: no rate, no eta, so the run's end is unknown.
+  EXPECT_EQ(p->targets[1].done(), 0u);
+  EXPECT_FALSE(p->targets[1].eta);
+  EXPECT_FALSE(p->expected_end);
+
+  // acs_card finishes; its finish is written at once, and the run's end is contact_user's.
+  clock_.advance(2s);
+  unix_now = 5002;
+  ASSERT_TRUE(s.record(outcome("acs_card", "C1")).has_value());
+  ASSERT_TRUE(s.record(outcome("acs_card", "C2")).has_value());
+  ASSERT_TRUE(s.target_finished("acs_card").has_value());
+  p = store_->progress(run_id_);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->targets[1].done(), 2u);
+  EXPECT_EQ(p->targets[1].finished_at, 5002);
+  EXPECT_EQ(p->targets[0].rate, 2.5) << "10 in 4 s";
+  EXPECT_EQ(p->targets[0].eta, 5002 + 36);
+  EXPECT_EQ(p->expected_end, 5002 + 36);
+  EXPECT_EQ(s.commits(), 2u);
+
+  // A target that finished with nothing batched still has its finish written.
+  clock_.advance(1s);
+  unix_now = 5003;
+  ASSERT_TRUE(s.target_finished("contact_user").has_value());
+  EXPECT_EQ(store_->progress(run_id_)->targets[0].finished_at, 5003);
+  EXPECT_EQ(store_->progress(run_id_)->expected_end, 5003);
+}
+
+TEST_F(StoreSinkTest, WithoutABoardNoProgressIsWritten) {
+  StoreSink s = sink(1);
+  ASSERT_TRUE(s.record(outcome("contact_user", "E1")).has_value());
+  ASSERT_TRUE(s.target_finished("contact_user").has_value());
+  EXPECT_EQ(s.commits(), 1u);
+  EXPECT_EQ(store_->progress(run_id_), RunProgress{});
+}
+
+TEST(RateWindow, MeasuresTheRateOfTheLastWindowOnly) {
+  using Clock = hrsync::Clock;
+  const Clock::time_point t0{};
+  RateWindow w(60s);
+  EXPECT_EQ(w.rate(), 0);
+  EXPECT_FALSE(w.seconds_left(10)) << "no rate yet: no eta";
+  w.add(t0, 0);
+  EXPECT_EQ(w.rate(), 0);
+  // Fast for a minute (10/s), then slow (1/s): after two slow minutes, the rate is the slow one.
+  w.add(t0 + 60s, 600);
+  EXPECT_DOUBLE_EQ(w.rate(), 10);
+  EXPECT_DOUBLE_EQ(*w.seconds_left(1000), 40);
+  for (int s = 1; s <= 120; ++s) w.add(t0 + 60s + std::chrono::seconds(s), 600 + s);
+  EXPECT_DOUBLE_EQ(w.rate(), 1);
+  EXPECT_DOUBLE_EQ(*w.seconds_left(1000), 280);
+  EXPECT_EQ(w.seconds_left(720), 0.0) << "reached";
+}
+
+TEST(RateWindow, KeepsABoundedNumberOfSamples) {
+  RateWindow w(std::chrono::hours(24));
+  const Clock::time_point t0{};
+  for (int i = 0; i <= 5000; ++i) w.add(t0 + std::chrono::seconds(i), static_cast<std::uint64_t>(i) * 2);
+  // The oldest samples went: the rate spans the last kMaxSamples, still 2 per second.
+  EXPECT_DOUBLE_EQ(w.rate(), 2);
+  EXPECT_EQ(w.count(), 10000u);
+}
+
 }  // namespace
 }  // namespace hrsync

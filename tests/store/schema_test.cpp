@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <vector>
+
+#include <fmt/format.h>
 #include <fstream>
 
 #include "store/snapshot_store.h"
@@ -32,9 +35,11 @@ bool has_column(SQLite::Database& db, const std::string& table, const std::strin
   return s.getColumn(0).getInt() == 1;
 }
 
-// hrsync's version 1, then a version 2 as a later release would append it.
-std::array<Migration, 2> with_version_2(std::string_view v2_sql) {
-  return {{migrations()[0], {2, v2_sql}}};
+// hrsync's migrations, then the next version as a later release would append it.
+std::vector<Migration> with_next_version(std::string_view sql) {
+  std::vector<Migration> steps(migrations().begin(), migrations().end());
+  steps.push_back({latest_schema_version() + 1, sql});
+  return steps;
 }
 
 TEST(Schema, MigrationsAreNumberedFromOneWithoutGaps) {
@@ -48,11 +53,12 @@ TEST(Schema, AFreshFileGetsTheNewestVersionAndEveryTable) {
   ScratchDir dir;
   const auto path = dir.file("fresh.db");
   { ASSERT_TRUE(SnapshotStore::open(path).has_value()); }
-  EXPECT_EQ(user_version(path), 1);
+  EXPECT_EQ(user_version(path), latest_schema_version());
   SQLite::Database db(path, SQLite::OPEN_READONLY);
-  for (const char* table : {"snapshot", "runs", "outcomes"}) EXPECT_TRUE(db.tableExists(table)) << table;
+  for (const char* table : {"snapshot", "runs", "outcomes", "progress"}) EXPECT_TRUE(db.tableExists(table)) << table;
   EXPECT_TRUE(has_column(db, "snapshot", "applied_at"));
   EXPECT_TRUE(has_column(db, "outcomes", "log_id"));
+  EXPECT_TRUE(has_column(db, "runs", "expected_end"));
 }
 
 TEST(Schema, TheFileIsInWalMode) {
@@ -89,38 +95,72 @@ TEST(Schema, AnUpgradeRunsOnlyTheNewStepsAndKeepsTheData) {
     const SnapshotStore::AppliedRow row{"E1", 42, R"({"name":"张三"})"};
     ASSERT_TRUE(store->commit("contact_user", std::span(&row, 1), 1, 1000).has_value());
   }
-  const auto steps = with_version_2("ALTER TABLE runs ADD COLUMN host TEXT NOT NULL DEFAULT ''");
+  const int next = latest_schema_version() + 1;
+  const auto steps = with_next_version("ALTER TABLE runs ADD COLUMN host TEXT NOT NULL DEFAULT ''");
   {
     SQLite::Database db(path, SQLite::OPEN_READWRITE);
     auto version = migrate(db, path, steps);
     ASSERT_TRUE(version.has_value()) << version.error().str();
-    EXPECT_EQ(*version, 2);
+    EXPECT_EQ(*version, next);
     EXPECT_TRUE(has_column(db, "runs", "host"));
     EXPECT_EQ(db.execAndGet("SELECT document FROM snapshot WHERE key = 'E1'").getString(), R"({"name":"张三"})");
-    // Running it again changes nothing (v2's ALTER would fail if it ran twice).
+    // Running it again changes nothing (the ALTER would fail if it ran twice).
     auto again = migrate(db, path, steps);
     ASSERT_TRUE(again.has_value()) << again.error().str();
-    EXPECT_EQ(*again, 2);
+    EXPECT_EQ(*again, next);
   }
-  // This program knows only version 1: the upgraded file is refused.
+  // This program knows only up to latest_schema_version(): the upgraded file is refused, also
+  // for reading.
+  const std::string refused = fmt::format("schema version {} is newer than this hrsync knows ({})", next, next - 1);
   auto store = SnapshotStore::open(path);
   ASSERT_FALSE(store.has_value());
-  EXPECT_NE(store.error().message.find("schema version 2 is newer than this hrsync knows (1)"), std::string::npos)
-      << store.error().message;
+  EXPECT_NE(store.error().message.find(refused), std::string::npos) << store.error().message;
+  auto reader = SnapshotStore::open_read_only(path);
+  ASSERT_FALSE(reader.has_value());
+  EXPECT_NE(reader.error().message.find(refused), std::string::npos) << reader.error().message;
+}
+
+TEST(Schema, AVersionOneFileGetsTheProgressTableAndKeepsItsRuns) {
+  ScratchDir dir;
+  const auto path = dir.file("v1.db");
+  {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    ASSERT_EQ(migrate(db, path, migrations().first(1)), 1);
+    db.exec("INSERT INTO runs (command, started_at, status, config_path) VALUES ('sync', 100, 'ok', 'job.toml')");
+  }
+  // A reader of a version 1 file (written by an earlier hrsync) sees its runs and no progress.
+  {
+    auto reader = SnapshotStore::open_read_only(path);
+    ASSERT_TRUE(reader.has_value()) << reader.error().str();
+    auto run = reader->last_run();
+    ASSERT_TRUE(run.has_value() && run->has_value());
+    EXPECT_EQ((*run)->command, "sync");
+    EXPECT_EQ(reader->progress(1), RunProgress{});
+    EXPECT_EQ(user_version(path), 1) << "reading migrates nothing";
+  }
+  auto store = SnapshotStore::open(path);
+  ASSERT_TRUE(store.has_value()) << store.error().str();
+  EXPECT_EQ(user_version(path), latest_schema_version());
+  EXPECT_EQ(store->progress(1), RunProgress{}) << "no progress was written for the old run";
+  const RunProgress p{.updated_at = 200, .expected_end = 300, .targets = {{.target = "contact_user", .planned = 5}}};
+  ASSERT_TRUE(store->write_progress(1, p).has_value());
+  EXPECT_EQ(store->progress(1), p);
 }
 
 TEST(Schema, AFailingStepLeavesTheFileAtItsVersion) {
   ScratchDir dir;
   const auto path = dir.file("failing.db");
   { ASSERT_TRUE(SnapshotStore::open(path).has_value()); }
-  const auto steps = with_version_2("CREATE TABLE extra (x INTEGER); CREATE TABLE snapshot (x INTEGER);");
+  const auto steps = with_next_version("CREATE TABLE extra (x INTEGER); CREATE TABLE snapshot (x INTEGER);");
   SQLite::Database db(path, SQLite::OPEN_READWRITE);
   auto version = migrate(db, path, steps);
   ASSERT_FALSE(version.has_value());
   EXPECT_EQ(version.error().kind, Error::Kind::kDatabase);
   EXPECT_EQ(version.error().where, path);
-  EXPECT_NE(version.error().message.find("migration to version 2"), std::string::npos) << version.error().message;
-  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 1);
+  EXPECT_NE(version.error().message.find(fmt::format("migration to version {}", latest_schema_version() + 1)),
+            std::string::npos)
+      << version.error().message;
+  EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), latest_schema_version());
   EXPECT_FALSE(db.tableExists("extra"));
 }
 

@@ -1,6 +1,9 @@
 #include "store/snapshot_store.h"
 
+#include <SQLiteCpp/Database.h>
 #include <gtest/gtest.h>
+
+#include <filesystem>
 
 #include <utility>
 #include <vector>
@@ -294,6 +297,76 @@ TEST_F(SnapshotStoreTest, AMovedStoreKeepsWorking) {
   commit(moved, "contact_user", {{"E2", 2, "{}"}});
   EXPECT_EQ(hashes_of(moved, "contact_user"), (Hashes{{"E1", 1}, {"E2", 2}}));
   EXPECT_EQ(moved.path(), path_);
+}
+
+RunProgress progress_at(std::int64_t now, std::uint64_t applied) {
+  RunProgress p;
+  p.updated_at = now;
+  p.expected_end = now + 60;
+  p.targets.push_back({.target = "contact_user", .planned = 10, .applied = applied, .failed = 1, .retries = 2,
+                       .throttled = 3, .rate = 2.5, .eta = now + 60});
+  p.targets.push_back({.target = "acs_card", .planned = 4, .applied = 4, .rate = 4, .eta = now - 1,
+                       .finished_at = now - 1});
+  return p;
+}
+
+TEST_F(SnapshotStoreTest, ProgressWrittenWithACommitBatchReadsBackInThePlansOrder) {
+  auto run = store_.begin_run("sync", "job.toml", 1);
+  ASSERT_TRUE(run.has_value());
+  EXPECT_EQ(store_.progress(*run), RunProgress{}) << "none written yet";
+  const std::vector<SnapshotStore::TargetRow> rows = {{"contact_user", {"E1", 1, "{}"}}};
+  const std::vector<OutcomeRow> outcomes = {outcome("contact_user", "E1", "applied")};
+  const RunProgress first = progress_at(1000, 1);
+  ASSERT_TRUE(store_.commit_batch(*run, rows, outcomes, 1000, &first).has_value());
+  EXPECT_EQ(store_.progress(*run), first);
+
+  // The next commit replaces it, target by target; a target whose eta is unknown reads as such.
+  RunProgress second = progress_at(1010, 2);
+  second.expected_end.reset();
+  second.targets[0].eta.reset();
+  ASSERT_TRUE(store_.commit_batch(*run, {}, {}, 1010, &second).has_value());
+  EXPECT_EQ(store_.progress(*run), second);
+  EXPECT_EQ(store_.outcomes(*run)->size(), 1u);
+}
+
+TEST_F(SnapshotStoreTest, ACommitBatchThatFailsWritesNoProgress) {
+  auto run = store_.begin_run("sync", "job.toml", 1);
+  ASSERT_TRUE(run.has_value());
+  const RunProgress first = progress_at(1000, 1);
+  ASSERT_TRUE(store_.write_progress(*run, first).has_value());
+  const std::vector<SnapshotStore::TargetRow> rows = {{"contact_user", {"", 1, "{}"}}};  // an empty key fails
+  const RunProgress second = progress_at(1010, 2);
+  ASSERT_FALSE(store_.commit_batch(*run, rows, {}, 1010, &second).has_value());
+  EXPECT_EQ(store_.progress(*run), first) << "the progress never runs ahead of what is committed";
+  EXPECT_FALSE(store_.write_progress(999, first).has_value()) << "no run 999";
+}
+
+TEST_F(SnapshotStoreTest, AReadOnlyReaderSeesTheLastCommitWhileAWriterHoldsItsTransaction) {
+  auto run = store_.begin_run("sync", "job.toml", 1);
+  ASSERT_TRUE(run.has_value());
+  const RunProgress committed = progress_at(1000, 1);
+  ASSERT_TRUE(store_.write_progress(*run, committed).has_value());
+
+  // Another writer is in the middle of a transaction: a reader neither waits for it nor sees it.
+  SQLite::Database writer(path_, SQLite::OPEN_READWRITE);
+  writer.exec("BEGIN IMMEDIATE");
+  writer.exec("UPDATE progress SET applied = 9");
+  auto reader = SnapshotStore::open_read_only(path_, StoreOptions{.busy_timeout_ms = 0});
+  ASSERT_TRUE(reader.has_value()) << reader.error().str();
+  EXPECT_EQ(reader->progress(*run), committed);
+  auto last = reader->last_run();
+  ASSERT_TRUE(last.has_value() && last->has_value());
+  EXPECT_EQ((*last)->status, "running");
+  EXPECT_FALSE(reader->begin_run("sync", "job.toml", 2).has_value()) << "a reader writes nothing";
+  writer.exec("ROLLBACK");
+}
+
+TEST_F(SnapshotStoreTest, AReaderNeedsAnExistingFile) {
+  const std::string missing = dir_.file("none.db");
+  auto reader = SnapshotStore::open_read_only(missing);
+  ASSERT_FALSE(reader.has_value());
+  EXPECT_EQ(reader.error().where, missing);
+  EXPECT_FALSE(std::filesystem::exists(missing)) << "a reader creates nothing";
 }
 
 }  // namespace
