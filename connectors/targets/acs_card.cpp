@@ -18,7 +18,18 @@ constexpr std::array<CodeRule, 1> kDocumentCodes = {{
 
 constexpr auto kCodes = join_codes(kDocumentCodes, kFeishuCommonCodes);
 
+// The card_no column must be there (a source without it is a wrong export), though a cell of it may
+// be empty: `card` is optional in the document.
 constexpr std::array<Field, 2> kRequired = {Field::kUserId, Field::kCardNo};
+
+// The document of a user without a card: a PATCH of it would set nothing.
+constexpr std::string_view kNoCard = "{}";
+
+// Why a card stays on the device: the PATCH sets a card and has no way to clear one.
+constexpr std::string_view kCardEmptied =
+    "emptied in HR, but the access-control PATCH cannot clear a card (the device keeps it): remove it by hand";
+constexpr std::string_view kCardLeft =
+    "gone from the source, but the access-control PATCH cannot clear a card (the device keeps it): remove it by hand";
 
 constexpr std::int64_t kMaxCard = 2147483647;  // the document's "int": non-negative int32
 
@@ -36,11 +47,16 @@ class AcsCard final : public TargetConnector {
     if (r.get(Field::kUserId).empty()) return std::unexpected(Invalid{"user_id", "required, but the cell is empty"});
     Document d;
     d.key.assign(r.get(Field::kUserId));
+    if (r.get(Field::kCardNo).empty()) {
+      d.body = kNoCard;
+      d.seal();
+      return d;
+    }
     d.body.reserve(40);
     DocumentBuilder b(r, d.body);
     const bool ok = b.begin_object() &&
                     b.begin_object("feature") &&
-                    b.integer(Field::kCardNo, "card", 0, kMaxCard, Need::kRequired) &&
+                    b.integer(Field::kCardNo, "card", 0, kMaxCard) &&
                     b.end_object() &&
                     b.end_object();
     if (!ok) return std::unexpected(b.take_invalid());
@@ -49,6 +65,21 @@ class AcsCard final : public TargetConnector {
   }
 
   std::optional<Document> on_missing(const Document&) const override { return std::nullopt; }
+
+  bool sets_nothing(const Document& desired) const override { return desired.body == kNoCard; }
+
+  // A card emptied in HR stays on the device: the snapshot keeps it, and the plan lists it.
+  std::optional<Held> held_after(const Document& desired, const Document& last_applied) const override {
+    if (desired.body != kNoCard || last_applied.body == kNoCard) return std::nullopt;
+    Held held{.document = last_applied, .kept = {Invalid{"feature.card", std::string(kCardEmptied)}}};
+    held.document.key = desired.key;
+    return held;
+  }
+
+  std::vector<Invalid> kept_on_missing(const Document& last_applied) const override {
+    if (last_applied.body == kNoCard) return {};
+    return {Invalid{"feature.card", std::string(kCardLeft)}};
+  }
 
   Result<Request> build_request(const Document& desired, const Document*) const override {
     Request req;

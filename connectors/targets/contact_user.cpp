@@ -148,6 +148,10 @@ constexpr std::size_t kMaxJobTitleChars = 100;     // 41063
 constexpr std::size_t kMaxDepartments = 50;        // 41033
 constexpr std::int64_t kMaxJoinTime = 2147483647;  // seconds; the document's example is the int32 maximum
 
+// Why a member emptied in HR stays on the user in patch mode.
+constexpr std::string_view kCannotClear =
+    "emptied in HR, but it cannot be cleared through PATCH (the user keeps its last value): clear it by hand";
+
 // Members whose change a PATCH must send through the 1/s lane.
 bool is_lane_member(std::string_view key) { return key == "department_ids" || key == "is_frozen"; }
 
@@ -170,6 +174,7 @@ class ContactUser final : public TargetConnector {
   std::expected<Document, Invalid> project(const Record& r) const override;
   std::optional<Document> on_missing(const Document& last_applied) const override;
   Result<Request> build_request(const Document& desired, const Document* last_applied) const override;
+  std::optional<Held> held_after(const Document& desired, const Document& last_applied) const override;
 
   Verdict classify(int http_status, std::string_view body) const override {
     return classify_feishu(http_status, body, kCodes);
@@ -347,6 +352,30 @@ void ContactUser::build_patch(Request& req, const Document& desired, const Docum
   }
   req.body.reserve(desired.body.size());
   write_members(req.body, changed);
+}
+
+// Patch mode: a member of `last_applied` that `desired` leaves out (its cell emptied in HR) is not
+// sent, since a PATCH cannot clear by omission; the user keeps it. PUT replaces the user: what is
+// sent is what it holds.
+std::optional<Held> ContactUser::held_after(const Document& desired, const Document& last_applied) const {
+  if (!patch_) return std::nullopt;
+  JsonMembers want;
+  JsonMembers had;
+  if (!split_members(desired.body, want) || !split_members(last_applied.body, had)) return std::nullopt;
+  Held held;
+  JsonMembers holds = want;
+  for (const JsonMember& m : had) {
+    if (want.find(m.key) != nullptr) continue;
+    if (!holds.push(m)) return std::nullopt;  // unreachable: both hold contact_user members only
+    held.kept.push_back(Invalid{std::string(m.key), std::string(kCannotClear)});
+  }
+  if (held.kept.empty()) return std::nullopt;
+  held.document.key = desired.key;
+  held.document.attachment = desired.attachment;
+  held.document.body.reserve(desired.body.size() + last_applied.body.size());
+  write_members(held.document.body, holds);
+  held.document.seal();
+  return held;
 }
 
 }  // namespace

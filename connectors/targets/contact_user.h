@@ -15,7 +15,8 @@
 // optional (but a user needs a mobile or an e-mail, 41009) and +86 numbers are refused (44018).
 //
 // A PATCH cannot clear a member: a cell emptied since the last applied document is simply not
-// sent. When nothing differs from the last applied document (a --full re-send), the whole
+// sent, and the user keeps the value (held_after: the snapshot records it, and every later plan
+// lists it to be cleared by hand until the cell has a value again). When nothing differs from the last applied document (a --full re-send), the whole
 // document is sent. on_missing = freeze sends the last applied document with "is_frozen": true.
 // Limits: 50/s and 1000/min on the endpoint, and in patch mode 1/s for a request that carries
 // department_ids or is_frozen (lane kDeptOrFrozenLane).

@@ -87,6 +87,13 @@ struct Verdict {
   bool documented = true; // false when the code is in no table (then permanent)
 };
 
+// What a target holds once a request is applied, when that is not the document sent: members the
+// request cannot clear keep their last applied value.
+struct Held {
+  Document document;          // what the target holds afterwards (sealed)
+  std::vector<Invalid> kept;  // each member kept, and why hrsync cannot clear it: a person must
+};
+
 // Which credentials and base URL a target uses.
 enum class Platform : std::uint8_t { kFeishu, kSophon };
 
@@ -138,6 +145,32 @@ class TargetConnector {
   virtual void keep_unset(Document& desired, const Document& last_applied) const {
     (void)desired;
     (void)last_applied;
+  }
+
+  // What the target holds once `desired` is applied over `last_applied`, when that is not `desired`
+  // itself: a member `desired` leaves out that the request cannot clear (a PATCH sets what it
+  // carries and leaves the rest) keeps its last applied value. The snapshot records that document,
+  // so the member stays a difference in every later plan, listed with the reason until the source
+  // gives it a value again or a person clears it. Most targets hold what they are sent.
+  virtual std::optional<Held> held_after(const Document& desired, const Document& last_applied) const {
+    (void)desired;
+    (void)last_applied;
+    return std::nullopt;
+  }
+
+  // What an entity that left the source keeps on the target when on_missing() leaves it alone and
+  // only a person can remove it (acs_card: the card, which its PATCH cannot clear). Most targets
+  // keep nothing a person must see to.
+  virtual std::vector<Invalid> kept_on_missing(const Document& last_applied) const {
+    (void)last_applied;
+    return {};
+  }
+
+  // True iff `desired` sets nothing on the target (acs_card for a row without a card): an entity
+  // the target never held costs no call for it.
+  virtual bool sets_nothing(const Document& desired) const {
+    (void)desired;
+    return false;
   }
 
   // The request that applies `desired`. `last_applied` is the snapshot's document, when there is

@@ -24,6 +24,23 @@ std::uint64_t count_of(const json::object& o, std::string_view key) {
   return v && v->is_int64() ? static_cast<std::uint64_t>(v->as_int64()) : 0;
 }
 
+// What a target's summary lists for a person to change (render_run_json's "by_hand").
+std::vector<ByHandRow> by_hand_from(const json::object& target) {
+  std::vector<ByHandRow> rows;
+  const auto* list = target.if_contains("by_hand");
+  if (!list || !list->is_array()) return rows;
+  auto text = [](const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    return v && v->is_string() ? std::string(v->as_string()) : std::string();
+  };
+  for (const auto& v : list->as_array()) {
+    if (!v.is_object()) continue;
+    const auto& o = v.as_object();
+    rows.push_back({text(o, "key"), text(o, "where"), text(o, "field"), text(o, "reason")});
+  }
+  return rows;
+}
+
 // The per-target totals a finished run stored as its summary (render_run_json's "targets").
 std::vector<TargetTotals> totals_from_summary(std::string_view summary) {
   std::vector<TargetTotals> out;
@@ -44,6 +61,7 @@ std::vector<TargetTotals> totals_from_summary(std::string_view summary) {
     t.retries = count_of(o, "retries");
     t.throttled = count_of(o, "throttled");
     if (const auto* q = o.if_contains("quarantined"); q && q->is_string()) t.quarantined = std::string(q->as_string());
+    t.by_hand = by_hand_from(o);
     out.push_back(std::move(t));
   }
   return out;

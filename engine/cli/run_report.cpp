@@ -140,6 +140,17 @@ std::string render_run_text(const RunReport& r, const std::vector<const TargetCo
     if (!t.quarantined.empty()) out += "    " + red(fmt::format("quarantined: {}", t.quarantined)) + "\n";
     if (t.not_sent() > 0 && r.status != "running") out += fmt::format("    not sent: {} (no outcome before the run stopped)\n", t.not_sent());
     for (const auto& note : t.notes) out += "    " + note + "\n";
+    if (!t.by_hand.empty()) {
+      out += fmt::format("    remove by hand ({}): values the target keeps that its API cannot clear\n", t.by_hand.size());
+    }
+    for (std::size_t i = 0; i < t.by_hand.size() && i < examples; ++i) {
+      const ByHandRow& b = t.by_hand[i];
+      out += fmt::format("      {}  {}  {}: {}\n", b.where.empty() ? "(gone from the source)" : b.where, b.key, b.field,
+                         b.reason);
+    }
+    if (t.by_hand.size() > examples) {
+      out += fmt::format("      … and {} more (the JSON report lists them all)\n", t.by_hand.size() - examples);
+    }
   }
   if (!r.store_error.empty()) out += "\n" + render_store_failure(r, red);
   const auto groups = group_problems(r);
@@ -211,6 +222,12 @@ std::string render_run_json(const RunReport& r, const std::vector<const TargetCo
   w.key("targets").begin_array();
   for (const auto& t : r.targets) {
     w.begin_object().key("applied").integer(static_cast<std::int64_t>(t.applied));
+    w.key("by_hand").begin_array();
+    for (const auto& b : t.by_hand) {
+      w.begin_object().key("field").string(b.field).key("key").string(b.key).key("reason").string(b.reason);
+      w.key("where").string(b.where).end_object();
+    }
+    w.end_array();
     w.key("failed").integer(static_cast<std::int64_t>(t.failed)).key("id").string(t.id);
     w.key("not_sent").integer(static_cast<std::int64_t>(t.not_sent()));
     w.key("notes").begin_array();

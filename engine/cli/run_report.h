@@ -17,6 +17,14 @@
 
 namespace hrsync {
 
+// A value the target holds that hrsync cannot change through its API (the plan's ByHand).
+struct ByHandRow {
+  std::string key;     // the entity's key on the target
+  std::string where;   // the source line, "" for an entity gone from the source
+  std::string field;   // "feature.card"
+  std::string reason;  // what to do, and why
+};
+
 struct TargetTotals {
   std::string id;
   std::uint64_t planned = 0;
@@ -34,6 +42,7 @@ struct TargetTotals {
     return planned > done ? planned - done : 0;
   }
   std::vector<std::string> notes;  // what else the run should say of the target (a bounded wait, ...)
+  std::vector<ByHandRow> by_hand;  // what a person must change on the target ("remove by hand")
 };
 
 struct RunReport {

@@ -56,6 +56,16 @@ Result<void> check_credentials(const Job& job) {
   return {};
 }
 
+// What the plan lists for a person to change on target `id`.
+std::vector<ByHandRow> by_hand_rows(const Job& job, std::string_view id) {
+  std::vector<ByHandRow> rows;
+  for (const auto& t : job.plan.targets) {
+    if (t.id != id) continue;
+    for (const auto& b : t.by_hand) rows.push_back({b.key, b.origin.str(), b.what.field, b.what.rule});
+  }
+  return rows;
+}
+
 RunReport build_report(const Job& job, const RunSummary& summary, const StoreSink& sink, std::int64_t run_id,
                        const std::string& command, std::int64_t started) {
   RunReport r;
@@ -81,6 +91,7 @@ RunReport build_report(const Job& job, const RunSummary& summary, const StoreSin
     }
     // A store failure stops every target; it is said once, for the run.
     t.quarantined = res.stop == TargetStop::kNone || res.stop == TargetStop::kNotRecorded ? "" : res.stop_reason;
+    t.by_hand = by_hand_rows(job, t.id);
     r.targets.push_back(std::move(t));
   }
   r.problems = sink.problems();
@@ -125,6 +136,7 @@ RunReport partial_report(const Job& job, const ProgressBoard& board, const Store
       t.retries = p.retries;
       t.throttled = p.throttled;
     }
+    t.by_hand = by_hand_rows(job, t.id);
     r.targets.push_back(std::move(t));
   }
   r.problems = sink.problems();

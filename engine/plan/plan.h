@@ -26,6 +26,10 @@ struct Work {
   Action action = Action::kUpsert;
   Document desired;                        // what the target should hold afterwards
   std::optional<Document> last_applied;    // the snapshot's document, if any
+  // What the target holds once `desired` is applied, when that is not `desired`: the members the
+  // request cannot clear keep their last applied value (TargetConnector::held_after). The snapshot
+  // records it instead of `desired`.
+  std::optional<Document> holds;
   Origin origin;                           // where the record came from; empty for a freeze
 };
 
@@ -34,6 +38,14 @@ struct InvalidEntity {
   Origin origin;       // where the record came from
   std::string key;     // the record's key (employee_no / group_id)
   Invalid invalid;     // field and rule
+};
+
+// A value the target holds that hrsync cannot change through the API: a person must (a card the
+// access-control PATCH cannot clear, a field a contact PATCH cannot empty).
+struct ByHand {
+  Origin origin;       // where the record came from; empty for an entity gone from the source
+  std::string key;     // the entity's key on the target
+  Invalid what;        // the field, and what to do and why
 };
 
 struct TargetCounts {
@@ -65,6 +77,7 @@ struct TargetPlan {
                                                 // attempt failed (engine/plan/failed_last.h)
   std::uint64_t failed_last = 0;                // how many of `work` failed at their last attempt
   std::vector<InvalidEntity> invalid;
+  std::vector<ByHand> by_hand;                  // what a person must change on the target
   std::vector<std::string> missing_keys;        // every missing key (frozen or ignored)
   std::vector<std::string> forget_keys;         // missing keys the policy ignores: dropped from the
                                                 // snapshot after a sync, so they stop counting as missing

@@ -147,6 +147,22 @@ void append_rejections(std::string& out, const Plan& plan, const PlanRenderOptio
   if (invalid > o.examples) out += fmt::format("  … and {} more (hrsync plan --json lists them all)\n", invalid - o.examples);
 }
 
+void append_by_hand(std::string& out, const Plan& plan, const PlanRenderOptions& o, const Style& st) {
+  std::size_t total = 0;
+  for (const auto& t : plan.targets) total += t.by_hand.size();
+  if (total == 0) return;
+  out += "\n" + st.bold(fmt::format("Remove by hand ({}): values a target keeps that its API cannot clear", total)) + "\n";
+  std::size_t shown = 0;
+  for (const auto& t : plan.targets) {
+    for (const auto& b : t.by_hand) {
+      if (shown++ == o.examples) break;
+      out += fmt::format("  {:<16} {}  {}  {}: {}\n", t.id, b.origin.empty() ? "(gone from the source)" : b.origin.str(),
+                         b.key, b.what.field, b.what.rule);
+    }
+  }
+  if (total > o.examples) out += fmt::format("  … and {} more (hrsync plan --json lists them all)\n", total - o.examples);
+}
+
 void write_tiers(JsonWriter& w, const std::vector<RateTier>& tiers) {
   w.begin_array();
   for (const auto& t : tiers) w.begin_object().key("limit").integer(t.limit).key("window_seconds").integer(t.window_seconds).end_object();
@@ -192,6 +208,7 @@ std::string render_plan_text(const Plan& plan, const PlanRenderOptions& o) {
   append_targets_table(out, plan, st);
   append_first_changes(out, plan, o, st);
   append_rejections(out, plan, o, st);
+  append_by_hand(out, plan, o, st);
   out += "\n";
   if (plan.gates.empty()) {
     out += st.green("Safety gates passed.") + (plan.full ? " (--full: every valid entity is sent)" : "") + "\n";
@@ -222,6 +239,9 @@ std::string render_plan_json(const Plan& plan, const PlanRenderOptions& o) {
   for (const auto& t : plan.targets) {
     const auto& c = t.counts;
     w.begin_object();
+    w.key("by_hand").begin_array();
+    for (const auto& b : t.by_hand) w.begin_object().key("field").string(b.what.field).key("key").string(b.key).key("origin").string(b.origin.str()).key("rule").string(b.what.rule).end_object();
+    w.end_array();
     w.key("calls").integer(static_cast<std::int64_t>(target_calls(t)));
     w.key("changed").integer(static_cast<std::int64_t>(c.changed));
     w.key("changes").begin_array();

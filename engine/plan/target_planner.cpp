@@ -57,6 +57,41 @@ std::uint64_t keep_unset(TargetState& t, bool full) {
   return same;
 }
 
+// What each upsert leaves on the target when the request cannot make all of it
+// (TargetConnector::held_after): the members kept are listed for a person, and the snapshot is to
+// record what the target holds. An upsert after which the target holds what it holds already is
+// dropped (unless `full`), as is a new entity whose document sets nothing. Returns how many were
+// dropped from the changed and the created counts.
+struct HeldBack {
+  std::uint64_t created = 0;
+  std::uint64_t changed = 0;
+};
+
+HeldBack hold_back(TargetState& t, bool full) {
+  HeldBack back;
+  std::erase_if(t.plan.work, [&](Work& w) {
+    if (w.action != Work::Action::kUpsert) return false;
+    if (!w.last_applied) {
+      if (!t.connector->sets_nothing(w.desired)) return false;
+      ++back.created;
+      return true;
+    }
+    auto held = t.connector->held_after(w.desired, *w.last_applied);
+    if (!held) return false;
+    for (Invalid& kept : held->kept) t.plan.by_hand.push_back({w.origin, w.desired.key, std::move(kept)});
+    const bool was_same = w.desired.hash == w.last_applied->hash;
+    // A re-send (--full) of what the target holds; but a document that sets nothing is no re-send.
+    const bool no_call = !full || t.connector->sets_nothing(w.desired);
+    if (held->document.hash == w.last_applied->hash && !was_same && no_call) {
+      ++back.changed;
+      return true;
+    }
+    if (held->document.hash != w.desired.hash) w.holds = std::move(held->document);
+    return false;
+  });
+  return back;
+}
+
 // The rows whose key or unique value a later row gave too become invalid: their work is dropped
 // and they leave the count they were in. Returns how many left each count.
 struct TakenBack {
@@ -93,6 +128,7 @@ Result<void> finish_target(TargetState& t, const LastDocument& last_document, bo
   auto& p = t.plan;
   const TakenBack back = take_back_contested(t);
   const std::uint64_t kept_same = keep_unset(t, full);
+  const HeldBack held = hold_back(t, full);
   t.differ.for_each_missing([&](std::string_view key) { p.missing_keys.emplace_back(key); });
   std::sort(p.missing_keys.begin(), p.missing_keys.end());
   for (const auto& key : p.missing_keys) {
@@ -101,6 +137,7 @@ Result<void> finish_target(TargetState& t, const LastDocument& last_document, bo
     if (!*last) continue;
     auto frozen = t.connector->on_missing(**last);
     if (!frozen) {
+      for (Invalid& kept : t.connector->kept_on_missing(**last)) p.by_hand.push_back({Origin{}, key, std::move(kept)});
       p.forget_keys.push_back(key);
       continue;
     }
@@ -115,9 +152,9 @@ Result<void> finish_target(TargetState& t, const LastDocument& last_document, bo
     p.work.push_back(std::move(w));
   }
   const auto& c = t.differ.counts();
-  p.counts.created = c.created - back.created;
-  p.counts.changed = c.changed - back.changed - kept_same;
-  p.counts.unchanged = c.unchanged - back.unchanged + kept_same;
+  p.counts.created = c.created - back.created - held.created;
+  p.counts.changed = c.changed - back.changed - kept_same - held.changed;
+  p.counts.unchanged = c.unchanged - back.unchanged + kept_same + held.created + held.changed;
   p.counts.invalid = p.invalid.size();
   p.counts.missing = p.missing_keys.size();
   p.counts.frozen = static_cast<std::uint64_t>(

@@ -201,7 +201,7 @@ class Executor::Run {
       case Disposition::kSuccess:
         t.budget.on_success();
         outcome.message.clear();
-        outcome.commit = &outcome.work->desired;
+        outcome.commit = outcome.work->holds ? &*outcome.work->holds : &outcome.work->desired;
         return done(t, outcome, OutcomeStatus::kApplied);
       case Disposition::kPermanent:
         // A documented refusal is about this entity's data; an answer no table knows (a proxy's

@@ -114,6 +114,27 @@ TEST_F(ExecutorTest, AppliesEveryEntityAndHandsOverTheRowToCommit) {
   EXPECT_FALSE(summary.any_failed());
 }
 
+TEST_F(ExecutorTest, WhatTheTargetHoldsIsCommittedWhenItIsNotWhatWasSent) {
+  TargetPlan& tp = add_target("t");
+  add_work(tp, 2);
+  Document held = tp.work[1].desired;
+  held.body = R"({"city":"kept","key":"k1"})";
+  held.seal();
+  tp.work[1].holds = held;
+  run();
+  ASSERT_EQ(sink.rows.size(), 2u);
+  for (const auto& row : sink.rows) {
+    ASSERT_EQ(row.status, OutcomeStatus::kApplied) << row.key;
+    ASSERT_NE(row.commit, nullptr);
+    if (row.key == "k0") {
+      EXPECT_EQ(row.commit, &tp.work[0].desired);
+    } else {
+      EXPECT_EQ(row.commit, &*tp.work[1].holds);
+      EXPECT_EQ(row.commit->body, R"({"city":"kept","key":"k1"})");
+    }
+  }
+}
+
 TEST_F(ExecutorTest, LockErrorIsRetriedWithTheLockBackoffThenApplied) {
   TargetPlan& tp = add_target("t");
   add_work(tp, 30, "lock");

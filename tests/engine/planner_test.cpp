@@ -83,7 +83,10 @@ source = "employees"
   void apply_all(Job& job) {
     for (const auto& t : job.plan.targets) {
       std::vector<SnapshotStore::AppliedRow> rows;
-      for (const auto& w : t.work) rows.push_back({w.desired.key, w.desired.hash, w.desired.body});
+      for (const auto& w : t.work) {
+        const Document& held = w.holds ? *w.holds : w.desired;
+        rows.push_back({held.key, held.hash, held.body});
+      }
       ASSERT_TRUE(job.store->commit(t.id, rows, 1, 1000).has_value());
       ASSERT_TRUE(job.store->forget(t.id, t.forget_keys).has_value());
     }
@@ -256,7 +259,120 @@ TEST_F(PlannerTest, LeaversAreMissingAndFrozenWhereThePolicySaysSo) {
   EXPECT_EQ(acs.counts.missing, 1u);
   EXPECT_TRUE(acs.work.empty());  // on_missing = ignore
   EXPECT_EQ(acs.forget_keys, std::vector<std::string>{"u0010"});
+  // The leaver's card stays on the device: the PATCH cannot clear it.
+  ASSERT_EQ(acs.by_hand.size(), 1u);
+  EXPECT_EQ(acs.by_hand[0].key, "u0010");
+  EXPECT_TRUE(acs.by_hand[0].origin.empty());
+  EXPECT_EQ(acs.by_hand[0].what.field, "feature.card");
+  EXPECT_TRUE(cu.by_hand.empty());  // frozen: nothing left for a person
   EXPECT_TRUE(second->plan.gates.empty());  // 10 % missing, ceiling 20 %
+}
+
+// `employee(n)` with its card_no cell (the 9th) empty.
+std::string employee_without_card(int n) {
+  std::string row = employee(n);
+  const std::size_t end = row.rfind(",fk");
+  const std::size_t start = row.rfind(',', end - 1);
+  return row.erase(start + 1, end - start - 1);
+}
+
+TEST_F(PlannerTest, AcsCardTakesRowsWithoutACardAndListsACardEmptiedInHrForRemovalByHand) {
+  write_csv(employee(1) + employee_without_card(2) + employee(3));
+  auto first = plan();
+  ASSERT_TRUE(first.has_value()) << first.error().str();
+  const auto& acs1 = target(first->plan, "acs_card");
+  EXPECT_TRUE(acs1.invalid.empty());
+  ASSERT_EQ(acs1.work.size(), 2u);  // nothing to set for u0002: no call
+  EXPECT_EQ(acs1.work[0].desired.key, "u0001");
+  EXPECT_EQ(acs1.work[1].desired.key, "u0003");
+  EXPECT_EQ(acs1.counts.created, 2u);
+  EXPECT_EQ(acs1.counts.unchanged, 1u);
+  EXPECT_EQ(target(first->plan, "contact_user").work.size(), 3u);
+  apply_all(*first);
+  first->store.reset();
+
+  // u0003's card is emptied in HR: nothing is sent, the snapshot keeps the card, the plan says so.
+  write_csv(employee(1) + employee_without_card(2) + employee_without_card(3));
+  auto second = plan();
+  ASSERT_TRUE(second.has_value()) << second.error().str();
+  const auto& acs2 = target(second->plan, "acs_card");
+  EXPECT_TRUE(acs2.work.empty());
+  EXPECT_EQ(acs2.counts.changed, 0u);
+  EXPECT_EQ(acs2.counts.unchanged, 3u);
+  ASSERT_EQ(acs2.by_hand.size(), 1u);
+  EXPECT_EQ(acs2.by_hand[0].key, "u0003");
+  EXPECT_EQ(acs2.by_hand[0].origin.line, 4u);
+  EXPECT_EQ(acs2.by_hand[0].what.field, "feature.card");
+  const std::string text = render_plan_text(second->plan, PlanRenderOptions{});
+  EXPECT_NE(text.find("Remove by hand (1)"), std::string::npos) << text;
+  EXPECT_NE(text.find("employees.csv:4  u0003  feature.card: emptied in HR"), std::string::npos) << text;
+  EXPECT_NE(render_plan_json(second->plan, PlanRenderOptions{}).find(R"("by_hand":[{"field":"feature.card","key":"u0003")"),
+            std::string::npos);
+  // --full sends no empty PATCH for it either.
+  second->store.reset();
+  auto full = plan(true, PlanOptions{true, {}});
+  ASSERT_TRUE(full.has_value());
+  EXPECT_EQ(target(full->plan, "acs_card").work.size(), 1u);  // u0001 alone
+}
+
+TEST_F(PlannerTest, PatchModeRecordsWhatTheUserHoldsSoAnEmptiedCellStaysADifference) {
+  std::string config;
+  {
+    std::ifstream in(dir_ / "job.toml");
+    config.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  config.replace(config.find("on_missing = \"freeze\""), 21, "on_missing = \"freeze\"\nmode = \"patch\"");
+  std::ofstream(dir_ / "job.toml") << config;
+  write_csv(employee(1) + employee(2));
+  auto first = plan();
+  ASSERT_TRUE(first.has_value()) << first.error().str();
+  apply_all(*first);
+  first->store.reset();
+
+  // u0001's e-mail is emptied and its name changed: the PATCH carries the name; the user keeps the
+  // e-mail, and the snapshot is to record that.
+  std::string one = employee(1);
+  one.replace(one.find("p1@example.com"), 14, "");
+  one.replace(one.find("Person 1"), 8, "Person One");
+  write_csv(one + employee(2));
+  auto second = plan();
+  ASSERT_TRUE(second.has_value()) << second.error().str();
+  const auto& cu = target(second->plan, "contact_user");
+  ASSERT_EQ(cu.work.size(), 1u);
+  const Work& w = cu.work[0];
+  EXPECT_EQ(w.desired.body.find("\"email\""), std::string::npos) << w.desired.body;
+  ASSERT_TRUE(w.holds.has_value());
+  EXPECT_NE(w.holds->body.find("\"email\":\"p1@example.com\""), std::string::npos) << w.holds->body;
+  EXPECT_NE(w.holds->body.find("\"name\":\"Person One\""), std::string::npos) << w.holds->body;
+  ASSERT_EQ(cu.by_hand.size(), 1u);
+  EXPECT_EQ(cu.by_hand[0].key, "u0001");
+  EXPECT_EQ(cu.by_hand[0].what.field, "email");
+  EXPECT_NE(cu.by_hand[0].what.rule.find("cannot be cleared through PATCH"), std::string::npos);
+  apply_all(*second);
+  second->store.reset();
+
+  // The next run: nothing to send, but the e-mail is still listed, and stays so run after run.
+  for (int run = 0; run < 2; ++run) {
+    auto next = plan();
+    ASSERT_TRUE(next.has_value()) << next.error().str();
+    const auto& c = target(next->plan, "contact_user");
+    EXPECT_TRUE(c.work.empty());
+    EXPECT_EQ(c.counts.changed, 0u);
+    EXPECT_EQ(c.counts.unchanged, 2u);
+    ASSERT_EQ(c.by_hand.size(), 1u);
+    EXPECT_EQ(c.by_hand[0].origin.line, 2u);
+    EXPECT_EQ(c.by_hand[0].what.field, "email");
+  }
+
+  // The cell has a value again: sent, and nothing is left to do by hand.
+  one.replace(one.find(",,"), 2, ",p1@example.org,");
+  write_csv(one + employee(2));
+  auto mended = plan();
+  ASSERT_TRUE(mended.has_value()) << mended.error().str();
+  const auto& m = target(mended->plan, "contact_user");
+  ASSERT_EQ(m.work.size(), 1u);
+  EXPECT_FALSE(m.work[0].holds.has_value());
+  EXPECT_TRUE(m.by_hand.empty());
 }
 
 TEST_F(PlannerTest, LeaversHandledByAnEarlierRunDoNotCountAgainstTheGate) {
@@ -553,7 +669,10 @@ class InMemoryPlanTest : public ::testing::Test {
   void apply_all(const Plan& p) {
     for (const auto& t : p.targets) {
       std::vector<SnapshotStore::AppliedRow> rows;
-      for (const auto& w : t.work) rows.push_back({w.desired.key, w.desired.hash, w.desired.body});
+      for (const auto& w : t.work) {
+        const Document& held = w.holds ? *w.holds : w.desired;
+        rows.push_back({held.key, held.hash, held.body});
+      }
       ASSERT_TRUE(store_->commit(t.id, rows, 1, 1000).has_value());
       ASSERT_TRUE(store_->forget(t.id, t.forget_keys).has_value());
     }

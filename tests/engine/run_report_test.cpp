@@ -85,5 +85,48 @@ TEST(RunReportTest, ReportCommandShowsTheStoreFailureFromTheRunLog) {
   EXPECT_NE(out.str().find("2 entities were sent but their outcomes not recorded; the 1 applied"), std::string::npos) << out.str();
 }
 
+TEST(RunReportTest, WhatOnlyAPersonCanRemoveIsListedInTheTextTheJsonAndAgainByReport) {
+  RunReport r;
+  r.run_id = 3;
+  r.command = "sync";
+  r.targets = {TargetTotals{.id = "acs_card", .planned = 2, .applied = 2}};
+  r.targets[0].by_hand = {
+      ByHandRow{"u7", "hr.csv:8", "feature.card", "emptied in HR, but the PATCH cannot clear a card: remove it by hand"},
+      ByHandRow{"u9", "", "feature.card", "gone from the source: remove it by hand"}};
+  r.exit_code = run_exit_code(r);
+  r.status = "ok";
+  EXPECT_EQ(r.exit_code, kExitOk);
+
+  const std::string text = render_run_text(r, {}, false);
+  EXPECT_NE(text.find("remove by hand (2)"), std::string::npos) << text;
+  EXPECT_NE(text.find("hr.csv:8  u7  feature.card: emptied in HR"), std::string::npos) << text;
+  EXPECT_NE(text.find("(gone from the source)  u9  feature.card"), std::string::npos) << text;
+
+  const json::object j = json::parse(render_run_json(r, {})).as_object();
+  const json::array& by_hand = j.at("targets").as_array()[0].at("by_hand").as_array();
+  ASSERT_EQ(by_hand.size(), 2u);
+  EXPECT_EQ(by_hand[0].at("key").as_string(), "u7");
+  EXPECT_EQ(by_hand[0].at("where").as_string(), "hr.csv:8");
+  EXPECT_EQ(by_hand[1].at("where").as_string(), "");
+
+  test::ScratchDir dir;
+  std::ofstream(dir.file("job.toml")) << "[job]\nsnapshot = \"snap.db\"\n[feishu]\napp_id = \"a\"\n"
+                                         "app_secret_env = \"X\"\n[sources.e]\nkind = \"csv\"\npath = \"e.csv\"\n"
+                                         "[targets.acs_card]\nsource = \"e\"\n";
+  {
+    auto store = SnapshotStore::open(dir.file("snap.db"));
+    ASSERT_TRUE(store) << store.error().str();
+    auto run = store->begin_run("sync", dir.file("job.toml"), 1);
+    ASSERT_TRUE(run);
+    r.run_id = *run;
+    ASSERT_TRUE(store->finish_run(*run, r.status, r.exit_code, render_run_json(r, {}), 2));
+  }
+  std::ostringstream out, err;
+  ReportCommand cmd;
+  cmd.config = dir.file("job.toml");
+  EXPECT_EQ(run_report(cmd, out, err), kExitOk) << err.str();
+  EXPECT_NE(out.str().find("hr.csv:8  u7  feature.card: emptied in HR"), std::string::npos) << out.str();
+}
+
 }  // namespace
 }  // namespace hrsync

@@ -115,6 +115,57 @@ TEST(ContactUser, PatchAgainstADamagedLastDocumentSendsEverything) {
   EXPECT_EQ(request(*c, d, &damaged).body, d.body);
 }
 
+TEST(ContactUser, PatchLeavesAnEmptiedMemberOnTheUserAndSaysSo) {
+  auto c = connector("contact_user", patch_mode());
+  const Document old = project(*c, valid_employee());
+  Record r = valid_employee();
+  r.at(Field::kCity).clear();
+  r.at(Field::kNickname).clear();
+  r.at(Field::kJobTitle) = "Architect";
+  const Document d = project(*c, r);
+
+  // The request carries the new title alone: nothing clears the city or the nickname.
+  EXPECT_EQ(request(*c, d, &old).body, R"({"job_title":"Architect"})");
+  auto held = c->held_after(d, old);
+  ASSERT_TRUE(held.has_value());
+  ASSERT_EQ(held->kept.size(), 2u);
+  EXPECT_EQ(held->kept[0].field, "city");
+  EXPECT_EQ(held->kept[1].field, "nickname");
+  EXPECT_NE(held->kept[0].rule.find("cannot be cleared through PATCH"), std::string::npos) << held->kept[0].rule;
+  EXPECT_NE(held->kept[0].rule.find("clear it by hand"), std::string::npos) << held->kept[0].rule;
+  // What the user holds: the new title, the old city and nickname, canonical (keys in byte order).
+  Record holds = valid_employee();
+  holds.at(Field::kJobTitle) = "Architect";
+  const Document expected = project(*c, holds);
+  EXPECT_EQ(held->document.body, expected.body);
+  EXPECT_EQ(held->document.hash, expected.hash);
+  EXPECT_EQ(held->document.key, "u001");
+
+  // The next run: the source still lacks them, the snapshot holds them; nothing more would change.
+  auto again = c->held_after(d, held->document);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->document.hash, held->document.hash);
+  EXPECT_EQ(again->kept.size(), 2u);
+}
+
+TEST(ContactUser, PatchWithNothingEmptiedHoldsWhatItSends) {
+  auto c = connector("contact_user", patch_mode());
+  const Document old = project(*c, valid_employee());
+  Record r = valid_employee();
+  r.at(Field::kCity) = "上海";
+  EXPECT_FALSE(c->held_after(project(*c, r), old).has_value());
+}
+
+TEST(ContactUser, PutReplacesTheUserSoAnEmptiedMemberIsCleared) {
+  auto c = connector("contact_user");
+  const Document old = project(*c, valid_employee());
+  Record r = valid_employee();
+  r.at(Field::kCity).clear();
+  const Document d = project(*c, r);
+  EXPECT_EQ(request(*c, d, &old).body, d.body);
+  EXPECT_FALSE(c->held_after(d, old).has_value());
+}
+
 TEST(ContactUser, FreezeSetsIsFrozenAndKeepsTheDocumentCanonical) {
   TargetOptions o;
   o.on_missing = "freeze";

@@ -208,7 +208,6 @@ TEST(FieldRules, AcsCardRefusesEachBrokenRule) {
   walk("acs_card", {}, valid_employee(),
        {
            {Field::kUserId, "", "user_id", "required"},
-           {Field::kCardNo, "", "feature.card", "column card_no: required"},
            {Field::kCardNo, "12ab", "feature.card", "integer"},
            {Field::kCardNo, "-5", "feature.card", "from 0 to 2147483647"},
            {Field::kCardNo, "2147483648", "feature.card", "from 0 to 2147483647"},
