@@ -3,14 +3,152 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <ctime>
 
 #include "engine/plan/plan_report.h"
 
 namespace hrsync {
+namespace {
+
+double share(std::uint64_t part, std::uint64_t whole) {
+  return whole == 0 ? 100.0 : 100.0 * static_cast<double>(part) / static_cast<double>(whole);
+}
+
+std::string paint(std::string_view text, std::string_view ansi, bool color) {
+  return color ? fmt::format("\033[{}m{}\033[0m", ansi, text) : std::string(text);
+}
+
+// "ETA 52 s", "done", "stopped" (what is left is skipped), "ETA -" (unknown).
+std::string eta_text(const TargetView& t) {
+  if (t.counts.stopped) return "stopped";
+  if (t.finished()) return "done";
+  if (!t.seconds_left) return "ETA -";
+  return "ETA " + human_duration(*t.seconds_left);
+}
+
+// `width` cells, filled in eighths: "█████▍░░░░".
+std::string bar_cells(double fraction, std::size_t width) {
+  static constexpr const char* kEighths[] = {"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"};
+  fraction = std::clamp(fraction, 0.0, 1.0);
+  const auto eighths = static_cast<std::size_t>(fraction * static_cast<double>(width * 8));
+  std::string out;
+  std::size_t cells = 0;
+  for (; cells < eighths / 8; ++cells) out += "█";
+  if (cells < width && eighths % 8 != 0) {
+    out += kEighths[eighths % 8];
+    ++cells;
+  }
+  for (; cells < width; ++cells) out += "░";
+  return out;
+}
+
+}  // namespace
+
+std::optional<double> ProgressFrame::seconds_left() const {
+  double slowest = 0;
+  for (const TargetView& t : targets) {
+    if (t.finished() || t.counts.stopped) continue;  // a stopped target skips what is left at once
+    if (!t.seconds_left) return std::nullopt;
+    slowest = std::max(slowest, *t.seconds_left);
+  }
+  return slowest;
+}
+
+const TargetView* ProgressFrame::slowest() const {
+  const TargetView* out = nullptr;
+  for (const TargetView& t : targets) {
+    if (t.finished() || t.counts.stopped || !t.seconds_left) continue;
+    if (out == nullptr || *t.seconds_left > *out->seconds_left) out = &t;
+  }
+  return out;
+}
+
+ProgressFrame ProgressTracker::update(Clock::time_point now, const std::vector<TargetProgress>& targets) {
+  ProgressFrame f;
+  f.elapsed_s = std::max(0.0, std::chrono::duration<double>(now - start_).count());
+  while (rates_.size() < targets.size()) {
+    rates_.emplace_back(window_).add(start_, 0);
+    finished_.push_back(false);
+  }
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    TargetView t{.counts = targets[i]};
+    if (now > start_ && !finished_[i]) rates_[i].add(now, t.counts.done);
+    t.rate = rates_[i].rate();
+    t.seconds_left = rates_[i].seconds_left(t.counts.total);
+    if (t.finished()) t.seconds_left = 0.0;
+    if (t.finished() && !finished_[i]) {
+      finished_[i] = true;
+      f.finished.push_back(i);
+    }
+    f.targets.push_back(std::move(t));
+  }
+  return f;
+}
+
+std::string render_bar(const TargetView& t, bool color, std::size_t bar_width) {
+  const TargetProgress& p = t.counts;
+  const double pct = share(p.done, p.total);
+  std::string bar = bar_cells(pct / 100.0, bar_width);
+  if (t.finished() && !p.stopped) bar = paint(bar, "32", color);
+  const std::uint64_t failed = p.failed + p.skipped;
+  std::string failures = fmt::format("failed {}", failed);
+  if (failed > 0) failures = paint(failures, "31", color);
+  std::string line = fmt::format("{:<16} [{}] {:5.1f} %  {:>9}/{:<9} {:>8.1f}/s  {:<16} {}", p.target, bar, pct, p.done,
+                                 p.total, t.rate, eta_text(t), failures);
+  if (p.throttled > 0) line += fmt::format("  throttled {}", p.throttled);
+  if (p.stopped) line += "  " + paint("STOPPED", "31", color);
+  return line;
+}
+
+std::string render_overall(const ProgressFrame& f) {
+  std::uint64_t done = 0, total = 0;
+  for (const TargetView& t : f.targets) {
+    done += t.counts.done;
+    total += t.counts.total;
+  }
+  std::string eta;
+  const std::optional<double> left = f.seconds_left();
+  if (!left) {
+    eta = "ETA - (a target has finished nothing lately)";
+  } else if (done >= total) {
+    eta = "done";
+  } else if (const TargetView* slowest = f.slowest()) {
+    eta = fmt::format("ETA {} ({} the slowest)", human_duration(*left), slowest->counts.target);
+  } else {
+    eta = "ETA " + human_duration(*left);
+  }
+  return fmt::format("elapsed {}  ·  {}/{} ({:.1f} %)  ·  {}", human_duration(f.elapsed_s), done, total,
+                     share(done, total), eta);
+}
+
+std::vector<std::string> render_terminal(const ProgressFrame& f, bool color, std::size_t bar_width) {
+  std::vector<std::string> lines;
+  for (const TargetView& t : f.targets) lines.push_back(render_bar(t, color, bar_width));
+  lines.push_back(render_overall(f));
+  return lines;
+}
+
+std::string render_log_line(const TargetView& t) {
+  const TargetProgress& p = t.counts;
+  return fmt::format("{} {}/{} {:.1f} % {:.1f}/s {} retries {} throttled {} failed {}{}", p.target, p.done, p.total,
+                     share(p.done, p.total), t.rate, eta_text(t), p.retries, p.throttled, p.failed + p.skipped,
+                     p.stopped ? " STOPPED" : "");
+}
+
+std::string render_finished(const TargetView& t, double elapsed_s) {
+  const TargetProgress& p = t.counts;
+  return fmt::format("{} {} after {}: {} applied, {} failed, {} skipped", p.target,
+                     p.stopped ? "stopped" : "finished", human_duration(elapsed_s), p.applied, p.failed, p.skipped);
+}
 
 ProgressDisplay::ProgressDisplay(const ProgressBoard& board, std::ostream& out, ProgressDisplayOptions options)
-    : board_(board), out_(out), options_(options), thread_([this] { loop(); }) {}
+    : board_(board),
+      out_(out),
+      options_(options),
+      tracker_(std::chrono::steady_clock::now()),
+      last_log_(std::chrono::steady_clock::now()),
+      thread_([this] { loop(); }) {}
 
 ProgressDisplay::~ProgressDisplay() { stop(); }
 
@@ -25,23 +163,9 @@ void ProgressDisplay::stop() {
   draw(true);
 }
 
-std::string ProgressDisplay::line(const TargetProgress& p) {
-  const double share = p.total == 0 ? 100.0 : 100.0 * static_cast<double>(p.done) / static_cast<double>(p.total);
-  std::string eta = "-";
-  if (p.done >= p.total) {
-    eta = "done";
-  } else if (p.rate > 0) {
-    eta = human_duration(static_cast<double>(p.total - p.done) / p.rate);
-  }
-  return fmt::format("{:<16} {:>8}/{:<8} {:5.1f} %  {:7.1f}/s  ETA {:<10} retries {:<5} throttled {:<4} failed {}{}",
-                     p.target, p.done, p.total, share, p.rate, eta, p.retries, p.throttled, p.failed + p.skipped,
-                     p.stopped ? "  STOPPED" : "");
-}
-
 void ProgressDisplay::loop() {
   std::unique_lock lock(mutex_);
-  const auto period = options_.terminal ? options_.interval : options_.log_interval;
-  while (!wake_.wait_for(lock, period, [this] { return stopping_; })) {
+  while (!wake_.wait_for(lock, options_.interval, [this] { return stopping_; })) {
     lock.unlock();
     draw(false);
     lock.lock();
@@ -51,24 +175,41 @@ void ProgressDisplay::loop() {
 void ProgressDisplay::draw(bool final) {
   const auto targets = board_.snapshot();
   if (targets.empty()) return;
+  const auto now = std::chrono::steady_clock::now();
+  const ProgressFrame frame = tracker_.update(now, targets);
+  std::vector<std::string> finishes;
+  if (frame.elapsed_s >= static_cast<double>(options_.finish_lines_after.count())) {
+    for (std::size_t i : frame.finished) finishes.push_back(render_finished(frame.targets[i], frame.elapsed_s));
+  }
   if (options_.terminal) {
     std::string block;
     if (drawn_lines_ > 0) block += fmt::format("\033[{}F", drawn_lines_);  // back to the block's first line
-    for (const auto& t : targets) block += "\033[2K" + line(t) + "\n";
-    drawn_lines_ = targets.size();
+    // A finish takes a line above the block, where it stays; the block is drawn again below it.
+    for (const auto& line : finishes) block += "\033[2K" + line + "\n";
+    const auto lines = render_terminal(frame, /*color=*/true);
+    for (const auto& line : lines) block += "\033[2K" + line + "\n";
+    drawn_lines_ = lines.size();
     out_ << block << std::flush;
     return;
   }
-  last_done_.resize(targets.size(), ~std::uint64_t{0});
-  const std::time_t now = std::time(nullptr);
+  const std::time_t wall = std::time(nullptr);
   std::tm tm{};
-  localtime_r(&now, &tm);
-  for (std::size_t i = 0; i < targets.size(); ++i) {
-    if (!final && targets[i].done == last_done_[i]) continue;
-    if (final && targets[i].done == last_done_[i]) continue;
-    last_done_[i] = targets[i].done;
-    out_ << fmt::format("{:%Y-%m-%d %H:%M:%S} progress {}\n", tm, line(targets[i]));
+  localtime_r(&wall, &tm);
+  for (const auto& line : finishes) out_ << fmt::format("{:%Y-%m-%d %H:%M:%S} {}\n", tm, line);
+  if (!final && now - last_log_ < options_.log_interval) {
+    out_ << std::flush;
+    return;
   }
+  last_log_ = now;
+  logged_done_.resize(frame.targets.size(), ~std::uint64_t{0});
+  bool moved = false;
+  for (std::size_t i = 0; i < frame.targets.size(); ++i) {
+    if (frame.targets[i].counts.done == logged_done_[i]) continue;
+    logged_done_[i] = frame.targets[i].counts.done;
+    moved = true;
+    out_ << fmt::format("{:%Y-%m-%d %H:%M:%S} progress {}\n", tm, render_log_line(frame.targets[i]));
+  }
+  if (moved) out_ << fmt::format("{:%Y-%m-%d %H:%M:%S} progress {}\n", tm, render_overall(frame));
   out_ << std::flush;
 }
 

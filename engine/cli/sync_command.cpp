@@ -304,6 +304,7 @@ int sync_job(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, Redactor&
   if (work > 0 && cmd.progress) {
     ProgressDisplayOptions po;
     po.terminal = tty;
+    po.log_interval = std::chrono::milliseconds(static_cast<std::int64_t>(job.config.progress.interval_s * 1000));
     display.emplace(board, out, po);
   }
 

@@ -277,6 +277,14 @@ Result<void> read_retry(const std::string& file, const toml::table& root, JobCon
   return {};
 }
 
+Result<void> read_progress(const std::string& file, const toml::table& root, JobConfig& c) {
+  const auto* tbl = root.get_as<toml::table>("progress");
+  if (!tbl) return {};
+  TableReader t(file, *tbl, "progress.");
+  HRSYNC_TRY(t.number("interval_s", c.progress.interval_s, 1, 86400));
+  return t.reject_unknown();
+}
+
 Result<void> read_notify(const std::string& file, const toml::table& root, const fs::path& base, EnvLookup env,
                          JobConfig& c) {
   const auto* tbl = root.get_as<toml::table>("notify");
@@ -444,7 +452,7 @@ Result<void> read_target(const std::string& file, const std::string& id, const t
 Result<void> read_tables(const std::string& file, const toml::table& root, const fs::path& base, EnvLookup env,
                          JobConfig& c) {
   TableReader top(file, root, "");
-  for (std::string_view section : {"job", "feishu", "sophon", "http", "retry", "notify", "sources", "targets"}) {
+  for (std::string_view section : {"job", "feishu", "sophon", "http", "retry", "notify", "progress", "sources", "targets"}) {
     if (top.has(section) && !root.get(section)->is_table()) return top.type_error(section, "a table");
   }
   HRSYNC_TRY(top.reject_unknown());
@@ -454,6 +462,7 @@ Result<void> read_tables(const std::string& file, const toml::table& root, const
   HRSYNC_TRY(read_http(file, root, base, c));
   HRSYNC_TRY(read_retry(file, root, c));
   HRSYNC_TRY(read_notify(file, root, base, env, c));
+  HRSYNC_TRY(read_progress(file, root, c));
 
   if (const auto* sources = root.get_as<toml::table>("sources")) {
     for (const auto& [name, node] : *sources) {

@@ -58,6 +58,11 @@ struct RetryConfig {
   double max_pause_s = 60;           // the longest pause a throttled answer's reset may ask for
 };
 
+// How `hrsync sync` shows its progress when stdout is not a terminal (a nightly job's log).
+struct ProgressConfig {
+  double interval_s = 10;            // seconds between two plain progress lines
+};
+
 struct HttpConfig {
   double connect_timeout_s = 10.0;
   double request_timeout_s = 30.0;   // write + read of one request
@@ -111,6 +116,7 @@ struct JobConfig {
   HttpConfig http;
   RetryConfig retry;
   NotifyConfig notify;
+  ProgressConfig progress;
   std::map<std::string, SourceConfig> sources;
   std::vector<TargetConfig> targets;  // in the order of target_ids()
 };

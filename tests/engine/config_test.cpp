@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -307,6 +309,25 @@ TEST_F(ConfigTest, RetrySectionReadsTheBudgetItsRatioAndThePauseCap) {
   bad.replace(bad.find("[sources."), 0, "[retry]\nmax_pause_s = 0\n\n");
   auto e = error_of(bad);
   EXPECT_NE(e.where.find("retry.max_pause_s"), std::string::npos) << e.str();
+}
+
+TEST_F(ConfigTest, ProgressIntervalIsReadAndCheckedWithItsLine) {
+  auto defaults = load_config(write(kMinimal), fake_env);
+  ASSERT_TRUE(defaults.has_value()) << defaults.error().str();
+  EXPECT_DOUBLE_EQ(defaults->progress.interval_s, 10);
+  std::string text(kMinimal);
+  text.replace(text.find("[sources."), 0, "[progress]\ninterval_s = 300\n\n");
+  auto c = load_config(write(text), fake_env);
+  ASSERT_TRUE(c.has_value()) << c.error().str();
+  EXPECT_DOUBLE_EQ(c->progress.interval_s, 300);
+  for (const char* bad_value : {"interval_s = 0\n", "interval_s = \"10\"\n", "every = 5\n"}) {
+    std::string bad(kMinimal);
+    const std::size_t at = bad.find("[sources.");
+    bad.replace(at, 0, std::string("[progress]\n") + bad_value + "\n");
+    const auto line = std::count(bad.begin(), bad.begin() + static_cast<std::ptrdiff_t>(at), '\n') + 2;
+    auto e = error_of(bad);
+    EXPECT_NE(e.where.find(fmt::format(":{} progress.", line)), std::string::npos) << e.str();
+  }
 }
 
 TEST(ParseRate, AcceptsUnitsAndMultiples) {

@@ -1,5 +1,6 @@
 // `hrsync status` from another process: the run going on now with the progress its commits wrote,
-// the last run once it has ended, a run killed outright; `hrsync report` of a run still going.
+// the last run once it has ended, a run killed outright; `hrsync report` of a run still going; the
+// plain progress lines of a sync whose stdout is not a terminal.
 #include <signal.h>
 
 #include <thread>
@@ -127,6 +128,17 @@ TEST_F(StatusTest, ARunKilledOutrightIsShownAbandonedAndLeftForTheNextSyncToMark
   EXPECT_EQ(rerun.exit.code, 0) << rerun.err;
   EXPECT_TRUE(contains(rerun.err, "now marked abandoned")) << rerun.err;
   EXPECT_EQ(status_json().at("run").at("id").as_int64(), 2);
+}
+
+TEST_F(StatusTest, OffATerminalTheSyncPrintsPlainProgressLinesAtTheConfiguredInterval) {
+  spec_.extra = "[progress]\ninterval_s = 1\n";
+  start_slow_emulator();
+  const Finished run = run_hrsync({"sync"});
+  EXPECT_EQ(run.exit.code, 0) << run.err;
+  EXPECT_TRUE(contains(run.out, " progress contact_user ")) << run.out;
+  EXPECT_TRUE(contains(run.out, " progress elapsed ")) << run.out;
+  EXPECT_TRUE(contains(run.out, "sophon_person 60/60 100.0 %")) << "the last state is printed at the end: " << run.out;
+  EXPECT_FALSE(contains(run.out, "\033[")) << "no terminal codes in a log";
 }
 
 TEST_F(StatusTest, ABadConfigIsAUsageError) {
