@@ -65,7 +65,7 @@ class AttendanceFace final : public TargetConnector {
     return Request{"POST", target_, desired.body, ""};
   }
 
-  Verdict classify(int http_status, std::string_view body) const override {
+  Verdict read_answer(int http_status, std::string_view body) const override {
     return classify_feishu(http_status, body, kCodes);
   }
   std::span<const CodeRule> codes() const override { return kCodes; }

@@ -9,4 +9,23 @@ const CodeRule* find_code(std::span<const CodeRule> table, std::int64_t code) {
   return nullptr;
 }
 
+void apply_rule(Verdict& v, const CodeRule* rule) {
+  if (rule == nullptr) {
+    v.disposition = Disposition::kPermanent;
+    v.documented = false;
+    return;
+  }
+  v.disposition = rule->disposition;
+  v.backoff = rule->backoff;
+}
+
+void settle_undocumented(Verdict& v, int http_status) {
+  if (v.documented) return;
+  if (http_status == 429) {
+    v.disposition = Disposition::kRateLimited;
+  } else if (http_status >= 500) {
+    v.disposition = Disposition::kRetry;
+  }
+}
+
 }  // namespace hrsync

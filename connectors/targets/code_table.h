@@ -2,7 +2,9 @@
 //
 // Each connector keeps every code of its API document in one constexpr array; Feishu connectors
 // append the codes common to all Feishu APIs (feishu_envelope.h) with join_codes(). find_code()
-// looks a code up. The tables are static constants and the functions are pure.
+// looks a code up; apply_rule() puts a row's meaning into a verdict; settle_undocumented() is the
+// fallback every connector's classify() ends with for an answer no table documents. The tables
+// are static constants and the functions are pure.
 //
 // Thread-safety: pure functions over immutable data.
 #pragma once
@@ -28,5 +30,14 @@ constexpr std::array<CodeRule, N + M> join_codes(const std::array<CodeRule, N>& 
 
 // The first row of `table` with `code`, or nullptr when the table does not know it.
 const CodeRule* find_code(std::span<const CodeRule> table, std::int64_t code);
+
+// Sets v.disposition and v.backoff from `rule`, or, when `rule` is null (the code is in no
+// table), marks `v` undocumented and permanent.
+void apply_rule(Verdict& v, const CodeRule* rule);
+
+// The fallback for an answer no table documents (v.documented false): HTTP 429 is rate-limited
+// and HTTP 500 and above is retried, whatever the body said; anything else keeps its disposition
+// (permanent). A documented verdict is left as it is.
+void settle_undocumented(Verdict& v, int http_status);
 
 }  // namespace hrsync

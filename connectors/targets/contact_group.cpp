@@ -77,7 +77,7 @@ class ContactGroup final : public TargetConnector {
     return req;
   }
 
-  Verdict classify(int http_status, std::string_view body) const override {
+  Verdict read_answer(int http_status, std::string_view body) const override {
     return classify_feishu(http_status, body, kCodes);
   }
   std::span<const CodeRule> codes() const override { return kCodes; }

@@ -17,6 +17,11 @@ namespace {
 
 constexpr Disposition P = Disposition::kPermanent;
 
+// 44025 "update user lock error, wait some seconds and retry": concurrent updates of one user
+// collide, so its backoff starts at seconds rather than the job's base delay, doubling each retry.
+// The job config's retry.lock_delay_s replaces the first delay.
+constexpr RetryDelay kUserLockBackoff{.first_s = 2.0, .growth = 2};
+
 // Every code of the API document, with its HTTP status and description. Only 44025 (concurrent
 // update of one user) is transient; the others are faults of the request, the data or the
 // tenant's settings and permissions, which a retry does not mend.
@@ -93,7 +98,7 @@ constexpr std::array<CodeRule, 77> kDocumentCodes = {{
     {44019, 400, P, "feishu only support +86 mobile"},
     {44020, 400, P, "mobile and email need together exist"},
     {44024, 400, P, "User enterprise email has already been registered as a member's account"},
-    {44025, 400, Disposition::kRetry, "update user lock error, wait some seconds and retry"},
+    {44025, 400, Disposition::kRetry, "update user lock error, wait some seconds and retry", kUserLockBackoff},
     {44035, 400, P, "departmentID is invalid"},
     {44036, 400, P, "freeze tenant founder is forbidden"},
     {44038, 400, P, "this user can not been update by security issues"},
@@ -176,7 +181,7 @@ class ContactUser final : public TargetConnector {
   Result<Request> build_request(const Document& desired, const Document* last_applied) const override;
   std::optional<Held> held_after(const Document& desired, const Document& last_applied) const override;
 
-  Verdict classify(int http_status, std::string_view body) const override {
+  Verdict read_answer(int http_status, std::string_view body) const override {
     return classify_feishu(http_status, body, kCodes);
   }
   std::span<const CodeRule> codes() const override { return kCodes; }

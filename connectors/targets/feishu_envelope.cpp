@@ -86,13 +86,7 @@ Verdict classify_envelope(int http_status, std::string_view body, std::span<cons
     }
     return unreadable_response(http_status, "code 0 with a failure status", body);
   }
-  const CodeRule* rule = find_code(table, env.code);
-  if (rule == nullptr) {
-    v.disposition = Disposition::kPermanent;
-    v.documented = false;
-    return v;
-  }
-  v.disposition = rule->disposition;
+  apply_rule(v, find_code(table, env.code));
   return v;
 }
 

@@ -3,8 +3,9 @@
 // Feishu answers {"code": int, "msg": string, "data": {...}, "error": {"log_id": ...}}; only
 // code 0 is success, whatever the HTTP status (FEISHU-NOTES.md). classify_feishu() reads that
 // envelope with simdjson and folds the code through a connector's table (its API document's codes
-// joined with kFeishuCommonCodes). A code in no table is permanent and marked undocumented; a body
-// that is no envelope goes to unreadable_response(); HTTP 429 is always rate-limited.
+// joined with kFeishuCommonCodes). A code in no table is permanent and marked undocumented (the
+// connector's classify() then settles it by status); a body that is no envelope goes to
+// unreadable_response(); HTTP 429 is always rate-limited.
 //
 // Thread-safety: pure; each thread parses with its own parser.
 #pragma once

@@ -141,19 +141,14 @@ Verdict classify_reply(int http_status, std::string_view body) {
   if (std::string what = read_reply(body, reply); !what.empty()) return unreadable_response(http_status, what, body);
   if (!reply.has_error) {
     if (http_status == 429) return unreadable_response(http_status, "throttled", body);
-    if (is_http_success(http_status)) return Verdict{Disposition::kSuccess, 0, "", "", true};
+    if (is_http_success(http_status)) return Verdict{.disposition = Disposition::kSuccess, .code = 0};
     return unreadable_response(http_status, "\"data\" with a failure status", body);
   }
   Verdict v;
   v.code = reply.code;
   v.message = std::move(reply.message);
-  const CodeRule* rule = find_code(kCodes, reply.code);
-  v.documented = rule != nullptr;
-  if (http_status == 429) {
-    v.disposition = Disposition::kRateLimited;
-  } else {
-    v.disposition = rule != nullptr ? rule->disposition : Disposition::kPermanent;
-  }
+  apply_rule(v, find_code(kCodes, reply.code));
+  if (http_status == 429) v.disposition = Disposition::kRateLimited;
   return v;
 }
 
@@ -200,7 +195,7 @@ class SophonPerson final : public TargetConnector {
 
   Result<Request> build_request(const Document& desired, const Document*) const override;
 
-  Verdict classify(int http_status, std::string_view body) const override {
+  Verdict read_answer(int http_status, std::string_view body) const override {
     try {
       return classify_reply(http_status, body);
     } catch (const std::exception& e) {

@@ -6,6 +6,7 @@
 
 #include "connectors/targets/acs_card.h"
 #include "connectors/targets/attendance_face.h"
+#include "connectors/targets/code_table.h"
 #include "connectors/targets/contact_group.h"
 #include "connectors/targets/contact_user.h"
 #include "connectors/targets/field_rules.h"
@@ -47,6 +48,12 @@ std::string_view unique_form(const UniqueRule& rule, std::string_view cell, std:
       return scratch;
   }
   return cell;
+}
+
+Verdict TargetConnector::classify(int http_status, std::string_view body) const {
+  Verdict v = read_answer(http_status, body);
+  settle_undocumented(v, http_status);
+  return v;
 }
 
 std::span<const std::string_view> target_ids() { return kTargetIds; }

@@ -3,8 +3,9 @@
 // A connector projects an HR record into the exact request document its API takes and checks it
 // against every field rule of the API document; builds the HTTP request for a document; and
 // classifies a response by the document's error codes. It holds no socket, no clock and no
-// snapshot: the engine sends, waits and stores. Each connector keeps its API's rules in one table
-// (codes(), default_rate()) that the tests walk row by row.
+// snapshot: the engine sends, waits and stores. Each connector keeps its API's rules in tables
+// (codes() with their backoffs, default_rate()) that the tests walk row by row; the engine knows
+// no code of any API.
 //
 // Thread-safety: connectors are immutable after construction; all methods are const and may be
 // called from any thread.
@@ -37,12 +38,22 @@ enum class Disposition : std::uint8_t {
 
 std::string_view disposition_name(Disposition d);
 
+// The backoff a transient code asks for when its document says how to wait (e.g. "wait some
+// seconds and retry"): full jitter below first_s * growth^retry, capped by the job's
+// retry.max_delay_s. A code without one backs off from the job's retry.base_delay_s, doubling.
+struct RetryDelay {
+  double first_s = 0;  // the ceiling of the first backoff, in seconds
+  double growth = 2;   // the factor from one retry's ceiling to the next
+  bool operator==(const RetryDelay&) const = default;
+};
+
 // One row of a connector's code table.
 struct CodeRule {
   std::int64_t code;
   int http_status;  // the HTTP status the document gives for it (0 when not given)
   Disposition disposition;
   std::string_view meaning;  // the document's description, for reports
+  std::optional<RetryDelay> backoff{};  // kRetry codes only: a backoff of its own
 };
 
 // A record that breaks a documented rule for one target.
@@ -84,7 +95,8 @@ struct Verdict {
   std::int64_t code = 0;  // the API's code (Feishu `code`, Sophon `error.code`); -1 when unreadable
   std::string message;    // the API's msg, or what was wrong with the response
   std::string log_id;     // Feishu error.log_id when the body has one
-  bool documented = true; // false when the code is in no table (then permanent)
+  bool documented = true; // false when the code is in no table (see classify())
+  std::optional<RetryDelay> backoff;  // the code's own backoff (CodeRule::backoff)
 };
 
 // What a target holds once a request is applied, when that is not the document sent: members the
@@ -177,14 +189,21 @@ class TargetConnector {
   // one (patch mode sends only what changed). Fails only on I/O (e.g. an unreadable photo).
   virtual Result<Request> build_request(const Document& desired, const Document* last_applied) const = 0;
 
-  // Classifies a response by status and body. Never throws, whatever the body holds.
-  virtual Verdict classify(int http_status, std::string_view body) const = 0;
+  // Classifies a response by status and body. Never throws, whatever the body holds. An answer
+  // no table documents is classified by its HTTP status alone (settle_undocumented() in
+  // code_table.h): 429 is rate-limited, 5xx is retried, anything else is permanent.
+  Verdict classify(int http_status, std::string_view body) const;
 
   // The code table, for reports and for the test that walks it.
   virtual std::span<const CodeRule> codes() const = 0;
 
   // The documented (or default) rate limit of `lane` ("" is the endpoint itself).
   virtual std::vector<RateTier> default_rate(std::string_view lane) const = 0;
+
+ protected:
+  // classify() before the fallback for undocumented answers: reads the body and looks its code
+  // up in the connector's table.
+  virtual Verdict read_answer(int http_status, std::string_view body) const = 0;
 };
 
 // The five target ids, in the order reports list them.

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <toml++/toml.h>
@@ -69,6 +70,15 @@ class TableReader {
     if (value < min || value > max) {
       return fail(Error::Kind::kConfig, where(key), fmt::format("must be between {} and {}, not {}", min, max, value));
     }
+    out = value;
+    return {};
+  }
+
+  // A number that is set only when the table has it.
+  Result<void> number(std::string_view key, std::optional<double>& out, double min, double max) {
+    if (!table_.contains(key)) return {};
+    double value = 0;
+    if (auto r = number(key, value, min, max); !r) return r;
     out = value;
     return {};
   }

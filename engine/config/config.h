@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -51,7 +52,8 @@ struct RetryConfig {
   unsigned max_attempts = 6;         // per entity, first try included
   double base_delay_s = 0.5;         // first backoff ceiling (full jitter below it)
   double max_delay_s = 30.0;         // backoff cap
-  double lock_delay_s = 2.0;         // first backoff ceiling after a lock answer (see the connector table)
+  std::optional<double> lock_delay_s;  // replaces the first delay of a code's own backoff (the
+                                       // connector's CodeRule::backoff) when set
   unsigned budget = 1000;            // per target, the retry bucket's size (gRFC A6 maxTokens): a
                                      // transient failure takes a token, retries stop below half
   double token_ratio = 1.0;          // tokens a success puts back (gRFC A6 tokenRatio)

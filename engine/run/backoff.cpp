@@ -6,8 +6,9 @@
 namespace hrsync {
 
 double Backoff::ceiling_s(unsigned attempt) const {
-  // 2^62 times any sensible base is far above any cap; clamping keeps ldexp finite.
-  double grown = std::ldexp(base_s_, static_cast<int>(std::min(attempt, 62u)));
+  // 2^62 times any sensible base is far above any cap; clamping keeps the power finite.
+  const int n = static_cast<int>(std::min(attempt, 62u));
+  double grown = growth_ == 2 ? std::ldexp(base_s_, n) : base_s_ * std::pow(growth_, n);
   return std::min(cap_s_, grown);
 }
 

@@ -1,7 +1,8 @@
 // Backoff: how long to wait before retrying a transient failure.
 //
 // Exponential backoff with full jitter: before retry number `attempt` (0 for the first retry) the
-// delay is drawn uniformly from [0, min(cap, base * 2^attempt)). Full jitter spreads the retries of
+// delay is drawn uniformly from [0, min(cap, base * growth^attempt)), growth 2 unless a code's
+// own backoff (RetryDelay in the connector's code table) says otherwise. Full jitter spreads the retries of
 // many entities that failed together, so they do not come back in step. The random source is the
 // caller's seeded generator, so a run (and a test) is reproducible.
 //
@@ -16,10 +17,10 @@ namespace hrsync {
 
 class Backoff {
  public:
-  // REQUIRES: base_s >= 0, cap_s >= 0 (seconds).
-  Backoff(double base_s, double cap_s) : base_s_(base_s), cap_s_(cap_s) {}
+  // REQUIRES: base_s >= 0, cap_s >= 0 (seconds), growth >= 1.
+  Backoff(double base_s, double cap_s, double growth = 2) : base_s_(base_s), cap_s_(cap_s), growth_(growth) {}
 
-  // min(cap, base * 2^attempt), in seconds: the upper bound of the delay before retry `attempt`.
+  // min(cap, base * growth^attempt), in seconds: the upper bound of the delay before retry `attempt`.
   double ceiling_s(unsigned attempt) const;
 
   // A delay drawn uniformly from [0, ceiling_s(attempt)).
@@ -28,6 +29,7 @@ class Backoff {
  private:
   double base_s_;
   double cap_s_;
+  double growth_;
 };
 
 }  // namespace hrsync

@@ -18,10 +18,6 @@
 namespace hrsync {
 namespace {
 
-// Feishu contact's "update user lock error, wait some seconds and retry": concurrent updates of
-// one user collide, so its backoff starts from RetryConfig::lock_delay_s, in seconds.
-constexpr std::int64_t kUserLockCode = 44025;
-
 const TargetConfig& config_for(const JobConfig& config, std::string_view id) {
   static const TargetConfig kDefaults;
   for (const TargetConfig& t : config.targets) {
@@ -30,15 +26,12 @@ const TargetConfig& config_for(const JobConfig& config, std::string_view id) {
   return kDefaults;
 }
 
-// What one response (or transport error) means for the entity.
-struct Judgement {
-  Disposition disposition = Disposition::kPermanent;
-  std::int64_t code = -1;
-  std::string message;
-  std::string log_id;
-  bool documented = true;
+// One response (or transport error): the connector's verdict on it, and what the transport saw
+// beside the body.
+struct Answer {
+  Verdict verdict;
   std::optional<double> reset_s;  // x-ogw-ratelimit-reset
-  std::uint64_t token_serial = 0;
+  std::uint64_t token_serial = 0; // the token the request carried
 };
 
 }  // namespace
@@ -191,13 +184,14 @@ class Executor::Run {
 
   // Acts on one answer: finishes the entity and returns false, or returns true to send it again,
   // after `wait` (a backoff) when that is set.
-  bool after_answer(Target& t, Outcome& outcome, Judgement j, Attempts& a, RateLimiter* lane, Clock::duration& wait) {
-    outcome.code = j.code;
-    outcome.message = std::move(j.message);
-    outcome.log_id = std::move(j.log_id);
-    outcome.documented = j.documented;
+  bool after_answer(Target& t, Outcome& outcome, Answer answer, Attempts& a, RateLimiter* lane, Clock::duration& wait) {
+    Verdict& v = answer.verdict;
+    outcome.code = v.code;
+    outcome.message = std::move(v.message);
+    outcome.log_id = std::move(v.log_id);
+    outcome.documented = v.documented;
     const RetryConfig& retry = x_.config_.retry;
-    switch (j.disposition) {
+    switch (v.disposition) {
       case Disposition::kSuccess:
         t.budget.on_success();
         outcome.message.clear();
@@ -210,7 +204,7 @@ class Executor::Run {
       case Disposition::kRateLimited:
         ++t.progress.throttled;
         (lane != nullptr ? *lane : t.endpoint)
-            .throttled(a.sent_at, x_.clock_.now(), x_.clock_.now() + throttle_wait(t, j.reset_s));
+            .throttled(a.sent_at, x_.clock_.now(), x_.clock_.now() + throttle_wait(t, answer.reset_s));
         if (++a.throttles <= x_.options_.max_throttled) return true;
         outcome.message = fmt::format("throttled {} times: {}", a.throttles, outcome.message);
         return done(t, outcome, OutcomeStatus::kFailed, /*sick=*/true);
@@ -218,7 +212,7 @@ class Executor::Run {
         if (a.refreshed) outcome.message += " (refused again with a fresh token)";
         if (a.refreshed || ++a.tries >= retry.max_attempts) return done(t, outcome, OutcomeStatus::kFailed, /*sick=*/true);
         a.refreshed = true;
-        x_.transport_.token_rejected(t.connector.platform(), j.token_serial);
+        x_.transport_.token_rejected(t.connector.platform(), answer.token_serial);
         return true;
       case Disposition::kRetry:
         break;
@@ -236,8 +230,7 @@ class Executor::Run {
       return done(t, outcome, OutcomeStatus::kFailed, /*sick=*/true);
     }
     ++t.progress.retries;
-    double base = outcome.code == kUserLockCode ? retry.lock_delay_s : retry.base_delay_s;
-    wait = Backoff(base, retry.max_delay_s).delay(a.tries - 1, rng_);
+    wait = backoff_for(v).delay(a.tries - 1, rng_);
     return true;
   }
 
@@ -263,29 +256,32 @@ class Executor::Run {
     return false;
   }
 
-  Judgement judge(const Target& t, Result<HttpResponse>& response) const {
-    Judgement j;
+  // The backoff before a retry: the code's own when its table row gives one (its first delay
+  // replaced by RetryConfig::lock_delay_s when set), else the job's base delay, doubling.
+  Backoff backoff_for(const Verdict& v) const {
+    const RetryConfig& retry = x_.config_.retry;
+    if (!v.backoff) return Backoff(retry.base_delay_s, retry.max_delay_s);
+    return Backoff(retry.lock_delay_s.value_or(v.backoff->first_s), retry.max_delay_s, v.backoff->growth);
+  }
+
+  Answer judge(const Target& t, Result<HttpResponse>& response) const {
+    Answer a;
     if (!response) {
       // Network trouble, or a reply that was not HTTP, may pass; an answer too large is the
       // server's answer and the same on every try: it fails the entity at once, and counts for
       // the service (as an answer no code table knows does).
       const bool deterministic = response.error().kind == Error::Kind::kOversize;
-      j.disposition = deterministic ? Disposition::kPermanent : Disposition::kRetry;
-      j.documented = !deterministic;
-      j.message = response.error().str();
-      return j;
+      a.verdict.disposition = deterministic ? Disposition::kPermanent : Disposition::kRetry;
+      a.verdict.documented = !deterministic;
+      a.verdict.code = -1;
+      a.verdict.message = response.error().str();
+      return a;
     }
-    Verdict v = t.connector.classify(response->status, response->body);
-    j.disposition = v.disposition;
-    if (!v.documented && response->status == 429) j.disposition = Disposition::kRateLimited;
-    if (!v.documented && response->status >= 500) j.disposition = Disposition::kRetry;
-    j.code = v.code;
-    j.message = std::move(v.message);
-    j.log_id = v.log_id.empty() ? std::move(response->log_id) : std::move(v.log_id);
-    j.documented = v.documented;
-    j.reset_s = response->ratelimit_reset_s;
-    j.token_serial = response->token_serial;
-    return j;
+    a.verdict = t.connector.classify(response->status, response->body);
+    if (a.verdict.log_id.empty()) a.verdict.log_id = std::move(response->log_id);
+    a.reset_s = response->ratelimit_reset_s;
+    a.token_serial = response->token_serial;
+    return a;
   }
 
   // Waits until the target's limiter, and the lane's if any, let a request start, and takes the

@@ -9,14 +9,15 @@
 //
 // What a response means comes from the connector's classify():
 //   kSuccess      applied; the outcome carries the row to commit.
-//   kPermanent    failed, not retried (an undocumented code is permanent, documented = false;
-//                 so is an answer too large, Error::Kind::kOversize, the same on every try).
-//   kRetry        (and network errors, and an undocumented 5xx) retried after a full-jitter
-//                 backoff: base RetryConfig::base_delay_s, or lock_delay_s after 44025 (update user
-//                 lock), capped at max_delay_s. Each such failure takes a token from the
+//   kPermanent    failed, not retried (so is an answer too large, Error::Kind::kOversize, the
+//                 same on every try).
+//   kRetry        (and network errors) retried after a full-jitter backoff: from
+//                 RetryConfig::base_delay_s doubling, or by the verdict's own backoff when the
+//                 code's table row gives one (its first delay replaced by lock_delay_s when set),
+//                 capped at max_delay_s. Each such failure takes a token from the
 //                 target's retry budget (retry_budget.h: a bucket its successes refill); an
 //                 entity fails after max_attempts tries or when the bucket is down to half.
-//   kRateLimited  (and an undocumented 429) pauses the lane — the request's own lane when it has
+//   kRateLimited  pauses the lane — the request's own lane when it has
 //                 one, else the target's — for x-ogw-ratelimit-reset seconds (default 1 s; bounded
 //                 by RetryConfig::max_pause_s as throttle_pause.h says, and counted) when its
 //                 limiter says so (RateLimiter::throttled(): a paced lane's first throttle after a

@@ -16,6 +16,16 @@ TEST(Backoff, CeilingDoublesUpToTheCap) {
   EXPECT_DOUBLE_EQ(backoff.ceiling_s(1000), 30.0);  // no overflow far out
 }
 
+TEST(Backoff, CeilingGrowsByTheGivenFactor) {
+  Backoff backoff(2.0, 100.0, 3.0);
+  EXPECT_DOUBLE_EQ(backoff.ceiling_s(0), 2.0);
+  EXPECT_DOUBLE_EQ(backoff.ceiling_s(1), 6.0);
+  EXPECT_DOUBLE_EQ(backoff.ceiling_s(2), 18.0);
+  EXPECT_DOUBLE_EQ(backoff.ceiling_s(3), 54.0);
+  EXPECT_DOUBLE_EQ(backoff.ceiling_s(4), 100.0);
+  EXPECT_DOUBLE_EQ(backoff.ceiling_s(1000), 100.0);
+}
+
 TEST(Backoff, DelaysStayInsideTheFullJitterRange) {
   Backoff backoff(0.5, 30.0);
   std::mt19937_64 rng(42);

@@ -330,6 +330,17 @@ TEST_F(ConfigTest, ProgressIntervalIsReadAndCheckedWithItsLine) {
   }
 }
 
+TEST_F(ConfigTest, LockDelayIsAnOptionalOverride) {
+  auto plain = load_config(write(std::string(kMinimal)), fake_env);
+  ASSERT_TRUE(plain.has_value()) << plain.error().str();
+  EXPECT_FALSE(plain->retry.lock_delay_s.has_value());  // the connector's code table decides
+  auto set = load_config(write("[retry]\nlock_delay_s = 0.25\n" + std::string(kMinimal)), fake_env);
+  ASSERT_TRUE(set.has_value()) << set.error().str();
+  EXPECT_EQ(set->retry.lock_delay_s, 0.25);
+  auto e = error_of("[retry]\nlock_delay_s = -1\n" + std::string(kMinimal));
+  EXPECT_NE(e.where.find("retry.lock_delay_s"), std::string::npos) << e.str();
+}
+
 TEST(ParseRate, AcceptsUnitsAndMultiples) {
   EXPECT_EQ(parse_rate("50/s"), (RateTier{50, 1}));
   EXPECT_EQ(parse_rate("1000/min"), (RateTier{1000, 60}));

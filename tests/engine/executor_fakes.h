@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "connectors/targets/code_table.h"
 #include "engine/net/clock.h"
 #include "engine/run/outcome_sink.h"
 #include "engine/plan/plan.h"
@@ -45,27 +46,20 @@ class FakeConnector final : public TargetConnector {
     return Request{"PUT", "/fake/" + desired.key, desired.body, desired.key.starts_with('L') ? "dept_or_frozen" : ""};
   }
 
-  Verdict classify(int http_status, std::string_view body) const override {
+  Verdict read_answer(int http_status, std::string_view body) const override {
     Verdict v;
     std::int64_t code = -1;
     auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), code);
     v.code = ec == std::errc() && end == body.data() + body.size() ? code : -1;
     v.message = "msg " + std::string(body) + " (HTTP " + std::to_string(http_status) + ")";
-    for (const CodeRule& rule : codes()) {
-      if (rule.code == v.code) {
-        v.disposition = rule.disposition;
-        return v;
-      }
-    }
-    v.disposition = Disposition::kPermanent;
-    v.documented = false;
+    apply_rule(v, find_code(codes(), v.code));
     return v;
   }
 
   std::span<const CodeRule> codes() const override {
     static const CodeRule kTable[] = {
         {kOk, 200, Disposition::kSuccess, "ok"},
-        {kLock, 400, Disposition::kRetry, "update user lock error"},
+        {kLock, 400, Disposition::kRetry, "update user lock error", RetryDelay{.first_s = 2.0, .growth = 2}},
         {kBusy, 500, Disposition::kRetry, "busy"},
         {kBadParam, 400, Disposition::kPermanent, "bad param"},
         {kThrottled, 429, Disposition::kRateLimited, "too many requests"},

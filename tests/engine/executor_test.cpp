@@ -24,7 +24,6 @@ struct Harness {
     plan.targets.reserve(8);  // add_target() hands out references
     config.retry.base_delay_s = 0.1;
     config.retry.max_delay_s = 10;
-    config.retry.lock_delay_s = 2;
   }
 
   TargetPlan& add_target(const std::string& id, std::vector<RateTier> rate = {}, Platform platform = Platform::kFeishu) {
@@ -154,13 +153,34 @@ TEST_F(ExecutorTest, LockErrorIsRetriedWithTheLockBackoffThenApplied) {
     ASSERT_EQ(lock.size(), 2u);
     ASSERT_EQ(busy.size(), 2u);
     EXPECT_EQ(sink.find("t", "lock" + std::to_string(i))->attempts, 2u);
-    // First retry: full jitter below the base (2 s after 44025, 0.1 s otherwise).
+    // First retry: full jitter below the first delay (the lock row's own 2 s, else the job's 0.1 s).
     Clock::duration lock_wait = lock[1].at - lock[0].answered;
     EXPECT_LE(lock_wait, 2s);
     EXPECT_LE(busy[1].at - busy[0].answered, 100ms);
     longest_lock_wait = std::max(longest_lock_wait, lock_wait);
   }
   EXPECT_GT(longest_lock_wait, 100ms);  // the lock backoff really is the longer one
+}
+
+TEST_F(ExecutorTest, LockDelayInTheConfigReplacesTheTablesFirstDelay) {
+  config.retry.lock_delay_s = 0.5;
+  TargetPlan& tp = add_target("t");
+  add_work(tp, 30, "lock");
+  for (int i = 0; i < 30; ++i) transport.script["lock" + std::to_string(i)] = {code(kLock, 400), code(kLock, 400)};
+  RunSummary summary = run();
+  EXPECT_EQ(result(summary, "t").counts.applied, 30u);
+  Clock::duration longest_first{0};
+  Clock::duration longest_second{0};
+  for (int i = 0; i < 30; ++i) {
+    auto lock = transport.sends_of("lock" + std::to_string(i));
+    ASSERT_EQ(lock.size(), 3u);
+    longest_first = std::max(longest_first, lock[1].at - lock[0].answered);
+    longest_second = std::max(longest_second, lock[2].at - lock[1].answered);
+  }
+  EXPECT_LE(longest_first, 500ms);    // below the configured first delay, not the table's 2 s
+  EXPECT_GT(longest_first, 100ms);    // and not the job's base delay either
+  EXPECT_LE(longest_second, 1000ms);  // then growing as the table says (doubling)
+  EXPECT_GT(longest_second, 500ms);
 }
 
 TEST_F(ExecutorTest, PermanentErrorIsRecordedAndNotRetried) {

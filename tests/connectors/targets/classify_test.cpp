@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "connectors/targets/code_table.h"
 #include "connectors/targets/target_connector.h"
 #include "target_test_util.h"
 
@@ -85,18 +86,40 @@ TEST(Classify, FeishuCodeZeroIsSuccessOnlyWith2xx) {
   }
 }
 
-TEST(Classify, UndocumentedCodeIsPermanentAndMarked) {
+// An undocumented code is marked and falls back on its HTTP status: 429 waits, a server error is
+// retried, anything else is permanent.
+TEST(Classify, UndocumentedCodeFallsBackOnTheStatus) {
+  const std::vector<std::pair<int, Disposition>> by_status = {
+      {400, Disposition::kPermanent}, {404, Disposition::kPermanent}, {200, Disposition::kPermanent},
+      {429, Disposition::kRateLimited}, {500, Disposition::kRetry}, {503, Disposition::kRetry},
+  };
   for (std::string_view id : target_ids()) {
     auto c = connector(id);
     const std::string body = c->platform() == Platform::kSophon
                                  ? R"({"error":{"code":12345,"message":"odd","status":"ODD"}})"
                                  : R"({"code":12345,"msg":"odd","error":{"log_id":"L1"}})";
-    for (int status : {400, 500}) {
+    for (const auto& [status, want] : by_status) {
       const Verdict v = c->classify(status, body);
-      EXPECT_EQ(v.disposition, Disposition::kPermanent) << id;
+      EXPECT_EQ(v.disposition, want) << id << " HTTP " << status;
       EXPECT_EQ(v.code, 12345) << id;
       EXPECT_FALSE(v.documented) << id;
+      EXPECT_FALSE(v.backoff.has_value()) << id;
     }
+  }
+}
+
+TEST(Classify, SettleUndocumentedLeavesDocumentedVerdictsAlone) {
+  Verdict documented{.disposition = Disposition::kPermanent, .code = 41001};
+  settle_undocumented(documented, 503);
+  EXPECT_EQ(documented.disposition, Disposition::kPermanent);
+  settle_undocumented(documented, 429);
+  EXPECT_EQ(documented.disposition, Disposition::kPermanent);
+  for (const auto& [status, want] : std::vector<std::pair<int, Disposition>>{
+           {400, Disposition::kPermanent}, {429, Disposition::kRateLimited}, {500, Disposition::kRetry},
+           {599, Disposition::kRetry}, {499, Disposition::kPermanent}}) {
+    Verdict v{.disposition = Disposition::kPermanent, .code = 7, .documented = false};
+    settle_undocumented(v, status);
+    EXPECT_EQ(v.disposition, want) << "HTTP " << status;
   }
 }
 

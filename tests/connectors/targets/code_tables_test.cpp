@@ -87,6 +87,12 @@ TEST(CodeTables, EveryRowClassifiesAsItsTableSays) {
                                                  << disposition_name(v.disposition);
       EXPECT_EQ(v.code, row.code) << id;
       EXPECT_TRUE(v.documented) << id << " code " << row.code;
+      EXPECT_EQ(v.backoff, row.backoff) << id << " code " << row.code;
+      if (row.backoff) {
+        EXPECT_EQ(row.disposition, Disposition::kRetry) << id << " code " << row.code << ": a backoff on a code never retried";
+        EXPECT_GT(row.backoff->first_s, 0) << id << " code " << row.code;
+        EXPECT_GE(row.backoff->growth, 1) << id << " code " << row.code;
+      }
       EXPECT_EQ(v.message, sophon ? fmt::format("S: m{}", row.code) : fmt::format("m{}", row.code)) << id;
       if (!sophon) {
         EXPECT_EQ(v.log_id, fmt::format("log-{}", row.code)) << id;
@@ -104,6 +110,20 @@ TEST(CodeTables, EveryRowFoldsAsTheDocumentsSay) {
       auto it = special.find(row.code);
       const Disposition want = it == special.end() ? Disposition::kPermanent : it->second;
       EXPECT_EQ(row.disposition, want) << id << " code " << row.code << " (" << row.meaning << ")";
+    }
+  }
+}
+
+// Codes whose documents ask for a wait of seconds before a retry (FEISHU-NOTES.md, "Contact user
+// lock"): they back off from 2 s, doubling; every other code takes the job's base delay.
+TEST(CodeTables, OnlyTheUserLockHasABackoffOfItsOwn) {
+  for (std::string_view id : target_ids()) {
+    for (const CodeRule& row : connector(id)->codes()) {
+      if (id == "contact_user" && row.code == 44025) {
+        EXPECT_EQ(row.backoff, (RetryDelay{.first_s = 2.0, .growth = 2})) << id << " code " << row.code;
+      } else {
+        EXPECT_FALSE(row.backoff.has_value()) << id << " code " << row.code;
+      }
     }
   }
 }
