@@ -1,15 +1,10 @@
 #include "engine/net/feishu_token.h"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/value.hpp>
-#include <fmt/format.h>
-
+#include "connectors/targets/feishu_token_reply.h"
 #include "diff/json_writer.h"
 
 namespace hrsync {
 namespace {
-
-namespace json = boost::json;
 
 // A token request that fails on the network is sent again at once, up to this many times in all:
 // one lost connection must not stop every Feishu target of the run.
@@ -24,34 +19,16 @@ std::string token_request_body(const std::string& app_id, const Secret& app_secr
 }  // namespace
 
 Result<TokenGrant> parse_feishu_token_reply(int http_status, std::string_view body, std::string_view where) {
-  auto refused = [&](std::string message) { return fail(Error::Kind::kAuth, std::string(where), std::move(message)); };
-  // A server error or a throttle is no refusal: the endpoint may well answer the next try.
-  if (http_status >= 500 || http_status == 429) {
-    return fail(Error::Kind::kNetwork, std::string(where),
-                fmt::format("the token endpoint answered HTTP {} (a server error, not a refusal)", http_status));
+  TokenReply reply = classify_token_reply(http_status, body);
+  switch (reply.answer()) {
+    case TokenAnswer::kGranted:
+      return TokenGrant{std::move(reply.token), std::chrono::seconds(reply.expire_s)};
+    case TokenAnswer::kUnavailable:
+      return fail(Error::Kind::kNetwork, std::string(where), std::move(reply.message));
+    case TokenAnswer::kRefused:
+      break;
   }
-  boost::system::error_code ec;
-  json::value reply = json::parse(json::string_view(body.data(), body.size()), ec);
-  const json::object* object = ec ? nullptr : reply.if_object();
-  if (object == nullptr) return refused(fmt::format("HTTP {}: the reply is not a JSON object", http_status));
-  const json::value* code = object->if_contains("code");
-  const json::value* msg = object->if_contains("msg");
-  std::string_view message = msg != nullptr && msg->is_string() ? std::string_view(msg->get_string()) : "";
-  if (code == nullptr || !code->is_int64()) {
-    return refused(fmt::format("HTTP {}: the reply has no integer 'code'", http_status));
-  }
-  if (code->get_int64() != 0) {
-    return refused(fmt::format("token refused: code {}: {} (HTTP {})", code->get_int64(), message, http_status));
-  }
-  const json::value* token = object->if_contains("tenant_access_token");
-  const json::value* expire = object->if_contains("expire");
-  if (token == nullptr || !token->is_string() || token->get_string().empty()) {
-    return refused("code 0 but no 'tenant_access_token' in the reply");
-  }
-  if (expire == nullptr || !expire->is_int64() || expire->get_int64() <= 0) {
-    return refused("code 0 but no positive integer 'expire' in the reply");
-  }
-  return TokenGrant{std::string(token->get_string()), std::chrono::seconds(expire->get_int64())};
+  return fail(Error::Kind::kAuth, std::string(where), std::move(reply.message));
 }
 
 TokenFetch feishu_token_fetch(HttpClient& client, std::string app_id, Secret app_secret) {

@@ -1,11 +1,11 @@
 // Feishu's tenant_access_token endpoint, as a TokenFetch for the TokenCache.
 //
-// POST /open-apis/auth/v3/tenant_access_token/internal with {"app_id", "app_secret"}; the reply
-// carries `tenant_access_token` and `expire` (seconds) at the top level, beside `code` and `msg`.
-// A refusal is a kAuth error with the endpoint's code and message ("code 10014: app secret
-// invalid"). A request lost on the network is sent again at once, three times in all, before its
-// kNetwork error is returned; an HTTP 5xx or 429 answer is a kNetwork error too (the endpoint is
-// down or busy, not refusing). The secret goes on the wire only: it is never part of an error.
+// POST /open-apis/auth/v3/tenant_access_token/internal with {"app_id", "app_secret"}. What each
+// kind of reply means is the table of connectors/targets/feishu_token_reply.h: a grant, an
+// endpoint unavailable for now (a kNetwork error, like a lost request) or a refusal (a kAuth error
+// with the endpoint's code and message). A request lost on the network is sent again at once,
+// three times in all, before its kNetwork error is returned. The secret goes on the wire only: it
+// is never part of an error.
 //
 // Thread-safety: the returned function uses `client` from the client's thread.
 #pragma once
