@@ -91,16 +91,15 @@ class AcsCard final : public TargetConnector {
     return req;
   }
 
+  std::string_view endpoint() const override { return "PATCH /open-apis/acs/v1/users/:user_id"; }
+
   Verdict read_answer(int http_status, std::string_view body) const override {
     return classify_feishu(http_status, body, kCodes);
   }
   std::span<const CodeRule> codes() const override { return kCodes; }
 
   // Not documented: a conservative default; [targets.acs_card] rate in the job config overrides it.
-  std::vector<RateTier> default_rate(std::string_view lane) const override {
-    if (lane.empty()) return {{20, 1}};
-    return {};
-  }
+  std::vector<RateTier> default_rate() const override { return {{20, 1}}; }
 
  private:
   std::string query_;  // "?user_id_type=..."

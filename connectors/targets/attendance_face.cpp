@@ -65,15 +65,14 @@ class AttendanceFace final : public TargetConnector {
     return Request{"POST", target_, desired.body, ""};
   }
 
+  std::string_view endpoint() const override { return "POST /open-apis/attendance/v1/user_settings/modify"; }
+
   Verdict read_answer(int http_status, std::string_view body) const override {
     return classify_feishu(http_status, body, kCodes);
   }
   std::span<const CodeRule> codes() const override { return kCodes; }
 
-  std::vector<RateTier> default_rate(std::string_view lane) const override {
-    if (lane.empty()) return {{50, 1}};
-    return {};
-  }
+  std::vector<RateTier> default_rate() const override { return {{50, 1}}; }
 
  private:
   Field key_column_;                // employee_no or user_id

@@ -77,15 +77,14 @@ class ContactGroup final : public TargetConnector {
     return req;
   }
 
+  std::string_view endpoint() const override { return "PATCH /open-apis/contact/v3/group/:group_id"; }
+
   Verdict read_answer(int http_status, std::string_view body) const override {
     return classify_feishu(http_status, body, kCodes);
   }
   std::span<const CodeRule> codes() const override { return kCodes; }
 
-  std::vector<RateTier> default_rate(std::string_view lane) const override {
-    if (lane.empty()) return {{100, 60}};
-    return {};
-  }
+  std::vector<RateTier> default_rate() const override { return {{100, 60}}; }
 
  private:
   std::string query_;  // "?department_id_type=..."

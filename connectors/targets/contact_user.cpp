@@ -160,6 +160,34 @@ constexpr std::string_view kCannotClear =
 // Members whose change a PATCH must send through the 1/s lane.
 bool is_lane_member(std::string_view key) { return key == "department_ids" || key == "is_frozen"; }
 
+// FEISHU-NOTES.md: with PATCH, a change to department_ids or is_frozen is limited to 1/s.
+constexpr std::array<RateTier, 1> kDeptOrFrozenTiers = {{{1, 1}}};
+constexpr std::array<Lane, 1> kPatchLanes = {{
+    {kDeptOrFrozenLane, kDeptOrFrozenTiers, "PATCH requests that carry department_ids or is_frozen"},
+}};
+
+// The members a PATCH sends for `desired`: those that differ from `last_applied` (in `changed`),
+// or all of them (`want`) when there is no last document, either cannot be read, or nothing
+// differs (then the request is a re-send). `had` holds the last document's members.
+const JsonMembers& patch_members(const Document& desired, const Document* last_applied, JsonMembers& want,
+                                 JsonMembers& had, JsonMembers& changed) {
+  if (split_members(desired.body, want) && last_applied != nullptr && split_members(last_applied->body, had)) {
+    for (const JsonMember& m : want) {
+      const JsonMember* old = had.find(m.key);
+      if (old == nullptr || old->raw != m.raw) changed.push(m);
+    }
+  }
+  return changed.empty() ? want : changed;
+}
+
+// The lane of a PATCH that sends `sent`.
+std::string_view lane_of_members(const JsonMembers& sent) {
+  for (const JsonMember& m : sent) {
+    if (is_lane_member(m.key)) return kDeptOrFrozenLane;
+  }
+  return {};
+}
+
 class ContactUser final : public TargetConnector {
  public:
   explicit ContactUser(const TargetOptions& o)
@@ -186,11 +214,24 @@ class ContactUser final : public TargetConnector {
   }
   std::span<const CodeRule> codes() const override { return kCodes; }
 
+  std::vector<RateTier> default_rate() const override { return {{50, 1}, {1000, 60}}; }
+
   // The lane exists in patch mode only: PUT requests are never sent through it.
-  std::vector<RateTier> default_rate(std::string_view lane) const override {
-    if (lane.empty()) return {{50, 1}, {1000, 60}};
-    if (lane == kDeptOrFrozenLane && patch_) return {{1, 1}};
-    return {};
+  std::span<const Lane> lanes() const override {
+    if (!patch_) return {};
+    return kPatchLanes;
+  }
+
+  std::string_view lane_of(const Document& desired, const Document* last_applied) const override {
+    if (!patch_) return {};
+    JsonMembers want;
+    JsonMembers had;
+    JsonMembers changed;
+    return lane_of_members(patch_members(desired, last_applied, want, had, changed));
+  }
+
+  std::string_view endpoint() const override {
+    return patch_ ? "PATCH /open-apis/contact/v3/users/:user_id" : "PUT /open-apis/contact/v3/users/:user_id";
   }
 
  private:
@@ -334,23 +375,12 @@ Result<Request> ContactUser::build_request(const Document& desired, const Docume
   return req;
 }
 
-// The members of `desired` that differ from `last_applied` (all of them when there is no last
-// document, either cannot be read, or nothing differs: then the request is a re-send), and the
-// lane when department_ids or is_frozen is among them.
+// The members patch_members() picks, and the lane when department_ids or is_frozen is among them.
 void ContactUser::build_patch(Request& req, const Document& desired, const Document* last_applied) const {
   JsonMembers want;
   JsonMembers had;
   JsonMembers changed;
-  if (split_members(desired.body, want) && last_applied != nullptr && split_members(last_applied->body, had)) {
-    for (const JsonMember& m : want) {
-      const JsonMember* old = had.find(m.key);
-      if (old == nullptr || old->raw != m.raw) changed.push(m);
-    }
-  }
-  JsonMembers& sent = changed.empty() ? want : changed;
-  for (const JsonMember& m : sent) {
-    if (is_lane_member(m.key)) req.lane = kDeptOrFrozenLane;
-  }
+  req.lane = lane_of_members(patch_members(desired, last_applied, want, had, changed));
   if (changed.empty()) {
     req.body = desired.body;
     return;

@@ -195,6 +195,8 @@ class SophonPerson final : public TargetConnector {
 
   Result<Request> build_request(const Document& desired, const Document*) const override;
 
+  std::string_view endpoint() const override { return "PUT /SophonFogSys/api/users"; }
+
   Verdict read_answer(int http_status, std::string_view body) const override {
     try {
       return classify_reply(http_status, body);
@@ -205,10 +207,7 @@ class SophonPerson final : public TargetConnector {
   std::span<const CodeRule> codes() const override { return kCodes; }
 
   // Not documented: a conservative default; [targets.sophon_person] rate in the job config overrides it.
-  std::vector<RateTier> default_rate(std::string_view lane) const override {
-    if (lane.empty()) return {{10, 1}};
-    return {};
-  }
+  std::vector<RateTier> default_rate() const override { return {{10, 1}}; }
 
  private:
   static MissingPolicy missing_policy(std::string_view name) {

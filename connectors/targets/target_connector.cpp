@@ -56,6 +56,13 @@ Verdict TargetConnector::classify(int http_status, std::string_view body) const 
   return v;
 }
 
+const Lane* TargetConnector::find_lane(std::string_view name) const {
+  for (const Lane& lane : lanes()) {
+    if (lane.name == name) return &lane;
+  }
+  return nullptr;
+}
+
 std::span<const std::string_view> target_ids() { return kTargetIds; }
 
 Result<std::unique_ptr<TargetConnector>> make_target(std::string_view id, const TargetOptions& options) {

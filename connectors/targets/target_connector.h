@@ -4,8 +4,8 @@
 // against every field rule of the API document; builds the HTTP request for a document; and
 // classifies a response by the document's error codes. It holds no socket, no clock and no
 // snapshot: the engine sends, waits and stores. Each connector keeps its API's rules in tables
-// (codes() with their backoffs, default_rate()) that the tests walk row by row; the engine knows
-// no code of any API.
+// (codes() with their backoffs, default_rate(), lanes()) that the tests walk row by row; the
+// engine knows no code or lane of any API but by these.
 //
 // Thread-safety: connectors are immutable after construction; all methods are const and may be
 // called from any thread.
@@ -79,14 +79,21 @@ struct UniqueRule {
 // The form of `cell` that `rule` compares (written to `scratch` when it differs from `cell`).
 std::string_view unique_form(const UniqueRule& rule, std::string_view cell, std::string& scratch);
 
+// A rate lane: requests of one kind that a limit of their own holds, besides the endpoint's.
+struct Lane {
+  std::string_view name;            // as reports and the job config's lane_rate name it
+  std::span<const RateTier> tiers;  // its documented limit
+  std::string_view carries;         // which requests go through it, for reports
+};
+
 // The HTTP request for one document.
 struct Request {
   std::string method;  // "PUT", "PATCH", "POST"
   std::string target;  // path and query: "/open-apis/contact/v3/users/u1?user_id_type=user_id"
   std::string body;    // JSON
-  // The rate lane beyond the endpoint's own tiers, "" for none. contact_user in patch mode sends
-  // changes of department_ids or is_frozen through lane "dept_or_frozen" (1/s).
-  std::string lane;
+  // The lane it goes through (a name from the connector's lanes()), "" for none: the same as
+  // lane_of() for its documents.
+  std::string_view lane;
 };
 
 // The classification of one response.
@@ -189,6 +196,18 @@ class TargetConnector {
   // one (patch mode sends only what changed). Fails only on I/O (e.g. an unreadable photo).
   virtual Result<Request> build_request(const Document& desired, const Document* last_applied) const = 0;
 
+  // The endpoint every request goes to, as a plan names it: method and path, the key as a
+  // placeholder ("PUT /open-apis/contact/v3/users/:user_id"). Builds nothing.
+  virtual std::string_view endpoint() const = 0;
+
+  // The lane the request for `desired` goes through (a name from lanes()), "" for none; what
+  // build_request() would say, without building the request.
+  virtual std::string_view lane_of(const Document& desired, const Document* last_applied) const {
+    (void)desired;
+    (void)last_applied;
+    return {};
+  }
+
   // Classifies a response by status and body. Never throws, whatever the body holds. An answer
   // no table documents is classified by its HTTP status alone (settle_undocumented() in
   // code_table.h): 429 is rate-limited, 5xx is retried, anything else is permanent.
@@ -197,8 +216,14 @@ class TargetConnector {
   // The code table, for reports and for the test that walks it.
   virtual std::span<const CodeRule> codes() const = 0;
 
-  // The documented (or default) rate limit of `lane` ("" is the endpoint itself).
-  virtual std::vector<RateTier> default_rate(std::string_view lane) const = 0;
+  // The endpoint's documented (or default) rate limit.
+  virtual std::vector<RateTier> default_rate() const = 0;
+
+  // The lanes its requests may go through besides the endpoint's limit; none for most targets.
+  virtual std::span<const Lane> lanes() const { return {}; }
+
+  // The lane called `name`, or nullptr.
+  const Lane* find_lane(std::string_view name) const;
 
  protected:
   // classify() before the fallback for undocumented answers: reads the body and looks its code

@@ -32,7 +32,7 @@ struct TargetTotals {
   std::uint64_t failed = 0;
   std::uint64_t skipped = 0;
   std::uint64_t retries = 0;
-  std::uint64_t throttled = 0;   // 99991400 / HTTP 429 answers seen
+  std::uint64_t throttled = 0;   // rate-limited answers seen (kRateLimited verdicts)
   std::string quarantined;       // why the target was stopped, "" when it was not
 
   // Entities with no outcome: a run stopped by a signal never sent them, or sent them and had no

@@ -62,7 +62,7 @@ struct TargetCounts {
 // Calls that one rate lane of a target must make, and the least time its limits allow.
 struct LaneEstimate {
   std::string endpoint;             // "PUT /open-apis/contact/v3/users/:user_id"
-  std::string lane;                 // "" (the endpoint) or a lane the connector declares
+  std::string lane;                 // "" for the endpoint, else a lane the connector lists
   std::uint64_t calls = 0;
   std::vector<RateTier> tiers;      // the limits in force (config overrides applied)
   double min_seconds = 0;           // the time those limits force on `calls`

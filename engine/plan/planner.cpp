@@ -48,38 +48,35 @@ Result<SourceSummary> read_source(PlanSource& source, std::vector<TargetState*>&
   return summary;
 }
 
-std::string endpoint_of(const TargetConnector& c, const Work& w) {
-  auto req = c.build_request(w.desired, w.last_applied ? &*w.last_applied : nullptr);
-  if (!req) return {};
-  auto path = req->target.substr(0, req->target.find('?'));
-  return req->method + " " + path;
-}
-
-// Calls per rate lane and the least time the limits allow them.
+// Calls per rate lane and the least time the limits allow them. Lanes and endpoint come from the
+// connector, without building a request.
 void estimate_lanes(TargetState& t) {
   auto& p = t.plan;
   const TargetConnector& c = *t.connector;
-  std::uint64_t lane_calls = 0;
-  std::string endpoint;
-  const bool lanes_matter = !c.default_rate("dept_or_frozen").empty();
+  const std::span<const Lane> lanes = c.lanes();
+  std::vector<std::uint64_t> lane_calls(lanes.size(), 0);
   for (const auto& w : p.work) {
-    if (!lanes_matter) break;
-    auto req = c.build_request(w.desired, w.last_applied ? &*w.last_applied : nullptr);
-    if (req && req->lane == "dept_or_frozen") ++lane_calls;
+    if (lanes.empty()) break;
+    const std::string_view name = c.lane_of(w.desired, w.last_applied ? &*w.last_applied : nullptr);
+    for (std::size_t i = 0; i < lanes.size(); ++i) lane_calls[i] += lanes[i].name == name && !name.empty();
   }
-  if (!p.work.empty()) endpoint = endpoint_of(c, p.work.front());
   LaneEstimate main;
-  main.endpoint = endpoint;
+  main.endpoint = c.endpoint();
   main.calls = p.work.size();
-  main.tiers = t.config->rate.empty() ? c.default_rate("") : t.config->rate;
+  main.tiers = t.config->rate.empty() ? c.default_rate() : t.config->rate;
   main.min_seconds = min_seconds(main.calls, main.tiers);
   p.lanes.push_back(std::move(main));
-  if (lane_calls > 0) {
+  for (std::size_t i = 0; i < lanes.size(); ++i) {
+    if (lane_calls[i] == 0) continue;
     LaneEstimate lane;
-    lane.endpoint = endpoint;
-    lane.lane = "dept_or_frozen";
-    lane.calls = lane_calls;
-    lane.tiers = t.config->lane_rate.empty() ? c.default_rate("dept_or_frozen") : t.config->lane_rate;
+    lane.endpoint = c.endpoint();
+    lane.lane = lanes[i].name;
+    lane.calls = lane_calls[i];
+    if (t.config->lane_rate.empty()) {
+      lane.tiers.assign(lanes[i].tiers.begin(), lanes[i].tiers.end());
+    } else {
+      lane.tiers = t.config->lane_rate;
+    }
     lane.min_seconds = min_seconds(lane.calls, lane.tiers);
     p.lanes.push_back(std::move(lane));
   }

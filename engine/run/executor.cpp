@@ -92,7 +92,7 @@ class Executor::Run {
           config(tc),
           connector(*tp.connector),
           limiter_options(limiter),
-          endpoint(tc.rate.empty() ? tp.connector->default_rate("") : tc.rate, limiter),
+          endpoint(tc.rate.empty() ? tp.connector->default_rate() : tc.rate, limiter),
           budget(retry.budget, retry.token_ratio),
           window(tc.failure_window, 0) {
       progress.target = tp.id;
@@ -104,7 +104,7 @@ class Executor::Run {
     const TargetConnector& connector;
     RateLimiterOptions limiter_options;
     RateLimiter endpoint;
-    std::map<std::string, RateLimiter, std::less<>> lanes;
+    std::map<std::string_view, RateLimiter, std::less<>> lanes;  // by the connector's lane names
     std::size_t next = 0;          // the next work item to start
     std::size_t workers_left = 0;
     TargetProgress progress;
@@ -128,12 +128,16 @@ class Executor::Run {
     }
   }
 
-  RateLimiter* lane_for(Target& t, std::string_view lane) {
-    if (lane.empty()) return nullptr;
-    auto it = t.lanes.find(lane);
+  // The limiter of the connector's lane `name` (TargetConfig::lane_rate replacing its tiers), or
+  // nullptr for a request in no lane the connector lists.
+  RateLimiter* lane_for(Target& t, std::string_view name) {
+    if (name.empty()) return nullptr;
+    auto it = t.lanes.find(name);
     if (it == t.lanes.end()) {
-      std::vector<RateTier> tiers = t.config.lane_rate.empty() ? t.connector.default_rate(lane) : t.config.lane_rate;
-      it = t.lanes.emplace(std::string(lane), RateLimiter(tiers, t.limiter_options)).first;
+      const Lane* lane = t.connector.find_lane(name);
+      if (lane == nullptr) return nullptr;
+      std::span<const RateTier> tiers = t.config.lane_rate.empty() ? lane->tiers : t.config.lane_rate;
+      it = t.lanes.emplace(lane->name, RateLimiter(tiers, t.limiter_options)).first;
     }
     return &it->second;
   }

@@ -4,8 +4,9 @@
 // executor's state needs no locks. Per target: at most TargetConfig::concurrency requests in
 // flight; one entity is handled start to finish by one worker, so two requests for the same entity
 // are never in flight together; every request (retries too) passes the target's RateLimiter and,
-// for a request in a lane ("dept_or_frozen"), that lane's limiter as well. Limits come from the
-// connector (default_rate), replaced by TargetConfig::rate / lane_rate when set.
+// for a request in one of the connector's lanes (Request::lane), that lane's limiter as well.
+// Limits come from the connector (default_rate(), lanes()), replaced by TargetConfig::rate /
+// lane_rate when set.
 //
 // What a response means comes from the connector's classify():
 //   kSuccess      applied; the outcome carries the row to commit.

@@ -23,7 +23,7 @@ struct TargetProgress {
   std::uint64_t skipped = 0;
   std::uint64_t requests = 0;    // requests sent (retries included)
   std::uint64_t retries = 0;     // retries after a transient failure (backoff)
-  std::uint64_t throttled = 0;   // throttled responses (99991400 / HTTP 429)
+  std::uint64_t throttled = 0;   // throttled responses (kRateLimited verdicts)
   std::uint32_t in_flight = 0;   // requests awaiting a response now
   double rate = 0;               // requests per second since the previous publication
   bool stopped = false;          // quarantined or unable to authenticate

@@ -43,7 +43,7 @@ class FakeConnector final : public TargetConnector {
 
   Result<Request> build_request(const Document& desired, const Document*) const override {
     if (desired.key.starts_with('!')) return fail(Error::Kind::kIo, "photo.jpg", "cannot read the photo");
-    return Request{"PUT", "/fake/" + desired.key, desired.body, desired.key.starts_with('L') ? "dept_or_frozen" : ""};
+    return Request{"PUT", "/fake/" + desired.key, desired.body, lane_of(desired, nullptr)};
   }
 
   Verdict read_answer(int http_status, std::string_view body) const override {
@@ -68,10 +68,19 @@ class FakeConnector final : public TargetConnector {
     return kTable;
   }
 
-  std::vector<RateTier> default_rate(std::string_view lane) const override {
-    if (lane == "dept_or_frozen") return {RateTier{1, 1}};
-    return rate_;
+  std::vector<RateTier> default_rate() const override { return rate_; }
+
+  std::span<const Lane> lanes() const override {
+    static constexpr RateTier kOnePerSecond[] = {{1, 1}};
+    static constexpr Lane kLanes[] = {{"dept_or_frozen", kOnePerSecond, "keys starting with L"}};
+    return kLanes;
   }
+
+  std::string_view lane_of(const Document& desired, const Document*) const override {
+    return desired.key.starts_with('L') ? "dept_or_frozen" : "";
+  }
+
+  std::string_view endpoint() const override { return "PUT /fake/:key"; }
 
  private:
   std::string id_;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <utility>
@@ -156,6 +157,62 @@ TEST_F(PlannerTest, ACsvSourceReadsTheDelimiterItsConfigNames) {
   EXPECT_NE(contact.work[0].desired.body.find("\"department_ids\":[\"od-1\",\"od-2\"]"), std::string::npos)
       << contact.work[0].desired.body;
   EXPECT_NE(contact.work[0].desired.body.find("\"name\":\"Person 1\""), std::string::npos) << contact.work[0].desired.body;
+}
+
+// In patch mode a change of department_ids goes through the connector's 1/s lane; other changes
+// do not. The estimate counts both without building a request; lane_rate replaces the lane's tier.
+TEST_F(PlannerTest, LaneEstimatesCountTheChangesThatGoThroughTheConnectorsLane) {
+  const auto patch_mode = [this](std::string_view lane_rate) {
+    std::ifstream in(dir_ / "job.toml");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string freeze = "on_missing = \"freeze\"\n";
+    text.replace(text.find(freeze), freeze.size(), freeze + "mode = \"patch\"\n" + std::string(lane_rate));
+    std::ofstream(dir_ / "job.toml") << text;
+  };
+  patch_mode("");
+  write_csv(employee(1) + employee(2) + employee(3) + employee(4));
+  auto first = plan();
+  ASSERT_TRUE(first.has_value()) << first.error().str();
+  const auto& created = target(first->plan, "contact_user").lanes;
+  ASSERT_EQ(created.size(), 2u);  // new users: every member, departments included
+  EXPECT_EQ(created[1].lane, "dept_or_frozen");
+  EXPECT_EQ(created[1].calls, 4u);
+  apply_all(*first);
+  first->store.reset();
+
+  std::string moved2 = employee(2);
+  moved2.replace(moved2.find("od-1;od-2"), 9, "od-3");
+  std::string moved3 = employee(3);
+  moved3.replace(moved3.find("od-1;od-2"), 9, "od-1");
+  std::string renamed4 = employee(4);
+  renamed4.replace(renamed4.find("Person 4"), 8, "Person X");
+  write_csv(employee(1) + moved2 + moved3 + renamed4);
+  auto second = plan();
+  ASSERT_TRUE(second.has_value()) << second.error().str();
+  const auto& lanes = target(second->plan, "contact_user").lanes;
+  ASSERT_EQ(lanes.size(), 2u);
+  EXPECT_EQ(lanes[0].endpoint, "PATCH /open-apis/contact/v3/users/:user_id");
+  EXPECT_EQ(lanes[0].lane, "");
+  EXPECT_EQ(lanes[0].calls, 3u);
+  EXPECT_EQ(lanes[0].tiers, (std::vector<RateTier>{{50, 1}, {1000, 60}}));
+  EXPECT_EQ(lanes[1].endpoint, lanes[0].endpoint);
+  EXPECT_EQ(lanes[1].lane, "dept_or_frozen");
+  EXPECT_EQ(lanes[1].calls, 2u);
+  EXPECT_EQ(lanes[1].tiers, (std::vector<RateTier>{{1, 1}}));
+  EXPECT_DOUBLE_EQ(lanes[1].min_seconds, 2.0);
+  second->store.reset();
+
+  write_config("");
+  patch_mode("lane_rate = \"1/2s\"\n");
+  auto overridden = plan();
+  ASSERT_TRUE(overridden.has_value()) << overridden.error().str();
+  const auto& slow = target(overridden->plan, "contact_user").lanes;
+  ASSERT_EQ(slow.size(), 2u);
+  EXPECT_EQ(slow[1].tiers, (std::vector<RateTier>{{1, 2}}));
+  EXPECT_DOUBLE_EQ(slow[1].min_seconds, 4.0);
+  // Targets without lanes estimate their endpoint alone.
+  EXPECT_EQ(target(overridden->plan, "acs_card").lanes.size(), 1u);
+  EXPECT_EQ(target(overridden->plan, "acs_card").lanes[0].endpoint, "PATCH /open-apis/acs/v1/users/:user_id");
 }
 
 TEST_F(PlannerTest, ChangingOneCardChangesOnlyTheAccessControlTarget) {

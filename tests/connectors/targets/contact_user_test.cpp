@@ -26,10 +26,16 @@ Document project(const TargetConnector& c, const Record& r) {
   return doc.value_or(Document{});
 }
 
+// The request for `desired`; checks on the way that lane_of() names the lane the request goes
+// through, and endpoint() its method, without building it.
 Request request(const TargetConnector& c, const Document& desired, const Document* last) {
   auto req = c.build_request(desired, last);
   if (!req) ADD_FAILURE() << req.error().str();
-  return req.value_or(Request{});
+  if (!req) return Request{};
+  EXPECT_EQ(c.lane_of(desired, last), req->lane) << desired.body;
+  EXPECT_TRUE(c.endpoint().starts_with(req->method + " /open-apis/contact/v3/users/")) << c.endpoint();
+  if (!req->lane.empty()) EXPECT_NE(c.find_lane(req->lane), nullptr) << req->lane;
+  return *req;
 }
 
 TEST(ContactUser, PutSendsTheWholeDocumentWithBothIdTypes) {
@@ -218,13 +224,21 @@ TEST(ContactUser, IgnoreLeavesMissingEntitiesAlone) {
   }
 }
 
-TEST(ContactUser, RatesFollowTheDocument) {
+TEST(ContactUser, RatesAndLanesFollowTheDocument) {
   auto c = connector("contact_user", patch_mode());
-  EXPECT_EQ(c->default_rate(""), (std::vector<RateTier>{{50, 1}, {1000, 60}}));
-  EXPECT_EQ(c->default_rate(kDeptOrFrozenLane), (std::vector<RateTier>{{1, 1}}));
-  EXPECT_TRUE(c->default_rate("other").empty());
-  // PUT requests never use the lane, so in put mode it has no tiers.
-  EXPECT_TRUE(connector("contact_user")->default_rate(kDeptOrFrozenLane).empty());
+  EXPECT_EQ(c->default_rate(), (std::vector<RateTier>{{50, 1}, {1000, 60}}));
+  ASSERT_EQ(c->lanes().size(), 1u);
+  const Lane& lane = c->lanes()[0];
+  EXPECT_EQ(lane.name, kDeptOrFrozenLane);
+  EXPECT_EQ(std::vector<RateTier>(lane.tiers.begin(), lane.tiers.end()), (std::vector<RateTier>{{1, 1}}));
+  EXPECT_EQ(c->find_lane(kDeptOrFrozenLane), &lane);
+  EXPECT_EQ(c->find_lane("other"), nullptr);
+  EXPECT_EQ(c->endpoint(), "PATCH /open-apis/contact/v3/users/:user_id");
+  // PUT requests never use the lane, so in put mode there is none.
+  auto put = connector("contact_user");
+  EXPECT_TRUE(put->lanes().empty());
+  EXPECT_EQ(put->find_lane(kDeptOrFrozenLane), nullptr);
+  EXPECT_EQ(put->endpoint(), "PUT /open-apis/contact/v3/users/:user_id");
 }
 
 }  // namespace

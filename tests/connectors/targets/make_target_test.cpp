@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <string>
 
 #include "connectors/targets/target_connector.h"
@@ -166,13 +167,39 @@ TEST(Requests, GroupAttendanceAndCardRequestsFollowTheirDocuments) {
 }
 
 TEST(Rates, DefaultsFollowTheDocumentsOrAreConservative) {
-  EXPECT_EQ(connector("contact_group")->default_rate(""), (std::vector<RateTier>{{100, 60}}));
-  EXPECT_EQ(connector("attendance_face")->default_rate(""), (std::vector<RateTier>{{50, 1}}));
-  EXPECT_EQ(connector("acs_card")->default_rate(""), (std::vector<RateTier>{{20, 1}}));
-  EXPECT_EQ(connector("sophon_person")->default_rate(""), (std::vector<RateTier>{{10, 1}}));
+  EXPECT_EQ(connector("contact_group")->default_rate(), (std::vector<RateTier>{{100, 60}}));
+  EXPECT_EQ(connector("attendance_face")->default_rate(), (std::vector<RateTier>{{50, 1}}));
+  EXPECT_EQ(connector("acs_card")->default_rate(), (std::vector<RateTier>{{20, 1}}));
+  EXPECT_EQ(connector("sophon_person")->default_rate(), (std::vector<RateTier>{{10, 1}}));
   for (std::string_view id : target_ids()) {
     if (id == "contact_user") continue;
-    EXPECT_TRUE(connector(id)->default_rate("dept_or_frozen").empty()) << id;
+    EXPECT_TRUE(connector(id)->lanes().empty()) << id;
+  }
+}
+
+// endpoint() names what build_request() builds, with the key as a placeholder; lane_of() says
+// what the request says.
+TEST(Endpoints, NameTheMethodAndPathOfEveryRequest) {
+  const std::map<std::string_view, std::string_view> want = {
+      {"contact_user", "PUT /open-apis/contact/v3/users/:user_id"},
+      {"contact_group", "PATCH /open-apis/contact/v3/group/:group_id"},
+      {"attendance_face", "POST /open-apis/attendance/v1/user_settings/modify"},
+      {"acs_card", "PATCH /open-apis/acs/v1/users/:user_id"},
+      {"sophon_person", "PUT /SophonFogSys/api/users"},
+  };
+  for (std::string_view id : target_ids()) {
+    auto c = connector(id);
+    EXPECT_EQ(c->endpoint(), want.at(id)) << id;
+    const Record r = c->entity() == Entity::kGroups ? valid_group() : valid_employee();
+    auto doc = c->project(r);
+    ASSERT_TRUE(doc.has_value()) << id << ": " << doc.error().field << " " << doc.error().rule;
+    auto req = c->build_request(*doc, nullptr);
+    ASSERT_TRUE(req.has_value()) << id << ": " << req.error().str();
+    std::string path = req->target.substr(0, req->target.find('?'));
+    const std::size_t placeholder = c->endpoint().find(':');
+    if (placeholder != std::string_view::npos) path = path.substr(0, path.rfind('/') + 1) + std::string(c->endpoint().substr(placeholder));
+    EXPECT_EQ(req->method + " " + path, c->endpoint()) << id;
+    EXPECT_EQ(c->lane_of(*doc, nullptr), req->lane) << id;
   }
 }
 
