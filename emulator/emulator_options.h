@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,6 +43,10 @@ struct EmulatorOptions {
   double rate_scale = 1.0;           // multiplies every limit (0.1 turns 50/s into 5/s)
   std::vector<RateTier> acs_rate;    // acs_card tiers (undocumented); empty = unlimited
   std::vector<RateTier> sophon_rate; // sophon_person tiers (undocumented); empty = unlimited
+  // A tenant whose limits differ from the documents: the tiers of a limit by its name
+  // ("contact_user", "contact_user.dept_or_frozen", "contact_group", "attendance_face"), enforced
+  // and announced (x-ogw-ratelimit-limit) instead of the documented ones; rate_scale applies.
+  std::map<std::string, std::vector<RateTier>> tenant_rate;
 
   // Tenant and platform rules.
   bool certified_tenant = true;      // false: non-+86 mobiles are refused (44019)

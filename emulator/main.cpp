@@ -1,11 +1,13 @@
 // hrsync-emulator: runs the emulator of the five APIs (and the token endpoint) until SIGINT or
 // SIGTERM. `hrsync-emulator --help` explains every option; emulator/README.md shows how to point
 // a job at it.
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -26,7 +28,7 @@ struct RawOptions {
   std::string sophon_token_env = "HRSYNC_EMULATOR_SOPHON_TOKEN";
   std::string sophon_token_file;
   std::string bot_secret_env = "HRSYNC_EMULATOR_BOT_SECRET";
-  std::vector<std::string> acs_rate, sophon_rate, faults;
+  std::vector<std::string> acs_rate, sophon_rate, tenant_rate, faults;
   std::string latency, inbound_jitter, outage;
   std::string fixture, employees_csv, groups_csv, write_fixture, ca_out, port_file;
   bool no_limits = false, uncertified = false, lark = false;
@@ -88,6 +90,24 @@ Result<std::vector<emu::RateTier>> parse_tiers(const std::vector<std::string>& t
   return out;
 }
 
+// "NAME=TIER" of --tenant-rate: a limit's name and one of its tiers.
+Result<std::pair<std::string, emu::RateTier>> parse_tenant_rate(std::string_view spec) {
+  static constexpr std::string_view kNames[] = {"contact_user", "contact_user.dept_or_frozen", "contact_group",
+                                                "attendance_face", "acs_card", "sophon_person"};
+  auto eq = spec.find('=');
+  std::string name(spec.substr(0, eq));
+  if (eq == std::string_view::npos || std::find(std::begin(kNames), std::end(kNames), name) == std::end(kNames)) {
+    return hrsync::fail(Error::Kind::kUsage, "--tenant-rate",
+                        fmt::format("\"{}\": expected NAME=TIER, NAME one of contact_user, "
+                                    "contact_user.dept_or_frozen, contact_group, attendance_face, acs_card, "
+                                    "sophon_person (e.g. attendance_face=40/s)",
+                                    spec));
+  }
+  auto tier = emu::parse_rate_tier(spec.substr(eq + 1));
+  if (!tier) return std::unexpected(tier.error());
+  return std::pair{name, *tier};
+}
+
 // Fills the parts of `o` that CLI11 could not fill directly.
 Result<void> finish_options(const RawOptions& raw, emu::EmulatorOptions& o) {
   auto secret = read_secret(raw.app_secret_env, raw.app_secret_file, o.app_secret);
@@ -111,6 +131,11 @@ Result<void> finish_options(const RawOptions& raw, emu::EmulatorOptions& o) {
   if (!sophon) return std::unexpected(sophon.error());
   o.acs_rate = *acs;
   o.sophon_rate = *sophon;
+  for (const auto& spec : raw.tenant_rate) {
+    auto tier = parse_tenant_rate(spec);
+    if (!tier) return std::unexpected(tier.error());
+    o.tenant_rate[tier->first].push_back(tier->second);
+  }
   for (const auto& spec : raw.faults) {
     auto rule = emu::parse_fault_rule(spec);
     if (!rule) return std::unexpected(rule.error());
@@ -179,6 +204,10 @@ void add_options(CLI::App& app, emu::EmulatorOptions& o, RawOptions& raw) {
   app.add_flag("--no-rate-limits", raw.no_limits, "Lift every rate limit (throughput benchmarks)");
   app.add_option("--rate-scale", o.rate_scale, "Multiply every limit (0.1 turns 50/s into 5/s)")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--acs-rate", raw.acs_rate, "Limit tier of acs_card, e.g. 50/s (repeatable; default unlimited)");
+  app.add_option("--tenant-rate", raw.tenant_rate,
+                 "A tenant's own tier of a limit, instead of the documented ones, enforced and announced in "
+                 "x-ogw-ratelimit-limit: NAME=TIER, e.g. attendance_face=40/s (repeatable; NAME: contact_user, "
+                 "contact_user.dept_or_frozen, contact_group, attendance_face, acs_card, sophon_person)");
   app.add_option("--sophon-rate", raw.sophon_rate, "Limit tier of sophon_person, e.g. 10/s (repeatable; default unlimited)");
 
   app.add_flag("--uncertified-tenant", raw.uncertified, "Refuse non-+86 mobiles (44019), as for a tenant without Feishu certification");

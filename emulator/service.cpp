@@ -131,18 +131,22 @@ struct Service::Impl {
         users(ContactUserRules{options.certified_tenant, options.lark_tenant, options.department_user_limit}),
         sophon(SophonRules{options.max_photo_bytes, options.min_face_px, options.no_face_share}),
         bot(options.bot_hook_id, options.bot_secret) {
-    auto tiers = [&](const std::vector<RateTier>& documented) {
+    // The tenant's own tiers of a limit when it has them, else the documented (or configured) ones.
+    auto tiers = [&](std::string_view name, const std::vector<RateTier>& documented) {
       std::vector<RateTier> out;
       if (!options.rate_limits) return out;
-      for (const auto& t : documented) out.push_back(scale_tier(t, options.rate_scale));
+      auto own = options.tenant_rate.find(std::string(name));
+      for (const auto& t : own == options.tenant_rate.end() ? documented : own->second) {
+        out.push_back(scale_tier(t, options.rate_scale));
+      }
       return out;
     };
-    limit_user = limiter.add_limit("contact_user", tiers(kContactUserTiers));
-    limit_dept = limiter.add_limit("contact_user.dept_or_frozen", tiers(kDeptOrFrozenTiers));
-    limit_group = limiter.add_limit("contact_group", tiers(kContactGroupTiers));
-    limit_attendance = limiter.add_limit("attendance_face", tiers(kAttendanceTiers));
-    limit_acs = limiter.add_limit("acs_card", tiers(options.acs_rate));
-    limit_sophon = limiter.add_limit("sophon_person", tiers(options.sophon_rate));
+    limit_user = limiter.add_limit("contact_user", tiers("contact_user", kContactUserTiers));
+    limit_dept = limiter.add_limit("contact_user.dept_or_frozen", tiers("contact_user.dept_or_frozen", kDeptOrFrozenTiers));
+    limit_group = limiter.add_limit("contact_group", tiers("contact_group", kContactGroupTiers));
+    limit_attendance = limiter.add_limit("attendance_face", tiers("attendance_face", kAttendanceTiers));
+    limit_acs = limiter.add_limit("acs_card", tiers("acs_card", options.acs_rate));
+    limit_sophon = limiter.add_limit("sophon_person", tiers("sophon_person", options.sophon_rate));
     fixture = std::move(options.fixture);
     options.fixture = {};
     load_entities();

@@ -19,6 +19,11 @@ namespace {
 
 namespace json = boost::json;
 
+std::string text_of(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
 std::uint64_t count_of(const json::object& o, std::string_view key) {
   const auto* v = o.if_contains(key);
   return v && v->is_int64() ? static_cast<std::uint64_t>(v->as_int64()) : 0;
@@ -62,6 +67,18 @@ std::vector<TargetTotals> totals_from_summary(std::string_view summary) {
     t.throttled = count_of(o, "throttled");
     if (const auto* q = o.if_contains("quarantined"); q && q->is_string()) t.quarantined = std::string(q->as_string());
     t.by_hand = by_hand_from(o);
+    if (const auto* lowered = o.if_contains("lowered_limits"); lowered && lowered->is_array()) {
+      for (const auto& l : lowered->as_array()) {
+        if (!l.is_object()) continue;
+        const auto& lo = l.as_object();
+        t.lowered_limits.push_back({text_of(lo, "lane"), text_of(lo, "configured"), text_of(lo, "announced")});
+      }
+    }
+    if (const auto* notes = o.if_contains("notes"); notes && notes->is_array()) {
+      for (const auto& n : notes->as_array()) {
+        if (n.is_string()) t.notes.emplace_back(n.as_string());
+      }
+    }
     out.push_back(std::move(t));
   }
   return out;

@@ -139,6 +139,10 @@ std::string render_run_text(const RunReport& r, const std::vector<const TargetCo
                        t.skipped, t.retries, t.throttled);
     if (!t.quarantined.empty()) out += "    " + red(fmt::format("quarantined: {}", t.quarantined)) + "\n";
     if (t.not_sent() > 0 && r.status != "running") out += fmt::format("    not sent: {} (no outcome before the run stopped)\n", t.not_sent());
+    for (const auto& l : t.lowered_limits) {
+      out += fmt::format("    rate limit lowered by the server for the run{}: {} -> {}\n",
+                         l.lane.empty() ? "" : fmt::format(" (lane {})", l.lane), l.configured, l.announced);
+    }
     for (const auto& note : t.notes) out += "    " + note + "\n";
     if (!t.by_hand.empty()) {
       out += fmt::format("    remove by hand ({}): values the target keeps that its API cannot clear\n", t.by_hand.size());
@@ -229,6 +233,12 @@ std::string render_run_json(const RunReport& r, const std::vector<const TargetCo
     }
     w.end_array();
     w.key("failed").integer(static_cast<std::int64_t>(t.failed)).key("id").string(t.id);
+    w.key("lowered_limits").begin_array();
+    for (const auto& l : t.lowered_limits) {
+      w.begin_object().key("announced").string(l.announced).key("configured").string(l.configured);
+      w.key("lane").string(l.lane).end_object();
+    }
+    w.end_array();
     w.key("not_sent").integer(static_cast<std::int64_t>(t.not_sent()));
     w.key("notes").begin_array();
     for (const auto& note : t.notes) w.string(note);

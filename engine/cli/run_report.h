@@ -43,6 +43,15 @@ struct TargetTotals {
   }
   std::vector<std::string> notes;  // what else the run should say of the target (a bounded wait, ...)
   std::vector<ByHandRow> by_hand;  // what a person must change on the target ("remove by hand")
+  // A rate limit the server announced lower than the configured one: in force for the rest of
+  // the run. Tiers as text ("50/s", "1000/min").
+  struct LoweredLimit {
+    std::string lane;        // "" for the endpoint
+    std::string configured;
+    std::string announced;
+    bool operator==(const LoweredLimit&) const = default;
+  };
+  std::vector<LoweredLimit> lowered_limits;
 };
 
 struct RunReport {

@@ -84,6 +84,9 @@ RunReport build_report(const Job& job, const RunSummary& summary, const StoreSin
     t.skipped = res.counts.skipped;
     t.retries = res.counts.retries;
     t.throttled = res.counts.throttled;
+    for (const LoweredLimit& l : res.lowered_limits) {
+      t.lowered_limits.push_back({l.lane, describe_tiers({l.configured}), describe_tiers({l.announced})});
+    }
     if (res.resets_bounded > 0) {
       t.notes.push_back(fmt::format("{} throttled answer(s) asked for a pause beyond retry.max_pause_s ({} s; the "
                                     "largest asked {} s): each pause was bounded",

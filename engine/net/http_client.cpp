@@ -66,6 +66,14 @@ std::optional<double> parse_seconds(std::string_view text) {
   return value;
 }
 
+// A window's limit: a positive integer, nothing else.
+std::optional<std::uint32_t> parse_limit(std::string_view text) {
+  std::uint32_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value == 0) return std::nullopt;
+  return value;
+}
+
 template <class Stream>
 struct Connection {
   template <class... Args>
@@ -331,6 +339,9 @@ class PooledClient final : public HttpClient::Impl {
     }
     if (auto it = response.find("x-ogw-ratelimit-reset"); it != response.end()) {
       r.ratelimit_reset_s = parse_seconds(it->value());
+    }
+    if (auto it = response.find("x-ogw-ratelimit-limit"); it != response.end()) {
+      r.ratelimit_limit = parse_limit(it->value());
     }
     out.keep = response.keep_alive();
     r.body = std::move(response.body());

@@ -2,8 +2,8 @@
 //
 // A request borrows its strings from the caller, who keeps them alive until send() completes (the
 // executor keeps the connector's Request in the coroutine that sends it). A response owns its
-// body and keeps the two headers hrsync acts on: the log id that Feishu support asks for, and the
-// throttle reset time.
+// body and keeps the headers hrsync acts on: the log id that Feishu support asks for, and the
+// throttle's reset time and window limit.
 //
 // Thread-safety: plain value types.
 #pragma once
@@ -28,6 +28,7 @@ struct HttpResponse {
   std::string body;
   std::string log_id;                        // X-Tt-Logid, else X-Request-Id; "" when neither
   std::optional<double> ratelimit_reset_s;   // x-ogw-ratelimit-reset, when present and numeric
+  std::optional<std::uint32_t> ratelimit_limit;  // x-ogw-ratelimit-limit, when a positive integer
   std::uint64_t token_serial = 0;            // the token the transport sent (TokenCache serial), 0 for none
 };
 

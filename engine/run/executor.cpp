@@ -31,6 +31,7 @@ const TargetConfig& config_for(const JobConfig& config, std::string_view id) {
 struct Answer {
   Verdict verdict;
   std::optional<double> reset_s;  // x-ogw-ratelimit-reset
+  std::optional<std::uint32_t> limit;  // x-ogw-ratelimit-limit
   std::uint64_t token_serial = 0; // the token the request carried
 };
 
@@ -119,6 +120,7 @@ class Executor::Run {
     std::size_t window_failures = 0;
     std::uint64_t resets_bounded = 0;  // throttle resets beyond RetryConfig::max_pause_s
     double largest_reset_s = 0;        // the largest of those
+    std::vector<LoweredLimit> lowered;  // limits the server announced lower than configured
   };
 
   net::awaitable<void> worker(Target& t) {
@@ -205,13 +207,15 @@ class Executor::Run {
         // A documented refusal is about this entity's data; an answer no table knows (a proxy's
         // error page, a wrong base URL) says nothing of the entity, so it counts as the service's.
         return done(t, outcome, OutcomeStatus::kFailed, /*sick=*/!outcome.documented);
-      case Disposition::kRateLimited:
+      case Disposition::kRateLimited: {
         ++t.progress.throttled;
-        (lane != nullptr ? *lane : t.endpoint)
-            .throttled(a.sent_at, x_.clock_.now(), x_.clock_.now() + throttle_wait(t, answer.reset_s));
+        RateLimiter& limiter = lane != nullptr ? *lane : t.endpoint;
+        if (answer.limit) lowered(t, limiter, limiter.lower_limit(*answer.limit));
+        limiter.throttled(a.sent_at, x_.clock_.now(), x_.clock_.now() + throttle_wait(t, answer.reset_s));
         if (++a.throttles <= x_.options_.max_throttled) return true;
         outcome.message = fmt::format("throttled {} times: {}", a.throttles, outcome.message);
         return done(t, outcome, OutcomeStatus::kFailed, /*sick=*/true);
+      }
       case Disposition::kRefreshToken:
         if (a.refreshed) outcome.message += " (refused again with a fresh token)";
         if (a.refreshed || ++a.tries >= retry.max_attempts) return done(t, outcome, OutcomeStatus::kFailed, /*sick=*/true);
@@ -236,6 +240,22 @@ class Executor::Run {
     ++t.progress.retries;
     wait = backoff_for(v).delay(a.tries - 1, rng_);
     return true;
+  }
+
+  // Notes a tier of `limiter` (the target's endpoint or one of its lanes) the server lowered.
+  void lowered(Target& t, const RateLimiter& limiter, std::optional<RateLimiter::Lowered> change) {
+    if (!change) return;
+    std::string lane;
+    for (const auto& [name, l] : t.lanes) {
+      if (&l == &limiter) lane = name;
+    }
+    for (LoweredLimit& known : t.lowered) {
+      if (known.lane == lane && known.announced == change->before) {
+        known.announced = change->after;
+        return;
+      }
+    }
+    t.lowered.push_back(LoweredLimit{std::move(lane), change->before, change->after});
   }
 
   // The pause a throttled answer asks for, bounded by RetryConfig::max_pause_s (throttle_pause.h).
@@ -284,6 +304,7 @@ class Executor::Run {
     a.verdict = t.connector.classify(response->status, response->body);
     if (a.verdict.log_id.empty()) a.verdict.log_id = std::move(response->log_id);
     a.reset_s = response->ratelimit_reset_s;
+    a.limit = response->ratelimit_limit;
     a.token_serial = response->token_serial;
     return a;
   }
@@ -401,6 +422,7 @@ class Executor::Run {
       TargetResult r{t.progress, t.stop, t.stop_reason, std::max(seconds, 0.0)};
       r.resets_bounded = t.resets_bounded;
       r.largest_reset_s = t.largest_reset_s;
+      r.lowered_limits = t.lowered;
       out.targets.push_back(std::move(r));
     }
     return out;

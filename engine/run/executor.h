@@ -22,7 +22,10 @@
 //                 one, else the target's — for x-ogw-ratelimit-reset seconds (default 1 s; bounded
 //                 by RetryConfig::max_pause_s as throttle_pause.h says, and counted) when its
 //                 limiter says so (RateLimiter::throttled(): a paced lane's first throttle after a
-//                 calm spell widens its windows instead), then sends again. Throttled responses count in `attempts` but neither against
+//                 calm spell widens its windows instead), then sends again. A window limit the
+//                 answer announces (x-ogw-ratelimit-limit) lower than that limiter's tier lowers
+//                 the tier for the rest of the run (RateLimiter::lower_limit()), and the
+//                 TargetResult lists it. Throttled responses count in `attempts` but neither against
 //                 max_attempts nor the budget; an entity throttled more than max_throttled times
 //                 fails.
 //   kRefreshToken the transport drops the token; the request is sent once more (once per entity).
@@ -80,6 +83,13 @@ enum class TargetStop : std::uint8_t {
   kNotRecorded,    // the sink could not record an outcome (of any target)
 };
 
+// A limit the server announced lower than the configured one, in force for the rest of the run.
+struct LoweredLimit {
+  std::string lane;     // "" for the endpoint, else the connector's lane
+  RateTier configured;  // the tier as the run began
+  RateTier announced;   // the same window with the server's (latest) limit
+};
+
 struct TargetResult {
   TargetProgress counts;       // final counters
   TargetStop stop = TargetStop::kNone;
@@ -87,6 +97,7 @@ struct TargetResult {
   double seconds = 0;          // from the target's first request to its last answer (0 when none)
   std::uint64_t resets_bounded = 0;  // throttle resets beyond RetryConfig::max_pause_s, bounded
   double largest_reset_s = 0;        // the largest reset of those, as the server sent it
+  std::vector<LoweredLimit> lowered_limits;  // limits a throttled answer announced lower than configured
 };
 
 struct RunSummary {

@@ -15,11 +15,21 @@ constexpr std::int64_t kMaxWidening = 4;
 
 }  // namespace
 
-RateLimiter::RateLimiter(std::span<const RateTier> tiers, RateLimiterOptions options) {
-  duration catch_up = duration::max();
+RateLimiter::RateLimiter(std::span<const RateTier> tiers, RateLimiterOptions options) : options_(options) {
   for (const RateTier& tier : tiers) {
-    if (tier.limit == 0 || tier.window_seconds == 0) continue;
-    double margin = tier.window_seconds <= 1 ? options.second_margin : options.long_margin;
+    if (tier.limit != 0 && tier.window_seconds != 0) tiers_.push_back(tier);
+  }
+  configure();
+}
+
+void RateLimiter::configure() {
+  std::vector<StartLog> old = std::move(logs_);
+  logs_.clear();
+  spacing_ = duration::zero();
+  duration catch_up = duration::max();
+  for (std::size_t i = 0; i < tiers_.size(); ++i) {
+    const RateTier& tier = tiers_[i];
+    double margin = tier.window_seconds <= 1 ? options_.second_margin : options_.long_margin;
     // In nanoseconds, rounded up (a hair of tolerance keeps exact quotients exact).
     double ns = 1e9 * tier.window_seconds * (1.0 + margin) / tier.limit;
     auto spacing = std::chrono::nanoseconds(static_cast<std::int64_t>(std::ceil(ns - 1e-3)));
@@ -28,12 +38,36 @@ RateLimiter::RateLimiter(std::span<const RateTier> tiers, RateLimiterOptions opt
     catch_up = std::min(catch_up, std::chrono::duration_cast<duration>(quarter_margin));
     if (tier.limit > kMaxLogged) continue;  // a lifted limit: the cadence alone
     StartLog log;
+    log.tier = i;
     log.window = std::chrono::duration_cast<duration>(
         std::chrono::nanoseconds(static_cast<std::int64_t>(std::ceil(1e9 * tier.window_seconds * (1.0 + margin)))));
     log.starts.resize(tier.limit);
+    // The tier's latest starts, up to its (new) limit, oldest first.
+    for (const StartLog& before : old) {
+      if (before.tier != i) continue;
+      std::size_t keep = std::min(before.size, log.starts.size());
+      for (std::size_t k = before.size - keep; k < before.size; ++k) {
+        log.starts[log.size++] = before.starts[(before.head + k) % before.starts.size()];
+      }
+    }
     logs_.push_back(std::move(log));
   }
   catch_up_ = spacing_ == duration::zero() ? duration::zero() : std::min(catch_up, spacing_ / 2);
+}
+
+std::optional<RateLimiter::Lowered> RateLimiter::lower_limit(std::uint32_t limit) {
+  if (limit == 0) return std::nullopt;
+  std::optional<std::size_t> nearest;
+  for (std::size_t i = 0; i < tiers_.size(); ++i) {
+    if (tiers_[i].limit <= limit) continue;
+    if (!nearest || tiers_[i].limit < tiers_[*nearest].limit) nearest = i;
+  }
+  if (!nearest) return std::nullopt;
+  Lowered lowered{tiers_[*nearest], tiers_[*nearest]};
+  lowered.after.limit = limit;
+  tiers_[*nearest].limit = limit;
+  configure();
+  return lowered;
 }
 
 RateLimiter::time_point RateLimiter::earliest(time_point now) const {

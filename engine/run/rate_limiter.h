@@ -25,11 +25,20 @@
 // time is an argument (golang.org/x/time/rate style), and the caller waits. A limiter without tiers
 // never delays.
 //
+// lower_limit() is how a lane takes a limit the server announces (a throttled answer names the
+// limit of the window that refused it, which a tenant may have lower than the document says; the
+// header does not name the window): it applies to the tier with the smallest limit above it (50/s
+// and 1000/min: 40 lowers the 1 s tier, 800 the minute one), which keeps it for the limiter's life,
+// its log of starts cut to the new limit. A limit at or above every tier's changes nothing: the
+// configured one is kept.
+//
 // Thread-safety: none; one lane is used from one thread.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -80,15 +89,32 @@ class RateLimiter {
   // How much every tier's window is widened now, beyond its margin, after throttles.
   duration widening() const { return widening_; }
 
+  // The server announced `limit` for one of this lane's windows. When it is lower than a tier's,
+  // that tier (see above) takes it and the tier before and after are returned; else nullopt.
+  struct Lowered {
+    RateTier before;
+    RateTier after;
+  };
+  std::optional<Lowered> lower_limit(std::uint32_t limit);
+
+  // The tiers in force: the configured ones, with the limits the server lowered.
+  const std::vector<RateTier>& tiers() const { return tiers_; }
+
  private:
   // One tier's last `limit` starts, oldest first from `head`.
   struct StartLog {
+    std::size_t tier = 0;       // its tier in tiers_
     duration window{0};         // the tier's window widened by its margin
     std::vector<time_point> starts;
     std::size_t head = 0;       // the oldest start once the log is full
     std::size_t size = 0;
   };
 
+  // Sets spacing, catch-up and start logs from tiers_, keeping the latest starts of each log.
+  void configure();
+
+  RateLimiterOptions options_;
+  std::vector<RateTier> tiers_;  // the tiers in force (non-empty ones only)
   duration spacing_{0};
   duration catch_up_{0};
   time_point next_{};          // the next start slot: the earliest start allowed by pacing

@@ -93,6 +93,7 @@ struct Step {
   int status = 200;
   std::string body = "0";
   std::optional<double> reset_s;       // x-ogw-ratelimit-reset
+  std::optional<std::uint32_t> limit;  // x-ogw-ratelimit-limit
   std::optional<Error::Kind> error;    // a transport error instead of a response
 };
 
@@ -140,7 +141,12 @@ class FakeTransport final : public Transport {
     }
     sent.push_back(Sent{key, at, clock_.now(), step.error ? "error" : step.body, serial});
     if (step.error) co_return fail(*step.error, "127.0.0.1:1", "connection reset by peer during read");
-    HttpResponse response{step.status, step.body, "log-" + key, step.reset_s, serial};
+    HttpResponse response{.status = step.status,
+                          .body = step.body,
+                          .log_id = "log-" + key,
+                          .ratelimit_reset_s = step.reset_s,
+                          .ratelimit_limit = step.limit,
+                          .token_serial = serial};
     co_return response;
   }
 

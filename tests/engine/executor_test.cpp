@@ -355,6 +355,55 @@ TEST_F(ExecutorTest, EndlessThrottlingFailsTheEntityAfterTheCap) {
   EXPECT_NE(row->message.find("throttled 5 times"), std::string::npos) << row->message;
 }
 
+TEST_F(ExecutorTest, ALowerLimitTheServerAnnouncesHoldsForTheRestOfTheRun) {
+  TargetPlan& tp = add_target("t", {RateTier{10, 1}});
+  add_work(tp, "first");
+  add_work(tp, 30);
+  Step throttled = code(kThrottled, 429);
+  throttled.limit = 4;
+  transport.script["first"] = {throttled};
+  target_config("t").concurrency = 8;
+  RunSummary summary = run();
+  const TargetResult& r = result(summary, "t");
+  EXPECT_EQ(r.counts.applied, 31u);
+  ASSERT_EQ(r.lowered_limits.size(), 1u);
+  EXPECT_EQ(r.lowered_limits[0].lane, "");
+  EXPECT_EQ(r.lowered_limits[0].configured, (RateTier{10, 1}));
+  EXPECT_EQ(r.lowered_limits[0].announced, (RateTier{4, 1}));
+  // After the throttled answer, no 5 requests start within a second.
+  Clock::time_point answered = transport.sends_of("first")[0].answered;
+  std::vector<Clock::time_point> after;
+  for (const auto& s : transport.sent) {
+    if (s.at > answered) after.push_back(s.at);
+  }
+  std::sort(after.begin(), after.end());
+  ASSERT_GT(after.size(), 20u);
+  for (std::size_t i = 4; i < after.size(); ++i) EXPECT_GE(after[i] - after[i - 4], 1s) << i;
+}
+
+TEST_F(ExecutorTest, ALaneThrottleLowersTheLaneOnly) {
+  TargetPlan& tp = add_target("t", {RateTier{10, 1}});
+  target_config("t").lane_rate = {RateTier{3, 1}};
+  for (const char* key : {"L1", "L2", "L3", "L4", "L5", "L6", "a", "b", "c", "d", "e", "f"}) add_work(tp, key);
+  Step throttled = code(kThrottled, 429);
+  throttled.limit = 1;
+  transport.script["L1"] = {throttled};
+  RunSummary summary = run();
+  const TargetResult& r = result(summary, "t");
+  EXPECT_EQ(r.counts.applied, 12u);
+  ASSERT_EQ(r.lowered_limits.size(), 1u);
+  EXPECT_EQ(r.lowered_limits[0].lane, "dept_or_frozen");
+  EXPECT_EQ(r.lowered_limits[0].configured, (RateTier{3, 1}));
+  EXPECT_EQ(r.lowered_limits[0].announced, (RateTier{1, 1}));
+  // The lane's later requests go a widened second apart; the endpoint keeps its 10/s.
+  std::vector<Clock::time_point> lane, other;
+  for (const auto& s : transport.sent) (s.key.starts_with('L') ? lane : other).push_back(s.at);
+  std::sort(lane.begin(), lane.end());
+  std::sort(other.begin(), other.end());
+  for (std::size_t i = 3; i < lane.size(); ++i) EXPECT_GE(lane[i] - lane[i - 1], 1s) << i;
+  EXPECT_LT(other.back() - other.front(), 1s);
+}
+
 TEST_F(ExecutorTest, EndpointTiersPaceEveryRequestRetriesIncluded) {
   TargetPlan& tp = add_target("t", {RateTier{50, 1}, RateTier{1000, 60}});
   add_work(tp, 40);

@@ -78,7 +78,7 @@ TEST_F(HttpClientTest, SendsTheRequestAndReadsTheResponse) {
     Reply r;
     r.status = 429;
     r.body = R"({"code":99991400,"msg":"request trigger frequency limit"})";
-    r.headers = {{"X-Tt-Logid", "20240101abcdef"}, {"x-ogw-ratelimit-reset", "3"}};
+    r.headers = {{"X-Tt-Logid", "20240101abcdef"}, {"x-ogw-ratelimit-reset", "3"}, {"x-ogw-ratelimit-limit", "40"}};
     return r;
   });
   auto client = client_for(server);
@@ -92,6 +92,7 @@ TEST_F(HttpClientTest, SendsTheRequestAndReadsTheResponse) {
   EXPECT_TRUE(contains(response->body, "99991400"));
   EXPECT_EQ(response->log_id, "20240101abcdef");
   EXPECT_EQ(response->ratelimit_reset_s, 3.0);
+  EXPECT_EQ(response->ratelimit_limit, 40u);
   ASSERT_EQ(server.requests.size(), 1u);
   const SeenRequest& seen = server.requests[0];
   EXPECT_EQ(seen.method, "PATCH");
@@ -113,6 +114,17 @@ TEST_F(HttpClientTest, RequestIdIsTheFallbackLogIdAndResetIsOptional) {
   ASSERT_TRUE(response) << response.error().str();
   EXPECT_EQ(response->log_id, "req-7");
   EXPECT_FALSE(response->ratelimit_reset_s.has_value());
+  EXPECT_FALSE(response->ratelimit_limit.has_value());
+}
+
+TEST_F(HttpClientTest, AWindowLimitThatIsNoPositiveIntegerIsIgnored) {
+  for (const char* value : {"0", "-5", "40.5", "forty", "99999999999"}) {
+    TestHttpServer server(io, [&](const SeenRequest&) { return Reply{.headers = {{"x-ogw-ratelimit-limit", value}}}; });
+    auto client = client_for(server);
+    Result<HttpResponse> response = send(*client, get);
+    ASSERT_TRUE(response) << response.error().str();
+    EXPECT_FALSE(response->ratelimit_limit.has_value()) << value;
+  }
 }
 
 TEST_F(HttpClientTest, PathPrefixGoesBeforeTheTarget) {

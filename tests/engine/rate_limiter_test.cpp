@@ -241,5 +241,53 @@ TEST(RateLimiter, ALaneWithoutTiersTakesTheServersPause) {
   EXPECT_EQ(limiter.earliest(kT0 + 5ms), kT0 + 2s);
 }
 
+TEST(RateLimiter, AnAnnouncedLowerLimitLowersTheNearestTierAbove) {
+  RateLimiter limiter(std::vector<RateTier>{{50, 1}, {1000, 60}});
+  const duration before = limiter.spacing();
+  auto lowered = limiter.lower_limit(40);
+  ASSERT_TRUE(lowered.has_value());
+  EXPECT_EQ(lowered->before, (RateTier{50, 1}));
+  EXPECT_EQ(lowered->after, (RateTier{40, 1}));
+  EXPECT_EQ(limiter.tiers(), (std::vector<RateTier>{{40, 1}, {1000, 60}}));
+  EXPECT_EQ(limiter.spacing(), before);  // 60.12 s / 1000 is still the slower pace
+  // 800 is no per-second limit above 40/s: it lowers the minute.
+  ASSERT_TRUE(limiter.lower_limit(800).has_value());
+  EXPECT_EQ(limiter.tiers(), (std::vector<RateTier>{{40, 1}, {800, 60}}));
+  EXPECT_EQ(limiter.spacing(), 75150us);  // 60.12 s / 800
+  RateLimiter attendance(std::vector<RateTier>{{50, 1}});
+  ASSERT_TRUE(attendance.lower_limit(40).has_value());
+  EXPECT_EQ(attendance.spacing(), 25750us);  // 1.03 s / 40
+}
+
+TEST(RateLimiter, AnAnnouncedLimitAtOrAboveTheConfiguredOneChangesNothing) {
+  RateLimiter limiter(std::vector<RateTier>{{50, 1}, {1000, 60}});
+  const duration spacing = limiter.spacing();
+  EXPECT_FALSE(limiter.lower_limit(1000).has_value());
+  EXPECT_FALSE(limiter.lower_limit(5000).has_value());
+  EXPECT_FALSE(limiter.lower_limit(0).has_value());
+  EXPECT_EQ(limiter.tiers(), (std::vector<RateTier>{{50, 1}, {1000, 60}}));
+  EXPECT_EQ(limiter.spacing(), spacing);
+  RateLimiter unlimited(std::span<const RateTier>{});
+  EXPECT_FALSE(unlimited.lower_limit(10).has_value());
+}
+
+TEST(RateLimiter, ALoweredTierHoldsFromTheStartsAlreadyMade) {
+  RateLimiter limiter(std::vector<RateTier>{{50, 1}});
+  std::vector<time_point> starts;
+  time_point now = kT0;
+  for (int i = 0; i < 120; ++i) {
+    now = limiter.reserve(now);
+    starts.push_back(now);
+  }
+  ASSERT_TRUE(limiter.lower_limit(20).has_value());
+  for (int i = 0; i < 200; ++i) {
+    now = limiter.reserve(now);
+    starts.push_back(now);
+  }
+  // From the first start after the change, any 21 successive starts, those made before it
+  // included, span the widened second.
+  for (std::size_t i = 120; i < starts.size(); ++i) EXPECT_GE(starts[i] - starts[i - 20], 1030ms) << "start " << i;
+}
+
 }  // namespace
 }  // namespace hrsync

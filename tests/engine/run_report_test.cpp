@@ -128,5 +128,45 @@ TEST(RunReportTest, WhatOnlyAPersonCanRemoveIsListedInTheTextTheJsonAndAgainByRe
   EXPECT_NE(out.str().find("hr.csv:8  u7  feature.card: emptied in HR"), std::string::npos) << out.str();
 }
 
+TEST(RunReportTest, ALimitTheServerLoweredIsInTheTextTheJsonAndTheRunLog) {
+  RunReport r;
+  r.run_id = 3;
+  r.command = "sync";
+  TargetTotals attendance{.id = "attendance_face", .planned = 100, .applied = 100, .throttled = 1};
+  attendance.lowered_limits = {{"", "50/s", "40/s"}};
+  attendance.notes = {"1 throttled answer(s) asked for a pause beyond retry.max_pause_s"};
+  r.targets = {attendance};
+  r.exit_code = run_exit_code(r);
+  r.status = "ok";
+
+  const std::string text = render_run_text(r, {}, false);
+  EXPECT_NE(text.find("rate limit lowered by the server for the run: 50/s -> 40/s"), std::string::npos) << text;
+  const json::object j = json::parse(render_run_json(r, {})).as_object();
+  const json::array& lowered = j.at("targets").as_array()[0].at("lowered_limits").as_array();
+  ASSERT_EQ(lowered.size(), 1u);
+  EXPECT_EQ(lowered[0].at("configured").as_string(), "50/s");
+  EXPECT_EQ(lowered[0].at("announced").as_string(), "40/s");
+  EXPECT_EQ(lowered[0].at("lane").as_string(), "");
+
+  test::ScratchDir dir;
+  {
+    std::ofstream(dir.file("job.toml")) << "[job]\nsnapshot = \"hrsync.db\"\n\n[feishu]\napp_id = \"a\"\n"
+                                           "app_secret_env = \"UNSET\"\n\n[sources.employees]\nkind = \"csv\"\n"
+                                           "path = \"e.csv\"\n\n[targets.attendance_face]\nsource = \"employees\"\n";
+    auto store = SnapshotStore::open(dir.file("hrsync.db"));
+    ASSERT_TRUE(store) << store.error().str();
+    auto run = store->begin_run("sync", dir.file("job.toml"), 1);
+    ASSERT_TRUE(run);
+    r.run_id = *run;
+    ASSERT_TRUE(store->finish_run(*run, r.status, r.exit_code, render_run_json(r, {}), 2));
+  }
+  std::ostringstream out, err;
+  ReportCommand cmd;
+  cmd.config = dir.file("job.toml");
+  EXPECT_EQ(run_report(cmd, out, err), kExitOk) << err.str();
+  EXPECT_NE(out.str().find("rate limit lowered by the server for the run: 50/s -> 40/s"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("asked for a pause beyond retry.max_pause_s"), std::string::npos) << out.str();
+}
+
 }  // namespace
 }  // namespace hrsync
