@@ -2,6 +2,8 @@
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <ctime>
@@ -41,6 +43,13 @@ std::string bar_cells(double fraction, std::size_t width) {
   }
   for (; cells < width; ++cells) out += "░";
   return out;
+}
+
+// The width of the terminal on stdout; 80 when it cannot be told.
+std::size_t terminal_columns() {
+  winsize size{};
+  if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) return size.ws_col;
+  return 80;
 }
 
 }  // namespace
@@ -86,19 +95,37 @@ ProgressFrame ProgressTracker::update(Clock::time_point now, const std::vector<T
   return f;
 }
 
-std::string render_bar(const TargetView& t, bool color, std::size_t bar_width) {
+std::string render_bar(const TargetView& t, bool color, std::size_t bar_width, std::size_t count_width) {
   const TargetProgress& p = t.counts;
   const double pct = share(p.done, p.total);
-  std::string bar = bar_cells(pct / 100.0, bar_width);
-  if (t.finished() && !p.stopped) bar = paint(bar, "32", color);
+  std::string bar;
+  if (bar_width > 0) {
+    bar = bar_cells(pct / 100.0, bar_width);
+    if (t.finished() && !p.stopped) bar = paint(bar, "32", color);
+    bar = "[" + bar + "] ";
+  }
   const std::uint64_t failed = p.failed + p.skipped;
   std::string failures = fmt::format("failed {}", failed);
   if (failed > 0) failures = paint(failures, "31", color);
-  std::string line = fmt::format("{:<16} [{}] {:5.1f} %  {:>9}/{:<9} {:>8.1f}/s  {:<16} {}", p.target, bar, pct, p.done,
-                                 p.total, t.rate, eta_text(t), failures);
+  std::string line = fmt::format("{:<16} {}{:5.1f} %  {:>{}}/{:<{}} {:>7.1f}/s  {:<16} {}", p.target, bar, pct, p.done,
+                                 count_width, p.total, count_width, t.rate, eta_text(t), failures);
   if (p.throttled > 0) line += fmt::format("  throttled {}", p.throttled);
   if (p.stopped) line += "  " + paint("STOPPED", "31", color);
   return line;
+}
+
+std::size_t display_width(std::string_view text) {
+  std::size_t cells = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == 0x1b) {  // ESC [ ... final byte
+      while (i + 1 < text.size() && !(text[i + 1] >= 0x40 && text[i + 1] <= 0x7e && text[i + 1] != '[')) ++i;
+      ++i;
+      continue;
+    }
+    if ((c & 0xc0) != 0x80) ++cells;  // not a continuation byte
+  }
+  return cells;
 }
 
 std::string render_overall(const ProgressFrame& f) {
@@ -122,10 +149,33 @@ std::string render_overall(const ProgressFrame& f) {
                      share(done, total), eta);
 }
 
-std::vector<std::string> render_terminal(const ProgressFrame& f, bool color, std::size_t bar_width) {
+std::vector<std::string> render_terminal(const ProgressFrame& f, bool color, std::size_t columns) {
+  constexpr std::size_t kMaxBar = 30;
+  constexpr std::size_t kMinBar = 5;
+  const std::size_t room = columns > 1 ? columns - 1 : 0;  // the last column would wrap on some terminals
+  std::uint64_t largest = 0;
+  for (const TargetView& t : f.targets) largest = std::max(largest, t.counts.total);
+  const std::size_t count_width = fmt::formatted_size("{}", largest);
+  // The widest line without a bar says how much room the bars have.
+  std::size_t widest = 0;
+  for (const TargetView& t : f.targets) widest = std::max(widest, display_width(render_bar(t, false, 0, count_width)));
+  std::size_t bar_width = room > widest + 3 ? std::min(kMaxBar, room - widest - 3) : 0;
+  if (bar_width < kMinBar) bar_width = 0;
   std::vector<std::string> lines;
-  for (const TargetView& t : f.targets) lines.push_back(render_bar(t, color, bar_width));
+  for (const TargetView& t : f.targets) lines.push_back(render_bar(t, color, bar_width, count_width));
   lines.push_back(render_overall(f));
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (display_width(lines[i]) <= room) continue;
+    // Cut without colour, at a code point's start.
+    std::string plain = i < f.targets.size() ? render_bar(f.targets[i], false, bar_width, count_width) : lines[i];
+    std::size_t cells = 0, at = 0;
+    for (; at < plain.size(); ++at) {
+      if ((static_cast<unsigned char>(plain[at]) & 0xc0) == 0x80) continue;
+      if (cells++ == room) break;
+    }
+    plain.resize(at);
+    lines[i] = std::move(plain);
+  }
   return lines;
 }
 
@@ -186,7 +236,7 @@ void ProgressDisplay::draw(bool final) {
     if (drawn_lines_ > 0) block += fmt::format("\033[{}F", drawn_lines_);  // back to the block's first line
     // A finish takes a line above the block, where it stays; the block is drawn again below it.
     for (const auto& line : finishes) block += "\033[2K" + line + "\n";
-    const auto lines = render_terminal(frame, /*color=*/true);
+    const auto lines = render_terminal(frame, /*color=*/true, terminal_columns());
     for (const auto& line : lines) block += "\033[2K" + line + "\n";
     drawn_lines_ = lines.size();
     out_ << block << std::flush;

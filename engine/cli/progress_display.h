@@ -69,12 +69,18 @@ class ProgressTracker {
   std::vector<bool> finished_;
 };
 
-// A terminal's block: a bar per target, then the overall line. `color` adds ANSI colours (failures
-// and stopped targets in red, finished ones in green).
-std::vector<std::string> render_terminal(const ProgressFrame& frame, bool color, std::size_t bar_width = 20);
+// A terminal's block for a terminal `columns` wide: a bar per target, then the overall line, each
+// narrower than `columns` (so that a redraw in place never wraps): the bars take what room is
+// left, up to 30 cells, and go when there is none; a line still too wide is cut. `color` adds
+// ANSI colours (failures and stopped targets in red, finished bars in green).
+std::vector<std::string> render_terminal(const ProgressFrame& frame, bool color, std::size_t columns = 100);
 
-// One target's bar: "contact_user     [███████░░░░░░░░░░░░░]  35.0 %      350/1000     12.5/s  ETA 52 s  failed 2".
-std::string render_bar(const TargetView& t, bool color, std::size_t bar_width = 20);
+// One target's bar line, `bar_width` cells of bar (0: none) and its counts right-aligned on
+// `count_width` digits: "contact_user     [███▌░░░░░░]  35.0 %   350/1000   10.0/s  ETA 1 min 05 s   failed 5".
+std::string render_bar(const TargetView& t, bool color, std::size_t bar_width = 20, std::size_t count_width = 0);
+
+// The cells `text` takes on a terminal: its code points, ANSI escapes aside.
+std::size_t display_width(std::string_view text);
 
 // "elapsed 1 h 02 min  ·  2350/4000 (58.8 %)  ·  ETA 52 s (contact_user the slowest)".
 std::string render_overall(const ProgressFrame& frame);

@@ -62,9 +62,10 @@ TEST(ProgressDisplayRenderTest, ABarShowsDoneTotalRateEtaAndFailures) {
   p.throttled = 4;
   const ProgressFrame f = tracker.update(kStart + 35s, {p});
   const std::string bar = render_bar(f.targets[0], /*color=*/false, /*bar_width=*/10);
-  EXPECT_EQ(bar,
-            "contact_user     [███▌░░░░░░]  35.0 %        350/1000          10.0/s  ETA 1 min 05 s   failed 5  "
-            "throttled 4");
+  EXPECT_EQ(bar, "contact_user     [███▌░░░░░░]  35.0 %  350/1000    10.0/s  ETA 1 min 05 s   failed 5  throttled 4");
+  EXPECT_EQ(render_bar(f.targets[0], false, 0, 7),
+            "contact_user      35.0 %      350/1000       10.0/s  ETA 1 min 05 s   failed 5  throttled 4")
+      << "no bar, counts on 7 digits";
   const std::string colored = render_bar(f.targets[0], /*color=*/true, 10);
   EXPECT_NE(colored.find("\033[31mfailed 5\033[0m"), std::string::npos) << colored;
   EXPECT_EQ(render_bar(tracker.update(kStart + 36s, {counts("contact_user", 1000, 360)}).targets[0], true, 10)
@@ -79,14 +80,30 @@ TEST(ProgressDisplayRenderTest, TheTerminalBlockIsABarPerTargetAndTheOverallLine
   stopped.stopped = true;
   const ProgressFrame f =
       tracker.update(kStart + 3725s, {counts("contact_user", 1000, 500), counts("attendance_face", 10, 10), stopped});
-  const auto lines = render_terminal(f, false, 4);
+  const auto lines = render_terminal(f, false, 140);
   ASSERT_EQ(lines.size(), 4u);
-  EXPECT_NE(lines[0].find("[██░░]  50.0 %"), std::string::npos) << lines[0];
-  EXPECT_NE(lines[1].find("[████] 100.0 %"), std::string::npos) << lines[1];
+  EXPECT_NE(lines[0].find("[███████████████░░░░░░░░░░░░░░░]  50.0 %   500/1000"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[1].find("[██████████████████████████████] 100.0 %    10/10  "), std::string::npos) << lines[1];
   EXPECT_NE(lines[1].find("done"), std::string::npos) << lines[1];
   EXPECT_NE(lines[2].find("stopped"), std::string::npos) << lines[2];
   EXPECT_NE(lines[2].find("STOPPED"), std::string::npos) << lines[2];
   EXPECT_EQ(lines[3], "elapsed 1 h 02 min  ·  520/1020 (51.0 %)  ·  ETA 1 h 02 min (contact_user the slowest)");
+}
+
+TEST(ProgressDisplayRenderTest, EveryLineFitsTheTerminalSoARedrawInPlaceNeverWraps) {
+  ProgressTracker tracker(kStart);
+  TargetProgress busy = counts("attendance_face", 1'000'000, 412'345, 1'234, 5);
+  busy.throttled = 17;
+  busy.stopped = true;
+  const ProgressFrame f = tracker.update(kStart + 3600s, {counts("contact_user", 1'000'000, 412'345), busy});
+  for (std::size_t columns : {40u, 80u, 100u, 120u, 200u}) {
+    const auto lines = render_terminal(f, /*color=*/true, columns);
+    ASSERT_EQ(lines.size(), 3u);
+    for (const auto& line : lines) EXPECT_LT(display_width(line), columns) << columns << ": " << line;
+    const bool bars = lines[0].find("[") != std::string::npos;
+    EXPECT_EQ(bars, columns >= 120) << columns << ": the bars go first when room is short: " << lines[0];
+  }
+  EXPECT_EQ(display_width("\033[31mfailed 5\033[0m █▌░"), 12u);
 }
 
 TEST(ProgressDisplayRenderTest, TheOverallLineSaysWhenTheEtaIsUnknownAndWhenAllIsDone) {
