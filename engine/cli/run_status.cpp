@@ -36,8 +36,8 @@ double share(std::uint64_t part, std::uint64_t whole) {
 
 // One line per target, the counts the run committed so far; `live` adds rate and ETA.
 std::string target_lines(const RunProgress& p, bool live, std::int64_t now) {
-  std::string out = fmt::format("  {:<16} {:>19} {:>7}  {:>9}  {:<22} {:>8} {:>9}\n", "target", "done / planned", "",
-                                live ? "rate" : "", live ? "ETA" : "", "failed", "throttled");
+  std::string out = fmt::format("  {:<16} {:>9}/{:<9} {:>7}  {:>9}  {:<22} {:>8} {:>9}\n", "target", "done", "planned",
+                                "", live ? "rate" : "", live ? "ETA" : "", "failed", "throttled");
   for (const TargetProgressRow& t : p.targets) {
     std::string eta;
     if (t.finished_at) {
