@@ -53,6 +53,30 @@ TEST_F(RunLockTest, TwoOpensOfTheLockFileConflictAndTheSecondNamesTheFirst) {
   EXPECT_TRUE(third->held());
 }
 
+TEST_F(RunLockTest, AProbeTellsWhetherTheLockIsHeldAndTakesNothing) {
+  std::filesystem::create_directories(dir_.file("var"));
+  auto none = RunLock::probe(spec_.snapshot);
+  ASSERT_TRUE(none) << none.error().str();
+  EXPECT_FALSE(none->held);
+  EXPECT_FALSE(std::filesystem::exists(spec_.snapshot + ".lock")) << "a probe creates no lock file";
+
+  auto holder = RunLock::try_acquire(spec_.snapshot, now());
+  ASSERT_TRUE(holder && holder->held());
+  auto held = RunLock::probe(spec_.snapshot);
+  ASSERT_TRUE(held) << held.error().str();
+  EXPECT_TRUE(held->held);
+  EXPECT_TRUE(contains(held->holder, pid_text(::getpid()))) << held->holder;
+  EXPECT_TRUE(holder->held());
+
+  holder->release();
+  auto free = RunLock::probe(spec_.snapshot);
+  ASSERT_TRUE(free) << free.error().str();
+  EXPECT_FALSE(free->held);
+  // The probe gave its shared lock up: the lock can be taken at once.
+  auto next = RunLock::try_acquire(spec_.snapshot, now());
+  ASSERT_TRUE(next && next->held());
+}
+
 TEST_F(RunLockTest, ASyncWhoseLockIsHeldExitsSixAtOnceAndSendsNothing) {
   ASSERT_NO_FATAL_FAILURE(start_emulator());
   std::filesystem::create_directories(dir_.file("var"));

@@ -3,7 +3,12 @@
 // plain progress lines of a sync whose stdout is not a terminal.
 #include <signal.h>
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <thread>
+
+#include "engine/cli/run_lock.h"
 
 #include "tests/process/process_harness.h"
 
@@ -139,6 +144,22 @@ TEST_F(StatusTest, OffATerminalTheSyncPrintsPlainProgressLinesAtTheConfiguredInt
   EXPECT_TRUE(contains(run.out, " progress elapsed ")) << run.out;
   EXPECT_TRUE(contains(run.out, "sophon_person 60/60 100.0 %")) << "the last state is printed at the end: " << run.out;
   EXPECT_FALSE(contains(run.out, "\033[")) << "no terminal codes in a log";
+}
+
+TEST_F(StatusTest, ALockHeldBeforeAnyRunIsRecordedIsARunStarting) {
+  start_slow_emulator();
+  ASSERT_TRUE(run_hrsync().exit.code == 0);
+  std::filesystem::create_directories(std::filesystem::path(spec_.snapshot).parent_path());
+  auto lock = RunLock::try_acquire(spec_.snapshot, 1'796'000'000);  // as a sync does before it plans
+  ASSERT_TRUE(lock.has_value() && lock->held());
+  const json::object j = status_json();
+  EXPECT_EQ(j.at("state").as_string(), "starting");
+  EXPECT_TRUE(contains(j.at("lock_holder").as_string(), "pid " + std::to_string(::getpid()))) << j;
+  EXPECT_EQ(j.at("run").at("status").as_string(), "ok") << "the last run is still shown";
+  const Finished text = run_hrsync({"status"});
+  EXPECT_TRUE(contains(text.out, "is starting (reading the sources and planning)")) << text.out;
+  EXPECT_TRUE(contains(text.out, "The last run, 1 (sync)")) << text.out;
+  EXPECT_TRUE(lock->held()) << "status took nothing from the holder";
 }
 
 TEST_F(StatusTest, ABadConfigIsAUsageError) {
