@@ -187,10 +187,14 @@ int run(const Scenario& s) {
   }
   auto run_id = job->store->begin_run("sync", job->config.path, static_cast<std::int64_t>(std::time(nullptr)));
   if (!run_id) return 2;
-  hrsync::StoreSink store_sink(*job->store, *run_id, hrsync::StoreSinkOptions{.batch = job->config.commit_batch}, clock,
+  // As `hrsync sync` does: the executor publishes its counters on a board, and each commit writes
+  // the run's progress from it in the same transaction.
+  hrsync::ProgressBoard board;
+  hrsync::StoreSink store_sink(*job->store, *run_id,
+                               hrsync::StoreSinkOptions{.batch = job->config.commit_batch, .board = &board}, clock,
                                [] { return static_cast<std::int64_t>(std::time(nullptr)); });
   TimingSink sink(store_sink);
-  hrsync::Executor executor(job->config, **transport, clock, sink);
+  hrsync::Executor executor(job->config, **transport, clock, sink, {}, &board);
   std::optional<hrsync::RunSummary> summary;
   boost::asio::co_spawn(io, executor.run(job->plan), [&](std::exception_ptr e, hrsync::RunSummary r) {
     if (!e) summary = std::move(r);
