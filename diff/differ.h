@@ -21,6 +21,7 @@
 
 #include "diff/document.h"
 #include "diff/snapshot_index.h"
+#include "diff/target_counts.h"
 
 namespace hrsync {
 
@@ -34,16 +35,6 @@ struct Change {
 };
 
 inline bool is_upsert(Change::Kind kind) { return kind != Change::kUnchanged; }
-
-// Entities per kind, for one target. Names follow TargetCounts (engine/plan/plan.h).
-struct DiffCounts {
-  std::uint64_t created = 0;    // kNew offers
-  std::uint64_t changed = 0;    // kChanged offers
-  std::uint64_t unchanged = 0;  // kUnchanged offers
-  std::uint64_t missing = 0;    // known keys neither offered nor invalid (set by for_each_missing)
-  std::uint64_t invalid = 0;    // invalid() calls
-  std::uint64_t known = 0;      // keys in the snapshot index
-};
 
 class Differ {
  public:
@@ -66,12 +57,15 @@ class Differ {
   // The missing keys, as for_each_missing gives them.
   std::vector<std::string> finish();
 
-  const DiffCounts& counts() const { return counts_; }
+  // created, changed and unchanged: the offers of each kind; invalid: the invalid() calls; known:
+  // the keys of the index; missing: set by for_each_missing. frozen and settled stay 0 (the
+  // planner's to fill).
+  const TargetCounts& counts() const { return counts_; }
   const SnapshotIndex& index() const { return index_; }
 
  private:
   SnapshotIndex index_;
-  DiffCounts counts_;
+  TargetCounts counts_;
 };
 
 template <typename F>

@@ -17,6 +17,7 @@
 #include "connectors/sources/record_source.h"
 #include "connectors/targets/target_connector.h"
 #include "diff/document.h"
+#include "diff/target_counts.h"
 
 namespace hrsync {
 
@@ -46,17 +47,6 @@ struct ByHand {
   Origin origin;       // where the record came from; empty for an entity gone from the source
   std::string key;     // the entity's key on the target
   Invalid what;        // the field, and what to do and why
-};
-
-struct TargetCounts {
-  std::uint64_t created = 0;    // upserts of entities the snapshot does not know
-  std::uint64_t changed = 0;    // upserts of entities whose document changed
-  std::uint64_t unchanged = 0;
-  std::uint64_t missing = 0;    // in the snapshot, gone from the source
-  std::uint64_t frozen = 0;     // missing entities the on_missing policy freezes (part of missing)
-  std::uint64_t settled = 0;    // missing entities an earlier run already froze (part of missing)
-  std::uint64_t invalid = 0;
-  std::uint64_t known = 0;      // rows in the snapshot before the run
 };
 
 // Calls that one rate lane of a target must make, and the least time its limits allow.

@@ -33,7 +33,7 @@ Result<SourceSummary> read_source(PlanSource& source, std::vector<TargetState*>&
   summary.describe = source.records->describe();
   const Field key_column = key_field(source.entity);
   std::uint64_t expected_rows = 0;  // as many as the snapshot knows, most likely
-  for (const auto* t : readers) expected_rows = std::max(expected_rows, t->plan.counts.known);
+  for (const auto* t : readers) expected_rows = std::max(expected_rows, t->differ.counts().known);
   DuplicateKeys duplicates(key_column, static_cast<std::size_t>(expected_rows));
   BatchFeed feed;
   feed.consumers = readers.size();
@@ -187,7 +187,6 @@ Result<Plan> make_plan(const JobConfig& config, const std::vector<std::unique_pt
   auto loaded = for_each_parallel(states.size(), store, [&](std::size_t i, SnapshotStore* s) -> Result<void> {
     auto index = load_index(s, states[i].plan.id);
     if (!index) return std::unexpected(index.error());
-    states[i].plan.counts.known = index->size();
     states[i].differ = Differ(std::move(*index));
     return {};
   });

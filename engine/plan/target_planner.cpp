@@ -131,6 +131,7 @@ Result<void> finish_target(TargetState& t, const LastDocument& last_document, bo
   const HeldBack held = hold_back(t, full);
   t.differ.for_each_missing([&](std::string_view key) { p.missing_keys.emplace_back(key); });
   std::sort(p.missing_keys.begin(), p.missing_keys.end());
+  std::uint64_t settled = 0;
   for (const auto& key : p.missing_keys) {
     auto last = last_document(key);
     if (!last) return std::unexpected(last.error());
@@ -142,7 +143,7 @@ Result<void> finish_target(TargetState& t, const LastDocument& last_document, bo
       continue;
     }
     if (frozen->hash == (*last)->hash) {
-      ++p.counts.settled;
+      ++settled;
       continue;
     }
     Work w;
@@ -151,12 +152,14 @@ Result<void> finish_target(TargetState& t, const LastDocument& last_document, bo
     w.last_applied = std::move(*last);
     p.work.push_back(std::move(w));
   }
-  const auto& c = t.differ.counts();
-  p.counts.created = c.created - back.created - held.created;
-  p.counts.changed = c.changed - back.changed - kept_same - held.changed;
-  p.counts.unchanged = c.unchanged - back.unchanged + kept_same + held.created + held.changed;
+  const TargetCounts& seen = t.differ.counts();
+  p.counts = seen;
+  p.counts.created = seen.created - back.created - held.created;
+  p.counts.changed = seen.changed - back.changed - kept_same - held.changed;
+  p.counts.unchanged = seen.unchanged - back.unchanged + kept_same + held.created + held.changed;
   p.counts.invalid = p.invalid.size();
   p.counts.missing = p.missing_keys.size();
+  p.counts.settled = settled;
   p.counts.frozen = static_cast<std::uint64_t>(
       std::count_if(p.work.begin(), p.work.end(), [](const Work& w) { return w.action == Work::Action::kFreeze; }));
   return {};
