@@ -66,8 +66,7 @@ std::string errno_text() { return std::strerror(errno); }
 std::vector<MetricsTarget> metrics_targets(const RunReport& report) {
   std::vector<MetricsTarget> out;
   for (const auto& t : report.targets) {
-    out.push_back(MetricsTarget{t.id, t.planned, t.applied, t.failed, t.skipped, t.retries, t.throttled,
-                                !t.quarantined.empty()});
+    out.push_back(MetricsTarget{t, t.id, !t.quarantined.empty()});
   }
   return out;
 }
@@ -75,7 +74,7 @@ std::vector<MetricsTarget> metrics_targets(const RunReport& report) {
 std::vector<MetricsTarget> metrics_targets(const std::vector<TargetProgress>& progress) {
   std::vector<MetricsTarget> out;
   for (const auto& p : progress) {
-    out.push_back(MetricsTarget{p.target, p.total, p.applied, p.failed, p.skipped, p.retries, p.throttled, p.stopped});
+    out.push_back(MetricsTarget{p, p.target, p.stopped});
   }
   return out;
 }

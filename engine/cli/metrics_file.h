@@ -39,14 +39,8 @@
 
 namespace hrsync {
 
-struct MetricsTarget {
+struct MetricsTarget : RunCounts {
   std::string id;
-  std::uint64_t planned = 0;
-  std::uint64_t applied = 0;
-  std::uint64_t failed = 0;
-  std::uint64_t skipped = 0;
-  std::uint64_t retries = 0;
-  std::uint64_t throttled = 0;
   bool quarantined = false;
 };
 

@@ -84,7 +84,7 @@ ProgressFrame ProgressTracker::update(Clock::time_point now, const std::vector<T
     TargetView t{.counts = targets[i]};
     if (now > start_ && !finished_[i]) rates_[i].add(now, t.counts.done);
     t.rate = rates_[i].rate();
-    t.seconds_left = rates_[i].seconds_left(t.counts.total);
+    t.seconds_left = rates_[i].seconds_left(t.counts.planned);
     if (t.finished()) t.seconds_left = 0.0;
     if (t.finished() && !finished_[i]) {
       finished_[i] = true;
@@ -97,7 +97,7 @@ ProgressFrame ProgressTracker::update(Clock::time_point now, const std::vector<T
 
 std::string render_bar(const TargetView& t, bool color, std::size_t bar_width, std::size_t count_width) {
   const TargetProgress& p = t.counts;
-  const double pct = share(p.done, p.total);
+  const double pct = share(p.done, p.planned);
   std::string bar;
   if (bar_width > 0) {
     bar = bar_cells(pct / 100.0, bar_width);
@@ -108,7 +108,7 @@ std::string render_bar(const TargetView& t, bool color, std::size_t bar_width, s
   std::string failures = fmt::format("failed {}", failed);
   if (failed > 0) failures = paint(failures, "31", color);
   std::string line = fmt::format("{:<16} {}{:5.1f} %  {:>{}}/{:<{}} {:>7.1f}/s  {:<16} {}", p.target, bar, pct, p.done,
-                                 count_width, p.total, count_width, t.rate, eta_text(t), failures);
+                                 count_width, p.planned, count_width, t.rate, eta_text(t), failures);
   if (p.throttled > 0) line += fmt::format("  throttled {}", p.throttled);
   if (p.stopped) line += "  " + paint("STOPPED", "31", color);
   return line;
@@ -132,7 +132,7 @@ std::string render_overall(const ProgressFrame& f) {
   std::uint64_t done = 0, total = 0;
   for (const TargetView& t : f.targets) {
     done += t.counts.done;
-    total += t.counts.total;
+    total += t.counts.planned;
   }
   std::string eta;
   const std::optional<double> left = f.seconds_left();
@@ -181,8 +181,8 @@ std::vector<std::string> render_terminal(const ProgressFrame& f, bool color, std
 
 std::string render_log_line(const TargetView& t) {
   const TargetProgress& p = t.counts;
-  return fmt::format("{} {}/{} {:.1f} % {:.1f}/s {} retries {} throttled {} failed {}{}", p.target, p.done, p.total,
-                     share(p.done, p.total), t.rate, eta_text(t), p.retries, p.throttled, p.failed + p.skipped,
+  return fmt::format("{} {}/{} {:.1f} % {:.1f}/s {} retries {} throttled {} failed {}{}", p.target, p.done, p.planned,
+                     share(p.done, p.planned), t.rate, eta_text(t), p.retries, p.throttled, p.failed + p.skipped,
                      p.stopped ? " STOPPED" : "");
 }
 

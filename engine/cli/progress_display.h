@@ -38,7 +38,7 @@ struct TargetView {
   double rate = 0;                      // entities finished per second, lately
   std::optional<double> seconds_left;   // at that rate; 0 once finished; nullopt while unknown
 
-  bool finished() const { return counts.done >= counts.total; }
+  bool finished() const { return counts.done >= counts.planned; }
 };
 
 // The run at one moment.

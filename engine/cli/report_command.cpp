@@ -125,7 +125,7 @@ std::vector<TargetTotals> totals_from_outcomes(const std::vector<OutcomeRow>& ou
   std::vector<TargetTotals> out;
   for (const auto& o : outcomes) {
     auto it = std::find_if(out.begin(), out.end(), [&](const TargetTotals& t) { return t.id == o.target; });
-    if (it == out.end()) it = out.insert(out.end(), TargetTotals{.id = o.target});
+    if (it == out.end()) it = out.insert(out.end(), TargetTotals{{}, o.target, ""});
     ++it->planned;
     if (o.status == "applied") ++it->applied;
     if (o.status == "failed") ++it->failed;

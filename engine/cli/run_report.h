@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "connectors/targets/target_connector.h"
+#include "engine/run/progress.h"
 #include "store/run_rows.h"
 
 namespace hrsync {
@@ -25,14 +26,9 @@ struct ByHandRow {
   std::string reason;  // what to do, and why
 };
 
-struct TargetTotals {
+// One target's counts at the end of a run, and why it stopped.
+struct TargetTotals : RunCounts {
   std::string id;
-  std::uint64_t planned = 0;
-  std::uint64_t applied = 0;
-  std::uint64_t failed = 0;
-  std::uint64_t skipped = 0;
-  std::uint64_t retries = 0;
-  std::uint64_t throttled = 0;   // rate-limited answers seen (kRateLimited verdicts)
   std::string quarantined;       // why the target was stopped, "" when it was not
 
   // Entities with no outcome: a run stopped by a signal never sent them, or sent them and had no

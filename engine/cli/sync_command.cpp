@@ -77,13 +77,8 @@ RunReport build_report(const Job& job, const RunSummary& summary, const StoreSin
   for (std::size_t i = 0; i < summary.targets.size(); ++i) {
     const auto& res = summary.targets[i];
     TargetTotals t;
+    static_cast<RunCounts&>(t) = res.counts;
     t.id = res.counts.target;
-    t.planned = res.counts.total;
-    t.applied = res.counts.applied;
-    t.failed = res.counts.failed;
-    t.skipped = res.counts.skipped;
-    t.retries = res.counts.retries;
-    t.throttled = res.counts.throttled;
     for (const LoweredLimit& l : res.lowered_limits) {
       t.lowered_limits.push_back({l.lane, describe_tiers({l.configured}), describe_tiers({l.announced})});
     }
@@ -281,7 +276,7 @@ int sync_job(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, Redactor&
     report.config_path = job.config.path;
     report.started_at = started;
     report.finished_at = unix_now();
-    for (const auto& t : job.plan.targets) report.targets.push_back(TargetTotals{.id = t.id, .planned = t.work.size()});
+    for (const auto& t : job.plan.targets) report.targets.push_back(TargetTotals{{.planned = t.work.size()}, t.id, ""});
     report.status = "error";
     report.error = transport.error().str();
     report.exit_code = run_exit_code(report);

@@ -97,7 +97,7 @@ class Executor::Run {
           budget(retry.budget, retry.token_ratio),
           window(tc.failure_window, 0) {
       progress.target = tp.id;
-      progress.total = tp.work.size();
+      progress.planned = tp.work.size();
     }
 
     const TargetPlan& plan;

@@ -2,7 +2,9 @@
 //
 // The executor keeps its counters without locks on its own thread and copies them onto the board
 // at most every progress interval (and once at the end); a display thread reads snapshot() at its
-// own pace.
+// own pace. RunCounts are the run's counts of one target, the one type from the executor to the
+// run report, the metrics file and the notification; TargetProgress adds what only a live view
+// needs.
 //
 // Thread-safety: publish() and snapshot() may be called from any threads.
 #pragma once
@@ -14,16 +16,20 @@
 
 namespace hrsync {
 
-struct TargetProgress {
-  std::string target;            // "contact_user"
-  std::uint64_t total = 0;       // entities in the plan
-  std::uint64_t done = 0;        // finished: applied + failed + skipped
-  std::uint64_t applied = 0;
+// What became of one target's entities in a run, so far or in all.
+struct RunCounts {
+  std::uint64_t planned = 0;     // entities in the plan
+  std::uint64_t applied = 0;     // confirmed by the target
   std::uint64_t failed = 0;
-  std::uint64_t skipped = 0;
-  std::uint64_t requests = 0;    // requests sent (retries included)
+  std::uint64_t skipped = 0;     // not sent (the target or the run stopped)
   std::uint64_t retries = 0;     // retries after a transient failure (backoff)
   std::uint64_t throttled = 0;   // throttled responses (kRateLimited verdicts)
+};
+
+struct TargetProgress : RunCounts {
+  std::string target;            // "contact_user"
+  std::uint64_t done = 0;        // finished: applied + failed + skipped
+  std::uint64_t requests = 0;    // requests sent (retries included)
   std::uint32_t in_flight = 0;   // requests awaiting a response now
   double rate = 0;               // requests per second since the previous publication
   bool stopped = false;          // quarantined or unable to authenticate

@@ -72,7 +72,7 @@ std::optional<RunProgress> StoreSink::progress() {
   for (const TargetProgress& live : options_.board->snapshot()) {
     TargetProgressRow row;
     row.target = live.target;
-    row.planned = live.total;
+    row.planned = live.planned;
     const Tally tally = this->tally(live.target);
     row.applied = tally.applied;
     row.failed = tally.failed;

@@ -683,7 +683,7 @@ TEST_F(ExecutorTest, ProgressBoardShowsTheFinalCounts) {
   std::vector<TargetProgress> progress = board.snapshot();
   ASSERT_EQ(progress.size(), 2u);
   EXPECT_EQ(progress[0].target, "a");
-  EXPECT_EQ(progress[0].total, 7u);
+  EXPECT_EQ(progress[0].planned, 7u);
   EXPECT_EQ(progress[0].done, 7u);
   EXPECT_EQ(progress[0].retries, 1u);
   EXPECT_EQ(progress[0].requests, 8u);
@@ -696,7 +696,7 @@ TEST_F(ExecutorTest, AnEmptyPlanFinishesAtOnce) {
   add_target("t");
   RunSummary summary = run();
   ASSERT_EQ(summary.targets.size(), 1u);
-  EXPECT_EQ(summary.targets[0].counts.total, 0u);
+  EXPECT_EQ(summary.targets[0].counts.planned, 0u);
   EXPECT_EQ(sink.finished_targets, std::vector<std::string>{"t"});
 }
 

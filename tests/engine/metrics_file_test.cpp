@@ -21,8 +21,8 @@ using testing_support::promtool_check;
 MetricsSample sample(std::string job) {
   MetricsSample s;
   s.job = std::move(job);
-  s.targets = {MetricsTarget{"contact_user", 60, 57, 2, 1, 4, 3, false},
-               MetricsTarget{"sophon_person", 60, 0, 0, 60, 0, 0, true}};
+  s.targets = {MetricsTarget{{60, 57, 2, 1, 4, 3}, "contact_user", false},
+               MetricsTarget{{60, 0, 0, 60, 0, 0}, "sophon_person", true}};
   s.started_at = 1'790'000'000;
   s.duration_s = 12.5;
   s.exit_code = 4;

@@ -18,8 +18,8 @@ RunReport failed_run() {
   r.started_at = 1'790'000'000;
   r.finished_at = 1'790'000'041;
   r.exit_code = 1;
-  r.targets = {TargetTotals{"contact_user", 60, 57, 3, 0, 3, 1, ""},
-               TargetTotals{"sophon_person", 60, 59, 1, 0, 0, 0, ""}};
+  r.targets = {TargetTotals{{60, 57, 3, 0, 3, 1}, "contact_user", ""},
+               TargetTotals{{60, 59, 1, 0, 0, 0}, "sophon_person", ""}};
   for (const char* key : {"u-0001", "u-0002"}) r.problems.push_back(OutcomeRow{"contact_user", key, "upsert", "failed", 41050, "no user authority error", "", 1});
   r.problems.push_back(OutcomeRow{"contact_user", "u-0003", "upsert", "failed", 41001, "mobile already exist", "", 1});
   r.problems.push_back(OutcomeRow{"sophon_person", "E0009", "upsert", "failed", 40401, "ID_NOT_FOUND", "", 1});

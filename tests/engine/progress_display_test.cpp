@@ -15,7 +15,7 @@ TargetProgress counts(std::string target, std::uint64_t total, std::uint64_t app
                       std::uint64_t skipped = 0) {
   TargetProgress p;
   p.target = std::move(target);
-  p.total = total;
+  p.planned = total;
   p.applied = applied;
   p.failed = failed;
   p.skipped = skipped;

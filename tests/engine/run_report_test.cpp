@@ -25,8 +25,8 @@ RunReport stopped_by_the_store() {
   RunReport r;
   r.run_id = 7;
   r.command = "sync";
-  r.targets = {TargetTotals{.id = "contact_user", .planned = 10, .applied = 6, .skipped = 4},
-               TargetTotals{.id = "acs_card", .planned = 10, .applied = 3, .failed = 1, .skipped = 6}};
+  r.targets = {TargetTotals{{.planned = 10, .applied = 6, .skipped = 4}, "contact_user", ""},
+               TargetTotals{{.planned = 10, .applied = 3, .failed = 1, .skipped = 6}, "acs_card", ""}};
   r.problems = {OutcomeRow{"acs_card", "u9", "upsert", "failed", 1490101, "card taken", "", 1}};
   r.store_error = std::string(kStoreError);
   r.unrecorded = {OutcomeRow{"contact_user", "u5", "upsert", "applied", 0, "", "", 1},

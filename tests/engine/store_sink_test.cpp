@@ -155,12 +155,12 @@ TEST_F(StoreSinkTest, AFailedCommitKeepsWhatWasWrittenAndTheRestAsNotRecorded) {
 std::vector<TargetProgress> live(std::uint64_t retries = 0, std::uint64_t throttled = 0) {
   TargetProgress user;
   user.target = "contact_user";
-  user.total = 100;
+  user.planned = 100;
   user.retries = retries;
   user.throttled = throttled;
   TargetProgress card;
   card.target = "acs_card";
-  card.total = 2;
+  card.planned = 2;
   return {user, card};
 }
 

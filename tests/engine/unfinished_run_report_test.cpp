@@ -19,8 +19,8 @@ RunReport unfinished(std::string status) {
   r.command = "sync";
   r.status = std::move(status);
   // Nothing failed: the totals alone would read as a clean run.
-  r.targets = {TargetTotals{.id = "contact_user", .planned = 10, .applied = 4},
-               TargetTotals{.id = "acs_card", .planned = 5, .applied = 5}};
+  r.targets = {TargetTotals{{.planned = 10, .applied = 4}, "contact_user", ""},
+               TargetTotals{{.planned = 5, .applied = 5}, "acs_card", ""}};
   return r;
 }
 
