@@ -89,7 +89,7 @@ TEST(RunReportTest, WhatOnlyAPersonCanRemoveIsListedInTheTextTheJsonAndAgainByRe
   RunReport r;
   r.run_id = 3;
   r.command = "sync";
-  r.targets = {TargetTotals{.id = "acs_card", .planned = 2, .applied = 2}};
+  r.targets = {TargetTotals{{.planned = 2, .applied = 2}, "acs_card", ""}};
   r.targets[0].by_hand = {
       ByHandRow{"u7", "hr.csv:8", "feature.card", "emptied in HR, but the PATCH cannot clear a card: remove it by hand"},
       ByHandRow{"u9", "", "feature.card", "gone from the source: remove it by hand"}};
