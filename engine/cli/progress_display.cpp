@@ -154,7 +154,7 @@ std::vector<std::string> render_terminal(const ProgressFrame& f, bool color, std
   constexpr std::size_t kMinBar = 5;
   const std::size_t room = columns > 1 ? columns - 1 : 0;  // the last column would wrap on some terminals
   std::uint64_t largest = 0;
-  for (const TargetView& t : f.targets) largest = std::max(largest, t.counts.total);
+  for (const TargetView& t : f.targets) largest = std::max(largest, t.counts.planned);
   const std::size_t count_width = fmt::formatted_size("{}", largest);
   // The widest line without a bar says how much room the bars have.
   std::size_t widest = 0;

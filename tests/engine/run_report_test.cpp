@@ -132,7 +132,7 @@ TEST(RunReportTest, ALimitTheServerLoweredIsInTheTextTheJsonAndTheRunLog) {
   RunReport r;
   r.run_id = 3;
   r.command = "sync";
-  TargetTotals attendance{.id = "attendance_face", .planned = 100, .applied = 100, .throttled = 1};
+  TargetTotals attendance{{.planned = 100, .applied = 100, .throttled = 1}, "attendance_face", ""};
   attendance.lowered_limits = {{"", "50/s", "40/s"}};
   attendance.notes = {"1 throttled answer(s) asked for a pause beyond retry.max_pause_s"};
   r.targets = {attendance};
