@@ -42,6 +42,16 @@ std::string read_holder(int fd) {
   return text;
 }
 
+// The start time in a holder's line ("pid 1 on h, started 2026-11-30 02:30:00 UTC"), if it has one.
+std::optional<std::int64_t> holder_since(const std::string& holder) {
+  const auto at = holder.rfind(", started ");
+  if (at == std::string::npos) return std::nullopt;
+  std::tm tm{};
+  const char* end = ::strptime(holder.c_str() + at + 10, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  if (end == nullptr) return std::nullopt;
+  return static_cast<std::int64_t>(::timegm(&tm));
+}
+
 // Takes the exclusive lock, trying again for RunLock::kSettleMs while another holds it (a probe
 // holds a shared lock for an instant). False with errno set when it could not.
 bool lock_settled(int fd) {
@@ -76,6 +86,7 @@ Result<RunLock::Probe> RunLock::probe(const std::string& snapshot) {
   }
   probe.held = true;
   probe.holder = read_holder(fd);
+  probe.since = holder_since(probe.holder);
   if (probe.holder.empty()) probe.holder = "a run that has just started";
   ::close(fd);
   return probe;

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "base/error.h"
@@ -43,7 +44,8 @@ class RunLock {
   // keeps nothing, waits for nothing.
   struct Probe {
     bool held = false;
-    std::string holder;  // as holder() says it, when held
+    std::string holder;                 // as holder() says it, when held
+    std::optional<std::int64_t> since;  // when the holder took it (Unix seconds), when it says
   };
   static Result<Probe> probe(const std::string& snapshot);
 

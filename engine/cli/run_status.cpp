@@ -111,19 +111,25 @@ Result<RunStatus> read_run_status(const JobConfig& config) {
   RunStatus s;
   s.job = config.name;
   s.snapshot = config.snapshot;
+  std::error_code ec;
+  std::optional<SnapshotStore> store;
+  if (std::filesystem::exists(config.snapshot, ec)) {
+    auto opened = SnapshotStore::open_read_only(config.snapshot);
+    if (!opened) return std::unexpected(opened.error());
+    store.emplace(std::move(*opened));
+    auto run = store->last_run();
+    if (!run) return std::unexpected(run.error());
+    s.run = std::move(*run);
+  }
+  // The lock is probed after the run is read: a run that ends in between is read again below.
   auto lock = RunLock::probe(config.snapshot);
   if (!lock) return std::unexpected(lock.error());
   if (lock->held) s.holder = lock->holder;
-  std::error_code ec;
-  if (!std::filesystem::exists(config.snapshot, ec)) {
-    s.state = lock->held ? RunState::kStarting : RunState::kNone;
-    return s;
+  if (s.run && s.run->status == "running" && !lock->held) {
+    auto again = store->last_run();
+    if (!again) return std::unexpected(again.error());
+    s.run = std::move(*again);
   }
-  auto store = SnapshotStore::open_read_only(config.snapshot);
-  if (!store) return std::unexpected(store.error());
-  auto run = store->last_run();
-  if (!run) return std::unexpected(run.error());
-  s.run = std::move(*run);
   if (!s.run) {
     s.state = lock->held ? RunState::kStarting : RunState::kNone;
     return s;
@@ -133,8 +139,10 @@ Result<RunStatus> read_run_status(const JobConfig& config) {
   s.progress = std::move(*progress);
   if (s.run->status == "running") {
     s.state = lock->held ? RunState::kRunning : RunState::kAbandoned;
+  } else if (lock->held && !(lock->since && *lock->since <= s.run->started_at)) {
+    s.state = RunState::kStarting;  // a later process took the lock: the next run is planning
   } else {
-    s.state = lock->held ? RunState::kStarting : RunState::kIdle;
+    s.state = RunState::kIdle;  // with the lock held: the ended run's process is still finishing
   }
   return s;
 }
@@ -160,7 +168,11 @@ std::string render_status_text(const RunStatus& s, std::int64_t now) {
       }
       return out;
     }
-    case RunState::kIdle: return fmt::format("No run of job {} is running.\n", s.job) + text_last_run(s, now);
+    case RunState::kIdle: {
+      std::string out = fmt::format("No run of job {} is running.\n", s.job) + text_last_run(s, now);
+      if (!s.holder.empty()) out += "Its process is finishing (the report, the metrics, the chat message).\n";
+      return out;
+    }
     case RunState::kNone: break;
   }
   return fmt::format("No run of job {} is running, and none is recorded in {}.\n", s.job, s.snapshot);

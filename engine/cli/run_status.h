@@ -24,7 +24,7 @@ enum class RunState {
   kStarting,   // a process holds the lock, but its run is not recorded yet: it is planning
   kRunning,    // the last run is marked running and a process holds the lock
   kAbandoned,  // the last run is marked running, but no process holds the lock
-  kIdle,       // no run goes on; the last one ended
+  kIdle,       // no run goes on; the last one ended (its process may still be finishing: see holder)
 };
 
 std::string_view run_state_name(RunState state);  // "none", "starting", "running", "abandoned", "idle"
@@ -33,7 +33,8 @@ struct RunStatus {
   std::string job;                 // job.name
   std::string snapshot;            // the snapshot's path
   RunState state = RunState::kNone;
-  std::string holder;              // who holds the lock ("pid 12 on host, started ..."), when one does
+  std::string holder;              // who holds the lock ("pid 12 on host, started ..."), when one does:
+                                   // with kIdle, the ended run's own process, still finishing
   std::optional<RunRow> run;       // the last run, if any
   RunProgress progress;            // its progress as last written (empty when none)
 };

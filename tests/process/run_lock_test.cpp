@@ -60,12 +60,14 @@ TEST_F(RunLockTest, AProbeTellsWhetherTheLockIsHeldAndTakesNothing) {
   EXPECT_FALSE(none->held);
   EXPECT_FALSE(std::filesystem::exists(spec_.snapshot + ".lock")) << "a probe creates no lock file";
 
-  auto holder = RunLock::try_acquire(spec_.snapshot, now());
+  const std::int64_t taken = now();
+  auto holder = RunLock::try_acquire(spec_.snapshot, taken);
   ASSERT_TRUE(holder && holder->held());
   auto held = RunLock::probe(spec_.snapshot);
   ASSERT_TRUE(held) << held.error().str();
   EXPECT_TRUE(held->held);
   EXPECT_TRUE(contains(held->holder, pid_text(::getpid()))) << held->holder;
+  EXPECT_EQ(held->since, taken) << "read back from " << held->holder;
   EXPECT_TRUE(holder->held());
 
   holder->release();

@@ -5,6 +5,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <ctime>
 #include <filesystem>
 #include <thread>
 
@@ -146,11 +148,13 @@ TEST_F(StatusTest, OffATerminalTheSyncPrintsPlainProgressLinesAtTheConfiguredInt
   EXPECT_FALSE(contains(run.out, "\033[")) << "no terminal codes in a log";
 }
 
-TEST_F(StatusTest, ALockHeldBeforeAnyRunIsRecordedIsARunStarting) {
+TEST_F(StatusTest, ALockTakenAfterTheLastRunIsARunStartingAndOneTakenBeforeItIsThatRunFinishing) {
   start_slow_emulator();
   ASSERT_TRUE(run_hrsync().exit.code == 0);
   std::filesystem::create_directories(std::filesystem::path(spec_.snapshot).parent_path());
-  auto lock = RunLock::try_acquire(spec_.snapshot, 1'796'000'000);  // as a sync does before it plans
+  const std::int64_t last_started = status_json().at("run").at("started_at").as_int64();
+  // As the next sync does before it plans, some seconds after the last run started.
+  auto lock = RunLock::try_acquire(spec_.snapshot, std::max<std::int64_t>(std::time(nullptr), last_started + 1));
   ASSERT_TRUE(lock.has_value() && lock->held());
   const json::object j = status_json();
   EXPECT_EQ(j.at("state").as_string(), "starting");
@@ -160,6 +164,18 @@ TEST_F(StatusTest, ALockHeldBeforeAnyRunIsRecordedIsARunStarting) {
   EXPECT_TRUE(contains(text.out, "is starting (reading the sources and planning)")) << text.out;
   EXPECT_TRUE(contains(text.out, "The last run, 1 (sync)")) << text.out;
   EXPECT_TRUE(lock->held()) << "status took nothing from the holder";
+
+  // A holder that took the lock before the last run started is that run's own process, finishing
+  // after its run ended (the report, the chat message): the run is over.
+  lock->release();
+  auto own = RunLock::try_acquire(spec_.snapshot, last_started);
+  ASSERT_TRUE(own.has_value() && own->held());
+  const json::object finishing = status_json();
+  EXPECT_EQ(finishing.at("state").as_string(), "idle");
+  EXPECT_FALSE(finishing.at("lock_holder").is_null());
+  const Finished finishing_text = run_hrsync({"status"});
+  EXPECT_TRUE(contains(finishing_text.out, "No run of job")) << finishing_text.out;
+  EXPECT_TRUE(contains(finishing_text.out, "Its process is finishing")) << finishing_text.out;
 }
 
 TEST_F(StatusTest, ABadConfigIsAUsageError) {
