@@ -30,14 +30,18 @@ check_suites() {
   echo "test: $(wc -w <<<"$declared") test programs, $(cd "$dir" && ctest -N | sed -nE 's/^Total Tests: //p') tests in $dir"
 }
 
+# Most tests wait on sockets, child processes and paced lanes rather than the CPU, so CTest runs
+# three per core: on 2 cores the plain pass takes 51 s instead of 130-150 s.
+jobs=$(( $(nproc) * 3 ))
+
 "$root/scripts/build.sh" "$root/build" -DHRSYNC_BUILD_TESTS=ON -DHRSYNC_BUILD_BENCH=ON -DHRSYNC_SANITIZE=OFF
 check_suites "$root/build"
-(cd "$root/build" && ctest --output-on-failure --no-tests=error --parallel "$(nproc)" --timeout 600)
+(cd "$root/build" && ctest --output-on-failure --no-tests=error --parallel "$jobs" --timeout 600)
 
 if [[ "${HRSYNC_NO_SANITIZE:-0}" != "1" ]]; then
   "$root/scripts/build.sh" "$root/build-asan" -DHRSYNC_BUILD_TESTS=ON -DHRSYNC_BUILD_BENCH=OFF -DHRSYNC_SANITIZE=ON
   check_suites "$root/build-asan"
   (cd "$root/build-asan" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-     ctest --output-on-failure --no-tests=error --parallel "$(nproc)" --timeout 900)
+     ctest --output-on-failure --no-tests=error --parallel "$jobs" --timeout 900)
 fi
 echo "test: all suites passed"
