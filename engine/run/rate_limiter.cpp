@@ -27,6 +27,7 @@ void RateLimiter::configure() {
   logs_.clear();
   spacing_ = duration::zero();
   duration catch_up = duration::max();
+  duration forgiven = duration::max();
   for (std::size_t i = 0; i < tiers_.size(); ++i) {
     const RateTier& tier = tiers_[i];
     double margin = tier.window_seconds <= 1 ? options_.second_margin : options_.long_margin;
@@ -36,6 +37,8 @@ void RateLimiter::configure() {
     spacing_ = std::max(spacing_, std::chrono::duration_cast<duration>(spacing));
     auto quarter_margin = std::chrono::nanoseconds(static_cast<std::int64_t>(1e9 * tier.window_seconds * margin / 4));
     catch_up = std::min(catch_up, std::chrono::duration_cast<duration>(quarter_margin));
+    auto thirtieth_margin = std::chrono::nanoseconds(static_cast<std::int64_t>(1e9 * tier.window_seconds * margin / 30));
+    forgiven = std::min(forgiven, std::chrono::duration_cast<duration>(thirtieth_margin));
     if (tier.limit > kMaxLogged) continue;  // a lifted limit: the cadence alone
     StartLog log;
     log.tier = i;
@@ -53,6 +56,7 @@ void RateLimiter::configure() {
     logs_.push_back(std::move(log));
   }
   catch_up_ = spacing_ == duration::zero() ? duration::zero() : std::min(catch_up, spacing_ / 2);
+  forgiven_ = spacing_ == duration::zero() ? duration::zero() : std::min(forgiven, catch_up_);
 }
 
 std::optional<RateLimiter::Lowered> RateLimiter::lower_limit(std::uint32_t limit) {
@@ -79,9 +83,14 @@ RateLimiter::time_point RateLimiter::earliest(time_point now) const {
 }
 
 void RateLimiter::take(time_point start) {
+  // A start a little after it was due (a timer firing late) is logged as due, up to forgiven_:
+  // else each start of a busy lane would wait for the lateness of the one `limit` before it,
+  // and the lateness would add up window after window.
+  const time_point due = earliest(time_point::min());
+  const time_point logged = start > due ? std::max(due, start - forgiven_) : start;
   for (StartLog& log : logs_) {
     std::size_t slot = (log.head + log.size) % log.starts.size();
-    log.starts[slot] = start;
+    log.starts[slot] = logged;
     if (log.size < log.starts.size()) {
       ++log.size;
     } else {

@@ -2,18 +2,23 @@
 //
 // A lane's limit is one or more tiers (50/s AND 1000/min). The limiter paces starts evenly with a
 // burst of one: start slots are `spacing()` apart, where spacing is the largest window/limit over
-// the tiers, widened by a small margin (3 % on tiers of a second or less, 0.2 % on longer ones).
+// the tiers, widened by a small margin (2.8 % on tiers of a second or less, 0.2 % on longer ones).
 // Besides, each tier keeps the times of its last `limit` starts: a start is allowed only once the
 // limit-th start before it lies a widened window back (window * (1 + margin)), so any limit+1
 // successive starts span the widened window whatever the cadence did, and an arrival jitter up to
-// the margin (30 ms on a 1 s tier) can never put limit+1 arrivals in one window.
+// the margin (28 ms on a 1 s tier, less the lateness forgiven below) can never put limit+1
+// arrivals in one window.
 // A start that comes a little after its slot (a timer fires late) keeps the cadence: the next slot
 // is one spacing after the slot, not after the late start, so waking-up delays do not add up and
 // a busy lane runs at its paced rate. Only lateness up to `catch_up()` — a quarter of the smallest
 // tier's margin, and at most half a spacing — is made up; a later start (an idle lane) begins a new
-// cadence, with no burst credit. Every sliding window of every tier, measured at send time, holds at
-// most `limit` requests, and so does one measured at arrival when the arrival jitter stays within
-// the margin (a server counting fixed windows never sees more than a sliding one would).
+// cadence, with no burst credit. Likewise a start's log takes off up to a thirtieth of the margin
+// (0.93 ms on a 1 s tier) of the start's lateness: else each start would wait for the lateness of
+// the one `limit` before it, and the lateness of a busy lane would add up window after window (on
+// a loaded machine, some 0.2 % of the rate). Every sliding window of every tier,
+// measured at send time, holds at most `limit` requests, and so does one measured at arrival when
+// the arrival jitter stays within the margin less that thirtieth (a server counting fixed windows
+// never sees more than a sliding one would).
 //
 // throttled() is how a lane reacts to a throttled answer (HTTP 429 or the API's own code): the jitter was
 // larger than the margin, so the windows widen by one spacing (the widening fades by a share of
@@ -47,7 +52,7 @@
 namespace hrsync {
 
 struct RateLimiterOptions {
-  double second_margin = 0.03;   // spacing widened by this share on tiers whose window is <= 1 s
+  double second_margin = 0.028;  // spacing widened by this share on tiers whose window is <= 1 s
   double long_margin = 0.002;    // spacing widened by this share on longer tiers (120 ms a minute)
 };
 
@@ -117,6 +122,7 @@ class RateLimiter {
   std::vector<RateTier> tiers_;  // the tiers in force (non-empty ones only)
   duration spacing_{0};
   duration catch_up_{0};
+  duration forgiven_{0};       // the most lateness of a start its log forgives (see take())
   time_point next_{};          // the next start slot: the earliest start allowed by pacing
   time_point paused_until_{};  // earliest start allowed by a pause
   std::vector<StartLog> logs_;

@@ -43,7 +43,7 @@ TEST(RateLimiter, PacesPerSecondTierEvenlyWithMargin) {
   std::vector<RateTier> tiers{tier};
   RateLimiter limiter(tiers);
   auto spacing = limiter.spacing();
-  EXPECT_EQ(spacing, 20600us);  // 1 s / 50, widened by the 3 % margin
+  EXPECT_EQ(spacing, 20560us);  // 1 s / 50, widened by the 2.8 % margin
   // Everyone asks at once: burst 1, then one start per spacing.
   for (int i = 0; i < 10; ++i) EXPECT_EQ(limiter.reserve(kT0), kT0 + i * spacing) << "request " << i;
 }
@@ -104,7 +104,7 @@ TEST(RateLimiter, EverySlidingWindowOfEveryTierStaysUnderItsLimit) {
 
 TEST(RateLimiter, ArrivalJitterWithinTheMarginKeepsWindowsUnderTheLimit) {
   // Starts paced at full speed, then each delayed in transit by up to 2 % of a second: the
-  // 3 % margin on the per-second tier keeps every arrival window under the limit.
+  // 2.8 % margin on the per-second tier keeps every arrival window under the limit.
   std::vector<RateTier> tiers{{50, 1}};
   RateLimiter limiter(tiers);
   std::mt19937_64 rng(11);
@@ -120,7 +120,7 @@ TEST(RateLimiter, StartsALittleLateKeepTheCadence) {
   // its paced rate: the lateness does not add up from one start to the next.
   std::vector<RateTier> tiers{{50, 1}};
   RateLimiter limiter(tiers);
-  EXPECT_EQ(limiter.catch_up(), 7500us);  // a quarter of the 3 % margin of a second
+  EXPECT_EQ(limiter.catch_up(), 7000us);  // a quarter of the 2.8 % margin of a second
   std::vector<time_point> starts;
   time_point now = kT0;
   for (int i = 0; i < 500; ++i) {
@@ -139,13 +139,30 @@ TEST(RateLimiter, StartsALittleLateKeepTheCadence) {
   EXPECT_EQ(limiter.earliest(slot), slot + 10ms + limiter.spacing());
 }
 
+TEST(RateLimiter, ABusyLaneWhoseStartsComeALittleLateKeepsItsRate) {
+  // Every start 0.5 ms after it was due (a timer firing late on a busy machine): the log forgives
+  // up to a thirtieth of the margin (0.93 ms), so the lateness does not add up window after
+  // window and 2,000 starts take 1,999 spacings and the one lateness, not 0.5 ms more per window.
+  RateLimiter limiter(std::vector<RateTier>{{50, 1}});
+  std::vector<time_point> starts;
+  time_point now = kT0;
+  for (int i = 0; i < 2000; ++i) {
+    now = limiter.earliest(now) + 500us;
+    limiter.take(now);
+    starts.push_back(now);
+  }
+  EXPECT_LE(starts.back() - starts.front(), 1999 * limiter.spacing() + 500us);
+  for (std::size_t i = 50; i < starts.size(); ++i) EXPECT_GE(starts[i] - starts[i - 50], 1027ms) << i;
+}
+
 TEST(RateLimiter, LatenessUpToTheCatchUpKeepsMostOfTheMarginForArrivalJitter) {
   // Starts late by anything up to catch_up(): any 51 successive starts still span more than the
-  // second plus three quarters of the 3 % margin, which is left for jitter in transit.
+  // second plus three quarters of the 2.8 % margin, less the lateness a start's log forgives (a
+  // thirtieth of it): that is left for jitter in transit.
   std::vector<RateTier> tiers{{50, 1}};
   RateLimiter limiter(tiers);
   std::mt19937_64 rng(5);
-  std::uniform_int_distribution<std::int64_t> late_us(0, 7500);
+  std::uniform_int_distribution<std::int64_t> late_us(0, 7000);
   std::vector<time_point> starts;
   time_point now = kT0;
   for (int i = 0; i < 3000; ++i) {
@@ -154,7 +171,7 @@ TEST(RateLimiter, LatenessUpToTheCatchUpKeepsMostOfTheMarginForArrivalJitter) {
     starts.push_back(now);
   }
   for (std::size_t i = 50; i < starts.size(); ++i) {
-    ASSERT_GE(starts[i] - starts[i - 50], 1s + 22500us) << "starts " << i - 50 << ".." << i;
+    ASSERT_GE(starts[i] - starts[i - 50], 1s + 20ms) << "starts " << i - 50 << ".." << i;
   }
 }
 
@@ -180,7 +197,7 @@ TEST(RateLimiter, AnEarlierPauseDoesNotShortenALaterOne) {
 TEST(RateLimiter, OnePerSecondLane) {
   std::vector<RateTier> tiers{{1, 1}};
   RateLimiter lane(tiers);
-  EXPECT_EQ(lane.spacing(), 1030ms);
+  EXPECT_EQ(lane.spacing(), 1028ms);
   EXPECT_EQ(lane.reserve(kT0), kT0);
   EXPECT_GT(lane.reserve(kT0), kT0 + 1s);
 }
@@ -198,10 +215,11 @@ TEST(RateLimiter, AnyLimitPlusOneStartsSpanTheWidenedWindowWhateverTheLateness) 
     starts.push_back(start);
     now = start;
   }
-  for (std::size_t i = 50; i < starts.size(); ++i) EXPECT_GE(starts[i] - starts[i - 50], 1030ms) << "start " << i;
-  // Arrivals up to 30 ms late (the margin) still never put 51 in one second.
+  // The margin, less the lateness a start's log forgives (a thirtieth of it).
+  for (std::size_t i = 50; i < starts.size(); ++i) EXPECT_GE(starts[i] - starts[i - 50], 1027ms) << "start " << i;
+  // Arrivals up to 27 ms late still never put 51 in one second.
   std::vector<RateLimiter::time_point> arrivals;
-  for (auto s : starts) arrivals.push_back(s + std::chrono::microseconds(std::uniform_int_distribution<int>(0, 29999)(rng)));
+  for (auto s : starts) arrivals.push_back(s + std::chrono::microseconds(std::uniform_int_distribution<int>(0, 26999)(rng)));
   std::sort(arrivals.begin(), arrivals.end());
   EXPECT_LE(busiest_window(arrivals, 1s), 50u);
 }
@@ -256,7 +274,7 @@ TEST(RateLimiter, AnAnnouncedLowerLimitLowersTheNearestTierAbove) {
   EXPECT_EQ(limiter.spacing(), 75150us);  // 60.12 s / 800
   RateLimiter attendance(std::vector<RateTier>{{50, 1}});
   ASSERT_TRUE(attendance.lower_limit(40).has_value());
-  EXPECT_EQ(attendance.spacing(), 25750us);  // 1.03 s / 40
+  EXPECT_EQ(attendance.spacing(), 25700us);  // 1.028 s / 40
 }
 
 TEST(RateLimiter, AnAnnouncedLimitAtOrAboveTheConfiguredOneChangesNothing) {
@@ -286,7 +304,7 @@ TEST(RateLimiter, ALoweredTierHoldsFromTheStartsAlreadyMade) {
   }
   // From the first start after the change, any 21 successive starts, those made before it
   // included, span the widened second.
-  for (std::size_t i = 120; i < starts.size(); ++i) EXPECT_GE(starts[i] - starts[i - 20], 1030ms) << "start " << i;
+  for (std::size_t i = 120; i < starts.size(); ++i) EXPECT_GE(starts[i] - starts[i - 20], 1028ms) << "start " << i;
 }
 
 }  // namespace
