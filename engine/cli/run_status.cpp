@@ -14,6 +14,10 @@
 namespace hrsync {
 namespace {
 
+// A running run that has committed nothing for this long is said to be quiet: a commit comes at
+// least every second while entities finish.
+constexpr std::int64_t kQuiet = 120;
+
 std::string utc_time(std::int64_t unix_seconds) {
   const std::time_t t = static_cast<std::time_t>(unix_seconds);
   std::tm tm{};
@@ -75,7 +79,13 @@ std::string text_running(const RunStatus& s, std::int64_t now) {
     out += "Expected end: unknown until every target has finished entities lately.\n";
   }
   out += fmt::format("Progress as of {} (written with each commit):\n", relative(p.updated_at, now));
-  return out + target_lines(p, true, now);
+  out += target_lines(p, true, now);
+  if (now - p.updated_at >= kQuiet) {
+    out += fmt::format("Nothing was committed for {}: no target has finished an entity lately (throttled, slow or "
+                       "unreachable); its process is alive, it holds the job's lock.\n",
+                       human_duration(static_cast<double>(now - p.updated_at)));
+  }
+  return out;
 }
 
 std::string text_last_run(const RunStatus& s, std::int64_t now) {

@@ -49,6 +49,13 @@ TEST(RunStatusTest, ARunningRunShowsEachTargetsCountsRateAndEtaAndTheRunsExpecte
   EXPECT_NE(text.find("         10         3\n"), std::string::npos) << text;
 }
 
+TEST(RunStatusTest, ARunningRunThatCommittedNothingForMinutesIsSaidToBeQuiet) {
+  const RunStatus s = running_status();
+  EXPECT_EQ(render_status_text(s, kStart + 3600 + 119).find("Nothing was committed"), std::string::npos);
+  const std::string text = render_status_text(s, kStart + 3600 + 600);
+  EXPECT_NE(text.find("Nothing was committed for 10 min 00 s"), std::string::npos) << text;
+}
+
 TEST(RunStatusTest, TheJsonParsesAndCarriesWhatTheTextSays) {
   const RunStatus s = running_status();
   const json::value v = json::parse(render_status_json(s, kStart + 3610));
