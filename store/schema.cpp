@@ -79,9 +79,31 @@ ALTER TABLE runs ADD COLUMN progress_at INTEGER;
 ALTER TABLE runs ADD COLUMN expected_end INTEGER;
 )sql";
 
-constexpr std::array<Migration, 2> kMigrations = {{
+// Version 3: what a plan file is checked against when it is applied.
+//  - snapshot_generation: one row; generation grows by one with every transaction that changes
+//    snapshot rows, and run_id names the run that made the last change (NULL for a change of no
+//    run: forgetting keys). A plan records the generation it was made against.
+//  - plan_runs: the runs that applied a plan file, by the plan's checksum, so that applying the
+//    same file again knows which changes since the plan were its own.
+constexpr std::string_view kVersion3 = R"sql(
+CREATE TABLE snapshot_generation (
+  id         INTEGER PRIMARY KEY CHECK (id = 1),
+  generation INTEGER NOT NULL,
+  run_id     INTEGER
+);
+INSERT INTO snapshot_generation (id, generation, run_id) VALUES (1, 0, NULL);
+
+CREATE TABLE plan_runs (
+  plan   TEXT    NOT NULL CHECK (plan <> ''),
+  run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  PRIMARY KEY (plan, run_id)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<Migration, 3> kMigrations = {{
     {1, kVersion1},
     {2, kVersion2},
+    {3, kVersion3},
 }};
 
 int read_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }

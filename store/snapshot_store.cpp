@@ -36,6 +36,10 @@ constexpr const char* kUpsertOutcome =
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
     "ON CONFLICT (run_id, target, key) DO UPDATE SET action = excluded.action, status = excluded.status, "
     "code = excluded.code, message = excluded.message, log_id = excluded.log_id, attempts = excluded.attempts";
+constexpr const char* kAdvanceGeneration =
+    "UPDATE snapshot_generation SET generation = generation + 1, run_id = ?1 WHERE id = 1";
+constexpr const char* kSelectGeneration = "SELECT generation, run_id FROM snapshot_generation WHERE id = 1";
+constexpr const char* kSelectRowState = "SELECT hash, run_id FROM snapshot WHERE target = ?1 AND key = ?2";
 constexpr const char* kRunColumns =
     "SELECT id, command, started_at, finished_at, status, exit_code, summary, config_path FROM runs ";
 constexpr const char* kUpsertProgress =
@@ -155,7 +159,7 @@ struct SnapshotStore::Impl {
   SQLite::Database db;  // declared before the statements, so destroyed after them
   std::unique_ptr<sqlite3_stmt, FinalizeStatement> scan;
   std::optional<SQLite::Statement> select_document, upsert_snapshot, delete_snapshot, count, insert_run, finish_run, upsert_outcome,
-      select_outcomes, upsert_progress, update_run_progress, select_progress;
+      select_outcomes, upsert_progress, update_run_progress, select_progress, advance_generation, select_row_state;
 };
 
 SnapshotStore::SnapshotStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -278,6 +282,7 @@ Result<void> SnapshotStore::commit(std::string_view target, std::span<const Appl
       s.exec();
       s.reset();
     }
+    advance_generation(run_id);
     tx.commit();
     return {};
   } catch (const SQLite::Exception& e) {
@@ -301,6 +306,7 @@ Result<void> SnapshotStore::forget(std::string_view target, std::span<const std:
       s.exec();
       s.reset();
     }
+    advance_generation(0);
     tx.commit();
     return {};
   } catch (const SQLite::Exception& e) {
@@ -361,6 +367,7 @@ Result<void> SnapshotStore::commit_batch(std::int64_t run_id, std::span<const Ta
   try {
     SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
     upsert_rows(rows, run_id, now, row_index);
+    if (!rows.empty()) advance_generation(run_id);
     upsert_outcomes(run_id, outcomes, outcome_index);
     if (progress != nullptr) replace_progress(run_id, *progress);
     tx.commit();
@@ -394,6 +401,70 @@ void SnapshotStore::upsert_rows(std::span<const TargetRow> rows, std::int64_t ru
     s.bindNoCopy(4, r.row.document);
     s.exec();
     s.reset();
+  }
+}
+
+void SnapshotStore::advance_generation(std::int64_t run_id) {
+  auto& s = impl_->statement(impl_->advance_generation, kAdvanceGeneration);
+  ResetOnExit reset(s);
+  if (run_id != 0) {
+    s.bind(1, run_id);
+  } else {
+    s.bind(1);
+  }
+  s.exec();
+}
+
+Result<SnapshotStore::Generation> SnapshotStore::generation() {
+  try {
+    SQLite::Statement s(impl_->db, kSelectGeneration);
+    Generation g;
+    if (!s.executeStep()) return g;
+    g.generation = s.getColumn(0).getInt64();
+    if (!s.isColumnNull(1)) g.run_id = s.getColumn(1).getInt64();
+    return g;
+  } catch (const SQLite::Exception& e) {
+    return db_error(impl_->path, "cannot read the snapshot's generation", e);
+  }
+}
+
+Result<std::optional<SnapshotStore::RowState>> SnapshotStore::row_state(std::string_view target,
+                                                                         std::string_view key) {
+  try {
+    auto& s = impl_->statement(impl_->select_row_state, kSelectRowState);
+    ResetOnExit reset(s);
+    const std::string t(target), k(key);
+    s.bindNoCopy(1, t);
+    s.bindNoCopy(2, k);
+    if (!s.executeStep()) return std::optional<RowState>();
+    return std::optional<RowState>(
+        RowState{static_cast<std::uint64_t>(s.getColumn(0).getInt64()), s.getColumn(1).getInt64()});
+  } catch (const SQLite::Exception& e) {
+    return db_error(impl_->path, fmt::format("cannot read the snapshot row of {} {}", target, key), e);
+  }
+}
+
+Result<void> SnapshotStore::attach_plan(std::int64_t run_id, std::string_view plan) {
+  try {
+    SQLite::Statement s(impl_->db, "INSERT OR IGNORE INTO plan_runs (plan, run_id) VALUES (?1, ?2)");
+    s.bind(1, std::string(plan));
+    s.bind(2, run_id);
+    s.exec();
+    return {};
+  } catch (const SQLite::Exception& e) {
+    return db_error(impl_->path, fmt::format("cannot record that run {} applies plan {}", run_id, plan), e);
+  }
+}
+
+Result<std::vector<std::int64_t>> SnapshotStore::plan_runs(std::string_view plan) {
+  try {
+    SQLite::Statement s(impl_->db, "SELECT run_id FROM plan_runs WHERE plan = ?1 ORDER BY run_id");
+    s.bind(1, std::string(plan));
+    std::vector<std::int64_t> ids;
+    while (s.executeStep()) ids.push_back(s.getColumn(0).getInt64());
+    return ids;
+  } catch (const SQLite::Exception& e) {
+    return db_error(impl_->path, fmt::format("cannot read the runs of plan {}", plan), e);
   }
 }
 

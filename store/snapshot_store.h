@@ -107,6 +107,30 @@ class SnapshotStore {
   // Snapshot rows of `target`.
   Result<std::int64_t> count(std::string_view target);
 
+  // How far the snapshot has come: `generation` grows by one with every transaction that changes
+  // snapshot rows (commit, commit_batch with rows, forget); `run_id` is the run that made the
+  // last one, none when no run made it (forget, or a file that never changed).
+  struct Generation {
+    std::int64_t generation = 0;
+    std::optional<std::int64_t> run_id;
+  };
+  Result<Generation> generation();
+
+  // The snapshot row of (target, key) as far as a plan's resumption needs it: its content hash
+  // and the run that committed it. nullopt when the snapshot has no row.
+  struct RowState {
+    std::uint64_t hash = 0;
+    std::int64_t run_id = 0;
+  };
+  Result<std::optional<RowState>> row_state(std::string_view target, std::string_view key);
+
+  // Records that run `run_id` applies the plan file whose checksum is `plan`.
+  // REQUIRES: the run exists.
+  Result<void> attach_plan(std::int64_t run_id, std::string_view plan);
+
+  // The runs that applied the plan file `plan`, oldest first.
+  Result<std::vector<std::int64_t>> plan_runs(std::string_view plan);
+
   // Starts a run (status "running") and returns its id; ids only grow.
   Result<std::int64_t> begin_run(std::string_view command, std::string_view config_path, std::int64_t now);
 
@@ -142,6 +166,8 @@ class SnapshotStore {
   void upsert_rows(std::span<const TargetRow> rows, std::int64_t run_id, std::int64_t now, std::size_t& at);
   void upsert_outcomes(std::int64_t run_id, std::span<const OutcomeRow> outcomes, std::size_t& at);
   void replace_progress(std::int64_t run_id, const RunProgress& progress);
+  // Advances the generation, naming `run_id` (none when 0), inside the caller's transaction.
+  void advance_generation(std::int64_t run_id);
 
   std::unique_ptr<Impl> impl_;
 };

@@ -1,6 +1,7 @@
 #include "store/schema.h"
 
 #include <SQLiteCpp/Database.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <array>
@@ -55,7 +56,9 @@ TEST(Schema, AFreshFileGetsTheNewestVersionAndEveryTable) {
   { ASSERT_TRUE(SnapshotStore::open(path).has_value()); }
   EXPECT_EQ(user_version(path), latest_schema_version());
   SQLite::Database db(path, SQLite::OPEN_READONLY);
-  for (const char* table : {"snapshot", "runs", "outcomes", "progress"}) EXPECT_TRUE(db.tableExists(table)) << table;
+  for (const char* table : {"snapshot", "runs", "outcomes", "progress", "snapshot_generation", "plan_runs"}) {
+    EXPECT_TRUE(db.tableExists(table)) << table;
+  }
   EXPECT_TRUE(has_column(db, "snapshot", "applied_at"));
   EXPECT_TRUE(has_column(db, "outcomes", "log_id"));
   EXPECT_TRUE(has_column(db, "runs", "expected_end"));

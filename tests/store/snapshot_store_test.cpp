@@ -291,6 +291,60 @@ TEST_F(SnapshotStoreTest, ACommitBatchThatCannotRecordItsOutcomesWritesNoRow) {
   EXPECT_EQ(store_.count("acs_card"), 0);
 }
 
+TEST_F(SnapshotStoreTest, EveryChangeOfSnapshotRowsAdvancesTheGenerationAndNamesItsRun) {
+  auto g = store_.generation();
+  ASSERT_TRUE(g.has_value()) << g.error().str();
+  EXPECT_EQ(g->generation, 0);
+  EXPECT_FALSE(g->run_id.has_value());
+
+  commit(store_, "contact_user", {{"E1", 1, "{}"}}, 7);
+  EXPECT_EQ(store_.generation()->generation, 1);
+  EXPECT_EQ(store_.generation()->run_id, 7);
+
+  auto run = store_.begin_run("sync", "job.toml", 1);
+  ASSERT_TRUE(run.has_value());
+  // Outcomes alone (failures) change no snapshot row: the generation stays.
+  const std::vector<OutcomeRow> failed = {outcome("acs_card", "E3", "failed", 1490101)};
+  ASSERT_TRUE(store_.commit_batch(*run, {}, failed, 2000).has_value());
+  EXPECT_EQ(store_.generation()->generation, 1);
+  const std::vector<SnapshotStore::TargetRow> rows = {{"contact_user", {"E2", 3, "{}"}}};
+  const std::vector<OutcomeRow> applied = {outcome("contact_user", "E2", "applied")};
+  ASSERT_TRUE(store_.commit_batch(*run, rows, applied, 2000).has_value());
+  EXPECT_EQ(store_.generation()->generation, 2);
+  EXPECT_EQ(store_.generation()->run_id, *run);
+
+  const std::vector<std::string> keys = {"E1"};
+  ASSERT_TRUE(store_.forget("contact_user", keys).has_value());
+  EXPECT_EQ(store_.generation()->generation, 3);
+  EXPECT_FALSE(store_.generation()->run_id.has_value());
+}
+
+TEST_F(SnapshotStoreTest, ARowStateNamesItsHashAndTheRunThatCommittedIt) {
+  commit(store_, "contact_user", {{"E1", kTop + 5, "{}"}}, 4);
+  auto state = store_.row_state("contact_user", "E1");
+  ASSERT_TRUE(state.has_value()) << state.error().str();
+  ASSERT_TRUE(state->has_value());
+  EXPECT_EQ((*state)->hash, kTop + 5);
+  EXPECT_EQ((*state)->run_id, 4);
+  EXPECT_FALSE(store_.row_state("contact_user", "E2")->has_value());
+  EXPECT_FALSE(store_.row_state("acs_card", "E1")->has_value());
+}
+
+TEST_F(SnapshotStoreTest, ThePlanRunsAreThoseAttachedToThatPlanOnly) {
+  auto a = store_.begin_run("apply", "job.toml", 1);
+  auto b = store_.begin_run("apply", "job.toml", 2);
+  auto c = store_.begin_run("apply", "job.toml", 3);
+  ASSERT_TRUE(a && b && c);
+  ASSERT_TRUE(store_.attach_plan(*a, "p1").has_value());
+  ASSERT_TRUE(store_.attach_plan(*b, "p2").has_value());
+  ASSERT_TRUE(store_.attach_plan(*c, "p1").has_value());
+  ASSERT_TRUE(store_.attach_plan(*c, "p1").has_value());  // twice is once
+  EXPECT_EQ(*store_.plan_runs("p1"), (std::vector<std::int64_t>{*a, *c}));
+  EXPECT_EQ(*store_.plan_runs("p2"), (std::vector<std::int64_t>{*b}));
+  EXPECT_TRUE(store_.plan_runs("p3")->empty());
+  EXPECT_FALSE(store_.attach_plan(999, "p1").has_value());  // no run 999
+}
+
 TEST_F(SnapshotStoreTest, AMovedStoreKeepsWorking) {
   commit(store_, "contact_user", {{"E1", 1, "{}"}});
   SnapshotStore moved = std::move(store_);
