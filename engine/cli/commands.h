@@ -1,11 +1,14 @@
-// The hrsync commands (plan, sync, report, status, demo) behind the command line in engine/cli/main.cpp.
+// The hrsync commands (plan, sync, apply, report, status, demo) behind the command line in
+// engine/cli/main.cpp.
 //
 // Each command takes its options struct, writes what a person reads to `out` and problems to
 // `err`, and returns the process exit code of DESIGN.md: 0 everything applied; 1 some entities
 // failed; 2 bad config or usage; 3 stopped by a safety gate; 4 a target was quarantined or could
 // not authenticate; 5 the snapshot store could not record (disk full, read-only file, I/O error),
-// so the run stopped sending; 6 another run of the job holds its lock (nothing was sent); 128 + N
-// stopped by signal N (SIGINT, SIGTERM, SIGHUP, SIGQUIT), the run closed as "interrupted".
+// so the run stopped sending; 6 another run of the job holds its lock (nothing was sent); 7 a plan
+// file was refused (altered, made from another config, or the snapshot moved on since), nothing
+// sent; 8 the plan file was applied already, nothing left to send; 128 + N stopped by signal N
+// (SIGINT, SIGTERM, SIGHUP, SIGQUIT), the run closed as "interrupted".
 //
 // Thread-safety: one command per process.
 #pragma once
@@ -25,6 +28,8 @@ enum ExitCode : int {
   kExitQuarantined = 4,
   kExitStore = 5,
   kExitLocked = 6,
+  kExitPlanRefused = 7,
+  kExitAlreadyApplied = 8,
 };
 
 struct PlanCommand {
@@ -32,6 +37,15 @@ struct PlanCommand {
   bool full = false;    // --full
   bool json = false;    // --json
   std::vector<std::string> only;
+  std::string out;      // --out FILE: write the plan file to apply later
+  std::string show;     // --show FILE: print a plan file for a person (no config needed)
+};
+
+struct ApplyCommand {
+  std::string file;                 // the plan file (hrsync plan --out)
+  std::string config;               // --config; "" = the config the plan file names
+  bool force = false;               // --force: apply a plan made while a safety gate said stop
+  bool progress = true;             // a live display when stdout is a terminal
 };
 
 struct SyncCommand {
@@ -60,6 +74,7 @@ struct DemoCommand {
 
 int run_plan(const PlanCommand& cmd, std::ostream& out, std::ostream& err);
 int run_sync(const SyncCommand& cmd, std::ostream& out, std::ostream& err);
+int run_apply(const ApplyCommand& cmd, std::ostream& out, std::ostream& err);
 int run_report(const ReportCommand& cmd, std::ostream& out, std::ostream& err);
 int run_status(const StatusCommand& cmd, std::ostream& out, std::ostream& err);
 int run_demo(const DemoCommand& cmd, std::ostream& out, std::ostream& err);

@@ -20,16 +20,20 @@ int main(int argc, char** argv) {
                "3 stopped by a safety gate, 4 a target was quarantined or could not authenticate,\n"
                "5 the snapshot store could not record (disk full, read-only file, I/O error),\n"
                "6 another run of the job holds its lock (nothing was sent),\n"
+               "7 a plan file was refused (altered, another config, the snapshot moved on): nothing sent,\n"
+               "8 the plan file was applied already: nothing left to send,\n"
                "128+N stopped by signal N (130 SIGINT, 143 SIGTERM, 129 SIGHUP, 131 SIGQUIT)."};
   app.require_subcommand(1);
   app.set_version_flag("--version", "hrsync 0.1.0");
 
   PlanCommand plan;
   auto* plan_cmd = app.add_subcommand("plan", "Read the sources, diff against the snapshot and show what a sync would do. Makes no call.");
-  plan_cmd->add_option("--config", plan.config, "Job config (TOML)")->required();
+  plan_cmd->add_option("--config", plan.config, "Job config (TOML)");
   plan_cmd->add_flag("--full", plan.full, "Plan every valid entity as a change, as --full sync would");
   plan_cmd->add_flag("--json", plan.json, "Print the plan as JSON");
   plan_cmd->add_option("--only", plan.only, "Only this target (repeatable)");
+  plan_cmd->add_option("--out", plan.out, "Also write the plan to FILE, to review and then apply with `hrsync apply FILE`");
+  plan_cmd->add_option("--show", plan.show, "Print the plan file FILE for a person (no --config needed)");
 
   SyncCommand sync;
   auto* sync_cmd = app.add_subcommand("sync", "Apply the plan: send the changes, commit the snapshot, write a report.");
@@ -40,6 +44,14 @@ int main(int argc, char** argv) {
   sync_cmd->add_option("--only", sync.only, "Only this target (repeatable)");
   bool no_progress = false;
   sync_cmd->add_flag("--no-progress", no_progress, "Print periodic lines instead of a live display");
+
+  ApplyCommand apply;
+  auto* apply_cmd = app.add_subcommand("apply", "Send exactly the calls of a plan file (hrsync plan --out), or the rest of them after an interruption.");
+  apply_cmd->add_option("file", apply.file, "The plan file")->required();
+  apply_cmd->add_option("--config", apply.config, "Job config (TOML); default: the one the plan file names");
+  apply_cmd->add_flag("--force", apply.force, "Apply a plan made while a safety gate said stop");
+  bool apply_no_progress = false;
+  apply_cmd->add_flag("--no-progress", apply_no_progress, "Print periodic lines instead of a live display");
 
   ReportCommand report;
   auto* report_cmd = app.add_subcommand("report", "Show a past run from the snapshot store.");
@@ -67,6 +79,10 @@ int main(int argc, char** argv) {
   if (*sync_cmd) {
     sync.progress = !no_progress;
     return run_sync(sync, std::cout, std::cerr);
+  }
+  if (*apply_cmd) {
+    apply.progress = !apply_no_progress;
+    return run_apply(apply, std::cout, std::cerr);
   }
   if (*report_cmd) return run_report(report, std::cout, std::cerr);
   if (*status_cmd) return run_status(status, std::cout, std::cerr);

@@ -1,16 +1,122 @@
+#include <fmt/format.h>
 #include <unistd.h>
 
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <ostream>
 
+#include "diff/field_changes.h"
 #include "engine/cli/commands.h"
 #include "engine/plan/job.h"
+#include "engine/plan/plan_file.h"
 #include "engine/plan/plan_report.h"
 
 namespace hrsync {
+namespace {
+
+std::string utc_time(std::int64_t unix_seconds) {
+  const std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return buf;
+}
+
+// What a plan file was made from and what it holds, per target.
+void show_header(const std::string& file, const PlanFileHeader& h, std::ostream& out) {
+  out << "Plan file " << file << "\n";
+  out << "  made        " << utc_time(h.created_at) << (h.full ? " (--full)" : "") << "\n";
+  out << "  config      " << h.config_path << "  sha256 " << h.config_sha256.substr(0, 16) << "…\n";
+  out << "  snapshot    " << h.snapshot_path << "  generation " << h.snapshot_generation
+      << (h.snapshot_run ? fmt::format(" (last changed by run {})", *h.snapshot_run) : std::string()) << "  sha256 "
+      << h.snapshot_sha256.substr(0, 16) << "…\n";
+  for (const auto& s : h.sources) {
+    out << fmt::format("  source      {}: {}, {} records, {} rejected{}\n", s.name, s.describe, s.records, s.rejected,
+                       s.sha256.empty() ? "" : "  sha256 " + s.sha256.substr(0, 16) + "…");
+  }
+  out << "\nTargets\n";
+  out << fmt::format("  {:<16} {:>8} {:>8} {:>10} {:>8} {:>8} {:>8}\n", "", "new", "changed", "unchanged", "missing",
+                     "invalid", "calls");
+  for (const auto& t : h.targets) {
+    const auto& c = t.counts;
+    out << fmt::format("  {:<16} {:>8} {:>8} {:>10} {:>8} {:>8} {:>8}\n", t.id, c.created, c.changed, c.unchanged,
+                       c.missing, c.invalid, t.calls);
+  }
+  for (const auto& g : h.gates) out << "\nSafety gate " << g.gate << ": " << g.message << "\n";
+  if (!h.gates.empty()) out << "`hrsync apply` of this file needs --force.\n";
+}
+
+// One call and its field changes (personal data masked, as `hrsync plan` shows them).
+void show_call(const PlanCall& c, std::ostream& out) {
+  const Work& w = c.work;
+  const char* what = w.action == Work::Action::kFreeze ? "freeze" : (w.last_applied ? "change" : "new");
+  out << fmt::format("  #{} {} {} {}\n", c.n + 1, c.target, w.desired.key, what);
+  auto changes = field_changes(w.last_applied ? std::string_view(w.last_applied->body) : std::string_view(),
+                               w.desired.body);
+  if (!changes) {
+    out << "      " << changes.error().message << "\n";
+    return;
+  }
+  if (changes->empty()) out << "      (sent as it is: the target holds it already, --full)\n";
+  for (const auto& f : *changes) {
+    switch (f.kind) {
+      case FieldChange::Kind::kAdded: out << "      " << f.path << "  + " << f.after << "\n"; break;
+      case FieldChange::Kind::kRemoved: out << "      " << f.path << "  - " << f.before << "\n"; break;
+      case FieldChange::Kind::kChanged: out << "      " << f.path << "  " << f.before << " → " << f.after << "\n"; break;
+    }
+  }
+}
+
+int show_plan_file(const std::string& file, std::ostream& out, std::ostream& err) {
+  auto reader = PlanFileReader::open(file);
+  if (!reader) {
+    err << "hrsync plan: " << reader.error().str() << "\n";
+    return reader.error().kind == Error::Kind::kInput ? kExitPlanRefused : kExitUsage;
+  }
+  show_header(file, reader->header(), out);
+  out << "\nCalls\n";
+  PlanCall call;
+  while (reader->next(call)) show_call(call, out);
+  if (!reader->status()) {
+    err << "hrsync plan: " << reader->status().error().str() << "\n";
+    return kExitPlanRefused;
+  }
+  out << "\nChecksum " << reader->checksum() << ": the file is as it was written.\n";
+  return kExitOk;
+}
+
+// Writes the plan file of `job` and says where, and how to go on.
+int write_out(Job& job, const PlanCommand& cmd, std::ostream& out, std::ostream& err) {
+  std::ostream& say = cmd.json ? err : out;  // stdout holds the JSON then
+  const PlanOptions options{cmd.full, cmd.only};
+  auto header = plan_file_header(job, options, static_cast<std::int64_t>(std::time(nullptr)));
+  if (!header) {
+    err << "hrsync plan: " << header.error().str() << "\n";
+    return exit_code_for(header.error());
+  }
+  auto checksum = write_plan_file(cmd.out, *header, job.plan);
+  if (!checksum) {
+    err << "hrsync plan: " << checksum.error().str() << "\n";
+    return exit_code_for(checksum.error());
+  }
+  std::uint64_t calls = 0;
+  for (const auto& t : header->targets) calls += t.calls;
+  say << fmt::format("\nPlan file {}: {} calls, sha256 {}.\nReview it with `hrsync plan --show {}`, then send exactly "
+                     "these calls with `hrsync apply {}`.\n",
+                     cmd.out, calls, *checksum, cmd.out, cmd.out);
+  return kExitOk;
+}
+
+}  // namespace
 
 int run_plan(const PlanCommand& cmd, std::ostream& out, std::ostream& err) {
+  if (!cmd.show.empty()) return show_plan_file(cmd.show, out, err);
+  if (cmd.config.empty()) {
+    err << "hrsync plan: --config is required (or --show FILE)\n";
+    return kExitUsage;
+  }
   auto job = prepare_job(cmd.config, PlanOptions{cmd.full, cmd.only}, /*create_store=*/false);
   if (!job) {
     err << "hrsync plan: " << job.error().str() << "\n";
@@ -22,6 +128,9 @@ int run_plan(const PlanCommand& cmd, std::ostream& out, std::ostream& err) {
     out << render_plan_json(job->plan, render);
   } else {
     out << "Plan for " << cmd.config << " (no call is made)\n\n" << render_plan_text(job->plan, render);
+  }
+  if (!cmd.out.empty()) {
+    if (const int code = write_out(*job, cmd, out, err); code != kExitOk) return code;
   }
   return job->plan.gates.empty() ? kExitOk : kExitGate;
 }

@@ -23,7 +23,7 @@ std::optional<std::int64_t> last_success(const Job& job) {
 // The plan's targets, nothing done yet.
 std::vector<MetricsTarget> planned_targets(const Plan& plan) {
   std::vector<MetricsTarget> out;
-  for (const auto& t : plan.targets) out.push_back(MetricsTarget{RunCounts{.planned = t.work.size()}, t.id, false});
+  for (const auto& t : plan.targets) out.push_back(MetricsTarget{RunCounts{.planned = t.calls()}, t.id, false});
   return out;
 }
 

@@ -9,10 +9,13 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 
 #include "engine/cli/commands.h"
+#include "engine/cli/run_lock.h"
 #include "engine/net/http_transport.h"
 #include "engine/plan/job.h"
 
@@ -22,9 +25,20 @@ struct SyncHooks {
   HttpTransportOptions transport;  // connection pool size, token refresh margin
   std::chrono::milliseconds metrics_interval{60'000};   // job.metrics_file period during a run
   std::function<void(const std::string&)> on_metrics;   // told each metrics text written
+  std::string command;        // the run log's command; "" = the sync's own ("sync --full")
+  std::string plan_checksum;  // the plan file the run applies, recorded with it before any call
+  bool show_plan = true;      // print the plan first (`apply` gives its own account of the file)
 };
 
 // REQUIRES: job.store is open unless cmd.dry_run. Returns the exit code.
 int execute_sync(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, std::ostream& out, std::ostream& err);
+
+// Takes the run lock of the job of `config` (creating the snapshot's folder, tightening the
+// snapshot's files): nullopt and a message on `err`, prefixed with `who` ("hrsync sync"), when
+// that fails or another run holds it; `code` says which (kExitUsage, kExitLocked).
+std::optional<RunLock> lock_job(const JobConfig& config, std::string_view who, std::ostream& err, int& code);
+
+// With the job's lock held: marks the runs still marked running as abandoned, and says so.
+void note_abandoned_runs(SnapshotStore& store, std::string_view who, std::ostream& err);
 
 }  // namespace hrsync

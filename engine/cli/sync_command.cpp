@@ -124,7 +124,7 @@ RunReport partial_report(const Job& job, const ProgressBoard& board, const Store
   for (const auto& plan : job.plan.targets) {
     TargetTotals t;
     t.id = plan.id;
-    t.planned = plan.work.size();
+    t.planned = plan.calls();
     const StoreSink::Tally tally = sink.tally(plan.id);
     t.applied = tally.applied;
     t.failed = tally.failed;
@@ -226,7 +226,7 @@ int sync_job(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, Redactor&
   PlanRenderOptions render;
   render.color = tty;
   render.examples = 5;
-  out << render_plan_text(job.plan, render) << "\n";
+  if (hooks.show_plan) out << render_plan_text(job.plan, render) << "\n";
 
   if (!job.plan.gates.empty() && !cmd.force) {
     err << "hrsync sync: stopped by a safety gate before any call; check the source, then run again with --force "
@@ -239,7 +239,7 @@ int sync_job(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, Redactor&
     return kExitOk;
   }
   std::uint64_t work = 0;
-  for (const auto& t : job.plan.targets) work += t.work.size();
+  for (const auto& t : job.plan.targets) work += t.calls();
   if (auto ok = check_credentials(job); !ok) {
     err << "hrsync sync: " << ok.error().str() << "\n";
     return kExitUsage;
@@ -251,12 +251,19 @@ int sync_job(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, Redactor&
     return kExitUsage;
   }
 
-  const std::string command = command_line(cmd);
+  const std::string command = hooks.command.empty() ? command_line(cmd) : hooks.command;
   const std::int64_t started = unix_now();
   auto run_id = job.store->begin_run(command, job.config.path, started);
   if (!run_id) {
     err << "hrsync sync: " << run_id.error().str() << "\n";
     return kExitUsage;
+  }
+  // The run's changes of the snapshot are the plan file's own: applying it again resumes it.
+  if (!hooks.plan_checksum.empty()) {
+    if (auto attached = job.store->attach_plan(*run_id, hooks.plan_checksum); !attached) {
+      err << "hrsync apply: " << attached.error().str() << "; nothing was sent\n";
+      return kExitStore;
+    }
   }
 
   net::io_context io;
@@ -276,7 +283,7 @@ int sync_job(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, Redactor&
     report.config_path = job.config.path;
     report.started_at = started;
     report.finished_at = unix_now();
-    for (const auto& t : job.plan.targets) report.targets.push_back(TargetTotals{{.planned = t.work.size()}, t.id, ""});
+    for (const auto& t : job.plan.targets) report.targets.push_back(TargetTotals{{.planned = t.calls()}, t.id, ""});
     report.status = "error";
     report.error = transport.error().str();
     report.exit_code = run_exit_code(report);
@@ -396,29 +403,27 @@ int execute_sync(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, std::
   return watch.end(sync_job(job, cmd, hooks, redactor, watch, out, err));
 }
 
-// Takes the job's run lock: nullopt and a message when the snapshot folder or the lock file fails
-// or another run holds it (`code` says which).
-static std::optional<RunLock> lock_job(const JobConfig& config, std::ostream& err, int& code) {
+std::optional<RunLock> lock_job(const JobConfig& config, std::string_view who, std::ostream& err, int& code) {
   namespace fs = std::filesystem;
   const fs::path snapshot(config.snapshot);
   if (auto made = create_private_dirs(snapshot.parent_path().string()); !made) {
-    err << "hrsync sync: " << made.error().where << ": cannot create the snapshot folder: " << made.error().message
+    err << who << ": " << made.error().where << ": cannot create the snapshot folder: " << made.error().message
         << "\n";
     code = kExitUsage;
     return std::nullopt;
   }
   // Names, mobiles and emails in clear: the owner's alone, even if an earlier run left them open.
   for (const char* suffix : {"", "-wal", "-shm"}) {
-    if (auto warning = tighten(config.snapshot + suffix)) err << "hrsync sync: warning: " << *warning << "\n";
+    if (auto warning = tighten(config.snapshot + suffix)) err << who << ": warning: " << *warning << "\n";
   }
   auto lock = RunLock::try_acquire(config.snapshot, unix_now());
   if (!lock) {
-    err << "hrsync sync: " << lock.error().str() << "\n";
+    err << who << ": " << lock.error().str() << "\n";
     code = kExitUsage;
     return std::nullopt;
   }
   if (!lock->held()) {
-    err << "hrsync sync: another run of this job holds the lock " << lock->path() << " (" << lock->holder()
+    err << who << ": another run of this job holds the lock " << lock->path() << " (" << lock->holder()
         << "); nothing was sent\n";
     code = kExitLocked;
     return std::nullopt;
@@ -426,16 +431,14 @@ static std::optional<RunLock> lock_job(const JobConfig& config, std::ostream& er
   return std::move(*lock);
 }
 
-// With the job's lock held, a run still marked running has no process left: it is marked
-// abandoned, and said so.
-static void note_abandoned_runs(SnapshotStore& store, std::ostream& err) {
+void note_abandoned_runs(SnapshotStore& store, std::string_view who, std::ostream& err) {
   auto abandoned = store.abandon_running_runs();
   if (!abandoned) {
-    err << "hrsync sync: " << abandoned.error().str() << "\n";
+    err << who << ": " << abandoned.error().str() << "\n";
     return;
   }
   for (std::int64_t id : *abandoned) {
-    err << "hrsync sync: run " << id << " was still marked running, but no process held the job's lock (it was "
+    err << who << ": run " << id << " was still marked running, but no process held the job's lock (it was "
         << "killed, or the machine stopped); it is now marked abandoned. What it committed is kept; this run sends "
         << "the rest. `hrsync report --run " << id << "` shows what it recorded.\n";
   }
@@ -457,7 +460,7 @@ int run_sync(const SyncCommand& cmd, std::ostream& out, std::ostream& err) {
   std::optional<RunLock> lock;
   if (!cmd.dry_run) {
     int code = kExitOk;
-    lock = lock_job(*config, err, code);
+    lock = lock_job(*config, "hrsync sync", err, code);
     if (!lock) return code;
   }
   auto job = prepare_job(std::move(*config), PlanOptions{cmd.full, cmd.only}, /*create_store=*/!cmd.dry_run);
@@ -465,7 +468,7 @@ int run_sync(const SyncCommand& cmd, std::ostream& out, std::ostream& err) {
     err << "hrsync sync: " << job.error().str() << "\n";
     return exit_code_for(job.error());
   }
-  if (lock) note_abandoned_runs(*job->store, err);
+  if (lock) note_abandoned_runs(*job->store, "hrsync sync", err);
   return execute_sync(*job, cmd, SyncHooks{}, out, err);
 }
 

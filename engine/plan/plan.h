@@ -3,17 +3,20 @@
 // The planner (engine/plan/planner.h) reads every source once, projects each record through the
 // targets that read it, diffs against the snapshot and fills a Plan. The executor
 // (engine/run/executor.h) applies each TargetPlan's work. A Plan owns its documents; the connectors
-// it points at are owned by the caller and outlive it.
+// it points at are owned by the caller and outlive it. A target's work may instead come from a
+// WorkStream, read as it is sent (a plan file being applied), so that it is never all in memory.
 //
 // Thread-safety: a plain value; the executor reads it from one thread.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "connectors/sources/record_source.h"
 #include "connectors/targets/target_connector.h"
 #include "diff/document.h"
@@ -32,6 +35,20 @@ struct Work {
   // records it instead of `desired`.
   std::optional<Document> holds;
   Origin origin;                           // where the record came from; empty for a freeze
+};
+
+// One target's work read as the executor goes, one entry at a time, instead of held in
+// TargetPlan::work.
+class WorkStream {
+ public:
+  virtual ~WorkStream() = default;
+
+  // Fills `out` with the next entry and returns true, or returns false at the end or on an error
+  // (status() says which).
+  virtual bool next(Work& out) = 0;
+
+  // Ok while reading and after a clean end; the error otherwise.
+  virtual const Result<void>& status() const = 0;
 };
 
 // A record that breaks a rule of one target's API document.
@@ -66,12 +83,17 @@ struct TargetPlan {
   std::vector<Work> work;                       // upserts, then freezes; then those whose last
                                                 // attempt failed (engine/plan/failed_last.h)
   std::uint64_t failed_last = 0;                // how many of `work` failed at their last attempt
+  std::shared_ptr<WorkStream> stream;           // further work, read as it is sent (may be null)
+  std::uint64_t streamed = 0;                   // entries `stream` gives
   std::vector<InvalidEntity> invalid;
   std::vector<ByHand> by_hand;                  // what a person must change on the target
   std::vector<std::string> missing_keys;        // every missing key (frozen or ignored)
   std::vector<std::string> forget_keys;         // missing keys the policy ignores: dropped from the
                                                 // snapshot after a sync, so they stop counting as missing
   std::vector<LaneEstimate> lanes;
+
+  // Entities to send: the work held and the work streamed.
+  std::uint64_t calls() const { return work.size() + streamed; }
 };
 
 // A safety gate that stopped the run (see DESIGN.md): which, and the numbers.

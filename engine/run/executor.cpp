@@ -64,7 +64,8 @@ class Executor::Run {
     std::size_t pending = 0;
     last_publish_ = x_.clock_.now();
     for (Target& t : targets_) {
-      std::size_t workers = std::min<std::size_t>(std::max(t.config.concurrency, 1u), t.plan.work.size());
+      std::size_t workers = static_cast<std::size_t>(
+          std::min<std::uint64_t>(std::max(t.config.concurrency, 1u), t.plan.calls()));
       t.workers_left = workers;
       if (workers == 0) finish_target(t);
       pending += workers;
@@ -97,7 +98,7 @@ class Executor::Run {
           budget(retry.budget, retry.token_ratio),
           window(tc.failure_window, 0) {
       progress.target = tp.id;
-      progress.planned = tp.work.size();
+      progress.planned = tp.calls();
     }
 
     const TargetPlan& plan;
@@ -124,10 +125,27 @@ class Executor::Run {
   };
 
   net::awaitable<void> worker(Target& t) {
-    while (t.stop == TargetStop::kNone && t.next < t.plan.work.size()) {
-      const Work& work = t.plan.work[t.next++];
-      co_await apply(t, work);
+    Work slot;  // an entry read from the target's stream, while this worker applies it
+    while (t.stop == TargetStop::kNone) {
+      const Work* work = next_work(t, slot);
+      if (work == nullptr) break;
+      co_await apply(t, *work);
     }
+  }
+
+  // The target's next entry: from its held work, then from its stream (read into `slot`); null at
+  // the end. A stream that fails stops the target.
+  const Work* next_work(Target& t, Work& slot) {
+    if (t.next < t.plan.work.size()) return &t.plan.work[t.next++];
+    if (!t.plan.stream) return nullptr;
+    if (t.plan.stream->next(slot)) {
+      ++t.next;
+      return &slot;
+    }
+    if (!t.plan.stream->status()) {
+      stop(t, TargetStop::kConfig, "its work could not be read: " + t.plan.stream->status().error().str());
+    }
+    return nullptr;
   }
 
   // The limiter of the connector's lane `name` (TargetConfig::lane_rate replacing its tiers), or
@@ -390,8 +408,9 @@ class Executor::Run {
 
   // After the last worker: the entities never started are skipped.
   void finish_target(Target& t) {
-    for (; t.next < t.plan.work.size(); ++t.next) {
-      Outcome outcome{.target = t.plan.id, .work = &t.plan.work[t.next]};
+    Work slot;
+    for (const Work* work = next_work(t, slot); work != nullptr; work = next_work(t, slot)) {
+      Outcome outcome{.target = t.plan.id, .work = work};
       finish_stopped(t, outcome);
     }
     if (auto flushed = x_.sink_.target_finished(t.plan.id); !flushed) not_recorded(flushed.error());
