@@ -117,7 +117,9 @@ TEST(PlanFile, WhatIsWrittenIsReadBackByteForByte) {
     EXPECT_EQ(calls[i].work.desired.hash, works[i].desired.hash);
     EXPECT_EQ(calls[i].work.action, works[i].action);
     EXPECT_EQ(calls[i].work.last_applied.has_value(), works[i].last_applied.has_value());
-    if (works[i].last_applied) EXPECT_EQ(calls[i].work.last_applied->body, works[i].last_applied->body);
+    if (works[i].last_applied) {
+      EXPECT_EQ(calls[i].work.last_applied->body, works[i].last_applied->body);
+    }
   }
   EXPECT_EQ(calls[3].work.desired.attachment, "/srv/photos/E1.jpg");
 

@@ -138,7 +138,9 @@ TEST_F(PlanApplyTest, AnApplyStoppedBySigtermSendsOnlyTheRestWhenRunAgain) {
   auto last = store->last_run();
   ASSERT_TRUE(last && *last);
   std::uint64_t confirmed = 0;
-  for (const auto& o : *store->outcomes((*last)->id)) confirmed += o.status == "applied" ? 1 : 0;
+  auto outcomes = store->outcomes((*last)->id);
+  ASSERT_TRUE(outcomes) << outcomes.error().str();
+  for (const auto& o : *outcomes) confirmed += o.status == "applied" ? 1 : 0;
   ASSERT_GT(confirmed, 0u);
 
   const Cli second = apply();
