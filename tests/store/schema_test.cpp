@@ -5,10 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <array>
-#include <vector>
-
-#include <fmt/format.h>
 #include <fstream>
+#include <vector>
 
 #include "store/snapshot_store.h"
 #include "tests/store/scratch_dir.h"
