@@ -151,7 +151,7 @@ RunReport partial_report(const Job& job, const ProgressBoard& board, const Store
 RunProgress planned_progress(const Plan& plan, std::int64_t now) {
   RunProgress p;
   p.updated_at = now;
-  for (const auto& t : plan.targets) p.targets.push_back(TargetProgressRow{.target = t.id, .planned = t.work.size()});
+  for (const auto& t : plan.targets) p.targets.push_back(TargetProgressRow{.target = t.id, .planned = t.calls()});
   return p;
 }
 
