@@ -46,13 +46,14 @@ struct Scan {
   std::string checksum;
 };
 
-// True iff an earlier apply of this file got `call` confirmed: the snapshot holds its document,
-// committed by one of `runs`.
+// True iff an earlier apply of this file got `call` confirmed: the snapshot holds what the call
+// leaves on the target (Work::holds, else its document), committed by one of `runs`.
 Result<bool> confirmed(SnapshotStore& store, const std::vector<std::int64_t>& runs, const PlanCall& call) {
   if (runs.empty()) return false;
   auto row = store.row_state(call.target, call.work.desired.key);
   if (!row) return std::unexpected(row.error());
-  return *row && (*row)->hash == call.work.desired.hash &&
+  const Document& held = call.work.holds ? *call.work.holds : call.work.desired;  // what an apply commits
+  return *row && (*row)->hash == held.hash &&
          std::find(runs.begin(), runs.end(), (*row)->run_id) != runs.end();
 }
 

@@ -213,6 +213,7 @@ void append_call(std::string& line, std::uint64_t n, std::string_view target, co
   } else {
     j.null();
   }
+  if (w.holds) j.key("holds").raw(w.holds->body);
   j.end_object();
   line += '\n';
 }
@@ -259,6 +260,11 @@ std::expected<PlanCall, std::string> call_from(const std::string& line) {
     Document d{c.work.desired.key, std::string(*last)};
     d.seal();
     c.work.last_applied = std::move(d);
+  }
+  if (auto holds = raw_member(line, "holds")) {
+    Document d{c.work.desired.key, std::string(*holds)};
+    d.seal();
+    c.work.holds = std::move(d);
   }
   return c;
 }

@@ -4,7 +4,8 @@
 // The file is text, one JSON object per line: a header (when, the config's path and SHA-256, the
 // options, the snapshot's generation and digest, the sources' fingerprints, per target its
 // counts and calls, the safety gates that tripped), then one line per call (its number, target,
-// key, kind upsert or freeze, the desired document and its hash, the last applied document), then
+// key, kind upsert or freeze, the desired document and its hash, the last applied document, and
+// what the target holds afterwards when the request cannot clear every member), then
 // a trailer with the number of calls and the SHA-256 of every byte before it. The calls of one
 // target come together, targets in the header's order.
 //
@@ -67,7 +68,7 @@ struct PlanFileHeader {
 struct PlanCall {
   std::uint64_t n = 0;   // its place among the calls, from 0
   std::string target;
-  Work work;             // desired document, action, last applied document; no origin
+  Work work;             // desired document, action, last applied document, holds; no origin
 };
 
 // The digest of the snapshot rows (target, key, hash) of `targets`, in target then key order;

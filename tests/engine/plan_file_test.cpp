@@ -87,14 +87,17 @@ std::vector<PlanCall> read_all(const std::string& path, Result<void>& status, st
 
 TEST(PlanFile, WhatIsWrittenIsReadBackByteForByte) {
   TempFile f;
-  const std::vector<Work> works = {
+  std::vector<Work> works = {
       work("u1", R"({"name":"张三","n":1.5e3,"s":"a\"b\\c\u0001"})"),
       work("u2", R"({"name":"B"})", R"({"name":"A"})"),
       work("u3", R"({"is_frozen":true})", R"({"is_frozen":false})", Work::Action::kFreeze),
+      work("u4", R"({"name":"D"})", R"({"card":"12","name":"C"})"),
   };
+  works[3].holds = Document{"u4", R"({"card":"12","name":"D"})"};
+  works[3].holds->seal();
   Work photo = work("E1", R"({"reg_photo":"sha:1"})");
   photo.desired.attachment = "/srv/photos/E1.jpg";
-  auto writer = PlanFileWriter::create(f.path(), header_of({{"contact_user", 3}, {"sophon_person", 1}}));
+  auto writer = PlanFileWriter::create(f.path(), header_of({{"contact_user", 4}, {"sophon_person", 1}}));
   ASSERT_TRUE(writer) << writer.error().str();
   for (const Work& w : works) ASSERT_TRUE(writer->add("contact_user", w));
   ASSERT_TRUE(writer->add("sophon_person", photo));
@@ -108,7 +111,7 @@ TEST(PlanFile, WhatIsWrittenIsReadBackByteForByte) {
   const auto calls = read_all(f.path(), status, checksum);
   ASSERT_TRUE(status) << status.error().str();
   EXPECT_EQ(checksum, *written);
-  ASSERT_EQ(calls.size(), 4u);
+  ASSERT_EQ(calls.size(), 5u);
   for (std::size_t i = 0; i < works.size(); ++i) {
     EXPECT_EQ(calls[i].n, i);
     EXPECT_EQ(calls[i].target, "contact_user");
@@ -120,8 +123,12 @@ TEST(PlanFile, WhatIsWrittenIsReadBackByteForByte) {
     if (works[i].last_applied) {
       EXPECT_EQ(calls[i].work.last_applied->body, works[i].last_applied->body);
     }
+    EXPECT_EQ(calls[i].work.holds.has_value(), works[i].holds.has_value());
   }
-  EXPECT_EQ(calls[3].work.desired.attachment, "/srv/photos/E1.jpg");
+  ASSERT_TRUE(calls[3].work.holds);
+  EXPECT_EQ(calls[3].work.holds->body, works[3].holds->body);
+  EXPECT_EQ(calls[3].work.holds->hash, works[3].holds->hash);
+  EXPECT_EQ(calls[4].work.desired.attachment, "/srv/photos/E1.jpg");
 
   auto reader = PlanFileReader::open(f.path());
   ASSERT_TRUE(reader);
@@ -130,8 +137,8 @@ TEST(PlanFile, WhatIsWrittenIsReadBackByteForByte) {
   EXPECT_EQ(h.snapshot_generation, 7);
   EXPECT_EQ(h.snapshot_run, 3);
   ASSERT_EQ(h.targets.size(), 2u);
-  EXPECT_EQ(h.targets[0].calls, 3u);
-  EXPECT_EQ(h.targets[0].counts.created, 3u);
+  EXPECT_EQ(h.targets[0].calls, 4u);
+  EXPECT_EQ(h.targets[0].counts.created, 4u);
   ASSERT_EQ(h.gates.size(), 1u);
   EXPECT_EQ(h.gates[0].gate, "max_change_ratio");
   auto claimed = claimed_checksum(f.path());
