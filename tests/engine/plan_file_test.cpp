@@ -276,7 +276,7 @@ TEST(PlanFile, TwoHundredThousandCallsAreAppliedFromTheFileAFewAtATime) {
 
   EXPECT_EQ(sink.applied, 2 * kPerTarget);
   EXPECT_EQ(transport.started, 2 * kPerTarget);
-  EXPECT_EQ(summary->targets[0].counts.total, kPerTarget);
+  EXPECT_EQ(summary->targets[0].counts.planned, kPerTarget);
   EXPECT_EQ(streams[0]->read, kPerTarget);
   EXPECT_EQ(streams[1]->read, kPerTarget);
   // Never more calls read from the file than requests in flight: 8 per target, 16 in all.
