@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# apply_plan_file.sh: the memory of `hrsync apply` of a large plan file against that of `hrsync sync`
+# doing the same first run. N generated employees, four employee targets (4 x N calls), against
+# hrsync-emulator on loopback with every limit lifted on both sides; each command's peak RSS and
+# wall time come from /usr/bin/time. The apply streams the calls from the file; the sync holds its
+# plan in memory.
+#
+#   bench/e2e/apply_plan_file.sh BUILD_DIR [N]
+#
+# Default: 50000 employees (200,000 calls).
+set -euo pipefail
+build=$(cd "${1:?usage: apply_plan_file.sh BUILD_DIR [N]}" && pwd)
+n=${2:-50000}
+dir=$(mktemp -d /tmp/hrsync-apply.XXXXXX)
+trap 'kill "$emu" 2>/dev/null || true; rm -rf "$dir"' EXIT
+
+"$build/bin/hrsync-gen-employees" "$n" > "$dir/employees.csv"
+printf 'bench-secret\n' > "$dir/secret"
+"$build/bin/hrsync-emulator" --port 0 --port-file "$dir/port" --no-rate-limits \
+  --app-secret-file "$dir/secret" --fixture-from-csv "$dir/employees.csv" > "$dir/emulator.log" 2>&1 &
+emu=$!
+for _ in $(seq 1200); do [[ -s "$dir/port" ]] && break; sleep 0.1; done
+url="http://127.0.0.1:$(cat "$dir/port")"
+
+# The job, its snapshot and reports in folder $1.
+job() {
+  printf '[job]\nsnapshot = "%s/hrsync.db"\nreport_dir = "%s/reports"\n\n' "$1" "$1"
+  printf '[feishu]\nbase_url = "%s"\napp_id = "cli_demo"\napp_secret_file = "secret"\n\n' "$url"
+  printf '[sophon]\nbase_url = "%s"\n\n' "$url"
+  printf '[sources.employees]\nkind = "csv"\npath = "employees.csv"\n'
+  for t in contact_user attendance_face acs_card sophon_person; do
+    printf '\n[targets.%s]\nsource = "employees"\nrate = ["1000000/s"]\nconcurrency = 32\n' "$t"
+  done
+}
+mkdir -p "$dir/a" "$dir/s"
+job "$dir/a" > "$dir/apply.toml"
+job "$dir/s" > "$dir/sync.toml"
+
+measure() {  # label, command...
+  local label=$1 code=0 kb secs
+  shift
+  /usr/bin/time -f "%M %e" -o "$dir/time" "$@" > "$dir/out" 2>&1 || code=$?
+  read -r kb secs < <(tail -1 "$dir/time")
+  printf '%-28s peak RSS %6d MB  wall %7.1f s  exit %d\n' "$label" $((kb / 1024)) "$secs" "$code"
+}
+
+echo "employees $n, 4 targets, limits lifted"
+measure "plan --out" "$build/bin/hrsync" plan --config "$dir/apply.toml" --out "$dir/migration.plan"
+echo "plan file: $(grep -c '' "$dir/migration.plan") lines, $(( $(stat -c %s "$dir/migration.plan") / 1048576 )) MB"
+measure "plan --show > /dev/null" sh -c "'$build/bin/hrsync' plan --show '$dir/migration.plan' > /dev/null"
+measure "apply" "$build/bin/hrsync" apply "$dir/migration.plan" --no-progress
+grep -A 6 '^Run ' "$dir/out" | tail -n +2 || tail -20 "$dir/out"
+measure "apply again (applied)" "$build/bin/hrsync" apply "$dir/migration.plan" --no-progress
+measure "sync (the same first run)" "$build/bin/hrsync" sync --config "$dir/sync.toml" --no-progress
