@@ -167,6 +167,7 @@ path = "{}"
 
 [targets.contact_user]
 source = "employees"
+mode = "put"
 on_missing = "freeze"
 
 [targets.contact_group]

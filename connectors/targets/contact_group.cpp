@@ -6,6 +6,7 @@
 #include "connectors/targets/document_builder.h"
 #include "connectors/targets/feishu_envelope.h"
 #include "connectors/targets/option_check.h"
+#include "connectors/targets/patch_held.h"
 #include "connectors/targets/url_escape.h"
 
 namespace hrsync {
@@ -38,6 +39,10 @@ constexpr auto kCodes = join_codes(kDocumentCodes, kFeishuCommonCodes);
 
 constexpr std::array<Field, 1> kRequired = {Field::kGroupId};
 
+// Why a member emptied in HR stays on the group.
+constexpr std::string_view kCannotClear =
+    "emptied in HR, but it cannot be cleared through PATCH (the group keeps its last value): clear it by hand";
+
 constexpr std::size_t kMaxNameChars = 100;         // 42013
 constexpr std::size_t kMaxDescriptionChars = 500;  // 42014
 
@@ -66,6 +71,11 @@ class ContactGroup final : public TargetConnector {
   }
 
   std::optional<Document> on_missing(const Document&) const override { return std::nullopt; }
+
+  // The PATCH leaves an absent member unchanged: a name or description emptied in HR stays.
+  std::optional<Held> held_after(const Document& desired, const Document& last_applied) const override {
+    return held_by_patch(desired, last_applied, kCannotClear);
+  }
 
   Result<Request> build_request(const Document& desired, const Document*) const override {
     Request req;

@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
+#include <span>
+#include <vector>
 
 #include "connectors/targets/code_table.h"
 #include "connectors/targets/document_builder.h"
@@ -10,6 +13,7 @@
 #include "connectors/targets/field_rules.h"
 #include "connectors/targets/json_members.h"
 #include "connectors/targets/option_check.h"
+#include "connectors/targets/patch_held.h"
 #include "connectors/targets/url_escape.h"
 
 namespace hrsync {
@@ -157,6 +161,10 @@ constexpr std::int64_t kMaxJoinTime = 2147483647;  // seconds; the document's ex
 constexpr std::string_view kCannotClear =
     "emptied in HR, but it cannot be cleared through PATCH (the user keeps its last value): clear it by hand";
 
+// Members of the PUT document that hrsync never sends: no HR column holds them. A PUT, which
+// "updates all user information", may reset them on every user it updates.
+constexpr std::array<std::string_view, 3> kNeverSent = {"avatar_key", "orders", "custom_attrs"};
+
 // Members whose change a PATCH must send through the 1/s lane.
 bool is_lane_member(std::string_view key) { return key == "department_ids" || key == "is_frozen"; }
 
@@ -188,11 +196,32 @@ std::string_view lane_of_members(const JsonMembers& sent) {
   return {};
 }
 
+// The cells a contact_user document is made of.
+constexpr std::array<Field, 18> kDocumentCells = {
+    Field::kCity,         Field::kCountry,   Field::kDepartmentIds,  Field::kEmail,    Field::kEmployeeNo,
+    Field::kEmployeeType, Field::kEnName,    Field::kEnterpriseEmail, Field::kGender,  Field::kIsFrozen,
+    Field::kJobTitle,     Field::kJoinTime,  Field::kLeaderUserId,   Field::kMobile,   Field::kMobileVisible,
+    Field::kName,         Field::kNickname,  Field::kWorkStation,
+};
+
+// The cell of document member `member`.
+Field cell_of(std::string_view member) {
+  for (Field f : kDocumentCells) {
+    if (field_name(f) == member) return f;
+  }
+  return Field::kUserId;  // not a member: make_contact_user accepts members only
+}
+
 class ContactUser final : public TargetConnector {
  public:
   explicit ContactUser(const TargetOptions& o)
       : patch_(o.mode == "patch"), freeze_(o.on_missing == "freeze"), tenant_(tenant_rules(o.tenant)),
-        query_(fmt::format("?department_id_type={}&user_id_type={}", o.department_id_type, o.user_id_type)) {}
+        query_(fmt::format("?department_id_type={}&user_id_type={}", o.department_id_type, o.user_id_type)) {
+    if (o.fields.empty()) return;
+    for (Field f : kDocumentCells) {
+      if (std::find(o.fields.begin(), o.fields.end(), field_name(f)) == o.fields.end()) unowned_.push_back(f);
+    }
+  }
 
   std::string_view id() const override { return "contact_user"; }
   Platform platform() const override { return Platform::kFeishu; }
@@ -205,6 +234,7 @@ class ContactUser final : public TargetConnector {
   }
 
   std::expected<Document, Invalid> project(const Record& r) const override;
+  std::vector<std::string> plan_notes() const override;
   std::optional<Document> on_missing(const Document& last_applied) const override;
   Result<Request> build_request(const Document& desired, const Document* last_applied) const override;
   std::optional<Held> held_after(const Document& desired, const Document& last_applied) const override;
@@ -243,11 +273,16 @@ class ContactUser final : public TargetConnector {
   }
   void build_patch(Request& req, const Document& desired, const Document* last_applied) const;
   std::optional<Invalid> check_mobile(const Record& r) const;
+  std::expected<Document, Invalid> project_owned(const Record& r) const;
+  bool owns(Field f) const { return std::find(unowned_.begin(), unowned_.end(), f) == unowned_.end(); }
+  // kRequired for a member the API requires and hrsync owns; a member it does not own is not sent.
+  Need need(Field f, bool required) const { return required && owns(f) ? Need::kRequired : Need::kOptional; }
 
   bool patch_;         // PATCH with the changed members instead of PUT
   bool freeze_;        // on_missing = freeze
   const TenantRules& tenant_;  // which mobile numbers the tenant takes
   std::string query_;  // "?department_id_type=...&user_id_type=..."
+  std::vector<Field> unowned_;  // members option `fields` leaves out: never sent, cells read as empty
 };
 
 // The rules of the user itself, before its members: the key and the leader.
@@ -266,13 +301,6 @@ std::optional<Invalid> check_name(std::string_view name) {
   return Invalid{"name", "only white space (41040 user name is null)"};
 }
 
-// The cells a contact_user document is made of.
-constexpr std::array<Field, 18> kDocumentCells = {
-    Field::kCity,         Field::kCountry,   Field::kDepartmentIds,  Field::kEmail,    Field::kEmployeeNo,
-    Field::kEmployeeType, Field::kEnName,    Field::kEnterpriseEmail, Field::kGender,  Field::kIsFrozen,
-    Field::kJobTitle,     Field::kJoinTime,  Field::kLeaderUserId,   Field::kMobile,   Field::kMobileVisible,
-    Field::kName,         Field::kNickname,  Field::kWorkStation,
-};
 
 // Room for the document of `r`, so that writing it never reallocates: the member names and
 // punctuation (about 250 bytes) and the cells, with room for a few escapes.
@@ -308,6 +336,23 @@ std::optional<Invalid> ContactUser::check_mobile(const Record& r) const {
 }
 
 std::expected<Document, Invalid> ContactUser::project(const Record& r) const {
+  if (unowned_.empty()) return project_owned(r);
+  Record owned = r;
+  for (Field f : unowned_) owned.at(f).clear();
+  return project_owned(owned);
+}
+
+std::vector<std::string> ContactUser::plan_notes() const {
+  if (patch_) return {};
+  std::string members = fmt::format("{}", fmt::join(kNeverSent, ", "));
+  for (Field f : unowned_) members += fmt::format(", {}", field_name(f));
+  return {fmt::format("PUT replaces the user: {} are documented members hrsync does not send, and a PUT may reset "
+                      "them, as it resets a member whose column the source lacks, on every user it updates; "
+                      "mode = \"patch\" sends only what changed and leaves them",
+                      members)};
+}
+
+std::expected<Document, Invalid> ContactUser::project_owned(const Record& r) const {
   if (auto bad = check_user(r.get(Field::kUserId), r.get(Field::kLeaderUserId))) return std::unexpected(std::move(*bad));
   if (auto bad = check_name(r.get(Field::kName))) return std::unexpected(std::move(*bad));
   if (auto bad = check_mobile(r)) return std::unexpected(std::move(*bad));
@@ -318,10 +363,10 @@ std::expected<Document, Invalid> ContactUser::project(const Record& r) const {
   const bool ok = b.begin_object() &&
                   b.text(Field::kCity, "city") &&
                   b.text(Field::kCountry, "country") &&
-                  b.list(Field::kDepartmentIds, "department_ids", Need::kRequired, kMaxDepartments) &&
+                  b.list(Field::kDepartmentIds, "department_ids", need(Field::kDepartmentIds, true), kMaxDepartments) &&
                   b.email(Field::kEmail, "email") &&
                   b.text(Field::kEmployeeNo, "employee_no") &&
-                  b.integer(Field::kEmployeeType, "employee_type", 1, 5, Need::kRequired) &&
+                  b.integer(Field::kEmployeeType, "employee_type", 1, 5, need(Field::kEmployeeType, true)) &&
                   b.text(Field::kEnName, "en_name", Need::kOptional, kMaxNameChars) &&
                   b.email(Field::kEnterpriseEmail, "enterprise_email") &&
                   b.integer(Field::kGender, "gender", 0, 2) &&
@@ -329,9 +374,9 @@ std::expected<Document, Invalid> ContactUser::project(const Record& r) const {
                   b.text(Field::kJobTitle, "job_title", Need::kOptional, kMaxJobTitleChars) &&
                   b.integer(Field::kJoinTime, "join_time", 0, kMaxJoinTime) &&
                   b.text(Field::kLeaderUserId, "leader_user_id") &&
-                  b.mobile(Field::kMobile, "mobile", tenant_.mobile_required ? Need::kRequired : Need::kOptional) &&
+                  b.mobile(Field::kMobile, "mobile", need(Field::kMobile, tenant_.mobile_required)) &&
                   b.flag(Field::kMobileVisible, "mobile_visible") &&
-                  b.text(Field::kName, "name", Need::kRequired, kMaxNameChars) &&
+                  b.text(Field::kName, "name", need(Field::kName, true), kMaxNameChars) &&
                   b.text(Field::kNickname, "nickname", Need::kOptional, kMaxNameChars) &&
                   b.text(Field::kWorkStation, "work_station") &&
                   b.end_object();
@@ -394,31 +439,43 @@ void ContactUser::build_patch(Request& req, const Document& desired, const Docum
 // sent is what it holds.
 std::optional<Held> ContactUser::held_after(const Document& desired, const Document& last_applied) const {
   if (!patch_) return std::nullopt;
-  JsonMembers want;
-  JsonMembers had;
-  if (!split_members(desired.body, want) || !split_members(last_applied.body, had)) return std::nullopt;
-  Held held;
-  JsonMembers holds = want;
-  for (const JsonMember& m : had) {
-    if (want.find(m.key) != nullptr) continue;
-    if (!holds.push(m)) return std::nullopt;  // unreachable: both hold contact_user members only
-    held.kept.push_back(Invalid{std::string(m.key), std::string(kCannotClear)});
-  }
-  if (held.kept.empty()) return std::nullopt;
-  held.document.key = desired.key;
-  held.document.attachment = desired.attachment;
-  held.document.body.reserve(desired.body.size() + last_applied.body.size());
-  write_members(held.document.body, holds);
-  held.document.seal();
+  auto held = held_by_patch(desired, last_applied, kCannotClear);
+  // A member option `fields` leaves out is not hrsync's to clear: kept, but not listed.
+  if (held) std::erase_if(held->kept, [&](const Invalid& kept) { return !owns(cell_of(kept.field)); });
   return held;
+}
+
+// Option `fields`: members of the document only, and in put mode every member the PUT requires.
+Result<void> check_fields(const TargetOptions& options) {
+  std::vector<std::string_view> members;
+  for (Field f : kDocumentCells) members.push_back(field_name(f));
+  for (const std::string& name : options.fields) {
+    if (std::find(members.begin(), members.end(), name) != members.end()) continue;
+    return fail(Error::Kind::kConfig, "targets.contact_user.fields",
+                fmt::format("\"{}\" is not a field contact_user sends; it takes {}", name, fmt::join(members, ", ")));
+  }
+  if (options.fields.empty() || options.mode == "patch") return {};
+  std::vector<std::string_view> missing;
+  const bool lark = options.tenant == "lark";
+  for (Field f : lark ? std::span<const Field>(kRequiredOnLark) : std::span<const Field>(kRequired)) {
+    if (f == Field::kUserId) continue;  // the key, in the path
+    if (std::find(options.fields.begin(), options.fields.end(), field_name(f)) == options.fields.end()) {
+      missing.push_back(field_name(f));
+    }
+  }
+  if (missing.empty()) return {};
+  return fail(Error::Kind::kConfig, "targets.contact_user.fields",
+              fmt::format("a PUT requires {}: list them, or use mode = \"patch\" to send some fields only",
+                          fmt::join(missing, ", ")));
 }
 
 }  // namespace
 
 Result<std::unique_ptr<TargetConnector>> make_contact_user(const TargetOptions& options) {
   OptionUse use;
-  use.mode = use.freeze = use.user_id_type = use.department_id_type = use.tenant = true;
+  use.mode = use.freeze = use.user_id_type = use.department_id_type = use.tenant = use.fields = true;
   if (auto ok = check_options("contact_user", options, use); !ok) return std::unexpected(std::move(ok.error()));
+  if (auto ok = check_fields(options); !ok) return std::unexpected(std::move(ok.error()));
   return std::make_unique<ContactUser>(options);
 }
 

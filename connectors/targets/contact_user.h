@@ -1,7 +1,11 @@
 // contact_user: Feishu contact v3, update a user.
 //
-// PUT /open-apis/contact/v3/users/:user_id (api-docs/feishu-contact-user-update-put.md), or in
-// patch mode PATCH on the same path with only the members that changed. The key is the record's
+// PATCH /open-apis/contact/v3/users/:user_id with only the members that changed (mode "patch",
+// the default: the PUT document is marked historical and recommends PATCH), or in put mode PUT
+// on the same path with the whole document (api-docs/feishu-contact-user-update-put.md), which
+// replaces the user: plan_notes() says once per run that a PUT may reset the documented members
+// hrsync does not send (kNeverSent: avatar_key, orders, custom_attrs). Option `fields` restricts
+// the members hrsync owns: the others are neither sent nor checked. The key is the record's
 // user_id column, holding an ID of the kind options.user_id_type names (1 to 64 bytes, 41043).
 // Document members, in byte order: city, country, department_ids (';'-separated, 1 to 50),
 // email, employee_no, employee_type (1-5, required), en_name, enterprise_email, gender (0-2),

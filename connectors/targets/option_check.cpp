@@ -62,6 +62,10 @@ Result<void> check_options(std::string_view target, const TargetOptions& options
   r = use.tenant ? one_of(target, "tenant", options.tenant, {"feishu", "uncertified", "lark"})
                  : unused(target, "tenant", options.tenant, defaults.tenant, "contact_user");
   if (!r) return r;
+  if (!use.fields && !options.fields.empty()) {
+    return fail(Error::Kind::kConfig, where(target, "fields"),
+                fmt::format("{} does not take this option (only contact_user does)", target));
+  }
   if (!use.photo_dir) {
     return unused(target, "photo_dir", options.photo_dir, defaults.photo_dir, "sophon_person");
   }

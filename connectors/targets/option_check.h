@@ -25,6 +25,7 @@ struct OptionUse {
   bool department_id_type = false;  // department_id | open_department_id
   bool photo_dir = false;           // any folder
   bool tenant = false;              // feishu | uncertified | lark
+  bool fields = false;              // a list the connector checks itself
 };
 
 // Ok, or the first option of `options` that `target` does not accept.

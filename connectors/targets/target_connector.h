@@ -119,7 +119,7 @@ enum class Platform : std::uint8_t { kFeishu, kSophon };
 // Options a job config may set for one target. Connectors read what applies to them and reject
 // values they do not know (make_target returns the error).
 struct TargetOptions {
-  std::string mode = "put";                    // contact_user: put | patch
+  std::string mode = "patch";                  // contact_user: patch (the document recommends it) | put
   std::string on_missing = "ignore";           // ignore | freeze (contact_user) | revoke | blacklist (sophon_person)
   std::string employee_type = "employee_no";   // attendance_face: employee_id | employee_no
   std::string user_id_type = "user_id";        // contact_user, acs_card: open_id | union_id | user_id
@@ -129,6 +129,9 @@ struct TargetOptions {
   // uncertified (a Feishu tenant without certification: +86 numbers only) or lark (mobile
   // optional, +86 refused).
   std::string tenant = "feishu";
+  // contact_user: the document members hrsync owns and sends; empty for every member it can send.
+  // A member left out is neither sent nor checked, and its cell is read as empty.
+  std::vector<std::string> fields;
 };
 
 class TargetConnector {
@@ -191,6 +194,10 @@ class TargetConnector {
     (void)desired;
     return false;
   }
+
+  // What the plan says once per run about this target, whatever the entities: a side effect of
+  // its requests the API documents (contact_user's PUT may reset members hrsync does not send).
+  virtual std::vector<std::string> plan_notes() const { return {}; }
 
   // The request that applies `desired`. `last_applied` is the snapshot's document, when there is
   // one (patch mode sends only what changed). Fails only on I/O (e.g. an unreadable photo).

@@ -424,6 +424,19 @@ Result<std::vector<RateTier>> parse_rates(const std::string& where, const toml::
   return tiers;
 }
 
+// targets.ID.fields: a list of member names; which names a target takes is its connector's to say.
+Result<void> read_fields(TableReader& t, const toml::node& node, std::vector<std::string>& out) {
+  const auto* arr = node.as_array();
+  if (arr == nullptr) return t.type_error("fields", "a list of field names, such as [\"name\", \"mobile\"]");
+  for (const auto& item : *arr) {
+    const auto* name = item.as_string();
+    if (name == nullptr) return t.type_error("fields", "a list of field names, such as [\"name\", \"mobile\"]");
+    out.push_back(name->get());
+  }
+  if (out.empty()) return fail(Error::Kind::kConfig, t.where("fields"), "must name at least one field");
+  return {};
+}
+
 Result<void> read_target(const std::string& file, const std::string& id, const toml::table& tbl, const fs::path& base,
                          TargetConfig& tc) {
   TableReader t(file, tbl, fmt::format("targets.{}.", id));
@@ -438,6 +451,7 @@ Result<void> read_target(const std::string& file, const std::string& id, const t
   HRSYNC_TRY(t.string("department_id_type", tc.options.department_id_type));
   HRSYNC_TRY(t.string("photo_dir", tc.options.photo_dir));
   HRSYNC_TRY(t.string("tenant", tc.options.tenant));
+  if (t.has("fields")) HRSYNC_TRY(read_fields(t, *tbl.get("fields"), tc.options.fields));
   HRSYNC_TRY(t.count("concurrency", tc.concurrency, 1, 1024));
   HRSYNC_TRY(t.number("max_failure_ratio", tc.max_failure_ratio, 0.0, 1.0));
   HRSYNC_TRY(t.count("failure_window", tc.failure_window, 1, 1000000));

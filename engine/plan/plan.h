@@ -87,6 +87,7 @@ struct TargetPlan {
   std::uint64_t streamed = 0;                   // entries `stream` gives
   std::vector<InvalidEntity> invalid;
   std::vector<ByHand> by_hand;                  // what a person must change on the target
+  std::vector<std::string> notes;               // said once per run (TargetConnector::plan_notes)
   std::vector<std::string> missing_keys;        // every missing key (frozen or ignored)
   std::vector<std::string> forget_keys;         // missing keys the policy ignores: dropped from the
                                                 // snapshot after a sync, so they stop counting as missing

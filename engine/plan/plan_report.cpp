@@ -97,6 +97,17 @@ void append_targets_table(std::string& out, const Plan& plan, const Style& st) {
   }
 }
 
+void append_notes(std::string& out, const Plan& plan, const Style& st) {
+  bool any = false;
+  for (const auto& t : plan.targets) {
+    for (const auto& note : t.notes) {
+      if (!any) out += "\n" + st.bold("Notes") + "\n";
+      any = true;
+      out += fmt::format("  {:<16} {}\n", t.id, note);
+    }
+  }
+}
+
 void append_first_changes(std::string& out, const Plan& plan, const PlanRenderOptions& o, const Style& st) {
   std::size_t total = 0;
   for (const auto& t : plan.targets) total += t.work.size();  // the changes held: a streamed plan shows none
@@ -206,6 +217,7 @@ std::string render_plan_text(const Plan& plan, const PlanRenderOptions& o) {
   }
   out += "\n";
   append_targets_table(out, plan, st);
+  append_notes(out, plan, st);
   append_first_changes(out, plan, o, st);
   append_rejections(out, plan, o, st);
   append_by_hand(out, plan, o, st);
@@ -273,6 +285,9 @@ std::string render_plan_json(const Plan& plan, const PlanRenderOptions& o) {
     }
     w.end_array();
     w.key("missing").integer(static_cast<std::int64_t>(c.missing));
+    w.key("notes").begin_array();
+    for (const auto& note : t.notes) w.string(note);
+    w.end_array();
     w.key("unchanged").integer(static_cast<std::int64_t>(c.unchanged));
     w.end_object();
   }

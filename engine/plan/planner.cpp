@@ -175,6 +175,7 @@ Result<Plan> make_plan(const JobConfig& config, const std::vector<std::unique_pt
     }
     s.plan.id = std::string(s.connector->id());
     s.plan.connector = s.connector;
+    s.plan.notes = s.connector->plan_notes();
     s.owners = KeyOwners(*s.connector);
     s.plan.source = s.config->source;
     // A target planned without its source would find every entity gone.

@@ -241,6 +241,21 @@ TEST_F(ConfigTest, CsvSourcesTakeADelimiterOfOneByte) {
   EXPECT_NE(e.message.find("does not apply to kind \"sqlite\""), std::string::npos) << e.str();
 }
 
+TEST_F(ConfigTest, TargetFieldsAreAListOfNames) {
+  std::string text(kMinimal);
+  text += "mode = \"patch\"\nfields = [\"job_title\", \"city\"]\n";
+  auto c = load_config(write(text), fake_env);
+  ASSERT_TRUE(c.has_value()) << c.error().str();
+  EXPECT_EQ(c->targets[0].options.fields, (std::vector<std::string>{"job_title", "city"}));
+
+  for (const char* bad : {"fields = \"name\"\n", "fields = [1]\n", "fields = []\n"}) {
+    std::string t(kMinimal);
+    t += bad;
+    auto e = error_of(t);
+    EXPECT_NE(e.where.find("targets.contact_user.fields"), std::string::npos) << bad << ": " << e.str();
+  }
+}
+
 TEST_F(ConfigTest, ColumnRenamesMustNameCanonicalColumns) {
   std::string text(kMinimal);
   text.replace(text.find("[targets.contact_user]"), 0, "[sources.employees.columns]\nname = \"姓名\"\n\n");

@@ -372,6 +372,29 @@ TEST_F(PlannerTest, AcsCardTakesRowsWithoutACardAndListsACardEmptiedInHrForRemov
   EXPECT_EQ(target(full->plan, "acs_card").work.size(), 1u);  // u0001 alone
 }
 
+TEST_F(PlannerTest, PutModeWarnsOncePerRunWhatAPutMayReset) {
+  std::string config;
+  {
+    std::ifstream in(dir_ / "job.toml");
+    config.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  config.replace(config.find("on_missing = \"freeze\""), 21, "on_missing = \"freeze\"\nmode = \"put\"");
+  std::ofstream(dir_ / "job.toml") << config;
+  std::string rows;
+  for (int i = 1; i <= 30; ++i) rows += employee(i);
+  write_csv(rows);
+  auto job = plan();
+  ASSERT_TRUE(job.has_value()) << job.error().str();
+  const std::string text = render_plan_text(job->plan, PlanRenderOptions{});
+  const std::string note = "avatar_key, orders, custom_attrs are documented members hrsync does not send";
+  const std::size_t at = text.find(note);
+  ASSERT_NE(at, std::string::npos) << text;
+  EXPECT_EQ(text.find(note, at + 1), std::string::npos) << "once per run, not per user:\n" << text;
+  EXPECT_NE(text.find("contact_user     PUT replaces the user"), std::string::npos) << text;
+  EXPECT_NE(render_plan_json(job->plan, PlanRenderOptions{}).find(R"("notes":["PUT replaces the user)"), std::string::npos);
+  EXPECT_TRUE(target(job->plan, "acs_card").notes.empty());
+}
+
 TEST_F(PlannerTest, PatchModeRecordsWhatTheUserHoldsSoAnEmptiedCellStaysADifference) {
   std::string config;
   {

@@ -94,5 +94,37 @@ TEST_F(ByHandTest, AnAccessCardIsOptionalAndOneHrEmptiedOrALeaverHeldIsListedFor
   EXPECT_TRUE(contains(third.out, emptied + "  feature.card")) << third.out;
 }
 
+TEST_F(ByHandTest, PutModeWarnsOnceAndFieldsRestrictWhatIsSent) {
+  employees_ = generate_employees(10);
+  ASSERT_NO_FATAL_FAILURE(start_emulator());
+  spec_.targets = {TargetSpec{.id = "contact_user"}};  // mode = "put"
+  const SyncRun first = sync();
+  ASSERT_EQ(first.exit_code, kExitOk) << first.err << first.out;
+  const std::string note = "avatar_key, orders, custom_attrs are documented members hrsync does not send";
+  const std::size_t at = first.out.find(note);
+  ASSERT_NE(at, std::string::npos) << first.out;
+  EXPECT_EQ(first.out.find(note, at + 1), std::string::npos) << "once per run:\n" << first.out;
+
+  // hrsync owns the job title alone now: a new name in HR is neither sent nor a change.
+  spec_.targets = {TargetSpec{.id = "contact_user", .extra = "mode = \"patch\"\nfields = [\"job_title\"]\n"}};
+  const std::string user = cell(employees_[3], "user_id");
+  const std::string name = cell(employees_[3], "name");
+  cell(employees_[3], "name") = "改名";
+  cell(employees_[3], "job_title") = "Staff Engineer";
+  const SyncRun second = sync();
+  EXPECT_EQ(second.exit_code, kExitOk) << second.err << second.out;
+  EXPECT_FALSE(contains(second.out, note)) << second.out;
+  ASSERT_NE(second.outcome("contact_user", user), nullptr);
+  EXPECT_EQ(state().at("contact_user").at(user).at("job_title").as_string(), "Staff Engineer");
+  EXPECT_EQ(state().at("contact_user").at(user).at("name").as_string(), name);
+  // The members it no longer owns are not listed for removal: they are not hrsync's to clear.
+  EXPECT_FALSE(contains(second.out, "Remove by hand")) << second.out;
+
+  spec_.targets = {TargetSpec{.id = "contact_user", .extra = "mode = \"patch\"\nfields = [\"job_title\", \"avatar\"]\n"}};
+  const SyncRun refused = sync();
+  EXPECT_EQ(refused.exit_code, kExitUsage) << refused.err << refused.out;
+  EXPECT_TRUE(contains(refused.err, "\"avatar\" is not a field contact_user sends")) << refused.err;
+}
+
 }  // namespace
 }  // namespace hrsync::integration

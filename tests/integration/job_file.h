@@ -21,6 +21,7 @@ struct TargetSpec {
   double max_failure_ratio = 0.5;    // quarantine ceiling...
   unsigned failure_window = 50;      // ...over this many finished entities
   std::string extra;                 // further TOML lines for the table, e.g. "mode = \"patch\"\n"
+                                     // (contact_user is written mode = "put" unless extra sets a mode)
 };
 
 struct JobSpec {

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "connectors/targets/contact_user.h"
 #include "connectors/targets/target_connector.h"
@@ -17,6 +19,12 @@ using testing::valid_employee;
 TargetOptions patch_mode() {
   TargetOptions o;
   o.mode = "patch";
+  return o;
+}
+
+TargetOptions put_mode() {
+  TargetOptions o;
+  o.mode = "put";
   return o;
 }
 
@@ -38,8 +46,17 @@ Request request(const TargetConnector& c, const Document& desired, const Documen
   return *req;
 }
 
+TEST(ContactUser, PatchIsTheDefaultMode) {
+  auto c = connector("contact_user");
+  Record r = valid_employee();
+  const Document old = project(*c, r);
+  r.at(Field::kCity) = "上海";
+  EXPECT_EQ(request(*c, project(*c, r), &old).method, "PATCH");
+  EXPECT_TRUE(c->plan_notes().empty());
+}
+
 TEST(ContactUser, PutSendsTheWholeDocumentWithBothIdTypes) {
-  TargetOptions o;
+  TargetOptions o = put_mode();
   o.user_id_type = "open_id";
   o.department_id_type = "department_id";
   auto c = connector("contact_user", o);
@@ -163,13 +180,95 @@ TEST(ContactUser, PatchWithNothingEmptiedHoldsWhatItSends) {
 }
 
 TEST(ContactUser, PutReplacesTheUserSoAnEmptiedMemberIsCleared) {
-  auto c = connector("contact_user");
+  auto c = connector("contact_user", put_mode());
   const Document old = project(*c, valid_employee());
   Record r = valid_employee();
   r.at(Field::kCity).clear();
   const Document d = project(*c, r);
   EXPECT_EQ(request(*c, d, &old).body, d.body);
   EXPECT_FALSE(c->held_after(d, old).has_value());
+}
+
+TargetOptions owning(std::vector<std::string> fields, std::string mode = "put") {
+  TargetOptions o;
+  o.mode = std::move(mode);
+  o.fields = std::move(fields);
+  return o;
+}
+
+TEST(ContactUser, FieldsRestrictWhatIsSentAndChecked) {
+  auto c = connector("contact_user", owning({"name", "mobile", "department_ids", "employee_type", "city"}));
+  Record r = valid_employee();
+  r.at(Field::kGender) = "7";  // not owned: neither sent nor checked
+  const Document d = project(*c, r);
+  EXPECT_EQ(d.body, R"({"city":"杭州","department_ids":["od-1","od-2"],"employee_type":1,"mobile":"+8613011111111","name":"张三"})");
+  EXPECT_EQ(request(*c, d, nullptr).body, d.body);
+  r.at(Field::kName) = std::string(65, 'n');  // owned: checked
+  auto bad = c->project(r);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().field, "name");
+}
+
+TEST(ContactUser, PatchModeMayOwnOptionalFieldsAlone) {
+  auto c = connector("contact_user", owning({"job_title", "work_station"}, "patch"));
+  Record r = valid_employee();
+  r.at(Field::kName).clear();  // required by a PUT, but not owned here
+  r.at(Field::kMobile).clear();
+  const Document d = project(*c, r);
+  EXPECT_EQ(d.body, R"({"job_title":"Engineer","work_station":"北楼-H34"})");
+  EXPECT_EQ(request(*c, d, nullptr).lane, "");  // no department_ids: not the 1/s lane
+
+  // Members it does not own are kept on the user, and not listed for a person to clear.
+  const Document whole = project(*connector("contact_user", patch_mode()), valid_employee());
+  auto held = c->held_after(d, whole);
+  ASSERT_TRUE(held.has_value());
+  EXPECT_TRUE(held->kept.empty());
+  EXPECT_EQ(held->document.hash, whole.hash);
+  Record emptied = r;
+  emptied.at(Field::kWorkStation).clear();
+  auto listed = c->held_after(project(*c, emptied), whole);
+  ASSERT_TRUE(listed.has_value());
+  ASSERT_EQ(listed->kept.size(), 1u);
+  EXPECT_EQ(listed->kept[0].field, "work_station");
+}
+
+TEST(ContactUser, UnknownOrMissingFieldsAreConfigErrorsNamingWhatIsAllowed) {
+  auto unknown = make_target("contact_user", owning({"name", "avatar"}, "patch"));
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_EQ(unknown.error().kind, Error::Kind::kConfig);
+  EXPECT_EQ(unknown.error().where, "targets.contact_user.fields");
+  EXPECT_NE(unknown.error().message.find("\"avatar\" is not a field contact_user sends"), std::string::npos)
+      << unknown.error().message;
+  EXPECT_NE(unknown.error().message.find("city, country, department_ids, email"), std::string::npos)
+      << unknown.error().message;
+
+  auto short_put = make_target("contact_user", owning({"name", "job_title"}));
+  ASSERT_FALSE(short_put.has_value());
+  EXPECT_NE(short_put.error().message.find("a PUT requires mobile, department_ids, employee_type"), std::string::npos)
+      << short_put.error().message;
+  TargetOptions lark = owning({"name", "department_ids", "employee_type"});
+  lark.tenant = "lark";
+  EXPECT_TRUE(make_target("contact_user", lark).has_value());  // on Lark the mobile is optional
+
+  TargetOptions acs;
+  acs.fields = {"card"};
+  auto other = make_target("acs_card", acs);
+  ASSERT_FALSE(other.has_value());
+  EXPECT_EQ(other.error().where, "targets.acs_card.fields");
+}
+
+TEST(ContactUser, PutModeNotesWhatAPutMayResetAndPatchModeNothing) {
+  auto put = connector("contact_user", put_mode());
+  ASSERT_EQ(put->plan_notes().size(), 1u);
+  const std::string note = put->plan_notes()[0];
+  EXPECT_NE(note.find("avatar_key, orders, custom_attrs are documented members hrsync does not send"), std::string::npos)
+      << note;
+  EXPECT_NE(note.find("mode = \"patch\""), std::string::npos) << note;
+  auto owned = connector("contact_user", owning({"name", "mobile", "department_ids", "employee_type", "email"}));
+  const std::string narrowed = owned->plan_notes().at(0);
+  EXPECT_NE(narrowed.find("custom_attrs, city, country,"), std::string::npos) << narrowed;
+  EXPECT_EQ(narrowed.find(", email"), std::string::npos) << narrowed;
+  EXPECT_TRUE(connector("contact_user", patch_mode())->plan_notes().empty());
 }
 
 TEST(ContactUser, FreezeSetsIsFrozenAndKeepsTheDocumentCanonical) {
@@ -235,7 +334,7 @@ TEST(ContactUser, RatesAndLanesFollowTheDocument) {
   EXPECT_EQ(c->find_lane("other"), nullptr);
   EXPECT_EQ(c->endpoint(), "PATCH /open-apis/contact/v3/users/:user_id");
   // PUT requests never use the lane, so in put mode there is none.
-  auto put = connector("contact_user");
+  auto put = connector("contact_user", put_mode());
   EXPECT_TRUE(put->lanes().empty());
   EXPECT_EQ(put->find_lane(kDeptOrFrozenLane), nullptr);
   EXPECT_EQ(put->endpoint(), "PUT /open-apis/contact/v3/users/:user_id");

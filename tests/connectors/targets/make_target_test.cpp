@@ -60,7 +60,7 @@ TEST(MakeTarget, RefusesBadOptionsNamingThem) {
       {"contact_user", with([](TargetOptions& o) { o.tenant = "larksuite"; }), "targets.contact_user.tenant"},
       {"acs_card", with([](TargetOptions& o) { o.tenant = "lark"; }), "targets.acs_card.tenant"},
       {"contact_group", with([](TargetOptions& o) { o.on_missing = "freeze"; }), "targets.contact_group.on_missing"},
-      {"contact_group", with([](TargetOptions& o) { o.mode = "patch"; }), "targets.contact_group.mode"},
+      {"contact_group", with([](TargetOptions& o) { o.mode = "put"; }), "targets.contact_group.mode"},
       {"contact_group", with([](TargetOptions& o) { o.user_id_type = "open_id"; }), "targets.contact_group.user_id_type"},
       {"attendance_face", with([](TargetOptions& o) { o.employee_type = "email"; }),
        "targets.attendance_face.employee_type"},
@@ -166,6 +166,27 @@ TEST(Requests, GroupAttendanceAndCardRequestsFollowTheirDocuments) {
   EXPECT_EQ(card.lane, "");
 }
 
+TEST(Requests, AGroupDescriptionEmptiedInHrStaysOnTheGroupAndIsListed) {
+  auto c = connector("contact_group");
+  Record r = valid_group();
+  auto old = c->project(r);
+  ASSERT_TRUE(old.has_value());
+  r.at(Field::kDescription).clear();
+  auto emptied = c->project(r);
+  ASSERT_TRUE(emptied.has_value());
+  auto held = c->held_after(*emptied, *old);
+  ASSERT_TRUE(held.has_value());
+  EXPECT_EQ(held->document.body, old->body);
+  EXPECT_EQ(held->document.hash, old->hash);
+  ASSERT_EQ(held->kept.size(), 1u);
+  EXPECT_EQ(held->kept[0].field, "description");
+  EXPECT_NE(held->kept[0].rule.find("clear it by hand"), std::string::npos);
+  r.at(Field::kDescription) = "new";
+  auto changed = c->project(r);
+  ASSERT_TRUE(changed.has_value());
+  EXPECT_FALSE(c->held_after(*changed, *old).has_value());
+}
+
 TEST(Rates, DefaultsFollowTheDocumentsOrAreConservative) {
   EXPECT_EQ(connector("contact_group")->default_rate(), (std::vector<RateTier>{{100, 60}}));
   EXPECT_EQ(connector("attendance_face")->default_rate(), (std::vector<RateTier>{{50, 1}}));
@@ -181,7 +202,7 @@ TEST(Rates, DefaultsFollowTheDocumentsOrAreConservative) {
 // what the request says.
 TEST(Endpoints, NameTheMethodAndPathOfEveryRequest) {
   const std::map<std::string_view, std::string_view> want = {
-      {"contact_user", "PUT /open-apis/contact/v3/users/:user_id"},
+      {"contact_user", "PATCH /open-apis/contact/v3/users/:user_id"},  // the default mode
       {"contact_group", "PATCH /open-apis/contact/v3/group/:group_id"},
       {"attendance_face", "POST /open-apis/attendance/v1/user_settings/modify"},
       {"acs_card", "PATCH /open-apis/acs/v1/users/:user_id"},
