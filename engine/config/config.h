@@ -49,7 +49,7 @@ struct TargetConfig {
 };
 
 struct RetryConfig {
-  unsigned max_attempts = 6;         // per entity, first try included
+  unsigned max_attempts = 10;        // per entity, first try included
   double base_delay_s = 0.5;         // first backoff ceiling (full jitter below it)
   double max_delay_s = 30.0;         // backoff cap
   std::optional<double> lock_delay_s;  // replaces the first delay of a code's own backoff (the
