@@ -37,8 +37,9 @@ class StatusTest : public ProcessHarness {
     return done;
   }
 
-  // Starts a slow emulator: each answer takes 400 ms, so the run lasts a few seconds.
-  void start_slow_emulator() { start_emulator({"--latency-ms", "400..400"}); }
+  // Starts a slow emulator: each answer takes a second, so the run lasts long enough for several
+  // `hrsync status` processes to be started and read while it goes, even on a loaded machine.
+  void start_slow_emulator() { start_emulator({"--latency-ms", "1000..1000"}); }
 
   // Starts a sync and waits until a commit has written some progress.
   Started start_sync() {
