@@ -217,7 +217,7 @@ int run(const Scenario& s) {
               s.server_threads);
   std::printf("  plan (not timed below)   %.2f s\n", plan_s);
   std::printf("  applied                  %llu of %llu (%s)\n", static_cast<unsigned long long>(sink.applied()),
-              static_cast<unsigned long long>(job->plan.targets.at(0).work.size()), summary ? "run completed" : "run FAILED");
+              static_cast<unsigned long long>(job->plan.targets.at(0).calls()), summary ? "run completed" : "run FAILED");
   std::printf("  requests at the emulator %llu, throttled %llu (%.2f per 1,000 calls)\n",
               static_cast<unsigned long long>(requests), static_cast<unsigned long long>(throttled),
               requests > 0 ? 1000.0 * static_cast<double>(throttled) / static_cast<double>(requests) : 0.0);

@@ -108,7 +108,7 @@ Result<Figures> plan_once(const hrsync::bench::FixturePaths& paths, std::vector<
   if (text.empty()) return hrsync::fail(hrsync::Error::Kind::kInternal, "render_plan_text", "empty plan text");
 
   rows.clear();
-  for (const auto& t : plan->targets) rows.push_back({t.id, t.counts, t.work.size()});
+  for (const auto& t : plan->targets) rows.push_back({t.id, t.counts, t.calls()});
   f.max_rss_kib = ProcessUsage::sample().max_rss_kib;
   return f;
 }

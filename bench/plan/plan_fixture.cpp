@@ -202,6 +202,15 @@ Result<void> commit_plan(SnapshotStore& store, TargetPlan& target, std::int64_t 
     if (auto r = store.commit(target.id, rows, run_id, now); !r) return r;
     rows.clear();
   }
+  // The new entities past the first few come from the plan's spool.
+  for (Work w; target.stream && target.stream->next(w);) {
+    rows.push_back({std::move(w.desired.key), w.desired.hash, std::move(w.desired.body)});
+    if (rows.size() < kCommitBatch) continue;
+    if (auto r = store.commit(target.id, rows, run_id, now); !r) return r;
+    rows.clear();
+  }
+  if (target.stream && !target.stream->status()) return std::unexpected(target.stream->status().error());
+  if (auto r = store.commit(target.id, rows, run_id, now); !r) return r;
   return {};
 }
 

@@ -214,6 +214,7 @@ void append_call(std::string& line, std::uint64_t n, std::string_view target, co
     j.null();
   }
   if (w.holds) j.key("holds").raw(w.holds->body);
+  if (w.origin.line != 0) j.key("line").integer(static_cast<std::int64_t>(w.origin.line));
   j.end_object();
   line += '\n';
 }
@@ -253,6 +254,7 @@ std::expected<PlanCall, std::string> call_from(const std::string& line) {
   if (!doc || !last) return std::unexpected("a call needs doc and last");
   c.work.desired.body.assign(*doc);
   c.work.desired.attachment = text(o, "attachment");
+  c.work.origin.line = count(o, "line");
   c.work.desired.seal();
   const auto hash = parse_hash(text(o, "hash"));
   if (!hash || *hash != c.work.desired.hash) return std::unexpected("the document does not have the hash written beside it");
@@ -319,7 +321,7 @@ Result<PlanFileHeader> plan_file_header(Job& job, const PlanOptions& options, st
     }
     h.sources.push_back(std::move(f));
   }
-  for (const auto& t : job.plan.targets) h.targets.push_back({t.id, t.source, t.counts, t.work.size()});
+  for (const auto& t : job.plan.targets) h.targets.push_back({t.id, t.source, t.counts, t.calls()});
   h.gates = job.plan.gates;
   return h;
 }
@@ -386,6 +388,12 @@ Result<std::string> write_plan_file(const std::string& path, const PlanFileHeade
     for (const Work& w : t.work) {
       if (auto added = writer->add(t.id, w); !added) return std::unexpected(added.error());
     }
+    if (!t.stream) continue;
+    Work w;
+    while (t.stream->next(w)) {
+      if (auto added = writer->add(t.id, w); !added) return std::unexpected(added.error());
+    }
+    if (!t.stream->status()) return std::unexpected(t.stream->status().error());
   }
   return writer->finish();
 }

@@ -107,7 +107,8 @@ class PlanFileWriter {
   bool done_ = false;
 };
 
-// Writes the plan of `job` to `path` with `header`; returns the file's checksum.
+// Writes `plan` to `path` with `header` (a target's streamed work is read to its end); returns the
+// file's checksum.
 Result<std::string> write_plan_file(const std::string& path, const PlanFileHeader& header, const Plan& plan);
 
 class PlanFileReader {

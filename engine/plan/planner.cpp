@@ -60,9 +60,12 @@ void estimate_lanes(TargetState& t) {
     const std::string_view name = c.lane_of(w.desired, w.last_applied ? &*w.last_applied : nullptr);
     for (std::size_t i = 0; i < lanes.size(); ++i) lane_calls[i] += lanes[i].name == name && !name.empty();
   }
+  for (std::size_t i = 0; i < lanes.size(); ++i) {
+    if (auto it = t.spooled_lanes.find(lanes[i].name); it != t.spooled_lanes.end()) lane_calls[i] += it->second;
+  }
   LaneEstimate main;
   main.endpoint = c.endpoint();
-  main.calls = p.work.size();
+  main.calls = p.calls();
   main.tiers = t.config->rate.empty() ? c.default_rate() : t.config->rate;
   main.min_seconds = min_seconds(main.calls, main.tiers);
   p.lanes.push_back(std::move(main));
@@ -177,6 +180,7 @@ Result<Plan> make_plan(const JobConfig& config, const std::vector<std::unique_pt
     s.plan.connector = s.connector;
     s.plan.notes = s.connector->plan_notes();
     s.owners = KeyOwners(*s.connector);
+    s.spool_after = options.spool_after;
     s.plan.source = s.config->source;
     // A target planned without its source would find every entity gone.
     const bool given = std::any_of(sources.begin(), sources.end(), [&](const PlanSource& ps) { return ps.name == s.plan.source; });

@@ -28,6 +28,9 @@ class SnapshotStore;
 struct PlanOptions {
   bool full = false;               // every valid entity is an upsert, changed or not
   std::vector<std::string> only;   // restrict to these target ids (empty: every enabled target)
+  // New entities past this many changes of a target are spooled to a temporary file and streamed
+  // to the executor (engine/plan/work_spool.h); 0: every change stays in memory.
+  std::uint64_t spool_after = 1000;
 };
 
 // The connectors of the targets this run covers: enabled ones, filtered by `only`. A name in

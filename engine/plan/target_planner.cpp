@@ -5,6 +5,36 @@
 
 namespace hrsync {
 
+namespace {
+
+// Writes `w`, a new entity past spool_after, to the target's spool; false when it is to be kept in
+// memory instead (the spool could not be written: the error is kept for finish_target).
+bool spool(TargetState& t, const Work& w) {
+  if (t.spool_error) return false;
+  if (t.connector->sets_nothing(w.desired)) {  // no call: counted when the target is finished
+    t.nothing_lines.push_back(w.origin.line);
+    return true;
+  }
+  if (!t.spool) {
+    auto made = WorkSpool::create(t.plan.id);
+    if (!made) {
+      t.spool_error = made.error();
+      return false;
+    }
+    t.spool = std::move(*made);
+    t.first_spooled_line = w.origin.line;
+  }
+  if (auto added = t.spool->add(w); !added) {
+    t.spool_error = added.error();
+    return false;
+  }
+  const std::string_view lane = t.connector->lane_of(w.desired, nullptr);
+  if (!lane.empty()) ++t.spooled_lanes[std::string(lane)];
+  return true;
+}
+
+}  // namespace
+
 void offer_batch(TargetState& t, std::span<const Record> records, Field key_column, bool full) {
   auto& docs = t.projected;
   docs.clear();
@@ -33,6 +63,7 @@ void offer_batch(TargetState& t, std::span<const Record> records, Field key_colu
     Work w;
     w.origin = record.origin;
     w.desired = std::move(*doc);
+    if (kind == Change::kNew && t.spool_after > 0 && t.plan.work.size() >= t.spool_after && spool(t, w)) continue;
     t.plan.work.push_back(std::move(w));
   }
   docs.clear();
@@ -98,6 +129,7 @@ struct TakenBack {
   std::uint64_t created = 0;
   std::uint64_t changed = 0;
   std::uint64_t unchanged = 0;
+  std::vector<std::uint64_t> new_lines;  // the record lines of the new entities taken back, sorted
 };
 
 TakenBack take_back_contested(TargetState& t) {
@@ -108,12 +140,16 @@ TakenBack take_back_contested(TargetState& t) {
   std::vector<std::uint64_t> lines;
   for (auto& c : contested) {
     lines.push_back(c.origin.line);
-    if (c.fate == KeyOwners::Fate::kNew) ++back.created;
+    if (c.fate == KeyOwners::Fate::kNew) {
+      ++back.created;
+      back.new_lines.push_back(c.origin.line);
+    }
     if (c.fate == KeyOwners::Fate::kChanged) ++back.changed;
     if (c.fate == KeyOwners::Fate::kUnchanged) ++back.unchanged;
     p.invalid.push_back({std::move(c.origin), std::move(c.key), std::move(c.invalid)});
   }
   std::sort(lines.begin(), lines.end());
+  std::sort(back.new_lines.begin(), back.new_lines.end());
   std::erase_if(p.work, [&](const Work& w) {
     return w.action == Work::Action::kUpsert && std::binary_search(lines.begin(), lines.end(), w.origin.line);
   });
@@ -122,11 +158,36 @@ TakenBack take_back_contested(TargetState& t) {
   return back;
 }
 
+// Ends the spool: its stream leaves out the spooled rows taken back. Returns how many new entities
+// past spool_after set nothing and were not taken back (no call, counted unchanged).
+Result<std::uint64_t> finish_spool(TargetState& t, const std::vector<std::uint64_t>& taken_back) {
+  if (t.spool_error) return std::unexpected(*t.spool_error);
+  std::sort(t.nothing_lines.begin(), t.nothing_lines.end());
+  std::vector<std::uint64_t> skip;
+  std::uint64_t nothing = t.nothing_lines.size();
+  for (const std::uint64_t line : taken_back) {
+    if (std::binary_search(t.nothing_lines.begin(), t.nothing_lines.end(), line)) {
+      --nothing;
+    } else if (t.spool && line >= t.first_spooled_line) {
+      skip.push_back(line);  // a new entity at or past the first spooled one went to the spool
+    }
+  }
+  if (!t.spool) return nothing;
+  const std::uint64_t streamed = t.spool->size() - skip.size();
+  auto stream = t.spool->finish(std::move(skip));
+  if (!stream) return std::unexpected(stream.error());
+  t.plan.stream = std::move(*stream);
+  t.plan.streamed = streamed;
+  return nothing;
+}
+
 }  // namespace
 
 Result<void> finish_target(TargetState& t, const LastDocument& last_document, bool full) {
   auto& p = t.plan;
   const TakenBack back = take_back_contested(t);
+  auto nothing = finish_spool(t, back.new_lines);
+  if (!nothing) return std::unexpected(nothing.error());
   const std::uint64_t kept_same = keep_unset(t, full);
   const HeldBack held = hold_back(t, full);
   t.differ.for_each_missing([&](std::string_view key) { p.missing_keys.emplace_back(key); });
@@ -154,9 +215,9 @@ Result<void> finish_target(TargetState& t, const LastDocument& last_document, bo
   }
   const TargetCounts& seen = t.differ.counts();
   p.counts = seen;
-  p.counts.created = seen.created - back.created - held.created;
+  p.counts.created = seen.created - back.created - held.created - *nothing;
   p.counts.changed = seen.changed - back.changed - kept_same - held.changed;
-  p.counts.unchanged = seen.unchanged - back.unchanged + kept_same + held.created + held.changed;
+  p.counts.unchanged = seen.unchanged - back.unchanged + kept_same + held.created + held.changed + *nothing;
   p.counts.invalid = p.invalid.size();
   p.counts.missing = p.missing_keys.size();
   p.counts.settled = settled;

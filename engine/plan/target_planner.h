@@ -15,6 +15,8 @@
 #include <cstddef>
 #include <expected>
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -27,6 +29,7 @@
 #include "engine/config/config.h"
 #include "engine/plan/key_owners.h"
 #include "engine/plan/plan.h"
+#include "engine/plan/work_spool.h"
 
 namespace hrsync {
 
@@ -39,6 +42,14 @@ struct TargetState {
   std::vector<std::size_t> fetch;  // plan.work entries whose last applied document the snapshot holds
   std::vector<std::expected<Document, Invalid>> projected;  // one batch's documents (offer_batch)
   KeyOwners owners;  // who gave each value one entity alone may hold (set up with the connector)
+  // New entities past the first `spool_after` of the work go to a spool file (0: never), and are
+  // read back when sent: a first run holds counts and its first changes, not every document.
+  std::uint64_t spool_after = 0;
+  std::unique_ptr<WorkSpool> spool;
+  std::uint64_t first_spooled_line = 0;      // the record line of the first spooled entity
+  std::vector<std::uint64_t> nothing_lines;  // new entities past spool_after whose document sets nothing
+  std::map<std::string, std::uint64_t, std::less<>> spooled_lanes;  // spooled calls per lane
+  std::optional<Error> spool_error;          // the spool could not be written
 };
 
 // Projects `records` for target `t`, classifies each document and keeps the ones to send (every

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -88,6 +89,7 @@ source = "employees"
         const Document& held = w.holds ? *w.holds : w.desired;
         rows.push_back({held.key, held.hash, held.body});
       }
+      for (Work w; t.stream && t.stream->next(w);) rows.push_back({w.desired.key, w.desired.hash, w.desired.body});
       ASSERT_TRUE(job.store->commit(t.id, rows, 1, 1000).has_value());
       ASSERT_TRUE(job.store->forget(t.id, t.forget_keys).has_value());
     }
@@ -564,6 +566,44 @@ TEST_F(PlannerTest, BatchesAcrossThousandsOfRowsKeepEveryRuleOfTheSmallCase) {
   EXPECT_EQ(cu.work[0].desired.key, "u1500");
 }
 
+TEST_F(PlannerTest, AFirstRunKeepsItsFirstChangesAndSpoolsTheRestToStreamThemBack) {
+  constexpr int kRows = 3000;
+  std::string rows;
+  for (int i = 1; i <= kRows; ++i) rows += employee(i);
+  // A rehire far past the first changes: E9001 gives u2500's user_id, so both rows are invalid for
+  // contact_user and acs_card, and the spooled u2500 must not be sent.
+  rows += "E9001,u2500,Rehired,+8613900000001,r@example.com,od-1,1,1,900001,fk9001\n";
+  write_csv(rows);
+  PlanOptions options;
+  options.spool_after = 100;
+  auto job = plan(true, options);
+  ASSERT_TRUE(job.has_value()) << job.error().str();
+  for (const auto& t : job->plan.targets) {
+    const bool rehire_refused = t.id != "attendance_face";
+    const std::uint64_t sent = rehire_refused ? kRows - 1 : kRows + 1;
+    EXPECT_EQ(t.counts.created, sent) << t.id;
+    EXPECT_EQ(t.work.size(), 100u) << t.id << ": the first changes stay in memory, for the plan's display";
+    EXPECT_EQ(t.calls(), sent) << t.id;
+    ASSERT_TRUE(t.stream) << t.id;
+    std::set<std::string> keys;
+    for (const auto& w : t.work) keys.insert(w.desired.key);
+    std::uint64_t streamed = 0;
+    for (Work w; t.stream->next(w); ++streamed) {
+      EXPECT_TRUE(keys.insert(w.desired.key).second) << t.id << " " << w.desired.key << " twice";
+      EXPECT_EQ(w.desired.hash, content_hash(w.desired.body));
+    }
+    ASSERT_TRUE(t.stream->status()) << t.stream->status().error().str();
+    EXPECT_EQ(streamed, t.streamed) << t.id;
+    EXPECT_EQ(keys.size(), sent) << t.id;
+    if (rehire_refused) EXPECT_EQ(keys.count("u2500"), 0u) << t.id;
+  }
+  // Nothing is left in the temporary folder.
+  for (const auto& e : fs::directory_iterator(fs::temp_directory_path())) {
+    EXPECT_EQ(e.path().filename().string().find("hrsync-" + std::to_string(::getpid()) + "-"), std::string::npos)
+        << e.path();
+  }
+}
+
 TEST_F(PlannerTest, EmptySourceStopsAtTheGate) {
   write_csv("");
   auto job = plan();
@@ -753,6 +793,7 @@ class InMemoryPlanTest : public ::testing::Test {
         const Document& held = w.holds ? *w.holds : w.desired;
         rows.push_back({held.key, held.hash, held.body});
       }
+      for (Work w; t.stream && t.stream->next(w);) rows.push_back({w.desired.key, w.desired.hash, w.desired.body});
       ASSERT_TRUE(store_->commit(t.id, rows, 1, 1000).has_value());
       ASSERT_TRUE(store_->forget(t.id, t.forget_keys).has_value());
     }
