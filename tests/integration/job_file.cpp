@@ -6,7 +6,7 @@ namespace hrsync::integration {
 namespace {
 
 // A TOML basic string.
-std::string quoted(std::string_view text) {
+std::string toml_quoted(std::string_view text) {
   std::string out = "\"";
   for (char c : text) {
     if (c == '"' || c == '\\') out += '\\';
@@ -20,10 +20,10 @@ std::string source_of(const std::string& target) { return target == "contact_gro
 std::string target_table(const TargetSpec& t) {
   std::string out =
       fmt::format("[targets.{}]\nsource = {}\nconcurrency = {}\nmax_failure_ratio = {}\nfailure_window = {}\n", t.id,
-                  quoted(source_of(t.id)), t.concurrency, t.max_failure_ratio, t.failure_window);
+                  toml_quoted(source_of(t.id)), t.concurrency, t.max_failure_ratio, t.failure_window);
   if (!t.rate.empty()) {
     out += "rate = [";
-    for (std::size_t i = 0; i < t.rate.size(); ++i) out += (i ? ", " : "") + quoted(t.rate[i]);
+    for (std::size_t i = 0; i < t.rate.size(); ++i) out += (i ? ", " : "") + toml_quoted(t.rate[i]);
     out += "]\n";
   }
   // The tests were written for PUT, which creates at the endpoint's 50/s; patch mode (the
@@ -48,19 +48,19 @@ std::string job_toml(const JobSpec& s) {
       "[feishu]\nbase_url = {}\napp_id = {}\napp_secret_file = {}\n\n"
       "[sophon]\nbase_url = {}\n\n"
       "[http]\nconnect_timeout_s = {}\nrequest_timeout_s = {}\n",
-      quoted(s.snapshot), quoted(s.report_dir), s.job_extra, quoted(s.feishu_url), quoted(s.app_id), quoted(s.secret_file),
-      quoted(s.sophon_url), s.connect_timeout_s, s.request_timeout_s);
-  if (!s.ca_file.empty()) out += fmt::format("ca_file = {}\n", quoted(s.ca_file));
+      toml_quoted(s.snapshot), toml_quoted(s.report_dir), s.job_extra, toml_quoted(s.feishu_url), toml_quoted(s.app_id), toml_quoted(s.secret_file),
+      toml_quoted(s.sophon_url), s.connect_timeout_s, s.request_timeout_s);
+  if (!s.ca_file.empty()) out += fmt::format("ca_file = {}\n", toml_quoted(s.ca_file));
   if (!s.sophon_token_file.empty()) {
-    const std::string sophon = fmt::format("[sophon]\nbase_url = {}\n", quoted(s.sophon_url));
-    out.replace(out.find(sophon), sophon.size(), sophon + fmt::format("token_file = {}\n", quoted(s.sophon_token_file)));
+    const std::string sophon = fmt::format("[sophon]\nbase_url = {}\n", toml_quoted(s.sophon_url));
+    out.replace(out.find(sophon), sophon.size(), sophon + fmt::format("token_file = {}\n", toml_quoted(s.sophon_token_file)));
   }
   out += fmt::format(
       "\n[retry]\nmax_attempts = {}\nbase_delay_s = {}\nmax_delay_s = {}\nlock_delay_s = {}\nbudget = {}\n\n"
       "[sources.employees]\nkind = \"csv\"\npath = {}\n\n"
       "[sources.groups]\nkind = \"csv\"\npath = {}\n\n",
-      s.max_attempts, s.base_delay_s, s.max_delay_s, s.lock_delay_s, s.budget, quoted(s.employees_csv),
-      quoted(s.groups_csv));
+      s.max_attempts, s.base_delay_s, s.max_delay_s, s.lock_delay_s, s.budget, toml_quoted(s.employees_csv),
+      toml_quoted(s.groups_csv));
   for (const TargetSpec& t : s.targets) out += target_table(t);
   return out + s.extra;
 }
