@@ -141,6 +141,29 @@ TEST(Samples, GroupsCsvHasOneNameOverTheLimit) {
   EXPECT_EQ(too_long, 1);
 }
 
+// The same export as Excel saves it in a Chinese locale: GB18030, read with encoding = "gb18030".
+TEST(Samples, TheGb18030ExportGivesTheSameRecordsAndRejectionsAsTheUtf8One) {
+  CsvOptions gb;
+  gb.encoding = "gb18030";
+  const auto utf8 = csv_employees();
+  const auto got = must_read(open_csv_source(kSamples + "/employees-gb18030.csv", {}, gb));
+  expect_same_records(utf8.records, got.records, "employees: utf-8 vs gb18030");
+  ASSERT_EQ(got.rejections.size(), utf8.rejections.size());
+  for (std::size_t i = 0; i < got.rejections.size(); ++i) {
+    EXPECT_EQ(got.rejections[i].origin.line, utf8.rejections[i].origin.line);
+    EXPECT_EQ(got.rejections[i].reason, utf8.rejections[i].reason);
+  }
+  // Read as UTF-8, it stops at open and names the option.
+  auto as_utf8 = open_csv_source(kSamples + "/employees-gb18030.csv", {});
+  if (as_utf8) {
+    const auto wrong = read_all(**as_utf8);
+    ASSERT_FALSE(wrong.status) << "a GB18030 export read as UTF-8 must not pass";
+    EXPECT_NE(wrong.status.error().str().find("gb18030"), std::string::npos) << wrong.status.error().str();
+  } else {
+    EXPECT_NE(as_utf8.error().str().find("gb18030"), std::string::npos) << as_utf8.error().str();
+  }
+}
+
 TEST(Samples, SqliteGivesTheSameRecordsAsTheCsv) {
   const std::string db = kSamples + "/hr.sqlite";
   const auto employees = must_read(open_sqlite_source(db, kSqliteEmployees, {}));
