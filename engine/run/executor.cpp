@@ -168,8 +168,8 @@ class Executor::Run {
     const Document* last = work.last_applied ? &*work.last_applied : nullptr;
     Result<Request> request = t.connector.build_request(work.desired, last);
     if (!request) {
-      outcome.code = -1;
-      outcome.message = request.error().str();
+      outcome.verdict.code = -1;
+      outcome.verdict.message = request.error().str();
       co_return finish(t, outcome, OutcomeStatus::kFailed);
     }
     RateLimiter* lane = lane_for(t, request->lane);
@@ -209,33 +209,30 @@ class Executor::Run {
   // Acts on one answer: finishes the entity and returns false, or returns true to send it again,
   // after `wait` (a backoff) when that is set.
   bool after_answer(Target& t, Outcome& outcome, Answer answer, Attempts& a, RateLimiter* lane, Clock::duration& wait) {
-    Verdict& v = answer.verdict;
-    outcome.code = v.code;
-    outcome.message = std::move(v.message);
-    outcome.log_id = std::move(v.log_id);
-    outcome.documented = v.documented;
+    outcome.verdict = std::move(answer.verdict);
+    const Verdict& v = outcome.verdict;
     const RetryConfig& retry = x_.config_.retry;
     switch (v.disposition) {
       case Disposition::kSuccess:
         t.budget.on_success();
-        outcome.message.clear();
+        outcome.verdict.message.clear();
         outcome.commit = outcome.work->holds ? &*outcome.work->holds : &outcome.work->desired;
         return done(t, outcome, OutcomeStatus::kApplied);
       case Disposition::kPermanent:
         // A documented refusal is about this entity's data; an answer no table knows (a proxy's
         // error page, a wrong base URL) says nothing of the entity, so it counts as the service's.
-        return done(t, outcome, OutcomeStatus::kFailed, /*sick=*/!outcome.documented);
+        return done(t, outcome, OutcomeStatus::kFailed, /*sick=*/!outcome.verdict.documented);
       case Disposition::kRateLimited: {
         ++t.progress.throttled;
         RateLimiter& limiter = lane != nullptr ? *lane : t.endpoint;
         if (answer.limit) lowered(t, limiter, limiter.lower_limit(*answer.limit));
         limiter.throttled(a.sent_at, x_.clock_.now(), x_.clock_.now() + throttle_wait(t, answer.reset_s));
         if (++a.throttles <= x_.options_.max_throttled) return true;
-        outcome.message = fmt::format("throttled {} times: {}", a.throttles, outcome.message);
+        outcome.verdict.message = fmt::format("throttled {} times: {}", a.throttles, outcome.verdict.message);
         return done(t, outcome, OutcomeStatus::kFailed, /*sick=*/true);
       }
       case Disposition::kRefreshToken:
-        if (a.refreshed) outcome.message += " (refused again with a fresh token)";
+        if (a.refreshed) outcome.verdict.message += " (refused again with a fresh token)";
         if (a.refreshed || ++a.tries >= retry.max_attempts) return done(t, outcome, OutcomeStatus::kFailed, /*sick=*/true);
         a.refreshed = true;
         x_.transport_.token_rejected(t.connector.platform(), answer.token_serial);
@@ -245,14 +242,14 @@ class Executor::Run {
     }
     const bool retry_allowed = t.budget.on_failure();
     if (++a.tries >= retry.max_attempts) {
-      outcome.message = fmt::format("gave up after {} attempts: {}", a.tries, outcome.message);
+      outcome.verdict.message = fmt::format("gave up after {} attempts: {}", a.tries, outcome.verdict.message);
       return done(t, outcome, OutcomeStatus::kFailed, /*sick=*/true);
     }
     if (!retry_allowed) {
-      outcome.message = fmt::format(
+      outcome.verdict.message = fmt::format(
           "not retried: target {}'s retry budget is spent (its transient failures outran its successes by half "
           "of retry.budget, {}): {}",
-          t.plan.id, retry.budget, outcome.message);
+          t.plan.id, retry.budget, outcome.verdict.message);
       return done(t, outcome, OutcomeStatus::kFailed, /*sick=*/true);
     }
     ++t.progress.retries;
@@ -346,11 +343,11 @@ class Executor::Run {
 
   void finish_stopped(Target& t, Outcome& outcome) {
     if (outcome.attempts == 0) {
-      outcome.code = 0;
-      outcome.message = "not sent: " + t.stop_reason;
+      outcome.verdict.code = 0;
+      outcome.verdict.message = "not sent: " + t.stop_reason;
       return finish(t, outcome, OutcomeStatus::kSkipped);
     }
-    outcome.message = fmt::format("{} (not retried: {})", outcome.message, t.stop_reason);
+    outcome.verdict.message = fmt::format("{} (not retried: {})", outcome.verdict.message, t.stop_reason);
     finish(t, outcome, OutcomeStatus::kFailed);
   }
 

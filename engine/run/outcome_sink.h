@@ -44,11 +44,11 @@ struct Outcome {
   std::string_view target;            // "contact_user"
   const Work* work = nullptr;         // the plan's entry: key, action, origin
   OutcomeStatus status = OutcomeStatus::kFailed;
-  std::int64_t code = 0;              // the API code of the last response; -1 when there was none
-  std::string message;                // the API's message or what went wrong; "" when applied
-  std::string log_id;                 // of the last response (body error.log_id, else header)
+  Verdict verdict;                    // what the last answer meant, as the connector classified it:
+                                      // its code (-1 when none was readable, 0 when nothing was
+                                      // sent), message (or what went wrong; "" when applied), log_id,
+                                      // and whether a table documents it
   unsigned attempts = 0;              // requests sent for this entity
-  bool documented = true;             // false when the last code is in no table of the connector
   const Document* commit = nullptr;   // the row to commit to the snapshot; set iff applied
 
   std::string_view key() const { return work->desired.key; }

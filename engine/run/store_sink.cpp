@@ -22,10 +22,10 @@ Result<void> StoreSink::record(const Outcome& o) {
   row.key = std::string(o.key());
   row.action = o.work->action == Work::Action::kFreeze ? "freeze" : "upsert";
   row.status = std::string(outcome_status_name(o.status));
-  row.code = o.code;
+  row.code = o.verdict.code;
   // Server text: no secret an echoing server or proxy sent back, and valid UTF-8 for the report.
-  row.message = options_.redactor ? options_.redactor->clean(o.message) : valid_utf8(o.message);
-  row.log_id = options_.redactor ? options_.redactor->clean(o.log_id) : valid_utf8(o.log_id);
+  row.message = options_.redactor ? options_.redactor->clean(o.verdict.message) : valid_utf8(o.verdict.message);
+  row.log_id = options_.redactor ? options_.redactor->clean(o.verdict.log_id) : valid_utf8(o.verdict.log_id);
   row.attempts = static_cast<int>(o.attempts);
   Tally& tally = tallies_[row.target];
   switch (o.status) {

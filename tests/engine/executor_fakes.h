@@ -189,8 +189,8 @@ class RecordingSink final : public OutcomeSink {
   std::vector<std::string> finished_targets;
 
   Result<void> record(const Outcome& o) override {
-    rows.push_back(Row{std::string(o.target), std::string(o.key()), o.status, o.code, o.message, o.log_id,
-                       o.attempts, o.documented, o.commit});
+    rows.push_back(Row{std::string(o.target), std::string(o.key()), o.status, o.verdict.code, o.verdict.message, o.verdict.log_id,
+                       o.attempts, o.verdict.documented, o.commit});
     return {};
   }
   Result<void> target_finished(std::string_view target) override {

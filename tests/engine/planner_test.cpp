@@ -595,7 +595,9 @@ TEST_F(PlannerTest, AFirstRunKeepsItsFirstChangesAndSpoolsTheRestToStreamThemBac
     ASSERT_TRUE(t.stream->status()) << t.stream->status().error().str();
     EXPECT_EQ(streamed, t.streamed) << t.id;
     EXPECT_EQ(keys.size(), sent) << t.id;
-    if (rehire_refused) EXPECT_EQ(keys.count("u2500"), 0u) << t.id;
+    if (rehire_refused) {
+      EXPECT_EQ(keys.count("u2500"), 0u) << t.id;
+    }
   }
   // Nothing is left in the temporary folder.
   for (const auto& e : fs::directory_iterator(fs::temp_directory_path())) {

@@ -42,7 +42,9 @@ Request request(const TargetConnector& c, const Document& desired, const Documen
   if (!req) return Request{};
   EXPECT_EQ(c.lane_of(desired, last), req->lane) << desired.body;
   EXPECT_TRUE(c.endpoint().starts_with(req->method + " /open-apis/contact/v3/users/")) << c.endpoint();
-  if (!req->lane.empty()) EXPECT_NE(c.find_lane(req->lane), nullptr) << req->lane;
+  if (!req->lane.empty()) {
+    EXPECT_NE(c.find_lane(req->lane), nullptr) << req->lane;
+  }
   return *req;
 }
 
