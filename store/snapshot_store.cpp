@@ -21,7 +21,7 @@ namespace hrsync {
 namespace {
 
 constexpr const char* kScanHashes = "SELECT key, hash FROM snapshot WHERE target = ?1 ORDER BY key";
-constexpr const char* kSelectDocument = "SELECT document FROM snapshot WHERE target = ?1 AND key = ?2";
+constexpr const char* kSelectDocument = "SELECT document, hash FROM snapshot WHERE target = ?1 AND key = ?2";
 constexpr const char* kUpsertSnapshot =
     "INSERT INTO snapshot (target, key, hash, document, run_id, applied_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
     "ON CONFLICT (target, key) DO UPDATE SET hash = excluded.hash, document = excluded.document, "
@@ -248,18 +248,27 @@ Result<void> SnapshotStore::scan_hashes(std::string_view target, void* context, 
   return {};
 }
 
-Result<std::optional<std::string>> SnapshotStore::document(std::string_view target, std::string_view key) {
+Result<std::optional<SnapshotStore::AppliedRow>> SnapshotStore::applied_row(std::string_view target,
+                                                                           std::string_view key) {
   try {
     auto& s = impl_->statement(impl_->select_document, kSelectDocument);
     ResetOnExit reset(s);
     const std::string t(target), k(key);
     s.bindNoCopy(1, t);
     s.bindNoCopy(2, k);
-    if (!s.executeStep()) return std::optional<std::string>();
-    return std::optional<std::string>(s.getColumn(0).getString());
+    if (!s.executeStep()) return std::optional<AppliedRow>();
+    return std::optional<AppliedRow>(
+        AppliedRow{k, static_cast<std::uint64_t>(s.getColumn(1).getInt64()), s.getColumn(0).getString()});
   } catch (const SQLite::Exception& e) {
     return db_error(impl_->path, fmt::format("cannot read the document of {} {}", target, key), e);
   }
+}
+
+Result<std::optional<std::string>> SnapshotStore::document(std::string_view target, std::string_view key) {
+  auto row = applied_row(target, key);
+  if (!row) return std::unexpected(std::move(row.error()));
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>(std::move((*row)->document));
 }
 
 Result<void> SnapshotStore::commit(std::string_view target, std::span<const AppliedRow> rows, std::int64_t run_id,

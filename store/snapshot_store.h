@@ -69,7 +69,10 @@ class SnapshotStore {
   template <typename F>
   Result<void> for_each_hash(std::string_view target, F&& fn);
 
-  // The last applied document of (target, key), or nullopt when the snapshot has none.
+  // The last applied row of (target, key): its document and the hash kept with it (so a reader
+  // need not hash the document again); nullopt when the snapshot has none.
+  Result<std::optional<AppliedRow>> applied_row(std::string_view target, std::string_view key);
+  // The document of applied_row() alone.
   Result<std::optional<std::string>> document(std::string_view target, std::string_view key);
 
   // A confirmed success of one target, in a batch that mixes targets.

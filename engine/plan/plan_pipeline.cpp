@@ -204,11 +204,11 @@ Result<SnapshotIndex> load_index(SnapshotStore* store, std::string_view target) 
 
 Result<std::optional<Document>> last_document(SnapshotStore* store, std::string_view target, const std::string& key) {
   if (store == nullptr) return std::optional<Document>();
-  auto body = store->document(target, key);
-  if (!body) return std::unexpected(body.error());
-  if (!*body) return std::optional<Document>();
-  Document d{key, std::move(**body)};
-  d.seal();
+  auto row = store->applied_row(target, key);
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return std::optional<Document>();
+  Document d{key, std::move((*row)->document)};
+  d.hash = (*row)->hash;  // the snapshot keeps it: no second hashing
   return std::optional<Document>(std::move(d));
 }
 

@@ -65,6 +65,21 @@ TEST_F(SnapshotStoreTest, HashesRoundTripExactlyIncludingTheTopBit) {
   EXPECT_EQ(hashes_of(store_, "contact_user"), expected);
 }
 
+// A reader of one row gets the hash kept with it, not one computed again from the document (the
+// planner's last applied documents take it as it is).
+TEST_F(SnapshotStoreTest, AnAppliedRowComesBackWithTheHashKeptWithIt) {
+  commit(store_, "contact_user", {{"E1", kTop + 7, R"({"name":"a"})"}});
+  auto row = store_.applied_row("contact_user", "E1");
+  ASSERT_TRUE(row.has_value()) << row.error().str();
+  ASSERT_TRUE(row->has_value());
+  EXPECT_EQ((*row)->key, "E1");
+  EXPECT_EQ((*row)->hash, kTop + 7);
+  EXPECT_EQ((*row)->document, R"({"name":"a"})");
+  auto none = store_.applied_row("contact_user", "E2");
+  ASSERT_TRUE(none.has_value()) << none.error().str();
+  EXPECT_FALSE(none->has_value());
+}
+
 TEST_F(SnapshotStoreTest, ScansOneTargetInByteOrderOfKey) {
   commit(store_, "contact_user", {{"b", 2, "{}"}, {"a", 1, "{}"}, {"张", 4, "{}"}, {"B", 3, "{}"}});
   commit(store_, "acs_card", {{"a", 9, "{}"}});
