@@ -8,6 +8,7 @@
 
 #include "diff/json_writer.h"
 #include "engine/cli/run_lock.h"
+#include "engine/cli/utc_time.h"
 #include "engine/plan/plan_report.h"
 #include "store/snapshot_store.h"
 
@@ -17,15 +18,6 @@ namespace {
 // A running run that has committed nothing for this long is said to be quiet: a commit comes at
 // least every second while entities finish.
 constexpr std::int64_t kQuiet = 120;
-
-std::string utc_time(std::int64_t unix_seconds) {
-  const std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return text;
-}
 
 // "3 min 02 s ago", "in 2 h 10 min" for `at` seen from `now`.
 std::string relative(std::int64_t at, std::int64_t now) {

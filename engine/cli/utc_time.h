@@ -1,0 +1,13 @@
+// utc_time: a Unix time as people read it in the command line's messages ("2026-11-30 02:00:05 UTC").
+//
+// Thread-safety: a pure function.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace hrsync {
+
+std::string utc_time(std::int64_t unix_seconds);
+
+}  // namespace hrsync
