@@ -8,21 +8,13 @@
 
 #include "diff/field_changes.h"
 #include "engine/cli/commands.h"
+#include "engine/cli/utc_time.h"
 #include "engine/plan/job.h"
 #include "engine/plan/plan_file.h"
 #include "engine/plan/plan_report.h"
 
 namespace hrsync {
 namespace {
-
-std::string utc_time(std::int64_t unix_seconds) {
-  const std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return buf;
-}
 
 // What a plan file was made from and what it holds, per target.
 void show_header(const std::string& file, const PlanFileHeader& h, std::ostream& out) {
