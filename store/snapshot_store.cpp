@@ -302,7 +302,7 @@ Result<void> SnapshotStore::commit(std::string_view target, std::span<const Appl
   }
 }
 
-Result<void> SnapshotStore::forget(std::string_view target, std::span<const std::string> keys) {
+Result<void> SnapshotStore::forget(std::string_view target, std::span<const std::string> keys, std::int64_t run_id) {
   if (keys.empty()) return {};
   try {
     auto& s = impl_->statement(impl_->delete_snapshot, "DELETE FROM snapshot WHERE target = ?1 AND key = ?2");
@@ -315,7 +315,7 @@ Result<void> SnapshotStore::forget(std::string_view target, std::span<const std:
       s.exec();
       s.reset();
     }
-    advance_generation(0);
+    advance_generation(run_id);
     tx.commit();
     return {};
   } catch (const SQLite::Exception& e) {

@@ -105,14 +105,15 @@ class SnapshotStore {
   // Deletes the snapshot rows of `keys` on `target`, all or none, in one transaction: entities
   // that left the source and that the target's on_missing policy leaves alone are no longer
   // managed, so a later plan neither counts them missing again nor holds their documents.
-  Result<void> forget(std::string_view target, std::span<const std::string> keys);
+  // `run_id` is the run that forgets them (0: none), named by generation().
+  Result<void> forget(std::string_view target, std::span<const std::string> keys, std::int64_t run_id = 0);
 
   // Snapshot rows of `target`.
   Result<std::int64_t> count(std::string_view target);
 
   // How far the snapshot has come: `generation` grows by one with every transaction that changes
   // snapshot rows (commit, commit_batch with rows, forget); `run_id` is the run that made the
-  // last one, none when no run made it (forget, or a file that never changed).
+  // last one, none when no run made it (a forget outside a run, or a file that never changed).
   struct Generation {
     std::int64_t generation = 0;
     std::optional<std::int64_t> run_id;

@@ -4,13 +4,16 @@
 // must be the one it was made from (SHA-256 of its bytes), and the snapshot must be where the
 // plan left it, or have moved only by runs that applied this very file. Calls whose key the
 // snapshot now holds with the planned document, committed by such a run, were confirmed: they
-// are not sent again. Then the calls left are streamed from the file to the executor, as `sync`
-// applies a plan, under the job's run lock.
+// are not sent again; keys to forget that the snapshot no longer holds were forgotten. Then the
+// calls left are streamed from the file to the executor, as `sync` applies a plan, under the
+// job's run lock: the run's report lists the plan's values to remove by hand, and each target
+// that finishes without stopping forgets the plan's keys left to forget, as a sync does.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <ctime>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -37,9 +40,18 @@ struct Section {
   std::uint64_t pending = 0;
 };
 
+// One target's notes: what a person must remove by hand, the keys still to forget.
+struct Notes {
+  std::vector<ByHand> by_hand;
+  std::vector<std::string> forget;
+};
+
 // What a reading of the whole file found.
 struct Scan {
   std::vector<Section> sections;
+  std::map<std::string, Notes> notes;  // by target
+  std::uint64_t forgets = 0;           // keys the file says to forget
+  std::uint64_t forgotten = 0;         // of those, the ones an earlier apply of the file forgot
   std::shared_ptr<std::vector<bool>> done = std::make_shared<std::vector<bool>>();  // by call number
   std::uint64_t calls = 0;
   std::uint64_t confirmed = 0;
@@ -57,9 +69,41 @@ Result<bool> confirmed(SnapshotStore& store, const std::vector<std::int64_t>& ru
          std::find(runs.begin(), runs.end(), (*row)->run_id) != runs.end();
 }
 
-// Reads the file through: its sections, which calls were confirmed, and its checksum (checked).
+// True iff an earlier apply of this file forgot the key of `note`: the snapshot has no row of it
+// (the plan was made when it had one, and only applies of this file changed the snapshot since).
+Result<bool> forgotten(SnapshotStore& store, const std::vector<std::int64_t>& runs, const PlanNote& note) {
+  if (runs.empty()) return false;
+  auto row = store.row_state(note.target, note.entry.key);
+  if (!row) return std::unexpected(row.error());
+  return !row->has_value();
+}
+
+// Adds the notes of the file to `s`: every value to remove by hand, the keys not forgotten yet.
+Result<void> scan_notes(PlanFileReader& reader, SnapshotStore& store, const std::vector<std::int64_t>& runs, Scan& s) {
+  for (PlanNote note; reader.next(note);) {
+    Notes& notes = s.notes[note.target];
+    if (note.kind == PlanNote::Kind::kByHand) {
+      notes.by_hand.push_back(std::move(note.entry));
+      continue;
+    }
+    ++s.forgets;
+    auto gone = forgotten(store, runs, note);
+    if (!gone) return std::unexpected(gone.error());
+    if (*gone) {
+      ++s.forgotten;
+    } else {
+      notes.forget.push_back(std::move(note.entry.key));
+    }
+  }
+  if (!reader.status()) return std::unexpected(reader.status().error());
+  return {};
+}
+
+// Reads the file through: its notes, its sections, which calls were confirmed, and its checksum
+// (checked).
 Result<Scan> scan(PlanFileReader& reader, SnapshotStore& store, const std::vector<std::int64_t>& runs) {
   Scan s;
+  if (auto notes = scan_notes(reader, store, runs, s); !notes) return std::unexpected(notes.error());
   PlanCall call;
   for (std::uint64_t at = reader.offset(); reader.next(call); at = reader.offset()) {
     if (s.sections.empty() || s.sections.back().target != call.target) {
@@ -93,7 +137,7 @@ Result<void> check_snapshot(SnapshotStore& store, const PlanFileHeader& h, const
   if (!g) return std::unexpected(g.error());
   if (g->run_id && std::find(runs.begin(), runs.end(), *g->run_id) != runs.end()) return {};
   const std::string who =
-      g->run_id ? fmt::format("run {} (`hrsync report --run {}`)", *g->run_id, *g->run_id) : std::string("a sync that dropped entities gone from the source");
+      g->run_id ? fmt::format("run {} (`hrsync report --run {}`)", *g->run_id, *g->run_id) : std::string("no recorded run");
   if (g->generation != h.snapshot_generation) {
     return fail(Error::Kind::kInput, store.path(),
                 fmt::format("the snapshot moved on since the plan was made: it was at generation {}, it is at {} now, "
@@ -134,6 +178,10 @@ Result<Plan> streamed_plan(const std::string& file, const PlanFileHeader& h, con
     tp.id = t.id;
     tp.source = t.source;
     tp.counts = t.counts;
+    if (const auto notes = s.notes.find(t.id); notes != s.notes.end()) {
+      tp.by_hand = notes->second.by_hand;
+      tp.forget_keys = notes->second.forget;
+    }
     for (const auto& c : connectors) {
       if (c->id() == t.id) tp.connector = c.get();
     }
@@ -160,7 +208,17 @@ void say_what_is_sent(const std::string& file, const PlanFileHeader& h, const Sc
                        s.calls - s.confirmed);
   }
   for (const auto& sec : s.sections) out << fmt::format("  {:<16} {:>8} to send of {}\n", sec.target, sec.pending, sec.calls);
+  if (s.forgets > s.forgotten) {
+    out << fmt::format("{} keys that left the source, and that their target's on_missing policy leaves alone, are dropped "
+                       "from the snapshot once their target's calls are done.\n",
+                       s.forgets - s.forgotten);
+  }
   out << "\n";
+}
+
+// True iff an earlier apply of the file did all it says: every call confirmed, every key forgotten.
+bool applied_already(const Scan& s) {
+  return s.calls + s.forgets > 0 && s.confirmed == s.calls && s.forgotten == s.forgets;
 }
 
 // Refuses with `error`: nothing was sent.
@@ -224,15 +282,16 @@ int run_apply(const ApplyCommand& cmd, std::ostream& out, std::ostream& err) {
   Checked c;
   if (const int code = check_all(cmd, *reader, c, err); code != kExitOk) return code;
   const PlanFileHeader& h = reader->header();
+  if (applied_already(c.scan)) {
+    out << fmt::format("Plan file {} is applied already: its {} calls were all confirmed{}. Nothing was sent.\n",
+                       cmd.file, c.scan.calls,
+                       c.scan.forgets > 0 ? fmt::format(" and its {} keys to forget forgotten", c.scan.forgets) : "");
+    return kExitAlreadyApplied;
+  }
   if (!h.gates.empty() && !cmd.force) {
     for (const auto& g : h.gates) err << kWho << ": the plan was made while a safety gate said stop: " << g.message << "\n";
     err << kWho << ": nothing was sent; check the source, then apply with --force if the change is real\n";
     return kExitGate;
-  }
-  if (c.scan.calls > 0 && c.scan.confirmed == c.scan.calls) {
-    out << fmt::format("Plan file {} is applied already: its {} calls were all confirmed. Nothing was sent.\n",
-                       cmd.file, c.scan.calls);
-    return kExitAlreadyApplied;
   }
   for (const SecretRef* ref : {&c.config.feishu.app_secret, &c.config.sophon.token, &c.config.notify.webhook_url,
                                &c.config.notify.secret}) {

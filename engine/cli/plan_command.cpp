@@ -29,15 +29,41 @@ void show_header(const std::string& file, const PlanFileHeader& h, std::ostream&
                        s.sha256.empty() ? "" : "  sha256 " + s.sha256.substr(0, 16) + "…");
   }
   out << "\nTargets\n";
-  out << fmt::format("  {:<16} {:>8} {:>8} {:>10} {:>8} {:>8} {:>8}\n", "", "new", "changed", "unchanged", "missing",
-                     "invalid", "calls");
+  out << fmt::format("  {:<16} {:>8} {:>8} {:>10} {:>8} {:>8} {:>8} {:>8} {:>8}\n", "", "new", "changed", "unchanged",
+                     "missing", "invalid", "calls", "by hand", "forget");
   for (const auto& t : h.targets) {
     const auto& c = t.counts;
-    out << fmt::format("  {:<16} {:>8} {:>8} {:>10} {:>8} {:>8} {:>8}\n", t.id, c.created, c.changed, c.unchanged,
-                       c.missing, c.invalid, t.calls);
+    out << fmt::format("  {:<16} {:>8} {:>8} {:>10} {:>8} {:>8} {:>8} {:>8} {:>8}\n", t.id, c.created, c.changed,
+                       c.unchanged, c.missing, c.invalid, t.calls, t.by_hand, t.forget);
   }
   for (const auto& g : h.gates) out << "\nSafety gate " << g.gate << ": " << g.message << "\n";
   if (!h.gates.empty()) out << "`hrsync apply` of this file needs --force.\n";
+}
+
+// The notes of the file: every value to remove by hand, every key to forget, under a title each.
+void show_notes(PlanFileReader& reader, std::ostream& out) {
+  std::uint64_t by_hand = 0;
+  std::uint64_t forget = 0;
+  for (const auto& t : reader.header().targets) {
+    by_hand += t.by_hand;
+    forget += t.forget;
+  }
+  bool forget_titled = false;
+  if (by_hand > 0) out << "\nRemove by hand (" << by_hand << "): values a target keeps that its API cannot clear\n";
+  for (PlanNote n; reader.next(n);) {
+    const ByHand& b = n.entry;
+    if (n.kind == PlanNote::Kind::kByHand) {
+      out << fmt::format("  {:<16} {}  {}  {}: {}\n", n.target, b.origin.empty() ? "(gone from the source)" : b.origin.str(),
+                         b.key, b.what.field, b.what.rule);
+      continue;
+    }
+    if (!forget_titled) {
+      out << "\nForget (" << forget << "): gone from the source, left alone on the target (on_missing), dropped from "
+          << "the snapshot once the target's calls are done\n";
+      forget_titled = true;
+    }
+    out << fmt::format("  {:<16} {}\n", n.target, b.key);
+  }
 }
 
 // One call and its field changes (personal data masked, as `hrsync plan` shows them).
@@ -68,6 +94,7 @@ int show_plan_file(const std::string& file, std::ostream& out, std::ostream& err
     return reader.error().kind == Error::Kind::kInput ? kExitPlanRefused : kExitUsage;
   }
   show_header(file, reader->header(), out);
+  show_notes(*reader, out);
   out << "\nCalls\n";
   PlanCall call;
   while (reader->next(call)) show_call(call, out);
@@ -94,10 +121,19 @@ int write_out(Job& job, const PlanCommand& cmd, std::ostream& out, std::ostream&
     return exit_code_for(checksum.error());
   }
   std::uint64_t calls = 0;
-  for (const auto& t : header->targets) calls += t.calls;
-  say << fmt::format("\nPlan file {}: {} calls, sha256 {}.\nReview it with `hrsync plan --show {}`, then send exactly "
+  std::uint64_t by_hand = 0;
+  std::uint64_t forget = 0;
+  for (const auto& t : header->targets) {
+    calls += t.calls;
+    by_hand += t.by_hand;
+    forget += t.forget;
+  }
+  std::string notes;
+  if (by_hand > 0) notes += fmt::format(", {} values to remove by hand", by_hand);
+  if (forget > 0) notes += fmt::format(", {} keys to forget", forget);
+  say << fmt::format("\nPlan file {}: {} calls{}, sha256 {}.\nReview it with `hrsync plan --show {}`, then send exactly "
                      "these calls with `hrsync apply {}`.\n",
-                     cmd.out, calls, *checksum, cmd.out, cmd.out);
+                     cmd.out, calls, notes, *checksum, cmd.out, cmd.out);
   return kExitOk;
 }
 

@@ -364,7 +364,7 @@ int sync_job(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, Redactor&
   for (std::size_t i = 0; sink.status() && i < job.plan.targets.size() && i < summary->targets.size(); ++i) {
     const auto& t = job.plan.targets[i];
     if (t.forget_keys.empty() || summary->targets[i].stop != TargetStop::kNone) continue;
-    if (auto r = job.store->forget(t.id, t.forget_keys); !r) err << "hrsync sync: " << r.error().str() << "\n";
+    if (auto r = job.store->forget(t.id, t.forget_keys, *run_id); !r) err << "hrsync sync: " << r.error().str() << "\n";
   }
 
   const auto connectors = connectors_of(job);

@@ -110,7 +110,12 @@ std::string header_line(const PlanFileHeader& h) {
   o["sources"] = std::move(sources);
   json::array targets;
   for (const auto& t : h.targets) {
-    targets.push_back(json::object{{"id", t.id}, {"source", t.source}, {"calls", t.calls}, {"counts", counts_json(t.counts)}});
+    targets.push_back(json::object{{"id", t.id},
+                                   {"source", t.source},
+                                   {"calls", t.calls},
+                                   {"by_hand", t.by_hand},
+                                   {"forget", t.forget},
+                                   {"counts", counts_json(t.counts)}});
   }
   o["targets"] = std::move(targets);
   json::array gates;
@@ -184,7 +189,8 @@ PlanFileHeader header_from(const json::object& o) {
   for (const auto& v : member_array(o, "targets")) {
     if (!v.is_object()) continue;
     const json::object& t = v.get_object();
-    h.targets.push_back({text(t, "id"), text(t, "source"), counts_from(member_object(t, "counts")), count(t, "calls")});
+    h.targets.push_back({text(t, "id"), text(t, "source"), counts_from(member_object(t, "counts")), count(t, "calls"),
+                         count(t, "by_hand"), count(t, "forget")});
   }
   for (const auto& v : member_array(o, "gates")) {
     if (!v.is_object()) continue;
@@ -192,6 +198,59 @@ PlanFileHeader header_from(const json::object& o) {
     h.gates.push_back({text(g, "gate"), text(g, "target"), text(g, "message")});
   }
   return h;
+}
+
+// Notes in all, as the header counts them.
+std::uint64_t notes_of(const PlanFileHeader& h) {
+  std::uint64_t n = 0;
+  for (const auto& t : h.targets) n += t.by_hand + t.forget;
+  return n;
+}
+
+// ---- a note
+
+constexpr std::string_view kNotePrefix = "{\"note\":";
+
+void append_note(std::string& line, const PlanNote& note) {
+  line.clear();
+  JsonWriter j(line);
+  j.begin_object();
+  j.key("note").string(note.kind == PlanNote::Kind::kForget ? "forget" : "by_hand");
+  j.key("target").string(note.target);
+  j.key("key").string(note.entry.key);
+  if (note.kind == PlanNote::Kind::kByHand) {
+    j.key("field").string(note.entry.what.field);
+    j.key("rule").string(note.entry.what.rule);
+    const Origin& o = note.entry.origin;
+    if (!o.empty()) {
+      j.key("origin").begin_object().key("input").string(o.input).key("line").integer(static_cast<std::int64_t>(o.line));
+      j.key("unit").string(o.unit_name()).end_object();
+    }
+  }
+  j.end_object();
+  line += '\n';
+}
+
+// The note on `line`, or what is wrong with it.
+std::expected<PlanNote, std::string> note_from(const std::string& line) {
+  json::error_code ec;
+  json::value v = json::parse(line, ec);
+  if (ec || !v.is_object()) return std::unexpected("not a JSON object");
+  const json::object& o = v.get_object();
+  PlanNote n;
+  const std::string kind = text(o, "note");
+  if (kind != "by_hand" && kind != "forget") return std::unexpected("a note is neither by_hand nor forget");
+  n.kind = kind == "forget" ? PlanNote::Kind::kForget : PlanNote::Kind::kByHand;
+  n.target = text(o, "target");
+  n.entry.key = text(o, "key");
+  if (n.target.empty() || n.entry.key.empty()) return std::unexpected("a note needs a target and a key");
+  n.entry.what.field = text(o, "field");
+  n.entry.what.rule = text(o, "rule");
+  const json::object& origin = member_object(o, "origin");
+  n.entry.origin.input = text(origin, "input");
+  n.entry.origin.line = count(origin, "line");
+  n.entry.origin.unit = text(origin, "unit") == "row" ? Origin::Unit::kRow : Origin::Unit::kLine;
+  return n;
 }
 
 // ---- a call
@@ -321,7 +380,9 @@ Result<PlanFileHeader> plan_file_header(Job& job, const PlanOptions& options, st
     }
     h.sources.push_back(std::move(f));
   }
-  for (const auto& t : job.plan.targets) h.targets.push_back({t.id, t.source, t.counts, t.calls()});
+  for (const auto& t : job.plan.targets) {
+    h.targets.push_back({t.id, t.source, t.counts, t.calls(), t.by_hand.size(), t.forget_keys.size()});
+  }
   h.gates = job.plan.gates;
   return h;
 }
@@ -357,6 +418,11 @@ Result<void> PlanFileWriter::put(const std::string& line) {
   return {};
 }
 
+Result<void> PlanFileWriter::add(const PlanNote& note) {
+  append_note(line_, note);
+  return put(line_);
+}
+
 Result<void> PlanFileWriter::add(std::string_view target, const Work& work) {
   append_call(line_, calls_, target, work);
   ++calls_;
@@ -384,6 +450,18 @@ Result<std::string> PlanFileWriter::finish() {
 Result<std::string> write_plan_file(const std::string& path, const PlanFileHeader& header, const Plan& plan) {
   auto writer = PlanFileWriter::create(path, header);
   if (!writer) return std::unexpected(writer.error());
+  for (const auto& t : plan.targets) {
+    for (const ByHand& b : t.by_hand) {
+      if (auto added = writer->add(PlanNote{PlanNote::Kind::kByHand, t.id, b}); !added) return std::unexpected(added.error());
+    }
+  }
+  for (const auto& t : plan.targets) {
+    for (const std::string& key : t.forget_keys) {
+      if (auto added = writer->add(PlanNote{PlanNote::Kind::kForget, t.id, ByHand{{}, key, {}}}); !added) {
+        return std::unexpected(added.error());
+      }
+    }
+  }
   for (const auto& t : plan.targets) {
     for (const Work& w : t.work) {
       if (auto added = writer->add(t.id, w); !added) return std::unexpected(added.error());
@@ -429,10 +507,19 @@ Result<PlanFileReader> PlanFileReader::open(const std::string& path) {
 }
 
 bool PlanFileReader::read_line() {
+  line_start_ = offset_;
   if (!std::getline(*in_, line_)) return false;
   ++line_no_;
   offset_ += line_.size() + 1;
   return true;
+}
+
+bool PlanFileReader::take_line() {
+  if (held_) {
+    held_ = false;
+    return true;
+  }
+  return read_line();
 }
 
 bool PlanFileReader::failed(std::string message) {
@@ -450,6 +537,9 @@ bool PlanFileReader::at_trailer() {
   if (count(o, "calls") != next_n_) {
     return failed(fmt::format("the trailer counts {} calls, the file holds {}: the file was altered", count(o, "calls"), next_n_));
   }
+  if (checking_ && notes_ != notes_of(header_)) {
+    return failed(fmt::format("the header counts {} notes, the file holds {}: the file was altered", notes_of(header_), notes_));
+  }
   const std::string written = text(o, "sha256");
   if (checking_ && written != sha_.hex()) {
     return failed("the checksum in the trailer does not match the file's content: the file was altered");
@@ -459,13 +549,46 @@ bool PlanFileReader::at_trailer() {
   return false;
 }
 
-bool PlanFileReader::next(PlanCall& out) {
-  if (ended_) return false;
-  if (!read_line()) {
+bool PlanFileReader::take_note(PlanNote& out) {
+  auto note = note_from(line_);
+  if (!note) return failed(note.error() + ": the file was altered");
+  if (checking_) {
+    sha_.update(line_);
+    sha_.update("\n");
+  }
+  ++notes_;
+  out = std::move(*note);
+  return true;
+}
+
+bool PlanFileReader::next(PlanNote& out) {
+  if (ended_ || in_calls_) return false;
+  if (!take_line()) {
     line_no_ += 1;
     return failed("the file ends without its trailer: it is cut short or was altered");
   }
   if (line_.starts_with("{\"end\":")) return at_trailer();
+  if (!line_.starts_with(kNotePrefix)) {
+    held_ = true;  // the first call
+    return false;
+  }
+  return take_note(out);
+}
+
+bool PlanFileReader::next(PlanCall& out) {
+  if (ended_) return false;
+  PlanNote passed;
+  while (next(passed)) {
+    // the notes not read: checked and hashed, not kept
+  }
+  if (ended_) return false;
+  if (!take_line()) {
+    line_no_ += 1;
+    return failed("the file ends without its trailer: it is cut short or was altered");
+  }
+  if (line_.starts_with("{\"end\":")) return at_trailer();
+  if (line_.starts_with(kNotePrefix)) return failed("a note among the calls: the file was altered");
+  in_calls_ = true;
   auto call = call_from(line_);
   if (!call) return failed(call.error() + ": the file was altered");
   if (call->n != next_n_) return failed(fmt::format("call {} where call {} was due: the file was altered", call->n, next_n_));
@@ -484,8 +607,10 @@ Result<void> PlanFileReader::seek(std::uint64_t offset, std::uint64_t n) {
   if (!*in_) return fail(Error::Kind::kIo, path_, fmt::format("cannot go to byte {} of the plan file", offset));
   offset_ = offset;
   next_n_ = n;
-  line_no_ = n + 1;  // call n is on line n + 2 (the header is line 1)
+  line_no_ = 1 + notes_of(header_) + n;  // call n is on the line after that: the header, the notes, n calls
   checking_ = false;
+  held_ = false;
+  in_calls_ = true;
   ended_ = false;
   status_ = {};
   return {};

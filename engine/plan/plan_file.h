@@ -3,14 +3,17 @@
 //
 // The file is text, one JSON object per line: a header (when, the config's path and SHA-256, the
 // options, the snapshot's generation and digest, the sources' fingerprints, per target its
-// counts and calls, the safety gates that tripped), then one line per call (its number, target,
-// key, kind upsert or freeze, the desired document and its hash, the last applied document, and
-// what the target holds afterwards when the request cannot clear every member), then
-// a trailer with the number of calls and the SHA-256 of every byte before it. The calls of one
-// target come together, targets in the header's order.
+// counts, calls and notes, the safety gates that tripped), then one line per note (the values a
+// person must remove by hand on a target, then the keys that left the source and that their
+// target's policy leaves alone, dropped from the snapshot once the target's calls are done),
+// then one line per call (its number, target, key, kind upsert or freeze, the desired document
+// and its hash, the last applied document, and what the target holds afterwards when the
+// request cannot clear every member), then a trailer with the number of calls and the SHA-256 of
+// every byte before it. The calls of one target come together, targets in the header's order.
 //
 // PlanFileWriter writes a line at a time and PlanFileReader reads a line at a time: neither holds
-// more than one call, whatever the size of the plan. The file is written beside its final name,
+// more than one call or note, whatever the size of the plan (a reader of the notes may keep them:
+// they are as many as the plan held in memory). The file is written beside its final name,
 // mode 0600 (it holds personal data), and renamed into place once complete.
 //
 // Thread-safety: one writer or reader per thread.
@@ -31,7 +34,7 @@
 
 namespace hrsync {
 
-inline constexpr int kPlanFileVersion = 1;
+inline constexpr int kPlanFileVersion = 2;  // 2: the notes (by hand, forget)
 
 struct PlanFileSource {
   std::string name;             // [sources.NAME]
@@ -46,6 +49,8 @@ struct PlanFileTarget {
   std::string source;
   TargetCounts counts;
   std::uint64_t calls = 0;      // call lines of this target
+  std::uint64_t by_hand = 0;    // its notes of values to remove by hand
+  std::uint64_t forget = 0;     // its notes of keys to forget
 };
 
 struct PlanFileHeader {
@@ -71,6 +76,18 @@ struct PlanCall {
   Work work;             // desired document, action, last applied document, holds; no origin
 };
 
+// What a plan says of a target besides its calls.
+struct PlanNote {
+  enum class Kind : std::uint8_t {
+    kByHand,  // a value the target keeps that its API cannot clear (the plan's "Remove by hand")
+    kForget,  // a key that left the source and that the target's policy leaves alone: dropped
+              // from the snapshot once the target's calls are done (TargetPlan::forget_keys)
+  };
+  Kind kind = Kind::kByHand;
+  std::string target;
+  ByHand entry;  // the key; for kByHand also where the record came from and what to change
+};
+
 // The digest of the snapshot rows (target, key, hash) of `targets`, in target then key order;
 // the digest of nothing when `store` is null.
 Result<std::string> snapshot_digest(SnapshotStore* store, const std::vector<std::string>& targets);
@@ -87,6 +104,9 @@ class PlanFileWriter {
   PlanFileWriter(PlanFileWriter&&) noexcept;
   PlanFileWriter& operator=(PlanFileWriter&&) noexcept;
   ~PlanFileWriter();  // removes the partial file unless finish() succeeded
+
+  // Appends one note. REQUIRES: no call was added yet.
+  Result<void> add(const PlanNote& note);
 
   // Appends one call. REQUIRES: the calls of one target come together.
   Result<void> add(std::string_view target, const Work& work);
@@ -107,8 +127,9 @@ class PlanFileWriter {
   bool done_ = false;
 };
 
-// Writes `plan` to `path` with `header` (a target's streamed work is read to its end); returns the
-// file's checksum.
+// Writes `plan` to `path` with `header`: the targets' values to remove by hand, then their keys to
+// forget, then their calls (a target's streamed work is read to its end); returns the file's
+// checksum.
 Result<std::string> write_plan_file(const std::string& path, const PlanFileHeader& header, const Plan& plan);
 
 class PlanFileReader {
@@ -124,9 +145,14 @@ class PlanFileReader {
   const PlanFileHeader& header() const { return header_; }
   const std::string& path() const { return path_; }
 
-  // Reads the next call into `out`. False at the trailer or on an error: status() says which.
-  // Read from the start, the trailer is checked: the number of calls and the checksum of every
-  // byte before it (kInput "altered" when they differ, or when the file ends without one).
+  // Reads the next note into `out`. False once the calls begin (the first is left for
+  // next(PlanCall&)), at the trailer, or on an error: status() says which.
+  bool next(PlanNote& out);
+
+  // Reads the next call into `out`, passing over the notes not read (they are checked all the
+  // same). False at the trailer or on an error: status() says which. Read from the start, the
+  // trailer is checked: the number of calls and notes and the checksum of every byte before it
+  // (kInput "altered" when they differ, or when the file ends without one).
   bool next(PlanCall& out);
 
   const Result<void>& status() const { return status_; }
@@ -135,7 +161,7 @@ class PlanFileReader {
   const std::string& checksum() const { return checksum_; }
 
   // The byte offset of the next line to read.
-  std::uint64_t offset() const { return offset_; }
+  std::uint64_t offset() const { return held_ ? line_start_ : offset_; }
 
   // Goes to the call line at `offset` (as offset() gave it), numbered `n`. Reading on from there
   // does not check the trailer's checksum (a reading from the start did).
@@ -144,8 +170,12 @@ class PlanFileReader {
  private:
   PlanFileReader() = default;
   bool read_line();
+  // The next line into line_: the one next(PlanNote&) left, else a new one; false at the end.
+  bool take_line();
   bool failed(std::string message);
   bool at_trailer();
+  // Checks, hashes and counts the note on line_; false (status_ set) when it is not one.
+  bool take_note(PlanNote& out);
 
   std::string path_;
   std::unique_ptr<std::ifstream> in_;
@@ -155,6 +185,10 @@ class PlanFileReader {
   std::string line_;            // the line just read (one at a time)
   std::uint64_t line_no_ = 0;   // its number in the file, from 1
   std::uint64_t offset_ = 0;
+  std::uint64_t line_start_ = 0;  // the byte offset of line_
+  bool held_ = false;           // line_ is read but not taken (the first call, after the notes)
+  bool in_calls_ = false;       // a call was read: no note may follow
+  std::uint64_t notes_ = 0;     // notes read
   std::uint64_t next_n_ = 0;    // the number the next call must carry
   Result<void> status_;
   std::string checksum_;

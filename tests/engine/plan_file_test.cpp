@@ -178,6 +178,96 @@ TEST(PlanFile, AnyChangeToTheFileIsCaught) {
   refused(original + original.substr(second, s.find('\n', second) + 1 - second), "a call after the trailer");
 }
 
+PlanNote note(PlanNote::Kind kind, std::string target, std::string key, Origin origin = {}, Invalid what = {}) {
+  return PlanNote{kind, std::move(target), ByHand{std::move(origin), std::move(key), std::move(what)}};
+}
+
+TEST(PlanFile, NotesComeBeforeTheCallsAndAreCheckedWithThem) {
+  TempFile f;
+  PlanFileHeader h = header_of({{"acs_card", 2}});
+  h.targets[0].by_hand = 1;
+  h.targets[0].forget = 2;
+  auto writer = PlanFileWriter::create(f.path(), h);
+  ASSERT_TRUE(writer);
+  ASSERT_TRUE(writer->add(note(PlanNote::Kind::kByHand, "acs_card", "E5", Origin{"hr/employees.csv", 7, Origin::Unit::kLine},
+                               Invalid{"feature.card", "emptied in HR"})));
+  ASSERT_TRUE(writer->add(note(PlanNote::Kind::kForget, "acs_card", "E7")));
+  ASSERT_TRUE(writer->add(note(PlanNote::Kind::kForget, "acs_card", "E9")));
+  ASSERT_TRUE(writer->add("acs_card", work("E1", R"({"card":1})")));
+  ASSERT_TRUE(writer->add("acs_card", work("E2", R"({"card":2})")));
+  auto written = writer->finish();
+  ASSERT_TRUE(written);
+  const std::string original = slurp(f.path());
+
+  // The notes, then the calls, from where the notes end.
+  auto reader = PlanFileReader::open(f.path());
+  ASSERT_TRUE(reader);
+  std::vector<PlanNote> notes;
+  for (PlanNote n; reader->next(n);) notes.push_back(n);
+  ASSERT_TRUE(reader->status()) << reader->status().error().str();
+  ASSERT_EQ(notes.size(), 3u);
+  EXPECT_EQ(notes[0].kind, PlanNote::Kind::kByHand);
+  EXPECT_EQ(notes[0].target, "acs_card");
+  EXPECT_EQ(notes[0].entry.key, "E5");
+  EXPECT_EQ(notes[0].entry.origin.str(), "hr/employees.csv:7");
+  EXPECT_EQ(notes[0].entry.what.field, "feature.card");
+  EXPECT_EQ(notes[0].entry.what.rule, "emptied in HR");
+  EXPECT_EQ(notes[1].kind, PlanNote::Kind::kForget);
+  EXPECT_EQ(notes[1].entry.key, "E7");
+  EXPECT_TRUE(notes[1].entry.origin.empty());
+  EXPECT_EQ(notes[2].entry.key, "E9");
+  const std::uint64_t first_call = reader->offset();
+  EXPECT_EQ(original.substr(first_call, 6), "{\"n\":0") << "offset() is the first call's, not past it";
+  PlanCall c;
+  ASSERT_TRUE(reader->next(c));
+  EXPECT_EQ(c.work.desired.key, "E1");
+  ASSERT_TRUE(reader->next(c));
+  EXPECT_FALSE(reader->next(c));
+  ASSERT_TRUE(reader->status()) << reader->status().error().str();
+  EXPECT_EQ(reader->checksum(), *written);
+
+  // A reader of the calls alone passes over the notes, and checks them all the same.
+  Result<void> status;
+  std::string checksum;
+  EXPECT_EQ(read_all(f.path(), status, checksum).size(), 2u);
+  ASSERT_TRUE(status) << status.error().str();
+  EXPECT_EQ(checksum, *written);
+
+  // A stream of the target's calls starts where the notes end.
+  auto stream = PlanFileStream::open(f.path(), "acs_card", first_call, 0, nullptr);
+  ASSERT_TRUE(stream) << stream.error().str();
+  Work w;
+  ASSERT_TRUE((*stream)->next(w));
+  EXPECT_EQ(w.desired.key, "E1");
+
+  const auto refused = [&](const std::string& text, std::string_view why) {
+    spill(f.path(), text);
+    Result<void> read;
+    std::string sum;
+    read_all(f.path(), read, sum);
+    ASSERT_FALSE(read) << why;
+    EXPECT_NE(read.error().message.find("altered"), std::string::npos) << why << ": " << read.error().message;
+    EXPECT_TRUE(sum.empty()) << why;
+  };
+  const auto line = [&](std::size_t i) {  // the i-th line, from 0, with its newline
+    std::size_t at = 0;
+    for (std::size_t k = 0; k < i; ++k) at = original.find('\n', at) + 1;
+    return std::pair{at, original.find('\n', at) + 1 - at};
+  };
+  const auto [forget_at, forget_size] = line(2);
+  std::string s = original;
+  s.erase(forget_at, forget_size);
+  refused(s, "a key to forget taken out");
+  const auto [call_at, call_size] = line(4);
+  s = original;
+  s.insert(call_at + call_size, original.substr(forget_at, forget_size));
+  s.erase(forget_at, forget_size);
+  refused(s, "a note moved among the calls");
+  s = original;
+  s.replace(s.find("emptied in HR"), 13, "nothing to do");
+  refused(s, "a note edited");
+}
+
 // Calls read from the streams of every target, and the most read before their outcome came.
 struct ReadAhead {
   std::size_t read = 0;

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "engine/plan/plan_file.h"
+#include "engine/plan/plan_report.h"
 #include "tests/integration/sync_harness.h"
 
 namespace hrsync::integration {
@@ -110,6 +111,88 @@ TEST_F(PlanApplyTest, ApplySendsExactlyThePlannedCallsAndThenIsAppliedAlready) {
   EXPECT_EQ(again.code, kExitAlreadyApplied) << again.err << again.out;
   EXPECT_TRUE(contains(again.out, "applied already")) << again.out;
   EXPECT_EQ(sent(), settled);
+}
+
+// The JSON report a run's output names ("Report: PATH").
+json::object report_of(const std::string& out) {
+  const auto at = out.rfind("Report: ");
+  if (at == std::string::npos) return {};
+  const auto end = out.find('\n', at);
+  const std::string path = out.substr(at + 8, end == std::string::npos ? std::string::npos : end - at - 8);
+  return json::parse(slurp(path)).as_object();
+}
+
+// The plan a job makes next, as `hrsync plan --json` prints it.
+std::string next_plan(Result<Job> job) {
+  EXPECT_TRUE(job) << job.error().str();
+  return job ? render_plan_json(job->plan, PlanRenderOptions{}) : std::string();
+}
+
+// A leaver's access card is left on the card system ("Remove by hand") and the leaver is no
+// longer managed there: apply lists the first in its summary, its JSON report and `hrsync report`
+// as sync does, and forgets the second as sync does, so the plan that follows is the one a sync of
+// the same change leaves behind.
+TEST_F(PlanApplyTest, ApplyListsWhatToRemoveByHandAndForgetsTheLeaversAsSyncDoes) {
+  ASSERT_NO_FATAL_FAILURE(start_emulator());
+  // The same first run into two snapshots: one goes on with plan --out and apply, one with sync.
+  const std::string by_apply = spec_.snapshot;
+  const std::string by_sync = dir_.file("var/by-sync.db");
+  ASSERT_EQ(sync().exit_code, kExitOk);
+  spec_.snapshot = by_sync;
+  ASSERT_EQ(sync().exit_code, kExitOk);
+
+  const std::string leaver = cell(employees_[7], "user_id");
+  employees_.erase(employees_.begin() + 7);
+  cell(employees_[3], "name") += " Jr";
+  spec_.snapshot = by_apply;
+  const Cli plan = plan_out();
+  ASSERT_EQ(plan.code, kExitOk) << plan.err << plan.out;
+  ASSERT_TRUE(contains(plan.out, "Remove by hand (1)")) << plan.out;
+  EXPECT_TRUE(contains(plan.out, "(gone from the source)  " + leaver + "  feature.card")) << plan.out;
+
+  const std::uint64_t before = sent();
+  const Cli applied = apply();
+  ASSERT_EQ(applied.code, kExitOk) << applied.err << applied.out;
+  EXPECT_EQ(sent() - before, planned_calls());
+  EXPECT_TRUE(contains(applied.out, "remove by hand (1)")) << applied.out;
+  EXPECT_TRUE(contains(applied.out, "(gone from the source)  " + leaver + "  feature.card")) << applied.out;
+  const json::object report = report_of(applied.out);
+  std::size_t listed = 0;
+  for (const auto& t : report.at("targets").as_array()) {
+    for (const auto& b : t.at("by_hand").as_array()) {
+      ++listed;
+      EXPECT_EQ(t.at("id").as_string(), "acs_card");
+      EXPECT_EQ(b.at("key").as_string(), leaver);
+      EXPECT_EQ(b.at("field").as_string(), "feature.card");
+    }
+  }
+  EXPECT_EQ(listed, 1u) << json::serialize(report);
+  ReportCommand shown;
+  shown.config = config();
+  const Cli past = run([&](std::ostream& out, std::ostream& err) { return run_report(shown, out, err); });
+  EXPECT_EQ(past.code, kExitOk) << past.err;
+  EXPECT_TRUE(contains(past.out, "remove by hand (1)")) << past.out;
+
+  // Applied again: nothing left to send or to forget.
+  const std::uint64_t settled = sent();
+  const Cli again = apply();
+  EXPECT_EQ(again.code, kExitAlreadyApplied) << again.err << again.out;
+  EXPECT_EQ(sent(), settled);
+
+  // The leaver is neither missing nor to remove by hand in the next plan, as after a sync.
+  const std::string after_apply = next_plan(prepare());
+  auto job = prepare();
+  ASSERT_TRUE(job);
+  for (const auto& t : job->plan.targets) {
+    EXPECT_TRUE(t.by_hand.empty()) << t.id;
+    EXPECT_TRUE(t.forget_keys.empty()) << t.id;
+    EXPECT_EQ(t.calls(), 0u) << t.id;
+  }
+  spec_.snapshot = by_sync;
+  const SyncRun synced = sync();
+  ASSERT_EQ(synced.exit_code, kExitOk) << synced.err << synced.out;
+  EXPECT_TRUE(contains(synced.out, "remove by hand (1)")) << synced.out;
+  EXPECT_EQ(next_plan(prepare()), after_apply);
 }
 
 TEST_F(PlanApplyTest, AnApplyStoppedBySigtermSendsOnlyTheRestWhenRunAgain) {

@@ -332,6 +332,11 @@ TEST_F(SnapshotStoreTest, EveryChangeOfSnapshotRowsAdvancesTheGenerationAndNames
   ASSERT_TRUE(store_.forget("contact_user", keys).has_value());
   EXPECT_EQ(store_.generation()->generation, 3);
   EXPECT_FALSE(store_.generation()->run_id.has_value());
+  // Forgotten by a run (a sync, or an apply of a plan file): that run made the change.
+  const std::vector<std::string> more = {"E2"};
+  ASSERT_TRUE(store_.forget("contact_user", more, *run).has_value());
+  EXPECT_EQ(store_.generation()->generation, 4);
+  EXPECT_EQ(store_.generation()->run_id, *run);
 }
 
 TEST_F(SnapshotStoreTest, ARowStateNamesItsHashAndTheRunThatCommittedIt) {
