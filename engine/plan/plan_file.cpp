@@ -255,6 +255,14 @@ std::expected<PlanNote, std::string> note_from(const std::string& line) {
 
 // ---- a call
 
+// `path` as an apply finds it from any folder: a relative path is the planning process's.
+std::string absolute_path(const std::string& path) {
+  if (path.empty() || path.front() == '/') return path;
+  std::error_code ec;
+  const auto absolute = std::filesystem::absolute(path, ec);
+  return ec ? path : absolute.lexically_normal().string();
+}
+
 void append_call(std::string& line, std::uint64_t n, std::string_view target, const Work& w) {
   line.clear();
   JsonWriter j(line);
@@ -264,7 +272,7 @@ void append_call(std::string& line, std::uint64_t n, std::string_view target, co
   j.key("key").string(w.desired.key);
   j.key("kind").string(w.action == Work::Action::kFreeze ? "freeze" : "upsert");
   j.key("hash").string(fmt::format("{:016x}", w.desired.hash));
-  if (!w.desired.attachment.empty()) j.key("attachment").string(w.desired.attachment);
+  if (!w.desired.attachment.empty()) j.key("attachment").string(absolute_path(w.desired.attachment));
   j.key("doc").raw(w.desired.body);
   j.key("last");
   if (w.last_applied) {

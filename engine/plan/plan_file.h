@@ -69,7 +69,8 @@ struct PlanFileHeader {
   std::vector<GateStop> gates;            // the safety gates that tripped; empty when all passed
 };
 
-// One call of a plan file.
+// One call of a plan file. A document's attachment (a photo) is written with its absolute path,
+// so that the file is applied from any folder.
 struct PlanCall {
   std::uint64_t n = 0;   // its place among the calls, from 0
   std::string target;

@@ -146,6 +146,23 @@ TEST(PlanFile, WhatIsWrittenIsReadBackByteForByte) {
   EXPECT_EQ(*claimed, *written);
 }
 
+TEST(PlanFile, APhotoGivenRelativeIsWrittenWithItsAbsolutePathSoAnyFolderCanApplyIt) {
+  TempFile f;
+  Work photo = work("E1", R"({"reg_photo":"sha:1"})");
+  photo.desired.attachment = "samples/photos/E1.jpg";
+  auto writer = PlanFileWriter::create(f.path(), header_of({{"sophon_person", 1}}));
+  ASSERT_TRUE(writer);
+  ASSERT_TRUE(writer->add("sophon_person", photo));
+  ASSERT_TRUE(writer->finish());
+  Result<void> status;
+  std::string checksum;
+  const auto calls = read_all(f.path(), status, checksum);
+  ASSERT_TRUE(status) << status.error().str();
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].work.desired.attachment, (std::filesystem::current_path() / "samples/photos/E1.jpg").string());
+  EXPECT_EQ(calls[0].work.desired.hash, photo.desired.hash) << "the document is the same";
+}
+
 TEST(PlanFile, AnyChangeToTheFileIsCaught) {
   TempFile f;
   auto writer = PlanFileWriter::create(f.path(), header_of({{"contact_user", 2}}));
