@@ -31,6 +31,11 @@ namespace {
 
 constexpr std::string_view kWho = "hrsync apply";
 
+// "1 call", "3 calls".
+std::string counted(std::uint64_t n, std::string_view one, std::string_view many) {
+  return fmt::format("{} {}", n, n == 1 ? one : many);
+}
+
 // One target's calls in the file: where they start, how many, how many are still to send.
 struct Section {
   std::string target;
@@ -209,9 +214,9 @@ void say_what_is_sent(const std::string& file, const PlanFileHeader& h, const Sc
   }
   for (const auto& sec : s.sections) out << fmt::format("  {:<16} {:>8} to send of {}\n", sec.target, sec.pending, sec.calls);
   if (s.forgets > s.forgotten) {
-    out << fmt::format("{} keys that left the source, and that their target's on_missing policy leaves alone, are dropped "
-                       "from the snapshot once their target's calls are done.\n",
-                       s.forgets - s.forgotten);
+    out << fmt::format("{} that left the source, and that their target's on_missing policy leaves alone, dropped from "
+                       "the snapshot once their target's calls are done.\n",
+                       counted(s.forgets - s.forgotten, "key", "keys"));
   }
   out << "\n";
 }
@@ -283,9 +288,13 @@ int run_apply(const ApplyCommand& cmd, std::ostream& out, std::ostream& err) {
   if (const int code = check_all(cmd, *reader, c, err); code != kExitOk) return code;
   const PlanFileHeader& h = reader->header();
   if (applied_already(c.scan)) {
-    out << fmt::format("Plan file {} is applied already: its {} calls were all confirmed{}. Nothing was sent.\n",
-                       cmd.file, c.scan.calls,
-                       c.scan.forgets > 0 ? fmt::format(" and its {} keys to forget forgotten", c.scan.forgets) : "");
+    std::string what;
+    if (c.scan.calls > 0) what = "its " + counted(c.scan.calls, "call was", "calls were") + " confirmed";
+    if (c.scan.forgets > 0) {
+      what += what.empty() ? "its " : " and its ";
+      what += counted(c.scan.forgets, "key to forget was", "keys to forget were") + " dropped from the snapshot";
+    }
+    out << fmt::format("Plan file {} is applied already: {}. Nothing was sent.\n", cmd.file, what);
     return kExitAlreadyApplied;
   }
   if (!h.gates.empty() && !cmd.force) {

@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
@@ -15,6 +16,11 @@
 
 namespace hrsync {
 namespace {
+
+// "1 call", "3 calls".
+std::string counted(std::uint64_t n, std::string_view one, std::string_view many) {
+  return fmt::format("{} {}", n, n == 1 ? one : many);
+}
 
 // What a plan file was made from and what it holds, per target.
 void show_header(const std::string& file, const PlanFileHeader& h, std::ostream& out) {
@@ -78,11 +84,15 @@ void show_call(const PlanCall& c, std::ostream& out) {
     return;
   }
   if (changes->empty()) out << "      (sent as it is: the target holds it already, --full)\n";
+  std::size_t width = 0;  // the paths in a column, as `hrsync plan` shows them
+  for (const auto& f : *changes) width = std::max(width, f.path.size());
   for (const auto& f : *changes) {
     switch (f.kind) {
-      case FieldChange::Kind::kAdded: out << "      " << f.path << "  + " << f.after << "\n"; break;
-      case FieldChange::Kind::kRemoved: out << "      " << f.path << "  - " << f.before << "\n"; break;
-      case FieldChange::Kind::kChanged: out << "      " << f.path << "  " << f.before << " → " << f.after << "\n"; break;
+      case FieldChange::Kind::kAdded: out << fmt::format("      {:<{}}  + {}\n", f.path, width, f.after); break;
+      case FieldChange::Kind::kRemoved: out << fmt::format("      {:<{}}  - {}\n", f.path, width, f.before); break;
+      case FieldChange::Kind::kChanged:
+        out << fmt::format("      {:<{}}  {} → {}\n", f.path, width, f.before, f.after);
+        break;
     }
   }
 }
@@ -97,7 +107,9 @@ int show_plan_file(const std::string& file, std::ostream& out, std::ostream& err
   show_notes(*reader, out);
   out << "\nCalls\n";
   PlanCall call;
-  while (reader->next(call)) show_call(call, out);
+  bool any = false;
+  for (; reader->next(call); any = true) show_call(call, out);
+  if (!any && reader->status()) out << "  (none: nothing to send)\n";
   if (!reader->status()) {
     err << "hrsync plan: " << reader->status().error().str() << "\n";
     return kExitPlanRefused;
@@ -128,12 +140,12 @@ int write_out(Job& job, const PlanCommand& cmd, std::ostream& out, std::ostream&
     by_hand += t.by_hand;
     forget += t.forget;
   }
-  std::string notes;
-  if (by_hand > 0) notes += fmt::format(", {} values to remove by hand", by_hand);
-  if (forget > 0) notes += fmt::format(", {} keys to forget", forget);
-  say << fmt::format("\nPlan file {}: {} calls{}, sha256 {}.\nReview it with `hrsync plan --show {}`, then send exactly "
+  std::string holds = counted(calls, "call", "calls");
+  if (by_hand > 0) holds += ", " + counted(by_hand, "value", "values") + " to remove by hand";
+  if (forget > 0) holds += ", " + counted(forget, "key", "keys") + " to forget";
+  say << fmt::format("\nPlan file {}: {}, sha256 {}.\nReview it with `hrsync plan --show {}`, then send exactly "
                      "these calls with `hrsync apply {}`.\n",
-                     cmd.out, calls, notes, *checksum, cmd.out, cmd.out);
+                     cmd.out, holds, *checksum, cmd.out, cmd.out);
   return kExitOk;
 }
 

@@ -149,6 +149,14 @@ TEST_F(PlanApplyTest, ApplyListsWhatToRemoveByHandAndForgetsTheLeaversAsSyncDoes
   ASSERT_EQ(plan.code, kExitOk) << plan.err << plan.out;
   ASSERT_TRUE(contains(plan.out, "Remove by hand (1)")) << plan.out;
   EXPECT_TRUE(contains(plan.out, "(gone from the source)  " + leaver + "  feature.card")) << plan.out;
+  EXPECT_TRUE(contains(plan.out, "1 value to remove by hand")) << plan.out;
+  PlanCommand show;
+  show.show = plan_file();
+  const Cli shown = run([&](std::ostream& out, std::ostream& err) { return run_plan(show, out, err); });
+  EXPECT_EQ(shown.code, kExitOk) << shown.err;
+  EXPECT_TRUE(contains(shown.out, "Remove by hand (1)")) << shown.out.substr(0, 3000);
+  EXPECT_TRUE(contains(shown.out, "(gone from the source)  " + leaver + "  feature.card")) << shown.out.substr(0, 3000);
+  EXPECT_TRUE(contains(shown.out, "acs_card         " + leaver + "\n")) << "listed to forget: " << shown.out.substr(0, 3000);
 
   const std::uint64_t before = sent();
   const Cli applied = apply();
@@ -167,9 +175,9 @@ TEST_F(PlanApplyTest, ApplyListsWhatToRemoveByHandAndForgetsTheLeaversAsSyncDoes
     }
   }
   EXPECT_EQ(listed, 1u) << json::serialize(report);
-  ReportCommand shown;
-  shown.config = config();
-  const Cli past = run([&](std::ostream& out, std::ostream& err) { return run_report(shown, out, err); });
+  ReportCommand latest;
+  latest.config = config();
+  const Cli past = run([&](std::ostream& out, std::ostream& err) { return run_report(latest, out, err); });
   EXPECT_EQ(past.code, kExitOk) << past.err;
   EXPECT_TRUE(contains(past.out, "remove by hand (1)")) << past.out;
 
