@@ -31,7 +31,11 @@ constexpr std::string_view kCardEmptied =
 constexpr std::string_view kCardLeft =
     "gone from the source, but the access-control PATCH cannot clear a card (the device keeps it): remove it by hand";
 
-constexpr std::int64_t kMaxCard = 2147483647;  // the document's "int": non-negative int32
+// The user's cells: the key (in the path) and the card, the document's "int": a non-negative int32.
+constexpr std::array<FieldRule, 2> kRules = {{
+    {.column = Field::kUserId, .member = "user_id", .kind = FieldKind::kKey, .need = Need::kRequired},
+    {.column = Field::kCardNo, .member = "feature.card", .kind = FieldKind::kInteger, .min = 0, .max = 2147483647},
+}};
 
 class AcsCard final : public TargetConnector {
  public:
@@ -43,23 +47,16 @@ class AcsCard final : public TargetConnector {
   Field key_column() const override { return Field::kUserId; }
   std::span<const Field> required_columns() const override { return kRequired; }
 
+  std::span<const FieldRule> field_rules() const override { return kRules; }
+
   std::expected<Document, Invalid> project(const Record& r) const override {
-    if (r.get(Field::kUserId).empty()) return std::unexpected(Invalid{"user_id", "required, but the cell is empty"});
     Document d;
-    d.key.assign(r.get(Field::kUserId));
-    if (r.get(Field::kCardNo).empty()) {
-      d.body = kNoCard;
-      d.seal();
-      return d;
-    }
-    d.body.reserve(40);
+    const bool card = !r.get(Field::kCardNo).empty();
+    if (card) d.body.reserve(40);
     DocumentBuilder b(r, d.body);
-    const bool ok = b.begin_object() &&
-                    b.begin_object("feature") &&
-                    b.integer(Field::kCardNo, "card", 0, kMaxCard) &&
-                    b.end_object() &&
-                    b.end_object();
-    if (!ok) return std::unexpected(b.take_invalid());
+    if (!(b.begin_object() && b.members(kRules) && b.end_object())) return std::unexpected(b.take_invalid());
+    if (!card) d.body = kNoCard;  // not {"feature":{}}: a user without a card
+    d.key.assign(r.get(Field::kUserId));
     d.seal();
     return d;
   }

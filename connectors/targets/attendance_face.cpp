@@ -27,12 +27,27 @@ constexpr std::array<CodeRule, 7> kDocumentCodes = {{
 
 constexpr auto kCodes = join_codes(kDocumentCodes, kFeishuCommonCodes);
 
-constexpr std::int64_t kMaxTimestamp = 9999999999;  // seconds: ten digits (milliseconds are refused)
+// The document's cells, in byte order, when option employee_type is employee_no: the key is
+// user_setting.user_id. face_key_update_time is in seconds: ten digits (milliseconds are refused).
+constexpr std::array<FieldRule, 3> kRulesByEmployeeNo = {{
+    {.column = Field::kFaceKey, .member = "user_setting.face_key", .kind = FieldKind::kText, .need = Need::kRequired},
+    {.column = Field::kFaceKeyUpdateTime, .member = "user_setting.face_key_update_time",
+     .kind = FieldKind::kIntegerText, .min = 0, .max = 9999999999},
+    {.column = Field::kEmployeeNo, .member = "user_setting.user_id", .kind = FieldKind::kText, .need = Need::kRequired},
+}};
+// The same when employee_type is employee_id: the key is the user_id column.
+constexpr std::array<FieldRule, 3> kRulesByUserId = [] {
+  std::array<FieldRule, 3> rules = kRulesByEmployeeNo;
+  rules[2].column = Field::kUserId;
+  return rules;
+}();
 
 class AttendanceFace final : public TargetConnector {
  public:
   explicit AttendanceFace(const TargetOptions& o)
       : key_column_(o.employee_type == "employee_no" ? Field::kEmployeeNo : Field::kUserId),
+        rules_(key_column_ == Field::kEmployeeNo ? std::span<const FieldRule>(kRulesByEmployeeNo)
+                                                 : std::span<const FieldRule>(kRulesByUserId)),
         required_{key_column_, Field::kFaceKey},
         target_("/open-apis/attendance/v1/user_settings/modify?employee_type=" + o.employee_type) {}
 
@@ -42,19 +57,14 @@ class AttendanceFace final : public TargetConnector {
   Field key_column() const override { return key_column_; }
   std::span<const Field> required_columns() const override { return required_; }
 
+  std::span<const FieldRule> field_rules() const override { return rules_; }
+
   std::expected<Document, Invalid> project(const Record& r) const override {
     Document d;
     d.key.assign(r.get(key_column_));
     d.body.reserve(128 + r.get(Field::kFaceKey).size());
     DocumentBuilder b(r, d.body);
-    const bool ok = b.begin_object() &&
-                    b.begin_object("user_setting") &&
-                    b.text(Field::kFaceKey, "face_key", Need::kRequired) &&
-                    b.integer_text(Field::kFaceKeyUpdateTime, "face_key_update_time", 0, kMaxTimestamp) &&
-                    b.text(key_column_, "user_id", Need::kRequired) &&
-                    b.end_object() &&
-                    b.end_object();
-    if (!ok) return std::unexpected(b.take_invalid());
+    if (!(b.begin_object() && b.members(rules_) && b.end_object())) return std::unexpected(b.take_invalid());
     d.seal();
     return d;
   }
@@ -76,6 +86,7 @@ class AttendanceFace final : public TargetConnector {
 
  private:
   Field key_column_;                // employee_no or user_id
+  std::span<const FieldRule> rules_;  // kRulesByEmployeeNo or kRulesByUserId
   std::array<Field, 2> required_;   // the key column and face_key
   std::string target_;              // path and query
 };

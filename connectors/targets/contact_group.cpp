@@ -43,8 +43,13 @@ constexpr std::array<Field, 1> kRequired = {Field::kGroupId};
 constexpr std::string_view kCannotClear =
     "emptied in HR, but it cannot be cleared through PATCH (the group keeps its last value): clear it by hand";
 
-constexpr std::size_t kMaxNameChars = 100;         // 42013
-constexpr std::size_t kMaxDescriptionChars = 500;  // 42014
+// The group's cells: the key (in the path) and the document's members, in byte order. Limits:
+// 42013 (name, 100 characters) and 42014 (description, 500 characters).
+constexpr std::array<FieldRule, 3> kRules = {{
+    {.column = Field::kGroupId, .member = "group_id", .kind = FieldKind::kKey, .need = Need::kRequired},
+    {.column = Field::kDescription, .member = "description", .kind = FieldKind::kText, .max_chars = 500},
+    {.column = Field::kName, .member = "name", .kind = FieldKind::kText, .max_chars = 100},
+}};
 
 class ContactGroup final : public TargetConnector {
  public:
@@ -55,17 +60,14 @@ class ContactGroup final : public TargetConnector {
   Entity entity() const override { return Entity::kGroups; }
   std::span<const Field> required_columns() const override { return kRequired; }
 
+  std::span<const FieldRule> field_rules() const override { return kRules; }
+
   std::expected<Document, Invalid> project(const Record& r) const override {
-    if (r.get(Field::kGroupId).empty()) return std::unexpected(Invalid{"group_id", "required, but the cell is empty"});
     Document d;
-    d.key.assign(r.get(Field::kGroupId));
     d.body.reserve(64 + r.get(Field::kName).size() + r.get(Field::kDescription).size());
     DocumentBuilder b(r, d.body);
-    const bool ok = b.begin_object() &&
-                    b.text(Field::kDescription, "description", Need::kOptional, kMaxDescriptionChars) &&
-                    b.text(Field::kName, "name", Need::kOptional, kMaxNameChars) &&
-                    b.end_object();
-    if (!ok) return std::unexpected(b.take_invalid());
+    if (!(b.begin_object() && b.members(kRules) && b.end_object())) return std::unexpected(b.take_invalid());
+    d.key.assign(r.get(Field::kGroupId));
     d.seal();
     return d;
   }

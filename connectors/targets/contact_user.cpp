@@ -151,11 +151,37 @@ const TenantRules& tenant_rules(std::string_view tenant) {
   return kTenants[0];  // make_contact_user accepts only the table's values
 }
 
-constexpr std::size_t kMaxIdBytes = 64;            // 41043: a user id is 1-64 bytes
-constexpr std::size_t kMaxNameChars = 64;          // 41070, 41071, 41072
-constexpr std::size_t kMaxJobTitleChars = 100;     // 41063
-constexpr std::size_t kMaxDepartments = 50;        // 41033
-constexpr std::int64_t kMaxJoinTime = 2147483647;  // seconds; the document's example is the int32 maximum
+// The user's cells: the key (in the path), then the document's members in byte order. Limits:
+// user_id 1-64 bytes (41043); name, en_name, nickname 64 characters (41070-41072, 44006-44008);
+// job_title 100 characters (41063); department_ids 1 to 50 (41033); employee_type 1-5 (41059);
+// gender 0-2 (41038); join_time in seconds, the document's example being the int32 maximum (41042).
+// The mobile is required on a Feishu tenant (41010), not on Lark (see TenantRules).
+constexpr std::array<FieldRule, 19> kRules = {{
+    {.column = Field::kUserId, .member = "user_id", .kind = FieldKind::kKey, .need = Need::kRequired, .max_bytes = 64},
+    {.column = Field::kCity, .member = "city", .kind = FieldKind::kText},
+    {.column = Field::kCountry, .member = "country", .kind = FieldKind::kText},
+    {.column = Field::kDepartmentIds, .member = "department_ids", .kind = FieldKind::kIdList, .need = Need::kRequired,
+     .max_items = 50},
+    {.column = Field::kEmail, .member = "email", .kind = FieldKind::kEmail},
+    {.column = Field::kEmployeeNo, .member = "employee_no", .kind = FieldKind::kText},
+    {.column = Field::kEmployeeType, .member = "employee_type", .kind = FieldKind::kInteger, .need = Need::kRequired,
+     .min = 1, .max = 5},
+    {.column = Field::kEnName, .member = "en_name", .kind = FieldKind::kText, .max_chars = 64},
+    {.column = Field::kEnterpriseEmail, .member = "enterprise_email", .kind = FieldKind::kEmail},
+    {.column = Field::kGender, .member = "gender", .kind = FieldKind::kInteger, .min = 0, .max = 2},
+    {.column = Field::kIsFrozen, .member = "is_frozen", .kind = FieldKind::kFlag},
+    {.column = Field::kJobTitle, .member = "job_title", .kind = FieldKind::kText, .max_chars = 100},
+    {.column = Field::kJoinTime, .member = "join_time", .kind = FieldKind::kInteger, .min = 0, .max = 2147483647},
+    {.column = Field::kLeaderUserId, .member = "leader_user_id", .kind = FieldKind::kText},
+    {.column = Field::kMobile, .member = "mobile", .kind = FieldKind::kMobile, .need = Need::kRequired},
+    {.column = Field::kMobileVisible, .member = "mobile_visible", .kind = FieldKind::kFlag},
+    {.column = Field::kName, .member = "name", .kind = FieldKind::kText, .need = Need::kRequired, .max_chars = 64},
+    {.column = Field::kNickname, .member = "nickname", .kind = FieldKind::kText, .max_chars = 64},
+    {.column = Field::kWorkStation, .member = "work_station", .kind = FieldKind::kText},
+}};
+
+// The rows of document members: all but the key.
+constexpr std::span<const FieldRule> kMemberRules = std::span<const FieldRule>(kRules).subspan(1);
 
 // Why a member emptied in HR stays on the user in patch mode.
 constexpr std::string_view kCannotClear =
@@ -196,18 +222,10 @@ std::string_view lane_of_members(const JsonMembers& sent) {
   return {};
 }
 
-// The cells a contact_user document is made of.
-constexpr std::array<Field, 18> kDocumentCells = {
-    Field::kCity,         Field::kCountry,   Field::kDepartmentIds,  Field::kEmail,    Field::kEmployeeNo,
-    Field::kEmployeeType, Field::kEnName,    Field::kEnterpriseEmail, Field::kGender,  Field::kIsFrozen,
-    Field::kJobTitle,     Field::kJoinTime,  Field::kLeaderUserId,   Field::kMobile,   Field::kMobileVisible,
-    Field::kName,         Field::kNickname,  Field::kWorkStation,
-};
-
 // The cell of document member `member`.
 Field cell_of(std::string_view member) {
-  for (Field f : kDocumentCells) {
-    if (field_name(f) == member) return f;
+  for (const FieldRule& rule : kMemberRules) {
+    if (rule.member == member) return rule.column;
   }
   return Field::kUserId;  // not a member: make_contact_user accepts members only
 }
@@ -217,9 +235,16 @@ class ContactUser final : public TargetConnector {
   explicit ContactUser(const TargetOptions& o)
       : patch_(o.mode == "patch"), freeze_(o.on_missing == "freeze"), tenant_(tenant_rules(o.tenant)),
         query_(fmt::format("?department_id_type={}&user_id_type={}", o.department_id_type, o.user_id_type)) {
-    if (o.fields.empty()) return;
-    for (Field f : kDocumentCells) {
-      if (std::find(o.fields.begin(), o.fields.end(), field_name(f)) == o.fields.end()) unowned_.push_back(f);
+    for (const FieldRule& rule : kMemberRules) {
+      if (!o.fields.empty() && std::find(o.fields.begin(), o.fields.end(), rule.member) == o.fields.end()) {
+        unowned_.push_back(rule.column);
+      }
+    }
+    // The rows in effect: the key and the members hrsync owns, the mobile as the tenant needs it.
+    for (FieldRule rule : kRules) {
+      if (rule.kind != FieldKind::kKey && !owns(rule.column)) continue;
+      if (rule.column == Field::kMobile && !tenant_.mobile_required) rule.need = Need::kOptional;
+      rules_.push_back(rule);
     }
   }
 
@@ -233,6 +258,7 @@ class ContactUser final : public TargetConnector {
     return kRequiredOnLark;
   }
 
+  std::span<const FieldRule> field_rules() const override { return rules_; }
   std::expected<Document, Invalid> project(const Record& r) const override;
   std::vector<std::string> plan_notes() const override;
   std::optional<Document> on_missing(const Document& last_applied) const override;
@@ -275,24 +301,19 @@ class ContactUser final : public TargetConnector {
   std::optional<Invalid> check_mobile(const Record& r) const;
   std::expected<Document, Invalid> project_owned(const Record& r) const;
   bool owns(Field f) const { return std::find(unowned_.begin(), unowned_.end(), f) == unowned_.end(); }
-  // kRequired for a member the API requires and hrsync owns; a member it does not own is not sent.
-  Need need(Field f, bool required) const { return required && owns(f) ? Need::kRequired : Need::kOptional; }
 
   bool patch_;         // PATCH with the changed members instead of PUT
   bool freeze_;        // on_missing = freeze
   const TenantRules& tenant_;  // which mobile numbers the tenant takes
   std::string query_;  // "?department_id_type=...&user_id_type=..."
   std::vector<Field> unowned_;  // members option `fields` leaves out: never sent, cells read as empty
+  std::vector<FieldRule> rules_;  // kRules as the options make them (field_rules())
 };
 
-// The rules of the user itself, before its members: the key and the leader.
-std::optional<Invalid> check_user(std::string_view key, std::string_view leader) {
-  if (key.empty()) return Invalid{"user_id", "required, but the cell is empty"};
-  if (key.size() > kMaxIdBytes) {
-    return Invalid{"user_id", fmt::format("longer than {} bytes ({})", kMaxIdBytes, key.size())};
-  }
-  if (leader == key) return Invalid{"leader_user_id", "the user's own user_id (a user cannot lead themselves)"};
-  return std::nullopt;
+// A user cannot lead themselves (41030).
+std::optional<Invalid> check_leader(std::string_view key, std::string_view leader) {
+  if (leader != key) return std::nullopt;
+  return Invalid{"leader_user_id", "the user's own user_id (a user cannot lead themselves)"};
 }
 
 // 41040: a name of white space only is no name, whatever its length.
@@ -306,17 +327,17 @@ std::optional<Invalid> check_name(std::string_view name) {
 // punctuation (about 250 bytes) and the cells, with room for a few escapes.
 std::size_t body_capacity(const Record& r) {
   std::size_t cells = 0;
-  for (Field f : kDocumentCells) cells += r.get(f).size();
+  for (const FieldRule& rule : kMemberRules) cells += r.get(rule.column).size();
   return 288 + cells + cells / 8;
 }
 
-// The tenant's rules on the mobile and e-mail together (see TenantRules). A mobile the builder
-// cannot read at all is left to it.
+// The tenant's rules on the mobile and e-mail together (see TenantRules), once the builder has
+// read the mobile (a required one is there, and any is a number).
 std::optional<Invalid> ContactUser::check_mobile(const Record& r) const {
   const std::string_view cell = r.get(Field::kMobile);
   const bool has_email = !r.get(Field::kEmail).empty();
   if (cell.empty()) {
-    if (tenant_.mobile_required || has_email) return std::nullopt;  // the builder says "required"
+    if (tenant_.mobile_required || has_email) return std::nullopt;  // required: not owned, or the builder said so
     return Invalid{"mobile", "neither a mobile nor an e-mail (41009 no email or mobile error)"};
   }
   ShortText mobile;
@@ -352,35 +373,17 @@ std::vector<std::string> ContactUser::plan_notes() const {
                       members)};
 }
 
+// The table's rules first, then the documented rules across cells (41030, 41040, the tenant's).
 std::expected<Document, Invalid> ContactUser::project_owned(const Record& r) const {
-  if (auto bad = check_user(r.get(Field::kUserId), r.get(Field::kLeaderUserId))) return std::unexpected(std::move(*bad));
-  if (auto bad = check_name(r.get(Field::kName))) return std::unexpected(std::move(*bad));
-  if (auto bad = check_mobile(r)) return std::unexpected(std::move(*bad));
   Document d;
-  d.key.assign(r.get(Field::kUserId));
   d.body.reserve(body_capacity(r));
   DocumentBuilder b(r, d.body);
-  const bool ok = b.begin_object() &&
-                  b.text(Field::kCity, "city") &&
-                  b.text(Field::kCountry, "country") &&
-                  b.list(Field::kDepartmentIds, "department_ids", need(Field::kDepartmentIds, true), kMaxDepartments) &&
-                  b.email(Field::kEmail, "email") &&
-                  b.text(Field::kEmployeeNo, "employee_no") &&
-                  b.integer(Field::kEmployeeType, "employee_type", 1, 5, need(Field::kEmployeeType, true)) &&
-                  b.text(Field::kEnName, "en_name", Need::kOptional, kMaxNameChars) &&
-                  b.email(Field::kEnterpriseEmail, "enterprise_email") &&
-                  b.integer(Field::kGender, "gender", 0, 2) &&
-                  b.flag(Field::kIsFrozen, "is_frozen") &&
-                  b.text(Field::kJobTitle, "job_title", Need::kOptional, kMaxJobTitleChars) &&
-                  b.integer(Field::kJoinTime, "join_time", 0, kMaxJoinTime) &&
-                  b.text(Field::kLeaderUserId, "leader_user_id") &&
-                  b.mobile(Field::kMobile, "mobile", need(Field::kMobile, tenant_.mobile_required)) &&
-                  b.flag(Field::kMobileVisible, "mobile_visible") &&
-                  b.text(Field::kName, "name", need(Field::kName, true), kMaxNameChars) &&
-                  b.text(Field::kNickname, "nickname", Need::kOptional, kMaxNameChars) &&
-                  b.text(Field::kWorkStation, "work_station") &&
-                  b.end_object();
-  if (!ok) return std::unexpected(b.take_invalid());
+  if (!(b.begin_object() && b.members(rules_) && b.end_object())) return std::unexpected(b.take_invalid());
+  const std::string_view key = r.get(Field::kUserId);
+  if (auto bad = check_leader(key, r.get(Field::kLeaderUserId))) return std::unexpected(std::move(*bad));
+  if (auto bad = check_name(r.get(Field::kName))) return std::unexpected(std::move(*bad));
+  if (auto bad = check_mobile(r)) return std::unexpected(std::move(*bad));
+  d.key.assign(key);
   d.seal();
   return d;
 }
@@ -448,7 +451,7 @@ std::optional<Held> ContactUser::held_after(const Document& desired, const Docum
 // Option `fields`: members of the document only, and in put mode every member the PUT requires.
 Result<void> check_fields(const TargetOptions& options) {
   std::vector<std::string_view> members;
-  for (Field f : kDocumentCells) members.push_back(field_name(f));
+  for (const FieldRule& rule : kMemberRules) members.push_back(rule.member);
   for (const std::string& name : options.fields) {
     if (std::find(members.begin(), members.end(), name) != members.end()) continue;
     return fail(Error::Kind::kConfig, "targets.contact_user.fields",

@@ -13,16 +13,16 @@ bool DocumentBuilder::begin_object() {
   return true;
 }
 
-bool DocumentBuilder::begin_object(std::string_view key) {
-  writer_.key(key).begin_object();
-  object_ = key;
+bool DocumentBuilder::end_object() {
+  writer_.end_object();
   return true;
 }
 
-bool DocumentBuilder::end_object() {
-  writer_.end_object();
-  object_ = {};
-  return true;
+void DocumentBuilder::enter(std::string_view object) {
+  if (object == object_) return;
+  if (!object_.empty()) writer_.end_object();
+  if (!object.empty()) writer_.key(object).begin_object();
+  object_ = object;
 }
 
 bool DocumentBuilder::fail(std::string_view key, std::string_view rule) {
@@ -37,61 +37,88 @@ bool DocumentBuilder::fail(Field col, std::string_view key, std::string_view rul
   return fail(key, fmt::format("column {}: {}", column, rule));
 }
 
-bool DocumentBuilder::cell(Field col, std::string_view key, Need need, std::string_view& value, bool& present) {
-  value = record_.get(col);
-  present = !value.empty();
-  if (present || need == Need::kOptional) return true;
-  return fail(col, key, "required, but the cell is empty");
+bool DocumentBuilder::members(std::span<const FieldRule> rules) {
+  for (const FieldRule& rule : rules) {
+    if (rule.kind == FieldKind::kKey) {
+      if (!entity_key(rule)) return false;
+      continue;
+    }
+    const std::size_t dot = rule.member.find('.');
+    if (dot == std::string_view::npos) {
+      enter({});
+      if (!member(rule, rule.member)) return false;
+    } else {
+      enter(rule.member.substr(0, dot));
+      if (!member(rule, rule.member.substr(dot + 1))) return false;
+    }
+  }
+  enter({});
+  return true;
 }
 
-bool DocumentBuilder::text(Field col, std::string_view key, Need need, std::size_t max_chars) {
-  std::string_view v;
-  bool present = false;
-  if (!cell(col, key, need, v, present)) return false;
-  if (!present) return true;
-  if (max_chars != 0 && v.size() > max_chars) {  // a byte count within the limit needs no counting
+bool DocumentBuilder::member(const FieldRule& rule, std::string_view key) {
+  const std::string_view v = record_.get(rule.column);
+  if (v.empty()) {
+    if (rule.need == Need::kOptional) return true;
+    return fail(rule.column, key, "required, but the cell is empty");
+  }
+  switch (rule.kind) {
+    case FieldKind::kText: return text(rule, key, v);
+    case FieldKind::kInteger: return integer(rule, key, v);
+    case FieldKind::kIntegerText: return integer_text(rule, key, v);
+    case FieldKind::kFlag: return flag(rule, key, v);
+    case FieldKind::kEmail: return email(rule, key, v);
+    case FieldKind::kMobile: return mobile(rule, key, v);
+    case FieldKind::kIdList: return list(rule, key, v);
+    case FieldKind::kKey: break;
+  }
+  return true;
+}
+
+// The key is no member of the body: nothing is written, and a broken rule names the key alone
+// (the document is abandoned then, so the nested object open does not matter).
+bool DocumentBuilder::entity_key(const FieldRule& rule) {
+  const std::string_view v = record_.get(rule.column);
+  if (v.empty()) {
+    if (rule.need == Need::kOptional) return true;
+    object_ = {};
+    return fail(rule.column, rule.member, "required, but the cell is empty");
+  }
+  if (rule.max_bytes != 0 && v.size() > rule.max_bytes) {
+    object_ = {};
+    return fail(rule.column, rule.member, fmt::format("longer than {} bytes ({})", rule.max_bytes, v.size()));
+  }
+  return true;
+}
+
+bool DocumentBuilder::text(const FieldRule& rule, std::string_view key, std::string_view v) {
+  if (rule.max_chars != 0 && v.size() > rule.max_chars) {  // a byte count within the limit needs no counting
     const std::size_t n = utf8_length(v);
-    if (n > max_chars) return fail(col, key, fmt::format("longer than {} characters ({})", max_chars, n));
+    if (n > rule.max_chars) {
+      return fail(rule.column, key, fmt::format("longer than {} characters ({})", rule.max_chars, n));
+    }
   }
   writer_.key(key).string(v);
   return true;
 }
 
-bool DocumentBuilder::known_text(std::string_view key, std::string_view value) {
-  writer_.key(key).string(value);
-  return true;
-}
-
-bool DocumentBuilder::flag(Field col, std::string_view key, Need need) {
-  std::string_view v;
-  bool present = false;
-  if (!cell(col, key, need, v, present)) return false;
-  if (!present) return true;
+bool DocumentBuilder::flag(const FieldRule& rule, std::string_view key, std::string_view v) {
   const std::optional<bool> b = parse_flag(v);
-  if (!b) return fail(col, key, "not a boolean (true, false, 1, 0, yes or no)");
+  if (!b) return fail(rule.column, key, "not a boolean (true, false, 1, 0, yes or no)");
   writer_.key(key).boolean(*b);
   return true;
 }
 
-bool DocumentBuilder::integer(Field col, std::string_view key, std::int64_t min, std::int64_t max, Need need) {
-  std::string_view v;
-  bool present = false;
-  if (!cell(col, key, need, v, present)) return false;
-  if (!present) return true;
-  const std::optional<std::int64_t> n = parse_integer(v, min, max);
-  if (!n) return fail(col, key, fmt::format("not an integer from {} to {}", min, max));
+bool DocumentBuilder::integer(const FieldRule& rule, std::string_view key, std::string_view v) {
+  const std::optional<std::int64_t> n = parse_integer(v, rule.min, rule.max);
+  if (!n) return fail(rule.column, key, fmt::format("not an integer from {} to {}", rule.min, rule.max));
   writer_.key(key).integer(*n);
   return true;
 }
 
-bool DocumentBuilder::integer_text(Field col, std::string_view key, std::int64_t min, std::int64_t max,
-                                   Need need) {
-  std::string_view v;
-  bool present = false;
-  if (!cell(col, key, need, v, present)) return false;
-  if (!present) return true;
-  const std::optional<std::int64_t> n = parse_integer(v, min, max);
-  if (!n) return fail(col, key, fmt::format("not an integer from {} to {}", min, max));
+bool DocumentBuilder::integer_text(const FieldRule& rule, std::string_view key, std::string_view v) {
+  const std::optional<std::int64_t> n = parse_integer(v, rule.min, rule.max);
+  if (!n) return fail(rule.column, key, fmt::format("not an integer from {} to {}", rule.min, rule.max));
   char buf[24];
   const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, *n);
   writer_.key(key).string(std::string_view(buf, static_cast<std::size_t>(end - buf)));
@@ -114,18 +141,14 @@ void for_each_item(std::string_view list, F f) {
 
 }  // namespace
 
-bool DocumentBuilder::list(Field col, std::string_view key, Need need, std::size_t max_items) {
-  std::string_view v;
-  bool present = false;
-  if (!cell(col, key, need, v, present)) return false;
-  if (!present) return true;
+bool DocumentBuilder::list(const FieldRule& rule, std::string_view key, std::string_view v) {
   std::size_t count = 0;
   for_each_item(v, [&count](std::string_view) { ++count; });
   if (count == 0) {
-    return need == Need::kRequired ? fail(col, key, "required, but the list has no item") : true;
+    return rule.need == Need::kRequired ? fail(rule.column, key, "required, but the list has no item") : true;
   }
-  if (max_items != 0 && count > max_items) {
-    return fail(col, key, fmt::format("more than {} items ({})", max_items, count));
+  if (rule.max_items != 0 && count > rule.max_items) {
+    return fail(rule.column, key, fmt::format("more than {} items ({})", rule.max_items, count));
   }
   writer_.key(key).begin_array();
   for_each_item(v, [this](std::string_view item) { writer_.string(item); });
@@ -133,25 +156,17 @@ bool DocumentBuilder::list(Field col, std::string_view key, Need need, std::size
   return true;
 }
 
-bool DocumentBuilder::mobile(Field col, std::string_view key, Need need) {
-  std::string_view v;
-  bool present = false;
-  if (!cell(col, key, need, v, present)) return false;
-  if (!present) return true;
+bool DocumentBuilder::mobile(const FieldRule& rule, std::string_view key, std::string_view v) {
   ShortText normal;
   if (!normalise_mobile(v, normal)) {
-    return fail(col, key, "not a mobile number (+ country code and number, or 11 mainland China digits)");
+    return fail(rule.column, key, "not a mobile number (+ country code and number, or 11 mainland China digits)");
   }
   writer_.key(key).string(normal.view());
   return true;
 }
 
-bool DocumentBuilder::email(Field col, std::string_view key, Need need) {
-  std::string_view v;
-  bool present = false;
-  if (!cell(col, key, need, v, present)) return false;
-  if (!present) return true;
-  if (!is_email(v)) return fail(col, key, "not an e-mail address (local@domain.tld)");
+bool DocumentBuilder::email(const FieldRule& rule, std::string_view key, std::string_view v) {
+  if (!is_email(v)) return fail(rule.column, key, "not an e-mail address (local@domain.tld)");
   writer_.key(key).string(v);
   return true;
 }

@@ -1,15 +1,15 @@
 // DocumentBuilder: writes one target's request document from a record's cells, checking each
-// cell against its documented rule, and stops at the first rule a cell breaks.
+// cell against its row of the connector's field table (field_table.h), and stops at the first rule
+// a cell breaks.
 //
-// A connector calls the builder once per JSON member, in key (byte) order, chaining the calls
-// with && so the first broken rule ends the projection:
+// A connector opens the document, writes the members of its table, and closes it, chaining the
+// calls with && so the first broken rule ends the projection:
 //
 //   DocumentBuilder b(record, doc.body);
-//   bool ok = b.begin_object() && b.text(Field::kCity, "city") &&
-//             b.integer(Field::kGender, "gender", 0, 2) && b.end_object();
+//   bool ok = b.begin_object() && b.members(kRules) && b.end_object();
 //   if (!ok) return std::unexpected(b.take_invalid());
 //
-// An empty cell means "no value": the member is left out, unless the call says kRequired, in
+// An empty cell means "no value": the member is left out, unless its row says kRequired, in
 // which case the record is Invalid. Invalid::field is the member's path in the document
 // ("feature.card"); when the column has another name the rule names it ("column card_no: ...").
 // Values are never quoted in a rule (they may be personal data). The builder appends to a string
@@ -18,18 +18,16 @@
 // Thread-safety: one builder per projection.
 #pragma once
 
-#include <cstddef>
-#include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
+#include "connectors/targets/field_table.h"
 #include "connectors/targets/target_connector.h"
 #include "diff/json_writer.h"
 #include "diff/record.h"
 
 namespace hrsync {
-
-enum class Need : std::uint8_t { kOptional, kRequired };
 
 class DocumentBuilder {
  public:
@@ -37,29 +35,11 @@ class DocumentBuilder {
 
   // The document's outer object.
   bool begin_object();
-  // Member `key` holding an object; the fields inside are named "key.member".
-  bool begin_object(std::string_view key);
   bool end_object();
 
-  // A string cell, at most `max_chars` code points (0: no limit).
-  bool text(Field col, std::string_view key, Need need = Need::kOptional, std::size_t max_chars = 0);
-  // A string member with a value the connector already checked (an entity key).
-  bool known_text(std::string_view key, std::string_view value);
-  // A boolean cell: true/false/1/0/yes/no in any letter case, written as true or false.
-  bool flag(Field col, std::string_view key, Need need = Need::kOptional);
-  // An integer cell in [min, max], written as a JSON number without leading zeros.
-  bool integer(Field col, std::string_view key, std::int64_t min, std::int64_t max, Need need = Need::kOptional);
-  // An integer cell in [min, max], written as a JSON string of its digits ("1625681917").
-  bool integer_text(Field col, std::string_view key, std::int64_t min, std::int64_t max,
-                    Need need = Need::kOptional);
-  // A ';'-separated cell, written as an array of strings; blanks around items and empty items
-  // are dropped, and a list left with no item is no value. At most `max_items` items (0: no
-  // limit).
-  bool list(Field col, std::string_view key, Need need = Need::kOptional, std::size_t max_items = 0);
-  // A mobile number (field_rules.h normalise_mobile), written in its normal form.
-  bool mobile(Field col, std::string_view key, Need need = Need::kOptional);
-  // An e-mail address of the basic form (field_rules.h is_email).
-  bool email(Field col, std::string_view key, Need need = Need::kOptional);
+  // The members of `rules`, in their order: checks each cell and writes the member it makes,
+  // opening and closing the nested objects the rows name. kKey rows are checked, not written.
+  bool members(std::span<const FieldRule> rules);
 
   // Records a broken rule of member `key` (in the current object) and returns false.
   bool fail(std::string_view key, std::string_view rule);
@@ -72,9 +52,18 @@ class DocumentBuilder {
   JsonWriter& writer() { return writer_; }
 
  private:
-  // The cell of `col`; false (after recording the rule) when it is empty and `need` requires it.
-  // `present` tells whether there is a value to write.
-  bool cell(Field col, std::string_view key, Need need, std::string_view& value, bool& present);
+  // The member of one row, its nested object already open; `key` is its name inside that object.
+  bool member(const FieldRule& rule, std::string_view key);
+  // Makes `object` ("" for the top) the object members are written to, closing the nested one open.
+  void enter(std::string_view object);
+  bool entity_key(const FieldRule& rule);
+  bool text(const FieldRule& rule, std::string_view key, std::string_view v);
+  bool flag(const FieldRule& rule, std::string_view key, std::string_view v);
+  bool integer(const FieldRule& rule, std::string_view key, std::string_view v);
+  bool integer_text(const FieldRule& rule, std::string_view key, std::string_view v);
+  bool list(const FieldRule& rule, std::string_view key, std::string_view v);
+  bool mobile(const FieldRule& rule, std::string_view key, std::string_view v);
+  bool email(const FieldRule& rule, std::string_view key, std::string_view v);
 
   const Record& record_;
   JsonWriter writer_;

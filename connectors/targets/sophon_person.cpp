@@ -39,6 +39,15 @@ constexpr std::array<CodeRule, 9> kCodes = {{
 
 constexpr std::array<Field, 1> kRequired = {Field::kEmployeeNo};
 
+// The document's cells but the photo (checked from its file, see photo()), in byte order: the key
+// as identity_id, then info, which is always sent (possibly empty).
+constexpr std::array<FieldRule, 4> kRules = {{
+    {.column = Field::kEmployeeNo, .member = "identity_id", .kind = FieldKind::kText, .need = Need::kRequired},
+    {.column = Field::kName, .member = "info.name", .kind = FieldKind::kText},
+    {.column = Field::kPermissionIds, .member = "info.permission_ids", .kind = FieldKind::kIdList},
+    {.column = Field::kPersonType, .member = "info.type", .kind = FieldKind::kInteger, .min = 1, .max = 5},
+}};
+
 constexpr std::string_view kPhotoMember = "reg_photo";
 constexpr std::string_view kInfoMember = "info";
 
@@ -161,20 +170,14 @@ class SophonPerson final : public TargetConnector {
   Entity entity() const override { return Entity::kEmployees; }
   std::span<const Field> required_columns() const override { return kRequired; }
 
+  std::span<const FieldRule> field_rules() const override { return kRules; }
+
   std::expected<Document, Invalid> project(const Record& r) const override {
     Document d;
     d.key.assign(r.get(Field::kEmployeeNo));
     d.body.reserve(128 + r.get(Field::kName).size() + r.get(Field::kPermissionIds).size());
     DocumentBuilder b(r, d.body);
-    const bool ok = b.begin_object() &&
-                    b.text(Field::kEmployeeNo, "identity_id", Need::kRequired) &&
-                    b.begin_object("info") &&
-                    b.text(Field::kName, "name") &&
-                    b.list(Field::kPermissionIds, "permission_ids") &&
-                    b.integer(Field::kPersonType, "type", 1, 5) &&
-                    b.end_object() &&
-                    photo(r, b, d) &&
-                    b.end_object();
+    const bool ok = b.begin_object() && b.members(kRules) && photo(r, b, d) && b.end_object();
     if (!ok) return std::unexpected(b.take_invalid());
     d.seal();
     return d;

@@ -4,8 +4,9 @@
 // against every field rule of the API document; builds the HTTP request for a document; and
 // classifies a response by the document's error codes. It holds no socket, no clock and no
 // snapshot: the engine sends, waits and stores. Each connector keeps its API's rules in tables
-// (codes() with their backoffs, default_rate(), lanes()) that the tests walk row by row; the
-// engine knows no code or lane of any API but by these.
+// (field_rules() with the documented limits of each cell, codes() with their backoffs,
+// default_rate(), lanes()) that the tests walk row by row; the engine knows no code or lane of
+// any API but by these.
 //
 // Thread-safety: connectors are immutable after construction; all methods are const and may be
 // called from any thread.
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "connectors/targets/field_table.h"
 #include "connectors/targets/rate_tier.h"
 #include "diff/document.h"
 #include "diff/record.h"
@@ -155,6 +157,11 @@ class TargetConnector {
 
   // The document this target should hold for `r`, or the broken rule.
   virtual std::expected<Document, Invalid> project(const Record& r) const = 0;
+
+  // The cells project() reads and their documented limits, in document order: the table project()
+  // writes the document from (field_table.h), as this connector's options make it. Rules that
+  // span cells (documented codes such as contact_user's 41004 or 44020) are not rows of it.
+  virtual std::span<const FieldRule> field_rules() const { return {}; }
 
   // The document to apply to an entity that left the source (its last applied document given),
   // or nullopt when the target's on_missing policy leaves it alone.
