@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <iterator>
 #include <stdexcept>
 
 #include "diff/document.h"
@@ -14,43 +15,64 @@ namespace {
 constexpr unsigned kCellShift = 30;  // an owner: cell << 30 | claimant
 constexpr std::uint32_t kClaimantMask = (std::uint32_t{1} << kCellShift) - 1;
 constexpr std::size_t kMaxCells = std::size_t{1} << (32 - kCellShift);
-constexpr std::size_t kMinSlots = 1024;
+constexpr std::size_t kMinSlots = 16;  // per part
+
+constexpr unsigned kLineBits = 30;  // a claimant: fate << 30 | low bits of its line
+constexpr std::uint32_t kLineMask = (std::uint32_t{1} << kLineBits) - 1;
+
+// Slots for `values` values at most 3/4 full, a power of two.
+std::size_t slots_for(std::size_t values) { return std::bit_ceil(std::max(kMinSlots, values + values / 3 + 1)); }
 
 }  // namespace
 
-std::size_t KeyOwners::Owners::slot(std::uint64_t hash) const {
-  const std::size_t mask = hashes_.size() - 1;
+std::size_t KeyOwners::Owners::Part::slot(std::uint64_t hash) const {
+  const std::size_t mask = hashes.size() - 1;
   std::size_t i = static_cast<std::size_t>(hash) & mask;
-  while (hashes_[i] != 0 && hashes_[i] != hash) i = (i + 1) & mask;
+  while (hashes[i] != 0 && hashes[i] != hash) i = (i + 1) & mask;
   return i;
 }
 
-void KeyOwners::Owners::grow() {
-  std::vector<std::uint64_t> hashes = std::move(hashes_);
-  std::vector<std::uint32_t> owners = std::move(owners_);
-  const std::size_t slots = std::max(kMinSlots, hashes.size() * 2);
-  hashes_.assign(slots, 0);
-  owners_.assign(slots, 0);
-  for (std::size_t i = 0; i < hashes.size(); ++i) {
-    if (hashes[i] == 0) continue;
-    const std::size_t at = slot(hashes[i]);
-    hashes_[at] = hashes[i];
-    owners_[at] = owners[i];
+void KeyOwners::Owners::Part::rehash(std::size_t slots) {
+  std::vector<std::uint64_t> old_hashes = std::move(hashes);
+  std::vector<std::uint32_t> old_owners = std::move(owners);
+  hashes.assign(slots, 0);
+  owners.assign(slots, 0);
+  for (std::size_t i = 0; i < old_hashes.size(); ++i) {
+    if (old_hashes[i] == 0) continue;
+    const std::size_t at = slot(old_hashes[i]);
+    hashes[at] = old_hashes[i];
+    owners[at] = old_owners[i];
+  }
+}
+
+void KeyOwners::Owners::reserve(std::size_t values) {
+  // A part holds a 64th of the values, give or take a few standard deviations.
+  const std::size_t share = values / kParts;
+  const std::size_t want = slots_for(share + share / 8 + 16);
+  for (Part& p : parts_) {
+    if (want > p.hashes.size()) p.rehash(want);
   }
 }
 
 std::uint32_t KeyOwners::Owners::claim(std::uint64_t hash, std::uint32_t owner) {
   if (hash == 0) hash = 1;
-  if ((size_ + 1) * 4 > hashes_.size() * 3) grow();
-  const std::size_t at = slot(hash);
-  if (hashes_[at] == hash) return owners_[at];
-  hashes_[at] = hash;
-  owners_[at] = owner;
-  ++size_;
+  Part& p = parts_[hash >> (64 - kPartBits)];
+  if ((p.size + 1) * 4 > p.hashes.size() * 3) p.rehash(std::max(kMinSlots, p.hashes.size() * 2));
+  const std::size_t at = p.slot(hash);
+  if (p.hashes[at] == hash) return p.owners[at];
+  p.hashes[at] = hash;
+  p.owners[at] = owner;
+  ++p.size;
   return owner;
 }
 
-KeyOwners::KeyOwners(const TargetConnector& target) {
+std::size_t KeyOwners::Owners::memory_bytes() const {
+  std::size_t bytes = 0;
+  for (const Part& p : parts_) bytes += p.hashes.capacity() * sizeof(std::uint64_t) + p.owners.capacity() * sizeof(std::uint32_t);
+  return bytes;
+}
+
+KeyOwners::KeyOwners(const TargetConnector& target, std::size_t expected_records) {
   if (target.key_column() != key_field(target.entity())) {
     Rule key;
     key.fields = {target.key_column()};
@@ -64,6 +86,9 @@ KeyOwners::KeyOwners(const TargetConnector& target) {
     r.code = u.rule;
     rules_.push_back(std::move(r));
   }
+  if (rules_.empty() || expected_records == 0) return;
+  for (Rule& r : rules_) r.owners.reserve(expected_records);
+  claimants_.reserve(expected_records);
 }
 
 Invalid KeyOwners::clash(const Rule& rule, Field field, std::string_view value, std::uint64_t other_line) const {
@@ -81,15 +106,29 @@ Invalid KeyOwners::clash(const Rule& rule, Field field, std::string_view value, 
                       rule.code)};
 }
 
-std::optional<Invalid> KeyOwners::claim(const Record& record, Field source_key) {
+std::uint64_t KeyOwners::line_of(std::uint32_t claimant) const {
+  const std::uint64_t low = claimants_[claimant] & kLineMask;
+  // The last change of the top bits at or before `claimant`.
+  auto after = std::upper_bound(line_tops_.begin(), line_tops_.end(), claimant,
+                                [](std::uint32_t c, const auto& top) { return c < top.first; });
+  const std::uint64_t top = after == line_tops_.begin() ? 0 : std::prev(after)->second;
+  return top << kLineBits | low;
+}
+
+KeyOwners::Fate KeyOwners::fate_of(std::uint32_t claimant) const {
+  return static_cast<Fate>(claimants_[claimant] >> kLineBits);
+}
+
+std::optional<Invalid> KeyOwners::claim(const Record& record) {
   if (rules_.empty()) return std::nullopt;
   if (where_.input.empty()) where_ = record.origin;
   if (claimants_.size() > kClaimantMask) throw std::length_error("KeyOwners: more than 2^30 records");
   const auto self = static_cast<std::uint32_t>(claimants_.size());
-  const std::string_view key = record.get(source_key);
-  claimants_.push_back({record.origin.line, static_cast<std::uint32_t>(keys_.size()),
-                        static_cast<std::uint32_t>(key.size()), Fate::kInvalid, false});
-  keys_.append(key);
+  const std::uint64_t line = record.origin.line;
+  const std::uint64_t top = line >> kLineBits;
+  const std::uint64_t current_top = line_tops_.empty() ? 0 : line_tops_.back().second;
+  if (top != current_top) line_tops_.emplace_back(self, top);
+  claimants_.push_back(static_cast<std::uint32_t>(line) & kLineMask);  // fate kInvalid until settled
   std::optional<Invalid> broken;
   for (Rule& rule : rules_) {
     for (std::size_t f = 0; f < rule.fields.size(); ++f) {
@@ -101,32 +140,39 @@ std::optional<Invalid> KeyOwners::claim(const Record& record, Field source_key) 
           rule.owners.claim(content_hash(value), static_cast<std::uint32_t>(f) << kCellShift | self);
       const std::uint32_t owner = held & kClaimantMask;
       if (owner == self) continue;  // a new value, or the row gives it twice (email and enterprise_email)
-      Claimant& first = claimants_[owner];
-      if (!first.contested) {
-        first.contested = true;
-        clashes_.push_back({owner, clash(rule, rule.fields[held >> kCellShift], cell, record.origin.line)});
+      const std::uint64_t first_line = line_of(owner);
+      if (contested_.insert(owner).second) {
+        clashes_.push_back({owner, clash(rule, rule.fields[held >> kCellShift], cell, line)});
       }
-      if (!broken) broken = clash(rule, field, cell, first.line);
+      if (!broken) broken = clash(rule, field, cell, first_line);
     }
   }
   return broken;
 }
 
 void KeyOwners::settle(Fate fate) {
-  if (!claimants_.empty()) claimants_.back().fate = fate;
+  if (claimants_.empty()) return;
+  std::uint32_t& last = claimants_.back();
+  last = (last & kLineMask) | static_cast<std::uint32_t>(fate) << kLineBits;
 }
 
 std::vector<KeyOwners::Contested> KeyOwners::contested() const {
   std::vector<Contested> out;
   for (const Clash& c : clashes_) {
-    const Claimant& first = claimants_[c.claimant];
-    if (first.fate == Fate::kInvalid) continue;  // already listed as invalid, for its own reason
+    const Fate fate = fate_of(c.claimant);
+    if (fate == Fate::kInvalid) continue;  // already listed as invalid, for its own reason
     Origin at = where_;
-    at.line = first.line;
-    out.push_back({std::move(at), keys_.substr(first.key_at, first.key_size), c.invalid, first.fate});
+    at.line = line_of(c.claimant);
+    out.push_back({std::move(at), std::string(), c.invalid, fate});
   }
   std::sort(out.begin(), out.end(), [](const Contested& a, const Contested& b) { return a.origin.line < b.origin.line; });
   return out;
+}
+
+std::size_t KeyOwners::memory_bytes() const {
+  std::size_t bytes = claimants_.capacity() * sizeof(std::uint32_t);
+  for (const Rule& r : rules_) bytes += r.owners.memory_bytes();
+  return bytes;
 }
 
 }  // namespace hrsync

@@ -12,23 +12,29 @@
 // back. The key is not checked when it is the source's own key (the source refuses duplicates).
 //
 // Values are not kept: each rule holds a 64-bit hash of every claimed value (XXH3-64 of its
-// unique_form, content_hash) beside its first claimant, in an open-addressing table at most 3/4
-// full. A clash is named from the later row alone (its cell, and the earlier row's line and
-// source key, which are kept). Two distinct values of one rule share a hash with odds of about
-// n^2/2^65 over n values: 3e-8 for a million, 3e-6 for ten million. A collision would make two
-// rows that give different values a clash, both invalid for the target (none sent, each naming
-// the other's line); it never lets a true duplicate through.
+// unique_form, content_hash) beside its first claimant, in open-addressing tables at most 3/4
+// full. A clash is named from the later row alone (its cell, and the earlier row's line, which is
+// kept). Two distinct values of one rule share a hash with odds of about n^2/2^65 over n values:
+// 3e-8 for a million, 3e-6 for ten million. A collision would make two rows that give different
+// values a clash, both invalid for the target (none sent, each naming the other's line); it never
+// lets a true duplicate through.
 //
-// Memory: per claimed value 16 to 24 bytes of table (12-byte slots); per record 16 bytes and its
-// source key. Up to 2^30 records per target.
+// Memory: per claimed value 16 to 32 bytes of table (12-byte slots); per record 4 bytes (its line
+// and fate). Each rule's table is split in 64 parts by the top bits of the hash, each growing on
+// its own, so that growing never holds more than a 64th of the table twice. The source key of a
+// contested row is not kept: the planner finds it from the row's line (DuplicateKeys::keys_at).
+// Up to 2^30 records per target.
 //
 // Thread-safety: one thread at a time.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "connectors/targets/target_connector.h"
@@ -44,51 +50,60 @@ class KeyOwners {
   // A row that gave a value first, which a later row gave too.
   struct Contested {
     Origin origin;    // the row
-    std::string key;  // its source key (employee_no)
+    std::string key;  // its source key (employee_no): empty until the planner fills it in
     Invalid invalid;  // the value's field and the later row's line
     Fate fate;        // what the planner made of it before the clash showed
   };
 
   KeyOwners() = default;
-  // Checks the key of `target` (unless it is the source's key) and its unique_values().
-  explicit KeyOwners(const TargetConnector& target);
+  // Checks the key of `target` (unless it is the source's key) and its unique_values();
+  // `expected_records` (the snapshot's count, say; 0 when unknown) sizes the tables up front.
+  explicit KeyOwners(const TargetConnector& target, std::size_t expected_records = 0);
 
-  // Claims the values of `record`, whose source key is in `source_key`. Returns the broken rule
-  // when an earlier record gave one of them (naming that record's line), else nullopt. Every
-  // record must then be settled, before the next claim.
-  std::optional<Invalid> claim(const Record& record, Field source_key);
+  // Claims the values of `record`. Returns the broken rule when an earlier record gave one of
+  // them (naming that record's line), else nullopt. Every record must then be settled, before
+  // the next claim.
+  std::optional<Invalid> claim(const Record& record);
   void settle(Fate fate);
 
-  // The earlier rows of every clash that were not invalid already, in source order.
+  // The earlier rows of every clash that were not invalid already, in source order, their key
+  // left empty.
   std::vector<Contested> contested() const;
+
+  // Bytes held (capacity), for tests and benchmarks.
+  std::size_t memory_bytes() const;
 
  private:
   // Value hash -> its first claimant (claimant number, and in the top two bits which of the
-  // rule's cells gave it). Linear probing; a hash of 0 marks an empty slot (0 is stored as 1).
+  // rule's cells gave it). Linear probing in kParts tables picked by the hash's top bits; a hash
+  // of 0 marks an empty slot (0 is stored as 1).
   class Owners {
    public:
+    static constexpr unsigned kPartBits = 6;
+    static constexpr std::size_t kParts = std::size_t{1} << kPartBits;
+
+    // Room for `values` values without growing.
+    void reserve(std::size_t values);
     // The owner of `hash`, after making `owner` it iff it had none.
     std::uint32_t claim(std::uint64_t hash, std::uint32_t owner);
+    std::size_t memory_bytes() const;
 
    private:
-    std::size_t slot(std::uint64_t hash) const;
-    void grow();
-    std::vector<std::uint64_t> hashes_;
-    std::vector<std::uint32_t> owners_;
-    std::size_t size_ = 0;
+    struct Part {
+      std::vector<std::uint64_t> hashes;
+      std::vector<std::uint32_t> owners;
+      std::size_t size = 0;
+
+      std::size_t slot(std::uint64_t hash) const;
+      void rehash(std::size_t slots);
+    };
+    std::array<Part, kParts> parts_;
   };
   struct Rule {
     std::vector<Field> fields;  // at most 4
     UniqueRule::Form form = UniqueRule::Form::kExact;
     std::string_view code;  // "" for the key
     Owners owners;
-  };
-  struct Claimant {
-    std::uint64_t line = 0;
-    std::uint32_t key_at = 0;  // its source key in keys_
-    std::uint32_t key_size = 0;
-    Fate fate = Fate::kInvalid;
-    bool contested = false;
   };
   struct Clash {
     std::uint32_t claimant;  // the earlier row
@@ -97,11 +112,16 @@ class KeyOwners {
 
   // The rule broken by a row giving `value` in `field` that the row at `other_line` also gives.
   Invalid clash(const Rule& rule, Field field, std::string_view value, std::uint64_t other_line) const;
+  std::uint64_t line_of(std::uint32_t claimant) const;
+  Fate fate_of(std::uint32_t claimant) const;
 
   std::vector<Rule> rules_;
-  std::vector<Claimant> claimants_;
-  std::string keys_;
+  // Per claimant: the low 30 bits of its line, its fate in the top two.
+  std::vector<std::uint32_t> claimants_;
+  // (first claimant, line >> 30) wherever the lines' top bits change: none below 2^30 lines.
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> line_tops_;
   std::vector<Clash> clashes_;
+  std::unordered_set<std::uint32_t> contested_;  // claimants some later row clashed with
   Origin where_;  // the source's input and unit, for messages
   std::string scratch_;
 };

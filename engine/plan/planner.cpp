@@ -44,6 +44,7 @@ Result<SourceSummary> read_source(PlanSource& source, std::vector<TargetState*>&
   auto read = read_in_batches(*source.records, feed);
   if (!read) return std::unexpected(read.error());
   summary.records = *read;
+  for (auto* t : readers) collect_contested(*t, duplicates);
   summary.rejected = std::move(duplicates).merged_with(source.records->rejections());
   return summary;
 }
@@ -179,7 +180,6 @@ Result<Plan> make_plan(const JobConfig& config, const std::vector<std::unique_pt
     s.plan.id = std::string(s.connector->id());
     s.plan.connector = s.connector;
     s.plan.notes = s.connector->plan_notes();
-    s.owners = KeyOwners(*s.connector);
     s.spool_after = options.spool_after;
     s.plan.source = s.config->source;
     // A target planned without its source would find every entity gone.
@@ -192,6 +192,8 @@ Result<Plan> make_plan(const JobConfig& config, const std::vector<std::unique_pt
   auto loaded = for_each_parallel(states.size(), store, [&](std::size_t i, SnapshotStore* s) -> Result<void> {
     auto index = load_index(s, states[i].plan.id);
     if (!index) return std::unexpected(index.error());
+    // The one-owner tables sized from the snapshot: most of its entities are still in the source.
+    states[i].owners = KeyOwners(*states[i].connector, index->size());
     states[i].differ = Differ(std::move(*index));
     return {};
   });

@@ -42,7 +42,7 @@ void offer_batch(TargetState& t, std::span<const Record> records, Field key_colu
   for (std::size_t i = 0; i < docs.size(); ++i) {
     auto& doc = docs[i];
     const Record& record = records[i];
-    auto clash = t.owners.claim(record, key_column);
+    auto clash = t.owners.claim(record);
     if (clash) doc = std::unexpected(std::move(*clash));
     if (!doc) {
       t.plan.invalid.push_back({record.origin, std::string(record.get(key_column)), std::move(doc.error())});
@@ -67,6 +67,16 @@ void offer_batch(TargetState& t, std::span<const Record> records, Field key_colu
     t.plan.work.push_back(std::move(w));
   }
   docs.clear();
+}
+
+void collect_contested(TargetState& t, const DuplicateKeys& source_keys) {
+  t.contested = t.owners.contested();
+  t.owners = KeyOwners();
+  if (t.contested.empty()) return;
+  std::vector<std::uint64_t> lines;  // sorted: contested() lists the rows in source order
+  for (const auto& c : t.contested) lines.push_back(c.origin.line);
+  auto keys = source_keys.keys_at(lines);
+  for (std::size_t i = 0; i < keys.size(); ++i) t.contested[i].key = std::move(keys[i]);
 }
 
 namespace {
@@ -134,7 +144,7 @@ struct TakenBack {
 
 TakenBack take_back_contested(TargetState& t) {
   TakenBack back;
-  auto contested = t.owners.contested();
+  auto contested = std::exchange(t.contested, {});
   if (contested.empty()) return back;
   auto& p = t.plan;
   std::vector<std::uint64_t> lines;

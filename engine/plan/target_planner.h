@@ -27,6 +27,7 @@
 #include "diff/document.h"
 #include "diff/record.h"
 #include "engine/config/config.h"
+#include "engine/plan/duplicate_keys.h"
 #include "engine/plan/key_owners.h"
 #include "engine/plan/plan.h"
 #include "engine/plan/work_spool.h"
@@ -42,6 +43,9 @@ struct TargetState {
   std::vector<std::size_t> fetch;  // plan.work entries whose last applied document the snapshot holds
   std::vector<std::expected<Document, Invalid>> projected;  // one batch's documents (offer_batch)
   KeyOwners owners;  // who gave each value one entity alone may hold (set up with the connector)
+  // The earlier rows of the clashes KeyOwners found, their source keys filled in, once the source
+  // is read (collect_contested).
+  std::vector<KeyOwners::Contested> contested;
   // New entities past the first `spool_after` of the work go to a spool file (0: never), and are
   // read back when sent: a first run holds counts and its first changes, not every document.
   std::uint64_t spool_after = 0;
@@ -60,10 +64,15 @@ struct TargetState {
 // than the caches) follow one another closely enough for the processor to overlap them.
 void offer_batch(TargetState& t, std::span<const Record> records, Field key_column, bool full);
 
+// Once every record was offered: lists the rows whose key or unique value a later row gave too,
+// naming each by its source key (`source_keys`, the source's set of keys and their first lines),
+// and lets go of the one-owner tables.
+void collect_contested(TargetState& t, const DuplicateKeys& source_keys);
+
 // The snapshot's document of one key of the target, if it holds one.
 using LastDocument = std::function<Result<std::optional<Document>>(const std::string& key)>;
 
-// After every record was offered: takes back the rows whose key or unique value a later row gave
+// After collect_contested: takes back the rows whose key or unique value a later row gave
 // too (invalid now, their work dropped), fills into each change what its record left empty and the
 // target keeps (TargetConnector::keep_unset; a change that then equals the snapshot is unchanged,
 // and sent only when `full`), lists the missing entities, freezes, revokes or forgets each as the

@@ -1,0 +1,139 @@
+// KeyOwners and DuplicateKeys: clashes found whatever the tables' size when they are made and
+// however far they grow, lines kept whole past 32 bits, and a row's source key found from its line.
+#include "engine/plan/key_owners.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/plan/duplicate_keys.h"
+
+namespace hrsync {
+namespace {
+
+// Row `n` at `line`: its own employee_no, user_id, mobile and e-mail.
+Record row(std::uint64_t n, std::uint64_t line) {
+  Record r;
+  r.at(Field::kEmployeeNo) = fmt::format("E{:07}", n);
+  r.at(Field::kUserId) = fmt::format("u{:07}", n);
+  r.at(Field::kMobile) = fmt::format("+86138{:08}", n);
+  r.at(Field::kEmail) = fmt::format("p{}@example.com", n);
+  r.origin.set("hr.csv", line, Origin::Unit::kLine);
+  return r;
+}
+
+std::unique_ptr<TargetConnector> contact_user() {
+  auto t = make_target("contact_user", TargetOptions{});
+  if (!t) throw std::runtime_error(t.error().str());
+  return std::move(*t);
+}
+
+class KeyOwnersGrowth : public ::testing::TestWithParam<std::size_t> {};
+
+TEST_P(KeyOwnersGrowth, FindsEveryClashWhateverSizeTheTablesStartedAt) {
+  // 40,000 rows into tables sized for GetParam() records (0: unknown, as on a first run), so that
+  // each of the 64 parts of each rule grows many times (or never); then three rows giving the
+  // user_id of the first, the mobile of one in the middle and the e-mail of the last.
+  const auto target = contact_user();
+  KeyOwners owners(*target, GetParam());
+  constexpr std::uint64_t kRows = 40'000;
+  for (std::uint64_t n = 1; n <= kRows; ++n) {
+    ASSERT_FALSE(owners.claim(row(n, n + 1)).has_value()) << n;
+    owners.settle(n % 2 == 0 ? KeyOwners::Fate::kNew : KeyOwners::Fate::kUnchanged);
+  }
+  Record same_user = row(kRows + 1, kRows + 2);
+  same_user.at(Field::kUserId) = "u0000001";
+  Record same_mobile = row(kRows + 2, kRows + 3);
+  same_mobile.at(Field::kMobile) = "13800020000";  // row 20000's +8613800020000, spelt without +86
+  Record same_email = row(kRows + 3, kRows + 4);
+  same_email.at(Field::kEmail) = fmt::format("P{}@Example.COM", kRows);
+
+  const auto user = owners.claim(same_user);
+  owners.settle(KeyOwners::Fate::kInvalid);
+  const auto mobile = owners.claim(same_mobile);
+  owners.settle(KeyOwners::Fate::kInvalid);
+  const auto email = owners.claim(same_email);
+  owners.settle(KeyOwners::Fate::kInvalid);
+  ASSERT_TRUE(user && mobile && email);
+  EXPECT_EQ(user->field, "user_id");
+  EXPECT_EQ(user->rule, "user_id u0000001 also given by hr.csv:2: one user_id has one owner, so neither row is sent");
+  EXPECT_EQ(mobile->field, "mobile");
+  EXPECT_NE(mobile->rule.find("also given by hr.csv:20001,"), std::string::npos) << mobile->rule;
+  EXPECT_EQ(email->field, "email");
+  EXPECT_NE(email->rule.find(fmt::format("also given by hr.csv:{},", kRows + 1)), std::string::npos) << email->rule;
+
+  const auto contested = owners.contested();
+  ASSERT_EQ(contested.size(), 3u);
+  EXPECT_EQ(contested[0].origin.str(), "hr.csv:2");
+  EXPECT_EQ(contested[0].fate, KeyOwners::Fate::kUnchanged);  // row 1
+  EXPECT_EQ(contested[0].invalid.rule,
+            fmt::format("user_id u0000001 also given by hr.csv:{}: one user_id has one owner, so neither row is sent",
+                        kRows + 2));
+  EXPECT_EQ(contested[1].origin.str(), "hr.csv:20001");
+  EXPECT_EQ(contested[1].fate, KeyOwners::Fate::kNew);  // row 20000
+  EXPECT_EQ(contested[1].invalid.field, "mobile");
+  EXPECT_EQ(contested[2].origin.str(), fmt::format("hr.csv:{}", kRows + 1));
+  EXPECT_EQ(contested[2].fate, KeyOwners::Fate::kNew);
+  for (const auto& c : contested) EXPECT_TRUE(c.key.empty()) << "the planner names the key";
+}
+
+INSTANTIATE_TEST_SUITE_P(Sizes, KeyOwnersGrowth, ::testing::Values(0, 100, 40'000, 1'000'000));
+
+TEST(KeyOwners, PresizedTablesHoldTheirRecordsWithoutGrowing) {
+  const auto target = contact_user();
+  KeyOwners owners(*target, 100'000);
+  const std::size_t presized = owners.memory_bytes();
+  for (std::uint64_t n = 1; n <= 100'000; ++n) {
+    ASSERT_FALSE(owners.claim(row(n, n + 1)).has_value());
+    owners.settle(KeyOwners::Fate::kNew);
+  }
+  EXPECT_EQ(owners.memory_bytes(), presized);
+  // Three rules (user_id, mobile, e-mail): at most 32 bytes of table per value; 4 bytes per record.
+  EXPECT_LE(presized, 3u * 100'000 * 32 + 100'000 * 4);
+}
+
+TEST(KeyOwners, ALineBeyondThirtyTwoBitsIsNamedWhole) {
+  // Rows of a huge export (or a row number of a query) past 2^30 and 2^32, out of order.
+  const auto target = contact_user();
+  KeyOwners owners(*target);
+  const std::vector<std::uint64_t> lines = {7, (std::uint64_t{1} << 30) + 5, (std::uint64_t{1} << 32) + 9, 11,
+                                            (std::uint64_t{1} << 33) + 1};
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    ASSERT_FALSE(owners.claim(row(i + 1, lines[i])).has_value());
+    owners.settle(KeyOwners::Fate::kNew);
+  }
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    Record again = row(100 + i, 100 + i);
+    again.at(Field::kUserId) = fmt::format("u{:07}", i + 1);
+    const auto clash = owners.claim(again);
+    owners.settle(KeyOwners::Fate::kInvalid);
+    ASSERT_TRUE(clash.has_value()) << i;
+    EXPECT_NE(clash->rule.find(fmt::format("hr.csv:{}:", lines[i])), std::string::npos) << clash->rule;
+  }
+  std::vector<std::uint64_t> contested;
+  for (const auto& c : owners.contested()) contested.push_back(c.origin.line);
+  EXPECT_EQ(contested, (std::vector<std::uint64_t>{7, 11, (std::uint64_t{1} << 30) + 5, (std::uint64_t{1} << 32) + 9,
+                                                   (std::uint64_t{1} << 33) + 1}));
+}
+
+TEST(DuplicateKeys, GivesBackTheKeyOfARowKeptFromItsLine) {
+  DuplicateKeys keys(Field::kEmployeeNo, 0);
+  std::vector<Record> batch;
+  for (std::uint64_t n = 1; n <= 5000; ++n) batch.push_back(row(n, n * 2));
+  batch.push_back(row(17, 20'000));  // a second E0000017: refused, its line is no kept row's
+  EXPECT_EQ(keys.keep_first(batch), 5000u);
+  const std::vector<std::uint64_t> lines = {2, 34, 34, 9998, 10'000, 10'001, 20'000};
+  EXPECT_EQ(keys.keys_at(lines),
+            (std::vector<std::string>{"E0000001", "E0000017", "E0000017", "E0004999", "E0005000", "", ""}));
+  EXPECT_TRUE(keys.keys_at({}).empty());
+  const auto rejected = std::move(keys).merged_with({});
+  ASSERT_EQ(rejected.size(), 1u);
+  EXPECT_EQ(rejected[0].reason, "duplicate employee_no E0000017 (first at line 34); this row is ignored");
+}
+
+}  // namespace
+}  // namespace hrsync
