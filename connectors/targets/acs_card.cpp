@@ -84,7 +84,7 @@ class AcsCard final : public TargetConnector {
     req.target = "/open-apis/acs/v1/users/";
     append_url_escaped(req.target, desired.key);
     req.target += query_;
-    req.body = desired.body;
+    req.document_body = desired.body;
     return req;
   }
 

@@ -72,7 +72,7 @@ class AttendanceFace final : public TargetConnector {
   std::optional<Document> on_missing(const Document&) const override { return std::nullopt; }
 
   Result<Request> build_request(const Document& desired, const Document*) const override {
-    return Request{"POST", target_, desired.body, ""};
+    return Request{.method = "POST", .target = target_, .document_body = desired.body};
   }
 
   std::string_view endpoint() const override { return "POST /open-apis/attendance/v1/user_settings/modify"; }

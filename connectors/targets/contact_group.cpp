@@ -85,7 +85,7 @@ class ContactGroup final : public TargetConnector {
     req.target = "/open-apis/contact/v3/group/";
     append_url_escaped(req.target, desired.key);
     req.target += query_;
-    req.body = desired.body;
+    req.document_body = desired.body;
     return req;
   }
 

@@ -416,7 +416,7 @@ Result<Request> ContactUser::build_request(const Document& desired, const Docume
   req.method = patch_ ? "PATCH" : "PUT";
   req.target = path(desired.key);
   if (!patch_) {
-    req.body = desired.body;
+    req.document_body = desired.body;
     return req;
   }
   build_patch(req, desired, last_applied);
@@ -430,11 +430,12 @@ void ContactUser::build_patch(Request& req, const Document& desired, const Docum
   JsonMembers changed;
   req.lane = lane_of_members(patch_members(desired, last_applied, want, had, changed));
   if (changed.empty()) {
-    req.body = desired.body;
+    req.document_body = desired.body;
     return;
   }
-  req.body.reserve(desired.body.size());
-  write_members(req.body, changed);
+  std::string& body = req.built_body.emplace();
+  body.reserve(desired.body.size());
+  write_members(body, changed);
 }
 
 // Patch mode: a member of `last_applied` that `desired` leaves out (its cell emptied in HR) is not

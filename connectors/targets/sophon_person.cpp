@@ -292,14 +292,14 @@ void SophonPerson::keep_unset(Document& desired, const Document& last) const {
 }
 
 Result<Request> SophonPerson::build_request(const Document& desired, const Document* last) const {
-  Request req{"PUT", "/SophonFogSys/api/users", "", ""};
+  Request req{.method = "PUT", .target = "/SophonFogSys/api/users"};
   JsonMembers members;
   if (!split_members(desired.body, members)) {
     return fail(Error::Kind::kInternal, fmt::format("sophon_person {}", desired.key), "the document is not a JSON object");
   }
   JsonMember* photo = members.find(kPhotoMember);
   if (photo == nullptr) {
-    req.body = desired.body;
+    req.document_body = desired.body;
     return req;
   }
   // The box holds this photo already: send the rest alone (an absent reg_photo keeps the face).
@@ -310,7 +310,7 @@ Result<Request> SophonPerson::build_request(const Document& desired, const Docum
     for (const JsonMember& m : members) {
       if (m.key != kPhotoMember) rest.push(m);
     }
-    write_members(req.body, rest);
+    write_members(req.built_body.emplace(), rest);
     return req;
   }
   if (desired.attachment.empty()) {
@@ -325,8 +325,9 @@ Result<Request> SophonPerson::build_request(const Document& desired, const Docum
   append_base64(inline_photo, *bytes);
   inline_photo.push_back('"');
   photo->raw = inline_photo;
-  req.body.reserve(desired.body.size() + inline_photo.size());
-  write_members(req.body, members);
+  std::string& body = req.built_body.emplace();
+  body.reserve(desired.body.size() + inline_photo.size());
+  write_members(body, members);
   return req;
 }
 

@@ -88,14 +88,21 @@ struct Lane {
   std::string_view carries;         // which requests go through it, for reports
 };
 
-// The HTTP request for one document.
+// The HTTP request for one document. A request that sends the document's body unchanged refers
+// to it (document_body) rather than copying it: it is valid while that Document lives, which the
+// executor's Work does for as long as the request. A connector that sends another body (a PATCH
+// of the changed members, a photo inlined) keeps it in built_body. body() is what is sent.
 struct Request {
   std::string method;  // "PUT", "PATCH", "POST"
   std::string target;  // path and query: "/open-apis/contact/v3/users/u1?user_id_type=user_id"
-  std::string body;    // JSON
+  std::string_view document_body;  // the Document's body, when sent unchanged
   // The lane it goes through (a name from the connector's lanes()), "" for none: the same as
   // lane_of() for its documents.
   std::string_view lane;
+  std::optional<std::string> built_body;  // a body of the request's own, when it sends another
+
+  // The JSON sent.
+  std::string_view body() const { return built_body ? std::string_view(*built_body) : document_body; }
 };
 
 // The classification of one response.

@@ -173,7 +173,8 @@ class Executor::Run {
       co_return finish(t, outcome, OutcomeStatus::kFailed);
     }
     RateLimiter* lane = lane_for(t, request->lane);
-    HttpRequest http{.method = request->method, .target = request->target, .body = request->body};
+    // The body is the plan document's own unless the connector built another: `work` outlives it.
+    HttpRequest http{.method = request->method, .target = request->target, .body = request->body()};
     Attempts attempts;
     for (;;) {
       if (t.stop == TargetStop::kNone) co_await pace(t, lane);

@@ -59,7 +59,7 @@ TEST(AcsCard, ANewCardReplacesTheOld) {
   auto req = c->build_request(d, &old);
   ASSERT_TRUE(req.has_value());
   EXPECT_EQ(req->method, "PATCH");
-  EXPECT_EQ(req->body, d.body);
+  EXPECT_EQ(req->body(), d.body);
 }
 
 TEST(AcsCard, ALeaverWithACardIsListedForRemovalByHand) {

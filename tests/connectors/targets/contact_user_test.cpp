@@ -67,7 +67,7 @@ TEST(ContactUser, PutSendsTheWholeDocumentWithBothIdTypes) {
   const Request req = request(*c, d, &old);
   EXPECT_EQ(req.method, "PUT");
   EXPECT_EQ(req.target, "/open-apis/contact/v3/users/u001?department_id_type=department_id&user_id_type=open_id");
-  EXPECT_EQ(req.body, d.body);
+  EXPECT_EQ(req.body(), d.body);
   EXPECT_EQ(req.lane, "");
 }
 
@@ -85,7 +85,7 @@ TEST(ContactUser, PatchWithoutLastDocumentSendsEverythingThroughTheLane) {
   const Document d = project(*c, valid_employee());
   const Request req = request(*c, d, nullptr);
   EXPECT_EQ(req.method, "PATCH");
-  EXPECT_EQ(req.body, d.body);
+  EXPECT_EQ(req.body(), d.body);
   EXPECT_EQ(req.lane, kDeptOrFrozenLane);
 }
 
@@ -96,7 +96,7 @@ TEST(ContactUser, PatchSendsOnlyChangedMembers) {
   r.at(Field::kCity) = "上海";
   r.at(Field::kMobile) = "+8613022222222";
   const Request req = request(*c, project(*c, r), &old);
-  EXPECT_EQ(req.body, R"({"city":"上海","mobile":"+8613022222222"})");
+  EXPECT_EQ(req.body(), R"({"city":"上海","mobile":"+8613022222222"})");
   EXPECT_EQ(req.lane, "");
 }
 
@@ -106,7 +106,7 @@ TEST(ContactUser, PatchSendsMembersTheLastDocumentLacked) {
   before.at(Field::kNickname) = "";
   const Document old = project(*c, before);
   const Request req = request(*c, project(*c, valid_employee()), &old);
-  EXPECT_EQ(req.body, R"({"nickname":"Alex Zhang"})");
+  EXPECT_EQ(req.body(), R"({"nickname":"Alex Zhang"})");
 }
 
 TEST(ContactUser, PatchOfDepartmentsOrFrozenGoesThroughTheLane) {
@@ -115,13 +115,13 @@ TEST(ContactUser, PatchOfDepartmentsOrFrozenGoesThroughTheLane) {
   Record moved = valid_employee();
   moved.at(Field::kDepartmentIds) = "od-3";
   Request req = request(*c, project(*c, moved), &old);
-  EXPECT_EQ(req.body, R"({"department_ids":["od-3"]})");
+  EXPECT_EQ(req.body(), R"({"department_ids":["od-3"]})");
   EXPECT_EQ(req.lane, kDeptOrFrozenLane);
 
   Record frozen = valid_employee();
   frozen.at(Field::kIsFrozen) = "yes";
   req = request(*c, project(*c, frozen), &old);
-  EXPECT_EQ(req.body, R"({"is_frozen":true})");
+  EXPECT_EQ(req.body(), R"({"is_frozen":true})");
   EXPECT_EQ(req.lane, kDeptOrFrozenLane);
 }
 
@@ -129,7 +129,7 @@ TEST(ContactUser, PatchOfAnUnchangedDocumentIsAFullResend) {
   auto c = connector("contact_user", patch_mode());
   const Document d = project(*c, valid_employee());
   const Request req = request(*c, d, &d);
-  EXPECT_EQ(req.body, d.body);
+  EXPECT_EQ(req.body(), d.body);
   EXPECT_EQ(req.lane, kDeptOrFrozenLane);
 }
 
@@ -137,7 +137,7 @@ TEST(ContactUser, PatchAgainstADamagedLastDocumentSendsEverything) {
   auto c = connector("contact_user", patch_mode());
   const Document d = project(*c, valid_employee());
   Document damaged{d.key, "{not json"};
-  EXPECT_EQ(request(*c, d, &damaged).body, d.body);
+  EXPECT_EQ(request(*c, d, &damaged).body(), d.body);
 }
 
 TEST(ContactUser, PatchLeavesAnEmptiedMemberOnTheUserAndSaysSo) {
@@ -150,7 +150,7 @@ TEST(ContactUser, PatchLeavesAnEmptiedMemberOnTheUserAndSaysSo) {
   const Document d = project(*c, r);
 
   // The request carries the new title alone: nothing clears the city or the nickname.
-  EXPECT_EQ(request(*c, d, &old).body, R"({"job_title":"Architect"})");
+  EXPECT_EQ(request(*c, d, &old).body(), R"({"job_title":"Architect"})");
   auto held = c->held_after(d, old);
   ASSERT_TRUE(held.has_value());
   ASSERT_EQ(held->kept.size(), 2u);
@@ -187,7 +187,7 @@ TEST(ContactUser, PutReplacesTheUserSoAnEmptiedMemberIsCleared) {
   Record r = valid_employee();
   r.at(Field::kCity).clear();
   const Document d = project(*c, r);
-  EXPECT_EQ(request(*c, d, &old).body, d.body);
+  EXPECT_EQ(request(*c, d, &old).body(), d.body);
   EXPECT_FALSE(c->held_after(d, old).has_value());
 }
 
@@ -204,7 +204,7 @@ TEST(ContactUser, FieldsRestrictWhatIsSentAndChecked) {
   r.at(Field::kGender) = "7";  // not owned: neither sent nor checked
   const Document d = project(*c, r);
   EXPECT_EQ(d.body, R"({"city":"杭州","department_ids":["od-1","od-2"],"employee_type":1,"mobile":"+8613011111111","name":"张三"})");
-  EXPECT_EQ(request(*c, d, nullptr).body, d.body);
+  EXPECT_EQ(request(*c, d, nullptr).body(), d.body);
   r.at(Field::kName) = std::string(65, 'n');  // owned: checked
   auto bad = c->project(r);
   ASSERT_FALSE(bad.has_value());
@@ -303,7 +303,7 @@ TEST(ContactUser, FreezeInPatchModeSendsOnlyIsFrozenThroughTheLane) {
   ASSERT_TRUE(frozen.has_value());
   const Request req = request(*c, *frozen, &last);
   EXPECT_EQ(req.method, "PATCH");
-  EXPECT_EQ(req.body, R"({"is_frozen":true})");
+  EXPECT_EQ(req.body(), R"({"is_frozen":true})");
   EXPECT_EQ(req.lane, kDeptOrFrozenLane);
 }
 

@@ -133,24 +133,35 @@ TEST(MakeTarget, RequiredColumnsFollowTheDocumentsAndOptions) {
   EXPECT_FALSE(has(*by_id, Field::kEmployeeNo));
 }
 
-Request request_for(const TargetConnector& c, const Record& r) {
+// The request for the document of `r`, with its body copied out: a request that sends its
+// document unchanged refers to the document, which lives in this function only.
+struct SentRequest {
+  std::string method;
+  std::string target;
+  std::string body;
+  std::string_view lane;
+};
+
+SentRequest request_for(const TargetConnector& c, const Record& r) {
   auto doc = c.project(r);
   if (!doc) ADD_FAILURE() << c.id() << ": " << doc.error().field << ": " << doc.error().rule;
-  auto req = c.build_request(doc.value_or(Document{}), nullptr);
+  if (!doc) return {};
+  auto req = c.build_request(*doc, nullptr);
   if (!req) ADD_FAILURE() << req.error().str();
-  return req.value_or(Request{});
+  if (!req) return {};
+  return {req->method, req->target, std::string(req->body()), req->lane};
 }
 
 TEST(Requests, GroupAttendanceAndCardRequestsFollowTheirDocuments) {
   Record g = valid_group();
   g.at(Field::kGroupId) = "g 1/2";
-  const Request group = request_for(*connector("contact_group"), g);
+  const SentRequest group = request_for(*connector("contact_group"), g);
   EXPECT_EQ(group.method, "PATCH");
   EXPECT_EQ(group.target, "/open-apis/contact/v3/group/g%201%2F2?department_id_type=open_department_id");
 
   TargetOptions by_id;
   by_id.employee_type = "employee_id";
-  const Request face = request_for(*connector("attendance_face", by_id), valid_employee());
+  const SentRequest face = request_for(*connector("attendance_face", by_id), valid_employee());
   EXPECT_EQ(face.method, "POST");
   EXPECT_EQ(face.target, "/open-apis/attendance/v1/user_settings/modify?employee_type=employee_id");
   EXPECT_EQ(face.body, R"({"user_setting":{"face_key":"fk-0001","face_key_update_time":"1625681917","user_id":"u001"}})");
@@ -159,7 +170,7 @@ TEST(Requests, GroupAttendanceAndCardRequestsFollowTheirDocuments) {
   open.user_id_type = "open_id";
   Record r = valid_employee();
   r.at(Field::kUserId) = "ou_7dab8a3d3cdcc9da365777c7ad535d62";
-  const Request card = request_for(*connector("acs_card", open), r);
+  const SentRequest card = request_for(*connector("acs_card", open), r);
   EXPECT_EQ(card.method, "PATCH");
   EXPECT_EQ(card.target, "/open-apis/acs/v1/users/ou_7dab8a3d3cdcc9da365777c7ad535d62?user_id_type=open_id");
   EXPECT_EQ(card.body, R"({"feature":{"card":123456}})");
@@ -222,6 +233,48 @@ TEST(Endpoints, NameTheMethodAndPathOfEveryRequest) {
     EXPECT_EQ(req->method + " " + path, c->endpoint()) << id;
     EXPECT_EQ(c->lane_of(*doc, nullptr), req->lane) << id;
   }
+}
+
+// A request that sends its document unchanged refers to the document's own bytes instead of a
+// copy (the plan's documents are what the executor sends); one that sends another body (a PATCH
+// of the changed members, a photo inlined) owns it.
+TEST(Requests, AnUnchangedBodyIsTheDocumentsOwnNotACopy) {
+  struct Case {
+    std::string_view id;
+    TargetOptions options;
+  };
+  TargetOptions put;
+  put.mode = "put";
+  const std::vector<Case> cases = {{"contact_user", put}, {"contact_user", {}}, {"contact_group", {}},
+                                   {"attendance_face", {}}, {"acs_card", {}}, {"sophon_person", {}}};
+  for (const Case& k : cases) {
+    auto c = connector(k.id, k.options);
+    const Record r = c->entity() == Entity::kGroups ? valid_group() : valid_employee();
+    auto doc = c->project(r);
+    ASSERT_TRUE(doc.has_value()) << k.id << ": " << doc.error().field << " " << doc.error().rule;
+    // No last document: contact_user's PATCH sends the whole document, as it does for a re-send.
+    auto req = c->build_request(*doc, nullptr);
+    ASSERT_TRUE(req.has_value()) << k.id << ": " << req.error().str();
+    EXPECT_FALSE(req->built_body.has_value()) << k.id;
+    EXPECT_EQ(req->body().data(), doc->body.data()) << k.id << " copied the body";
+    EXPECT_EQ(req->body().size(), doc->body.size()) << k.id;
+    // Moved around (as Result<Request> is), the request still refers to the document.
+    Request moved = std::move(*req);
+    EXPECT_EQ(moved.body().data(), doc->body.data()) << k.id;
+  }
+  // contact_user's PATCH of one changed member builds a body of its own, which moves with the
+  // request.
+  auto c = connector("contact_user");
+  const Document old = *c->project(valid_employee());
+  Record r = valid_employee();
+  r.at(Field::kCity) = "上海";
+  const Document d = *c->project(r);
+  auto req = c->build_request(d, &old);
+  ASSERT_TRUE(req.has_value());
+  ASSERT_TRUE(req->built_body.has_value());
+  Request moved = std::move(*req);
+  EXPECT_EQ(moved.body(), R"({"city":"上海"})");
+  EXPECT_NE(moved.body().data(), d.body.data());
 }
 
 }  // namespace

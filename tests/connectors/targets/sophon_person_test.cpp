@@ -79,7 +79,7 @@ TEST_F(Photos, RequestInlinesThePhotoAsBase64) {
   ASSERT_TRUE(req.has_value()) << req.error().str();
   EXPECT_EQ(req->method, "PUT");
   EXPECT_EQ(req->target, "/SophonFogSys/api/users");
-  EXPECT_EQ(req->body, R"({"identity_id":"E001","info":{"name":"张三","permission_ids":["1","2"],"type":1},)"
+  EXPECT_EQ(req->body(), R"({"identity_id":"E001","info":{"name":"张三","permission_ids":["1","2"],"type":1},)"
                        R"("reg_photo":")" + kPhotoBase64 + "\"}");
   EXPECT_EQ(req->lane, "");
 }
@@ -94,7 +94,7 @@ TEST_F(Photos, LargePhotoRoundTripsThroughBase64) {
   ASSERT_TRUE(req.has_value()) << req.error().str();
   simdjson::dom::parser parser;
   std::string_view b64;
-  ASSERT_EQ(parser.parse(req->body)["reg_photo"].get_string().get(b64), simdjson::SUCCESS);
+  ASSERT_EQ(parser.parse(req->body())["reg_photo"].get_string().get(b64), simdjson::SUCCESS);
   EXPECT_EQ(b64.size(), (big.size() + 2) / 3 * 4);
   // Decode and compare.
   auto value = [](char ch) -> int {
@@ -134,7 +134,7 @@ TEST_F(Photos, DocumentWithoutPhotoIsSentAsIs) {
   const Document d = project(valid_employee());
   auto req = c->build_request(d, nullptr);
   ASSERT_TRUE(req.has_value());
-  EXPECT_EQ(req->body, d.body);
+  EXPECT_EQ(req->body(), d.body);
 }
 
 TEST_F(Photos, PhotoHashWithoutPathIsAnInternalError) {
@@ -183,12 +183,12 @@ TEST_F(Photos, PhotoTheBoxHoldsIsNotSentAgain) {
   const Document after = project(renamed);
   auto req = c->build_request(after, &before);
   ASSERT_TRUE(req.has_value()) << req.error().str();
-  EXPECT_EQ(req->body.find("reg_photo"), std::string::npos) << req->body;
-  EXPECT_NE(req->body.find("Renamed Person"), std::string::npos) << req->body;
+  EXPECT_EQ(req->body().find("reg_photo"), std::string::npos) << req->body();
+  EXPECT_NE(req->body().find("Renamed Person"), std::string::npos) << req->body();
   dir.write("e001.jpg", kPhoto + "2");  // new content under the same path: sent
   auto again = c->build_request(project(renamed), &before);
   ASSERT_TRUE(again.has_value());
-  EXPECT_NE(again->body.find("reg_photo"), std::string::npos);
+  EXPECT_NE(again->body().find("reg_photo"), std::string::npos);
 }
 
 // An empty person_type or permission_ids cell keeps the last applied value (the box would reset
