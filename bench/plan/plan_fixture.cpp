@@ -189,6 +189,40 @@ source = "employees"
   return {};
 }
 
+// The first run's job: the base employee export through the four employee targets, their
+// options left to their defaults, and a snapshot that is never created (plan does not create it).
+Result<void> write_first_run_config(const std::string& path) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << R"(# The first-run benchmark's job (bench/plan --first-run): four employee targets, no snapshot.
+[job]
+snapshot = "first-run.db"
+
+[feishu]
+base_url = "http://127.0.0.1:9"
+app_id = "cli_bench"
+app_secret_env = "HRSYNC_BENCH_APP_SECRET"
+
+[sophon]
+base_url = "http://127.0.0.1:9"
+
+[sources.employees]
+kind = "csv"
+path = "employees_base.csv"
+)";
+  for (const char* target : {"contact_user", "attendance_face", "acs_card", "sophon_person"}) {
+    out << "\n[targets." << target << "]\nsource = \"employees\"\n";
+  }
+  out.close();
+  if (!out) return fail(Error::Kind::kIo, path, "cannot write the first-run job config");
+  return {};
+}
+
+std::string first_run_marker_path(const FixtureOptions& o) { return (fs::path(o.folder) / "first-run.ready").string(); }
+
+std::string first_run_marker_text(const FixtureOptions& o) {
+  return fmt::format("version={} employees={} seed={}\n", kFixtureVersion, o.employees, o.seed);
+}
+
 std::string no_env(const char*) { return {}; }
 
 // Commits every planned document of `target`, as a fully successful sync would.
@@ -246,7 +280,8 @@ Result<void> build_snapshot(const FixturePaths& paths) {
 
 FixturePaths fixture_paths(const FixtureOptions& options) {
   const fs::path dir(options.folder);
-  return {(dir / "base.toml").string(), (dir / "changed.toml").string(), (dir / "snapshot.db").string()};
+  return {(dir / "base.toml").string(), (dir / "changed.toml").string(), (dir / "snapshot.db").string(),
+          (dir / "first-run.toml").string()};
 }
 
 bool fixture_ready(const FixtureOptions& options) {
@@ -281,6 +316,31 @@ Result<void> build_fixture(const FixtureOptions& options) {
   marker << marker_text(options);
   marker.close();
   if (!marker) return fail(Error::Kind::kIo, marker_path(options), "cannot write the fixture marker");
+  return {};
+}
+
+bool first_run_ready(const FixtureOptions& options) {
+  std::ifstream in(first_run_marker_path(options), std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return in && text.str() == first_run_marker_text(options);
+}
+
+Result<void> build_first_run(const FixtureOptions& options) {
+  if (first_run_ready(options)) return {};
+  std::error_code ec;
+  fs::create_directories(options.folder, ec);
+  if (ec) return fail(Error::Kind::kIo, options.folder, "cannot create the fixture folder: " + ec.message());
+  const fs::path dir(options.folder);
+  std::fprintf(stderr, "building the first run's export in %s\n", options.folder.c_str());
+  if (!fixture_ready(options)) {  // else the full fixture wrote the same export
+    if (auto r = write_employees((dir / "employees_base.csv").string(), options, false); !r) return r;
+  }
+  if (auto r = write_first_run_config(fixture_paths(options).first_run_config); !r) return r;
+  std::ofstream marker(first_run_marker_path(options), std::ios::binary | std::ios::trunc);
+  marker << first_run_marker_text(options);
+  marker.close();
+  if (!marker) return fail(Error::Kind::kIo, first_run_marker_path(options), "cannot write the fixture marker");
   return {};
 }
 

@@ -13,6 +13,9 @@
 // in large batches. A marker file written last says the folder is complete for given options;
 // build_fixture() skips the work when it is there.
 //
+// A first run (bench_plan --first-run) needs less: the base employee export and a job of the four
+// employee targets (contact_user, attendance_face, acs_card, sophon_person) with no snapshot.
+//
 // Thread-safety: one caller at a time per folder.
 #pragma once
 
@@ -34,9 +37,11 @@ struct FixtureOptions {
 
 // The files of a fixture, inside its folder.
 struct FixturePaths {
-  std::string base_config;     // job config reading the base exports
-  std::string changed_config;  // job config reading the exports with a share changed
-  std::string snapshot;        // the snapshot both configs name
+  std::string base_config;       // job config reading the base exports
+  std::string changed_config;    // job config reading the exports with a share changed
+  std::string snapshot;          // the snapshot both configs name
+  std::string first_run_config;  // the base employee export through the four employee targets,
+                                 // with a snapshot that does not exist: a first run
 };
 
 FixturePaths fixture_paths(const FixtureOptions& options);
@@ -46,6 +51,12 @@ bool fixture_ready(const FixtureOptions& options);
 
 // Builds the fixture unless it is ready; progress lines go to stderr. Errors name the step.
 Result<void> build_fixture(const FixtureOptions& options);
+
+// The first run's part alone: the base employee export (unless the full fixture wrote it) and
+// first_run_config, whose snapshot (first-run.db) is never created. Changed share, groups and
+// snapshot play no part.
+bool first_run_ready(const FixtureOptions& options);
+Result<void> build_first_run(const FixtureOptions& options);
 
 // How many employees, and how many groups, the changed exports change.
 std::uint64_t changed_employees(const FixtureOptions& options);
