@@ -2,8 +2,8 @@
 # apply_plan_file.sh: the memory of `hrsync apply` of a large plan file against that of `hrsync sync`
 # doing the same first run. N generated employees, four employee targets (4 x N calls), against
 # hrsync-emulator on loopback with every limit lifted on both sides; each command's peak RSS and
-# wall time come from /usr/bin/time. The apply streams the calls from the file; the sync holds its
-# plan in memory.
+# wall time come from /usr/bin/time. The apply streams the calls from the file; the sync spools a
+# target's new entities past its first 1,000 to a temporary file and streams them back.
 #
 #   bench/e2e/apply_plan_file.sh BUILD_DIR [N]
 #
@@ -11,30 +11,15 @@
 set -euo pipefail
 build=$(cd "${1:?usage: apply_plan_file.sh BUILD_DIR [N]}" && pwd)
 n=${2:-50000}
-dir=$(mktemp -d /tmp/hrsync-apply.XXXXXX)
-trap 'kill "$emu" 2>/dev/null || true; rm -rf "$dir"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-"$build/bin/hrsync-gen-employees" "$n" > "$dir/employees.csv"
-printf 'bench-secret\n' > "$dir/secret"
-"$build/bin/hrsync-emulator" --port 0 --port-file "$dir/port" --no-rate-limits \
-  --app-secret-file "$dir/secret" --fixture-from-csv "$dir/employees.csv" > "$dir/emulator.log" 2>&1 &
-emu=$!
-for _ in $(seq 1200); do [[ -s "$dir/port" ]] && break; sleep 0.1; done
-url="http://127.0.0.1:$(cat "$dir/port")"
-
-# The job, its snapshot and reports in folder $1.
-job() {
-  printf '[job]\nsnapshot = "%s/hrsync.db"\nreport_dir = "%s/reports"\n\n' "$1" "$1"
-  printf '[feishu]\nbase_url = "%s"\napp_id = "cli_demo"\napp_secret_file = "secret"\n\n' "$url"
-  printf '[sophon]\nbase_url = "%s"\n\n' "$url"
-  printf '[sources.employees]\nkind = "csv"\npath = "employees.csv"\n'
-  for t in contact_user attendance_face acs_card sophon_person; do
-    printf '\n[targets.%s]\nsource = "employees"\nrate = ["1000000/s"]\nconcurrency = 32\n' "$t"
-  done
-}
+bench_dir hrsync-apply
+bench_employees "$build" "$n"
+bench_emulator "$build" --no-rate-limits
+targets=(contact_user attendance_face acs_card sophon_person)
 mkdir -p "$dir/a" "$dir/s"
-job "$dir/a" > "$dir/apply.toml"
-job "$dir/s" > "$dir/sync.toml"
+bench_job "$dir/a" "${targets[@]}" > "$dir/apply.toml"
+bench_job "$dir/s" "${targets[@]}" > "$dir/sync.toml"
 
 measure() {  # label, command...
   local label=$1 code=0 kb secs

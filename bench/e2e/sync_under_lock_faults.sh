@@ -13,17 +13,12 @@ set -euo pipefail
 build=$(cd "${1:?usage: sync_under_lock_faults.sh BUILD_DIR [N] [MAX_ATTEMPTS]}" && pwd)
 n=${2:-20000}
 attempts=${3:-10}
-dir=$(mktemp -d /tmp/hrsync-lock.XXXXXX)
-trap 'kill "$emu" 2>/dev/null || true; rm -rf "$dir"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-"$build/bin/hrsync-gen-employees" "$n" > "$dir/employees.csv"
-printf 'bench-secret\n' > "$dir/secret"
-"$build/bin/hrsync-emulator" --port 0 --port-file "$dir/port" --rate-scale 10 --seed 7 \
-  --fault lock=0.2@contact_user --fault internal=0.02@contact_user --fault reset=0.01@contact_user \
-  --app-secret-file "$dir/secret" --fixture-from-csv "$dir/employees.csv" > "$dir/emulator.log" 2>&1 &
-emu=$!
-for _ in $(seq 1200); do [[ -s "$dir/port" ]] && break; sleep 0.1; done
-url="http://127.0.0.1:$(cat "$dir/port")"
+bench_dir hrsync-lock
+bench_employees "$build" "$n"
+bench_emulator "$build" --rate-scale 10 --seed 7 \
+  --fault lock=0.2@contact_user --fault internal=0.02@contact_user --fault reset=0.01@contact_user
 cat > "$dir/job.toml" <<EOF
 [job]
 snapshot = "hrsync.db"

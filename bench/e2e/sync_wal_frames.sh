@@ -15,16 +15,11 @@ build=$(cd "${1:?usage: sync_wal_frames.sh BUILD_DIR [N] [COMMIT_BATCH]}" && pwd
 n=${2:-2000}
 batch=${3:-500}
 targets=${4:-contact_user attendance_face acs_card}
-dir=$(mktemp -d /tmp/hrsync-wal.XXXXXX)
-trap 'kill "$emu" 2>/dev/null || true; rm -rf "$dir"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-"$build/bin/hrsync-gen-employees" "$n" > "$dir/employees.csv"
-printf 'bench-secret\n' > "$dir/secret"
-"$build/bin/hrsync-emulator" --port 0 --port-file "$dir/port" --no-rate-limits \
-  --app-secret-file "$dir/secret" --fixture-from-csv "$dir/employees.csv" > "$dir/emulator.log" 2>&1 &
-emu=$!
-for _ in $(seq 100); do [[ -s "$dir/port" ]] && break; sleep 0.1; done
-url="http://127.0.0.1:$(cat "$dir/port")"
+bench_dir hrsync-wal
+bench_employees "$build" "$n"
+bench_emulator "$build" --no-rate-limits
 cat > "$dir/job.toml" <<EOF
 [job]
 snapshot = "hrsync.db"
