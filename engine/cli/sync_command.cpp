@@ -66,7 +66,7 @@ std::vector<ByHandRow> by_hand_rows(const Job& job, std::string_view id) {
   return rows;
 }
 
-RunReport build_report(const Job& job, const RunSummary& summary, const StoreSink& sink, std::int64_t run_id,
+RunReport build_report(const Job& job, const RunSummary& summary, StoreSink& sink, std::int64_t run_id,
                        const std::string& command, std::int64_t started) {
   RunReport r;
   r.run_id = run_id;
@@ -92,13 +92,10 @@ RunReport build_report(const Job& job, const RunSummary& summary, const StoreSin
     t.by_hand = by_hand_rows(job, t.id);
     r.targets.push_back(std::move(t));
   }
-  r.problems = sink.problems();
+  r.problems = sink.take_problems();
   if (!sink.status()) {
     r.store_error = sink.status().error().str();
-    // Entities never sent are in the problems as skipped already.
-    for (const OutcomeRow& o : sink.unrecorded()) {
-      if (o.attempts > 0) r.unrecorded.push_back(o);
-    }
+    r.unrecorded = sink.unrecorded();  // sent ones only: those never sent are in the problems, skipped
   }
   r.exit_code = run_exit_code(r);
   switch (r.exit_code) {
@@ -112,7 +109,7 @@ RunReport build_report(const Job& job, const RunSummary& summary, const StoreSin
 
 // The report of a run that did not reach its end (a stop signal, an error): the plan's totals, the
 // outcomes the sink was given, and the board's last retry and throttle counts.
-RunReport partial_report(const Job& job, const ProgressBoard& board, const StoreSink& sink, std::int64_t run_id,
+RunReport partial_report(const Job& job, const ProgressBoard& board, StoreSink& sink, std::int64_t run_id,
                          const std::string& command, std::int64_t started) {
   RunReport r;
   r.run_id = run_id;
@@ -137,12 +134,10 @@ RunReport partial_report(const Job& job, const ProgressBoard& board, const Store
     t.by_hand = by_hand_rows(job, t.id);
     r.targets.push_back(std::move(t));
   }
-  r.problems = sink.problems();
+  r.problems = sink.take_problems();
   if (!sink.status()) {
     r.store_error = sink.status().error().str();
-    for (const OutcomeRow& o : sink.unrecorded()) {
-      if (o.attempts > 0) r.unrecorded.push_back(o);
-    }
+    r.unrecorded = sink.unrecorded();  // sent ones only: those never sent are in the problems, skipped
   }
   return r;
 }

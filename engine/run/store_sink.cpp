@@ -35,7 +35,7 @@ Result<void> StoreSink::record(const Outcome& o) {
   }
   if (o.status != OutcomeStatus::kApplied) problems_.push_back(row);
   if (!status_) {
-    unrecorded_.push_back(std::move(row));
+    if (row.attempts > 0) unrecorded_.push_back(std::move(row));
     return status_;
   }
 
@@ -110,8 +110,9 @@ Result<void> StoreSink::flush() {
   if (status_) {
     ++commits_;
   } else {
-    unrecorded_.insert(unrecorded_.end(), std::make_move_iterator(pending_outcomes_.begin()),
-                       std::make_move_iterator(pending_outcomes_.end()));
+    for (OutcomeRow& row : pending_outcomes_) {
+      if (row.attempts > 0) unrecorded_.push_back(std::move(row));
+    }
   }
   pending_rows_.clear();
   pending_outcomes_.clear();

@@ -15,8 +15,13 @@
 // how far the run has got, never ahead of what is committed. A target's finish is written at once.
 //
 // When a commit fails, the store's error is kept (status()) and returned by that record() and
-// every later one; the batch that failed and every outcome after it are kept, not written, in
-// unrecorded(), for the report. What was committed before stays.
+// every later one; of the batch that failed and every outcome after it, those that were sent are
+// kept, not written, in unrecorded(), for the report. What was committed before stays.
+//
+// Memory: the sink holds one batch, a few counters per target, and the failed and skipped
+// outcomes (problems()) for the report; nothing per applied entity. unrecorded() holds only sent
+// outcomes: after a store failure no call starts, so it is bounded by one batch and the requests
+// that were in flight, however many entities are left unsent (those are in problems(), skipped).
 //
 // Thread-safety: called from the executor's thread only.
 #pragma once
@@ -27,6 +32,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/net/clock.h"
@@ -64,9 +70,12 @@ class StoreSink final : public OutcomeSink {
 
   // Failed and skipped outcomes, in the order they finished (recorded or not).
   const std::vector<OutcomeRow>& problems() const { return problems_; }
+  // problems(), moved out for the run's report (so it is not held twice); problems() is empty after.
+  std::vector<OutcomeRow> take_problems() { return std::exchange(problems_, {}); }
 
-  // Outcomes the store could not record, in the order they finished: the batch whose commit failed
-  // and every outcome after it. Their applied calls are sent again by the next run.
+  // Outcomes sent (attempts > 0) that the store could not record, in the order they finished: of
+  // the batch whose commit failed and of every outcome after it. Their applied calls are sent
+  // again by the next run. An entity never sent is not here (it is in problems(), skipped).
   const std::vector<OutcomeRow>& unrecorded() const { return unrecorded_; }
 
   // Outcomes of `target` given to record() so far, recorded or not.

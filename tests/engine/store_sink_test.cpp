@@ -151,6 +151,38 @@ TEST_F(StoreSinkTest, AFailedCommitKeepsWhatWasWrittenAndTheRestAsNotRecorded) {
   EXPECT_TRUE(store_->finish_run(run_id_, "store_failed", 5, "{}", 2).has_value());
 }
 
+TEST_F(StoreSinkTest, AfterAFailedCommitOnlyTheSentOutcomesAreKeptAsNotRecorded) {
+  StoreSink s = sink(2);
+  SQLite::Database other(path_, SQLite::OPEN_READWRITE);
+  other.exec("BEGIN IMMEDIATE");
+  ASSERT_TRUE(s.record(outcome("contact_user", "E1")).has_value());
+  auto skipped = [&](const std::string& key) {
+    Outcome o = outcome("contact_user", key, /*applied=*/false);
+    o.status = OutcomeStatus::kSkipped;
+    o.attempts = 0;
+    o.verdict.message = "not sent: the outcomes could not be recorded (see the run's error)";
+    return o;
+  };
+  ASSERT_FALSE(s.record(skipped("S0")).has_value()) << "the batch of E1 and S0 cannot be written";
+  other.exec("ROLLBACK");
+
+  // The executor starts no call after that: a call in flight comes back, every entity left is skipped.
+  EXPECT_FALSE(s.record(outcome("acs_card", "E2")).has_value());
+  for (int i = 1; i <= 10'000; ++i) EXPECT_FALSE(s.record(skipped("S" + std::to_string(i))).has_value());
+
+  ASSERT_EQ(s.unrecorded().size(), 2u) << "the sent ones alone, however many are left unsent";
+  EXPECT_EQ(s.unrecorded()[0].key, "E1");
+  EXPECT_EQ(s.unrecorded()[1].key, "E2");
+  EXPECT_EQ(s.tally("contact_user").skipped, 10'001u);
+  ASSERT_EQ(s.problems().size(), 10'001u) << "the report still lists every skipped entity";
+  EXPECT_EQ(s.problems()[0].key, "S0");
+  EXPECT_EQ(s.problems()[10'000].key, "S10000");
+
+  const std::vector<OutcomeRow> taken = s.take_problems();
+  EXPECT_EQ(taken.size(), 10'001u);
+  EXPECT_TRUE(s.problems().empty()) << "moved to the report, not held twice";
+}
+
 // The executor's live counters as it publishes them: planned totals, retries, throttled answers.
 std::vector<TargetProgress> live(std::uint64_t retries = 0, std::uint64_t throttled = 0) {
   TargetProgress user;
