@@ -1,4 +1,5 @@
 #include <fmt/format.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -142,6 +143,12 @@ RunReport partial_report(const Job& job, const ProgressBoard& board, StoreSink& 
   return r;
 }
 
+// Hands the memory the plan freed back to the system before the first call. Planning allocates
+// far more than the run keeps (every source row, the tables of key owners), and glibc keeps freed
+// pages inside its heap while anything above them lives: a first run of 1,000,000 employees x 4
+// targets held 79 MB through its hours of sending instead of 23 MB (bench/README.md).
+void release_planning_memory() { ::malloc_trim(0); }
+
 // The progress of a run that has sent nothing yet: each target's planned count.
 RunProgress planned_progress(const Plan& plan, std::int64_t now) {
   RunProgress p;
@@ -235,6 +242,7 @@ int sync_job(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, Redactor&
   }
   std::uint64_t work = 0;
   for (const auto& t : job.plan.targets) work += t.calls();
+  release_planning_memory();
   if (auto ok = check_credentials(job); !ok) {
     err << "hrsync sync: " << ok.error().str() << "\n";
     return kExitUsage;
