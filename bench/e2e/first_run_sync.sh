@@ -4,9 +4,11 @@
 # 4 x N calls), against hrsync-emulator on loopback with every limit lifted on both sides
 # (--no-rate-limits; rate = ["1000000/s"], 32 in flight per target).
 #
-#   bench/e2e/first_run_sync.sh BUILD_DIR [N]
+#   bench/e2e/first_run_sync.sh BUILD_DIR [N] [FAULT...]
 #
-# Default: 200000 employees (800,000 calls).
+# Default: 200000 employees (800,000 calls). FAULTs are the emulator's --fault specs, e.g.
+# internal=1@sophon_person for a target that fails every call (it is quarantined, and the report
+# lists each of its entities left unsent).
 #
 # `hrsync plan` of the same job runs first, so that what the sync adds to the plan's memory shows.
 # Peak RSS, wall and CPU (user + sys) come from /usr/bin/time; calls/s is 4 x N over the time from
@@ -15,15 +17,17 @@
 # quarter of the calls shows whether anything grows with the calls sent. Last, the emulator's
 # count of the requests it answered (every call arrived) and its own peak RSS.
 set -euo pipefail
-build=$(cd "${1:?usage: first_run_sync.sh BUILD_DIR [N]}" && pwd)
+build=$(cd "${1:?usage: first_run_sync.sh BUILD_DIR [N] [FAULT...]}" && pwd)
 n=${2:-200000}
+faults=()
+for f in "${@:3}"; do faults+=(--fault "$f"); done
 targets=(contact_user attendance_face acs_card sophon_person)
 calls=$((n * ${#targets[@]}))
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 bench_dir hrsync-first-run
 bench_employees "$build" "$n"
-bench_emulator "$build" --no-rate-limits
+bench_emulator "$build" --no-rate-limits "${faults[@]}"
 mkdir -p "$dir/p" "$dir/s"
 bench_job "$dir/p" "${targets[@]}" > "$dir/plan.toml"
 bench_job "$dir/s" "${targets[@]}" > "$dir/sync.toml"
@@ -62,7 +66,7 @@ sample() {  # pid of the shell that runs /usr/bin/time hrsync
   done
 }
 
-echo "employees $n, targets ${targets[*]} ($calls calls), limits lifted; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "employees $n, targets ${targets[*]} ($calls calls), limits lifted${faults[*]:+, ${faults[*]}}; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 measure "plan" "$build/bin/hrsync" plan --config "$dir/plan.toml"
 start=$(date +%s.%N)
 measure "sync" "$build/bin/hrsync" sync --config "$dir/sync.toml" --no-progress &
