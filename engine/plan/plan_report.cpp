@@ -109,8 +109,8 @@ void append_notes(std::string& out, const Plan& plan, const Style& st) {
 }
 
 void append_first_changes(std::string& out, const Plan& plan, const PlanRenderOptions& o, const Style& st) {
-  std::size_t total = 0;
-  for (const auto& t : plan.targets) total += t.work.size();  // the changes held: a streamed plan shows none
+  std::uint64_t total = 0;
+  for (const auto& t : plan.targets) total += t.calls();  // the first ones are held, the rest may be streamed
   if (total == 0) return;
   out += "\n" + st.bold(fmt::format("First changes ({} of {})", std::min(total, o.examples), total)) + "\n";
   std::size_t shown = 0;

@@ -28,8 +28,9 @@ class SnapshotStore;
 struct PlanOptions {
   bool full = false;               // every valid entity is an upsert, changed or not
   std::vector<std::string> only;   // restrict to these target ids (empty: every enabled target)
-  // New entities past this many changes of a target are spooled to a temporary file and streamed
-  // to the executor (engine/plan/work_spool.h); 0: every change stays in memory.
+  // New entities past this many changes of a target (every entity, in a --full run) are spooled
+  // to a temporary file and streamed to the executor (engine/plan/work_spool.h); 0: every change
+  // stays in memory.
   std::uint64_t spool_after = 1000;
 };
 

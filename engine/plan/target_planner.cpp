@@ -7,11 +7,13 @@ namespace hrsync {
 
 namespace {
 
-// Writes `w`, a new entity past spool_after, to the target's spool; false when it is to be kept in
-// memory instead (the spool could not be written: the error is kept for finish_target).
-bool spool(TargetState& t, const Work& w) {
+// Writes `w`, an entity past spool_after (new, or known to the snapshot when `known`: a --full
+// run), to the target's spool; false when it is to be kept in memory instead (the spool could not
+// be written: the error is kept for finish_target). A known entity's last applied document is
+// fetched, and its lane counted, when the spool is finished (settle_spooled).
+bool spool(TargetState& t, const Work& w, bool known) {
   if (t.spool_error) return false;
-  if (t.connector->sets_nothing(w.desired)) {  // no call: counted when the target is finished
+  if (!known && t.connector->sets_nothing(w.desired)) {  // no call: counted when the target is finished
     t.nothing_lines.push_back(w.origin.line);
     return true;
   }
@@ -27,6 +29,10 @@ bool spool(TargetState& t, const Work& w) {
   if (auto added = t.spool->add(w); !added) {
     t.spool_error = added.error();
     return false;
+  }
+  if (known) {
+    ++t.spooled_known;
+    return true;
   }
   const std::string_view lane = t.connector->lane_of(w.desired, nullptr);
   if (!lane.empty()) ++t.spooled_lanes[std::string(lane)];
@@ -59,11 +65,14 @@ void offer_batch(TargetState& t, std::span<const Record> records, Field key_colu
                     : kind == Change::kChanged ? KeyOwners::Fate::kChanged
                                                : KeyOwners::Fate::kUnchanged);
     if (kind == Change::kUnchanged && !full) continue;
-    if (kind != Change::kNew) t.fetch.push_back(t.plan.work.size());
     Work w;
     w.origin = record.origin;
     w.desired = std::move(*doc);
-    if (kind == Change::kNew && t.spool_after > 0 && t.plan.work.size() >= t.spool_after && spool(t, w)) continue;
+    // Past the first changes, a first run spools its new entities, and a --full run every entity.
+    const bool known = kind != Change::kNew;
+    const bool spooled = (!known || full) && t.spool_after > 0 && t.plan.work.size() >= t.spool_after;
+    if (spooled && spool(t, w, known)) continue;
+    if (known) t.fetch.push_back(t.plan.work.size());
     t.plan.work.push_back(std::move(w));
   }
   docs.clear();
@@ -81,56 +90,47 @@ void collect_contested(TargetState& t, const DuplicateKeys& source_keys) {
 
 namespace {
 
-// Fills what each change's record left empty from its last applied document (the connector's
-// keep_unset); a change that then equals what the target holds is no change, and is dropped
-// unless `full`. Returns how many were.
-std::uint64_t keep_unset(TargetState& t, bool full) {
-  auto& work = t.plan.work;
-  std::uint64_t same = 0;
-  std::erase_if(work, [&](Work& w) {
-    if (!w.last_applied || w.action != Work::Action::kUpsert) return false;
-    const bool was_same = w.desired.hash == w.last_applied->hash;
-    t.connector->keep_unset(w.desired, *w.last_applied);
-    if (was_same || w.desired.hash != w.last_applied->hash) return false;
-    ++same;
-    return !full;
-  });
-  return same;
+// Fills what the change `w`'s record left empty from its last applied document (the connector's
+// keep_unset). Returns true when it then equals what the target holds and is dropped (never when
+// `full`); counts it in `same` either way.
+bool keep_unset_drops(TargetState& t, Work& w, bool full, std::uint64_t& same) {
+  if (!w.last_applied || w.action != Work::Action::kUpsert) return false;
+  const bool was_same = w.desired.hash == w.last_applied->hash;
+  t.connector->keep_unset(w.desired, *w.last_applied);
+  if (was_same || w.desired.hash != w.last_applied->hash) return false;
+  ++same;
+  return !full;
 }
 
 // What each upsert leaves on the target when the request cannot make all of it
 // (TargetConnector::held_after): the members kept are listed for a person, and the snapshot is to
 // record what the target holds. An upsert after which the target holds what it holds already is
-// dropped (unless `full`), as is a new entity whose document sets nothing. Returns how many were
-// dropped from the changed and the created counts.
+// dropped (unless `full`), as is a new entity whose document sets nothing; the counts say how many
+// were dropped from the changed and the created counts.
 struct HeldBack {
   std::uint64_t created = 0;
   std::uint64_t changed = 0;
 };
 
-HeldBack hold_back(TargetState& t, bool full) {
-  HeldBack back;
-  std::erase_if(t.plan.work, [&](Work& w) {
-    if (w.action != Work::Action::kUpsert) return false;
-    if (!w.last_applied) {
-      if (!t.connector->sets_nothing(w.desired)) return false;
-      ++back.created;
-      return true;
-    }
-    auto held = t.connector->held_after(w.desired, *w.last_applied);
-    if (!held) return false;
-    for (Invalid& kept : held->kept) t.plan.by_hand.push_back({w.origin, w.desired.key, std::move(kept)});
-    const bool was_same = w.desired.hash == w.last_applied->hash;
-    // A re-send (--full) of what the target holds; but a document that sets nothing is no re-send.
-    const bool no_call = !full || t.connector->sets_nothing(w.desired);
-    if (held->document.hash == w.last_applied->hash && !was_same && no_call) {
-      ++back.changed;
-      return true;
-    }
-    if (held->document.hash != w.desired.hash) w.holds = std::move(held->document);
-    return false;
-  });
-  return back;
+bool hold_back_drops(TargetState& t, Work& w, bool full, HeldBack& back) {
+  if (w.action != Work::Action::kUpsert) return false;
+  if (!w.last_applied) {
+    if (!t.connector->sets_nothing(w.desired)) return false;
+    ++back.created;
+    return true;
+  }
+  auto held = t.connector->held_after(w.desired, *w.last_applied);
+  if (!held) return false;
+  for (Invalid& kept : held->kept) t.plan.by_hand.push_back({w.origin, w.desired.key, std::move(kept)});
+  const bool was_same = w.desired.hash == w.last_applied->hash;
+  // A re-send (--full) of what the target holds; but a document that sets nothing is no re-send.
+  const bool no_call = !full || t.connector->sets_nothing(w.desired);
+  if (held->document.hash == w.last_applied->hash && !was_same && no_call) {
+    ++back.changed;
+    return true;
+  }
+  if (held->document.hash != w.desired.hash) w.holds = std::move(held->document);
+  return false;
 }
 
 // The rows whose key or unique value a later row gave too become invalid: their work is dropped
@@ -139,7 +139,8 @@ struct TakenBack {
   std::uint64_t created = 0;
   std::uint64_t changed = 0;
   std::uint64_t unchanged = 0;
-  std::vector<std::uint64_t> new_lines;  // the record lines of the new entities taken back, sorted
+  std::vector<std::uint64_t> lines;      // the record lines of the rows taken back, sorted
+  std::vector<std::uint64_t> new_lines;  // those of the new entities, sorted
 };
 
 TakenBack take_back_contested(TargetState& t) {
@@ -147,7 +148,7 @@ TakenBack take_back_contested(TargetState& t) {
   auto contested = std::exchange(t.contested, {});
   if (contested.empty()) return back;
   auto& p = t.plan;
-  std::vector<std::uint64_t> lines;
+  std::vector<std::uint64_t>& lines = back.lines;
   for (auto& c : contested) {
     lines.push_back(c.origin.line);
     if (c.fate == KeyOwners::Fate::kNew) {
@@ -168,8 +169,9 @@ TakenBack take_back_contested(TargetState& t) {
   return back;
 }
 
-// Ends the spool: its stream leaves out the spooled rows taken back. Returns how many new entities
-// past spool_after set nothing and were not taken back (no call, counted unchanged).
+// Ends the spool: its stream leaves out the spooled rows taken back (`taken_back`: of new entities,
+// or of every entity in a --full run, which spools them all). Returns how many new entities past
+// spool_after set nothing and were not taken back (no call, counted unchanged).
 Result<std::uint64_t> finish_spool(TargetState& t, const std::vector<std::uint64_t>& taken_back) {
   if (t.spool_error) return std::unexpected(*t.spool_error);
   std::sort(t.nothing_lines.begin(), t.nothing_lines.end());
@@ -191,15 +193,47 @@ Result<std::uint64_t> finish_spool(TargetState& t, const std::vector<std::uint64
   return nothing;
 }
 
+// The spooled entities the snapshot knows (a --full run) go through what the work held went
+// through: each takes its last applied document (read from the snapshot as the spool is read
+// back), keep_unset_drops and hold_back_drops, and its lane is counted; the spool is written again
+// with them, last applied documents included, for the executor to stream.
+Result<void> settle_spooled(TargetState& t, const LastDocument& last_document, bool full, std::uint64_t& kept_same,
+                            HeldBack& held) {
+  if (t.spooled_known == 0 || !t.plan.stream) return {};
+  auto settled = WorkSpool::create(t.plan.id);
+  if (!settled) return std::unexpected(settled.error());
+  const std::shared_ptr<WorkStream> spooled = std::exchange(t.plan.stream, nullptr);
+  for (Work w; spooled->next(w);) {
+    if (t.differ.index().find(w.desired.key)) {  // not new: the snapshot holds its last document
+      auto last = last_document(w.desired.key);
+      if (!last) return std::unexpected(last.error());
+      w.last_applied = std::move(*last);
+      if (keep_unset_drops(t, w, full, kept_same) || hold_back_drops(t, w, full, held)) continue;
+      const std::string_view lane = t.connector->lane_of(w.desired, w.last_applied ? &*w.last_applied : nullptr);
+      if (!lane.empty()) ++t.spooled_lanes[std::string(lane)];
+    }
+    if (auto added = (*settled)->add(w); !added) return added;
+  }
+  if (!spooled->status()) return std::unexpected(spooled->status().error());
+  t.plan.streamed = (*settled)->size();
+  auto stream = (*settled)->finish({});
+  if (!stream) return std::unexpected(stream.error());
+  t.plan.stream = std::move(*stream);
+  return {};
+}
+
 }  // namespace
 
 Result<void> finish_target(TargetState& t, const LastDocument& last_document, bool full) {
   auto& p = t.plan;
   const TakenBack back = take_back_contested(t);
-  auto nothing = finish_spool(t, back.new_lines);
+  auto nothing = finish_spool(t, t.spooled_known > 0 ? back.lines : back.new_lines);
   if (!nothing) return std::unexpected(nothing.error());
-  const std::uint64_t kept_same = keep_unset(t, full);
-  const HeldBack held = hold_back(t, full);
+  std::uint64_t kept_same = 0;
+  std::erase_if(p.work, [&](Work& w) { return keep_unset_drops(t, w, full, kept_same); });
+  HeldBack held;
+  std::erase_if(p.work, [&](Work& w) { return hold_back_drops(t, w, full, held); });
+  if (auto r = settle_spooled(t, last_document, full, kept_same, held); !r) return r;
   t.differ.for_each_missing([&](std::string_view key) { p.missing_keys.emplace_back(key); });
   std::sort(p.missing_keys.begin(), p.missing_keys.end());
   std::uint64_t settled = 0;

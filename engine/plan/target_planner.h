@@ -47,9 +47,11 @@ struct TargetState {
   // is read (collect_contested).
   std::vector<KeyOwners::Contested> contested;
   // New entities past the first `spool_after` of the work go to a spool file (0: never), and are
-  // read back when sent: a first run holds counts and its first changes, not every document.
+  // read back when sent: a first run holds counts and its first changes, not every document. A
+  // --full run spools every entity past them, the changed and unchanged ones too.
   std::uint64_t spool_after = 0;
   std::unique_ptr<WorkSpool> spool;
+  std::uint64_t spooled_known = 0;           // spooled entities the snapshot knows (--full)
   std::uint64_t first_spooled_line = 0;      // the record line of the first spooled entity
   std::vector<std::uint64_t> nothing_lines;  // new entities past spool_after whose document sets nothing
   std::map<std::string, std::uint64_t, std::less<>> spooled_lanes;  // spooled calls per lane
@@ -76,7 +78,9 @@ using LastDocument = std::function<Result<std::optional<Document>>(const std::st
 // too (invalid now, their work dropped), fills into each change what its record left empty and the
 // target keeps (TargetConnector::keep_unset; a change that then equals the snapshot is unchanged,
 // and sent only when `full`), lists the missing entities, freezes, revokes or forgets each as the
-// target's policy says, and fills the counts. REQUIRES: the changes' last documents are fetched.
+// target's policy says, and fills the counts. REQUIRES: the last documents of the changes held are
+// fetched; those of the changes spooled (a --full run) are read here, with `last_document`, as the
+// spool is read back and written again.
 Result<void> finish_target(TargetState& t, const LastDocument& last_document, bool full = false);
 
 }  // namespace hrsync

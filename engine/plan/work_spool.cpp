@@ -19,13 +19,14 @@ std::string temp_folder() {
 // A spool's entries, read back in order, less the skipped lines.
 class SpoolStream final : public WorkStream {
  public:
-  SpoolStream(PlanFileReader reader, std::vector<std::uint64_t> skip)
-      : reader_(std::move(reader)), skip_(std::move(skip)) {}
+  SpoolStream(PlanFileReader reader, std::vector<std::uint64_t> skip, Origin where)
+      : reader_(std::move(reader)), skip_(std::move(skip)), where_(std::move(where)) {}
 
   bool next(Work& out) override {
     while (reader_.next(call_)) {
       if (std::binary_search(skip_.begin(), skip_.end(), call_.work.origin.line)) continue;
       out = std::move(call_.work);
+      if (out.origin.line != 0) out.origin.set(where_.input, out.origin.line, where_.unit);
       return true;
     }
     status_ = reader_.status();
@@ -37,6 +38,7 @@ class SpoolStream final : public WorkStream {
  private:
   PlanFileReader reader_;
   std::vector<std::uint64_t> skip_;
+  Origin where_;   // the input and unit of the entries' lines
   PlanCall call_;  // the entry being read (one at a time)
   Result<void> status_;
 };
@@ -59,6 +61,7 @@ WorkSpool::~WorkSpool() {
 }
 
 Result<void> WorkSpool::add(const Work& work) {
+  if (where_.empty()) where_ = Origin{work.origin.input, 0, work.origin.unit};
   ++size_;
   return writer_.add(target_, work);
 }
@@ -72,7 +75,7 @@ Result<std::shared_ptr<WorkStream>> WorkSpool::finish(std::vector<std::uint64_t>
   std::filesystem::remove(path_, ec);  // the open reader keeps the content
   if (!reader) return std::unexpected(reader.error());
   std::sort(skip.begin(), skip.end());
-  return std::shared_ptr<WorkStream>(std::make_shared<SpoolStream>(std::move(*reader), std::move(skip)));
+  return std::shared_ptr<WorkStream>(std::make_shared<SpoolStream>(std::move(*reader), std::move(skip), where_));
 }
 
 }  // namespace hrsync

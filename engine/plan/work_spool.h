@@ -5,6 +5,7 @@
 // The file is a plan file (engine/plan/plan_file.h: the same line format, its calls carrying the
 // line of the record they came from), mode 0600 in the temporary folder ($TMPDIR, else /tmp), and
 // removed once its reader has opened it, so that nothing is left behind however the process ends.
+// The entries come back as they were added, their origin included (one target reads one source).
 //
 // Thread-safety: one thread at a time; the stream finish() gives is for one reader.
 #pragma once
@@ -45,6 +46,7 @@ class WorkSpool {
   std::string target_;
   std::string path_;
   PlanFileWriter writer_;
+  Origin where_;  // the input and unit of the entries' lines (the file keeps the line alone)
   std::uint64_t size_ = 0;
   bool finished_ = false;
 };
