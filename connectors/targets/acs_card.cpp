@@ -34,7 +34,7 @@ constexpr std::string_view kCardLeft =
 // The user's cells: the key (in the path) and the card, the document's "int": a non-negative int32.
 constexpr std::array<FieldRule, 2> kRules = {{
     {.column = Field::kUserId, .member = "user_id", .kind = FieldKind::kKey, .need = Need::kRequired},
-    {.column = Field::kCardNo, .member = "feature.card", .kind = FieldKind::kInteger, .min = 0, .max = 2147483647},
+    {.column = Field::kCardNo, .object = "feature", .member = "card", .kind = FieldKind::kInteger, .min = 0, .max = 2147483647},
 }};
 
 class AcsCard final : public TargetConnector {

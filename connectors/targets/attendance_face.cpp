@@ -30,10 +30,10 @@ constexpr auto kCodes = join_codes(kDocumentCodes, kFeishuCommonCodes);
 // The document's cells, in byte order, when option employee_type is employee_no: the key is
 // user_setting.user_id. face_key_update_time is in seconds: ten digits (milliseconds are refused).
 constexpr std::array<FieldRule, 3> kRulesByEmployeeNo = {{
-    {.column = Field::kFaceKey, .member = "user_setting.face_key", .kind = FieldKind::kText, .need = Need::kRequired},
-    {.column = Field::kFaceKeyUpdateTime, .member = "user_setting.face_key_update_time",
+    {.column = Field::kFaceKey, .object = "user_setting", .member = "face_key", .kind = FieldKind::kText, .need = Need::kRequired},
+    {.column = Field::kFaceKeyUpdateTime, .object = "user_setting", .member = "face_key_update_time",
      .kind = FieldKind::kIntegerText, .min = 0, .max = 9999999999},
-    {.column = Field::kEmployeeNo, .member = "user_setting.user_id", .kind = FieldKind::kText, .need = Need::kRequired},
+    {.column = Field::kEmployeeNo, .object = "user_setting", .member = "user_id", .kind = FieldKind::kText, .need = Need::kRequired},
 }};
 // The same when employee_type is employee_id: the key is the user_id column.
 constexpr std::array<FieldRule, 3> kRulesByUserId = [] {

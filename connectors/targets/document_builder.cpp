@@ -19,7 +19,6 @@ bool DocumentBuilder::end_object() {
 }
 
 void DocumentBuilder::enter(std::string_view object) {
-  if (object == object_) return;
   if (!object_.empty()) writer_.end_object();
   if (!object.empty()) writer_.key(object).begin_object();
   object_ = object;
@@ -37,91 +36,71 @@ bool DocumentBuilder::fail(Field col, std::string_view key, std::string_view rul
   return fail(key, fmt::format("column {}: {}", column, rule));
 }
 
+// One loop with the dispatch inside it: it runs for every cell of every record.
 bool DocumentBuilder::members(std::span<const FieldRule> rules) {
   for (const FieldRule& rule : rules) {
-    if (rule.kind == FieldKind::kKey) {
-      if (!entity_key(rule)) return false;
-      continue;
+    if (rule.object != object_) enter(rule.object);
+    const std::string_view v = record_.get(rule.column);
+    if (v.empty()) {
+      if (rule.need == Need::kOptional) continue;
+      return fail(rule.column, rule.member, "required, but the cell is empty");
     }
-    const std::size_t dot = rule.member.find('.');
-    if (dot == std::string_view::npos) {
-      enter({});
-      if (!member(rule, rule.member)) return false;
-    } else {
-      enter(rule.member.substr(0, dot));
-      if (!member(rule, rule.member.substr(dot + 1))) return false;
+    bool ok = true;
+    switch (rule.kind) {
+      case FieldKind::kKey: ok = entity_key(rule, v); break;
+      case FieldKind::kText: ok = text(rule, v); break;
+      case FieldKind::kInteger: ok = integer(rule, v); break;
+      case FieldKind::kIntegerText: ok = integer_text(rule, v); break;
+      case FieldKind::kFlag: ok = flag(rule, v); break;
+      case FieldKind::kEmail: ok = email(rule, v); break;
+      case FieldKind::kMobile: ok = mobile(rule, v); break;
+      case FieldKind::kIdList: ok = list(rule, v); break;
     }
+    if (!ok) return false;
   }
-  enter({});
+  if (!object_.empty()) enter({});
   return true;
 }
 
-bool DocumentBuilder::member(const FieldRule& rule, std::string_view key) {
-  const std::string_view v = record_.get(rule.column);
-  if (v.empty()) {
-    if (rule.need == Need::kOptional) return true;
-    return fail(rule.column, key, "required, but the cell is empty");
-  }
-  switch (rule.kind) {
-    case FieldKind::kText: return text(rule, key, v);
-    case FieldKind::kInteger: return integer(rule, key, v);
-    case FieldKind::kIntegerText: return integer_text(rule, key, v);
-    case FieldKind::kFlag: return flag(rule, key, v);
-    case FieldKind::kEmail: return email(rule, key, v);
-    case FieldKind::kMobile: return mobile(rule, key, v);
-    case FieldKind::kIdList: return list(rule, key, v);
-    case FieldKind::kKey: break;
-  }
-  return true;
-}
-
-// The key is no member of the body: nothing is written, and a broken rule names the key alone
-// (the document is abandoned then, so the nested object open does not matter).
-bool DocumentBuilder::entity_key(const FieldRule& rule) {
-  const std::string_view v = record_.get(rule.column);
-  if (v.empty()) {
-    if (rule.need == Need::kOptional) return true;
-    object_ = {};
-    return fail(rule.column, rule.member, "required, but the cell is empty");
-  }
+// The entity key is no member of the body (it goes in the request path): checked, not written.
+bool DocumentBuilder::entity_key(const FieldRule& rule, std::string_view v) {
   if (rule.max_bytes != 0 && v.size() > rule.max_bytes) {
-    object_ = {};
     return fail(rule.column, rule.member, fmt::format("longer than {} bytes ({})", rule.max_bytes, v.size()));
   }
   return true;
 }
 
-bool DocumentBuilder::text(const FieldRule& rule, std::string_view key, std::string_view v) {
+bool DocumentBuilder::text(const FieldRule& rule, std::string_view v) {
   if (rule.max_chars != 0 && v.size() > rule.max_chars) {  // a byte count within the limit needs no counting
     const std::size_t n = utf8_length(v);
     if (n > rule.max_chars) {
-      return fail(rule.column, key, fmt::format("longer than {} characters ({})", rule.max_chars, n));
+      return fail(rule.column, rule.member, fmt::format("longer than {} characters ({})", rule.max_chars, n));
     }
   }
-  writer_.key(key).string(v);
+  writer_.key(rule.member).string(v);
   return true;
 }
 
-bool DocumentBuilder::flag(const FieldRule& rule, std::string_view key, std::string_view v) {
+bool DocumentBuilder::flag(const FieldRule& rule, std::string_view v) {
   const std::optional<bool> b = parse_flag(v);
-  if (!b) return fail(rule.column, key, "not a boolean (true, false, 1, 0, yes or no)");
-  writer_.key(key).boolean(*b);
+  if (!b) return fail(rule.column, rule.member, "not a boolean (true, false, 1, 0, yes or no)");
+  writer_.key(rule.member).boolean(*b);
   return true;
 }
 
-bool DocumentBuilder::integer(const FieldRule& rule, std::string_view key, std::string_view v) {
+bool DocumentBuilder::integer(const FieldRule& rule, std::string_view v) {
   const std::optional<std::int64_t> n = parse_integer(v, rule.min, rule.max);
-  if (!n) return fail(rule.column, key, fmt::format("not an integer from {} to {}", rule.min, rule.max));
-  writer_.key(key).integer(*n);
+  if (!n) return fail(rule.column, rule.member, fmt::format("not an integer from {} to {}", rule.min, rule.max));
+  writer_.key(rule.member).integer(*n);
   return true;
 }
 
-bool DocumentBuilder::integer_text(const FieldRule& rule, std::string_view key, std::string_view v) {
+bool DocumentBuilder::integer_text(const FieldRule& rule, std::string_view v) {
   const std::optional<std::int64_t> n = parse_integer(v, rule.min, rule.max);
-  if (!n) return fail(rule.column, key, fmt::format("not an integer from {} to {}", rule.min, rule.max));
+  if (!n) return fail(rule.column, rule.member, fmt::format("not an integer from {} to {}", rule.min, rule.max));
   char buf[24];
   const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, *n);
-  writer_.key(key).string(std::string_view(buf, static_cast<std::size_t>(end - buf)));
+  writer_.key(rule.member).string(std::string_view(buf, static_cast<std::size_t>(end - buf)));
   return true;
 }
 
@@ -141,33 +120,33 @@ void for_each_item(std::string_view list, F f) {
 
 }  // namespace
 
-bool DocumentBuilder::list(const FieldRule& rule, std::string_view key, std::string_view v) {
+bool DocumentBuilder::list(const FieldRule& rule, std::string_view v) {
   std::size_t count = 0;
   for_each_item(v, [&count](std::string_view) { ++count; });
   if (count == 0) {
-    return rule.need == Need::kRequired ? fail(rule.column, key, "required, but the list has no item") : true;
+    return rule.need == Need::kRequired ? fail(rule.column, rule.member, "required, but the list has no item") : true;
   }
   if (rule.max_items != 0 && count > rule.max_items) {
-    return fail(rule.column, key, fmt::format("more than {} items ({})", rule.max_items, count));
+    return fail(rule.column, rule.member, fmt::format("more than {} items ({})", rule.max_items, count));
   }
-  writer_.key(key).begin_array();
+  writer_.key(rule.member).begin_array();
   for_each_item(v, [this](std::string_view item) { writer_.string(item); });
   writer_.end_array();
   return true;
 }
 
-bool DocumentBuilder::mobile(const FieldRule& rule, std::string_view key, std::string_view v) {
+bool DocumentBuilder::mobile(const FieldRule& rule, std::string_view v) {
   ShortText normal;
   if (!normalise_mobile(v, normal)) {
-    return fail(rule.column, key, "not a mobile number (+ country code and number, or 11 mainland China digits)");
+    return fail(rule.column, rule.member, "not a mobile number (+ country code and number, or 11 mainland China digits)");
   }
-  writer_.key(key).string(normal.view());
+  writer_.key(rule.member).string(normal.view());
   return true;
 }
 
-bool DocumentBuilder::email(const FieldRule& rule, std::string_view key, std::string_view v) {
-  if (!is_email(v)) return fail(rule.column, key, "not an e-mail address (local@domain.tld)");
-  writer_.key(key).string(v);
+bool DocumentBuilder::email(const FieldRule& rule, std::string_view v) {
+  if (!is_email(v)) return fail(rule.column, rule.member, "not an e-mail address (local@domain.tld)");
+  writer_.key(rule.member).string(v);
   return true;
 }
 

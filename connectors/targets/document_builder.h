@@ -52,18 +52,18 @@ class DocumentBuilder {
   JsonWriter& writer() { return writer_; }
 
  private:
-  // The member of one row, its nested object already open; `key` is its name inside that object.
-  bool member(const FieldRule& rule, std::string_view key);
-  // Makes `object` ("" for the top) the object members are written to, closing the nested one open.
+  // Makes `object` ("" for the top) the object members are written to, closing the nested one
+  // open. REQUIRES: `object` is not the one open.
   void enter(std::string_view object);
-  bool entity_key(const FieldRule& rule);
-  bool text(const FieldRule& rule, std::string_view key, std::string_view v);
-  bool flag(const FieldRule& rule, std::string_view key, std::string_view v);
-  bool integer(const FieldRule& rule, std::string_view key, std::string_view v);
-  bool integer_text(const FieldRule& rule, std::string_view key, std::string_view v);
-  bool list(const FieldRule& rule, std::string_view key, std::string_view v);
-  bool mobile(const FieldRule& rule, std::string_view key, std::string_view v);
-  bool email(const FieldRule& rule, std::string_view key, std::string_view v);
+  // Check and write the member of one row from its non-empty cell `v`, in the object open.
+  bool entity_key(const FieldRule& rule, std::string_view v);
+  bool text(const FieldRule& rule, std::string_view v);
+  bool flag(const FieldRule& rule, std::string_view v);
+  bool integer(const FieldRule& rule, std::string_view v);
+  bool integer_text(const FieldRule& rule, std::string_view v);
+  bool list(const FieldRule& rule, std::string_view v);
+  bool mobile(const FieldRule& rule, std::string_view v);
+  bool email(const FieldRule& rule, std::string_view v);
 
   const Record& record_;
   JsonWriter writer_;

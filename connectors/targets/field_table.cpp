@@ -16,4 +16,12 @@ std::string_view field_kind_name(FieldKind kind) {
   return "?";
 }
 
+std::string field_path(const FieldRule& rule) {
+  if (rule.object.empty()) return std::string(rule.member);
+  std::string path(rule.object);
+  path += '.';
+  path += rule.member;
+  return path;
+}
+
 }  // namespace hrsync

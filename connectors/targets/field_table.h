@@ -1,7 +1,7 @@
 // FieldRule: one row of a connector's field table, the documented limits of one cell.
 //
 // Each connector declares, as a constexpr array in document order, the cells its document is made
-// of: which column, which member it becomes, of what kind, whether the API requires it and its
+// of: which column, which member it becomes (in which nested object), of what kind, whether the API requires it and its
 // limits. DocumentBuilder::members() writes and checks a document from that array alone, and the
 // field-rule test derives its broken and at-limit values from the same rows, so a limit lives in
 // one place. Rules that are not limits of one cell (a user leading themselves, a name of white
@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "diff/record.h"
@@ -36,10 +37,10 @@ std::string_view field_kind_name(FieldKind kind);
 
 struct FieldRule {
   Field column;               // the record's cell
-  // The member it becomes, as Invalid::field names it: "name", or "object.member" for a member of
-  // a nested object ("feature.card"); for kKey, the key's name. Rows of one nested object follow
-  // each other, and kKey rows come first.
-  std::string_view member;
+  // The nested object holding the member ("feature"), "" for a member of the document itself.
+  // Rows of one nested object follow each other; kKey rows come first.
+  std::string_view object;
+  std::string_view member;    // the member it becomes ("card"); for kKey, the key's name
   FieldKind kind;
   Need need = Need::kOptional;  // kRequired: an empty cell makes the record invalid
   std::size_t max_chars = 0;    // kText: code points (0: no limit)
@@ -48,5 +49,8 @@ struct FieldRule {
   std::int64_t max = 0;
   std::size_t max_items = 0;    // kIdList (0: no limit)
 };
+
+// The member's path as Invalid::field names it: "name", "feature.card".
+std::string field_path(const FieldRule& rule);
 
 }  // namespace hrsync

@@ -43,9 +43,9 @@ constexpr std::array<Field, 1> kRequired = {Field::kEmployeeNo};
 // as identity_id, then info, which is always sent (possibly empty).
 constexpr std::array<FieldRule, 4> kRules = {{
     {.column = Field::kEmployeeNo, .member = "identity_id", .kind = FieldKind::kText, .need = Need::kRequired},
-    {.column = Field::kName, .member = "info.name", .kind = FieldKind::kText},
-    {.column = Field::kPermissionIds, .member = "info.permission_ids", .kind = FieldKind::kIdList},
-    {.column = Field::kPersonType, .member = "info.type", .kind = FieldKind::kInteger, .min = 1, .max = 5},
+    {.column = Field::kName, .object = "info", .member = "name", .kind = FieldKind::kText},
+    {.column = Field::kPermissionIds, .object = "info", .member = "permission_ids", .kind = FieldKind::kIdList},
+    {.column = Field::kPersonType, .object = "info", .member = "type", .kind = FieldKind::kInteger, .min = 1, .max = 5},
 }};
 
 constexpr std::string_view kPhotoMember = "reg_photo";

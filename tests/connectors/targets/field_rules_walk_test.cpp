@@ -115,8 +115,7 @@ struct Accepted {
 };
 
 std::vector<Accepted> accepted_values(const FieldRule& rule) {
-  const std::size_t dot = rule.member.find('.');
-  const std::string key(dot == std::string_view::npos ? rule.member : rule.member.substr(dot + 1));
+  const std::string key(rule.member);
   auto member = [&](std::string_view raw) { return fmt::format("\"{}\":{}", key, raw); };
   switch (rule.kind) {
     case FieldKind::kKey:
@@ -148,7 +147,7 @@ std::vector<Accepted> accepted_values(const FieldRule& rule) {
 }
 
 std::string describe(const FieldRule& rule) {
-  return fmt::format("{} ({} {})", rule.member, field_kind_name(rule.kind), field_name(rule.column));
+  return fmt::format("{} ({} {})", field_path(rule), field_kind_name(rule.kind), field_name(rule.column));
 }
 
 TEST(FieldRules, EveryTargetHasATableAndItsValidRecord) {
@@ -175,7 +174,7 @@ TEST(FieldRules, TheBodyHoldsTheTablesMembers) {
     ASSERT_TRUE(doc.has_value()) << s.name;
     std::set<std::string> table;
     for (const FieldRule& rule : c->field_rules()) {
-      if (rule.kind != FieldKind::kKey) table.emplace(rule.member);
+      if (rule.kind != FieldKind::kKey) table.emplace(field_path(rule));
     }
     simdjson::dom::parser parser;
     simdjson::dom::object root;
@@ -205,7 +204,7 @@ TEST(FieldRules, EachRowRefusesWhatBreaksIt) {
         auto doc = c->project(r);
         ++walked;
         ASSERT_FALSE(doc.has_value()) << s.name << " accepted " << describe(rule) << " = \"" << b.value << "\"";
-        EXPECT_EQ(doc.error().field, rule.member) << s.name << " " << describe(rule) << " = \"" << b.value << "\"";
+        EXPECT_EQ(doc.error().field, field_path(rule)) << s.name << " " << describe(rule) << " = \"" << b.value << "\"";
         EXPECT_NE(doc.error().rule.find(b.rule_part), std::string::npos)
             << s.name << " " << describe(rule) << ": rule \"" << doc.error().rule << "\" lacks \"" << b.rule_part
             << "\"";
@@ -246,8 +245,7 @@ TEST(FieldRules, OptionalRowsLeaveEmptyCellsOut) {
       r.at(rule.column) = "";
       auto doc = c->project(r);
       ASSERT_TRUE(doc.has_value()) << s.name << " " << describe(rule) << ": " << doc.error().rule;
-      const std::size_t dot = rule.member.find('.');
-      const std::string key(dot == std::string_view::npos ? rule.member : rule.member.substr(dot + 1));
+      const std::string key(rule.member);
       EXPECT_EQ(doc->body.find(fmt::format("\"{}\":", key)), std::string::npos) << s.name << ": " << doc->body;
     }
   }
