@@ -1,7 +1,6 @@
 #include "engine/cli/run_lock.h"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -45,17 +44,20 @@ std::optional<std::int64_t> holder_since(const std::string& holder) {
   return static_cast<std::int64_t>(::timegm(&tm));
 }
 
-// Takes the exclusive lock, trying again for RunLock::kSettleMs while another holds it (a probe
-// holds a shared lock for an instant). False with errno set when it could not.
-bool lock_settled(int fd) {
-  constexpr int kStepMs = 10;
-  for (int waited = 0;; waited += kStepMs) {
-    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return true;
-    if (errno != EWOULDBLOCK || waited >= RunLock::kSettleMs) return false;
-    const timespec step{0, kStepMs * 1'000'000L};
-    ::nanosleep(&step, nullptr);
-    errno = EWOULDBLOCK;
-  }
+// The whole file as one lock of `type` (F_WRLCK, F_RDLCK), for F_OFD_SETLK or F_OFD_GETLK.
+struct flock whole_file(short type) {
+  struct flock l {};
+  l.l_type = type;
+  l.l_whence = SEEK_SET;  // l_start = l_len = 0: from the start to the end, however it grows
+  return l;
+}
+
+// Takes the exclusive lock without waiting. False with errno EWOULDBLOCK when another holds it.
+bool lock_whole(int fd) {
+  struct flock l = whole_file(F_WRLCK);
+  if (::fcntl(fd, F_OFD_SETLK, &l) == 0) return true;
+  if (errno == EACCES || errno == EAGAIN) errno = EWOULDBLOCK;
+  return false;
 }
 
 }  // namespace
@@ -68,14 +70,15 @@ Result<RunLock::Probe> RunLock::probe(const std::string& snapshot) {
     return fail(Error::Kind::kIo, path, fmt::format("cannot open the job's lock file: {}", std::strerror(errno)));
   }
   Probe probe;
-  if (::flock(fd, LOCK_SH | LOCK_NB) == 0) {
-    ::close(fd);  // gives the shared lock up
-    return probe;
-  }
-  const int e = errno;
-  if (e != EWOULDBLOCK) {
+  struct flock l = whole_file(F_WRLCK);  // what would stand in a run's way
+  if (::fcntl(fd, F_OFD_GETLK, &l) != 0) {
+    const int e = errno;
     ::close(fd);
     return fail(Error::Kind::kIo, path, fmt::format("cannot test the job's lock file: {}", std::strerror(e)));
+  }
+  if (l.l_type == F_UNLCK) {
+    ::close(fd);
+    return probe;
   }
   probe.held = true;
   probe.holder = read_holder(fd);
@@ -90,7 +93,7 @@ Result<RunLock> RunLock::try_acquire(const std::string& snapshot, std::int64_t n
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return fail(Error::Kind::kIo, path, fmt::format("cannot open the job's lock file: {}", std::strerror(errno)));
   (void)::fchmod(fd, 0600);  // whatever the umask was when it was created
-  if (!lock_settled(fd)) {
+  if (!lock_whole(fd)) {
     const int e = errno;
     if (e == EWOULDBLOCK) {
       std::string holder = read_holder(fd);

@@ -1,17 +1,16 @@
 // RunLock: one run of a job at a time.
 //
-// `hrsync sync` takes an exclusive flock(2) on a lock file beside the snapshot
-// (`<snapshot>.lock`) before it plans, and holds it until the process ends. The kernel drops the
-// lock with the process (exit, crash, kill -9), so a dead run never blocks the next one. The
-// holder writes its pid, host and start time into the file, so a second run that finds the lock
-// taken can say who holds it; it exits at once (kExitLocked) having sent nothing.
+// `hrsync sync` takes an exclusive lock on a lock file beside the snapshot (`<snapshot>.lock`)
+// before it plans, and holds it until the process ends: an open file description lock
+// (fcntl F_OFD_SETLK over the whole file), which the kernel drops with the process (exit, crash,
+// kill -9), so a dead run never blocks the next one. The holder writes its pid, host and start
+// time into the file, so a second run that finds the lock taken can say who holds it; it exits at
+// once (kExitLocked) having sent nothing.
 //
-// probe() tells, for `hrsync status` and `hrsync report`, whether a process holds the lock, without
-// waiting and without keeping it: it takes a shared lock and gives it up at once. A sync that
-// starts in that instant finds the lock taken; try_acquire() therefore tries again for a moment
-// (kSettleMs) before it says another run holds it.
+// probe() tells, for `hrsync status` and `hrsync report`, whether a process holds the lock without
+// taking any (F_OFD_GETLK), so a probe never stands in the way of a run starting beside it.
 //
-// flock locks belong to an open file description: two opens of the file conflict even in one
+// The lock belongs to an open file description: two opens of the file conflict even in one
 // process, and a child made by fork() shares the parent's lock, so the file is opened O_CLOEXEC
 // (a program the run starts does not inherit it).
 //
@@ -37,11 +36,8 @@ class RunLock {
   // otherwise a RunLock that either holds the lock (held()) or names its holder (holder()).
   static Result<RunLock> try_acquire(const std::string& snapshot, std::int64_t now);
 
-  // How long try_acquire() keeps trying while the lock is taken, so a probe's instant is no conflict.
-  static constexpr int kSettleMs = 100;
-
   // Whether a process holds the lock of `snapshot` now. Creates nothing (no lock file: not held),
-  // keeps nothing, waits for nothing.
+  // takes no lock, waits for nothing.
   struct Probe {
     bool held = false;
     std::string holder;                 // as holder() says it, when held

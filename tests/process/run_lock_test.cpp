@@ -1,4 +1,4 @@
-// One run of a job at a time: the flock beside the snapshot, between real processes.
+// One run of a job at a time: the lock beside the snapshot, between real processes.
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -6,6 +6,8 @@
 #include <ctime>
 #include <filesystem>
 #include <map>
+#include <thread>
+#include <atomic>
 
 #include "engine/cli/run_lock.h"
 #include "tests/process/process_harness.h"
@@ -74,9 +76,39 @@ TEST_F(RunLockTest, AProbeTellsWhetherTheLockIsHeldAndTakesNothing) {
   auto free = RunLock::probe(spec_.snapshot);
   ASSERT_TRUE(free) << free.error().str();
   EXPECT_FALSE(free->held);
-  // The probe gave its shared lock up: the lock can be taken at once.
+  // The probe took nothing: the lock can be taken at once.
   auto next = RunLock::try_acquire(spec_.snapshot, now());
   ASSERT_TRUE(next && next->held());
+}
+
+// `hrsync status` polled in a loop beside a sync starting: each probe takes no lock, so however
+// the two interleave (and however long a loaded machine keeps a probe between its calls), the
+// run is never turned away. Probes run without pause in another thread while the lock is taken
+// and given up again and again; a probe holding a lock for any instant would turn some away.
+TEST_F(RunLockTest, ProbesInALoopNeverTurnARunAway) {
+  std::filesystem::create_directories(dir_.file("var"));
+  { auto made = RunLock::try_acquire(spec_.snapshot, now()); ASSERT_TRUE(made && made->held()); }
+  std::atomic<bool> done{false};
+  std::atomic<int> probes{0}, seen_held{0};
+  std::thread prober([&] {
+    while (!done.load()) {
+      auto p = RunLock::probe(spec_.snapshot);
+      if (!p) continue;
+      probes.fetch_add(1);
+      if (p->held) seen_held.fetch_add(1);
+    }
+  });
+  int turned_away = 0;
+  for (int i = 0; i < 2000; ++i) {
+    auto lock = RunLock::try_acquire(spec_.snapshot, now());
+    ASSERT_TRUE(lock) << lock.error().str();
+    if (!lock->held()) ++turned_away;
+    while (lock->held() && probes.load() % 7 != 0) std::this_thread::yield();  // let probes land while held
+  }
+  done = true;
+  prober.join();
+  EXPECT_EQ(turned_away, 0) << "of 2000 runs starting beside " << probes.load() << " probes";
+  EXPECT_GT(seen_held.load(), 0) << "the probes saw the lock while it was held";
 }
 
 TEST_F(RunLockTest, ASyncWhoseLockIsHeldExitsSixAtOnceAndSendsNothing) {
