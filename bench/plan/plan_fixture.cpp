@@ -276,6 +276,23 @@ Result<void> build_snapshot(const FixturePaths& paths) {
   return store->finish_run(*run, "succeeded", 0, "{}", now);
 }
 
+// True iff the marker file at `path` holds exactly `expected` (what was built, for which options).
+bool marker_says(const std::string& path, const std::string& expected) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return in && text.str() == expected;
+}
+
+// Writes `text` to the marker file at `path`, the last step of building what it marks.
+Result<void> write_marker(const std::string& path, const std::string& text) {
+  std::ofstream marker(path, std::ios::binary | std::ios::trunc);
+  marker << text;
+  marker.close();
+  if (!marker) return fail(Error::Kind::kIo, path, "cannot write the fixture marker");
+  return {};
+}
+
 }  // namespace
 
 FixturePaths fixture_paths(const FixtureOptions& options) {
@@ -284,12 +301,7 @@ FixturePaths fixture_paths(const FixtureOptions& options) {
           (dir / "first-run.toml").string()};
 }
 
-bool fixture_ready(const FixtureOptions& options) {
-  std::ifstream in(marker_path(options), std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return in && text.str() == marker_text(options);
-}
+bool fixture_ready(const FixtureOptions& options) { return marker_says(marker_path(options), marker_text(options)); }
 
 Result<void> build_fixture(const FixtureOptions& options) {
   if (fixture_ready(options)) return {};
@@ -312,18 +324,11 @@ Result<void> build_fixture(const FixtureOptions& options) {
   if (auto r = write_config(paths.changed_config, "employees_changed.csv", "groups_changed.csv"); !r) return r;
   if (auto r = build_snapshot(paths); !r) return r;
 
-  std::ofstream marker(marker_path(options), std::ios::binary | std::ios::trunc);
-  marker << marker_text(options);
-  marker.close();
-  if (!marker) return fail(Error::Kind::kIo, marker_path(options), "cannot write the fixture marker");
-  return {};
+  return write_marker(marker_path(options), marker_text(options));
 }
 
 bool first_run_ready(const FixtureOptions& options) {
-  std::ifstream in(first_run_marker_path(options), std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return in && text.str() == first_run_marker_text(options);
+  return marker_says(first_run_marker_path(options), first_run_marker_text(options));
 }
 
 Result<void> build_first_run(const FixtureOptions& options) {
@@ -337,11 +342,7 @@ Result<void> build_first_run(const FixtureOptions& options) {
     if (auto r = write_employees((dir / "employees_base.csv").string(), options, false); !r) return r;
   }
   if (auto r = write_first_run_config(fixture_paths(options).first_run_config); !r) return r;
-  std::ofstream marker(first_run_marker_path(options), std::ios::binary | std::ios::trunc);
-  marker << first_run_marker_text(options);
-  marker.close();
-  if (!marker) return fail(Error::Kind::kIo, first_run_marker_path(options), "cannot write the fixture marker");
-  return {};
+  return write_marker(first_run_marker_path(options), first_run_marker_text(options));
 }
 
 std::uint64_t changed_employees(const FixtureOptions& options) {
