@@ -572,7 +572,7 @@ Result<RunProgress> SnapshotStore::progress(std::int64_t run_id) {
 }
 
 Result<void> SnapshotStore::finish_run(std::int64_t run_id, std::string_view status, int exit_code,
-                                       std::string_view summary_json, std::int64_t now) {
+                                       const std::string& summary_json, std::int64_t now) {
   try {
     auto& s = impl_->statement(impl_->finish_run, kFinishRun);
     ResetOnExit reset(s);
@@ -580,7 +580,8 @@ Result<void> SnapshotStore::finish_run(std::int64_t run_id, std::string_view sta
     s.bind(2, now);
     s.bind(3, std::string(status));
     s.bind(4, exit_code);
-    s.bind(5, std::string(summary_json));
+    // Not copied: the summary lists every failed and skipped entity of the run, and may be large.
+    s.bindNoCopy(5, summary_json);
     if (s.exec() == 0) return fail(Error::Kind::kDatabase, impl_->path, fmt::format("there is no run {} to finish", run_id));
     return {};
   } catch (const SQLite::Exception& e) {

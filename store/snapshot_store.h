@@ -143,7 +143,7 @@ class SnapshotStore {
   Result<void> record_outcomes(std::int64_t run_id, std::span<const OutcomeRow> outcomes);
 
   // Ends run `run_id`. `summary_json` must be valid JSON. Fails when there is no such run.
-  Result<void> finish_run(std::int64_t run_id, std::string_view status, int exit_code, std::string_view summary_json,
+  Result<void> finish_run(std::int64_t run_id, std::string_view status, int exit_code, const std::string& summary_json,
                           std::int64_t now);
 
   // Marks every run still "running" as "abandoned" and returns their ids, oldest first. For a

@@ -188,6 +188,13 @@ std::string render_run_text(const RunReport& r, const std::vector<const TargetCo
 
 std::string render_run_json(const RunReport& r, const std::vector<const TargetConnector*>& connectors) {
   std::string out;
+  // Sized for the outcomes it lists, each failed and skipped entity: grown by doubling, a report of
+  // 200,000 of them would hold its old and new buffers together, twice.
+  std::size_t size = 64 * 1024;
+  for (const auto& p : r.problems) {
+    size += 110 + p.action.size() + p.key.size() + p.log_id.size() + p.message.size() + p.status.size() + p.target.size();
+  }
+  out.reserve(size);
   JsonWriter w(out);
   w.begin_object();
   w.key("command").string(r.command);
