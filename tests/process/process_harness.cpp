@@ -29,9 +29,13 @@ void ProcessHarness::start_emulator(const std::vector<std::string>& args) {
   spec_.sophon_url = emu_.base_url();
 }
 
+// Written beside and renamed over the job file: a run started before reads the old file or the new
+// one whole, never one cut short by this write (each command started writes the job again).
 std::string ProcessHarness::write_job() {
   const std::string path = dir_.file("job.toml");
-  std::ofstream(path) << integration::job_toml(spec_);
+  const std::string next = path + ".next";
+  std::ofstream(next) << integration::job_toml(spec_);
+  std::filesystem::rename(next, path);
   return path;
 }
 
