@@ -10,6 +10,7 @@
 #include "engine/cli/commands.h"
 #include "engine/config/config.h"
 #include "engine/plan/job.h"
+#include "engine/plan/json_fields.h"
 #include "engine/cli/run_lock.h"
 #include "engine/cli/run_report.h"
 #include "store/snapshot_store.h"
@@ -19,25 +20,14 @@ namespace {
 
 namespace json = boost::json;
 
-std::string text_of(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-std::uint64_t count_of(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_int64() ? static_cast<std::uint64_t>(v->as_int64()) : 0;
-}
+using json_fields::count;
+using json_fields::text;
 
 // What a target's summary lists for a person to change (render_run_json's "by_hand").
 std::vector<ByHandRow> by_hand_from(const json::object& target) {
   std::vector<ByHandRow> rows;
   const auto* list = target.if_contains("by_hand");
   if (!list || !list->is_array()) return rows;
-  auto text = [](const json::object& o, std::string_view key) {
-    const auto* v = o.if_contains(key);
-    return v && v->is_string() ? std::string(v->as_string()) : std::string();
-  };
   for (const auto& v : list->as_array()) {
     if (!v.is_object()) continue;
     const auto& o = v.as_object();
@@ -59,19 +49,19 @@ std::vector<TargetTotals> totals_from_summary(std::string_view summary) {
     const auto& o = v.as_object();
     TargetTotals t;
     if (const auto* id = o.if_contains("id"); id && id->is_string()) t.id = std::string(id->as_string());
-    t.planned = count_of(o, "planned");
-    t.applied = count_of(o, "applied");
-    t.failed = count_of(o, "failed");
-    t.skipped = count_of(o, "skipped");
-    t.retries = count_of(o, "retries");
-    t.throttled = count_of(o, "throttled");
+    t.planned = count(o, "planned");
+    t.applied = count(o, "applied");
+    t.failed = count(o, "failed");
+    t.skipped = count(o, "skipped");
+    t.retries = count(o, "retries");
+    t.throttled = count(o, "throttled");
     if (const auto* q = o.if_contains("quarantined"); q && q->is_string()) t.quarantined = std::string(q->as_string());
     t.by_hand = by_hand_from(o);
     if (const auto* lowered = o.if_contains("lowered_limits"); lowered && lowered->is_array()) {
       for (const auto& l : lowered->as_array()) {
         if (!l.is_object()) continue;
         const auto& lo = l.as_object();
-        t.lowered_limits.push_back({text_of(lo, "lane"), text_of(lo, "configured"), text_of(lo, "announced")});
+        t.lowered_limits.push_back({text(lo, "lane"), text(lo, "configured"), text(lo, "announced")});
       }
     }
     if (const auto* notes = o.if_contains("notes"); notes && notes->is_array()) {
@@ -94,10 +84,6 @@ void store_failure_from_summary(std::string_view summary, RunReport& report) {
   if (const auto* e = o.if_contains("store_error"); e && e->is_string()) report.store_error = std::string(e->as_string());
   const auto* unrecorded = o.if_contains("unrecorded");
   if (!unrecorded || !unrecorded->is_array()) return;
-  auto text = [](const json::object& u, std::string_view key) {
-    const auto* v = u.if_contains(key);
-    return v && v->is_string() ? std::string(v->as_string()) : std::string();
-  };
   for (const auto& v : unrecorded->as_array()) {
     if (!v.is_object()) continue;
     const auto& u = v.as_object();
@@ -105,7 +91,7 @@ void store_failure_from_summary(std::string_view summary, RunReport& report) {
     row.target = text(u, "target");
     row.key = text(u, "key");
     row.status = text(u, "status");
-    row.attempts = static_cast<int>(count_of(u, "attempts"));
+    row.attempts = static_cast<int>(count(u, "attempts"));
     report.unrecorded.push_back(std::move(row));
   }
 }

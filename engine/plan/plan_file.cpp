@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "diff/json_writer.h"
+#include "engine/plan/json_fields.h"
 #include "store/snapshot_store.h"
 
 namespace hrsync {
@@ -124,32 +125,11 @@ std::string header_line(const PlanFileHeader& h) {
   return json::serialize(o);
 }
 
-std::string text(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
-std::int64_t integer(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  if (v == nullptr) return 0;
-  if (v->is_int64()) return v->get_int64();
-  if (v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
-  return 0;
-}
-
-std::uint64_t count(const json::object& o, std::string_view key) { return static_cast<std::uint64_t>(integer(o, key)); }
-
-const json::object& member_object(const json::object& o, std::string_view key) {
-  static const json::object kEmpty;
-  const json::value* v = o.if_contains(key);
-  return v != nullptr && v->is_object() ? v->get_object() : kEmpty;
-}
-
-const json::array& member_array(const json::object& o, std::string_view key) {
-  static const json::array kEmpty;
-  const json::value* v = o.if_contains(key);
-  return v != nullptr && v->is_array() ? v->get_array() : kEmpty;
-}
+using json_fields::count;
+using json_fields::integer;
+using json_fields::member_array;
+using json_fields::member_object;
+using json_fields::text;
 
 TargetCounts counts_from(const json::object& o) {
   TargetCounts c;
