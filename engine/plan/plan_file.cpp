@@ -485,8 +485,7 @@ Result<PlanFileReader> PlanFileReader::open(const std::string& path) {
   const json::object& o = v.get_object();
   if (text(o, "format") != kMagic) return not_a_plan("its first line has no \"format\": \"hrsync_plan\"");
   r.header_ = header_from(o);
-  r.sha_.update(r.line_);
-  r.sha_.update("\n");
+  r.hash_line();
   if (r.header_.version != kPlanFileVersion) {
     return fail(Error::Kind::kInput, fmt::format("{}:1", path),
                 fmt::format("plan file version {}, this hrsync reads version {}", r.header_.version, kPlanFileVersion));
@@ -508,6 +507,17 @@ bool PlanFileReader::take_line() {
     return true;
   }
   return read_line();
+}
+
+bool PlanFileReader::cut_short() {
+  line_no_ += 1;  // the line the trailer should be on
+  return failed("the file ends without its trailer: it is cut short or was altered");
+}
+
+void PlanFileReader::hash_line() {
+  if (!checking_) return;
+  sha_.update(line_);
+  sha_.update("\n");
 }
 
 bool PlanFileReader::failed(std::string message) {
@@ -540,10 +550,7 @@ bool PlanFileReader::at_trailer() {
 bool PlanFileReader::take_note(PlanNote& out) {
   auto note = note_from(line_);
   if (!note) return failed(note.error() + ": the file was altered");
-  if (checking_) {
-    sha_.update(line_);
-    sha_.update("\n");
-  }
+  hash_line();
   ++notes_;
   out = std::move(*note);
   return true;
@@ -551,10 +558,7 @@ bool PlanFileReader::take_note(PlanNote& out) {
 
 bool PlanFileReader::next(PlanNote& out) {
   if (ended_ || in_calls_) return false;
-  if (!take_line()) {
-    line_no_ += 1;
-    return failed("the file ends without its trailer: it is cut short or was altered");
-  }
+  if (!take_line()) return cut_short();
   if (line_.starts_with("{\"end\":")) return at_trailer();
   if (!line_.starts_with(kNotePrefix)) {
     held_ = true;  // the first call
@@ -570,20 +574,14 @@ bool PlanFileReader::next(PlanCall& out) {
     // the notes not read: checked and hashed, not kept
   }
   if (ended_) return false;
-  if (!take_line()) {
-    line_no_ += 1;
-    return failed("the file ends without its trailer: it is cut short or was altered");
-  }
+  if (!take_line()) return cut_short();
   if (line_.starts_with("{\"end\":")) return at_trailer();
   if (line_.starts_with(kNotePrefix)) return failed("a note among the calls: the file was altered");
   in_calls_ = true;
   auto call = call_from(line_);
   if (!call) return failed(call.error() + ": the file was altered");
   if (call->n != next_n_) return failed(fmt::format("call {} where call {} was due: the file was altered", call->n, next_n_));
-  if (checking_) {
-    sha_.update(line_);
-    sha_.update("\n");
-  }
+  hash_line();
   ++next_n_;
   out = std::move(*call);
   return true;

@@ -174,6 +174,10 @@ class PlanFileReader {
   // The next line into line_: the one next(PlanNote&) left, else a new one; false at the end.
   bool take_line();
   bool failed(std::string message);
+  // failed() for a file that ends before its trailer.
+  bool cut_short();
+  // Adds line_ to the checksum, when the file is being checked.
+  void hash_line();
   bool at_trailer();
   // Checks, hashes and counts the note on line_; false (status_ set) when it is not one.
   bool take_note(PlanNote& out);
