@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdio>
 
+#include "base/utf8.h"
 #include "diff/document.h"
 
 namespace hrsync {
@@ -31,7 +32,7 @@ std::string_view last_segment(std::string_view path) {
 std::vector<std::size_t> char_starts(std::string_view v) {
   std::vector<std::size_t> starts;
   for (std::size_t i = 0; i < v.size(); ++i) {
-    if ((static_cast<unsigned char>(v[i]) & 0xC0) != 0x80) starts.push_back(i);
+    if (!is_utf8_continuation(v[i])) starts.push_back(i);
   }
   starts.push_back(v.size());
   return starts;

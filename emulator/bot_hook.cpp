@@ -9,6 +9,7 @@
 
 #include <boost/json.hpp>
 
+#include "base/base64.h"
 #include "emulator/json_fields.h"
 
 namespace hrsync::emulator {
@@ -38,10 +39,7 @@ std::string bot_sign(std::string_view timestamp, std::string_view secret) {
   unsigned int size = 0;
   static const unsigned char kEmpty = 0;
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), &kEmpty, 0, mac, &size);
-  std::string out(4 * ((size + 2) / 3), '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), mac, static_cast<int>(size));
-  out.resize(static_cast<std::size_t>(n > 0 ? n : 0));
-  return out;
+  return base64(std::string_view(reinterpret_cast<const char*>(mac), size));
 }
 
 bool BotHook::signature_ok(const json::object& body, std::int64_t now) const {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "base/utf8.h"
 #include "emulator/contact_rules.h"
 #include "emulator/json_fields.h"
 

@@ -136,10 +136,4 @@ std::string email_domain(std::string_view email) {
   return at == std::string_view::npos ? std::string() : lower(email.substr(at + 1));
 }
 
-std::size_t utf8_length(std::string_view text) {
-  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
-}
-
 }  // namespace hrsync::emulator

@@ -44,8 +44,4 @@ std::optional<JsonType> contact_user_field_type(std::string_view key);
 // padded with (U+00A0, U+1680, U+2000..U+200B, U+2028, U+2029, U+202F, U+205F, U+3000, U+FEFF).
 bool blank_text(std::string_view text);
 
-// Number of characters (Unicode code points) in valid UTF-8 text: what the document's
-// "64 characters" counts.
-std::size_t utf8_length(std::string_view text);
-
 }  // namespace hrsync::emulator

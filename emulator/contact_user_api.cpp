@@ -7,6 +7,7 @@
 #include <boost/json/value.hpp>
 #include <fmt/format.h>
 
+#include "base/utf8.h"
 #include "emulator/contact_rules.h"
 #include "emulator/json_fields.h"
 

@@ -3,6 +3,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include "base/base64.h"
+
 namespace hrsync::emulator {
 namespace json = boost::json;
 namespace {
@@ -74,7 +76,7 @@ std::string take(const Part& part, json::object& out) {
     if (ec || !v.is_object()) return "info: the part is not the JSON text of a dict";
     out["info"] = std::move(v);
   } else if (part.name == "reg_photo" && part.file) {
-    out["reg_photo"] = encode_base64(part.content);
+    out["reg_photo"] = base64(part.content);
   } else {
     out[part.name] = part.content;
   }
@@ -119,26 +121,6 @@ FormBody read_form_data(std::string_view content_type, std::string_view body) {
       return out;
     }
     body.remove_prefix(next + 2 + delimiter.size());
-  }
-  return out;
-}
-
-std::string encode_base64(std::string_view bytes) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  auto byte = [&](std::size_t k) { return static_cast<unsigned>(static_cast<unsigned char>(bytes[k])); };
-  for (; i + 2 < bytes.size(); i += 3) {
-    unsigned v = byte(i) << 16 | byte(i + 1) << 8 | byte(i + 2);
-    for (int s = 18; s >= 0; s -= 6) out.push_back(kAlphabet[(v >> s) & 63]);
-  }
-  if (i + 1 == bytes.size()) {
-    unsigned v = byte(i) << 16;
-    out += {kAlphabet[(v >> 18) & 63], kAlphabet[(v >> 12) & 63], '=', '='};
-  } else if (i + 2 == bytes.size()) {
-    unsigned v = byte(i) << 16 | byte(i + 1) << 8;
-    out += {kAlphabet[(v >> 18) & 63], kAlphabet[(v >> 12) & 63], kAlphabet[(v >> 6) & 63], '='};
   }
   return out;
 }

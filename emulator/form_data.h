@@ -28,7 +28,4 @@ struct FormBody {
 // Reads a multipart/form-data `body` sent with `content_type` (which carries the boundary).
 FormBody read_form_data(std::string_view content_type, std::string_view body);
 
-// Standard base64 (RFC 4648, with padding) of `bytes`.
-std::string encode_base64(std::string_view bytes);
-
 }  // namespace hrsync::emulator

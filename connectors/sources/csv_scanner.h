@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "connectors/sources/utf8.h"
+#include "base/utf8.h"
 #include "base/error.h"
 
 namespace hrsync {

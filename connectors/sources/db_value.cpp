@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "base/utf8.h"
 #include "connectors/sources/timestamp.h"
 
 namespace hrsync {
@@ -90,9 +91,7 @@ bool append_time_text(std::string& out, std::string_view text) {
 
 std::string quote_value(std::string_view value, std::size_t max) {
   if (value.size() <= max) return fmt::format("\"{}\"", value);
-  std::size_t cut = max;
-  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
-  return fmt::format("\"{}…\"", value.substr(0, cut));
+  return fmt::format("\"{}…\"", value.substr(0, utf8_char_start(value, max)));
 }
 
 }  // namespace hrsync

@@ -14,7 +14,7 @@
 
 #include <fmt/format.h>
 
-#include "connectors/sources/utf8.h"
+#include "base/utf8.h"
 
 namespace hrsync {
 namespace {

@@ -13,7 +13,7 @@
 
 #include "connectors/sources/column_map.h"
 #include "connectors/sources/db_value.h"
-#include "connectors/sources/utf8.h"
+#include "base/utf8.h"
 
 namespace hrsync {
 namespace {

@@ -6,7 +6,7 @@
 #include "connectors/targets/document_builder.h"
 #include "connectors/targets/feishu_envelope.h"
 #include "connectors/targets/option_check.h"
-#include "connectors/targets/url_escape.h"
+#include "base/url_escape.h"
 
 namespace hrsync {
 namespace {

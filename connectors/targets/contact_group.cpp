@@ -7,7 +7,7 @@
 #include "connectors/targets/feishu_envelope.h"
 #include "connectors/targets/option_check.h"
 #include "connectors/targets/patch_held.h"
-#include "connectors/targets/url_escape.h"
+#include "base/url_escape.h"
 
 namespace hrsync {
 namespace {

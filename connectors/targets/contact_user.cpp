@@ -11,10 +11,10 @@
 #include "connectors/targets/document_builder.h"
 #include "connectors/targets/feishu_envelope.h"
 #include "connectors/targets/field_rules.h"
-#include "connectors/targets/json_members.h"
+#include "base/json_members.h"
 #include "connectors/targets/option_check.h"
 #include "connectors/targets/patch_held.h"
-#include "connectors/targets/url_escape.h"
+#include "base/url_escape.h"
 
 namespace hrsync {
 namespace {

@@ -4,6 +4,7 @@
 
 #include <charconv>
 
+#include "base/utf8.h"
 #include "connectors/targets/field_rules.h"
 
 namespace hrsync {

@@ -66,12 +66,6 @@ void put(ShortText& out, std::string_view s) {
 
 }  // namespace
 
-std::size_t utf8_length(std::string_view s) {
-  std::size_t n = 0;
-  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  return n;
-}
-
 bool is_blank_text(std::string_view s) {
   while (!s.empty()) {
     const auto [c, n] = first_code_point(s);

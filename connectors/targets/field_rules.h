@@ -15,9 +15,6 @@
 
 namespace hrsync {
 
-// The number of Unicode code points in `s`. REQUIRES: `s` is valid UTF-8 (sources check it).
-std::size_t utf8_length(std::string_view s);
-
 // True iff `s` holds nothing but Unicode white space (the ASCII blanks and controls 9-13, U+00A0,
 // U+1680, U+2000-U+200B, U+2028, U+2029, U+202F, U+205F, U+3000, U+FEFF), or nothing at all.
 // REQUIRES: `s` is valid UTF-8.

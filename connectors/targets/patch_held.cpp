@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "connectors/targets/json_members.h"
+#include "base/json_members.h"
 
 namespace hrsync {
 

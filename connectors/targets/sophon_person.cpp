@@ -8,10 +8,10 @@
 #include <optional>
 #include <exception>
 
-#include "connectors/targets/base64.h"
+#include "base/base64.h"
 #include "connectors/targets/code_table.h"
 #include "connectors/targets/document_builder.h"
-#include "connectors/targets/json_members.h"
+#include "base/json_members.h"
 #include "connectors/targets/option_check.h"
 #include "connectors/targets/photo_file.h"
 #include "connectors/targets/unreadable_response.h"

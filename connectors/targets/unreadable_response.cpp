@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "base/utf8.h"
+
 namespace hrsync {
 namespace {
 
@@ -11,8 +13,7 @@ constexpr std::size_t kQuoteBytes = 80;  // how much of a body a message quotes
 
 // The first bytes of `body`, with control bytes shown as '.', cut at a UTF-8 boundary.
 std::string quote_start(std::string_view body) {
-  std::size_t n = body.size() <= kQuoteBytes ? body.size() : kQuoteBytes;
-  while (n > 0 && n < body.size() && (static_cast<unsigned char>(body[n]) & 0xC0) == 0x80) --n;
+  const std::size_t n = utf8_char_start(body, kQuoteBytes);
   std::string out(body.substr(0, n));
   for (char& c : out) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '.';

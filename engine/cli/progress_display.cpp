@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <ctime>
 
+#include "base/utf8.h"
 #include "engine/plan/plan_report.h"
 
 namespace hrsync {
@@ -123,7 +124,7 @@ std::size_t display_width(std::string_view text) {
       ++i;
       continue;
     }
-    if ((c & 0xc0) != 0x80) ++cells;  // not a continuation byte
+    if (!is_utf8_continuation(text[i])) ++cells;
   }
   return cells;
 }
@@ -170,7 +171,7 @@ std::vector<std::string> render_terminal(const ProgressFrame& f, bool color, std
     std::string plain = i < f.targets.size() ? render_bar(f.targets[i], false, bar_width, count_width) : lines[i];
     std::size_t cells = 0, at = 0;
     for (; at < plain.size(); ++at) {
-      if ((static_cast<unsigned char>(plain[at]) & 0xc0) == 0x80) continue;
+      if (is_utf8_continuation(plain[at])) continue;
       if (cells++ == room) break;
     }
     plain.resize(at);

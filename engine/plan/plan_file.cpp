@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "base/json_members.h"
 #include "diff/json_writer.h"
 #include "engine/plan/json_fields.h"
 #include "store/snapshot_store.h"
@@ -20,68 +21,6 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::string_view kMagic = "hrsync_plan";
-
-// ---- raw JSON members: a call's documents are kept byte for byte, as their hashes cover them.
-
-void skip_space(std::string_view s, std::size_t& i) {
-  while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')) ++i;
-}
-
-void skip_string(std::string_view s, std::size_t& i) {
-  for (++i; i < s.size() && s[i] != '"'; ++i) {
-    if (s[i] == '\\') ++i;
-  }
-  ++i;
-}
-
-void skip_value(std::string_view s, std::size_t& i) {
-  if (i < s.size() && s[i] == '"') return skip_string(s, i);
-  int depth = 0;
-  for (; i < s.size(); ++i) {
-    const char c = s[i];
-    if (c == '"') {
-      skip_string(s, i);
-      --i;
-    } else if (c == '{' || c == '[') {
-      ++depth;
-    } else if (c == '}' || c == ']') {
-      if (depth == 0) return;
-      if (--depth == 0) {
-        ++i;
-        return;
-      }
-    } else if (depth == 0 && (c == ',' || c == ' ')) {
-      return;
-    }
-  }
-}
-
-// The text of member `name` of the JSON object `object`, as written. REQUIRES: `object` parsed
-// as JSON (so the scan needs no error handling beyond staying in bounds), `name` needs no escape.
-std::optional<std::string_view> raw_member(std::string_view object, std::string_view name) {
-  std::size_t i = 0;
-  skip_space(object, i);
-  if (i >= object.size() || object[i] != '{') return std::nullopt;
-  ++i;
-  while (i < object.size()) {
-    skip_space(object, i);
-    if (i >= object.size() || object[i] != '"') return std::nullopt;
-    const std::size_t key_begin = i + 1;
-    skip_string(object, i);
-    const std::string_view key = object.substr(key_begin, i - 1 - key_begin);
-    skip_space(object, i);
-    if (i >= object.size() || object[i] != ':') return std::nullopt;
-    ++i;
-    skip_space(object, i);
-    const std::size_t value_begin = i;
-    skip_value(object, i);
-    if (key == name) return object.substr(value_begin, i - value_begin);
-    skip_space(object, i);
-    if (i >= object.size() || object[i] != ',') return std::nullopt;
-    ++i;
-  }
-  return std::nullopt;
-}
 
 // ---- the header
 
@@ -296,22 +235,25 @@ std::expected<PlanCall, std::string> call_from(const std::string& line) {
   if (kind != "upsert" && kind != "freeze") return std::unexpected("kind is neither upsert nor freeze");
   c.work.action = kind == "freeze" ? Work::Action::kFreeze : Work::Action::kUpsert;
   if (c.target.empty() || c.work.desired.key.empty()) return std::unexpected("a call needs a target and a key");
-  auto doc = raw_member(line, "doc");
-  auto last = raw_member(line, "last");
-  if (!doc || !last) return std::unexpected("a call needs doc and last");
-  c.work.desired.body.assign(*doc);
+  // A call's documents are kept byte for byte, as their hashes cover them.
+  JsonMembers members;
+  if (!split_members(line, members)) return std::unexpected("not a JSON object");
+  const JsonMember* doc = members.find("doc");
+  const JsonMember* last = members.find("last");
+  if (doc == nullptr || last == nullptr) return std::unexpected("a call needs doc and last");
+  c.work.desired.body.assign(doc->raw);
   c.work.desired.attachment = text(o, "attachment");
   c.work.origin.line = count(o, "line");
   c.work.desired.seal();
   const auto hash = parse_hash(text(o, "hash"));
   if (!hash || *hash != c.work.desired.hash) return std::unexpected("the document does not have the hash written beside it");
-  if (*last != "null") {
-    Document d{c.work.desired.key, std::string(*last)};
+  if (last->raw != "null") {
+    Document d{c.work.desired.key, std::string(last->raw)};
     d.seal();
     c.work.last_applied = std::move(d);
   }
-  if (auto holds = raw_member(line, "holds")) {
-    Document d{c.work.desired.key, std::string(*holds)};
+  if (const JsonMember* holds = members.find("holds")) {
+    Document d{c.work.desired.key, std::string(holds->raw)};
     d.seal();
     c.work.holds = std::move(d);
   }

@@ -4,7 +4,8 @@
 
 #include <fmt/format.h>
 
-#include "connectors/sources/utf8.h"
+#include "base/url_escape.h"
+#include "base/utf8.h"
 
 namespace hrsync {
 namespace {
@@ -26,19 +27,6 @@ std::string json_escaped(std::string_view s) {
         } else {
           out.push_back(static_cast<char>(c));
         }
-    }
-  }
-  return out;
-}
-
-// The form percent-encoding gives `s` (what an echo of a URL or a form shows).
-std::string percent_encoded(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += fmt::format("%{:02X}", c);
     }
   }
   return out;
@@ -68,7 +56,7 @@ std::string valid_utf8(std::string_view text) {
 void Redactor::add(std::string_view secret) {
   if (secret.size() < 4) return;
   std::lock_guard lock(mutex_);
-  for (std::string form : {std::string(secret), json_escaped(secret), percent_encoded(secret)}) {
+  for (std::string form : {std::string(secret), json_escaped(secret), url_escaped(secret)}) {
     if (std::find(secrets_.begin(), secrets_.end(), form) == secrets_.end()) secrets_.push_back(std::move(form));
   }
   std::stable_sort(secrets_.begin(), secrets_.end(), [](const std::string& a, const std::string& b) {

@@ -2,7 +2,7 @@
 // text made valid UTF-8.
 #include <gtest/gtest.h>
 
-#include "connectors/sources/utf8.h"
+#include "base/utf8.h"
 #include "engine/run/redactor.h"
 
 namespace hrsync {

@@ -9,7 +9,7 @@
 #include <mutex>
 #include <thread>
 
-#include "connectors/sources/utf8.h"
+#include "base/utf8.h"
 #include "store/snapshot_store.h"
 #include "tests/engine/test_http_server.h"
 #include "tests/integration/sync_harness.h"

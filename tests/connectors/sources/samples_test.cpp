@@ -11,6 +11,7 @@
 #include <set>
 #include <string>
 
+#include "base/utf8.h"
 #include "connectors/sources/csv_source.h"
 #include "connectors/sources/postgres_source.h"
 #include "connectors/sources/sqlite_source.h"
@@ -45,12 +46,6 @@ SourceContents must_read(Result<std::unique_ptr<RecordSource>> source) {
 SourceContents csv_employees() { return must_read(open_csv_source(kSamples + "/employees.csv", {})); }
 SourceContents csv_groups() { return must_read(open_csv_source(kSamples + "/groups.csv", groups_options())); }
 
-std::size_t code_points(std::string_view s) {
-  std::size_t n = 0;
-  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  return n;
-}
-
 // Field-by-field equality of two record sequences (origins aside).
 void expect_same_records(const std::vector<Record>& want, const std::vector<Record>& got, const std::string& what) {
   ASSERT_EQ(want.size(), got.size()) << what;
@@ -80,7 +75,7 @@ TEST(Samples, EmployeesCsvHoldsOneOfEachDeliberateMistake) {
     ++keys[std::string(r.get(Field::kEmployeeNo))];
     ++user_ids[std::string(r.get(Field::kUserId))];
     if (!r.get(Field::kMobile).empty()) ++mobiles[std::string(r.get(Field::kMobile))];
-    long_names += code_points(r.get(Field::kName)) > 64;
+    long_names += utf8_length(r.get(Field::kName)) > 64;
     bad_type += r.get(Field::kEmployeeType) == "7";
     bad_gender += r.get(Field::kGender) == "3";
     bad_card += r.get(Field::kCardNo).find_first_not_of("0123456789") != std::string_view::npos;
@@ -121,7 +116,7 @@ TEST(Samples, EmployeesHaveUniqueMobilesAndEmailsAndMixedNames) {
       EXPECT_TRUE(emails.insert(r.get(Field::kEmail)).second) << r.origin.str();
     }
     departments.insert(r.get(Field::kDepartmentIds).substr(0, 35));
-    chinese += code_points(r.get(Field::kName)) != r.get(Field::kName).size();
+    chinese += utf8_length(r.get(Field::kName)) != r.get(Field::kName).size();
     quoted_commas += r.get(Field::kJobTitle).find(',') != std::string_view::npos ||
                      r.get(Field::kWorkStation).find(',') != std::string_view::npos;
   }
@@ -154,7 +149,7 @@ TEST(Samples, GroupsCsvHasOneNameOverTheLimit) {
   EXPECT_TRUE(got.rejections.empty());
   EXPECT_GE(got.records.size(), 8u);
   int too_long = 0;
-  for (const Record& r : got.records) too_long += code_points(r.get(Field::kName)) > 100;
+  for (const Record& r : got.records) too_long += utf8_length(r.get(Field::kName)) > 100;
   EXPECT_EQ(too_long, 1);
 }
 

@@ -1,25 +1,15 @@
-// The connectors' building blocks: field rules, base64, URL escaping, JSON members, photo hashes.
+// The connectors' building blocks: field rules and photo hashes.
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "connectors/targets/base64.h"
 #include "connectors/targets/field_rules.h"
-#include "connectors/targets/json_members.h"
 #include "connectors/targets/photo_file.h"
-#include "connectors/targets/url_escape.h"
 #include "diff/document.h"
 #include "target_test_util.h"
 
 namespace hrsync {
 namespace {
-
-TEST(FieldRuleChecks, Utf8LengthCountsCodePoints) {
-  EXPECT_EQ(utf8_length(""), 0u);
-  EXPECT_EQ(utf8_length("abc"), 3u);
-  EXPECT_EQ(utf8_length("张三"), 2u);
-  EXPECT_EQ(utf8_length("é😀a"), 3u);
-}
 
 TEST(FieldRuleChecks, FlagsAcceptSixSpellingsInAnyCase) {
   for (const char* t : {"true", "TRUE", "True", "1", "yes", "YES", " yes "}) EXPECT_EQ(parse_flag(t), true) << t;
@@ -60,60 +50,6 @@ TEST(FieldRuleChecks, EmailsHaveTheBasicForm) {
     EXPECT_FALSE(is_email(bad)) << bad;
   }
   EXPECT_FALSE(is_email(testing::repeat("a", 65) + "@b.cn"));
-}
-
-TEST(Base64, MatchesRfc4648Vectors) {
-  const std::pair<const char*, const char*> vectors[] = {{"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},
-                                                         {"foo", "Zm9v"}, {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="},
-                                                         {"foobar", "Zm9vYmFy"}};
-  for (auto [in, want] : vectors) {
-    std::string out = "x";
-    append_base64(out, in);
-    EXPECT_EQ(out, std::string("x") + want) << in;
-  }
-  std::string out;
-  append_base64(out, std::string("\xfb\xff\x00", 3));
-  EXPECT_EQ(out, "+/8A");
-}
-
-TEST(UrlEscape, KeepsOnlyUnreservedBytes) {
-  std::string out;
-  append_url_escaped(out, "Az09-._~ /?#%&=+é");
-  EXPECT_EQ(out, "Az09-._~%20%2F%3F%23%25%26%3D%2B%C3%A9");
-}
-
-TEST(JsonMembers, KeepTheExactTextOfEachValue) {
-  JsonMembers members;
-  ASSERT_TRUE(split_members(R"( {"b":[1, {"x":"\u00e9]}"}],"a":"q\"\\" , "c":-0.5E3,"d":{"k":null},"e":true} )", members));
-  ASSERT_EQ(members.size(), 5u);
-  EXPECT_EQ(members.begin()->key, "b");
-  EXPECT_EQ(members.begin()->raw, R"([1, {"x":"\u00e9]}"}])");
-  EXPECT_EQ(members.find("a")->raw, R"("q\"\\")");
-  EXPECT_EQ(members.find("c")->raw, "-0.5E3");
-  EXPECT_EQ(members.find("d")->raw, R"({"k":null})");
-  EXPECT_EQ(members.find("z"), nullptr);
-  std::string out;
-  write_members(out, members);
-  EXPECT_EQ(out, R"({"a":"q\"\\","b":[1, {"x":"\u00e9]}"}],"c":-0.5E3,"d":{"k":null},"e":true})");
-  ASSERT_TRUE(split_members(R"({"k\\":"\\\\","v":"a\\\"b\\\\"})", members));  // escaped quotes and backslashes
-  EXPECT_EQ(members.find("v")->raw, R"("a\\\"b\\\\")");
-  EXPECT_EQ(members.begin()->raw, R"("\\\\")");
-  ASSERT_TRUE(split_members("{}", members));
-  EXPECT_TRUE(members.empty());
-}
-
-TEST(JsonMembers, RefuseWhatIsNotOneWellFormedObject) {
-  JsonMembers members;
-  for (const char* bad : {"", "[]", "1", "{", "{\"a\":", "{\"a\" 1}", "nope", "{\"a\":1,}", "{\"a\":1} x",
-                          "{\"a\":[1}", "{\"a\":{\"b\":1]}", "{\"a\":\"open}", "{\"a\":}", "{,}", "{\"a\":1 \"b\":2}"}) {
-    EXPECT_FALSE(split_members(bad, members)) << bad;
-  }
-  EXPECT_FALSE(split_members("{\"a\":" + std::string(100, '[') + std::string(100, ']') + "}", members));
-  EXPECT_TRUE(split_members("{\"a\":" + std::string(60, '[') + std::string(60, ']') + "}", members));
-  std::string many = "{";
-  for (std::size_t i = 0; i <= JsonMembers::kMaxMembers; ++i) many += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":1";
-  many += "}";
-  EXPECT_FALSE(split_members(many, members));
 }
 
 TEST(PhotoFile, PathsResolveAgainstTheBaseFolder) {

@@ -1,4 +1,4 @@
-#include "connectors/targets/json_members.h"
+#include "base/json_members.h"
 
 #include <algorithm>
 #include <cstdint>

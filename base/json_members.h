@@ -2,7 +2,8 @@
 //
 // Canonical documents are rewritten member by member: patch mode keeps the members that differ
 // from the last applied document, freezing sets "is_frozen", and Sophon requests swap the photo
-// hash for the photo's bytes. split_members() cuts an object into (key, value text) views without
+// hash for the photo's bytes; a plan file's call keeps its documents byte for byte, as their
+// hashes cover them. split_members() cuts an object into (key, value text) views without
 // allocating — the planner does it for every contact_user change of a patch-mode run — and
 // write_members() writes members back in key order. A value copied through keeps its bytes, so
 // rewriting a canonical document keeps it canonical.

@@ -1,4 +1,4 @@
-#include "connectors/sources/utf8.h"
+#include "base/utf8.h"
 
 #include <cstring>
 
@@ -81,5 +81,17 @@ std::size_t first_invalid_utf8(std::string_view text) {
 }
 
 bool is_valid_utf8(std::string_view text) { return first_invalid_utf8(text) == text.size(); }
+
+std::size_t utf8_length(std::string_view text) {
+  std::size_t n = 0;
+  for (char c : text) n += is_utf8_continuation(c) ? 0 : 1;
+  return n;
+}
+
+std::size_t utf8_char_start(std::string_view text, std::size_t at) {
+  if (at >= text.size()) return text.size();
+  while (at > 0 && is_utf8_continuation(text[at])) --at;
+  return at;
+}
 
 }  // namespace hrsync

@@ -1,4 +1,4 @@
-#include "connectors/targets/url_escape.h"
+#include "base/url_escape.h"
 
 namespace hrsync {
 namespace {
@@ -22,6 +22,12 @@ void append_url_escaped(std::string& out, std::string_view s) {
     out.push_back(kHex[c >> 4]);
     out.push_back(kHex[c & 0xf]);
   }
+}
+
+std::string url_escaped(std::string_view s) {
+  std::string out;
+  append_url_escaped(out, s);
+  return out;
 }
 
 }  // namespace hrsync

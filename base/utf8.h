@@ -1,10 +1,13 @@
-// UTF-8 validation: a one-shot check and a streaming validator for input read in chunks.
+// UTF-8: validation (a one-shot check and a streaming validator for input read in chunks), and
+// the character boundaries that counting and cutting text need.
 //
 // Every source guarantees that the text it hands on is valid UTF-8 (diff/json_writer.h relies on
 // it). Valid means RFC 3629: no overlong forms, no surrogates (U+D800..U+DFFF), nothing above
 // U+10FFFF. ASCII is checked eight bytes at a time, so clean ASCII input costs almost nothing.
+// The boundary functions look at one byte at a time and do not validate: on invalid text they
+// count and cut by the same rule, never out of bounds.
 //
-// Thread-safety: is_valid_utf8 is pure; a Utf8Stream belongs to one reader.
+// Thread-safety: the functions are pure; a Utf8Stream belongs to one reader.
 #pragma once
 
 #include <cstddef>
@@ -18,6 +21,18 @@ bool is_valid_utf8(std::string_view text);
 
 // Offset of the first byte of the first invalid sequence in `text`, or text.size() when valid.
 std::size_t first_invalid_utf8(std::string_view text);
+
+// True iff `byte` continues a character (10xxxxxx) rather than starting one.
+constexpr bool is_utf8_continuation(char byte) { return (static_cast<unsigned char>(byte) & 0xC0) == 0x80; }
+
+// The characters (code points) of `text`: its bytes that are not continuation bytes. The length
+// Feishu's field limits count in.
+std::size_t utf8_length(std::string_view text);
+
+// Where the character holding byte `at` starts: the largest offset <= `at` that is not a
+// continuation byte, or 0. text.size() when `at` >= text.size(). Cutting `text` there keeps
+// every character whole: text.substr(0, utf8_char_start(text, n)) is at most n bytes.
+std::size_t utf8_char_start(std::string_view text, std::size_t at);
 
 // Validates a byte stream that arrives in chunks, where a multi-byte sequence may straddle two
 // chunks. Offsets are absolute: counted from the first byte ever fed.
