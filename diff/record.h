@@ -16,7 +16,7 @@
 
 namespace hrsync {
 
-// The canonical columns of DESIGN.md. Employees use employee_no..permission_ids; groups use
+// The canonical columns (README.md, "Canonical columns"). Employees use employee_no..permission_ids; groups use
 // group_id, name and description.
 enum class Field : std::uint8_t {
   kEmployeeNo,

@@ -1,5 +1,5 @@
 // AcsApi: Feishu smart access control "patch user", PATCH /open-apis/acs/v1/users/:user_id,
-// as api-docs/feishu-acs-user-patch.md describes (the card number a Wiegand reader outputs).
+// as docs/api/feishu-acs-user-patch.md describes (the card number a Wiegand reader outputs).
 //
 // It holds the users in the access-control permission group (by user_id; open_id and union_id
 // resolve through the same derivation the contact directory uses) and each user's features. A

@@ -1,6 +1,6 @@
 // AttendanceApi: Feishu attendance v1 "modify user face settings",
 // POST /open-apis/attendance/v1/user_settings/modify?employee_type=employee_id|employee_no,
-// as api-docs/feishu-attendance-user-settings-modify.md describes.
+// as docs/api/feishu-attendance-user-settings-modify.md describes.
 //
 // It holds the attendance users, reachable by employee_no and by employee_id, and the last
 // user_setting written for each (keyed by the user_id the request used).

@@ -1,4 +1,4 @@
-// BotHook: a Feishu group chat's custom bot, POST /open-apis/bot/v2/hook/:hook_id (FEISHU-NOTES.md,
+// BotHook: a Feishu group chat's custom bot, POST /open-apis/bot/v2/hook/:hook_id (docs/api-notes.md,
 // "Custom bot").
 //
 // It accepts one hook id. With a signing secret it requires "timestamp" (Unix seconds, a string,

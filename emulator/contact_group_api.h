@@ -1,5 +1,5 @@
 // ContactGroupApi: Feishu contact v3 "update user group", PATCH /open-apis/contact/v3/group/:group_id,
-// as api-docs/feishu-contact-group-patch.md describes.
+// as docs/api/feishu-contact-group-patch.md describes.
 //
 // It holds the tenant's groups with their names (unique within the tenant) and descriptions.
 // An empty or absent name or description leaves that field as it is (the document's default).

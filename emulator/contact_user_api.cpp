@@ -22,7 +22,7 @@ struct Doc {
   std::string_view msg;
 };
 
-// The codes a request can cause, as api-docs/feishu-contact-user-update-put.md lists them.
+// The codes a request can cause, as docs/api/feishu-contact-user-update-put.md lists them.
 constexpr Doc kParamError{400, 40001, "param error"};
 constexpr Doc kMobileExists{400, 41001, "mobile has already exist error"};
 constexpr Doc kEmailExists{400, 41002, "email has already exist error"};

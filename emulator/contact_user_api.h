@@ -1,5 +1,5 @@
 // ContactUserApi: Feishu contact v3 "update user", PUT (all fields) and PATCH (some fields)
-// /open-apis/contact/v3/users/:user_id, as api-docs/feishu-contact-user-update-put.md describes.
+// /open-apis/contact/v3/users/:user_id, as docs/api/feishu-contact-user-update-put.md describes.
 //
 // It holds the tenant's users (from the fixture), their current fields, the indexes that make
 // mobiles and e-mail addresses unique, and the member count of each department. PUT ("update all

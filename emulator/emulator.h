@@ -2,7 +2,7 @@
 // users and groups, attendance face settings, access-control cards, the SophonFogSys person
 // API) and Feishu's token endpoint, for tests, `hrsync demo` and benchmarks.
 //
-// It follows the API documents in api-docs/ and FEISHU-NOTES.md: the same paths, validation,
+// It follows the API documents in docs/api/ and docs/api-notes.md: the same paths, validation,
 // HTTP statuses, codes and messages, rate limits counted in sliding windows, tokens that expire,
 // and faults injected by probability or schedule. It keeps state — which entities exist (from a
 // fixture) and what was last written to each — and shows it, with request statistics, through

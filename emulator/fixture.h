@@ -79,7 +79,7 @@ Result<Fixture> load_fixture(const std::string& path);
 std::string fixture_to_json(const Fixture& fixture);
 
 // A fixture in which every well-formed employee of `employees_csv` and every group of `groups_csv`
-// ("" = none) exists on every platform. Headers use the canonical column names of DESIGN.md; only
+// ("" = none) exists on every platform. Headers use the canonical column names of README.md; only
 // employee_no (and group_id) are required. A mobile or email that is malformed or already taken by
 // an earlier row is left out of the user, since Feishu holds each at most once.
 Result<Fixture> fixture_from_hr_csv(const std::string& employees_csv, const std::string& groups_csv = "");

@@ -25,7 +25,8 @@ namespace hrsync::emulator {
 namespace json = boost::json;
 namespace {
 
-// The documented limits (api-docs/ and FEISHU-NOTES.md); ACS and Sophon come from the options.
+// The documented limits (docs/api/, docs/api-notes.md "Rate limits"); ACS and Sophon come from
+// the options.
 const std::vector<RateTier> kContactUserTiers = {{50, 1}, {1000, 60}};
 const std::vector<RateTier> kDeptOrFrozenTiers = {{1, 1}};  // PATCH touching department_ids or is_frozen
 const std::vector<RateTier> kContactGroupTiers = {{100, 60}};

@@ -12,7 +12,7 @@ namespace hrsync::emulator {
 namespace json = boost::json;
 namespace {
 
-// The box's codes (FEISHU-NOTES.md), plus two it does not list: 40000 BAD_REQUEST for a body
+// The box's codes (docs/api-notes.md, "Error envelope and classification"), plus two it does not list: 40000 BAD_REQUEST for a body
 // that breaks the document's parameter table, and 40100 UNAUTHORIZED for a missing or wrong token
 // on a box configured to ask for one.
 struct Status {

@@ -1,5 +1,5 @@
 // SophonApi: the SophonFogSys face platform's "update person", PUT /SophonFogSys/api/users, as
-// api-docs/sophon-users-put.md and FEISHU-NOTES.md (its status codes) describe.
+// docs/api/sophon-users-put.md and docs/api-notes.md (its status codes) describe.
 //
 // It holds each person's record by identity_id: its info (name, type, permission_ids) and its
 // face photo, kept only as its size and FNV-1a 64 hash ({"bytes": N, "fnv1a64": "hex"}). An update

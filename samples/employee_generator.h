@@ -24,7 +24,7 @@ namespace hrsync::samples {
 inline constexpr std::size_t kEmployeeColumnCount = 25;
 inline constexpr std::uint64_t kMaxEmployees = 100'000'000;
 
-// The canonical employee columns (DESIGN.md), in the order the generator writes them.
+// The canonical employee columns (README.md, "Canonical columns"), in the order the generator writes them.
 inline constexpr std::array<std::string_view, kEmployeeColumnCount> kEmployeeColumns = {
     "employee_no", "user_id",      "name",       "en_name",          "nickname",
     "email",       "mobile",       "mobile_visible", "gender",       "department_ids",

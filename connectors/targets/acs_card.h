@@ -1,6 +1,6 @@
 // acs_card: Feishu smart access control, set the card number of a user.
 //
-// PATCH /open-apis/acs/v1/users/:user_id?user_id_type=... (api-docs/feishu-acs-user-patch.md),
+// PATCH /open-apis/acs/v1/users/:user_id?user_id_type=... (docs/api/feishu-acs-user-patch.md),
 // body {"feature":{"card":N}}. The key is the user_id column. The card is optional, as in the
 // document: a row with an empty card_no cell projects to {}, which sets nothing and is never sent
 // for a user the snapshot does not hold. The PATCH can set a card but not clear one, so a card

@@ -1,7 +1,7 @@
 // attendance_face: Feishu attendance v1, modify a user's face recognition settings.
 //
 // POST /open-apis/attendance/v1/user_settings/modify?employee_type=...
-// (api-docs/feishu-attendance-user-settings-modify.md). The body is
+// (docs/api/feishu-attendance-user-settings-modify.md). The body is
 // {"user_setting":{"face_key":...,"face_key_update_time":"...","user_id":...}}; face_key is
 // required, face_key_update_time is a string of a seconds timestamp. The key, sent as
 // user_setting.user_id, depends on options.employee_type:

@@ -1,6 +1,6 @@
 // contact_group: Feishu contact v3, update a user group.
 //
-// PATCH /open-apis/contact/v3/group/:group_id (api-docs/feishu-contact-group-patch.md). The key is
+// PATCH /open-apis/contact/v3/group/:group_id (docs/api/feishu-contact-group-patch.md). The key is
 // the group_id column; the body holds name (at most 100 characters) and description (at most
 // 500), each only when the cell has a value (the API leaves an absent member unchanged, so a cell
 // emptied in HR stays on the group: held_after records it and the plan lists it). Limit:

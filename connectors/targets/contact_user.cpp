@@ -194,7 +194,7 @@ constexpr std::array<std::string_view, 3> kNeverSent = {"avatar_key", "orders", 
 // Members whose change a PATCH must send through the 1/s lane.
 bool is_lane_member(std::string_view key) { return key == "department_ids" || key == "is_frozen"; }
 
-// FEISHU-NOTES.md: with PATCH, a change to department_ids or is_frozen is limited to 1/s.
+// docs/api-notes.md, "Rate limits": with PATCH, a change to department_ids or is_frozen is limited to 1/s.
 constexpr std::array<RateTier, 1> kDeptOrFrozenTiers = {{{1, 1}}};
 constexpr std::array<Lane, 1> kPatchLanes = {{
     {kDeptOrFrozenLane, kDeptOrFrozenTiers, "PATCH requests that carry department_ids or is_frozen"},

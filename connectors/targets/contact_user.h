@@ -2,7 +2,7 @@
 //
 // PATCH /open-apis/contact/v3/users/:user_id with only the members that changed (mode "patch",
 // the default: the PUT document is marked historical and recommends PATCH), or in put mode PUT
-// on the same path with the whole document (api-docs/feishu-contact-user-update-put.md), which
+// on the same path with the whole document (docs/api/feishu-contact-user-update-put.md), which
 // replaces the user: plan_notes() says once per run that a PUT may reset the documented members
 // hrsync does not send (kNeverSent: avatar_key, orders, custom_attrs). Option `fields` restricts
 // the members hrsync owns: the others are neither sent nor checked. The key is the record's

@@ -1,7 +1,8 @@
 // Feishu envelope: the codes every Feishu API shares and the classification of Feishu responses.
 //
 // Feishu answers {"code": int, "msg": string, "data": {...}, "error": {"log_id": ...}}; only
-// code 0 is success, whatever the HTTP status (FEISHU-NOTES.md). classify_feishu() reads that
+// code 0 is success, whatever the HTTP status (docs/api-notes.md, "Error envelope and
+// classification"). classify_feishu() reads that
 // envelope with simdjson and folds the code through a connector's table (its API document's codes
 // joined with kFeishuCommonCodes). A code in no table is permanent and marked undocumented (the
 // connector's classify() then settles it by status); a body that is no envelope goes to
@@ -18,7 +19,7 @@
 
 namespace hrsync {
 
-// Codes that any Feishu API may answer (FEISHU-NOTES.md), appended to every Feishu table. The
+// Codes that any Feishu API may answer (docs/api-notes.md), appended to every Feishu table. The
 // notes give no single HTTP status for the token codes (seen with 200 and 400), hence 0.
 inline constexpr std::array<CodeRule, 7> kFeishuCommonCodes = {{
     {99991400, 429, Disposition::kRateLimited, "request trigger frequency limit"},

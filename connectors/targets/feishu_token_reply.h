@@ -2,7 +2,7 @@
 //
 // POST /open-apis/auth/v3/tenant_access_token/internal answers {"code":0,"msg":"ok",
 // "tenant_access_token":"t-...","expire":7200}, the token and its lifetime (seconds) at the top
-// level, not under "data" (FEISHU-NOTES.md). kTokenRules lists every kind of answer, in the order
+// level, not under "data" (docs/api-notes.md, "Token"). kTokenRules lists every kind of answer, in the order
 // classify_token_reply() tells them apart, with what it means: a token granted; the endpoint
 // unavailable (a server error or a throttle: no refusal, the next try may pass); or the app
 // refused (any other code, or a reply without a usable token). The engine's token fetch

@@ -23,7 +23,8 @@ namespace od = simdjson::ondemand;
 
 constexpr Disposition P = Disposition::kPermanent;
 
-// The status codes of FEISHU-NOTES.md (the API document lists none; it gives no HTTP statuses).
+// The status codes of docs/api-notes.md (the API document lists none; it gives no HTTP
+// statuses).
 // Only 50072 (the server failed to process) is transient.
 constexpr std::array<CodeRule, 9> kCodes = {{
     {40003, 0, P, "IMAGE_ERROR"},

@@ -1,6 +1,6 @@
 // sophon_person: SophonFogSys face platform, update a person.
 //
-// PUT /SophonFogSys/api/users (api-docs/sophon-users-put.md), body
+// PUT /SophonFogSys/api/users (docs/api/sophon-users-put.md), body
 // {"identity_id":...,"info":{"name":...,"permission_ids":[...],"type":N},"reg_photo":<base64>}.
 // The key, sent as identity_id, is the employee_no column; info is always sent (the document
 // requires it, possibly empty); type is 1..5; permission_ids is the ';'-separated column.
@@ -14,7 +14,7 @@
 // The PUT replaces the person and the box reads an absent type as 1 and absent permission_ids as
 // ["0"], so keep_unset() fills empty type, permission_ids and photo from the last applied
 // document. on_missing: ignore, revoke (permission_ids = []) or blacklist (type = 3). Sophon answers {"data":{...}} or {"error":{"code","message","status"}}
-// (codes in FEISHU-NOTES.md). The box documents no rate limit: the default (10/s) is a
+// (codes in docs/api-notes.md). The box documents no rate limit: the default (10/s) is a
 // conservative guess that the job config overrides.
 //
 // Thread-safety: the connector is immutable; see target_connector.h.

@@ -2,7 +2,7 @@
 // engine/cli/main.cpp.
 //
 // Each command takes its options struct, writes what a person reads to `out` and problems to
-// `err`, and returns the process exit code of DESIGN.md: 0 everything applied; 1 some entities
+// `err`, and returns the process exit code of README.md: 0 everything applied; 1 some entities
 // failed; 2 bad config or usage; 3 stopped by a safety gate; 4 a target was quarantined or could
 // not authenticate; 5 the snapshot store could not record (disk full, read-only file, I/O error),
 // so the run stopped sending; 6 another run of the job holds its lock (nothing was sent); 7 a plan

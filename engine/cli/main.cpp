@@ -1,5 +1,5 @@
 // hrsync: keeps Feishu and SophonFogSys in step with an HR system of record.
-// The command line contract is DESIGN.md's; engine/cli/commands.h does the work.
+// The command line contract is README.md's ("Commands"); engine/cli/commands.h does the work.
 #include <CLI/CLI.hpp>
 
 #include <csignal>

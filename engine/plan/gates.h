@@ -1,4 +1,4 @@
-// Safety gates (DESIGN.md): a plan that looks like a broken export rather than real changes is
+// Safety gates (README.md, "Safety gates"): a plan that looks like a broken export rather than real changes is
 // stopped before anything is sent. An empty source, too many known entities changed, or too many
 // gone from the source, each against the job's ceilings.
 //

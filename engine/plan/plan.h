@@ -97,7 +97,7 @@ struct TargetPlan {
   std::uint64_t calls() const { return work.size() + streamed; }
 };
 
-// A safety gate that stopped the run (see DESIGN.md): which, and the numbers.
+// A safety gate that stopped the run (README.md, "Safety gates"): which, and the numbers.
 struct GateStop {
   std::string gate;     // "empty_source", "max_change_ratio", "max_missing_ratio"
   std::string target;   // the target or source it concerns

@@ -1,5 +1,5 @@
 // PUT/PATCH /open-apis/contact/v3/users/:user_id over loopback HTTP: every error code a request
-// can cause (api-docs/feishu-contact-user-update-put.md), and what a success leaves in the state.
+// can cause (docs/api/feishu-contact-user-update-put.md), and what a success leaves in the state.
 #include <functional>
 #include <string>
 #include <vector>

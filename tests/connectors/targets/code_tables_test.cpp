@@ -17,7 +17,7 @@ namespace {
 
 using testing::connector;
 
-// The codes of each API document (api-docs/*.md), and of FEISHU-NOTES.md for Sophon.
+// The codes of each API document (docs/api/*.md), and of docs/api-notes.md for Sophon.
 const std::map<std::string, std::vector<std::int64_t>>& document_codes() {
   static const std::map<std::string, std::vector<std::int64_t>> codes = {
       {"contact_user",
@@ -114,8 +114,8 @@ TEST(CodeTables, EveryRowFoldsAsTheDocumentsSay) {
   }
 }
 
-// Codes whose documents ask for a wait of seconds before a retry (FEISHU-NOTES.md, "Contact user
-// lock"): they back off from 2 s, doubling; every other code takes the job's base delay.
+// Codes whose documents ask for a wait of seconds before a retry (docs/api-notes.md, "Error
+// envelope and classification", 44025): they back off from 2 s, doubling; every other code takes the job's base delay.
 TEST(CodeTables, OnlyTheUserLockHasABackoffOfItsOwn) {
   for (std::string_view id : target_ids()) {
     for (const CodeRule& row : connector(id)->codes()) {

@@ -1,5 +1,5 @@
 // Walks every row of the token endpoint's table (kTokenRules) with replies of that kind, and
-// checks what the table says each kind means against FEISHU-NOTES.md.
+// checks what the table says each kind means against docs/api-notes.md ("Token").
 #include "connectors/targets/feishu_token_reply.h"
 
 #include <gtest/gtest.h>
@@ -78,7 +78,7 @@ TEST(TokenRules, EveryKindHasOneRow) {
   EXPECT_EQ(kinds.size(), static_cast<std::size_t>(TokenReplyKind::kGranted) + 1);
 }
 
-// FEISHU-NOTES.md: only code 0 grants; a server error or a throttle is no refusal (the endpoint
+// docs/api-notes.md, "Token": only code 0 grants; a server error or a throttle is no refusal (the endpoint
 // may well answer the next try); every other answer refuses the app.
 TEST(TokenRules, OnlyServerErrorsAndThrottlesAreWorthAnotherTry) {
   for (const TokenRule& row : kTokenRules) {
