@@ -6,21 +6,12 @@
 
 #include <fmt/format.h>
 
+#include "base/ascii_case.h"
 #include "base/utf8.h"
 #include "connectors/sources/timestamp.h"
 
 namespace hrsync {
 namespace {
-
-bool starts_with_nocase(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    char c = s[i];
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-    if (c != prefix[i]) return false;
-  }
-  return true;
-}
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -41,7 +32,7 @@ bool is_plain_decimal(std::string_view s) {
 
 bool is_time_column(std::string_view declared_type, Field field) {
   if (field == Field::kJoinTime || field == Field::kFaceKeyUpdateTime) return true;
-  return starts_with_nocase(declared_type, "DATE") || starts_with_nocase(declared_type, "TIMESTAMP");
+  return starts_with_ignoring_case(declared_type, "DATE") || starts_with_ignoring_case(declared_type, "TIMESTAMP");
 }
 
 void append_integer(std::string& out, std::int64_t v) {
@@ -87,6 +78,20 @@ bool append_time_text(std::string& out, std::string_view text) {
   if (!seconds) return false;
   append_integer(out, *seconds);
   return true;
+}
+
+std::string append_text_value(std::string& out, std::string_view column, std::string_view value, bool time) {
+  const std::size_t bad = first_invalid_utf8(value);
+  if (bad != value.size()) {
+    return fmt::format("column {}: invalid UTF-8 at byte {} (0x{:02X})", column, bad + 1,
+                       static_cast<unsigned char>(value[bad]));
+  }
+  if (!time) {
+    out.append(value);
+  } else if (!value.empty() && !append_time_text(out, value)) {
+    return fmt::format("column {}: unparseable timestamp {}", column, quote_value(value));
+  }
+  return {};
 }
 
 std::string quote_value(std::string_view value, std::size_t max) {

@@ -42,6 +42,11 @@ bool append_decimal_text(std::string& out, std::string_view text);
 // Appends the Unix seconds of a time given as text. False when parse_timestamp refuses it.
 bool append_time_text(std::string& out, std::string_view text);
 
+// Appends the text `value` of column `column`: as it is, or, for a time column (`time`), as Unix
+// seconds (empty stays empty). Returns "" when appended, else why the row is rejected (text that
+// is not valid UTF-8, a time that does not parse); the reason names the column.
+std::string append_text_value(std::string& out, std::string_view column, std::string_view value, bool time);
+
 // `value` in quotes for a message, cut at a character boundary after `max` bytes.
 // REQUIRES: `value` is valid UTF-8.
 std::string quote_value(std::string_view value, std::size_t max = 40);

@@ -10,7 +10,6 @@
 
 #include "connectors/sources/column_map.h"
 #include "connectors/sources/db_value.h"
-#include "base/utf8.h"
 
 namespace hrsync {
 namespace {
@@ -205,17 +204,7 @@ class PostgresSource final : public RecordSource {
       case PgKind::kText:
         break;
     }
-    const std::size_t bad = first_invalid_utf8(value);
-    if (bad != value.size()) {
-      return fmt::format("column {}: invalid UTF-8 at byte {} (0x{:02X})", name, bad + 1,
-                         static_cast<unsigned char>(value[bad]));
-    }
-    if (!c.time) {
-      dst.append(value);
-    } else if (!value.empty() && !append_time_text(dst, value)) {
-      return fmt::format("column {}: unparseable timestamp {}", name, quote_value(value));
-    }
-    return {};
+    return append_text_value(dst, name, value, c.time);
   }
 
   std::string where_;

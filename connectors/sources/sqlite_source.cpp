@@ -13,7 +13,6 @@
 
 #include "connectors/sources/column_map.h"
 #include "connectors/sources/db_value.h"
-#include "base/utf8.h"
 
 namespace hrsync {
 namespace {
@@ -110,17 +109,7 @@ class SqliteSource final : public RecordSource {
       case SQLITE_TEXT: {
         const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(s, c.index));
         const std::string_view value(text, static_cast<std::size_t>(sqlite3_column_bytes(s, c.index)));
-        const std::size_t bad = first_invalid_utf8(value);
-        if (bad != value.size()) {
-          return fmt::format("column {}: invalid UTF-8 at byte {} (0x{:02X})", name, bad + 1,
-                             static_cast<unsigned char>(value[bad]));
-        }
-        if (!c.time) {
-          dst.append(value);
-        } else if (!value.empty() && !append_time_text(dst, value)) {
-          return fmt::format("column {}: unparseable timestamp {}", name, quote_value(value));
-        }
-        return {};
+        return append_text_value(dst, name, value, c.time);
       }
       default:
         return fmt::format("column {} holds a BLOB where text is expected", name);

@@ -5,18 +5,10 @@
 #include <boost/asio/ip/address.hpp>
 #include <fmt/format.h>
 
+#include "base/ascii_case.h"
+
 namespace hrsync {
 namespace {
-
-bool starts_with_nocase(std::string_view text, std::string_view prefix) {
-  if (text.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    char c = text[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != prefix[i]) return false;
-  }
-  return true;
-}
 
 Result<std::uint16_t> parse_port(std::string_view text, std::string_view url, std::string_view where) {
   unsigned value = 0;
@@ -53,9 +45,9 @@ Result<BaseUrl> parse_base_url(std::string_view text, std::string_view where) {
   };
   BaseUrl url;
   std::string_view rest;
-  if (starts_with_nocase(text, "https://")) {
+  if (starts_with_ignoring_case(text, "https://")) {
     rest = text.substr(8);
-  } else if (starts_with_nocase(text, "http://")) {
+  } else if (starts_with_ignoring_case(text, "http://")) {
     url.tls = false;
     url.port = 80;
     rest = text.substr(7);

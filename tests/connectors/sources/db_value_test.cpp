@@ -71,6 +71,21 @@ TEST(DbValue, TimeTextBecomesUnixSeconds) {
   EXPECT_EQ(s, "");
 }
 
+TEST(DbValue, TextValuesAreCheckedThenAppended) {
+  std::string s = "x";
+  EXPECT_EQ(append_text_value(s, "name", "张三", false), "");
+  EXPECT_EQ(s, "x张三");
+  s.clear();
+  EXPECT_EQ(append_text_value(s, "join_time", "2021-03-01", true), "");
+  EXPECT_EQ(s, "1614556800");
+  s.clear();
+  EXPECT_EQ(append_text_value(s, "join_time", "", true), "");  // no value stays no value
+  EXPECT_EQ(s, "");
+  EXPECT_EQ(append_text_value(s, "join_time", "yesterday", true), "column join_time: unparseable timestamp \"yesterday\"");
+  EXPECT_EQ(append_text_value(s, "name", "ab\xff", false), "column name: invalid UTF-8 at byte 3 (0xFF)");
+  EXPECT_EQ(s, "");
+}
+
 TEST(DbValue, QuoteValueCutsAtACharacterBoundary) {
   EXPECT_EQ(quote_value("abc"), "\"abc\"");
   EXPECT_EQ(quote_value("中文字", 4), "\"中…\"");
