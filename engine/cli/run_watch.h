@@ -22,7 +22,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "engine/cli/metrics_file.h"
-#include "engine/cli/run_report.h"
+#include "engine/run/run_report.h"
 #include "engine/plan/job.h"
 #include "engine/run/progress.h"
 #include "engine/run/redactor.h"

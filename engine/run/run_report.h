@@ -1,9 +1,12 @@
-// RunReport: what a sync did — per target totals, every failure grouped by error code with the API
-// document's meaning and a few example keys — as text for people and JSON for the report file.
+// RunReport: what a run did — per target totals, every failure grouped by error code with the API
+// document's meaning and a few example keys — with the exit code it ends with, as text for people
+// and JSON for the report file and the run log.
 //
-// The same RunReport is rebuilt by `hrsync report` from the store's runs and outcomes tables, so
-// a morning reader sees the same summary as the night's log. Personal data never appears: entity
-// keys and API messages only.
+// apply_plan() (engine/run/run_job.h) builds it at the end of a run and stores its JSON as the
+// run's summary; read_run_report() rebuilds it from the run log (the summary, the outcomes, the
+// progress of a run still going), so `hrsync report` shows a morning reader the same summary as
+// the night's log. The JSON writer and its reader are side by side in run_report_json.cpp.
+// Personal data never appears: entity keys and API messages only.
 //
 // Thread-safety: plain values and pure functions.
 #pragma once
@@ -70,14 +73,39 @@ struct RunReport {
 
 // The meaning the target's API document gives `code`, or "" when it has none.
 std::string code_meaning(const TargetConnector* connector, std::int64_t code);
+// The same for the connector of `target` among `connectors`.
+std::string code_meaning(const std::vector<const TargetConnector*>& connectors, std::string_view target,
+                         std::int64_t code);
+
+// The failed and skipped entities of one target with one status and one code.
+struct ProblemGroup {
+  std::string target;
+  std::string status;             // "failed", "skipped"
+  std::int64_t code = 0;
+  std::string message;            // the first message seen
+  std::vector<std::string> keys;  // the first 50
+  std::uint64_t count = 0;
+};
+
+// The report's problems grouped by (target, status, code), biggest group first.
+std::vector<ProblemGroup> group_problems(const RunReport& report);
 
 std::string render_run_text(const RunReport& report, const std::vector<const TargetConnector*>& connectors,
                             bool color, std::size_t examples = 5);
 std::string render_run_json(const RunReport& report, const std::vector<const TargetConnector*>& connectors);
 
-// The exit code a run ends with: 128 + the signal of an interrupted run, 2 for a run stopped by an
-// error, 5 if the store could not record, 4 if a target was quarantined, 1 if an entity failed, 0
-// otherwise.
+// The report of `run` as the run log holds it: its summary (render_run_json's text, "" for a run
+// that has none: abandoned, running), its outcomes, and the progress its last commit wrote (used
+// when it is still running). Failed and skipped outcomes are its problems; the targets come from
+// the summary, else the progress, else the outcomes.
+RunReport read_run_report(const RunRow& run, const RunProgress& progress, std::vector<OutcomeRow> outcomes);
+
+// The exit code a run ends with (engine/run/exit_code.h): 128 + the signal of an interrupted run,
+// 2 for a run stopped by an error, 5 if the store could not record, 4 if a target was quarantined,
+// 1 if an entity failed, 0 otherwise.
 int run_exit_code(const RunReport& report);
+
+// "SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", or "signal N": the stop signal of an interrupted run.
+std::string signal_name(int signal);
 
 }  // namespace hrsync

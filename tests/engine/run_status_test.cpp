@@ -5,7 +5,7 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
-#include "engine/cli/run_report.h"
+#include "engine/run/run_report.h"
 
 namespace hrsync {
 namespace {
