@@ -9,7 +9,7 @@
 #include "engine/cli/commands.h"
 #include "engine/config/config.h"
 #include "engine/plan/job.h"
-#include "engine/cli/run_lock.h"
+#include "engine/run/run_lock.h"
 #include "engine/run/run_report.h"
 #include "store/snapshot_store.h"
 

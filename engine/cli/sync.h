@@ -15,7 +15,7 @@
 #include <string_view>
 
 #include "engine/cli/commands.h"
-#include "engine/cli/run_lock.h"
+#include "engine/run/run_lock.h"
 #include "engine/net/http_transport.h"
 #include "engine/plan/job.h"
 

@@ -17,7 +17,7 @@
 #include "engine/plan/plan_report.h"
 #include "engine/cli/private_files.h"
 #include "engine/cli/progress_display.h"
-#include "engine/cli/run_lock.h"
+#include "engine/run/run_lock.h"
 #include "engine/run/run_report.h"
 #include "engine/cli/run_watch.h"
 #include "engine/run/run_job.h"

@@ -1,6 +1,6 @@
 // What `hrsync status` says in each state of a job — running, starting, abandoned, idle, none —
 // as text and as JSON that parses; and the report of a run still going.
-#include "engine/cli/run_status.h"
+#include "engine/run/run_status.h"
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
