@@ -7,10 +7,7 @@
 // stopping forgets the plan's keys left to forget, as a sync does.
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <ctime>
 #include <filesystem>
-#include <map>
 #include <memory>
 #include <optional>
 #include <ostream>

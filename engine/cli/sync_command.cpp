@@ -154,19 +154,9 @@ int sync_job(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, Redactor&
   auto transport = HttpTransport::create(io.get_executor(), job.config.feishu, job.config.sophon, job.config.http, clock,
                                          transport_options);
   if (!transport) {
-    err << "hrsync sync: " << transport.error().str() << "\n";
     RunResult result = run->abort(transport.error(), redactor);
     watch.finished(result.report);
-    if (result.not_closed) {
-      err << "hrsync sync: run " << result.report.run_id << " stays 'running' in the store: " << result.not_closed->str() << "\n";
-    }
-    out << "\n" << render_run_text(result.report, connectors_of(job), false);
-    if (auto path = write_report_file(job.config, result.report, result.json, err)) {
-      out << "Report: " << *path << "\n";
-    } else {
-      err << "hrsync sync: " << path.error().str() << "\n";
-    }
-    return result.report.exit_code;
+    return show_run(job, result, /*tty=*/false, out, err);
   }
   ProgressBoard board;
   watch.start(io, board);

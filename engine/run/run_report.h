@@ -2,7 +2,7 @@
 // document's meaning and a few example keys — with the exit code it ends with, as text for people
 // and JSON for the report file and the run log.
 //
-// apply_plan() (engine/run/run_job.h) builds it at the end of a run and stores its JSON as the
+// JobRun::apply() (engine/run/run_job.h) builds it at the end of a run and stores its JSON as the
 // run's summary; read_run_report() rebuilds it from the run log (the summary, the outcomes, the
 // progress of a run still going), so `hrsync report` shows a morning reader the same summary as
 // the night's log. The JSON writer and its reader are side by side in run_report_json.cpp.
@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "connectors/targets/target_connector.h"
