@@ -147,7 +147,7 @@ class SnapshotStore {
                           std::int64_t now);
 
   // Marks every run still "running" as "abandoned" and returns their ids, oldest first. For a
-  // caller that holds the job's run lock (engine/cli/run_lock.h): then no process is running them.
+  // caller that holds the job's run lock (engine/run/run_lock.h): then no process is running them.
   Result<std::vector<std::int64_t>> abandon_running_runs();
 
   Result<std::optional<RunRow>> run(std::int64_t id);

@@ -2,13 +2,7 @@
 // engine/cli/main.cpp.
 //
 // Each command takes its options struct, writes what a person reads to `out` and problems to
-// `err`, and returns the process exit code of README.md: 0 everything applied; 1 some entities
-// failed; 2 bad config or usage; 3 stopped by a safety gate; 4 a target was quarantined or could
-// not authenticate; 5 the snapshot store could not record (disk full, read-only file, I/O error),
-// so the run stopped sending; 6 another run of the job holds its lock (nothing was sent); 7 a plan
-// file was refused (altered, made from another config, or the snapshot moved on since), nothing
-// sent; 8 the plan file was applied already, nothing left to send; 128 + N stopped by signal N
-// (SIGINT, SIGTERM, SIGHUP, SIGQUIT), the run closed as "interrupted".
+// `err`, and returns the process exit code (engine/run/exit_code.h says what each one means).
 //
 // Thread-safety: one command per process.
 #pragma once
@@ -18,19 +12,9 @@
 #include <string>
 #include <vector>
 
-namespace hrsync {
+#include "engine/run/exit_code.h"
 
-enum ExitCode : int {
-  kExitOk = 0,
-  kExitSomeFailed = 1,
-  kExitUsage = 2,
-  kExitGate = 3,
-  kExitQuarantined = 4,
-  kExitStore = 5,
-  kExitLocked = 6,
-  kExitPlanRefused = 7,
-  kExitAlreadyApplied = 8,
-};
+namespace hrsync {
 
 struct PlanCommand {
   std::string config;   // --config

@@ -9,7 +9,7 @@
 
 #include "diff/field_changes.h"
 #include "engine/cli/commands.h"
-#include "engine/cli/utc_time.h"
+#include "engine/run/utc_time.h"
 #include "engine/plan/job.h"
 #include "engine/plan/plan_file.h"
 #include "engine/plan/plan_report.h"

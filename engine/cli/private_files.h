@@ -7,7 +7,7 @@
 // path), and checks the config's secret files (loose_secret_file(), naming the file, never its
 // content). The snapshot file itself is created 0600 by SnapshotStore::open, and SQLite gives its
 // -wal and -shm files the database file's mode. The metrics file is not private: node_exporter
-// reads it as another user, and it holds counts only (engine/cli/metrics_file.h).
+// reads it as another user, and it holds counts only (engine/run/metrics_file.h).
 //
 // Thread-safety: plain functions on the file system.
 #pragma once

@@ -1,5 +1,5 @@
 // RunWatch: what the people looking after a nightly job see of a sync besides its log — the
-// metrics file (job.metrics_file, engine/cli/metrics_file.h) and the chat message ([notify],
+// metrics file (job.metrics_file, engine/run/metrics_file.h) and the chat message ([notify],
 // engine/cli/notify.h).
 //
 // execute_sync() makes one per run. While the executor runs, start() writes the metrics file every
@@ -21,8 +21,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "engine/cli/metrics_file.h"
-#include "engine/cli/run_report.h"
+#include "engine/run/metrics_file.h"
+#include "engine/run/run_report.h"
 #include "engine/plan/job.h"
 #include "engine/run/progress.h"
 #include "engine/run/redactor.h"

@@ -2,7 +2,7 @@
 #include <ostream>
 
 #include "engine/cli/commands.h"
-#include "engine/cli/run_status.h"
+#include "engine/run/run_status.h"
 #include "engine/config/config.h"
 
 namespace hrsync {

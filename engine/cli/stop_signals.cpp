@@ -77,14 +77,4 @@ void StopSignals::cancel() {
   reader_.reset();
 }
 
-std::string StopSignals::name(int signal) {
-  switch (signal) {
-    case SIGINT: return "SIGINT";
-    case SIGTERM: return "SIGTERM";
-    case SIGHUP: return "SIGHUP";
-    case SIGQUIT: return "SIGQUIT";
-    default: return "signal " + std::to_string(signal);
-  }
-}
-
 }  // namespace hrsync

@@ -15,7 +15,6 @@
 
 #include <functional>
 #include <memory>
-#include <string>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -37,9 +36,6 @@ class StopSignals {
   // once. cancel() (or destroying this object) drops the wait.
   void on_signal(boost::asio::io_context& io, std::function<void(int)> fn);
   void cancel();
-
-  // "SIGTERM", "SIGINT", ... or "signal N".
-  static std::string name(int signal);
 
  private:
   std::unique_ptr<boost::asio::posix::stream_descriptor> reader_;

@@ -1,5 +1,7 @@
-// execute_sync: the body of `hrsync sync` — plan shown, gates checked, plan applied, snapshot
-// committed, run recorded, report written — on a Job already prepared.
+// execute_sync: `hrsync sync` on a Job already prepared — the plan shown, the gates and credentials
+// checked, the run (JobRun, engine/run/run_job.h) given an HTTP transport, the steady clock, the
+// stop signals, a progress display and the metrics file, its report printed and written to
+// job.report_dir.
 //
 // `hrsync sync` prepares the job from its config file; `hrsync demo` and the integration tests
 // prepare it from an adjusted config and call this directly.
@@ -15,7 +17,7 @@
 #include <string_view>
 
 #include "engine/cli/commands.h"
-#include "engine/cli/run_lock.h"
+#include "engine/run/run_lock.h"
 #include "engine/net/http_transport.h"
 #include "engine/plan/job.h"
 

@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/cli/metrics_file.h"
+#include "engine/run/metrics_file.h"
 #include "tests/exposition.h"
 
 namespace hrsync {

@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/cli/commands.h"
-#include "engine/cli/run_report.h"
+#include "engine/run/run_report.h"
 #include "store/snapshot_store.h"
 #include "tests/store/scratch_dir.h"
 

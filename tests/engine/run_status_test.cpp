@@ -1,11 +1,11 @@
 // What `hrsync status` says in each state of a job — running, starting, abandoned, idle, none —
 // as text and as JSON that parses; and the report of a run still going.
-#include "engine/cli/run_status.h"
+#include "engine/run/run_status.h"
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
-#include "engine/cli/run_report.h"
+#include "engine/run/run_report.h"
 
 namespace hrsync {
 namespace {

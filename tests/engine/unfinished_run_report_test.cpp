@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/cli/commands.h"
-#include "engine/cli/run_report.h"
+#include "engine/run/run_report.h"
 
 namespace hrsync {
 namespace {

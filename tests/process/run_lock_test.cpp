@@ -9,7 +9,7 @@
 #include <thread>
 #include <atomic>
 
-#include "engine/cli/run_lock.h"
+#include "engine/run/run_lock.h"
 #include "tests/process/process_harness.h"
 
 namespace hrsync::process {

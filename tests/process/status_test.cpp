@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "engine/cli/run_lock.h"
+#include "engine/run/run_lock.h"
 
 #include "tests/process/process_harness.h"
 

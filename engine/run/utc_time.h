@@ -1,4 +1,4 @@
-// utc_time: a Unix time as people read it in the command line's messages ("2026-11-30 02:00:05 UTC").
+// utc_time: a Unix time as people read it in messages and in a run's status ("2026-11-30 02:00:05 UTC").
 //
 // Thread-safety: a pure function.
 #pragma once

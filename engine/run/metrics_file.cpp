@@ -1,4 +1,4 @@
-#include "engine/cli/metrics_file.h"
+#include "engine/run/metrics_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,4 +1,4 @@
-#include "engine/cli/run_status.h"
+#include "engine/run/run_status.h"
 
 #include <fmt/format.h>
 
@@ -7,8 +7,8 @@
 #include <filesystem>
 
 #include "diff/json_writer.h"
-#include "engine/cli/run_lock.h"
-#include "engine/cli/utc_time.h"
+#include "engine/run/run_lock.h"
+#include "engine/run/utc_time.h"
 #include "engine/plan/plan_report.h"
 #include "store/snapshot_store.h"
 

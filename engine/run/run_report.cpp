@@ -1,54 +1,17 @@
-#include "engine/cli/run_report.h"
+#include "engine/run/run_report.h"
 
 #include <fmt/format.h>
+#include <signal.h>
 
 #include <algorithm>
 #include <map>
 #include <tuple>
 
-#include "diff/json_writer.h"
-#include "engine/cli/commands.h"
-#include "engine/cli/stop_signals.h"
 #include "engine/plan/plan_report.h"
+#include "engine/run/exit_code.h"
 
 namespace hrsync {
 namespace {
-
-const TargetConnector* find_connector(const std::vector<const TargetConnector*>& connectors, std::string_view id) {
-  for (const auto* c : connectors) {
-    if (c && c->id() == id) return c;
-  }
-  return nullptr;
-}
-
-// Failures grouped by (target, status, code), biggest group first.
-struct Group {
-  std::string target;
-  std::string status;
-  std::int64_t code = 0;
-  std::string message;  // the first message seen
-  std::vector<std::string> keys;
-  std::uint64_t count = 0;
-};
-
-std::vector<Group> group_problems(const RunReport& r) {
-  std::map<std::tuple<std::string, std::string, std::int64_t>, Group> groups;
-  for (const auto& p : r.problems) {
-    auto& g = groups[{p.target, p.status, p.code}];
-    if (g.count == 0) {
-      g.target = p.target;
-      g.status = p.status;
-      g.code = p.code;
-      g.message = p.message;
-    }
-    ++g.count;
-    if (g.keys.size() < 50) g.keys.push_back(p.key);
-  }
-  std::vector<Group> out;
-  for (auto& [k, g] : groups) out.push_back(std::move(g));
-  std::stable_sort(out.begin(), out.end(), [](const Group& a, const Group& b) { return a.count > b.count; });
-  return out;
-}
 
 std::string join_keys(const std::vector<std::string>& keys, std::size_t n, std::uint64_t total) {
   std::string out;
@@ -83,7 +46,7 @@ std::string unfinished_run_line(const RunReport& r) {
   const std::string counts = fmt::format("{} applied, {} failed or skipped, {} not sent", applied, failed, not_sent);
   if (r.status == "interrupted") {
     return fmt::format("Interrupted by {}: {}. What the targets confirmed is committed; the next run sends the rest.",
-                       StopSignals::name(r.signal), counts);
+                       signal_name(r.signal), counts);
   }
   if (r.status == "error") {
     return fmt::format("The run stopped on an error{}{}: {}. The next run sends what was not confirmed.",
@@ -104,6 +67,33 @@ std::string unfinished_run_line(const RunReport& r) {
 
 }  // namespace
 
+std::vector<ProblemGroup> group_problems(const RunReport& r) {
+  std::map<std::tuple<std::string, std::string, std::int64_t>, ProblemGroup> groups;
+  for (const auto& p : r.problems) {
+    auto& g = groups[{p.target, p.status, p.code}];
+    if (g.count == 0) {
+      g.target = p.target;
+      g.status = p.status;
+      g.code = p.code;
+      g.message = p.message;
+    }
+    ++g.count;
+    if (g.keys.size() < 50) g.keys.push_back(p.key);
+  }
+  std::vector<ProblemGroup> out;
+  for (auto& [k, g] : groups) out.push_back(std::move(g));
+  std::stable_sort(out.begin(), out.end(), [](const ProblemGroup& a, const ProblemGroup& b) { return a.count > b.count; });
+  return out;
+}
+
+std::string code_meaning(const std::vector<const TargetConnector*>& connectors, std::string_view target,
+                         std::int64_t code) {
+  for (const auto* c : connectors) {
+    if (c && c->id() == target) return code_meaning(c, code);
+  }
+  return {};
+}
+
 std::string code_meaning(const TargetConnector* connector, std::int64_t code) {
   if (!connector) return {};
   for (const auto& rule : connector->codes()) {
@@ -112,16 +102,26 @@ std::string code_meaning(const TargetConnector* connector, std::int64_t code) {
   return {};
 }
 
+std::string signal_name(int signal) {
+  switch (signal) {
+    case SIGINT: return "SIGINT";
+    case SIGTERM: return "SIGTERM";
+    case SIGHUP: return "SIGHUP";
+    case SIGQUIT: return "SIGQUIT";
+    default: return "signal " + std::to_string(signal);
+  }
+}
+
 int run_exit_code(const RunReport& report) {
   if (report.signal != 0) return 128 + report.signal;
   if (!report.error.empty() || report.status == "error") return kExitUsage;
   if (!report.store_error.empty()) return kExitStore;
   bool failed = false;
   for (const auto& t : report.targets) {
-    if (!t.quarantined.empty()) return 4;
+    if (!t.quarantined.empty()) return kExitQuarantined;
     failed = failed || t.failed > 0 || t.skipped > 0;
   }
-  return failed ? 1 : 0;
+  return failed ? kExitSomeFailed : kExitOk;
 }
 
 std::string render_run_text(const RunReport& r, const std::vector<const TargetConnector*>& connectors, bool color,
@@ -161,7 +161,7 @@ std::string render_run_text(const RunReport& r, const std::vector<const TargetCo
   if (!groups.empty()) {
     out += "\n" + bold("Failures by error code") + "\n";
     for (const auto& g : groups) {
-      const std::string meaning = code_meaning(find_connector(connectors, g.target), g.code);
+      const std::string meaning = code_meaning(connectors, g.target, g.code);
       std::string code = g.code > 0 ? std::to_string(g.code) : (g.code == 0 ? "-" : "no code");
       out += fmt::format("  {:<16} {:<8} {} × {}  {}\n", g.target, g.status, g.count, code,
                          meaning.empty() ? g.message : meaning);
@@ -183,87 +183,6 @@ std::string render_run_text(const RunReport& r, const std::vector<const TargetCo
     case kExitStore: out += red("The run stopped: the snapshot store could not record; see above.") + "\n"; break;
     default: out += red("A target was stopped; see above.") + "\n"; break;
   }
-  return out;
-}
-
-std::string render_run_json(const RunReport& r, const std::vector<const TargetConnector*>& connectors) {
-  std::string out;
-  // Sized for the outcomes it lists, each failed and skipped entity: grown by doubling, a report of
-  // 200,000 of them would hold its old and new buffers together, twice.
-  std::size_t size = 64 * 1024;
-  for (const auto& p : r.problems) {
-    size += 110 + p.action.size() + p.key.size() + p.log_id.size() + p.message.size() + p.status.size() + p.target.size();
-  }
-  out.reserve(size);
-  JsonWriter w(out);
-  w.begin_object();
-  w.key("command").string(r.command);
-  w.key("config").string(r.config_path);
-  if (!r.error.empty()) w.key("error").string(r.error);
-  w.key("exit_code");
-  if (r.status == "running") {
-    w.null();  // it has none yet
-  } else {
-    w.integer(r.exit_code);
-  }
-  w.key("failures").begin_array();
-  for (const auto& g : group_problems(r)) {
-    w.begin_object().key("code").integer(g.code).key("count").integer(static_cast<std::int64_t>(g.count));
-    w.key("keys").begin_array();
-    for (const auto& k : g.keys) w.string(k);
-    w.end_array();
-    w.key("meaning").string(code_meaning(find_connector(connectors, g.target), g.code));
-    w.key("message").string(g.message).key("status").string(g.status).key("target").string(g.target).end_object();
-  }
-  w.end_array();
-  w.key("finished_at").integer(r.finished_at);
-  if (r.signal != 0) w.key("interrupted_by").string(StopSignals::name(r.signal));
-  w.key("outcomes").begin_array();
-  for (const auto& p : r.problems) {
-    w.begin_object().key("action").string(p.action).key("attempts").integer(p.attempts).key("code").integer(p.code);
-    w.key("key").string(p.key).key("log_id").string(p.log_id).key("message").string(p.message);
-    w.key("status").string(p.status).key("target").string(p.target).end_object();
-  }
-  w.end_array();
-  w.key("run_id").integer(r.run_id);
-  if (r.signal != 0) w.key("signal").integer(r.signal);
-  w.key("started_at").integer(r.started_at);
-  w.key("status").string(r.status);
-  w.key("store_error").string(r.store_error);
-  w.key("targets").begin_array();
-  for (const auto& t : r.targets) {
-    w.begin_object().key("applied").integer(static_cast<std::int64_t>(t.applied));
-    w.key("by_hand").begin_array();
-    for (const auto& b : t.by_hand) {
-      w.begin_object().key("field").string(b.field).key("key").string(b.key).key("reason").string(b.reason);
-      w.key("where").string(b.where).end_object();
-    }
-    w.end_array();
-    w.key("failed").integer(static_cast<std::int64_t>(t.failed)).key("id").string(t.id);
-    w.key("lowered_limits").begin_array();
-    for (const auto& l : t.lowered_limits) {
-      w.begin_object().key("announced").string(l.announced).key("configured").string(l.configured);
-      w.key("lane").string(l.lane).end_object();
-    }
-    w.end_array();
-    w.key("not_sent").integer(static_cast<std::int64_t>(t.not_sent()));
-    w.key("notes").begin_array();
-    for (const auto& note : t.notes) w.string(note);
-    w.end_array();
-    w.key("planned").integer(static_cast<std::int64_t>(t.planned)).key("quarantined").string(t.quarantined);
-    w.key("retries").integer(static_cast<std::int64_t>(t.retries));
-    w.key("skipped").integer(static_cast<std::int64_t>(t.skipped)).key("throttled").integer(static_cast<std::int64_t>(t.throttled));
-    w.end_object();
-  }
-  w.end_array();
-  w.key("unrecorded").begin_array();
-  for (const auto& u : r.unrecorded) {
-    w.begin_object().key("attempts").integer(u.attempts).key("key").string(u.key);
-    w.key("status").string(u.status).key("target").string(u.target).end_object();
-  }
-  w.end_array();
-  w.end_object();
-  out.push_back('\n');
   return out;
 }
 

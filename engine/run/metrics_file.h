@@ -34,7 +34,7 @@
 #include <vector>
 
 #include "base/error.h"
-#include "engine/cli/run_report.h"
+#include "engine/run/run_report.h"
 #include "engine/run/progress.h"
 
 namespace hrsync {

@@ -1,9 +1,9 @@
 // RunLock: one run of a job at a time.
 //
-// `hrsync sync` takes an exclusive lock on a lock file beside the snapshot (`<snapshot>.lock`)
-// before it plans, and holds it until the process ends: an open file description lock
-// (fcntl F_OFD_SETLK over the whole file), which the kernel drops with the process (exit, crash,
-// kill -9), so a dead run never blocks the next one. The holder writes its pid, host and start
+// The command line (`hrsync sync`, `hrsync apply`) takes an exclusive lock on a lock file beside
+// the snapshot (`<snapshot>.lock`) before it plans, and holds it until the process ends: an open
+// file description lock (fcntl F_OFD_SETLK over the whole file), which the kernel drops with the
+// process (exit, crash, kill -9), so a dead run never blocks the next one. The holder writes its pid, host and start
 // time into the file, so a second run that finds the lock taken can say who holds it; it exits at
 // once (kExitLocked) having sent nothing.
 //

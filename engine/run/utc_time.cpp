@@ -1,4 +1,4 @@
-#include "engine/cli/utc_time.h"
+#include "engine/run/utc_time.h"
 
 #include <ctime>
 

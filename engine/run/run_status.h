@@ -2,7 +2,7 @@
 // that none is, and how the last one ended — as text for people and JSON for scripts.
 //
 // read_run_status() reads it from the snapshot, opened read-only beside a running sync, and from
-// the job's run lock (engine/cli/run_lock.h), probed without waiting: a run marked running whose
+// the job's run lock (engine/run/run_lock.h), probed without waiting: a run marked running whose
 // lock no process holds was left by a process that died (abandoned). The renderers are pure
 // functions of a RunStatus and the time now.
 //

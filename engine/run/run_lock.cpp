@@ -1,4 +1,4 @@
-#include "engine/cli/run_lock.h"
+#include "engine/run/run_lock.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -11,7 +11,7 @@
 
 #include <fmt/format.h>
 
-#include "engine/cli/utc_time.h"
+#include "engine/run/utc_time.h"
 
 namespace hrsync {
 namespace {

@@ -1,0 +1,112 @@
+// RunReport: what a run did — per target totals, every failure grouped by error code with the API
+// document's meaning and a few example keys — with the exit code it ends with, as text for people
+// and JSON for the report file and the run log.
+//
+// JobRun::apply() (engine/run/run_job.h) builds it at the end of a run and stores its JSON as the
+// run's summary; read_run_report() rebuilds it from the run log (the summary, the outcomes, the
+// progress of a run still going), so `hrsync report` shows a morning reader the same summary as
+// the night's log. The JSON writer and its reader are side by side in run_report_json.cpp.
+// Personal data never appears: entity keys and API messages only.
+//
+// Thread-safety: plain values and pure functions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "connectors/targets/target_connector.h"
+#include "engine/run/progress.h"
+#include "store/run_rows.h"
+
+namespace hrsync {
+
+// A value the target holds that hrsync cannot change through its API (the plan's ByHand).
+struct ByHandRow {
+  std::string key;     // the entity's key on the target
+  std::string where;   // the source line, "" for an entity gone from the source
+  std::string field;   // "feature.card"
+  std::string reason;  // what to do, and why
+};
+
+// One target's counts at the end of a run, and why it stopped.
+struct TargetTotals : RunCounts {
+  std::string id;
+  std::string quarantined;       // why the target was stopped, "" when it was not
+
+  // Entities with no outcome: a run stopped by a signal never sent them, or sent them and had no
+  // answer before it stopped; the next run sends them.
+  std::uint64_t not_sent() const {
+    const std::uint64_t done = applied + failed + skipped;
+    return planned > done ? planned - done : 0;
+  }
+  std::vector<std::string> notes;  // what else the run should say of the target (a bounded wait, ...)
+  std::vector<ByHandRow> by_hand;  // what a person must change on the target ("remove by hand")
+  // A rate limit the server announced lower than the configured one: in force for the rest of
+  // the run. Tiers as text ("50/s", "1000/min").
+  struct LoweredLimit {
+    std::string lane;        // "" for the endpoint
+    std::string configured;
+    std::string announced;
+    bool operator==(const LoweredLimit&) const = default;
+  };
+  std::vector<LoweredLimit> lowered_limits;
+};
+
+struct RunReport {
+  std::int64_t run_id = 0;
+  std::string command;           // "sync", "sync --full"
+  std::string config_path;
+  std::int64_t started_at = 0;   // Unix seconds
+  std::int64_t finished_at = 0;
+  int exit_code = 0;
+  // "ok" | "failures" | "quarantined" | "store_failed" | "interrupted" (a stop signal) | "error" (the
+  // run could not go on) | "abandoned" (left "running" by a process that died) | "running"
+  std::string status;
+  int signal = 0;                // the stop signal of an interrupted run (SIGTERM...), 0 otherwise
+  std::string error;             // why an "error" run stopped
+  std::vector<TargetTotals> targets;
+  std::vector<OutcomeRow> problems;  // failed and skipped entities
+  std::string store_error;           // why the snapshot store could not record; "" when it could
+  std::vector<OutcomeRow> unrecorded;  // entities sent whose outcomes the store could not record
+};
+
+// The meaning the target's API document gives `code`, or "" when it has none.
+std::string code_meaning(const TargetConnector* connector, std::int64_t code);
+// The same for the connector of `target` among `connectors`.
+std::string code_meaning(const std::vector<const TargetConnector*>& connectors, std::string_view target,
+                         std::int64_t code);
+
+// The failed and skipped entities of one target with one status and one code.
+struct ProblemGroup {
+  std::string target;
+  std::string status;             // "failed", "skipped"
+  std::int64_t code = 0;
+  std::string message;            // the first message seen
+  std::vector<std::string> keys;  // the first 50
+  std::uint64_t count = 0;
+};
+
+// The report's problems grouped by (target, status, code), biggest group first.
+std::vector<ProblemGroup> group_problems(const RunReport& report);
+
+std::string render_run_text(const RunReport& report, const std::vector<const TargetConnector*>& connectors,
+                            bool color, std::size_t examples = 5);
+std::string render_run_json(const RunReport& report, const std::vector<const TargetConnector*>& connectors);
+
+// The report of `run` as the run log holds it: its summary (render_run_json's text, "" for a run
+// that has none: abandoned, running), its outcomes, and the progress its last commit wrote (used
+// when it is still running). Failed and skipped outcomes are its problems; the targets come from
+// the summary, else the progress, else the outcomes.
+RunReport read_run_report(const RunRow& run, const RunProgress& progress, std::vector<OutcomeRow> outcomes);
+
+// The exit code a run ends with (engine/run/exit_code.h): 128 + the signal of an interrupted run,
+// 2 for a run stopped by an error, 5 if the store could not record, 4 if a target was quarantined,
+// 1 if an entity failed, 0 otherwise.
+int run_exit_code(const RunReport& report);
+
+// "SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", or "signal N": the stop signal of an interrupted run.
+std::string signal_name(int signal);
+
+}  // namespace hrsync
