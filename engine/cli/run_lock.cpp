@@ -98,7 +98,13 @@ bool still_at_path(int fd, const std::string& path, bool follow) {
 // The snapshot opened for its lock: created empty when missing; -1 when it exists but cannot be
 // written (a read-only file: the run cannot record, and only the lock file is taken).
 Result<int> open_snapshot(const std::string& snapshot) {
-  const int fd = ::open(snapshot.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  const auto not_a_file = [&] {
+    return fail(Error::Kind::kIo, snapshot, "the snapshot is not a regular file; job.snapshot must name a database file");
+  };
+  // Looked at before it is opened: opening a device may act on it.
+  struct stat before {};
+  if (::stat(snapshot.c_str(), &before) == 0 && !S_ISREG(before.st_mode)) return not_a_file();
+  const int fd = ::open(snapshot.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0600);
   if (fd < 0) {
     if (errno == EACCES || errno == EROFS) return -1;
     return fail(Error::Kind::kIo, snapshot, fmt::format("cannot open the snapshot to lock it: {}", std::strerror(errno)));
@@ -106,7 +112,7 @@ Result<int> open_snapshot(const std::string& snapshot) {
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
-    return fail(Error::Kind::kIo, snapshot, "the snapshot is not a regular file; job.snapshot must name a database file");
+    return not_a_file();
   }
   return fd;
 }
@@ -135,7 +141,7 @@ Result<RunLock::Probe> RunLock::probe(const std::string& snapshot) {
   }
   // The lock file may have been removed (or replaced) under a live run: its snapshot says.
   if (!probe.held) {
-    const int snap = ::open(snapshot.c_str(), O_RDONLY | O_CLOEXEC);
+    const int snap = ::open(snapshot.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (snap >= 0) {
       auto held = held_by_other(snap, snapshot_byte(F_WRLCK), snapshot);
       ::close(snap);
