@@ -26,6 +26,8 @@ struct Error {
     kOversize,  // a remote's answer passed a size limit (body or headers): the same call gets the
                 // same answer, so it is never retried
     kAuth,      // credentials refused, token endpoint failed
+    kSourceRead,  // a source changed or failed while it was read (after it opened): the records
+                  // read are not the whole source, so nothing may be planned from them
     kInternal,  // a bug
   };
 

@@ -173,7 +173,7 @@ void CsvScanner::end_row(const char* p, CsvRow& row) {
 
 bool CsvScanner::finish_at_eof(CsvRow& row) {
   if (state_ == State::kRowStart || !status_) return false;  // a read error drops the partial row
-  if (state_ == State::kQuoted) problem(CsvProblem::kUnterminatedQuote);
+  problem(state_ == State::kQuoted ? CsvProblem::kUnterminatedQuote : CsvProblem::kCutShort);
   end_row(end_, row);
   return true;
 }

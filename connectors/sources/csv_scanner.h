@@ -11,7 +11,10 @@
 // exactly as written: nothing is trimmed. Lines are counted by LF (and a lone CR that ends a row),
 // including the line breaks inside quoted fields, so CsvRow::line is what an editor shows.
 // A row that breaks the format is still delimited and returned with CsvRow::problem set, and
-// scanning goes on with the next row; only a read error stops it.
+// scanning goes on with the next row; only a read error stops it. Every row ends with a line
+// break, the last one too: a file that ends inside a row was cut short (an export still being
+// written, a copy that stopped), and that row, whose last field may be a prefix of its value,
+// comes with CsvProblem::kCutShort.
 //
 // Thread-safety: one thread at a time. The scanner owns its file descriptor and buffer.
 #pragma once
@@ -42,6 +45,7 @@ enum class CsvProblem : std::uint8_t {
   kUnterminatedQuote,  // the file ended inside a quoted field
   kFieldTooLong,       // a field longer than CsvOptions::max_field_bytes
   kInvalidUtf8,        // bytes that are not UTF-8
+  kCutShort,           // the file ended inside the row, before its line break
 };
 
 struct CsvRow {

@@ -7,6 +7,7 @@
 
 #include "connectors/sources/column_map.h"
 #include "connectors/sources/encoding.h"
+#include "connectors/sources/file_stamp.h"
 
 namespace hrsync {
 namespace {
@@ -27,6 +28,10 @@ std::string bad_row_reason(const CsvRow& row, const ColumnMap& map, std::size_t 
       return fmt::format("field {} opens a quote at line {} that is never closed", column, row.quote_line);
     case CsvProblem::kFieldTooLong:
       return fmt::format("field {} is longer than {} bytes", column, max_field_bytes);
+    case CsvProblem::kCutShort:
+      return fmt::format("the file ends inside field {} of this row, with no line break after it: the file was "
+                         "cut short (its last value may be only the start of one)",
+                         column);
     case CsvProblem::kInvalidUtf8:
       return fmt::format("invalid UTF-8 in field {}: byte 0x{:02X} at byte {} of the field", column,
                          row.bad_byte, row.bad_offset + 1);
@@ -36,9 +41,9 @@ std::string bad_row_reason(const CsvRow& row, const ColumnMap& map, std::size_t 
 
 class CsvSource final : public RecordSource {
  public:
-  CsvSource(std::string path, std::unique_ptr<CsvScanner> scanner, ColumnMap map, const CsvOptions& csv,
-            Entity entity)
-      : path_(std::move(path)), scanner_(std::move(scanner)), map_(std::move(map)),
+  CsvSource(std::string path, FileStamp stamp, std::unique_ptr<CsvScanner> scanner, ColumnMap map,
+            const CsvOptions& csv, Entity entity)
+      : path_(std::move(path)), stamp_(stamp), scanner_(std::move(scanner)), map_(std::move(map)),
         max_field_bytes_(csv.max_field_bytes), key_(key_field(entity)),
         key_column_(*map_.column_of(key_)), slots_(map_.fields.size(), nullptr) {}
 
@@ -49,6 +54,9 @@ class CsvSource final : public RecordSource {
       out.clear();
       if (!scanner_->next_row(slots_, row)) {
         status_ = scanner_->status();
+        // The end of the file is the end of the source only if the file is still the one opened.
+        if (status_ && !ended_) status_ = check_unchanged(path_, stamp_, path_);
+        ended_ = true;
         return false;
       }
       if (accept(row, out)) return true;
@@ -106,6 +114,8 @@ class CsvSource final : public RecordSource {
   }
 
   std::string path_;
+  FileStamp stamp_;  // the file before the read began
+  bool ended_ = false;
   std::unique_ptr<CsvScanner> scanner_;
   ColumnMap map_;
   std::size_t max_field_bytes_;
@@ -171,6 +181,9 @@ Result<std::unique_ptr<RecordSource>> open_csv_source(const std::string& path, c
   if (!known_csv_encoding(csv.encoding)) {
     return fail(Error::Kind::kConfig, path, fmt::format("encoding \"{}\" is not utf-8 or gb18030", csv.encoding));
   }
+  // Taken before the first byte is read: a file replaced or written from here on fails the read at its end.
+  auto stamp = stamp_file(path);
+  if (!stamp) return std::unexpected(stamp.error());
   Result<std::unique_ptr<CsvScanner>> scanner;
   if (csv.encoding == "gb18030") {
     auto fd = gb18030_to_utf8_file(path);
@@ -191,7 +204,7 @@ Result<std::unique_ptr<RecordSource>> open_csv_source(const std::string& path, c
   }
   auto map = map_columns(*names, options, path);
   if (!map) return std::unexpected(map.error());
-  return std::make_unique<CsvSource>(path, std::move(*scanner), std::move(*map), csv, options.entity);
+  return std::make_unique<CsvSource>(path, *stamp, std::move(*scanner), std::move(*map), csv, options.entity);
 }
 
 }  // namespace hrsync

@@ -13,6 +13,8 @@
 
 #include "connectors/sources/column_map.h"
 #include "connectors/sources/db_value.h"
+#include "connectors/sources/file_stamp.h"
+#include "base/utf8.h"
 
 namespace hrsync {
 namespace {
@@ -41,15 +43,20 @@ bool only_separators(const char* tail) {
 
 class SqliteSource final : public RecordSource {
  public:
-  SqliteSource(std::string where, std::unique_ptr<SQLite::Database> db, StatementPtr stmt,
+  SqliteSource(std::string where, std::string db_path, std::unique_ptr<SQLite::Database> db, StatementPtr stmt,
                std::vector<MappedColumn> columns, ColumnMap map, Field key)
-      : where_(std::move(where)), db_(std::move(db)), stmt_(std::move(stmt)), columns_(std::move(columns)),
+      : where_(std::move(where)), db_path_(std::move(db_path)), db_(std::move(db)), stmt_(std::move(stmt)), columns_(std::move(columns)),
         map_(std::move(map)), key_(key) {}
 
   bool next(Record& out) override {
     while (!done_) {
       const int rc = sqlite3_step(stmt_.get());
-      if (rc == SQLITE_DONE) break;
+      if (!stamp_ && !take_stamp()) break;
+      if (rc == SQLITE_DONE) {
+        // A file rewritten or replaced under the read, other than through SQLite's own locks.
+        if (auto same = check_unchanged(db_path_, *stamp_, where_); !same) status_ = std::unexpected(same.error());
+        break;
+      }
       if (rc != SQLITE_ROW) {
         status_ = fail(Error::Kind::kDatabase, where_,
                        fmt::format("reading row {}: {}", row_ + 1, sqlite3_errmsg(db_->getHandle())));
@@ -73,6 +80,18 @@ class SqliteSource final : public RecordSource {
   std::string describe() const override { return where_; }
 
  private:
+  // The database file as the read transaction, opened by the first step, found it; false (and
+  // status() the error) when it cannot be taken.
+  bool take_stamp() {
+    auto stamp = stamp_file(db_path_);
+    if (!stamp) {
+      status_ = std::unexpected(stamp.error());
+      return false;
+    }
+    stamp_ = *stamp;
+    return true;
+  }
+
   // Fills `out` from the current row (key column first); the reason the row is bad, or "".
   std::string read_row(Record& out) {
     for (const MappedColumn& c : columns_) {
@@ -117,6 +136,8 @@ class SqliteSource final : public RecordSource {
   }
 
   std::string where_;
+  std::string db_path_;
+  std::optional<FileStamp> stamp_;  // the file when the read began
   std::unique_ptr<SQLite::Database> db_;
   StatementPtr stmt_;
   std::vector<MappedColumn> columns_;
@@ -193,7 +214,7 @@ Result<std::unique_ptr<RecordSource>> open_sqlite_source(const std::string& db_p
       columns.push_back(c);
     }
   }
-  return std::make_unique<SqliteSource>(where, std::move(db), std::move(*stmt), std::move(columns),
+  return std::make_unique<SqliteSource>(where, db_path, std::move(db), std::move(*stmt), std::move(columns),
                                         std::move(*map), key);
 }
 

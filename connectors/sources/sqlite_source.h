@@ -14,6 +14,11 @@
 // {("sqlite PATH", row N), key if readable, reason}; N counts result rows from 1. Record::origin is
 // ("sqlite PATH", row N) as well, printed "sqlite PATH row N".
 //
+// The statement reads one consistent state of the database (SQLite's read transaction). The file
+// is stamped (file_stamp.h) when the first row is stepped and again after the last: a database
+// file replaced, rewritten or checkpointed into while it was read fails the read with
+// Error::Kind::kSourceRead; an error stepping a row ends it with kDatabase.
+//
 // Thread-safety: a source is used by one thread at a time.
 #pragma once
 

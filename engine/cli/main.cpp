@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
                "6 another run of the job holds its lock (nothing was sent),\n"
                "7 a plan file was refused (altered, another config, the snapshot moved on): nothing sent,\n"
                "8 the plan file was applied already: nothing left to send,\n"
+               "9 a source changed or failed while it was read: nothing planned, nothing sent,\n"
                "128+N stopped by signal N (130 SIGINT, 143 SIGTERM, 129 SIGHUP, 131 SIGQUIT)."};
   app.require_subcommand(1);
   app.set_version_flag("--version", "hrsync 0.1.0");

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "engine/cli/commands.h"
 #include "engine/config/config.h"
@@ -17,26 +18,42 @@ namespace hrsync {
 namespace {
 
 // A run marked running whose lock no process holds was left by a process that died: mark it (and
-// any other) abandoned. Returns what holds the lock when a process does, else "".
-std::string settle_running(SnapshotStore& store, const std::string& snapshot, std::ostream& err) {
+// any other) abandoned. Returns what holds the lock when a process does, else "". The store is
+// closed while the lock is probed and taken, and opened again after (run_lock.h); a lock taken is
+// kept in `lock`, which the caller declares before `store`, so that it is given up after the store
+// is closed.
+Result<std::string> settle_running(const std::string& snapshot, std::optional<SnapshotStore>& store,
+                                   std::optional<RunLock>& lock, std::ostream& err) {
+  store.reset();
+  const auto reopen = [&]() -> Result<void> {
+    auto opened = SnapshotStore::open(snapshot);
+    if (!opened) return std::unexpected(opened.error());
+    store.emplace(std::move(*opened));
+    return {};
+  };
   // Probed first: a live run's lock is only looked at, never taken, even for an instant.
-  if (auto probe = RunLock::probe(snapshot); probe && probe->held) return probe->holder;
-  auto lock = RunLock::try_acquire(snapshot, static_cast<std::int64_t>(std::time(nullptr)));
-  if (!lock) {
-    err << "hrsync report: " << lock.error().str() << "\n";
-    return "an unknown process";
+  if (auto probe = RunLock::probe(snapshot); probe && probe->held) {
+    if (auto opened = reopen(); !opened) return std::unexpected(opened.error());
+    return probe->holder;
   }
-  if (!lock->held()) return lock->holder();
-  auto abandoned = store.abandon_running_runs();
+  auto taken = RunLock::try_acquire(snapshot, static_cast<std::int64_t>(std::time(nullptr)));
+  if (auto opened = reopen(); !opened) return std::unexpected(opened.error());
+  if (!taken) {
+    err << "hrsync report: " << taken.error().str() << "\n";
+    return std::string("an unknown process");
+  }
+  if (!taken->held()) return taken->holder();
+  lock.emplace(std::move(*taken));
+  auto abandoned = store->abandon_running_runs();
   if (!abandoned) {
     err << "hrsync report: " << abandoned.error().str() << "\n";
-    return {};
+    return std::string();
   }
   for (std::int64_t id : *abandoned) {
     err << "hrsync report: run " << id << " was still marked running, but no process holds the job's lock (it was "
         << "killed, or the machine stopped); it is now marked abandoned\n";
   }
-  return {};
+  return std::string();
 }
 
 }  // namespace
@@ -51,9 +68,12 @@ int run_report(const ReportCommand& cmd, std::ostream& out, std::ostream& err) {
     err << "hrsync report: " << config->snapshot << ": no snapshot yet; `hrsync sync` creates it\n";
     return kExitUsage;
   }
-  auto store = SnapshotStore::open(config->snapshot);
-  if (!store) {
-    err << "hrsync report: " << store.error().str() << "\n";
+  std::optional<RunLock> lock;  // declared before the store: given up after it is closed
+  std::optional<SnapshotStore> store;
+  if (auto opened = SnapshotStore::open(config->snapshot); opened) {
+    store.emplace(std::move(*opened));
+  } else {
+    err << "hrsync report: " << opened.error().str() << "\n";
     return kExitUsage;
   }
   auto run = cmd.run > 0 ? store->run(cmd.run) : store->last_run();
@@ -66,7 +86,12 @@ int run_report(const ReportCommand& cmd, std::ostream& out, std::ostream& err) {
   }
   std::string holder;
   if ((*run)->status == "running") {
-    holder = settle_running(*store, config->snapshot, err);
+    auto settled = settle_running(config->snapshot, store, lock, err);
+    if (!settled) {
+      err << "hrsync report: " << settled.error().str() << "\n";
+      return kExitUsage;
+    }
+    holder = std::move(*settled);
     if (holder.empty()) run = store->run((*run)->id);
     if (!run || !*run) {
       err << "hrsync report: " << (run ? "the run is gone" : run.error().str()) << "\n";

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -66,6 +67,11 @@ class TableReader {
       value = static_cast<double>(i->get());
     } else {
       return type_error(key, "a number");
+    }
+    // nan compares false with every bound, so it is refused before the range is checked.
+    if (!std::isfinite(value)) {
+      return fail(Error::Kind::kConfig, where(key),
+                  fmt::format("must be a finite number between {} and {}, not {}", min, max, value));
     }
     if (value < min || value > max) {
       return fail(Error::Kind::kConfig, where(key), fmt::format("must be between {} and {}, not {}", min, max, value));

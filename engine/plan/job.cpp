@@ -10,6 +10,8 @@ int exit_code_for(const Error& error) {
   switch (error.kind) {
     case Error::Kind::kAuth:
       return 4;
+    case Error::Kind::kSourceRead:
+      return 9;  // kExitSourceRead (engine/cli/commands.h)
     case Error::Kind::kUsage:
     case Error::Kind::kConfig:
     case Error::Kind::kInput:

@@ -241,7 +241,16 @@ Result<std::uint64_t> read_in_batches(RecordSource& source, const BatchFeed& fee
     }
     offer.finish();
   }
-  if (auto st = source.status(); !st) return std::unexpected(st.error());
+  // A source that stopped after it opened was not read whole: whatever stopped it, nothing may be
+  // planned from a part of it, and the stop has an exit code of its own (not a config error).
+  if (auto st = source.status(); !st) {
+    Error e = st.error();
+    if (e.kind != Error::Kind::kSourceRead) {
+      e.kind = Error::Kind::kSourceRead;
+      e.message += "; the source was not read whole, so nothing was planned from it";
+    }
+    return std::unexpected(std::move(e));
+  }
   return passed;
 }
 

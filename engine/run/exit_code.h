@@ -6,7 +6,9 @@
 // read-only file, I/O error), so the run stopped sending; 6 another run of the job holds its lock
 // (nothing was sent); 7 a plan file was refused (altered, made from another config, or the
 // snapshot moved on since), nothing sent; 8 the plan file was applied already, nothing left to
-// send; 128 + N stopped by signal N (SIGINT, SIGTERM, SIGHUP, SIGQUIT), the run closed as
+// send; 9 a source changed or failed while it was read (a file rewritten, appended to or
+// replaced, a database query stopping after its first row): nothing planned, nothing sent;
+// 128 + N stopped by signal N (SIGINT, SIGTERM, SIGHUP, SIGQUIT), the run closed as
 // "interrupted". Which report ends with which code is run_exit_code() (engine/run/run_report.h).
 //
 // Thread-safety: constants.
@@ -24,6 +26,7 @@ enum ExitCode : int {
   kExitLocked = 6,
   kExitPlanRefused = 7,
   kExitAlreadyApplied = 8,
+  kExitSourceRead = 9,
 };
 
 }  // namespace hrsync

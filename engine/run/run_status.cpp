@@ -115,18 +115,27 @@ Result<RunStatus> read_run_status(const JobConfig& config) {
   s.snapshot = config.snapshot;
   std::error_code ec;
   std::optional<SnapshotStore> store;
-  if (std::filesystem::exists(config.snapshot, ec)) {
+  const auto open_store = [&]() -> Result<void> {
     auto opened = SnapshotStore::open_read_only(config.snapshot);
     if (!opened) return std::unexpected(opened.error());
     store.emplace(std::move(*opened));
+    return {};
+  };
+  // An empty file is a snapshot a first run has locked (run_lock.h) and not yet written.
+  if (std::filesystem::exists(config.snapshot, ec) && std::filesystem::file_size(config.snapshot, ec) > 0 && !ec) {
+    if (auto opened = open_store(); !opened) return std::unexpected(opened.error());
     auto run = store->last_run();
     if (!run) return std::unexpected(run.error());
     s.run = std::move(*run);
+    store.reset();  // closed while the lock is probed: the probe may open the snapshot (run_lock.h)
   }
   // The lock is probed after the run is read: a run that ends in between is read again below.
   auto lock = RunLock::probe(config.snapshot);
   if (!lock) return std::unexpected(lock.error());
   if (lock->held) s.holder = lock->holder;
+  if (s.run) {
+    if (auto opened = open_store(); !opened) return std::unexpected(opened.error());
+  }
   if (s.run && s.run->status == "running" && !lock->held) {
     auto again = store->last_run();
     if (!again) return std::unexpected(again.error());

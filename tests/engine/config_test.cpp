@@ -166,6 +166,48 @@ TEST_F(ConfigTest, OutOfRangeAndWrongTypeValuesNameTheKey) {
   EXPECT_NE(e2.message.find("whole number"), std::string::npos) << e2.str();
 }
 
+// Every number the job reads: nan compares false with both ends of a range, so it would pass
+// any range check unless refused as such (max_missing_ratio = nan let a 10 % export revoke).
+TEST_F(ConfigTest, NanAndInfinityAreRefusedForEveryNumberNamingFileKeyAndValue) {
+  struct Key {
+    std::string_view section;  // "" = the [job] table, "targets" = the contact_user target
+    std::string_view name;
+  };
+  const Key keys[] = {
+      {"", "max_change_ratio"},          {"", "max_missing_ratio"},
+      {"http", "connect_timeout_s"},     {"http", "request_timeout_s"},
+      {"retry", "base_delay_s"},         {"retry", "max_delay_s"},
+      {"retry", "lock_delay_s"},         {"retry", "token_ratio"},
+      {"retry", "max_pause_s"},          {"progress", "interval_s"},
+      {"targets", "max_failure_ratio"},
+  };
+  for (const Key& key : keys) {
+    for (std::string_view value : {"nan", "+nan", "-nan", "inf", "+inf", "-inf"}) {
+      const std::string line = fmt::format("{} = {}\n", key.name, value);
+      std::string text(kMinimal);
+      std::string dotted;
+      if (key.section.empty()) {
+        text.replace(text.find("snapshot"), 0, line);
+        dotted = fmt::format("job.{}", key.name);
+      } else if (key.section == "targets") {
+        text += line;
+        dotted = fmt::format("targets.contact_user.{}", key.name);
+      } else {
+        text.replace(text.find("[sources."), 0, fmt::format("[{}]\n{}\n", key.section, line));
+        dotted = fmt::format("{}.{}", key.section, key.name);
+      }
+      const Error e = error_of(text);
+      SCOPED_TRACE(dotted + " = " + std::string(value));
+      EXPECT_EQ(e.kind, Error::Kind::kConfig);
+      EXPECT_NE(e.where.find("job.toml:"), std::string::npos) << e.str();
+      EXPECT_NE(e.where.find(dotted), std::string::npos) << e.str();
+      EXPECT_NE(e.message.find("finite"), std::string::npos) << e.str();
+      const std::string_view shown = value.substr(value.find_first_of("ni"));  // fmt prints "nan", "inf", "-inf"
+      EXPECT_NE(e.message.find(shown), std::string::npos) << e.str();
+    }
+  }
+}
+
 TEST_F(ConfigTest, SyntaxErrorGivesFileLineAndColumn) {
   auto e = error_of("[job]\nsnapshot = \"unterminated\n");
   EXPECT_NE(e.where.find("job.toml:2:"), std::string::npos) << e.str();

@@ -979,6 +979,42 @@ std::vector<std::string> invalid_lines(const TargetPlan& t) {
   return out;
 }
 
+// A database query that fails after its first rows (the connection dropped, a value the query
+// cannot compute): what was read is a part of the source, and a part planned as the whole would
+// freeze or revoke everyone after it. The plan fails as a source not read whole (exit 9).
+TEST_F(InMemoryPlanTest, ASourceThatFailsAfterItsFirstRowsIsNotPlannedAndStopsAsNotReadWhole) {
+  class FailingSource final : public RecordSource {
+   public:
+    bool next(Record& out) override {
+      if (given_ == 3) {
+        status_ = fail(Error::Kind::kDatabase, "postgres query", "reading row 4: server closed the connection");
+        return false;
+      }
+      ++given_;
+      out = person(given_, given_ + 1);
+      return true;
+    }
+    const Result<void>& status() const override { return status_; }
+    const std::vector<Rejection>& rejections() const override { return none_; }
+    std::string describe() const override { return "postgres query"; }
+
+   private:
+    int given_ = 0;
+    Result<void> status_;
+    std::vector<Rejection> none_;
+  };
+  std::vector<PlanSource> sources;
+  sources.push_back({"people", Entity::kEmployees, std::make_unique<FailingSource>()});
+  auto p = make_plan(config_, targets_, std::move(sources), store_.get(), PlanOptions{});
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().kind, Error::Kind::kSourceRead);
+  EXPECT_EQ(p.error().where, "postgres query");
+  EXPECT_NE(p.error().message.find("reading row 4: server closed the connection"), std::string::npos) << p.error().str();
+  EXPECT_NE(p.error().message.find("not read whole"), std::string::npos) << p.error().str();
+  EXPECT_EQ(exit_code_for(p.error()), 9);
+  EXPECT_EQ(exit_code_for(Error{Error::Kind::kConfig, "", ""}), 2) << "a config error keeps its code";
+}
+
 TEST_F(InMemoryPlanTest, AKeyGivenByTwoRowsHasNoOwnerOnItsTargetsOnly) {
   // E0001 applied last night; tonight E0009 (a rehire) gives the same user_id u0001 under a new
   // employee_no, with its own mobile, e-mail and card.

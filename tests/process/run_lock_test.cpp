@@ -151,6 +151,86 @@ TEST_F(RunLockTest, TwoSyncsStartedTogetherOneRunsTheOtherExitsSixAndEveryCallIs
   }
 }
 
+// A cleaner removes the lock file while a run holds it: the next run creates a new lock file and
+// locks it, but the running run also holds its snapshot locked, which the next one cannot take.
+// It is refused with exit 6 and sends nothing; status and report see the run as running, not
+// abandoned; every entity is still sent once.
+TEST_F(RunLockTest, ALockFileRemovedWhileARunHoldsItLetsNoSecondRunIn) {
+  ASSERT_NO_FATAL_FAILURE(start_emulator({"--latency-ms", "300..300"}));
+  Started first = start_hrsync();
+  const std::string lock_file = spec_.snapshot + ".lock";
+  ASSERT_TRUE(wait_for_text(lock_file, pid_text(first.child->pid()), *first.child)) << first.err();
+  const auto state = [this] {
+    const Finished f = run_hrsync({"status", "--json"});
+    EXPECT_EQ(f.exit.code, 0) << f.err;
+    boost::system::error_code ec;
+    const json::value v = json::parse(f.out, ec);
+    return !ec && v.is_object() ? std::string(v.at("state").as_string()) : std::string("unparsed: " + f.out);
+  };
+  while (first.child->running() && state() != "running") std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(first.child->running()) << "the run ended before the test could remove its lock file: " << first.err();
+
+  ASSERT_TRUE(std::filesystem::remove(lock_file));
+  const Finished second = run_hrsync();
+  EXPECT_EQ(second.exit.code, 6) << second.err;
+  EXPECT_TRUE(contains(second.err, "another run of this job holds the lock")) << second.err;
+  EXPECT_TRUE(contains(second.err, "lock file was removed")) << second.err;
+
+  EXPECT_EQ(state(), "running");
+  const Finished report = run_hrsync({"report"});
+  EXPECT_EQ(report.exit.code, 0) << report.err;
+  EXPECT_FALSE(contains(report.err, "abandoned")) << report.err;
+  EXPECT_TRUE(contains(report.out, "status running")) << report.out;
+  EXPECT_TRUE(contains(report.out, "Still running")) << report.out;
+
+  const ChildExit done = first.child->wait();
+  EXPECT_EQ(done.code, 0) << first.err();
+  const auto applied = applied_in_report(dir_.file("var/reports/run-1.json"));
+  ASSERT_EQ(applied.size(), 5u);
+  const json::object s = stats();
+  for (const auto& [target, count] : applied) {
+    const json::object& outcomes = s.at("endpoints").at(target).at("outcomes").as_object();
+    EXPECT_EQ(outcomes.at("0").as_int64(), count) << target << ": every entity accepted once, no more";
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("var/reports/run-2.json"))) << "the refused run began no run";
+}
+
+// Between its open and its lock, a lock file may be removed by a cleaner and another made in its
+// place; a run that locked a file no longer at the path would hold a lock no one else sees. The
+// lock is taken again on the file at the path, and held only when the two are one file.
+TEST_F(RunLockTest, TheLockedFilesAreTheOnesAtTheirPathsAndTheSnapshotIsLockedToo) {
+  std::filesystem::create_directories(dir_.file("var"));
+  auto held = RunLock::try_acquire(spec_.snapshot, now());
+  ASSERT_TRUE(held && held->held());
+  EXPECT_TRUE(std::filesystem::is_regular_file(spec_.snapshot)) << "the snapshot is created to be locked";
+  struct stat st {};
+  ASSERT_EQ(::stat(spec_.snapshot.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(st.st_size, 0) << "the lock takes no room in the snapshot";
+
+  // The lock file removed: a second taker creates another and locks it, but not the snapshot.
+  ASSERT_TRUE(std::filesystem::remove(held->path()));
+  auto second = RunLock::try_acquire(spec_.snapshot, now());
+  ASSERT_TRUE(second) << second.error().str();
+  EXPECT_FALSE(second->held());
+  EXPECT_TRUE(contains(second->holder(), "lock file was removed")) << second->holder();
+  auto probe = RunLock::probe(spec_.snapshot);
+  ASSERT_TRUE(probe) << probe.error().str();
+  EXPECT_TRUE(probe->held) << "a probe sees the snapshot's lock when the lock file's is gone";
+
+  held->release();
+  auto third = RunLock::try_acquire(spec_.snapshot, now());
+  ASSERT_TRUE(third && third->held()) << (third ? third->holder() : third.error().str());
+
+  // A snapshot that is not a regular file is never locked (nor anything done to it).
+  third->release();
+  const std::string fifo = dir_.file("var/fifo.db");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  auto not_a_file = RunLock::try_acquire(fifo, now());
+  ASSERT_FALSE(not_a_file) << "a FIFO as the snapshot";
+  EXPECT_TRUE(contains(not_a_file.error().message, "not a regular file")) << not_a_file.error().str();
+}
+
 TEST_F(RunLockTest, ARunKilledOutrightLeavesNoLockBehind) {
   ASSERT_NO_FATAL_FAILURE(start_emulator({"--latency-ms", "200..200"}));
   Started first = start_hrsync();

@@ -1,7 +1,14 @@
 #include "connectors/sources/csv_source.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <ctime>
+#include <fstream>
 #include <random>
 #include <string>
 #include <vector>
@@ -93,10 +100,15 @@ TEST_F(CsvSourceTest, AcceptsCrlfLfAndLoneCrLineEnds) {
   EXPECT_EQ(got.records[3].origin.str(), where(5));
 }
 
-TEST_F(CsvSourceTest, LastRowWithoutLineBreakIsRead) {
+// A file that ends inside a row was cut short: its last value may be a part of one ("d" of "dev").
+TEST_F(CsvSourceTest, LastRowWithoutLineBreakIsRejectedAsCutShort) {
   const auto got = read("group_id,name,description\ng1,a,b\ng2,c,d");
-  ASSERT_EQ(got.records.size(), 2u);
-  EXPECT_EQ(values(got.records[1]), (Row{"g2", "c", "d"}));
+  ASSERT_EQ(got.records.size(), 1u);
+  ASSERT_EQ(got.rejections.size(), 1u);
+  EXPECT_EQ(got.rejections[0].origin.str(), where(3));
+  EXPECT_EQ(got.rejections[0].key, "g2");
+  EXPECT_NE(got.rejections[0].reason.find("field 3 (description)"), std::string::npos) << got.rejections[0].reason;
+  EXPECT_NE(got.rejections[0].reason.find("cut short"), std::string::npos) << got.rejections[0].reason;
 }
 
 TEST_F(CsvSourceTest, SkipsAByteOrderMark) {
@@ -332,8 +344,9 @@ TEST_F(CsvSourceTest, TruncatedSequenceAtEndOfFileIsRejected) {
   ASSERT_EQ(got.records.size(), 1u);
   ASSERT_EQ(got.rejections.size(), 1u);
   EXPECT_EQ(got.rejections[0].origin.str(), where(3));
-  EXPECT_NE(got.rejections[0].reason.find("field 3 (description): byte 0xE5"), std::string::npos)
-      << got.rejections[0].reason;
+  // The file ends inside the row, which says more than the character cut in two.
+  EXPECT_NE(got.rejections[0].reason.find("field 3 (description)"), std::string::npos) << got.rejections[0].reason;
+  EXPECT_NE(got.rejections[0].reason.find("cut short"), std::string::npos) << got.rejections[0].reason;
 }
 
 TEST_F(CsvSourceTest, SeveralBadRowsInARowAreEachRejected) {
@@ -429,6 +442,172 @@ TEST_F(CsvSourceTest, ProblemsAreFoundAtEveryBufferSize) {
     EXPECT_EQ(got.rejections[1].origin.str(), where(5));
     EXPECT_NE(got.rejections[1].reason.find("never closed"), std::string::npos);
   }
+}
+
+}  // namespace
+}  // namespace hrsync
+
+namespace hrsync {
+namespace {
+
+using testing::TempDir;
+
+// A source read whole or not at all: a file that ends inside a row, and one that changes while read.
+class CsvWholeReadTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<RecordSource> open(const std::string& path, const SourceOptions& options = {}) {
+    auto source = open_csv_source(path, options);
+    if (!source) {
+      ADD_FAILURE() << source.error().str();
+      return nullptr;
+    }
+    return std::move(*source);
+  }
+
+  // Reads `n` records; false when the source ended first.
+  static bool take(RecordSource& source, int n) {
+    Record r;
+    for (int i = 0; i < n; ++i) {
+      if (!source.next(r)) return false;
+    }
+    return true;
+  }
+
+  static std::size_t drain(RecordSource& source) {
+    Record r;
+    std::size_t n = 0;
+    while (source.next(r)) ++n;
+    return n;
+  }
+
+  // A header and `rows` employees E1..En with six-digit cards, every row ending with a line break.
+  static std::string employees(int rows) {
+    std::string text = "employee_no,name,card_no\n";
+    for (int i = 1; i <= rows; ++i) text += fmt::format("E{},Person {},{}\n", i, i, 100000 + i);
+    return text;
+  }
+
+  TempDir dir_;
+};
+
+// The export cut inside its last column: "100988" became "10". Read as a value, that card would be
+// sent; the row has no line break after it, so it is rejected instead, naming its line.
+TEST_F(CsvWholeReadTest, ARowCutShortAtTheEndOfTheFileIsRejectedWithItsLine) {
+  const std::string path = dir_.write("hr.csv", "employee_no,name,card_no\nE1,Ann,100987\nE2,Bob,10");
+  auto source = open(path);
+  ASSERT_TRUE(source);
+  const auto got = testing::read_all(*source);
+  ASSERT_TRUE(got.status) << got.status.error().str();
+  ASSERT_EQ(got.records.size(), 1u);
+  EXPECT_EQ(got.records[0].get(Field::kEmployeeNo), "E1");
+  ASSERT_EQ(got.rejections.size(), 1u);
+  EXPECT_EQ(got.rejections[0].origin.str(), path + ":3");
+  EXPECT_EQ(got.rejections[0].key, "E2");
+  EXPECT_NE(got.rejections[0].reason.find("field 3 (card_no)"), std::string::npos) << got.rejections[0].reason;
+  EXPECT_NE(got.rejections[0].reason.find("cut short"), std::string::npos) << got.rejections[0].reason;
+}
+
+TEST_F(CsvWholeReadTest, EveryLineBreakEndsARowAndAFileCutAfterOneLosesNothing) {
+  for (std::string_view end : {"\n", "\r\n", "\r"}) {
+    const std::string path = dir_.write("hr.csv", fmt::format("employee_no,card_no{0}E1,100987{0}E2,100988{0}", end));
+    auto source = open(path);
+    ASSERT_TRUE(source);
+    const auto got = testing::read_all(*source);
+    EXPECT_TRUE(got.status);
+    EXPECT_EQ(got.records.size(), 2u);
+    EXPECT_TRUE(got.rejections.empty()) << got.rejections[0].reason;
+  }
+  // A closed quote is not the end of a row either.
+  const std::string quoted = dir_.write("q.csv", "employee_no,card_no\nE1,\"100987\"\nE2,\"10\"");
+  auto source = open(quoted);
+  ASSERT_TRUE(source);
+  const auto got = testing::read_all(*source);
+  ASSERT_EQ(got.rejections.size(), 1u);
+  EXPECT_EQ(got.rejections[0].key, "E2");
+  EXPECT_NE(got.rejections[0].reason.find("cut short"), std::string::npos) << got.rejections[0].reason;
+}
+
+TEST_F(CsvWholeReadTest, AHeaderCutShortIsAnErrorAtOpen) {
+  const std::string path = dir_.write("hr.csv", "employee_no,name,card_n");
+  auto source = open_csv_source(path, SourceOptions{});
+  ASSERT_FALSE(source);
+  EXPECT_EQ(source.error().kind, Error::Kind::kInput);
+  EXPECT_NE(source.error().message.find("cut short"), std::string::npos) << source.error().str();
+}
+
+// The stamp is taken at open and compared after the last row: rows are read, the file is written
+// to, the rest is read. Whatever was read, the source fails at its end, naming the file.
+TEST_F(CsvWholeReadTest, AFileAppendedToWhileReadFailsTheReadAtItsEnd) {
+  const std::string path = dir_.write("hr.csv", employees(50));
+  auto source = open(path);
+  ASSERT_TRUE(source);
+  ASSERT_TRUE(take(*source, 3));
+  std::ofstream(path, std::ios::app) << "E51,Person 51,100051\n";
+  drain(*source);
+  ASSERT_FALSE(source->status());
+  const Error& e = source->status().error();
+  EXPECT_EQ(e.kind, Error::Kind::kSourceRead);
+  EXPECT_EQ(e.where, path);
+  EXPECT_NE(e.message.find("changed while it was read"), std::string::npos) << e.str();
+  EXPECT_NE(e.message.find("size went from"), std::string::npos) << e.str();
+}
+
+TEST_F(CsvWholeReadTest, AFileRewrittenInPlaceToTheSameSizeFailsTheRead) {
+  const std::string path = dir_.write("hr.csv", employees(50));
+  auto source = open(path);
+  ASSERT_TRUE(source);
+  ASSERT_TRUE(take(*source, 3));
+  dir_.write("hr.csv", employees(50));  // the same bytes, written again: only its time tells
+  const timespec later[2] = {{0, UTIME_OMIT}, {std::time(nullptr) + 5, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), later, 0), 0);
+  EXPECT_EQ(drain(*source), 47u);
+  ASSERT_FALSE(source->status());
+  EXPECT_EQ(source->status().error().kind, Error::Kind::kSourceRead);
+  EXPECT_NE(source->status().error().message.find("written"), std::string::npos) << source->status().error().str();
+}
+
+TEST_F(CsvWholeReadTest, AFileReplacedOrRemovedWhileReadFailsTheRead) {
+  const std::string path = dir_.write("hr.csv", employees(50));
+  auto source = open(path);
+  ASSERT_TRUE(source);
+  ASSERT_TRUE(take(*source, 3));
+  const std::string next = dir_.write("next.csv", employees(50));
+  ASSERT_EQ(std::rename(next.c_str(), path.c_str()), 0);  // a new export moved into place
+  drain(*source);
+  ASSERT_FALSE(source->status());
+  EXPECT_EQ(source->status().error().kind, Error::Kind::kSourceRead);
+  EXPECT_NE(source->status().error().message.find("replaced"), std::string::npos) << source->status().error().str();
+
+  auto again = open(path);
+  ASSERT_TRUE(again);
+  ASSERT_TRUE(take(*again, 3));
+  ASSERT_EQ(std::remove(path.c_str()), 0);
+  drain(*again);
+  ASSERT_FALSE(again->status());
+  EXPECT_EQ(again->status().error().kind, Error::Kind::kSourceRead);
+  EXPECT_NE(again->status().error().message.find("removed"), std::string::npos) << again->status().error().str();
+}
+
+TEST_F(CsvWholeReadTest, AFileLeftAloneReadsCleanAndAGb18030FileIsStampedToo) {
+  const std::string path = dir_.write("hr.csv", employees(50));
+  auto source = open(path);
+  ASSERT_TRUE(source);
+  EXPECT_EQ(drain(*source), 50u);
+  EXPECT_TRUE(source->status());
+  Record r;
+  EXPECT_FALSE(source->next(r));
+  EXPECT_TRUE(source->status()) << "a second end is still clean";
+
+  // GB18030 is transcoded whole at open; the original is compared at the end all the same.
+  CsvOptions gb;
+  gb.encoding = "gb18030";
+  auto gb_source = open_csv_source(path, SourceOptions{}, gb);
+  ASSERT_TRUE(gb_source) << gb_source.error().str();
+  ASSERT_TRUE(take(**gb_source, 3));
+  std::ofstream(path, std::ios::app) << "E51,Person 51,100051\n";
+  drain(**gb_source);
+  ASSERT_FALSE((*gb_source)->status());
+  EXPECT_EQ((*gb_source)->status().error().kind, Error::Kind::kSourceRead);
 }
 
 }  // namespace

@@ -1,6 +1,13 @@
 #include "connectors/sources/sqlite_source.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
+
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
 
 #include <SQLiteCpp/Database.h>
 
@@ -202,6 +209,43 @@ TEST_F(SqliteSourceTest, StreamsALargeResultRowByRow) {
   ASSERT_EQ(got.records.size(), 50000u);
   EXPECT_EQ(got.records.back().get(Field::kEmployeeNo), "E50000");
   EXPECT_EQ(got.records.back().get(Field::kCardNo), "50000");
+}
+
+// The database file is stamped when the read begins and compared after the last row: a new
+// export moved over it, or the file written by other means than SQLite, fails the read.
+TEST_F(SqliteSourceTest, ADatabaseFileReplacedOrWrittenWhileReadFailsTheReadAtItsEnd) {
+  exec("CREATE TABLE e (employee_no TEXT); INSERT INTO e VALUES ('E1'), ('E2'), ('E3'), ('E4');");
+  const std::string next = dir_.path("next.db");
+  std::filesystem::copy_file(path_, next);
+  auto source = open_sqlite_source(path_, "SELECT employee_no FROM e", {});
+  ASSERT_TRUE(source) << source.error().str();
+  Record r;
+  ASSERT_TRUE((*source)->next(r));
+  ASSERT_TRUE((*source)->next(r));
+  ASSERT_EQ(std::rename(next.c_str(), path_.c_str()), 0);
+  while ((*source)->next(r)) {
+  }
+  ASSERT_FALSE((*source)->status());
+  EXPECT_EQ((*source)->status().error().kind, Error::Kind::kSourceRead);
+  EXPECT_EQ((*source)->status().error().where, "sqlite " + path_);
+  EXPECT_NE((*source)->status().error().message.find("replaced"), std::string::npos) << (*source)->status().error().str();
+
+  auto again = open_sqlite_source(path_, "SELECT employee_no FROM e", {});
+  ASSERT_TRUE(again) << again.error().str();
+  ASSERT_TRUE((*again)->next(r));
+  const timespec later[2] = {{0, UTIME_OMIT}, {std::time(nullptr) + 5, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path_.c_str(), later, 0), 0);
+  while ((*again)->next(r)) {
+  }
+  ASSERT_FALSE((*again)->status());
+  EXPECT_EQ((*again)->status().error().kind, Error::Kind::kSourceRead);
+
+  auto untouched = open_sqlite_source(path_, "SELECT employee_no FROM e", {});
+  ASSERT_TRUE(untouched) << untouched.error().str();
+  std::size_t rows = 0;
+  while ((*untouched)->next(r)) ++rows;
+  EXPECT_EQ(rows, 4u);
+  EXPECT_TRUE((*untouched)->status()) << (*untouched)->status().error().str();
 }
 
 TEST_F(SqliteSourceTest, RuntimeErrorStopsWithStatus) {
