@@ -11,7 +11,7 @@ int exit_code_for(const Error& error) {
     case Error::Kind::kAuth:
       return 4;
     case Error::Kind::kSourceRead:
-      return 9;  // kExitSourceRead (engine/cli/commands.h)
+      return 9;  // kExitSourceRead (engine/run/exit_code.h)
     case Error::Kind::kUsage:
     case Error::Kind::kConfig:
     case Error::Kind::kInput:
