@@ -34,7 +34,9 @@ Result<void> create_private_dirs(const std::string& dir) {
 
 std::optional<std::string> tighten(const std::string& path) {
   struct stat st {};
-  if (::lstat(path.c_str(), &st) != 0 || S_ISLNK(st.st_mode)) return std::nullopt;
+  // Only a regular file or a folder, never through a link: a device, a FIFO or a socket named as
+  // the snapshot (`snapshot = "/dev/full"`) is the host's, not the job's, and keeps its mode.
+  if (::lstat(path.c_str(), &st) != 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) return std::nullopt;
   const mode_t mode = st.st_mode & 07777;
   if ((mode & 077) == 0) return std::nullopt;
   const mode_t owner_only = S_ISDIR(st.st_mode) ? 0700 : 0600;

@@ -23,7 +23,8 @@ namespace hrsync {
 // Creates `dir` and its missing parents; every folder it creates is 0700.
 Result<void> create_private_dirs(const std::string& dir);
 
-// When `path` exists and its group or others have any access, makes it the owner's only (0600 for
+// When `path` is a regular file or a folder (not a link, a device, a FIFO or a socket) and its
+// group or others have any access, makes it the owner's only (0600 for
 // a file, 0700 for a folder) and returns a warning naming it and both modes.
 std::optional<std::string> tighten(const std::string& path);
 

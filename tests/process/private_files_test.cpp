@@ -67,6 +67,30 @@ TEST_F(PrivateFilesTest, ASnapshotAndAReportFolderLeftReadableAreTightenedWithAW
   EXPECT_EQ(mode_of(spec_.report_dir), 0700);
 }
 
+// `snapshot = "/dev/full"` once made the host's /dev/full 0600: a snapshot path naming anything but
+// a regular file keeps its mode, and so does the file a link there points to. (A FIFO and a link in
+// the test's folder stand in for the device: the test must not risk the host's own.)
+TEST_F(PrivateFilesTest, ASnapshotPathNamingAFifoOrALinkChangesNoModeOfWhatItNames) {
+  start_emulator();
+  const std::string fifo = dir_.file("not-a-database");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0666), 0);
+  ASSERT_EQ(::chmod(fifo.c_str(), 0666), 0);
+  spec_.snapshot = fifo;
+  const Finished on_fifo = run_hrsync();
+  EXPECT_NE(on_fifo.exit.code, 0) << "a FIFO is no snapshot: " << on_fifo.out;
+  EXPECT_EQ(mode_of(fifo), 0666) << on_fifo.err;
+  EXPECT_FALSE(contains(on_fifo.err, "it is now")) << on_fifo.err;
+
+  const std::string shared = dir_.file("shared.db");
+  { std::ofstream(shared) << ""; }
+  ASSERT_EQ(::chmod(shared.c_str(), 0644), 0);
+  const std::string link = dir_.file("linked.db");
+  std::filesystem::create_symlink(shared, link);
+  spec_.snapshot = link;
+  (void)run_hrsync();
+  EXPECT_EQ(mode_of(shared), 0644) << "tightened through a link";
+}
+
 TEST_F(PrivateFilesTest, ASecretFileOthersCanReadIsNamedButNotShown) {
   start_emulator();
   ASSERT_EQ(::chmod(spec_.secret_file.c_str(), 0644), 0);
