@@ -90,8 +90,8 @@ class AcsCard final : public TargetConnector {
 
   std::string_view endpoint() const override { return "PATCH /open-apis/acs/v1/users/:user_id"; }
 
-  Verdict read_answer(int http_status, std::string_view body) const override {
-    return classify_feishu(http_status, body, kCodes);
+  Verdict read_answer(int http_status, std::string_view body, const HttpHeaders& headers) const override {
+    return classify_feishu(http_status, body, headers, kCodes);
   }
   std::span<const CodeRule> codes() const override { return kCodes; }
 

@@ -77,8 +77,8 @@ class AttendanceFace final : public TargetConnector {
 
   std::string_view endpoint() const override { return "POST /open-apis/attendance/v1/user_settings/modify"; }
 
-  Verdict read_answer(int http_status, std::string_view body) const override {
-    return classify_feishu(http_status, body, kCodes);
+  Verdict read_answer(int http_status, std::string_view body, const HttpHeaders& headers) const override {
+    return classify_feishu(http_status, body, headers, kCodes);
   }
   std::span<const CodeRule> codes() const override { return kCodes; }
 

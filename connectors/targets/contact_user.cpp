@@ -265,8 +265,8 @@ class ContactUser final : public TargetConnector {
   Result<Request> build_request(const Document& desired, const Document* last_applied) const override;
   std::optional<Held> held_after(const Document& desired, const Document& last_applied) const override;
 
-  Verdict read_answer(int http_status, std::string_view body) const override {
-    return classify_feishu(http_status, body, kCodes);
+  Verdict read_answer(int http_status, std::string_view body, const HttpHeaders& headers) const override {
+    return classify_feishu(http_status, body, headers, kCodes);
   }
   std::span<const CodeRule> codes() const override { return kCodes; }
 

@@ -200,7 +200,8 @@ class SophonPerson final : public TargetConnector {
 
   std::string_view endpoint() const override { return "PUT /SophonFogSys/api/users"; }
 
-  Verdict read_answer(int http_status, std::string_view body) const override {
+  // The box documents no throttle header: a throttled answer pauses for the engine's default.
+  Verdict read_answer(int http_status, std::string_view body, const HttpHeaders&) const override {
     try {
       return classify_reply(http_status, body);
     } catch (const std::exception& e) {

@@ -50,8 +50,8 @@ std::string_view unique_form(const UniqueRule& rule, std::string_view cell, std:
   return cell;
 }
 
-Verdict TargetConnector::classify(int http_status, std::string_view body) const {
-  Verdict v = read_answer(http_status, body);
+Verdict TargetConnector::classify(int http_status, std::string_view body, const HttpHeaders& headers) const {
+  Verdict v = read_answer(http_status, body, headers);
   settle_undocumented(v, http_status);
   return v;
 }

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/http_headers.h"
 #include "connectors/targets/field_table.h"
 #include "connectors/targets/rate_tier.h"
 #include "diff/document.h"
@@ -113,6 +114,9 @@ struct Verdict {
   std::string log_id;     // Feishu error.log_id when the body has one
   bool documented = true; // false when the code is in no table (see classify())
   std::optional<RetryDelay> backoff;  // the code's own backoff (CodeRule::backoff)
+  // What the answer's headers say of the throttle, as the connector's API documents them:
+  std::optional<double> reset_s;                 // seconds until the window has room (maybe a Unix time)
+  std::optional<std::uint32_t> announced_limit;  // the window's request limit the server counts by
 };
 
 // What a target holds once a request is applied, when that is not the document sent: members the
@@ -229,10 +233,11 @@ class TargetConnector {
     return {};
   }
 
-  // Classifies a response by status and body. Never throws, whatever the body holds. An answer
-  // no table documents is classified by its HTTP status alone (settle_undocumented() in
-  // code_table.h): 429 is rate-limited, 5xx is retried, anything else is permanent.
-  Verdict classify(int http_status, std::string_view body) const;
+  // Classifies a response by status, body and header fields. Never throws, whatever the body
+  // holds. An answer no table documents is classified by its HTTP status alone
+  // (settle_undocumented() in code_table.h): 429 is rate-limited, 5xx is retried, anything else
+  // is permanent.
+  Verdict classify(int http_status, std::string_view body, const HttpHeaders& headers = {}) const;
 
   // The code table, for reports and for the test that walks it.
   virtual std::span<const CodeRule> codes() const = 0;
@@ -248,8 +253,8 @@ class TargetConnector {
 
  protected:
   // classify() before the fallback for undocumented answers: reads the body and looks its code
-  // up in the connector's table.
-  virtual Verdict read_answer(int http_status, std::string_view body) const = 0;
+  // up in the connector's table; reads the headers its API documents.
+  virtual Verdict read_answer(int http_status, std::string_view body, const HttpHeaders& headers) const = 0;
 };
 
 // The five target ids, in the order reports list them.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <charconv>
+#include <fmt/format.h>
 #include <deque>
 #include <map>
 #include <optional>
@@ -46,13 +47,16 @@ class FakeConnector final : public TargetConnector {
     return Request{"PUT", "/fake/" + desired.key, desired.body, lane_of(desired, nullptr)};
   }
 
-  Verdict read_answer(int http_status, std::string_view body) const override {
+  // The fake API's throttle headers: "reset" (seconds) and "limit" (the window's limit).
+  Verdict read_answer(int http_status, std::string_view body, const HttpHeaders& headers) const override {
     Verdict v;
     std::int64_t code = -1;
     auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), code);
     v.code = ec == std::errc() && end == body.data() + body.size() ? code : -1;
     v.message = "msg " + std::string(body) + " (HTTP " + std::to_string(http_status) + ")";
     apply_rule(v, find_code(codes(), v.code));
+    if (auto reset = headers.find("reset")) v.reset_s = std::stod(std::string(*reset));
+    if (auto limit = headers.find("limit")) v.announced_limit = static_cast<std::uint32_t>(std::stoul(std::string(*limit)));
     return v;
   }
 
@@ -92,8 +96,8 @@ class FakeConnector final : public TargetConnector {
 struct Step {
   int status = 200;
   std::string body = "0";
-  std::optional<double> reset_s;       // x-ogw-ratelimit-reset
-  std::optional<std::uint32_t> limit;  // x-ogw-ratelimit-limit
+  std::optional<double> reset_s;       // the "reset" header
+  std::optional<std::uint32_t> limit;  // the "limit" header
   std::optional<Error::Kind> error;    // a transport error instead of a response
 };
 
@@ -141,12 +145,9 @@ class FakeTransport final : public Transport {
     }
     sent.push_back(Sent{key, at, clock_.now(), step.error ? "error" : step.body, serial});
     if (step.error) co_return fail(*step.error, "127.0.0.1:1", "connection reset by peer during read");
-    HttpResponse response{.status = step.status,
-                          .body = step.body,
-                          .log_id = "log-" + key,
-                          .ratelimit_reset_s = step.reset_s,
-                          .ratelimit_limit = step.limit,
-                          .token_serial = serial};
+    HttpResponse response{.status = step.status, .body = step.body, .log_id = "log-" + key, .token_serial = serial};
+    if (step.reset_s) response.headers.add("reset", fmt::format("{}", *step.reset_s));
+    if (step.limit) response.headers.add("limit", std::to_string(*step.limit));
     co_return response;
   }
 
