@@ -15,7 +15,7 @@
 #include <span>
 #include <string_view>
 
-#include "connectors/targets/target_connector.h"
+#include "connectors/targets/target_operation.h"
 
 namespace hrsync {
 

@@ -16,7 +16,7 @@
 #include <string_view>
 
 #include "base/http_headers.h"
-#include "connectors/targets/target_connector.h"
+#include "connectors/targets/target_operation.h"
 
 namespace hrsync {
 

@@ -106,7 +106,7 @@ std::string unfinished_run_line(const RunReport& r) {
 
 std::string code_meaning(const TargetConnector* connector, std::int64_t code) {
   if (!connector) return {};
-  for (const auto& rule : connector->codes()) {
+  for (const auto& rule : connector->update().codes()) {
     if (rule.code == code) return std::string(rule.meaning);
   }
   return {};

@@ -94,7 +94,7 @@ class Executor::Run {
           config(tc),
           connector(*tp.connector),
           limiter_options(limiter),
-          endpoint(tc.rate.empty() ? tp.connector->default_rate() : tc.rate, limiter),
+          endpoint(tc.rate.empty() ? tp.connector->update().default_rate() : tc.rate, limiter),
           budget(retry.budget, retry.token_ratio),
           window(tc.failure_window, 0) {
       progress.target = tp.id;
@@ -154,7 +154,7 @@ class Executor::Run {
     if (name.empty()) return nullptr;
     auto it = t.lanes.find(name);
     if (it == t.lanes.end()) {
-      const Lane* lane = t.connector.find_lane(name);
+      const Lane* lane = t.connector.update().find_lane(name);
       if (lane == nullptr) return nullptr;
       std::span<const RateTier> tiers = t.config.lane_rate.empty() ? lane->tiers : t.config.lane_rate;
       it = t.lanes.emplace(lane->name, RateLimiter(tiers, t.limiter_options)).first;
@@ -166,7 +166,7 @@ class Executor::Run {
   net::awaitable<void> apply(Target& t, const Work& work) {
     Outcome outcome{.target = t.plan.id, .work = &work};
     const Document* last = work.last_applied ? &*work.last_applied : nullptr;
-    Result<Request> request = t.connector.build_request(work.desired, last);
+    Result<Request> request = t.connector.update().build_request(work.desired, last);
     if (!request) {
       outcome.verdict.code = -1;
       outcome.verdict.message = request.error().str();
@@ -277,7 +277,7 @@ class Executor::Run {
       a.verdict.message = response.error().str();
       return a;
     }
-    a.verdict = t.connector.classify(response->status, response->body, response->headers);
+    a.verdict = t.connector.update().classify(response->status, response->body, response->headers);
     if (a.verdict.log_id.empty()) a.verdict.log_id = std::move(response->log_id);
     a.token_serial = response->token_serial;
     return a;

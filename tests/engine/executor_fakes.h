@@ -26,21 +26,11 @@ inline constexpr std::int64_t kBadParam = 40001;      // permanent
 inline constexpr std::int64_t kThrottled = 99991400;  // rate limited
 inline constexpr std::int64_t kTokenInvalid = 99991663;
 
-// Keys starting with "L" go through the "dept_or_frozen" lane; keys starting with "!" cannot be
-// built into a request.
-class FakeConnector final : public TargetConnector {
+// The fake API's update. Keys starting with "L" go through the "dept_or_frozen" lane; keys
+// starting with "!" cannot be built into a request.
+class FakeUpdate final : public UpdateOperation {
  public:
-  FakeConnector(std::string id, Platform platform, std::vector<RateTier> rate)
-      : id_(std::move(id)), platform_(platform), rate_(std::move(rate)) {}
-
-  std::string_view id() const override { return id_; }
-  Platform platform() const override { return platform_; }
-  Entity entity() const override { return Entity::kEmployees; }
-  std::span<const Field> required_columns() const override { return {}; }
-  std::expected<Document, Invalid> project(const Record&) const override {
-    return std::unexpected(Invalid{"all", "not used"});
-  }
-  std::optional<Document> on_missing(const Document&) const override { return std::nullopt; }
+  explicit FakeUpdate(std::vector<RateTier> rate) : rate_(std::move(rate)) {}
 
   Result<Request> build_request(const Document& desired, const Document*) const override {
     if (desired.key.starts_with('!')) return fail(Error::Kind::kIo, "photo.jpg", "cannot read the photo");
@@ -87,9 +77,28 @@ class FakeConnector final : public TargetConnector {
   std::string_view endpoint() const override { return "PUT /fake/:key"; }
 
  private:
+  std::vector<RateTier> rate_;
+};
+
+class FakeConnector final : public TargetConnector {
+ public:
+  FakeConnector(std::string id, Platform platform, std::vector<RateTier> rate)
+      : id_(std::move(id)), platform_(platform), update_(std::move(rate)) {}
+
+  std::string_view id() const override { return id_; }
+  Platform platform() const override { return platform_; }
+  Entity entity() const override { return Entity::kEmployees; }
+  std::span<const Field> required_columns() const override { return {}; }
+  std::expected<Document, Invalid> project(const Record&) const override {
+    return std::unexpected(Invalid{"all", "not used"});
+  }
+  std::optional<Document> on_missing(const Document&) const override { return std::nullopt; }
+  const UpdateOperation& update() const override { return update_; }
+
+ private:
   std::string id_;
   Platform platform_;
-  std::vector<RateTier> rate_;
+  FakeUpdate update_;
 };
 
 // One scripted answer.

@@ -34,29 +34,29 @@ TEST(FeishuThrottle, AWindowLimitThatIsNoPositiveIntegerIsIgnored) {
 TEST(FeishuThrottle, EveryFeishuConnectorReadsTheHeadersIntoItsVerdict) {
   const HttpHeaders headers{{"X-Ogw-Ratelimit-Reset", "3"}, {"x-ogw-ratelimit-limit", "40"}};
   for (std::string_view id : {"contact_user", "contact_group", "attendance_face", "acs_card"}) {
-    const Verdict v = connector(id)->classify(429, kThrottled, headers);
+    const Verdict v = connector(id)->update().classify(429, kThrottled, headers);
     EXPECT_EQ(v.disposition, Disposition::kRateLimited) << id;
     EXPECT_EQ(v.reset_s, 3.0) << id;
     EXPECT_EQ(v.announced_limit, 40u) << id;
     // A body that is no envelope (a gateway's page) still carries the gateway's headers.
-    const Verdict page = connector(id)->classify(429, "<html>slow down</html>", headers);
+    const Verdict page = connector(id)->update().classify(429, "<html>slow down</html>", headers);
     EXPECT_EQ(page.reset_s, 3.0) << id;
   }
 }
 
 TEST(FeishuThrottle, NoHeadersOrUnreadableOnesLeaveTheVerdictWithout) {
-  const Verdict none = connector("contact_user")->classify(429, kThrottled);
+  const Verdict none = connector("contact_user")->update().classify(429, kThrottled);
   EXPECT_FALSE(none.reset_s.has_value());
   EXPECT_FALSE(none.announced_limit.has_value());
   const HttpHeaders bad{{"x-ogw-ratelimit-reset", "soon"}, {"x-ogw-ratelimit-limit", "0"}};
-  const Verdict unread = connector("acs_card")->classify(429, kThrottled, bad);
+  const Verdict unread = connector("acs_card")->update().classify(429, kThrottled, bad);
   EXPECT_FALSE(unread.reset_s.has_value());
   EXPECT_FALSE(unread.announced_limit.has_value());
 }
 
 TEST(FeishuThrottle, TheSophonBoxDocumentsNoThrottleHeader) {
   const HttpHeaders headers{{"x-ogw-ratelimit-reset", "3"}, {"x-ogw-ratelimit-limit", "40"}};
-  const Verdict v = connector("sophon_person")->classify(429, R"({"error":{"code":42900,"message":"slow"}})", headers);
+  const Verdict v = connector("sophon_person")->update().classify(429, R"({"error":{"code":42900,"message":"slow"}})", headers);
   EXPECT_FALSE(v.reset_s.has_value());
   EXPECT_FALSE(v.announced_limit.has_value());
 }
