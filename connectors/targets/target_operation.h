@@ -72,7 +72,7 @@ struct Request {
   std::string method;  // "PUT", "PATCH", "POST"
   std::string target;  // path and query: "/open-apis/contact/v3/users/u1?user_id_type=user_id"
   std::string_view document_body;  // the Document's body, when sent unchanged
-  // The lane it goes through (a name from the connector's lanes()), "" for none: the same as
+  // The lane it goes through (a name from the operation's lanes()), "" for none: the same as
   // lane_of() for its documents.
   std::string_view lane;
   std::optional<std::string> built_body;  // a body of the request's own, when it sends another

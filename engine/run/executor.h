@@ -5,8 +5,8 @@
 // flight; one entity is handled start to finish by one worker, so two requests for the same entity
 // are never in flight together; every request (retries too) passes the target's RateLimiter and,
 // for a request in one of the connector's lanes (Request::lane), that lane's limiter as well.
-// Limits come from the connector's update operation (default_rate(), lanes()), replaced by TargetConfig::rate /
-// lane_rate when set.
+// Limits come from the connector's update operation (default_rate(), lanes()), replaced by
+// TargetConfig::rate / lane_rate when set.
 //
 // What a response means comes from the update's classify(); what to do about it from the retry
 // policy (retry_decision.h), which the executor asks after every answer:
