@@ -106,7 +106,7 @@ class TargetOperation {
   virtual std::string_view endpoint() const = 0;
 
   // Classifies a response by status, body and header fields. Never throws, whatever the body
-  // holds. An answer no table documents is classified by its HTTP status alone
+  // holds. The log id is the body's, else the X-Tt-Logid header's, else X-Request-Id's. An answer no table documents is classified by its HTTP status alone
   // (settle_undocumented() in code_table.h): 429 is rate-limited, 5xx is retried, anything else
   // is permanent.
   Verdict classify(int http_status, std::string_view body, const HttpHeaders& headers = {}) const;

@@ -316,11 +316,6 @@ class PooledClient final : public HttpClient::Impl {
     Exchange out{HttpResponse{}};
     HttpResponse& r = *out.result;
     r.status = static_cast<int>(response.result_int());
-    if (auto it = response.find("X-Tt-Logid"); it != response.end()) {
-      r.log_id = std::string(it->value());
-    } else if (auto id = response.find("X-Request-Id"); id != response.end()) {
-      r.log_id = std::string(id->value());
-    }
     for (const auto& field : response) {
       r.headers.add(std::string_view(field.name_string().data(), field.name_string().size()),
                     std::string_view(field.value().data(), field.value().size()));

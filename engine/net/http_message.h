@@ -3,7 +3,7 @@
 // A request borrows its strings from the caller, who keeps them alive until send() completes (the
 // executor keeps the connector's Request in the coroutine that sends it). A response owns its
 // body and its header fields (bounded, base/http_headers.h), which the connector that judges the
-// answer reads as its API documents them; the log id that API support asks for is kept apart.
+// answer reads as its API documents them (the throttle, the log id that API support asks for).
 //
 // Thread-safety: plain value types.
 #pragma once
@@ -27,7 +27,6 @@ struct HttpRequest {
 struct HttpResponse {
   int status = 0;
   std::string body;
-  std::string log_id;                        // X-Tt-Logid, else X-Request-Id; "" when neither
   HttpHeaders headers;                       // every header field, as received (bounded)
   std::uint64_t token_serial = 0;            // the token the transport sent (TokenCache serial), 0 for none
 };

@@ -278,7 +278,6 @@ class Executor::Run {
       return a;
     }
     a.verdict = t.connector.update().classify(response->status, response->body, response->headers);
-    if (a.verdict.log_id.empty()) a.verdict.log_id = std::move(response->log_id);
     a.token_serial = response->token_serial;
     return a;
   }

@@ -154,7 +154,8 @@ class FakeTransport final : public Transport {
     }
     sent.push_back(Sent{key, at, clock_.now(), step.error ? "error" : step.body, serial});
     if (step.error) co_return fail(*step.error, "127.0.0.1:1", "connection reset by peer during read");
-    HttpResponse response{.status = step.status, .body = step.body, .log_id = "log-" + key, .token_serial = serial};
+    HttpResponse response{.status = step.status, .body = step.body, .token_serial = serial};
+    response.headers.add("X-Tt-Logid", "log-" + key);
     if (step.reset_s) response.headers.add("reset", fmt::format("{}", *step.reset_s));
     if (step.limit) response.headers.add("limit", std::to_string(*step.limit));
     co_return response;

@@ -146,6 +146,20 @@ TEST(Classify, FeishuEnvelopeMembersInAnyOrderAndExtraMembers) {
   EXPECT_EQ(v.message, "update user lock error");
 }
 
+TEST(Classify, TheLogIdIsTheBodysElseTheGatewaysHeaderElseTheRequestId) {
+  const HttpHeaders both{{"x-tt-logid", "H1"}, {"X-Request-Id", "R1"}};
+  const HttpHeaders request_id{{"X-Request-Id", "R1"}};
+  for (std::string_view id : target_ids()) {
+    auto c = connector(id);
+    if (c->platform() == Platform::kFeishu) {  // the Sophon box's envelope carries no log id
+      EXPECT_EQ(c->update().classify(400, R"({"code":1,"msg":"x","error":{"log_id":"B1"}})", both).log_id, "B1") << id;
+    }
+    EXPECT_EQ(c->update().classify(502, "<html>down</html>", both).log_id, "H1") << id;
+    EXPECT_EQ(c->update().classify(502, "<html>down</html>", request_id).log_id, "R1") << id;
+    EXPECT_EQ(c->update().classify(502, "<html>down</html>").log_id, "") << id;
+  }
+}
+
 TEST(Classify, SophonDataIsSuccessAndErrorIsLookedUp) {
   auto c = connector("sophon_person");
   const Verdict ok = c->update().classify(200, R"({"data":{"identity_id":"E001","image_id":"5","group_name":[]}})");
