@@ -37,9 +37,38 @@ constexpr std::array<FieldRule, 2> kRules = {{
     {.column = Field::kCardNo, .object = "feature", .member = "card", .kind = FieldKind::kInteger, .min = 0, .max = 2147483647},
 }};
 
+// The update: a PATCH of the user's card.
+class AcsCardUpdate final : public UpdateOperation {
+ public:
+  explicit AcsCardUpdate(const TargetOptions& o) : query_("?user_id_type=" + o.user_id_type) {}
+
+  Result<Request> build_request(const Document& desired, const Document*) const override {
+    Request req;
+    req.method = "PATCH";
+    req.target = "/open-apis/acs/v1/users/";
+    append_url_escaped(req.target, desired.key);
+    req.target += query_;
+    req.document_body = desired.body;
+    return req;
+  }
+
+  std::string_view endpoint() const override { return "PATCH /open-apis/acs/v1/users/:user_id"; }
+
+  Verdict read_answer(int http_status, std::string_view body, const HttpHeaders& headers) const override {
+    return classify_feishu(http_status, body, headers, kCodes);
+  }
+  std::span<const CodeRule> codes() const override { return kCodes; }
+
+  // Not documented: a conservative default; [targets.acs_card] rate in the job config overrides it.
+  std::vector<RateTier> default_rate() const override { return {{20, 1}}; }
+
+ private:
+  std::string query_;  // "?user_id_type=..."
+};
+
 class AcsCard final : public TargetConnector {
  public:
-  explicit AcsCard(const TargetOptions& o) : query_("?user_id_type=" + o.user_id_type) {}
+  explicit AcsCard(const TargetOptions& o) : update_(o) {}
 
   std::string_view id() const override { return "acs_card"; }
   Platform platform() const override { return Platform::kFeishu; }
@@ -78,28 +107,10 @@ class AcsCard final : public TargetConnector {
     return {Invalid{"feature.card", std::string(kCardLeft)}};
   }
 
-  Result<Request> build_request(const Document& desired, const Document*) const override {
-    Request req;
-    req.method = "PATCH";
-    req.target = "/open-apis/acs/v1/users/";
-    append_url_escaped(req.target, desired.key);
-    req.target += query_;
-    req.document_body = desired.body;
-    return req;
-  }
-
-  std::string_view endpoint() const override { return "PATCH /open-apis/acs/v1/users/:user_id"; }
-
-  Verdict read_answer(int http_status, std::string_view body) const override {
-    return classify_feishu(http_status, body, kCodes);
-  }
-  std::span<const CodeRule> codes() const override { return kCodes; }
-
-  // Not documented: a conservative default; [targets.acs_card] rate in the job config overrides it.
-  std::vector<RateTier> default_rate() const override { return {{20, 1}}; }
+  const UpdateOperation& update() const override { return update_; }
 
  private:
-  std::string query_;  // "?user_id_type=..."
+  AcsCardUpdate update_;
 };
 
 }  // namespace

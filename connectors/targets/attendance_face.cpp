@@ -42,6 +42,29 @@ constexpr std::array<FieldRule, 3> kRulesByUserId = [] {
   return rules;
 }();
 
+// The update: a POST of the user's face setting.
+class AttendanceFaceUpdate final : public UpdateOperation {
+ public:
+  explicit AttendanceFaceUpdate(const TargetOptions& o)
+      : target_("/open-apis/attendance/v1/user_settings/modify?employee_type=" + o.employee_type) {}
+
+  Result<Request> build_request(const Document& desired, const Document*) const override {
+    return Request{.method = "POST", .target = target_, .document_body = desired.body};
+  }
+
+  std::string_view endpoint() const override { return "POST /open-apis/attendance/v1/user_settings/modify"; }
+
+  Verdict read_answer(int http_status, std::string_view body, const HttpHeaders& headers) const override {
+    return classify_feishu(http_status, body, headers, kCodes);
+  }
+  std::span<const CodeRule> codes() const override { return kCodes; }
+
+  std::vector<RateTier> default_rate() const override { return {{50, 1}}; }
+
+ private:
+  std::string target_;  // path and query
+};
+
 class AttendanceFace final : public TargetConnector {
  public:
   explicit AttendanceFace(const TargetOptions& o)
@@ -49,7 +72,7 @@ class AttendanceFace final : public TargetConnector {
         rules_(key_column_ == Field::kEmployeeNo ? std::span<const FieldRule>(kRulesByEmployeeNo)
                                                  : std::span<const FieldRule>(kRulesByUserId)),
         required_{key_column_, Field::kFaceKey},
-        target_("/open-apis/attendance/v1/user_settings/modify?employee_type=" + o.employee_type) {}
+        update_(o) {}
 
   std::string_view id() const override { return "attendance_face"; }
   Platform platform() const override { return Platform::kFeishu; }
@@ -71,24 +94,13 @@ class AttendanceFace final : public TargetConnector {
 
   std::optional<Document> on_missing(const Document&) const override { return std::nullopt; }
 
-  Result<Request> build_request(const Document& desired, const Document*) const override {
-    return Request{.method = "POST", .target = target_, .document_body = desired.body};
-  }
-
-  std::string_view endpoint() const override { return "POST /open-apis/attendance/v1/user_settings/modify"; }
-
-  Verdict read_answer(int http_status, std::string_view body) const override {
-    return classify_feishu(http_status, body, kCodes);
-  }
-  std::span<const CodeRule> codes() const override { return kCodes; }
-
-  std::vector<RateTier> default_rate() const override { return {{50, 1}}; }
+  const UpdateOperation& update() const override { return update_; }
 
  private:
   Field key_column_;                // employee_no or user_id
   std::span<const FieldRule> rules_;  // kRulesByEmployeeNo or kRulesByUserId
   std::array<Field, 2> required_;   // the key column and face_key
-  std::string target_;              // path and query
+  AttendanceFaceUpdate update_;
 };
 
 }  // namespace

@@ -14,7 +14,7 @@
 #include <cstdint>
 #include <span>
 
-#include "connectors/targets/target_connector.h"
+#include "connectors/targets/target_operation.h"
 
 namespace hrsync {
 

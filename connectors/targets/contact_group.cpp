@@ -51,9 +51,37 @@ constexpr std::array<FieldRule, 3> kRules = {{
     {.column = Field::kName, .member = "name", .kind = FieldKind::kText, .max_chars = 100},
 }};
 
+// The update: a PATCH of the group with the document's members.
+class ContactGroupUpdate final : public UpdateOperation {
+ public:
+  explicit ContactGroupUpdate(const TargetOptions& o) : query_("?department_id_type=" + o.department_id_type) {}
+
+  Result<Request> build_request(const Document& desired, const Document*) const override {
+    Request req;
+    req.method = "PATCH";
+    req.target = "/open-apis/contact/v3/group/";
+    append_url_escaped(req.target, desired.key);
+    req.target += query_;
+    req.document_body = desired.body;
+    return req;
+  }
+
+  std::string_view endpoint() const override { return "PATCH /open-apis/contact/v3/group/:group_id"; }
+
+  Verdict read_answer(int http_status, std::string_view body, const HttpHeaders& headers) const override {
+    return classify_feishu(http_status, body, headers, kCodes);
+  }
+  std::span<const CodeRule> codes() const override { return kCodes; }
+
+  std::vector<RateTier> default_rate() const override { return {{100, 60}}; }
+
+ private:
+  std::string query_;  // "?department_id_type=..."
+};
+
 class ContactGroup final : public TargetConnector {
  public:
-  explicit ContactGroup(const TargetOptions& o) : query_("?department_id_type=" + o.department_id_type) {}
+  explicit ContactGroup(const TargetOptions& o) : update_(o) {}
 
   std::string_view id() const override { return "contact_group"; }
   Platform platform() const override { return Platform::kFeishu; }
@@ -79,27 +107,10 @@ class ContactGroup final : public TargetConnector {
     return held_by_patch(desired, last_applied, kCannotClear);
   }
 
-  Result<Request> build_request(const Document& desired, const Document*) const override {
-    Request req;
-    req.method = "PATCH";
-    req.target = "/open-apis/contact/v3/group/";
-    append_url_escaped(req.target, desired.key);
-    req.target += query_;
-    req.document_body = desired.body;
-    return req;
-  }
-
-  std::string_view endpoint() const override { return "PATCH /open-apis/contact/v3/group/:group_id"; }
-
-  Verdict read_answer(int http_status, std::string_view body) const override {
-    return classify_feishu(http_status, body, kCodes);
-  }
-  std::span<const CodeRule> codes() const override { return kCodes; }
-
-  std::vector<RateTier> default_rate() const override { return {{100, 60}}; }
+  const UpdateOperation& update() const override { return update_; }
 
  private:
-  std::string query_;  // "?department_id_type=..."
+  ContactGroupUpdate update_;
 };
 
 }  // namespace

@@ -230,43 +230,18 @@ Field cell_of(std::string_view member) {
   return Field::kUserId;  // not a member: make_contact_user accepts members only
 }
 
-class ContactUser final : public TargetConnector {
+// The update: in patch mode a PATCH of the members that changed (through the lane when they
+// hold department_ids or is_frozen), in put mode a PUT of the whole document.
+class ContactUserUpdate final : public UpdateOperation {
  public:
-  explicit ContactUser(const TargetOptions& o)
-      : patch_(o.mode == "patch"), freeze_(o.on_missing == "freeze"), tenant_(tenant_rules(o.tenant)),
-        query_(fmt::format("?department_id_type={}&user_id_type={}", o.department_id_type, o.user_id_type)) {
-    for (const FieldRule& rule : kMemberRules) {
-      if (!o.fields.empty() && std::find(o.fields.begin(), o.fields.end(), rule.member) == o.fields.end()) {
-        unowned_.push_back(rule.column);
-      }
-    }
-    // The rows in effect: the key and the members hrsync owns, the mobile as the tenant needs it.
-    for (FieldRule rule : kRules) {
-      if (rule.kind != FieldKind::kKey && !owns(rule.column)) continue;
-      if (rule.column == Field::kMobile && !tenant_.mobile_required) rule.need = Need::kOptional;
-      rules_.push_back(rule);
-    }
-  }
+  explicit ContactUserUpdate(const TargetOptions& o)
+      : patch_(o.mode == "patch"),
+        query_(fmt::format("?department_id_type={}&user_id_type={}", o.department_id_type, o.user_id_type)) {}
 
-  std::string_view id() const override { return "contact_user"; }
-  Platform platform() const override { return Platform::kFeishu; }
-  Entity entity() const override { return Entity::kEmployees; }
-  Field key_column() const override { return Field::kUserId; }
-  std::span<const UniqueRule> unique_values() const override { return kUnique; }
-  std::span<const Field> required_columns() const override {
-    if (tenant_.mobile_required) return kRequired;
-    return kRequiredOnLark;
-  }
-
-  std::span<const FieldRule> field_rules() const override { return rules_; }
-  std::expected<Document, Invalid> project(const Record& r) const override;
-  std::vector<std::string> plan_notes() const override;
-  std::optional<Document> on_missing(const Document& last_applied) const override;
   Result<Request> build_request(const Document& desired, const Document* last_applied) const override;
-  std::optional<Held> held_after(const Document& desired, const Document& last_applied) const override;
 
-  Verdict read_answer(int http_status, std::string_view body) const override {
-    return classify_feishu(http_status, body, kCodes);
+  Verdict read_answer(int http_status, std::string_view body, const HttpHeaders& headers) const override {
+    return classify_feishu(http_status, body, headers, kCodes);
   }
   std::span<const CodeRule> codes() const override { return kCodes; }
 
@@ -298,6 +273,47 @@ class ContactUser final : public TargetConnector {
     return out;
   }
   void build_patch(Request& req, const Document& desired, const Document* last_applied) const;
+
+  bool patch_;         // PATCH with the changed members instead of PUT
+  std::string query_;  // "?department_id_type=...&user_id_type=..."
+};
+
+class ContactUser final : public TargetConnector {
+ public:
+  explicit ContactUser(const TargetOptions& o)
+      : patch_(o.mode == "patch"), freeze_(o.on_missing == "freeze"), tenant_(tenant_rules(o.tenant)), update_(o) {
+    for (const FieldRule& rule : kMemberRules) {
+      if (!o.fields.empty() && std::find(o.fields.begin(), o.fields.end(), rule.member) == o.fields.end()) {
+        unowned_.push_back(rule.column);
+      }
+    }
+    // The rows in effect: the key and the members hrsync owns, the mobile as the tenant needs it.
+    for (FieldRule rule : kRules) {
+      if (rule.kind != FieldKind::kKey && !owns(rule.column)) continue;
+      if (rule.column == Field::kMobile && !tenant_.mobile_required) rule.need = Need::kOptional;
+      rules_.push_back(rule);
+    }
+  }
+
+  std::string_view id() const override { return "contact_user"; }
+  Platform platform() const override { return Platform::kFeishu; }
+  Entity entity() const override { return Entity::kEmployees; }
+  Field key_column() const override { return Field::kUserId; }
+  std::span<const UniqueRule> unique_values() const override { return kUnique; }
+  std::span<const Field> required_columns() const override {
+    if (tenant_.mobile_required) return kRequired;
+    return kRequiredOnLark;
+  }
+
+  std::span<const FieldRule> field_rules() const override { return rules_; }
+  std::expected<Document, Invalid> project(const Record& r) const override;
+  std::vector<std::string> plan_notes() const override;
+  std::optional<Document> on_missing(const Document& last_applied) const override;
+  std::optional<Held> held_after(const Document& desired, const Document& last_applied) const override;
+
+  const UpdateOperation& update() const override { return update_; }
+
+ private:
   std::optional<Invalid> check_mobile(const Record& r) const;
   std::expected<Document, Invalid> project_owned(const Record& r) const;
   bool owns(Field f) const { return std::find(unowned_.begin(), unowned_.end(), f) == unowned_.end(); }
@@ -305,9 +321,9 @@ class ContactUser final : public TargetConnector {
   bool patch_;         // PATCH with the changed members instead of PUT
   bool freeze_;        // on_missing = freeze
   const TenantRules& tenant_;  // which mobile numbers the tenant takes
-  std::string query_;  // "?department_id_type=...&user_id_type=..."
   std::vector<Field> unowned_;  // members option `fields` leaves out: never sent, cells read as empty
   std::vector<FieldRule> rules_;  // kRules as the options make them (field_rules())
+  ContactUserUpdate update_;
 };
 
 // A user cannot lead themselves (41030).
@@ -411,7 +427,7 @@ std::optional<Document> ContactUser::on_missing(const Document& last_applied) co
   return d;
 }
 
-Result<Request> ContactUser::build_request(const Document& desired, const Document* last_applied) const {
+Result<Request> ContactUserUpdate::build_request(const Document& desired, const Document* last_applied) const {
   Request req;
   req.method = patch_ ? "PATCH" : "PUT";
   req.target = path(desired.key);
@@ -424,7 +440,7 @@ Result<Request> ContactUser::build_request(const Document& desired, const Docume
 }
 
 // The members patch_members() picks, and the lane when department_ids or is_frozen is among them.
-void ContactUser::build_patch(Request& req, const Document& desired, const Document* last_applied) const {
+void ContactUserUpdate::build_patch(Request& req, const Document& desired, const Document* last_applied) const {
   JsonMembers want;
   JsonMembers had;
   JsonMembers changed;

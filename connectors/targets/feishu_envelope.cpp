@@ -8,6 +8,7 @@
 #include <string>
 
 #include "connectors/targets/code_table.h"
+#include "connectors/targets/feishu_throttle.h"
 #include "connectors/targets/unreadable_response.h"
 
 namespace hrsync {
@@ -92,14 +93,18 @@ Verdict classify_envelope(int http_status, std::string_view body, std::span<cons
 
 }  // namespace
 
-Verdict classify_feishu(int http_status, std::string_view body, std::span<const CodeRule> table) noexcept {
+Verdict classify_feishu(int http_status, std::string_view body, const HttpHeaders& headers,
+                        std::span<const CodeRule> table) noexcept {
+  Verdict v;
   try {
-    return classify_envelope(http_status, body, table);
+    v = classify_envelope(http_status, body, table);
   } catch (const std::exception& e) {
-    return unreadable_response(http_status, fmt::format("could not read the body ({})", e.what()), {});
+    v = unreadable_response(http_status, fmt::format("could not read the body ({})", e.what()), {});
   } catch (...) {
-    return unreadable_response(http_status, "could not read the body", {});
+    v = unreadable_response(http_status, "could not read the body", {});
   }
+  read_feishu_throttle(headers, v);
+  return v;
 }
 
 }  // namespace hrsync

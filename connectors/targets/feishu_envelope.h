@@ -6,7 +6,8 @@
 // envelope with simdjson and folds the code through a connector's table (its API document's codes
 // joined with kFeishuCommonCodes). A code in no table is permanent and marked undocumented (the
 // connector's classify() then settles it by status); a body that is no envelope goes to
-// unreadable_response(); HTTP 429 is always rate-limited.
+// unreadable_response(); HTTP 429 is always rate-limited. The throttle headers of the answer are
+// read into the verdict (feishu_throttle.h), whatever its body.
 //
 // Thread-safety: pure; each thread parses with its own parser.
 #pragma once
@@ -15,7 +16,7 @@
 #include <span>
 #include <string_view>
 
-#include "connectors/targets/target_connector.h"
+#include "connectors/targets/target_operation.h"
 
 namespace hrsync {
 
@@ -31,8 +32,9 @@ inline constexpr std::array<CodeRule, 7> kFeishuCommonCodes = {{
     {99991672, 0, Disposition::kPermanent, "the app lacks a permission scope (the message lists them)"},
 }};
 
-// Classifies a Feishu response by the envelope's code, looked up in `table`.
-// Never throws: a body that cannot be read gives a code -1 verdict saying why.
-Verdict classify_feishu(int http_status, std::string_view body, std::span<const CodeRule> table) noexcept;
+// Classifies a Feishu response by the envelope's code, looked up in `table`, and reads its
+// throttle headers. Never throws: a body that cannot be read gives a code -1 verdict saying why.
+Verdict classify_feishu(int http_status, std::string_view body, const HttpHeaders& headers,
+                        std::span<const CodeRule> table) noexcept;
 
 }  // namespace hrsync

@@ -162,6 +162,27 @@ Verdict classify_reply(int http_status, std::string_view body) {
   return v;
 }
 
+// The update: a PUT of the person, its photo inlined when it changed.
+class SophonPersonUpdate final : public UpdateOperation {
+ public:
+  Result<Request> build_request(const Document& desired, const Document* last) const override;
+
+  std::string_view endpoint() const override { return "PUT /SophonFogSys/api/users"; }
+
+  // The box documents no throttle header: a throttled answer pauses for the engine's default.
+  Verdict read_answer(int http_status, std::string_view body, const HttpHeaders&) const override {
+    try {
+      return classify_reply(http_status, body);
+    } catch (const std::exception& e) {
+      return unreadable_response(http_status, fmt::format("could not read the body ({})", e.what()), {});
+    }
+  }
+  std::span<const CodeRule> codes() const override { return kCodes; }
+
+  // Not documented: a conservative default; [targets.sophon_person] rate in the job config overrides it.
+  std::vector<RateTier> default_rate() const override { return {{10, 1}}; }
+};
+
 class SophonPerson final : public TargetConnector {
  public:
   explicit SophonPerson(const TargetOptions& o) : photo_dir_(o.photo_dir), missing_(missing_policy(o.on_missing)) {}
@@ -197,21 +218,7 @@ class SophonPerson final : public TargetConnector {
 
   void keep_unset(Document& desired, const Document& last) const override;
 
-  Result<Request> build_request(const Document& desired, const Document*) const override;
-
-  std::string_view endpoint() const override { return "PUT /SophonFogSys/api/users"; }
-
-  Verdict read_answer(int http_status, std::string_view body) const override {
-    try {
-      return classify_reply(http_status, body);
-    } catch (const std::exception& e) {
-      return unreadable_response(http_status, fmt::format("could not read the body ({})", e.what()), {});
-    }
-  }
-  std::span<const CodeRule> codes() const override { return kCodes; }
-
-  // Not documented: a conservative default; [targets.sophon_person] rate in the job config overrides it.
-  std::vector<RateTier> default_rate() const override { return {{10, 1}}; }
+  const UpdateOperation& update() const override { return update_; }
 
  private:
   static MissingPolicy missing_policy(std::string_view name) {
@@ -259,6 +266,7 @@ class SophonPerson final : public TargetConnector {
 
   std::string photo_dir_;  // base folder of relative photo paths
   MissingPolicy missing_;
+  SophonPersonUpdate update_;
 };
 
 void SophonPerson::keep_unset(Document& desired, const Document& last) const {
@@ -292,7 +300,7 @@ void SophonPerson::keep_unset(Document& desired, const Document& last) const {
   desired.seal();
 }
 
-Result<Request> SophonPerson::build_request(const Document& desired, const Document* last) const {
+Result<Request> SophonPersonUpdate::build_request(const Document& desired, const Document* last) const {
   Request req{.method = "PUT", .target = "/SophonFogSys/api/users"};
   JsonMembers members;
   if (!split_members(desired.body, members)) {

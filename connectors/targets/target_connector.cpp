@@ -6,10 +6,8 @@
 
 #include "connectors/targets/acs_card.h"
 #include "connectors/targets/attendance_face.h"
-#include "connectors/targets/code_table.h"
 #include "connectors/targets/contact_group.h"
 #include "connectors/targets/contact_user.h"
-#include "connectors/targets/field_rules.h"
 #include "connectors/targets/sophon_person.h"
 
 namespace hrsync {
@@ -19,49 +17,6 @@ constexpr std::array<std::string_view, 5> kTargetIds = {"contact_user", "contact
                                                         "sophon_person"};
 
 }  // namespace
-
-std::string_view disposition_name(Disposition d) {
-  switch (d) {
-    case Disposition::kSuccess: return "success";
-    case Disposition::kRetry: return "retry";
-    case Disposition::kRateLimited: return "rate_limited";
-    case Disposition::kRefreshToken: return "refresh_token";
-    case Disposition::kPermanent: return "permanent";
-  }
-  return "unknown";
-}
-
-std::string_view unique_form(const UniqueRule& rule, std::string_view cell, std::string& scratch) {
-  switch (rule.form) {
-    case UniqueRule::Form::kExact: return cell;
-    case UniqueRule::Form::kMobile: {
-      ShortText normal;
-      if (!normalise_mobile(cell, normal)) return cell;
-      scratch.assign(normal.view());
-      return scratch;
-    }
-    case UniqueRule::Form::kCaseless:
-      scratch.assign(cell);
-      for (char& c : scratch) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      }
-      return scratch;
-  }
-  return cell;
-}
-
-Verdict TargetConnector::classify(int http_status, std::string_view body) const {
-  Verdict v = read_answer(http_status, body);
-  settle_undocumented(v, http_status);
-  return v;
-}
-
-const Lane* TargetConnector::find_lane(std::string_view name) const {
-  for (const Lane& lane : lanes()) {
-    if (lane.name == name) return &lane;
-  }
-  return nullptr;
-}
 
 std::span<const std::string_view> target_ids() { return kTargetIds; }
 

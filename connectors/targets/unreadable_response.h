@@ -11,7 +11,7 @@
 
 #include <string_view>
 
-#include "connectors/targets/target_connector.h"
+#include "connectors/targets/target_operation.h"
 
 namespace hrsync {
 

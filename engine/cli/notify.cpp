@@ -1,8 +1,5 @@
 #include "engine/cli/notify.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <algorithm>
 #include <map>
 #include <optional>
@@ -11,10 +8,9 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/json.hpp>
 #include <fmt/format.h>
 
-#include "diff/json_writer.h"
+#include "connectors/targets/feishu_bot.h"
 #include "engine/net/base_url.h"
 #include "engine/net/http_client.h"
 
@@ -72,13 +68,6 @@ std::string shortened(std::string_view text, std::size_t most) {
   return std::string(text.substr(0, cut)) + "…";
 }
 
-std::string base64(const unsigned char* data, std::size_t size) {
-  std::string out(4 * ((size + 2) / 3), '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(size));
-  out.resize(static_cast<std::size_t>(std::max(n, 0)));
-  return out;
-}
-
 // The URL split into what the HTTP client connects to and the path it requests.
 struct WebhookTarget {
   BaseUrl base;
@@ -101,20 +90,15 @@ Result<WebhookTarget> split_webhook(const SecretRef& url) {
   return WebhookTarget{*base, text.substr(slash)};
 }
 
-Result<void> judge(const HttpResponse& response, const std::string& host) {
-  boost::system::error_code ec;
-  const boost::json::value v = boost::json::parse(response.body, ec);
-  const auto* o = ec ? nullptr : v.if_object();
-  const auto* code = o != nullptr ? o->if_contains("code") : nullptr;
-  if (code == nullptr || !code->is_int64()) {
+// The chat's answer, as the bot's connector judges it.
+Result<void> judge(const FeishuBotMessage& message, const HttpResponse& response, const std::string& host) {
+  const Verdict v = message.classify(response.status, response.body, response.headers);
+  if (v.disposition == Disposition::kSuccess) return {};
+  if (v.code == -1) {
     return fail(Error::Kind::kProtocol, host,
                 fmt::format("the webhook answered HTTP {} without a Feishu envelope", response.status));
   }
-  if (code->get_int64() == 0) return {};
-  const auto* msg = o->if_contains("msg");
-  return fail(Error::Kind::kProtocol, host,
-              fmt::format("the chat refused the message: code {} {}", code->get_int64(),
-                          msg != nullptr && msg->is_string() ? std::string(msg->get_string()) : std::string()));
+  return fail(Error::Kind::kProtocol, host, fmt::format("the chat refused the message: code {} {}", v.code, v.message));
 }
 
 }  // namespace
@@ -147,30 +131,8 @@ std::string notice_text(const Notice& n, const std::vector<const TargetConnector
   return out;
 }
 
-std::string webhook_sign(std::int64_t timestamp, std::string_view secret) {
-  const std::string key = fmt::format("{}\n{}", timestamp, secret);
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  static const unsigned char kEmpty = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), &kEmpty, 0, mac, &size);
-  return base64(mac, size);
-}
-
-std::string webhook_body(std::string_view text, std::int64_t timestamp, const Secret& secret) {
-  std::string out;
-  JsonWriter w(out);
-  w.begin_object();
-  w.key("content").begin_object().key("text").string(text).end_object();
-  w.key("msg_type").string("text");
-  if (!secret.empty()) {
-    w.key("sign").string(webhook_sign(timestamp, secret.reveal()));
-    w.key("timestamp").string(std::to_string(timestamp));
-  }
-  w.end_object();
-  return out;
-}
-
-Result<void> post_webhook(const SecretRef& url, std::string_view body, const HttpConfig& http) {
+Result<void> post_chat_message(const SecretRef& url, std::string_view text, std::int64_t timestamp,
+                               const Secret& secret, const HttpConfig& http) {
   auto target = split_webhook(url);
   if (!target) return std::unexpected(target.error());
   const std::string host = target->base.authority();
@@ -182,13 +144,15 @@ Result<void> post_webhook(const SecretRef& url, std::string_view body, const Htt
   options.tls.ca_file = http.ca_file;
   auto client = HttpClient::create(io.get_executor(), target->base, options);
   if (!client) return std::unexpected(client.error());
+  const FeishuBotMessage message{};
+  const Request built = message.build_request(target->path, text, timestamp, secret);
   std::optional<Result<HttpResponse>> answer;
-  const HttpRequest request{.method = "POST", .target = target->path, .body = body};
+  const HttpRequest request{.method = built.method, .target = built.target, .body = built.body()};
   net::co_spawn(io, [&]() -> net::awaitable<void> { answer = co_await (*client)->send(request); }, net::detached);
   io.run();
   if (!answer) return fail(Error::Kind::kInternal, host, "the webhook request did not complete");
   if (!*answer) return std::unexpected(answer->error());
-  return judge(**answer, host);
+  return judge(message, **answer, host);
 }
 
 }  // namespace hrsync

@@ -2,15 +2,14 @@
 //
 // notice_text() says how the run ended, each target's counts and the top failure codes with the
 // API document's meaning — counts and codes only, never an entity key or personal data.
-// webhook_body() wraps it as a text message; with a signing secret it adds "timestamp" (Unix
-// seconds, a string) and "sign" = base64(HMAC-SHA256, key = timestamp + "\n" + secret, over an
-// empty message), as Feishu's custom bot asks. post_webhook() sends it and judges the answer by
-// its `code` (0 = delivered).
+// post_chat_message() posts it through the custom bot's connector
+// (connectors/targets/feishu_bot.h), which builds the signed request and judges the answer; this
+// file only sends it.
 //
 // The webhook URL is itself a credential: it goes on the wire and nowhere else. Errors name the
 // config key it came from and the host, never the URL or its path.
 //
-// Thread-safety: pure functions; post_webhook() runs its own io_context on the calling thread.
+// Thread-safety: pure functions; post_chat_message() runs its own io_context on the calling thread.
 #pragma once
 
 #include <cstdint>
@@ -41,15 +40,11 @@ bool should_notify(const NotifyConfig& config, int exit_code);
 std::string notice_text(const Notice& notice, const std::vector<const TargetConnector*>& connectors,
                         std::size_t top = 5);
 
-// base64(HMAC-SHA256(key = timestamp + "\n" + secret, message = "")).
-std::string webhook_sign(std::int64_t timestamp, std::string_view secret);
-
-// {"msg_type":"text","content":{"text":...}}, plus timestamp and sign when `secret` is not empty.
-std::string webhook_body(std::string_view text, std::int64_t timestamp, const Secret& secret);
-
-// POSTs `body` to the webhook URL. Errors: kConfig (the URL is not http(s)://host/path), kNetwork
-// (unreachable, timeout), kProtocol (an answer that is not a Feishu envelope, or code != 0: the
-// message then carries the code and msg the chat answered).
-Result<void> post_webhook(const SecretRef& url, std::string_view body, const HttpConfig& http);
+// Posts `text` to the chat at the webhook URL, signed at `timestamp` (Unix seconds) with `secret`
+// when it is not empty. Errors: kConfig (the URL is not http(s)://host/path), kNetwork
+// (unreachable, timeout), kProtocol (an answer that is not a Feishu envelope, or one that refuses
+// the message: the error then carries the code and msg the chat answered).
+Result<void> post_chat_message(const SecretRef& url, std::string_view text, std::int64_t timestamp,
+                               const Secret& secret, const HttpConfig& http);
 
 }  // namespace hrsync

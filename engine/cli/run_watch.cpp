@@ -97,8 +97,8 @@ void RunWatch::notify(int exit_code) {
     for (const auto& g : gates_) n.gates.push_back(g.message);
     std::vector<const TargetConnector*> connectors;
     for (const auto& t : job_.targets) connectors.push_back(t.get());
-    const std::string body = webhook_body(notice_text(n, connectors), unix_now(), config.secret.value);
-    posted = post_webhook(config.webhook_url, body, job_.config.http);
+    posted = post_chat_message(config.webhook_url, notice_text(n, connectors), unix_now(), config.secret.value,
+                               job_.config.http);
   }
   if (!posted) {
     const std::string why = posted.error().str();

@@ -1,7 +1,6 @@
 #include "engine/net/http_client.h"
 
 #include <algorithm>
-#include <charconv>
 #include <deque>
 #include <optional>
 #include <string_view>
@@ -57,21 +56,6 @@ std::string describe(const error_code& ec, std::chrono::milliseconds timeout) {
 bool is_bad_http(const error_code& ec) {
   return ec.category() == http::make_error_code(http::error::bad_version).category() &&
          ec != http::error::end_of_stream && ec != http::error::partial_message;
-}
-
-std::optional<double> parse_seconds(std::string_view text) {
-  double value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || !(value >= 0)) return std::nullopt;
-  return value;
-}
-
-// A window's limit: a positive integer, nothing else.
-std::optional<std::uint32_t> parse_limit(std::string_view text) {
-  std::uint32_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value == 0) return std::nullopt;
-  return value;
 }
 
 template <class Stream>
@@ -332,16 +316,9 @@ class PooledClient final : public HttpClient::Impl {
     Exchange out{HttpResponse{}};
     HttpResponse& r = *out.result;
     r.status = static_cast<int>(response.result_int());
-    if (auto it = response.find("X-Tt-Logid"); it != response.end()) {
-      r.log_id = std::string(it->value());
-    } else if (auto id = response.find("X-Request-Id"); id != response.end()) {
-      r.log_id = std::string(id->value());
-    }
-    if (auto it = response.find("x-ogw-ratelimit-reset"); it != response.end()) {
-      r.ratelimit_reset_s = parse_seconds(it->value());
-    }
-    if (auto it = response.find("x-ogw-ratelimit-limit"); it != response.end()) {
-      r.ratelimit_limit = parse_limit(it->value());
+    for (const auto& field : response) {
+      r.headers.add(std::string_view(field.name_string().data(), field.name_string().size()),
+                    std::string_view(field.value().data(), field.value().size()));
     }
     out.keep = response.keep_alive();
     r.body = std::move(response.body());

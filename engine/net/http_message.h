@@ -2,16 +2,17 @@
 //
 // A request borrows its strings from the caller, who keeps them alive until send() completes (the
 // executor keeps the connector's Request in the coroutine that sends it). A response owns its
-// body and keeps the headers hrsync acts on: the log id that Feishu support asks for, and the
-// throttle's reset time and window limit.
+// body and its header fields (bounded, base/http_headers.h), which the connector that judges the
+// answer reads as its API documents them (the throttle, the log id that API support asks for).
 //
 // Thread-safety: plain value types.
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
+
+#include "base/http_headers.h"
 
 namespace hrsync {
 
@@ -26,9 +27,7 @@ struct HttpRequest {
 struct HttpResponse {
   int status = 0;
   std::string body;
-  std::string log_id;                        // X-Tt-Logid, else X-Request-Id; "" when neither
-  std::optional<double> ratelimit_reset_s;   // x-ogw-ratelimit-reset, when present and numeric
-  std::optional<std::uint32_t> ratelimit_limit;  // x-ogw-ratelimit-limit, when a positive integer
+  HttpHeaders headers;                       // every header field, as received (bounded)
   std::uint64_t token_serial = 0;            // the token the transport sent (TokenCache serial), 0 for none
 };
 

@@ -54,26 +54,26 @@ Result<SourceSummary> read_source(PlanSource& source, std::vector<TargetState*>&
 void estimate_lanes(TargetState& t) {
   auto& p = t.plan;
   const TargetConnector& c = *t.connector;
-  const std::span<const Lane> lanes = c.lanes();
+  const std::span<const Lane> lanes = c.update().lanes();
   std::vector<std::uint64_t> lane_calls(lanes.size(), 0);
   for (const auto& w : p.work) {
     if (lanes.empty()) break;
-    const std::string_view name = c.lane_of(w.desired, w.last_applied ? &*w.last_applied : nullptr);
+    const std::string_view name = c.update().lane_of(w.desired, w.last_applied ? &*w.last_applied : nullptr);
     for (std::size_t i = 0; i < lanes.size(); ++i) lane_calls[i] += lanes[i].name == name && !name.empty();
   }
   for (std::size_t i = 0; i < lanes.size(); ++i) {
     if (auto it = t.spooled_lanes.find(lanes[i].name); it != t.spooled_lanes.end()) lane_calls[i] += it->second;
   }
   LaneEstimate main;
-  main.endpoint = c.endpoint();
+  main.endpoint = c.update().endpoint();
   main.calls = p.calls();
-  main.tiers = t.config->rate.empty() ? c.default_rate() : t.config->rate;
+  main.tiers = t.config->rate.empty() ? c.update().default_rate() : t.config->rate;
   main.min_seconds = min_seconds(main.calls, main.tiers);
   p.lanes.push_back(std::move(main));
   for (std::size_t i = 0; i < lanes.size(); ++i) {
     if (lane_calls[i] == 0) continue;
     LaneEstimate lane;
-    lane.endpoint = c.endpoint();
+    lane.endpoint = c.update().endpoint();
     lane.lane = lanes[i].name;
     lane.calls = lane_calls[i];
     if (t.config->lane_rate.empty()) {

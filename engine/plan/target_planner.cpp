@@ -34,7 +34,7 @@ bool spool(TargetState& t, const Work& w, bool known) {
     ++t.spooled_known;
     return true;
   }
-  const std::string_view lane = t.connector->lane_of(w.desired, nullptr);
+  const std::string_view lane = t.connector->update().lane_of(w.desired, nullptr);
   if (!lane.empty()) ++t.spooled_lanes[std::string(lane)];
   return true;
 }
@@ -209,7 +209,7 @@ Result<void> settle_spooled(TargetState& t, const LastDocument& last_document, b
       if (!last) return std::unexpected(last.error());
       w.last_applied = std::move(*last);
       if (keep_unset_drops(t, w, full, kept_same) || hold_back_drops(t, w, full, held)) continue;
-      const std::string_view lane = t.connector->lane_of(w.desired, w.last_applied ? &*w.last_applied : nullptr);
+      const std::string_view lane = t.connector->update().lane_of(w.desired, w.last_applied ? &*w.last_applied : nullptr);
       if (!lane.empty()) ++t.spooled_lanes[std::string(lane)];
     }
     if (auto added = (*settled)->add(w); !added) return added;

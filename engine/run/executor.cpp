@@ -11,9 +11,8 @@
 #include <fmt/format.h>
 
 #include "engine/net/async_event.h"
-#include "engine/run/backoff.h"
 #include "engine/run/retry_budget.h"
-#include "engine/run/throttle_pause.h"
+#include "engine/run/retry_decision.h"
 
 namespace hrsync {
 namespace {
@@ -26,12 +25,9 @@ const TargetConfig& config_for(const JobConfig& config, std::string_view id) {
   return kDefaults;
 }
 
-// One response (or transport error): the connector's verdict on it, and what the transport saw
-// beside the body.
-struct Answer {
+// One response (or transport error): the connector's verdict on it, and the token it carried.
+struct Judged {
   Verdict verdict;
-  std::optional<double> reset_s;  // x-ogw-ratelimit-reset
-  std::optional<std::uint32_t> limit;  // x-ogw-ratelimit-limit
   std::uint64_t token_serial = 0; // the token the request carried
 };
 
@@ -50,7 +46,11 @@ bool RunSummary::any_failed() const {
 class Executor::Run {
  public:
   Run(Executor& executor, const Plan& plan)
-      : x_(executor), rng_(executor.options_.seed) {
+      : x_(executor),
+        policy_(executor.config_.retry, RetryPolicyOptions{.max_throttled = executor.options_.max_throttled,
+                                                           .default_reset_s = executor.options_.default_reset_s,
+                                                           .unix_now = executor.options_.unix_now}),
+        rng_(executor.options_.seed) {
     targets_.reserve(plan.targets.size());
     for (const TargetPlan& tp : plan.targets) {
       targets_.emplace_back(tp, config_for(x_.config_, tp.id), x_.options_.limiter, x_.config_.retry);
@@ -94,7 +94,7 @@ class Executor::Run {
           config(tc),
           connector(*tp.connector),
           limiter_options(limiter),
-          endpoint(tc.rate.empty() ? tp.connector->default_rate() : tc.rate, limiter),
+          endpoint(tc.rate.empty() ? tp.connector->update().default_rate() : tc.rate, limiter),
           budget(retry.budget, retry.token_ratio),
           window(tc.failure_window, 0) {
       progress.target = tp.id;
@@ -154,7 +154,7 @@ class Executor::Run {
     if (name.empty()) return nullptr;
     auto it = t.lanes.find(name);
     if (it == t.lanes.end()) {
-      const Lane* lane = t.connector.find_lane(name);
+      const Lane* lane = t.connector.update().find_lane(name);
       if (lane == nullptr) return nullptr;
       std::span<const RateTier> tiers = t.config.lane_rate.empty() ? lane->tiers : t.config.lane_rate;
       it = t.lanes.emplace(lane->name, RateLimiter(tiers, t.limiter_options)).first;
@@ -166,7 +166,7 @@ class Executor::Run {
   net::awaitable<void> apply(Target& t, const Work& work) {
     Outcome outcome{.target = t.plan.id, .work = &work};
     const Document* last = work.last_applied ? &*work.last_applied : nullptr;
-    Result<Request> request = t.connector.build_request(work.desired, last);
+    Result<Request> request = t.connector.update().build_request(work.desired, last);
     if (!request) {
       outcome.verdict.code = -1;
       outcome.verdict.message = request.error().str();
@@ -175,13 +175,14 @@ class Executor::Run {
     RateLimiter* lane = lane_for(t, request->lane);
     // The body is the plan document's own unless the connector built another: `work` outlives it.
     HttpRequest http{.method = request->method, .target = request->target, .body = request->body()};
-    Attempts attempts;
+    RetryAttempts attempts;
+    Clock::time_point sent_at{};  // when the latest request went out
     for (;;) {
       if (t.stop == TargetStop::kNone) co_await pace(t, lane);
       if (t.stop != TargetStop::kNone) co_return finish_stopped(t, outcome);
       ++t.progress.in_flight;
       if (t.first_send == Clock::time_point{}) t.first_send = x_.clock_.now();
-      attempts.sent_at = x_.clock_.now();
+      sent_at = x_.clock_.now();
       Result<HttpResponse> response = co_await x_.transport_.send(t.connector.platform(), http);
       --t.progress.in_flight;
       t.last_answer = x_.clock_.now();
@@ -194,68 +195,50 @@ class Executor::Run {
       ++outcome.attempts;
       ++t.progress.requests;
       Clock::duration wait = Clock::duration::zero();
-      if (!after_answer(t, outcome, judge(t, response), attempts, lane, wait)) co_return;
+      if (!after_answer(t, outcome, judge(t, response), attempts, sent_at, lane, wait)) co_return;
       if (wait > Clock::duration::zero()) co_await x_.clock_.sleep_until(x_.clock_.now() + wait);
     }
   }
 
-  // What one entity has used up so far.
-  struct Attempts {
-    unsigned tries = 0;      // answers that count against max_attempts (all but throttled ones)
-    unsigned throttles = 0;  // throttled answers
-    bool refreshed = false;  // the token was refreshed once already
-    Clock::time_point sent_at{};  // when the latest request went out
-  };
-
-  // Acts on one answer: finishes the entity and returns false, or returns true to send it again,
-  // after `wait` (a backoff) when that is set.
-  bool after_answer(Target& t, Outcome& outcome, Answer answer, Attempts& a, RateLimiter* lane, Clock::duration& wait) {
+  // Acts on one answer as the retry policy decides (retry_decision.h): finishes the entity and
+  // returns false, or returns true to send it again, after `wait` (a backoff) when that is set.
+  bool after_answer(Target& t, Outcome& outcome, Judged answer, RetryAttempts& a, Clock::time_point sent_at,
+                    RateLimiter* lane, Clock::duration& wait) {
     outcome.verdict = std::move(answer.verdict);
-    const Verdict& v = outcome.verdict;
-    const RetryConfig& retry = x_.config_.retry;
-    switch (v.disposition) {
-      case Disposition::kSuccess:
-        t.budget.on_success();
+    RetryDecision d = policy_.decide(outcome.verdict, a, t.budget, t.plan.id, rng_);
+    if (d.pause) pause_lane(t, lane != nullptr ? *lane : t.endpoint, sent_at, *d.pause);
+    switch (d.kind) {
+      case RetryDecision::Kind::kApplied:
         outcome.verdict.message.clear();
         outcome.commit = outcome.work->holds ? &*outcome.work->holds : &outcome.work->desired;
         return done(t, outcome, OutcomeStatus::kApplied);
-      case Disposition::kPermanent:
-        // A documented refusal is about this entity's data; an answer no table knows (a proxy's
-        // error page, a wrong base URL) says nothing of the entity, so it counts as the service's.
-        return done(t, outcome, OutcomeStatus::kFailed, /*sick=*/!outcome.verdict.documented);
-      case Disposition::kRateLimited: {
-        ++t.progress.throttled;
-        RateLimiter& limiter = lane != nullptr ? *lane : t.endpoint;
-        if (answer.limit) lowered(t, limiter, limiter.lower_limit(*answer.limit));
-        limiter.throttled(a.sent_at, x_.clock_.now(), x_.clock_.now() + throttle_wait(t, answer.reset_s));
-        if (++a.throttles <= x_.options_.max_throttled) return true;
-        outcome.verdict.message = fmt::format("throttled {} times: {}", a.throttles, outcome.verdict.message);
-        return done(t, outcome, OutcomeStatus::kFailed, /*sick=*/true);
-      }
-      case Disposition::kRefreshToken:
-        if (a.refreshed) outcome.verdict.message += " (refused again with a fresh token)";
-        if (a.refreshed || ++a.tries >= retry.max_attempts) return done(t, outcome, OutcomeStatus::kFailed, /*sick=*/true);
-        a.refreshed = true;
+      case RetryDecision::Kind::kGiveUp:
+        outcome.verdict.message = std::move(d.reason);
+        return done(t, outcome, OutcomeStatus::kFailed, d.sick);
+      case RetryDecision::Kind::kRefreshToken:
         x_.transport_.token_rejected(t.connector.platform(), answer.token_serial);
         return true;
-      case Disposition::kRetry:
-        break;
+      case RetryDecision::Kind::kPauseLane:
+        return true;
+      case RetryDecision::Kind::kRetryAfter:
+        ++t.progress.retries;
+        wait = d.delay;
+        return true;
     }
-    const bool retry_allowed = t.budget.on_failure();
-    if (++a.tries >= retry.max_attempts) {
-      outcome.verdict.message = fmt::format("gave up after {} attempts: {}", a.tries, outcome.verdict.message);
-      return done(t, outcome, OutcomeStatus::kFailed, /*sick=*/true);
+    return false;
+  }
+
+  // A throttled answer: the lane (the request's own, else the target's endpoint) takes the limit
+  // the server announced when lower than its tier, and pauses as the policy says.
+  void pause_lane(Target& t, RateLimiter& limiter, Clock::time_point sent_at, const LanePause& pause) {
+    ++t.progress.throttled;
+    if (pause.announced_limit) lowered(t, limiter, limiter.lower_limit(*pause.announced_limit));
+    if (pause.bounded) {
+      ++t.resets_bounded;
+      t.largest_reset_s = std::max(t.largest_reset_s, pause.asked_s.value_or(0));
     }
-    if (!retry_allowed) {
-      outcome.verdict.message = fmt::format(
-          "not retried: target {}'s retry budget is spent (its transient failures outran its successes by half "
-          "of retry.budget, {}): {}",
-          t.plan.id, retry.budget, outcome.verdict.message);
-      return done(t, outcome, OutcomeStatus::kFailed, /*sick=*/true);
-    }
-    ++t.progress.retries;
-    wait = backoff_for(v).delay(a.tries - 1, rng_);
-    return true;
+    const Clock::time_point now = x_.clock_.now();
+    limiter.throttled(sent_at, now, now + seconds_to_duration(pause.seconds));
   }
 
   // Notes a tier of `limiter` (the target's endpoint or one of its lanes) the server lowered.
@@ -274,21 +257,6 @@ class Executor::Run {
     t.lowered.push_back(LoweredLimit{std::move(lane), change->before, change->after});
   }
 
-  // The pause a throttled answer asks for, bounded by RetryConfig::max_pause_s (throttle_pause.h).
-  Clock::duration throttle_wait(Target& t, std::optional<double> reset_s) {
-    double unix_now = x_.options_.unix_now ? x_.options_.unix_now()
-                                           : std::chrono::duration<double>(
-                                                 std::chrono::system_clock::now().time_since_epoch())
-                                                 .count();
-    double max_s = std::max(x_.config_.retry.max_pause_s, x_.options_.default_reset_s);
-    ThrottlePause pause = throttle_pause(reset_s, unix_now, x_.options_.default_reset_s, max_s);
-    if (pause.bounded) {
-      ++t.resets_bounded;
-      t.largest_reset_s = std::max(t.largest_reset_s, *reset_s);
-    }
-    return seconds_to_duration(pause.seconds);
-  }
-
   // finish(), for after_answer(): the entity is done, nothing more to send. `sick`: the failure
   // says the service is unwell (see note_finished()).
   bool done(Target& t, Outcome& outcome, OutcomeStatus status, bool sick = false) {
@@ -296,16 +264,8 @@ class Executor::Run {
     return false;
   }
 
-  // The backoff before a retry: the code's own when its table row gives one (its first delay
-  // replaced by RetryConfig::lock_delay_s when set), else the job's base delay, doubling.
-  Backoff backoff_for(const Verdict& v) const {
-    const RetryConfig& retry = x_.config_.retry;
-    if (!v.backoff) return Backoff(retry.base_delay_s, retry.max_delay_s);
-    return Backoff(retry.lock_delay_s.value_or(v.backoff->first_s), retry.max_delay_s, v.backoff->growth);
-  }
-
-  Answer judge(const Target& t, Result<HttpResponse>& response) const {
-    Answer a;
+  Judged judge(const Target& t, Result<HttpResponse>& response) const {
+    Judged a;
     if (!response) {
       // Network trouble, or a reply that was not HTTP, may pass; an answer too large is the
       // server's answer and the same on every try: it fails the entity at once, and counts for
@@ -317,10 +277,7 @@ class Executor::Run {
       a.verdict.message = response.error().str();
       return a;
     }
-    a.verdict = t.connector.classify(response->status, response->body);
-    if (a.verdict.log_id.empty()) a.verdict.log_id = std::move(response->log_id);
-    a.reset_s = response->ratelimit_reset_s;
-    a.limit = response->ratelimit_limit;
+    a.verdict = t.connector.update().classify(response->status, response->body, response->headers);
     a.token_serial = response->token_serial;
     return a;
   }
@@ -446,6 +403,7 @@ class Executor::Run {
   }
 
   Executor& x_;
+  RetryPolicy policy_;
   std::mt19937_64 rng_;
   std::vector<Target> targets_;
   std::vector<TargetProgress> snapshot_;

@@ -5,10 +5,11 @@
 // flight; one entity is handled start to finish by one worker, so two requests for the same entity
 // are never in flight together; every request (retries too) passes the target's RateLimiter and,
 // for a request in one of the connector's lanes (Request::lane), that lane's limiter as well.
-// Limits come from the connector (default_rate(), lanes()), replaced by TargetConfig::rate /
-// lane_rate when set.
+// Limits come from the connector's update operation (default_rate(), lanes()), replaced by
+// TargetConfig::rate / lane_rate when set.
 //
-// What a response means comes from the connector's classify():
+// What a response means comes from the update's classify(); what to do about it from the retry
+// policy (retry_decision.h), which the executor asks after every answer:
 //   kSuccess      applied; the outcome carries the row to commit.
 //   kPermanent    failed, not retried (so is an answer too large, Error::Kind::kOversize, the
 //                 same on every try).
@@ -19,11 +20,11 @@
 //                 target's retry budget (retry_budget.h: a bucket its successes refill); an
 //                 entity fails after max_attempts tries or when the bucket is down to half.
 //   kRateLimited  pauses the lane — the request's own lane when it has
-//                 one, else the target's — for x-ogw-ratelimit-reset seconds (default 1 s; bounded
+//                 one, else the target's — for the verdict's reset_s seconds (default 1 s; bounded
 //                 by RetryConfig::max_pause_s as throttle_pause.h says, and counted) when its
 //                 limiter says so (RateLimiter::throttled(): a paced lane's first throttle after a
 //                 calm spell widens its windows instead), then sends again. A window limit the
-//                 answer announces (x-ogw-ratelimit-limit) lower than that limiter's tier lowers
+//                 answer announces (Verdict::announced_limit) lower than that limiter's tier lowers
 //                 the tier for the rest of the run (RateLimiter::lower_limit()), and the
 //                 TargetResult lists it. Throttled responses count in `attempts` but neither against
 //                 max_attempts nor the budget; an entity throttled more than max_throttled times
@@ -69,7 +70,7 @@ struct ExecutorOptions {
   std::uint64_t seed = 1;                              // seeds the backoff jitter
   std::chrono::milliseconds progress_interval{250};    // least time between two publications
   unsigned max_throttled = 20;                         // throttled responses one entity may get
-  double default_reset_s = 1.0;                        // lane pause after a throttle without reset header
+  double default_reset_s = 1.0;                        // lane pause after a throttle that announces no reset
   std::function<double()> unix_now;                    // the wall clock in Unix seconds, to read a reset
                                                        // that is a point in time; empty: the system's
   RateLimiterOptions limiter;                          // pacing margins

@@ -96,7 +96,7 @@ std::string code_meaning(const std::vector<const TargetConnector*>& connectors, 
 
 std::string code_meaning(const TargetConnector* connector, std::int64_t code) {
   if (!connector) return {};
-  for (const auto& rule : connector->codes()) {
+  for (const auto& rule : connector->update().codes()) {
     if (rule.code == code) return std::string(rule.meaning);
   }
   return {};

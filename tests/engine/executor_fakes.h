@@ -3,6 +3,7 @@
 #pragma once
 
 #include <charconv>
+#include <fmt/format.h>
 #include <deque>
 #include <map>
 #include <optional>
@@ -25,34 +26,27 @@ inline constexpr std::int64_t kBadParam = 40001;      // permanent
 inline constexpr std::int64_t kThrottled = 99991400;  // rate limited
 inline constexpr std::int64_t kTokenInvalid = 99991663;
 
-// Keys starting with "L" go through the "dept_or_frozen" lane; keys starting with "!" cannot be
-// built into a request.
-class FakeConnector final : public TargetConnector {
+// The fake API's update. Keys starting with "L" go through the "dept_or_frozen" lane; keys
+// starting with "!" cannot be built into a request.
+class FakeUpdate final : public UpdateOperation {
  public:
-  FakeConnector(std::string id, Platform platform, std::vector<RateTier> rate)
-      : id_(std::move(id)), platform_(platform), rate_(std::move(rate)) {}
-
-  std::string_view id() const override { return id_; }
-  Platform platform() const override { return platform_; }
-  Entity entity() const override { return Entity::kEmployees; }
-  std::span<const Field> required_columns() const override { return {}; }
-  std::expected<Document, Invalid> project(const Record&) const override {
-    return std::unexpected(Invalid{"all", "not used"});
-  }
-  std::optional<Document> on_missing(const Document&) const override { return std::nullopt; }
+  explicit FakeUpdate(std::vector<RateTier> rate) : rate_(std::move(rate)) {}
 
   Result<Request> build_request(const Document& desired, const Document*) const override {
     if (desired.key.starts_with('!')) return fail(Error::Kind::kIo, "photo.jpg", "cannot read the photo");
     return Request{"PUT", "/fake/" + desired.key, desired.body, lane_of(desired, nullptr)};
   }
 
-  Verdict read_answer(int http_status, std::string_view body) const override {
+  // The fake API's throttle headers: "reset" (seconds) and "limit" (the window's limit).
+  Verdict read_answer(int http_status, std::string_view body, const HttpHeaders& headers) const override {
     Verdict v;
     std::int64_t code = -1;
     auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), code);
     v.code = ec == std::errc() && end == body.data() + body.size() ? code : -1;
     v.message = "msg " + std::string(body) + " (HTTP " + std::to_string(http_status) + ")";
     apply_rule(v, find_code(codes(), v.code));
+    if (auto reset = headers.find("reset")) v.reset_s = std::stod(std::string(*reset));
+    if (auto limit = headers.find("limit")) v.announced_limit = static_cast<std::uint32_t>(std::stoul(std::string(*limit)));
     return v;
   }
 
@@ -83,17 +77,36 @@ class FakeConnector final : public TargetConnector {
   std::string_view endpoint() const override { return "PUT /fake/:key"; }
 
  private:
+  std::vector<RateTier> rate_;
+};
+
+class FakeConnector final : public TargetConnector {
+ public:
+  FakeConnector(std::string id, Platform platform, std::vector<RateTier> rate)
+      : id_(std::move(id)), platform_(platform), update_(std::move(rate)) {}
+
+  std::string_view id() const override { return id_; }
+  Platform platform() const override { return platform_; }
+  Entity entity() const override { return Entity::kEmployees; }
+  std::span<const Field> required_columns() const override { return {}; }
+  std::expected<Document, Invalid> project(const Record&) const override {
+    return std::unexpected(Invalid{"all", "not used"});
+  }
+  std::optional<Document> on_missing(const Document&) const override { return std::nullopt; }
+  const UpdateOperation& update() const override { return update_; }
+
+ private:
   std::string id_;
   Platform platform_;
-  std::vector<RateTier> rate_;
+  FakeUpdate update_;
 };
 
 // One scripted answer.
 struct Step {
   int status = 200;
   std::string body = "0";
-  std::optional<double> reset_s;       // x-ogw-ratelimit-reset
-  std::optional<std::uint32_t> limit;  // x-ogw-ratelimit-limit
+  std::optional<double> reset_s;       // the "reset" header
+  std::optional<std::uint32_t> limit;  // the "limit" header
   std::optional<Error::Kind> error;    // a transport error instead of a response
 };
 
@@ -141,12 +154,10 @@ class FakeTransport final : public Transport {
     }
     sent.push_back(Sent{key, at, clock_.now(), step.error ? "error" : step.body, serial});
     if (step.error) co_return fail(*step.error, "127.0.0.1:1", "connection reset by peer during read");
-    HttpResponse response{.status = step.status,
-                          .body = step.body,
-                          .log_id = "log-" + key,
-                          .ratelimit_reset_s = step.reset_s,
-                          .ratelimit_limit = step.limit,
-                          .token_serial = serial};
+    HttpResponse response{.status = step.status, .body = step.body, .token_serial = serial};
+    response.headers.add("X-Tt-Logid", "log-" + key);
+    if (step.reset_s) response.headers.add("reset", fmt::format("{}", *step.reset_s));
+    if (step.limit) response.headers.add("limit", std::to_string(*step.limit));
     co_return response;
   }
 

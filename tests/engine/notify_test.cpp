@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "connectors/targets/feishu_bot.h"
 #include "engine/cli/notify.h"
 
 namespace hrsync {
@@ -73,15 +74,19 @@ TEST(NotifyTest, WhenDecidesWhichRunsArePosted) {
 TEST(NotifyTest, SignAndBodyFollowTheCustomBotRules) {
   // python3 -c "import hmac,hashlib,base64; print(base64.b64encode(
   //   hmac.new(b'1599360473\nsecret-x', b'', hashlib.sha256).digest()).decode())"
-  EXPECT_EQ(webhook_sign(1599360473, "secret-x"), "4x8r8x5LoLNzlTgtSz6wG/O66/cf1AECcBsCsozx7eU=");
+  EXPECT_EQ(feishu_bot_sign(1599360473, "secret-x"), "4x8r8x5LoLNzlTgtSz6wG/O66/cf1AECcBsCsozx7eU=");
 
-  const json::object signed_body = json::parse(webhook_body("line 1\n\"line\" 2", 1599360473, Secret("secret-x"))).as_object();
+  const FeishuBotMessage bot;
+  const Request request = bot.build_request("/open-apis/bot/v2/hook/h1", "line 1\n\"line\" 2", 1599360473, Secret("secret-x"));
+  EXPECT_EQ(request.method, "POST");
+  EXPECT_EQ(request.target, "/open-apis/bot/v2/hook/h1");
+  const json::object signed_body = json::parse(request.body()).as_object();
   EXPECT_EQ(signed_body.at("msg_type").as_string(), "text");
   EXPECT_EQ(signed_body.at("content").at("text").as_string(), "line 1\n\"line\" 2");
   EXPECT_EQ(signed_body.at("timestamp").as_string(), "1599360473") << "Unix seconds as a string";
   EXPECT_EQ(signed_body.at("sign").as_string(), "4x8r8x5LoLNzlTgtSz6wG/O66/cf1AECcBsCsozx7eU=");
 
-  const json::object plain = json::parse(webhook_body("x", 1599360473, Secret())).as_object();
+  const json::object plain = json::parse(bot.build_request("/h", "x", 1599360473, Secret()).body()).as_object();
   EXPECT_FALSE(plain.contains("sign"));
   EXPECT_FALSE(plain.contains("timestamp"));
 }
@@ -93,7 +98,7 @@ TEST(NotifyTest, AnUnusableUrlIsReportedWithoutTheUrl) {
     ref.key = "notify.webhook_url_file";
     ref.where = "job.toml:30 notify.webhook_url_file";
     ref.value = Secret(url);
-    auto r = post_webhook(ref, "{}", HttpConfig{});
+    auto r = post_chat_message(ref, "x", 1599360473, Secret(), HttpConfig{});
     ASSERT_FALSE(r) << url;
     EXPECT_EQ(r.error().kind, Error::Kind::kConfig);
     EXPECT_NE(r.error().str().find("notify.webhook_url_file"), std::string::npos) << r.error().str();

@@ -56,7 +56,7 @@ TEST(AcsCard, ANewCardReplacesTheOld) {
   const Document d = project(*c, r);
   EXPECT_EQ(d.body, R"({"feature":{"card":424242}})");
   EXPECT_FALSE(c->held_after(d, old).has_value());
-  auto req = c->build_request(d, &old);
+  auto req = c->update().build_request(d, &old);
   ASSERT_TRUE(req.has_value());
   EXPECT_EQ(req->method, "PATCH");
   EXPECT_EQ(req->body(), d.body);

@@ -47,42 +47,42 @@ TEST(Classify, GarbageIsRetriedOn5xxAndPermanentOtherwiseNeverThrowing) {
   for (std::string_view id : target_ids()) {
     auto c = connector(id);
     for (const std::string& body : garbage_bodies()) {
-      const Verdict server = c->classify(502, body);
+      const Verdict server = c->update().classify(502, body);
       EXPECT_EQ(server.disposition, Disposition::kRetry) << id << " body " << body.substr(0, 40);
       EXPECT_EQ(server.code, -1) << id;
       EXPECT_FALSE(server.documented) << id;
       EXPECT_NE(server.message.find("HTTP 502"), std::string::npos) << server.message;
 
-      const Verdict client = c->classify(400, body);
+      const Verdict client = c->update().classify(400, body);
       EXPECT_EQ(client.disposition, Disposition::kPermanent) << id << " body " << body.substr(0, 40);
       EXPECT_EQ(client.code, -1) << id;
 
-      EXPECT_EQ(c->classify(200, body).disposition, Disposition::kPermanent) << id << " body " << body.substr(0, 40);
-      EXPECT_EQ(c->classify(429, body).disposition, Disposition::kRateLimited) << id << " body " << body.substr(0, 40);
+      EXPECT_EQ(c->update().classify(200, body).disposition, Disposition::kPermanent) << id << " body " << body.substr(0, 40);
+      EXPECT_EQ(c->update().classify(429, body).disposition, Disposition::kRateLimited) << id << " body " << body.substr(0, 40);
     }
   }
 }
 
 TEST(Classify, UnreadableBodyMessageSaysWhatAndQuotesTheStartSafely) {
   auto c = connector("contact_user");
-  const Verdict v = c->classify(503, "<html>\n\x01upstream down</html>");
+  const Verdict v = c->update().classify(503, "<html>\n\x01upstream down</html>");
   EXPECT_EQ(v.disposition, Disposition::kRetry);
   EXPECT_NE(v.message.find("not a JSON object"), std::string::npos) << v.message;
   EXPECT_NE(v.message.find("<html>..upstream down"), std::string::npos) << v.message;
-  EXPECT_NE(c->classify(502, "").message.find("empty body"), std::string::npos);
+  EXPECT_NE(c->update().classify(502, "").message.find("empty body"), std::string::npos);
   const std::string long_body(1000, 'x');
-  EXPECT_LT(c->classify(502, long_body).message.size(), 200u);
+  EXPECT_LT(c->update().classify(502, long_body).message.size(), 200u);
 }
 
 TEST(Classify, FeishuCodeZeroIsSuccessOnlyWith2xx) {
   for (std::string_view id : target_ids()) {
     auto c = connector(id);
     if (c->platform() != Platform::kFeishu) continue;
-    const Verdict ok = c->classify(200, R"({"code":0,"msg":"success","data":{"user":{"user_id":"u1"}}})");
+    const Verdict ok = c->update().classify(200, R"({"code":0,"msg":"success","data":{"user":{"user_id":"u1"}}})");
     EXPECT_EQ(ok.disposition, Disposition::kSuccess) << id;
     EXPECT_EQ(ok.code, 0);
     EXPECT_EQ(ok.message, "success");
-    EXPECT_EQ(c->classify(500, R"({"code":0,"msg":"success"})").disposition, Disposition::kRetry) << id;
+    EXPECT_EQ(c->update().classify(500, R"({"code":0,"msg":"success"})").disposition, Disposition::kRetry) << id;
   }
 }
 
@@ -99,7 +99,7 @@ TEST(Classify, UndocumentedCodeFallsBackOnTheStatus) {
                                  ? R"({"error":{"code":12345,"message":"odd","status":"ODD"}})"
                                  : R"({"code":12345,"msg":"odd","error":{"log_id":"L1"}})";
     for (const auto& [status, want] : by_status) {
-      const Verdict v = c->classify(status, body);
+      const Verdict v = c->update().classify(status, body);
       EXPECT_EQ(v.disposition, want) << id << " HTTP " << status;
       EXPECT_EQ(v.code, 12345) << id;
       EXPECT_FALSE(v.documented) << id;
@@ -126,19 +126,19 @@ TEST(Classify, SettleUndocumentedLeavesDocumentedVerdictsAlone) {
 TEST(Classify, Http429IsRateLimitedWhateverTheBody) {
   for (std::string_view id : target_ids()) {
     auto c = connector(id);
-    EXPECT_EQ(c->classify(429, R"({"code":99991400,"msg":"request trigger frequency limit"})").disposition,
+    EXPECT_EQ(c->update().classify(429, R"({"code":99991400,"msg":"request trigger frequency limit"})").disposition,
               Disposition::kRateLimited)
         << id;
-    EXPECT_EQ(c->classify(429, R"({"code":41001,"msg":"odd"})").disposition, Disposition::kRateLimited) << id;
+    EXPECT_EQ(c->update().classify(429, R"({"code":41001,"msg":"odd"})").disposition, Disposition::kRateLimited) << id;
   }
   // Older Feishu APIs throttle with HTTP 400: the code decides.
-  EXPECT_EQ(connector("contact_group")->classify(400, R"({"code":99991400,"msg":"limit"})").disposition,
+  EXPECT_EQ(connector("contact_group")->update().classify(400, R"({"code":99991400,"msg":"limit"})").disposition,
             Disposition::kRateLimited);
 }
 
 TEST(Classify, FeishuEnvelopeMembersInAnyOrderAndExtraMembers) {
   auto c = connector("contact_user");
-  const Verdict v = c->classify(400, R"({"error":{"field_violations":[{"field":"mobile"}],"log_id":"20240101abc"},
+  const Verdict v = c->update().classify(400, R"({"error":{"field_violations":[{"field":"mobile"}],"log_id":"20240101abc"},
       "data":{},"extra":[1,{"a":null}],"msg":"update user lock error","code":44025})");
   EXPECT_EQ(v.disposition, Disposition::kRetry);
   EXPECT_EQ(v.code, 44025);
@@ -146,19 +146,33 @@ TEST(Classify, FeishuEnvelopeMembersInAnyOrderAndExtraMembers) {
   EXPECT_EQ(v.message, "update user lock error");
 }
 
+TEST(Classify, TheLogIdIsTheBodysElseTheGatewaysHeaderElseTheRequestId) {
+  const HttpHeaders both{{"x-tt-logid", "H1"}, {"X-Request-Id", "R1"}};
+  const HttpHeaders request_id{{"X-Request-Id", "R1"}};
+  for (std::string_view id : target_ids()) {
+    auto c = connector(id);
+    if (c->platform() == Platform::kFeishu) {  // the Sophon box's envelope carries no log id
+      EXPECT_EQ(c->update().classify(400, R"({"code":1,"msg":"x","error":{"log_id":"B1"}})", both).log_id, "B1") << id;
+    }
+    EXPECT_EQ(c->update().classify(502, "<html>down</html>", both).log_id, "H1") << id;
+    EXPECT_EQ(c->update().classify(502, "<html>down</html>", request_id).log_id, "R1") << id;
+    EXPECT_EQ(c->update().classify(502, "<html>down</html>").log_id, "") << id;
+  }
+}
+
 TEST(Classify, SophonDataIsSuccessAndErrorIsLookedUp) {
   auto c = connector("sophon_person");
-  const Verdict ok = c->classify(200, R"({"data":{"identity_id":"E001","image_id":"5","group_name":[]}})");
+  const Verdict ok = c->update().classify(200, R"({"data":{"identity_id":"E001","image_id":"5","group_name":[]}})");
   EXPECT_EQ(ok.disposition, Disposition::kSuccess);
-  const Verdict busy = c->classify(500, R"({"error":{"status":"SERVER_PROCESS_FAILED","code":50072,"message":"busy"}})");
+  const Verdict busy = c->update().classify(500, R"({"error":{"status":"SERVER_PROCESS_FAILED","code":50072,"message":"busy"}})");
   EXPECT_EQ(busy.disposition, Disposition::kRetry);
   EXPECT_EQ(busy.message, "SERVER_PROCESS_FAILED: busy");
-  const Verdict no_face = c->classify(400, R"({"error":{"code":40004,"message":"no face","status":"NO_FACE"}})");
+  const Verdict no_face = c->update().classify(400, R"({"error":{"code":40004,"message":"no face","status":"NO_FACE"}})");
   EXPECT_EQ(no_face.disposition, Disposition::kPermanent);
   EXPECT_EQ(no_face.code, 40004);
-  EXPECT_EQ(c->classify(502, R"({"data":{}})").disposition, Disposition::kRetry);
+  EXPECT_EQ(c->update().classify(502, R"({"data":{}})").disposition, Disposition::kRetry);
   // A Feishu envelope is not a Sophon reply.
-  EXPECT_EQ(c->classify(200, R"({"code":0,"msg":"success"})").disposition, Disposition::kPermanent);
+  EXPECT_EQ(c->update().classify(200, R"({"code":0,"msg":"success"})").disposition, Disposition::kPermanent);
 }
 
 TEST(Classify, DispositionNamesAreDistinct) {

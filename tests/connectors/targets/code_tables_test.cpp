@@ -79,10 +79,10 @@ TEST(CodeTables, EveryRowClassifiesAsItsTableSays) {
   for (std::string_view id : target_ids()) {
     auto c = connector(id);
     const bool sophon = c->platform() == Platform::kSophon;
-    ASSERT_FALSE(c->codes().empty()) << id;
-    for (const CodeRule& row : c->codes()) {
+    ASSERT_FALSE(c->update().codes().empty()) << id;
+    for (const CodeRule& row : c->update().codes()) {
       const std::string body = sophon ? sophon_body(row) : feishu_body(row);
-      const Verdict v = c->classify(status_of(row), body);
+      const Verdict v = c->update().classify(status_of(row), body);
       EXPECT_EQ(v.disposition, row.disposition) << id << " code " << row.code << ": "
                                                  << disposition_name(v.disposition);
       EXPECT_EQ(v.code, row.code) << id;
@@ -106,7 +106,7 @@ TEST(CodeTables, EveryRowFoldsAsTheDocumentsSay) {
   for (std::string_view id : target_ids()) {
     auto c = connector(id);
     const auto& special = not_permanent().at(std::string(id));
-    for (const CodeRule& row : c->codes()) {
+    for (const CodeRule& row : c->update().codes()) {
       auto it = special.find(row.code);
       const Disposition want = it == special.end() ? Disposition::kPermanent : it->second;
       EXPECT_EQ(row.disposition, want) << id << " code " << row.code << " (" << row.meaning << ")";
@@ -118,7 +118,7 @@ TEST(CodeTables, EveryRowFoldsAsTheDocumentsSay) {
 // envelope and classification", 44025): they back off from 2 s, doubling; every other code takes the job's base delay.
 TEST(CodeTables, OnlyTheUserLockHasABackoffOfItsOwn) {
   for (std::string_view id : target_ids()) {
-    for (const CodeRule& row : connector(id)->codes()) {
+    for (const CodeRule& row : connector(id)->update().codes()) {
       if (id == "contact_user" && row.code == 44025) {
         EXPECT_EQ(row.backoff, (RetryDelay{.first_s = 2.0, .growth = 2})) << id << " code " << row.code;
       } else {
@@ -132,19 +132,19 @@ TEST(CodeTables, HoldEveryDocumentedCodeOnceAndTheCommonFeishuCodes) {
   for (std::string_view id : target_ids()) {
     auto c = connector(id);
     std::multiset<std::int64_t> have;
-    for (const CodeRule& row : c->codes()) have.insert(row.code);
+    for (const CodeRule& row : c->update().codes()) have.insert(row.code);
     std::multiset<std::int64_t> want(document_codes().at(std::string(id)).begin(),
                                      document_codes().at(std::string(id)).end());
     if (c->platform() == Platform::kFeishu) want.insert(kFeishuCommon.begin(), kFeishuCommon.end());
     EXPECT_EQ(have, want) << id;
   }
-  EXPECT_EQ(connector("contact_user")->codes().size(), 77u + kFeishuCommon.size());
+  EXPECT_EQ(connector("contact_user")->update().codes().size(), 77u + kFeishuCommon.size());
 }
 
 TEST(CodeTables, DocumentedStatusesAreKept) {
   auto user = connector("contact_user");
   std::map<std::int64_t, int> status;
-  for (const CodeRule& row : user->codes()) status[row.code] = row.http_status;
+  for (const CodeRule& row : user->update().codes()) status[row.code] = row.http_status;
   EXPECT_EQ(status.at(41003), 409);
   EXPECT_EQ(status.at(41028), 405);
   EXPECT_EQ(status.at(41031), 504);
@@ -158,7 +158,7 @@ TEST(CodeTables, TokenErrorsRefreshWhateverTheStatus) {
     auto c = connector(id);
     if (c->platform() != Platform::kFeishu) continue;
     for (int status : {200, 400, 401}) {
-      const Verdict v = c->classify(status, R"({"code":99991663,"msg":"tenant token invalid"})");
+      const Verdict v = c->update().classify(status, R"({"code":99991663,"msg":"tenant token invalid"})");
       EXPECT_EQ(v.disposition, Disposition::kRefreshToken) << id << " HTTP " << status;
     }
   }

@@ -37,13 +37,13 @@ Document project(const TargetConnector& c, const Record& r) {
 // The request for `desired`; checks on the way that lane_of() names the lane the request goes
 // through, and endpoint() its method, without building it.
 Request request(const TargetConnector& c, const Document& desired, const Document* last) {
-  auto req = c.build_request(desired, last);
+  auto req = c.update().build_request(desired, last);
   if (!req) ADD_FAILURE() << req.error().str();
   if (!req) return Request{};
-  EXPECT_EQ(c.lane_of(desired, last), req->lane) << desired.body;
-  EXPECT_TRUE(c.endpoint().starts_with(req->method + " /open-apis/contact/v3/users/")) << c.endpoint();
+  EXPECT_EQ(c.update().lane_of(desired, last), req->lane) << desired.body;
+  EXPECT_TRUE(c.update().endpoint().starts_with(req->method + " /open-apis/contact/v3/users/")) << c.update().endpoint();
   if (!req->lane.empty()) {
-    EXPECT_NE(c.find_lane(req->lane), nullptr) << req->lane;
+    EXPECT_NE(c.update().find_lane(req->lane), nullptr) << req->lane;
   }
   return *req;
 }
@@ -327,19 +327,19 @@ TEST(ContactUser, IgnoreLeavesMissingEntitiesAlone) {
 
 TEST(ContactUser, RatesAndLanesFollowTheDocument) {
   auto c = connector("contact_user", patch_mode());
-  EXPECT_EQ(c->default_rate(), (std::vector<RateTier>{{50, 1}, {1000, 60}}));
-  ASSERT_EQ(c->lanes().size(), 1u);
-  const Lane& lane = c->lanes()[0];
+  EXPECT_EQ(c->update().default_rate(), (std::vector<RateTier>{{50, 1}, {1000, 60}}));
+  ASSERT_EQ(c->update().lanes().size(), 1u);
+  const Lane& lane = c->update().lanes()[0];
   EXPECT_EQ(lane.name, kDeptOrFrozenLane);
   EXPECT_EQ(std::vector<RateTier>(lane.tiers.begin(), lane.tiers.end()), (std::vector<RateTier>{{1, 1}}));
-  EXPECT_EQ(c->find_lane(kDeptOrFrozenLane), &lane);
-  EXPECT_EQ(c->find_lane("other"), nullptr);
-  EXPECT_EQ(c->endpoint(), "PATCH /open-apis/contact/v3/users/:user_id");
+  EXPECT_EQ(c->update().find_lane(kDeptOrFrozenLane), &lane);
+  EXPECT_EQ(c->update().find_lane("other"), nullptr);
+  EXPECT_EQ(c->update().endpoint(), "PATCH /open-apis/contact/v3/users/:user_id");
   // PUT requests never use the lane, so in put mode there is none.
   auto put = connector("contact_user", put_mode());
-  EXPECT_TRUE(put->lanes().empty());
-  EXPECT_EQ(put->find_lane(kDeptOrFrozenLane), nullptr);
-  EXPECT_EQ(put->endpoint(), "PUT /open-apis/contact/v3/users/:user_id");
+  EXPECT_TRUE(put->update().lanes().empty());
+  EXPECT_EQ(put->update().find_lane(kDeptOrFrozenLane), nullptr);
+  EXPECT_EQ(put->update().endpoint(), "PUT /open-apis/contact/v3/users/:user_id");
 }
 
 }  // namespace

@@ -146,7 +146,7 @@ SentRequest request_for(const TargetConnector& c, const Record& r) {
   auto doc = c.project(r);
   if (!doc) ADD_FAILURE() << c.id() << ": " << doc.error().field << ": " << doc.error().rule;
   if (!doc) return {};
-  auto req = c.build_request(*doc, nullptr);
+  auto req = c.update().build_request(*doc, nullptr);
   if (!req) ADD_FAILURE() << req.error().str();
   if (!req) return {};
   return {req->method, req->target, std::string(req->body()), req->lane};
@@ -199,13 +199,13 @@ TEST(Requests, AGroupDescriptionEmptiedInHrStaysOnTheGroupAndIsListed) {
 }
 
 TEST(Rates, DefaultsFollowTheDocumentsOrAreConservative) {
-  EXPECT_EQ(connector("contact_group")->default_rate(), (std::vector<RateTier>{{100, 60}}));
-  EXPECT_EQ(connector("attendance_face")->default_rate(), (std::vector<RateTier>{{50, 1}}));
-  EXPECT_EQ(connector("acs_card")->default_rate(), (std::vector<RateTier>{{20, 1}}));
-  EXPECT_EQ(connector("sophon_person")->default_rate(), (std::vector<RateTier>{{10, 1}}));
+  EXPECT_EQ(connector("contact_group")->update().default_rate(), (std::vector<RateTier>{{100, 60}}));
+  EXPECT_EQ(connector("attendance_face")->update().default_rate(), (std::vector<RateTier>{{50, 1}}));
+  EXPECT_EQ(connector("acs_card")->update().default_rate(), (std::vector<RateTier>{{20, 1}}));
+  EXPECT_EQ(connector("sophon_person")->update().default_rate(), (std::vector<RateTier>{{10, 1}}));
   for (std::string_view id : target_ids()) {
     if (id == "contact_user") continue;
-    EXPECT_TRUE(connector(id)->lanes().empty()) << id;
+    EXPECT_TRUE(connector(id)->update().lanes().empty()) << id;
   }
 }
 
@@ -221,17 +221,17 @@ TEST(Endpoints, NameTheMethodAndPathOfEveryRequest) {
   };
   for (std::string_view id : target_ids()) {
     auto c = connector(id);
-    EXPECT_EQ(c->endpoint(), want.at(id)) << id;
+    EXPECT_EQ(c->update().endpoint(), want.at(id)) << id;
     const Record r = c->entity() == Entity::kGroups ? valid_group() : valid_employee();
     auto doc = c->project(r);
     ASSERT_TRUE(doc.has_value()) << id << ": " << doc.error().field << " " << doc.error().rule;
-    auto req = c->build_request(*doc, nullptr);
+    auto req = c->update().build_request(*doc, nullptr);
     ASSERT_TRUE(req.has_value()) << id << ": " << req.error().str();
     std::string path = req->target.substr(0, req->target.find('?'));
-    const std::size_t placeholder = c->endpoint().find(':');
-    if (placeholder != std::string_view::npos) path = path.substr(0, path.rfind('/') + 1) + std::string(c->endpoint().substr(placeholder));
-    EXPECT_EQ(req->method + " " + path, c->endpoint()) << id;
-    EXPECT_EQ(c->lane_of(*doc, nullptr), req->lane) << id;
+    const std::size_t placeholder = c->update().endpoint().find(':');
+    if (placeholder != std::string_view::npos) path = path.substr(0, path.rfind('/') + 1) + std::string(c->update().endpoint().substr(placeholder));
+    EXPECT_EQ(req->method + " " + path, c->update().endpoint()) << id;
+    EXPECT_EQ(c->update().lane_of(*doc, nullptr), req->lane) << id;
   }
 }
 
@@ -253,7 +253,7 @@ TEST(Requests, AnUnchangedBodyIsTheDocumentsOwnNotACopy) {
     auto doc = c->project(r);
     ASSERT_TRUE(doc.has_value()) << k.id << ": " << doc.error().field << " " << doc.error().rule;
     // No last document: contact_user's PATCH sends the whole document, as it does for a re-send.
-    auto req = c->build_request(*doc, nullptr);
+    auto req = c->update().build_request(*doc, nullptr);
     ASSERT_TRUE(req.has_value()) << k.id << ": " << req.error().str();
     EXPECT_FALSE(req->built_body.has_value()) << k.id;
     EXPECT_EQ(req->body().data(), doc->body.data()) << k.id << " copied the body";
@@ -269,7 +269,7 @@ TEST(Requests, AnUnchangedBodyIsTheDocumentsOwnNotACopy) {
   Record r = valid_employee();
   r.at(Field::kCity) = "上海";
   const Document d = *c->project(r);
-  auto req = c->build_request(d, &old);
+  auto req = c->update().build_request(d, &old);
   ASSERT_TRUE(req.has_value());
   ASSERT_TRUE(req->built_body.has_value());
   Request moved = std::move(*req);

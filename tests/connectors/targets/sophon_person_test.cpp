@@ -75,7 +75,7 @@ TEST_F(Photos, RequestInlinesThePhotoAsBase64) {
   dir.write("e001.jpg", kPhoto);
   auto c = connector("sophon_person", options);
   const Document d = project(with_photo("e001.jpg"));
-  auto req = c->build_request(d, nullptr);
+  auto req = c->update().build_request(d, nullptr);
   ASSERT_TRUE(req.has_value()) << req.error().str();
   EXPECT_EQ(req->method, "PUT");
   EXPECT_EQ(req->target, "/SophonFogSys/api/users");
@@ -90,7 +90,7 @@ TEST_F(Photos, LargePhotoRoundTripsThroughBase64) {
   big.replace(0, 3, "\xff\xd8\xff");  // a JPEG signature
   dir.write("big.jpg", big);
   auto c = connector("sophon_person", options);
-  auto req = c->build_request(project(with_photo("big.jpg")), nullptr);
+  auto req = c->update().build_request(project(with_photo("big.jpg")), nullptr);
   ASSERT_TRUE(req.has_value()) << req.error().str();
   simdjson::dom::parser parser;
   std::string_view b64;
@@ -123,7 +123,7 @@ TEST_F(Photos, UnreadablePhotoAtRequestTimeIsAnIoErrorNamingThePath) {
   auto c = connector("sophon_person", options);
   const Document d = project(with_photo("gone.jpg"));
   std::filesystem::remove(path);
-  auto req = c->build_request(d, nullptr);
+  auto req = c->update().build_request(d, nullptr);
   ASSERT_FALSE(req.has_value());
   EXPECT_EQ(req.error().kind, Error::Kind::kIo);
   EXPECT_NE(req.error().str().find(path), std::string::npos) << req.error().str();
@@ -132,7 +132,7 @@ TEST_F(Photos, UnreadablePhotoAtRequestTimeIsAnIoErrorNamingThePath) {
 TEST_F(Photos, DocumentWithoutPhotoIsSentAsIs) {
   auto c = connector("sophon_person", options);
   const Document d = project(valid_employee());
-  auto req = c->build_request(d, nullptr);
+  auto req = c->update().build_request(d, nullptr);
   ASSERT_TRUE(req.has_value());
   EXPECT_EQ(req->body(), d.body);
 }
@@ -141,7 +141,7 @@ TEST_F(Photos, PhotoHashWithoutPathIsAnInternalError) {
   dir.write("e001.jpg", kPhoto);
   Document d = project(with_photo("e001.jpg"));
   d.attachment.clear();
-  auto req = connector("sophon_person", options)->build_request(d, nullptr);
+  auto req = connector("sophon_person", options)->update().build_request(d, nullptr);
   ASSERT_FALSE(req.has_value());
   EXPECT_EQ(req.error().kind, Error::Kind::kInternal);
 }
@@ -181,12 +181,12 @@ TEST_F(Photos, PhotoTheBoxHoldsIsNotSentAgain) {
   Record renamed = with_photo("e001.jpg");
   renamed.at(Field::kName) = "Renamed Person";
   const Document after = project(renamed);
-  auto req = c->build_request(after, &before);
+  auto req = c->update().build_request(after, &before);
   ASSERT_TRUE(req.has_value()) << req.error().str();
   EXPECT_EQ(req->body().find("reg_photo"), std::string::npos) << req->body();
   EXPECT_NE(req->body().find("Renamed Person"), std::string::npos) << req->body();
   dir.write("e001.jpg", kPhoto + "2");  // new content under the same path: sent
-  auto again = c->build_request(project(renamed), &before);
+  auto again = c->update().build_request(project(renamed), &before);
   ASSERT_TRUE(again.has_value());
   EXPECT_NE(again->body().find("reg_photo"), std::string::npos);
 }

@@ -1,0 +1,150 @@
+// TargetOperation: one operation a target's API offers, as pure code: its endpoint, its rate limit
+// and lanes, its code table and the judging of its answers. UpdateOperation, the operation every
+// target has today, adds the request that applies a document.
+//
+// A connector (target_connector.h) is what a record becomes on its target (record_projection.h)
+// and the operations its API offers: update() today. An operation keeps its API's rules in
+// tables (codes() with their backoffs, default_rate(), lanes()) that the tests walk row by row;
+// the engine knows no code or lane of any API but by these. Another operation (a read, a create)
+// is another subclass of TargetOperation with a request of its own, which a connector that offers
+// it returns from an accessor of its own (nullptr where the API has none): adding one to a target
+// touches that target's files.
+//
+// Thread-safety: operations are immutable after construction; all methods are const and may be
+// called from any thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.h"
+#include "base/http_headers.h"
+#include "connectors/targets/rate_tier.h"
+#include "diff/document.h"
+
+namespace hrsync {
+
+// What to do about a response: the five classes every API code folds into.
+enum class Disposition : std::uint8_t {
+  kSuccess,       // applied
+  kRetry,         // transient (lock, internal error): back off and retry
+  kRateLimited,   // throttled: pause the lane for the reset time, then retry
+  kRefreshToken,  // token invalid or expired: drop it, fetch a new one, retry once
+  kPermanent,     // the request itself is wrong or forbidden: record, do not retry
+};
+
+std::string_view disposition_name(Disposition d);
+
+// The backoff a transient code asks for when its document says how to wait (e.g. "wait some
+// seconds and retry"): full jitter below first_s * growth^retry, capped by the job's
+// retry.max_delay_s. A code without one backs off from the job's retry.base_delay_s, doubling.
+struct RetryDelay {
+  double first_s = 0;  // the ceiling of the first backoff, in seconds
+  double growth = 2;   // the factor from one retry's ceiling to the next
+  bool operator==(const RetryDelay&) const = default;
+};
+
+// One row of a connector's code table.
+struct CodeRule {
+  std::int64_t code;
+  int http_status;  // the HTTP status the document gives for it (0 when not given)
+  Disposition disposition;
+  std::string_view meaning;  // the document's description, for reports
+  std::optional<RetryDelay> backoff{};  // kRetry codes only: a backoff of its own
+};
+
+// A rate lane: requests of one kind that a limit of their own holds, besides the endpoint's.
+struct Lane {
+  std::string_view name;            // as reports and the job config's lane_rate name it
+  std::span<const RateTier> tiers;  // its documented limit
+  std::string_view carries;         // which requests go through it, for reports
+};
+
+// The HTTP request for one document. A request that sends the document's body unchanged refers
+// to it (document_body) rather than copying it: it is valid while that Document lives, which the
+// executor's Work does for as long as the request. A connector that sends another body (a PATCH
+// of the changed members, a photo inlined) keeps it in built_body. body() is what is sent.
+struct Request {
+  std::string method;  // "PUT", "PATCH", "POST"
+  std::string target;  // path and query: "/open-apis/contact/v3/users/u1?user_id_type=user_id"
+  std::string_view document_body;  // the Document's body, when sent unchanged
+  // The lane it goes through (a name from the operation's lanes()), "" for none: the same as
+  // lane_of() for its documents.
+  std::string_view lane;
+  std::optional<std::string> built_body;  // a body of the request's own, when it sends another
+
+  // The JSON sent.
+  std::string_view body() const { return built_body ? std::string_view(*built_body) : document_body; }
+};
+
+// The classification of one response.
+struct Verdict {
+  Disposition disposition = Disposition::kPermanent;
+  std::int64_t code = 0;  // the API's code (Feishu `code`, Sophon `error.code`); -1 when unreadable
+  std::string message;    // the API's msg, or what was wrong with the response
+  std::string log_id;     // Feishu error.log_id when the body has one
+  bool documented = true; // false when the code is in no table (see classify())
+  std::optional<RetryDelay> backoff;  // the code's own backoff (CodeRule::backoff)
+  // What the answer's headers say of the throttle, as the connector's API documents them:
+  std::optional<double> reset_s;                 // seconds until the window has room (maybe a Unix time)
+  std::optional<std::uint32_t> announced_limit;  // the window's request limit the server counts by
+};
+
+class TargetOperation {
+ public:
+  virtual ~TargetOperation() = default;
+
+  // What the operation is, as reports name it: "update".
+  virtual std::string_view name() const = 0;
+
+  // The endpoint every request goes to, as a plan names it: method and path, the key as a
+  // placeholder ("PUT /open-apis/contact/v3/users/:user_id"). Builds nothing.
+  virtual std::string_view endpoint() const = 0;
+
+  // Classifies a response by status, body and header fields. Never throws, whatever the body
+  // holds. The log id is the body's, else the X-Tt-Logid header's, else X-Request-Id's. An answer no table documents is classified by its HTTP status alone
+  // (settle_undocumented() in code_table.h): 429 is rate-limited, 5xx is retried, anything else
+  // is permanent.
+  Verdict classify(int http_status, std::string_view body, const HttpHeaders& headers = {}) const;
+
+  // The code table, for reports and for the test that walks it.
+  virtual std::span<const CodeRule> codes() const = 0;
+
+  // The endpoint's documented (or default) rate limit.
+  virtual std::vector<RateTier> default_rate() const = 0;
+
+  // The lanes its requests may go through besides the endpoint's limit; none for most.
+  virtual std::span<const Lane> lanes() const { return {}; }
+
+  // The lane called `name`, or nullptr.
+  const Lane* find_lane(std::string_view name) const;
+
+ protected:
+  // classify() before the fallback for undocumented answers: reads the body and looks its code
+  // up in the operation's table; reads the headers its API documents.
+  virtual Verdict read_answer(int http_status, std::string_view body, const HttpHeaders& headers) const = 0;
+};
+
+// The update of one entity: the request that makes the target hold a document.
+class UpdateOperation : public TargetOperation {
+ public:
+  std::string_view name() const final { return "update"; }
+
+  // The request that applies `desired`. `last_applied` is the snapshot's document, when there is
+  // one (patch mode sends only what changed). Fails only on I/O (e.g. an unreadable photo).
+  virtual Result<Request> build_request(const Document& desired, const Document* last_applied) const = 0;
+
+  // The lane the request for `desired` goes through (a name from lanes()), "" for none; what
+  // build_request() would say, without building the request.
+  virtual std::string_view lane_of(const Document& desired, const Document* last_applied) const {
+    (void)desired;
+    (void)last_applied;
+    return {};
+  }
+};
+
+}  // namespace hrsync
