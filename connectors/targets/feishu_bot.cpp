@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "connectors/targets/base64.h"
+#include "base/base64.h"
 #include "connectors/targets/code_table.h"
 #include "connectors/targets/feishu_envelope.h"
 #include "diff/json_writer.h"
@@ -17,7 +17,7 @@ namespace {
 
 constexpr Disposition P = Disposition::kPermanent;
 
-// The codes a custom bot answers (FEISHU-NOTES.md; the emulator answers the same). No document
+// The codes a custom bot answers (docs/api-notes.md, "Custom bot"; the emulator answers the same). No document
 // gives their HTTP status but 9499's.
 constexpr std::array<CodeRule, 4> kBotCodes = {{
     {19001, 0, P, "param invalid: incoming webhook access token invalid (the hook id is wrong)"},

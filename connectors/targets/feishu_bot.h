@@ -5,7 +5,7 @@
 // (/open-apis/bot/v2/hook/<hook-id>, which the webhook URL holds) with
 // {"content":{"text":...},"msg_type":"text"}; with a signing secret the body also carries
 // "timestamp" (Unix seconds, a string) and "sign" = base64(HMAC-SHA256, key = timestamp + "\n" +
-// secret, over an empty message), as the custom bot asks (FEISHU-NOTES.md, "Custom bot"). The
+// secret, over an empty message), as the custom bot asks (docs/api-notes.md, "Custom bot"). The
 // answer is a Feishu envelope, judged by the code every Feishu answer is judged by
 // (feishu_envelope.h) through the bot's code table: code 0 is delivered, 19021 a signature or
 // timestamp refused. The limit (about 5 a second and 100 a minute) and 19021 are unconfirmed.

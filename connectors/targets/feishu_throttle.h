@@ -2,7 +2,7 @@
 //
 // The Feishu gateway answers every call with x-ogw-ratelimit-limit (the request limit of the
 // window it counts in) and x-ogw-ratelimit-reset (seconds until that window has room again), see
-// FEISHU-NOTES.md. read_feishu_throttle() reads them into Verdict::announced_limit and
+// docs/api-notes.md, "Throttling". read_feishu_throttle() reads them into Verdict::announced_limit and
 // Verdict::reset_s for every Feishu connector's classify(). The rules: the reset is a number of
 // seconds, zero or more, nothing else (it may be a Unix time or absurd: the engine bounds the
 // pause it takes, engine/run/throttle_pause.h); the limit is a positive integer that fits 32 bits,

@@ -1,5 +1,7 @@
 #include "engine/cli/notify.h"
 
+#include "base/utf8.h"
+
 #include <algorithm>
 #include <map>
 #include <optional>
@@ -63,9 +65,7 @@ const TargetConnector* find_connector(const std::vector<const TargetConnector*>&
 
 std::string shortened(std::string_view text, std::size_t most) {
   if (text.size() <= most) return std::string(text);
-  std::size_t cut = most;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 sequence
-  return std::string(text.substr(0, cut)) + "…";
+  return std::string(text.substr(0, utf8_char_start(text, most))) + "…";
 }
 
 // The URL split into what the HTTP client connects to and the path it requests.

@@ -20,7 +20,7 @@
 #include "base/error.h"
 #include "base/secret.h"
 #include "connectors/targets/target_connector.h"
-#include "engine/cli/run_report.h"
+#include "engine/run/run_report.h"
 #include "engine/config/config.h"
 
 namespace hrsync {

@@ -17,7 +17,7 @@
 //   kRefreshToken  the token was refused: drop it and send again, once per entity.
 // A throttled answer carries its `pause` whatever the decision, since the lane is paused even for
 // the entity that gives up on it. Throttles count neither against max_attempts nor the budget.
-// The four parts of a retry stay apart (STYLE.md 5): this policy, the backoff (backoff.h), the
+// The four parts of a retry stay apart (docs/architecture.md, "Where each kind of rule lives"): this policy, the backoff (backoff.h), the
 // budget (retry_budget.h) and the limiter the retry passes through again (rate_limiter.h).
 // A transport error that stops the target (no credential, no base URL) never reaches the policy.
 //
