@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "emulator/emulator.h"
+#include "emulator/fixture_variation.h"
 
 namespace {
 
@@ -31,8 +32,19 @@ struct RawOptions {
   std::vector<std::string> acs_rate, sophon_rate, tenant_rate, faults;
   std::string latency, inbound_jitter, outage;
   std::string fixture, employees_csv, groups_csv, write_fixture, ca_out, port_file;
-  bool no_limits = false, uncertified = false, lark = false;
+  bool no_limits = false, uncertified = false, lark = false, every_member = false;
+  emu::FixtureVariation variation;
+  std::vector<std::string> person_types;
 };
+
+// "IDENTITY=TYPE" of --fixture-person-type.
+Result<std::pair<std::string, int>> parse_person_type(const std::string& spec) {
+  auto eq = spec.rfind('=');
+  if (eq == std::string::npos || eq == 0 || eq + 2 != spec.size() || spec[eq + 1] < '1' || spec[eq + 1] > '5') {
+    return hrsync::fail(Error::Kind::kUsage, "--fixture-person-type", fmt::format("\"{}\": expected IDENTITY=TYPE, TYPE 1..5", spec));
+  }
+  return std::pair{spec.substr(0, eq), spec[eq + 1] - '0'};
+}
 
 Result<std::string> read_secret(const std::string& env, const std::string& file, const std::string& fallback) {
   if (!file.empty()) {
@@ -166,9 +178,26 @@ Result<void> load_fixture(const RawOptions& raw, emu::EmulatorOptions& o) {
   if (!raw.groups_csv.empty() && raw.employees_csv.empty()) {
     return hrsync::fail(Error::Kind::kUsage, "--groups-csv", "needs --fixture-from-csv");
   }
+  if (raw.every_member && raw.employees_csv.empty()) {
+    return hrsync::fail(Error::Kind::kUsage, "--fixture-every-member", "needs --fixture-from-csv");
+  }
   if (raw.fixture.empty() && raw.employees_csv.empty()) return {};
-  auto f = raw.fixture.empty() ? emu::fixture_from_hr_csv(raw.employees_csv, raw.groups_csv) : emu::load_fixture(raw.fixture);
+  auto f = raw.fixture.empty() ? emu::fixture_from_hr_csv(raw.employees_csv, raw.groups_csv, raw.every_member)
+                               : emu::load_fixture(raw.fixture);
   if (!f) return std::unexpected(f.error());
+  emu::FixtureVariation variation = raw.variation;
+  variation.seed = o.seed;
+  for (const auto& spec : raw.person_types) {
+    auto t = parse_person_type(spec);
+    if (!t) return std::unexpected(t.error());
+    variation.person_types.push_back(*t);
+  }
+  auto report = emu::vary_fixture(*f, variation);
+  if (!report) return std::unexpected(report.error());
+  if (!report->absent.empty() || !report->drifted_departments.empty() || !report->drifted_values.empty() || !report->special.empty()) {
+    fmt::print(stderr, "hrsync-emulator: fixture varied from HR: {} absent, {} in another department, {} with other values, {} blacklisted or VIP\n",
+               report->absent.size(), report->drifted_departments.size(), report->drifted_values.size(), report->special.size());
+  }
   o.fixture = std::move(*f);
   return {};
 }
@@ -240,6 +269,20 @@ void add_options(CLI::App& app, emu::EmulatorOptions& o, RawOptions& raw) {
   app.add_option("--fixture", raw.fixture, "JSON file listing the entities that exist (format: emulator/README.md)");
   app.add_option("--fixture-from-csv", raw.employees_csv, "HR employees CSV: every well-formed employee exists on every platform");
   app.add_option("--groups-csv", raw.groups_csv, "HR groups CSV (group_id,name,description), with --fixture-from-csv");
+  app.add_flag("--fixture-every-member", raw.every_member,
+               "With --fixture-from-csv: users hold every contact member the CSV has (not only name, mobile, e-mails and "
+               "departments), ACS users their card_no, attendance users their face_key: a tenant that holds what HR says");
+  app.add_option("--fixture-absent", raw.variation.absent_share,
+                 "Share of the people absent from every platform (chosen by --seed; exactly round(SHARE x people))")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--fixture-drift", raw.variation.drift_share,
+                 "Share of the people present whose values differ: half in another department, the rest with another "
+                 "name (directory and face box), card and face key (chosen by --seed)")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--fixture-special", raw.variation.special_share,
+                 "Share of the face-box persons made blacklisted (type 3) or VIP (5), alternately (chosen by --seed)")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--fixture-person-type", raw.person_types, "A face-box person's type: IDENTITY=TYPE, e.g. E0001=3 (repeatable)");
   app.add_option("--write-fixture", raw.write_fixture, "Write the fixture as JSON to this file and exit");
 }
 
