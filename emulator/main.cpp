@@ -104,15 +104,17 @@ Result<std::vector<emu::RateTier>> parse_tiers(const std::vector<std::string>& t
 
 // "NAME=TIER" of --tenant-rate: a limit's name and one of its tiers.
 Result<std::pair<std::string, emu::RateTier>> parse_tenant_rate(std::string_view spec) {
-  static constexpr std::string_view kNames[] = {"contact_user", "contact_user.dept_or_frozen", "contact_group",
-                                                "attendance_face", "acs_card", "sophon_person"};
+  static constexpr std::string_view kNames[] = {
+      "contact_user", "contact_user.dept_or_frozen", "contact_group", "attendance_face", "acs_card", "sophon_person",
+      "contact_user.read", "contact_user.create", "contact_group.read", "contact_group.create", "attendance_face.read",
+      "attendance_face.upload", "acs_card.read", "sophon_person.read", "sophon_person.create"};
   auto eq = spec.find('=');
   std::string name(spec.substr(0, eq));
   if (eq == std::string_view::npos || std::find(std::begin(kNames), std::end(kNames), name) == std::end(kNames)) {
     return hrsync::fail(Error::Kind::kUsage, "--tenant-rate",
                         fmt::format("\"{}\": expected NAME=TIER, NAME one of contact_user, "
                                     "contact_user.dept_or_frozen, contact_group, attendance_face, acs_card, "
-                                    "sophon_person (e.g. attendance_face=40/s)",
+                                    "sophon_person, or a read or create such as contact_user.read (e.g. attendance_face=40/s)",
                                     spec));
   }
   auto tier = emu::parse_rate_tier(spec.substr(eq + 1));
@@ -236,7 +238,9 @@ void add_options(CLI::App& app, emu::EmulatorOptions& o, RawOptions& raw) {
   app.add_option("--tenant-rate", raw.tenant_rate,
                  "A tenant's own tier of a limit, instead of the documented ones, enforced and announced in "
                  "x-ogw-ratelimit-limit: NAME=TIER, e.g. attendance_face=40/s (repeatable; NAME: contact_user, "
-                 "contact_user.dept_or_frozen, contact_group, attendance_face, acs_card, sophon_person)");
+                 "contact_user.dept_or_frozen, contact_group, attendance_face, acs_card, sophon_person, and the reads and creates: "
+                 "contact_user.read, contact_user.create, contact_group.read, contact_group.create, attendance_face.read, "
+                 "attendance_face.upload, acs_card.read, sophon_person.read, sophon_person.create)");
   app.add_option("--sophon-rate", raw.sophon_rate, "Limit tier of sophon_person, e.g. 10/s (repeatable; default unlimited)");
 
   app.add_flag("--uncertified-tenant", raw.uncertified, "Refuse non-+86 mobiles (44019), as for a tenant without Feishu certification");
@@ -256,7 +260,9 @@ void add_options(CLI::App& app, emu::EmulatorOptions& o, RawOptions& raw) {
                  "(revoke the request's token: 99991663), throttle (429 / 99991400 whatever the window holds; "
                  "reset:SECONDS or reset:unix sets its x-ogw-ratelimit-reset, default 1). TERM: a probability (0.1), "
                  "next:N, every:N, from:SECONDS, for:SECONDS. ENDPOINT: token, contact_user, contact_group, "
-                 "attendance_face, acs_card, sophon_person. Example: --fault lock=0.05 --fault "
+                 "attendance_face, acs_card, sophon_person (the updates), or a read or create: contact_user.read, "
+                 "contact_user.create, contact_group.read, contact_group.create, attendance_face.read, "
+                 "attendance_face.upload, acs_card.read, sophon_person.read, sophon_person.create. Example: --fault lock=0.05 --fault "
                  "internal=every:100@attendance_face --fault throttle=next:1,reset:1e9@attendance_face");
   app.add_option("--latency-ms", raw.latency, "Add latency to every answer: A..B milliseconds (uniform), or A");
   app.add_option("--inbound-jitter-ms", raw.inbound_jitter,

@@ -212,6 +212,18 @@ TEST_F(ReadsTest, ReadsCountAgainstTheirOwnLimitsLikeWrites) {
   EXPECT_EQ(s.at("operations").at("update").to_number<std::uint64_t>(), 1u);
 }
 
+TEST_F(ReadsTest, ATenantRateGivesAReadItsOwnLimit) {
+  EmulatorOptions o;
+  o.tenant_rate["contact_user.read"] = {{2, 1}};
+  start(std::move(o));
+  EXPECT_FEISHU_OK(get(batch_target(1)));
+  EXPECT_FEISHU_OK(get("/open-apis/contact/v3/users/u1?user_id_type=user_id"));  // one limit for both reads
+  auto r = get(batch_target(1));
+  EXPECT_FEISHU_ERROR(r, 429u, 99991400);
+  EXPECT_EQ(r.response.header("x-ogw-ratelimit-limit"), "2");
+  EXPECT_FEISHU_OK(patch_user("u1", json::object{{"job_title", "x"}}));  // the update's limit is apart
+}
+
 TEST_F(ReadsTest, ReadsAreFaultedByTheirOwnEndpointName) {
   start();
   emu_->add_fault(*parse_fault_rule("internal=next:1@contact_user"));
