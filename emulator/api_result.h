@@ -31,10 +31,11 @@ inline std::string_view query_value(const QueryParams& q, std::string_view name,
 }
 
 struct ApiRequest {
-  std::string_view method;       // "PUT", "PATCH", "POST"
+  std::string_view method;       // "PUT", "PATCH", "POST", "GET"
   std::string_view path_id;      // the :user_id / :group_id segment, percent-decoded ("" if none)
   const QueryParams& query;
   const boost::json::object& body;
+  bool collection = false;       // a read of many (users/batch, the ACS user list, a Sophon query)
 };
 
 struct FieldViolation {

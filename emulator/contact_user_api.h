@@ -10,6 +10,11 @@
 // Two updates of one user that overlap in time collide: the later one gets 44025, as long as the
 // earlier one's reply (with its added latency) has not been delivered.
 //
+// It also serves the reads (GET users/batch, at most 50 ids, ids it does not hold simply absent
+// from `items`; GET users/:user_id) and the create (POST users, with `client_token` idempotence:
+// a token seen with a successful create answers that create again and creates nothing), and an
+// administrator's console edit (edit()), which changes a user behind the client's back.
+//
 // Thread-safety: none, except that the hold in a result may be released from any thread.
 #pragma once
 
@@ -43,6 +48,19 @@ class ContactUserApi {
   // Handles PUT or PATCH of one user.
   ApiResult update(const ApiRequest& request);
 
+  // Handles GET users/batch (request.collection) and GET users/:user_id.
+  ApiResult read(const ApiRequest& request);
+
+  // Handles POST users.
+  ApiResult create(const ApiRequest& request);
+
+  // A console edit of `user_id`: `set`'s members merged into the user (null erases one).
+  // Returns "" or why it cannot be made (no such user).
+  std::string edit(std::string_view user_id, const boost::json::object& set);
+
+  // user_id -> how many users were created with it since load() (a duplicate shows as 2).
+  boost::json::object created() const;
+
   // user_id -> every field the user holds now, for the users written since load(): after a PUT
   // the body alone, after a PATCH the fields before (fixture or earlier writes) with the body
   // merged in.
@@ -70,6 +88,9 @@ class ContactUserApi {
   std::optional<ApiResult> check_custom_attrs(const boost::json::object& body) const;
   std::optional<ApiResult> check_unique(const boost::json::object& next, const User& user) const;
   void index(const User& user, int delta);
+  boost::json::object user_object(const User& user) const;
+  std::optional<ApiResult> check_create(const boost::json::object& body, const std::string& user_id) const;
+  ApiResult insert_created(const boost::json::object& body, std::string user_id);
   std::shared_ptr<void> hold(const std::string& user_id);
 
   ContactUserRules rules_;
@@ -80,6 +101,13 @@ class ContactUserApi {
   std::unordered_set<std::string> departments_, custom_attrs_, mail_domains_;
   std::unordered_set<std::int64_t> employee_types_;  // empty = the five standard types
   std::shared_ptr<InFlight> in_flight_;
+  struct Answered {
+    std::string body;  // the create's body, serialized
+    ApiResult answer;  // what it was answered
+  };
+  std::unordered_map<std::string, Answered> client_tokens_;  // client_token -> its successful create
+  std::unordered_map<std::string, std::size_t> created_;      // user_id -> creates
+  std::uint64_t next_generated_id_ = 0;
 };
 
 }  // namespace hrsync::emulator

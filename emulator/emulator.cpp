@@ -1,5 +1,7 @@
 #include "emulator/emulator.h"
 
+#include <boost/json/parse.hpp>
+
 #include <fmt/format.h>
 
 #include "emulator/http_server.h"
@@ -47,6 +49,13 @@ std::string Emulator::stats_json() const { return service_->stats_json(); }
 std::string Emulator::bot_json() const { return service_->bot_json(); }
 void Emulator::reset() { service_->reset(); }
 void Emulator::load_fixture(const Fixture& fixture) { service_->load_fixture(fixture); }
+
+std::string Emulator::edit(std::string_view target, std::string_view key, std::string_view set_json) {
+  boost::system::error_code ec;
+  boost::json::value set = boost::json::parse(set_json, ec);
+  if (ec || !set.is_object()) return "set: not a JSON object";
+  return service_->edit(target, key, set.get_object());
+}
 void Emulator::add_fault(const FaultRule& rule) { service_->add_fault(rule); }
 void Emulator::clear_faults() { service_->clear_faults(); }
 void Emulator::start_outage(double seconds) { service_->start_outage(seconds); }

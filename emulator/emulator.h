@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "base/error.h"
 #include "emulator/emulator_options.h"
@@ -72,6 +73,10 @@ class Emulator {
 
   // Replaces the entities with `fixture`'s (statistics are kept).
   void load_fixture(const Fixture& fixture);
+
+  // A console edit behind the client's back (also POST /_emulator/edit): `set_json`, a JSON
+  // object, merged into the entity `key` of `target`. "" or why it was not made.
+  std::string edit(std::string_view target, std::string_view key, std::string_view set_json);
 
   // Faults at run time: arm a rule, drop all rules (and the outage), answer everything 503 for
   // `seconds` from now, revoke every issued token, change the added latency or the inbound delay.

@@ -44,7 +44,8 @@ struct EmulatorOptions {
   std::vector<RateTier> acs_rate;    // acs_card tiers (undocumented); empty = unlimited
   std::vector<RateTier> sophon_rate; // sophon_person tiers (undocumented); empty = unlimited
   // A tenant whose limits differ from the documents: the tiers of a limit by its name
-  // ("contact_user", "contact_user.dept_or_frozen", "contact_group", "attendance_face"), enforced
+  // ("contact_user", "contact_user.dept_or_frozen", "contact_group", "attendance_face", or a read's
+  // or create's endpoint name such as "contact_user.read"), enforced
   // and announced (x-ogw-ratelimit-limit) instead of the documented ones; rate_scale applies.
   std::map<std::string, std::vector<RateTier>> tenant_rate;
 

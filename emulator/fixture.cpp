@@ -1,5 +1,6 @@
 #include "emulator/fixture.h"
 
+#include <charconv>
 #include <cstdint>
 #include <fstream>
 #include <initializer_list>
@@ -129,11 +130,17 @@ class ObjectReader {
   std::optional<Error> error_;
 };
 
+// True iff `key` is a member a fixture user holds by itself rather than under "fields".
+bool own_member(std::string_view key) {
+  for (std::string_view own : {"name", "mobile", "email", "enterprise_email", "department_ids", "employee_no"}) {
+    if (key == own) return true;
+  }
+  return false;
+}
+
 // "" when `value` may stand under `key` in a fixture user's "fields", else why not.
 std::string check_user_field(std::string_view key, const json::value& value) {
-  for (std::string_view own : {"name", "mobile", "email", "enterprise_email", "department_ids", "employee_no"}) {
-    if (key == own) return fmt::format("give {} as a member of the user itself", own);
-  }
+  if (own_member(key)) return fmt::format("give {} as a member of the user itself", key);
   auto type = contact_user_field_type(key);
   if (!type) return "not a member of the contact user document";
   if (!has_json_type(value, *type)) return fmt::format("must be {}", json_type_name(*type));
@@ -174,9 +181,11 @@ Result<void> read_group(const json::value& v, const std::string& where, FixtureG
 }
 
 Result<void> read_attendance(const json::value& v, const std::string& where, FixtureAttendanceUser& a) {
-  ObjectReader r(v, where, {"employee_no", "employee_id"});
+  ObjectReader r(v, where, {"employee_no", "employee_id", "face_key", "face_key_update_time"});
   r.string("employee_no", a.employee_no);
   r.string("employee_id", a.employee_id);
+  r.string("face_key", a.face_key);
+  r.string("face_key_update_time", a.face_key_update_time);
   if (!r.result()) return r.result();
   if (a.employee_no.empty() && a.employee_id.empty()) {
     return fail(Error::Kind::kInput, where, "needs employee_no or employee_id");
@@ -185,7 +194,8 @@ Result<void> read_attendance(const json::value& v, const std::string& where, Fix
 }
 
 Result<void> read_person(const json::value& v, const std::string& where, FixturePerson& p) {
-  ObjectReader r(v, where, {"identity_id", "name", "type", "permission_ids"});
+  ObjectReader r(v, where, {"identity_id", "name", "type", "permission_ids", "group_names"});
+  r.strings("group_names", p.group_names);
   r.string("identity_id", p.identity_id);
   r.string("name", p.name);
   r.integer("type", p.type);
@@ -244,10 +254,11 @@ std::string hex_hash(std::string_view text, std::uint64_t seed) {
 // Column positions of a CSV header, by canonical name.
 class Header {
  public:
-  explicit Header(const std::vector<std::string>& names) : width_(names.size()) {
+  explicit Header(const std::vector<std::string>& names) : names_(names), width_(names.size()) {
     for (std::size_t i = 0; i < names.size(); ++i) index_.emplace(names[i], i);
   }
   bool has(std::string_view name) const { return index_.contains(std::string(name)); }
+  const std::vector<std::string>& names() const { return names_; }
   std::size_t width() const { return width_; }
   // The cell of `row` under `name`, "" when the column is absent.
   std::string cell(const CsvRow& row, std::string_view name) const {
@@ -257,6 +268,7 @@ class Header {
 
  private:
   std::unordered_map<std::string, std::size_t> index_;
+  std::vector<std::string> names_;
   std::size_t width_;
 };
 
@@ -277,7 +289,7 @@ std::vector<std::string> split_ids(const std::string& cell) {
 // Fills the per-platform lists from the well-formed employee rows.
 class EmployeeImport {
  public:
-  explicit EmployeeImport(Fixture& f) : f_(f) {}
+  EmployeeImport(Fixture& f, bool every_member) : f_(f), every_member_(every_member) {}
 
   void add(const Header& h, const CsvRow& row) {
     if (!row.ok || row.fields.size() != h.width()) return;
@@ -285,11 +297,21 @@ class EmployeeImport {
     if (employee_no.empty()) return;
     if (!employee_nos_.insert(employee_no).second) return;
     std::string user_id = h.cell(row, "user_id");
-    f_.attendance_users.push_back({employee_no, user_id});
+    FixtureAttendanceUser attendance{employee_no, user_id};
+    if (every_member_) {
+      attendance.face_key = h.cell(row, "face_key");
+      attendance.face_key_update_time = h.cell(row, "face_key_update_time");
+    }
+    f_.attendance_users.push_back(std::move(attendance));
     f_.sophon_persons.push_back(person(h, row, employee_no));
     if (user_id.empty() || !user_ids_.insert(user_id).second) return;
     f_.users.push_back(user(h, row, employee_no, user_id));
+    if (every_member_) add_members(h, row, f_.users.back());
     f_.acs_users.push_back(user_id);
+    std::int64_t card = 0;
+    std::string card_no = h.cell(row, "card_no");
+    auto [end, ec] = std::from_chars(card_no.data(), card_no.data() + card_no.size(), card);
+    if (every_member_ && ec == std::errc() && end == card_no.data() + card_no.size()) f_.acs_cards.emplace_back(user_id, card);
   }
 
   void finish() { f_.departments.assign(departments_.begin(), departments_.end()); }
@@ -311,6 +333,23 @@ class EmployeeImport {
     return u;
   }
 
+  // Every other column that names a member of the contact user document, in that member's JSON
+  // type; a cell that does not read as that type is left out.
+  static void add_members(const Header& h, const CsvRow& row, FixtureUser& u) {
+    for (const auto& name : h.names()) {
+      auto member_type = contact_user_field_type(name);
+      if (!member_type || own_member(name)) continue;
+      std::string cell = h.cell(row, name);
+      if (cell.empty()) continue;
+      JsonType type = *member_type;
+      if (type == JsonType::kString) u.fields[name] = cell;
+      if (type == JsonType::kBool && (cell == "true" || cell == "false")) u.fields[name] = cell == "true";
+      std::int64_t n = 0;
+      auto [end, ec] = std::from_chars(cell.data(), cell.data() + cell.size(), n);
+      if (type == JsonType::kInt && ec == std::errc() && end == cell.data() + cell.size()) u.fields[name] = n;
+    }
+  }
+
   static FixturePerson person(const Header& h, const CsvRow& row, const std::string& employee_no) {
     FixturePerson p;
     p.identity_id = employee_no;
@@ -322,17 +361,18 @@ class EmployeeImport {
   }
 
   Fixture& f_;
+  bool every_member_;
   std::unordered_set<std::string> employee_nos_, user_ids_, mobiles_, emails_;
   std::set<std::string> departments_;
 };
 
-Result<void> import_employees(const std::string& path, Fixture& f) {
+Result<void> import_employees(const std::string& path, Fixture& f, bool every_member) {
   auto rows = read_csv_file(path);
   if (!rows) return std::unexpected(rows.error());
   if (rows->empty()) return fail(Error::Kind::kInput, path, "the file is empty (expected a header line)");
   Header header((*rows)[0].fields);
   if (!header.has("employee_no")) return fail(Error::Kind::kInput, path + ":1", "no employee_no column");
-  EmployeeImport import(f);
+  EmployeeImport import(f, every_member);
   for (std::size_t i = 1; i < rows->size(); ++i) import.add(header, (*rows)[i]);
   import.finish();
   return {};
@@ -366,7 +406,7 @@ Result<Fixture> parse_fixture(std::string_view text, std::string_view where) {
   Fixture f;
   ObjectReader r(v, std::string(where), {"contact_users", "departments", "custom_attr_ids", "employee_types",
                                          "enterprise_email_domains", "groups", "attendance_users",
-                                         "acs_users", "sophon_persons"});
+                                         "acs_users", "acs_cards", "sophon_persons"});
   r.objects("contact_users", into(f.users, read_user));
   r.strings("departments", f.departments);
   r.strings("custom_attr_ids", f.custom_attr_ids);
@@ -375,6 +415,11 @@ Result<Fixture> parse_fixture(std::string_view text, std::string_view where) {
   r.objects("groups", into(f.groups, read_group));
   r.objects("attendance_users", into(f.attendance_users, read_attendance));
   r.strings("acs_users", f.acs_users);
+  json::object cards;
+  r.object("acs_cards", cards, [](std::string_view, const json::value& v) -> std::string {
+    return v.is_int64() ? "" : "must be an integer";
+  });
+  for (const auto& kv : cards) f.acs_cards.emplace_back(std::string(kv.key()), kv.value().get_int64());
   r.objects("sophon_persons", into(f.sophon_persons, read_person));
   if (!r.result()) return std::unexpected(r.result().error());
   return f;
@@ -397,11 +442,15 @@ std::string fixture_to_json(const Fixture& f) {
     json::object e;
     put(e, "employee_no", a.employee_no);
     put(e, "employee_id", a.employee_id);
+    put(e, "face_key", a.face_key);
+    put(e, "face_key_update_time", a.face_key_update_time);
     attendance.push_back(std::move(e));
   }
   for (const auto& p : f.sophon_persons) {
-    persons.push_back(json::object{{"identity_id", p.identity_id}, {"name", p.name}, {"type", p.type},
-                                   {"permission_ids", string_array(p.permission_ids)}});
+    json::object person{{"identity_id", p.identity_id}, {"name", p.name}, {"type", p.type},
+                        {"permission_ids", string_array(p.permission_ids)}};
+    if (!p.group_names.empty()) person["group_names"] = string_array(p.group_names);
+    persons.push_back(std::move(person));
   }
   o["contact_users"] = std::move(users);
   o["departments"] = string_array(f.departments);
@@ -415,13 +464,18 @@ std::string fixture_to_json(const Fixture& f) {
   o["groups"] = std::move(groups);
   o["attendance_users"] = std::move(attendance);
   o["acs_users"] = string_array(f.acs_users);
+  if (!f.acs_cards.empty()) {
+    json::object cards;
+    for (const auto& [id, card] : f.acs_cards) cards[id] = card;
+    o["acs_cards"] = std::move(cards);
+  }
   o["sophon_persons"] = std::move(persons);
   return json::serialize(o);
 }
 
-Result<Fixture> fixture_from_hr_csv(const std::string& employees_csv, const std::string& groups_csv) {
+Result<Fixture> fixture_from_hr_csv(const std::string& employees_csv, const std::string& groups_csv, bool every_member) {
   Fixture f;
-  if (auto r = import_employees(employees_csv, f); !r) return std::unexpected(r.error());
+  if (auto r = import_employees(employees_csv, f, every_member); !r) return std::unexpected(r.error());
   if (groups_csv.empty()) return f;
   if (auto r = import_groups(groups_csv, f); !r) return std::unexpected(r.error());
   return f;

@@ -10,7 +10,9 @@
 // Thread-safety: plain value types and pure functions (except for reading files).
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -46,6 +48,8 @@ struct FixtureGroup {
 struct FixtureAttendanceUser {
   std::string employee_no;       // "" = reachable only by employee_id
   std::string employee_id;       // Feishu user ID; "" = reachable only by employee_no
+  std::string face_key;          // the face setting held; "" = none
+  std::string face_key_update_time;
 };
 
 struct FixturePerson {
@@ -53,7 +57,11 @@ struct FixturePerson {
   std::string name;
   int type = 1;                  // 1 staff, 2 visitor, 3 blacklist, 4 stranger, 5 VIP
   std::vector<std::string> permission_ids;
+  std::vector<std::string> group_names;  // the box's person groups ("" none: kDefaultSophonGroup)
 };
+
+// The person group the box files a person under when the fixture names none.
+inline constexpr std::string_view kDefaultSophonGroup = "default";
 
 struct Fixture {
   std::vector<FixtureUser> users;
@@ -65,6 +73,7 @@ struct Fixture {
   std::vector<FixtureGroup> groups;
   std::vector<FixtureAttendanceUser> attendance_users;
   std::vector<std::string> acs_users;                 // user_ids in the access-control permission group
+  std::vector<std::pair<std::string, std::int64_t>> acs_cards;  // user_id -> the card it holds
   std::vector<FixturePerson> sophon_persons;
 };
 
@@ -81,8 +90,12 @@ std::string fixture_to_json(const Fixture& fixture);
 // A fixture in which every well-formed employee of `employees_csv` and every group of `groups_csv`
 // ("" = none) exists on every platform. Headers use the canonical column names of README.md; only
 // employee_no (and group_id) are required. A mobile or email that is malformed or already taken by
-// an earlier row is left out of the user, since Feishu holds each at most once.
-Result<Fixture> fixture_from_hr_csv(const std::string& employees_csv, const std::string& groups_csv = "");
+// an earlier row is left out of the user, since Feishu holds each at most once. The users hold
+// their name, mobile, e-mails and departments; with `every_member` also every other column that
+// is a member of the contact user document, the ACS users their card_no and the attendance users
+// their face_key: a tenant that holds what HR says.
+Result<Fixture> fixture_from_hr_csv(const std::string& employees_csv, const std::string& groups_csv = "",
+                                    bool every_member = false);
 
 // The open_id / union_id the emulator derives for a user_id without one.
 std::string derived_open_id(std::string_view user_id);

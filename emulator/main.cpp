@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "emulator/emulator.h"
+#include "emulator/fixture_variation.h"
 
 namespace {
 
@@ -31,8 +32,19 @@ struct RawOptions {
   std::vector<std::string> acs_rate, sophon_rate, tenant_rate, faults;
   std::string latency, inbound_jitter, outage;
   std::string fixture, employees_csv, groups_csv, write_fixture, ca_out, port_file;
-  bool no_limits = false, uncertified = false, lark = false;
+  bool no_limits = false, uncertified = false, lark = false, every_member = false;
+  emu::FixtureVariation variation;
+  std::vector<std::string> person_types;
 };
+
+// "IDENTITY=TYPE" of --fixture-person-type.
+Result<std::pair<std::string, int>> parse_person_type(const std::string& spec) {
+  auto eq = spec.rfind('=');
+  if (eq == std::string::npos || eq == 0 || eq + 2 != spec.size() || spec[eq + 1] < '1' || spec[eq + 1] > '5') {
+    return hrsync::fail(Error::Kind::kUsage, "--fixture-person-type", fmt::format("\"{}\": expected IDENTITY=TYPE, TYPE 1..5", spec));
+  }
+  return std::pair{spec.substr(0, eq), spec[eq + 1] - '0'};
+}
 
 Result<std::string> read_secret(const std::string& env, const std::string& file, const std::string& fallback) {
   if (!file.empty()) {
@@ -92,15 +104,17 @@ Result<std::vector<emu::RateTier>> parse_tiers(const std::vector<std::string>& t
 
 // "NAME=TIER" of --tenant-rate: a limit's name and one of its tiers.
 Result<std::pair<std::string, emu::RateTier>> parse_tenant_rate(std::string_view spec) {
-  static constexpr std::string_view kNames[] = {"contact_user", "contact_user.dept_or_frozen", "contact_group",
-                                                "attendance_face", "acs_card", "sophon_person"};
+  static constexpr std::string_view kNames[] = {
+      "contact_user", "contact_user.dept_or_frozen", "contact_group", "attendance_face", "acs_card", "sophon_person",
+      "contact_user.read", "contact_user.create", "contact_group.read", "contact_group.create", "attendance_face.read",
+      "attendance_face.upload", "acs_card.read", "sophon_person.read", "sophon_person.create"};
   auto eq = spec.find('=');
   std::string name(spec.substr(0, eq));
   if (eq == std::string_view::npos || std::find(std::begin(kNames), std::end(kNames), name) == std::end(kNames)) {
     return hrsync::fail(Error::Kind::kUsage, "--tenant-rate",
                         fmt::format("\"{}\": expected NAME=TIER, NAME one of contact_user, "
                                     "contact_user.dept_or_frozen, contact_group, attendance_face, acs_card, "
-                                    "sophon_person (e.g. attendance_face=40/s)",
+                                    "sophon_person, or a read or create such as contact_user.read (e.g. attendance_face=40/s)",
                                     spec));
   }
   auto tier = emu::parse_rate_tier(spec.substr(eq + 1));
@@ -166,9 +180,26 @@ Result<void> load_fixture(const RawOptions& raw, emu::EmulatorOptions& o) {
   if (!raw.groups_csv.empty() && raw.employees_csv.empty()) {
     return hrsync::fail(Error::Kind::kUsage, "--groups-csv", "needs --fixture-from-csv");
   }
+  if (raw.every_member && raw.employees_csv.empty()) {
+    return hrsync::fail(Error::Kind::kUsage, "--fixture-every-member", "needs --fixture-from-csv");
+  }
   if (raw.fixture.empty() && raw.employees_csv.empty()) return {};
-  auto f = raw.fixture.empty() ? emu::fixture_from_hr_csv(raw.employees_csv, raw.groups_csv) : emu::load_fixture(raw.fixture);
+  auto f = raw.fixture.empty() ? emu::fixture_from_hr_csv(raw.employees_csv, raw.groups_csv, raw.every_member)
+                               : emu::load_fixture(raw.fixture);
   if (!f) return std::unexpected(f.error());
+  emu::FixtureVariation variation = raw.variation;
+  variation.seed = o.seed;
+  for (const auto& spec : raw.person_types) {
+    auto t = parse_person_type(spec);
+    if (!t) return std::unexpected(t.error());
+    variation.person_types.push_back(*t);
+  }
+  auto report = emu::vary_fixture(*f, variation);
+  if (!report) return std::unexpected(report.error());
+  if (!report->absent.empty() || !report->drifted_departments.empty() || !report->drifted_values.empty() || !report->special.empty()) {
+    fmt::print(stderr, "hrsync-emulator: fixture varied from HR: {} absent, {} in another department, {} with other values, {} blacklisted or VIP\n",
+               report->absent.size(), report->drifted_departments.size(), report->drifted_values.size(), report->special.size());
+  }
   o.fixture = std::move(*f);
   return {};
 }
@@ -207,7 +238,9 @@ void add_options(CLI::App& app, emu::EmulatorOptions& o, RawOptions& raw) {
   app.add_option("--tenant-rate", raw.tenant_rate,
                  "A tenant's own tier of a limit, instead of the documented ones, enforced and announced in "
                  "x-ogw-ratelimit-limit: NAME=TIER, e.g. attendance_face=40/s (repeatable; NAME: contact_user, "
-                 "contact_user.dept_or_frozen, contact_group, attendance_face, acs_card, sophon_person)");
+                 "contact_user.dept_or_frozen, contact_group, attendance_face, acs_card, sophon_person, and the reads and creates: "
+                 "contact_user.read, contact_user.create, contact_group.read, contact_group.create, attendance_face.read, "
+                 "attendance_face.upload, acs_card.read, sophon_person.read, sophon_person.create)");
   app.add_option("--sophon-rate", raw.sophon_rate, "Limit tier of sophon_person, e.g. 10/s (repeatable; default unlimited)");
 
   app.add_flag("--uncertified-tenant", raw.uncertified, "Refuse non-+86 mobiles (44019), as for a tenant without Feishu certification");
@@ -227,7 +260,9 @@ void add_options(CLI::App& app, emu::EmulatorOptions& o, RawOptions& raw) {
                  "(revoke the request's token: 99991663), throttle (429 / 99991400 whatever the window holds; "
                  "reset:SECONDS or reset:unix sets its x-ogw-ratelimit-reset, default 1). TERM: a probability (0.1), "
                  "next:N, every:N, from:SECONDS, for:SECONDS. ENDPOINT: token, contact_user, contact_group, "
-                 "attendance_face, acs_card, sophon_person. Example: --fault lock=0.05 --fault "
+                 "attendance_face, acs_card, sophon_person (the updates), or a read or create: contact_user.read, "
+                 "contact_user.create, contact_group.read, contact_group.create, attendance_face.read, "
+                 "attendance_face.upload, acs_card.read, sophon_person.read, sophon_person.create. Example: --fault lock=0.05 --fault "
                  "internal=every:100@attendance_face --fault throttle=next:1,reset:1e9@attendance_face");
   app.add_option("--latency-ms", raw.latency, "Add latency to every answer: A..B milliseconds (uniform), or A");
   app.add_option("--inbound-jitter-ms", raw.inbound_jitter,
@@ -240,6 +275,20 @@ void add_options(CLI::App& app, emu::EmulatorOptions& o, RawOptions& raw) {
   app.add_option("--fixture", raw.fixture, "JSON file listing the entities that exist (format: emulator/README.md)");
   app.add_option("--fixture-from-csv", raw.employees_csv, "HR employees CSV: every well-formed employee exists on every platform");
   app.add_option("--groups-csv", raw.groups_csv, "HR groups CSV (group_id,name,description), with --fixture-from-csv");
+  app.add_flag("--fixture-every-member", raw.every_member,
+               "With --fixture-from-csv: users hold every contact member the CSV has (not only name, mobile, e-mails and "
+               "departments), ACS users their card_no, attendance users their face_key: a tenant that holds what HR says");
+  app.add_option("--fixture-absent", raw.variation.absent_share,
+                 "Share of the people absent from every platform (chosen by --seed; exactly round(SHARE x people))")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--fixture-drift", raw.variation.drift_share,
+                 "Share of the people present whose values differ: half in another department, the rest with another "
+                 "name (directory and face box), card and face key (chosen by --seed)")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--fixture-special", raw.variation.special_share,
+                 "Share of the face-box persons made blacklisted (type 3) or VIP (5), alternately (chosen by --seed)")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--fixture-person-type", raw.person_types, "A face-box person's type: IDENTITY=TYPE, e.g. E0001=3 (repeatable)");
   app.add_option("--write-fixture", raw.write_fixture, "Write the fixture as JSON to this file and exit");
 }
 

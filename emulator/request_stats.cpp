@@ -21,6 +21,16 @@ std::uint64_t RequestStats::throttled() const {
   return n;
 }
 
+boost::json::object RequestStats::by_operation() const {
+  std::uint64_t n[4] = {};
+  for (std::size_t i = 0; i < per_endpoint_.size(); ++i) {
+    n[static_cast<std::size_t>(operation_of(static_cast<Endpoint>(i)))] += per_endpoint_[i].requests;
+  }
+  boost::json::object out;
+  for (Operation op : {Operation::kRead, Operation::kCreate, Operation::kUpdate}) out[operation_name(op)] = n[static_cast<std::size_t>(op)];
+  return out;
+}
+
 boost::json::object RequestStats::to_json() const {
   boost::json::object out;
   for (std::size_t i = 0; i < per_endpoint_.size(); ++i) {

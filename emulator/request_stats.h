@@ -24,6 +24,10 @@ class RequestStats {
   std::uint64_t requests() const;
   std::uint64_t throttled() const;
 
+  // {"read": N, "create": N, "update": N}: requests per operation (emulator/route.h), throttled
+  // and refused ones included.
+  boost::json::object by_operation() const;
+
   // {"contact_user": {"requests": N, "throttled": N, "outcomes": {"0": N, ...}}, ...}
   boost::json::object to_json() const;
 

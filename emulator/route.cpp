@@ -1,12 +1,17 @@
 #include "emulator/route.h"
 
+#include <iterator>
 #include <optional>
 
 namespace hrsync::emulator {
 namespace {
 
-constexpr std::string_view kNames[] = {"token", "contact_user", "contact_group", "attendance_face",
-                                       "acs_card", "sophon_person", "bot_hook", "unknown"};
+constexpr std::string_view kNames[] = {
+    "token", "contact_user", "contact_group", "attendance_face", "acs_card", "sophon_person", "bot_hook",
+    "contact_user.read", "contact_user.create", "contact_group.read", "contact_group.create",
+    "attendance_face.read", "attendance_face.upload", "acs_card.read", "sophon_person.read",
+    "sophon_person.create", "unknown"};
+static_assert(std::size(kNames) == static_cast<std::size_t>(Endpoint::kCount));
 
 int hex_digit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -44,9 +49,77 @@ std::optional<std::string_view> segment_after(std::string_view path, std::string
   return rest;
 }
 
+// The GET reads of one entity or of many.
+Route read_route(std::string_view path) {
+  if (path == "/open-apis/contact/v3/users/batch") return {Endpoint::kContactUserRead, {}, true};
+  if (path == "/open-apis/acs/v1/users") return {Endpoint::kAcsRead, {}, true};
+  if (path == "/SophonFogSys/api/users") return {Endpoint::kSophonRead, {}, true};
+  if (path == "/open-apis/attendance/v1/user_settings/query") return {Endpoint::kAttendanceRead, {}, true};
+  if (auto id = segment_after(path, "/open-apis/contact/v3/users/"); id && !id->empty()) {
+    return {Endpoint::kContactUserRead, percent_decode(*id, false)};
+  }
+  if (auto id = segment_after(path, "/open-apis/contact/v3/group/"); id && !id->empty()) {
+    return {Endpoint::kContactGroupRead, percent_decode(*id, false)};
+  }
+  if (auto id = segment_after(path, "/open-apis/acs/v1/users/"); id && !id->empty()) {
+    return {Endpoint::kAcsRead, percent_decode(*id, false)};
+  }
+  return {};
+}
+
+// The POST creates (and the attendance query, which the Node SDK sends as a POST).
+Route post_route(std::string_view path) {
+  if (path == "/open-apis/contact/v3/users") return {Endpoint::kContactUserCreate, {}};
+  if (path == "/open-apis/contact/v3/group") return {Endpoint::kContactGroupCreate, {}};
+  if (path == "/open-apis/attendance/v1/user_settings/query") return {Endpoint::kAttendanceRead, {}, true};
+  if (path == "/open-apis/attendance/v1/files/upload") return {Endpoint::kAttendanceUpload, {}};
+  if (path == "/SophonFogSys/api/users") return {Endpoint::kSophonCreate, {}};
+  return {};
+}
+
 }  // namespace
 
 std::string_view endpoint_name(Endpoint e) { return kNames[static_cast<std::size_t>(e)]; }
+
+Operation operation_of(Endpoint e) {
+  switch (e) {
+    case Endpoint::kContactUser:
+    case Endpoint::kContactGroup:
+    case Endpoint::kAttendanceFace:
+    case Endpoint::kAcsCard:
+    case Endpoint::kSophonPerson: return Operation::kUpdate;
+    case Endpoint::kContactUserRead:
+    case Endpoint::kContactGroupRead:
+    case Endpoint::kAttendanceRead:
+    case Endpoint::kAcsRead:
+    case Endpoint::kSophonRead: return Operation::kRead;
+    case Endpoint::kContactUserCreate:
+    case Endpoint::kContactGroupCreate:
+    case Endpoint::kAttendanceUpload:
+    case Endpoint::kSophonCreate: return Operation::kCreate;
+    default: return Operation::kOther;
+  }
+}
+
+std::string_view operation_name(Operation op) {
+  constexpr std::string_view kOps[] = {"update", "read", "create", "other"};
+  return kOps[static_cast<std::size_t>(op)];
+}
+
+Endpoint platform_of(Endpoint e) {
+  switch (e) {
+    case Endpoint::kContactUserRead:
+    case Endpoint::kContactUserCreate: return Endpoint::kContactUser;
+    case Endpoint::kContactGroupRead:
+    case Endpoint::kContactGroupCreate: return Endpoint::kContactGroup;
+    case Endpoint::kAttendanceRead:
+    case Endpoint::kAttendanceUpload: return Endpoint::kAttendanceFace;
+    case Endpoint::kAcsRead: return Endpoint::kAcsCard;
+    case Endpoint::kSophonRead:
+    case Endpoint::kSophonCreate: return Endpoint::kSophonPerson;
+    default: return e;
+  }
+}
 
 Target parse_target(std::string_view target) {
   Target t;
@@ -73,7 +146,9 @@ Route route(std::string_view method, std::string_view path) {
   if (method == "PUT" && path == "/SophonFogSys/api/users") return {Endpoint::kSophonPerson, {}};
   if (method == "POST") {
     if (auto id = segment_after(path, "/open-apis/bot/v2/hook/")) return {Endpoint::kBotHook, percent_decode(*id, false)};
+    if (Route r = post_route(path); r.endpoint != Endpoint::kUnknown) return r;
   }
+  if (method == "GET") return read_route(path);
   if (method == "PUT" || method == "PATCH") {
     if (auto id = segment_after(path, "/open-apis/contact/v3/users/")) return {Endpoint::kContactUser, percent_decode(*id, false)};
   }

@@ -1,6 +1,7 @@
 #include "emulator/service.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -26,16 +27,19 @@ namespace json = boost::json;
 namespace {
 
 // The documented limits (docs/api/, docs/api-notes.md "Rate limits"); ACS and Sophon come from
-// the options.
+// the options. Reads and creates have limits of their own ("limits apply per API"): the group
+// get's and the settings query's are documented; the others are not, and take the update's
+// tiers (unconfirmed: the conservative reading, emulator/README.md).
 const std::vector<RateTier> kContactUserTiers = {{50, 1}, {1000, 60}};
 const std::vector<RateTier> kDeptOrFrozenTiers = {{1, 1}};  // PATCH touching department_ids or is_frozen
 const std::vector<RateTier> kContactGroupTiers = {{100, 60}};
+const std::vector<RateTier> kGroupGetTiers = {{50, 1}, {1000, 60}};
 const std::vector<RateTier> kAttendanceTiers = {{50, 1}};
 
 // The answer to a request that fails the API's parameter checks before its own rules run
 // (Content-Type, a body that is not a JSON object): each API's own "param error" code.
 ApiResult param_error(Endpoint e, std::string field, std::string description) {
-  switch (e) {
+  switch (platform_of(e)) {
     case Endpoint::kContactUser: return api_error(400, 40001, "param error", std::move(field), std::move(description));
     case Endpoint::kContactGroup: return api_error(400, 40001, "parameter invalid", std::move(field), std::move(description));
     case Endpoint::kAttendanceFace: return api_error(400, 1220001, description, std::move(field), description);
@@ -49,7 +53,7 @@ ApiResult param_error(Endpoint e, std::string field, std::string description) {
 // for ACS, whose document lists no internal error at all); attendance lists 500/1225000; the
 // Sophon box answers 50072 SERVER_PROCESS_FAILED.
 ApiResult internal_error(Endpoint e) {
-  switch (e) {
+  switch (platform_of(e)) {
     case Endpoint::kAttendanceFace: return api_error(500, 1225000, "internal server error");
     case Endpoint::kSophonPerson: return sophon_error(50072);
     default: return api_error(500, 40003, "internal error");
@@ -142,12 +146,25 @@ struct Service::Impl {
       }
       return out;
     };
-    limit_user = limiter.add_limit("contact_user", tiers("contact_user", kContactUserTiers));
+    auto add = [&](Endpoint e, const std::vector<RateTier>& documented) {
+      std::string name(endpoint_name(e));
+      limit_of[static_cast<std::size_t>(e)] = limiter.add_limit(name, tiers(name, documented));
+    };
+    add(Endpoint::kContactUser, kContactUserTiers);
     limit_dept = limiter.add_limit("contact_user.dept_or_frozen", tiers("contact_user.dept_or_frozen", kDeptOrFrozenTiers));
-    limit_group = limiter.add_limit("contact_group", tiers("contact_group", kContactGroupTiers));
-    limit_attendance = limiter.add_limit("attendance_face", tiers("attendance_face", kAttendanceTiers));
-    limit_acs = limiter.add_limit("acs_card", tiers("acs_card", options.acs_rate));
-    limit_sophon = limiter.add_limit("sophon_person", tiers("sophon_person", options.sophon_rate));
+    add(Endpoint::kContactGroup, kContactGroupTiers);
+    add(Endpoint::kAttendanceFace, kAttendanceTiers);
+    add(Endpoint::kAcsCard, options.acs_rate);
+    add(Endpoint::kSophonPerson, options.sophon_rate);
+    add(Endpoint::kContactUserRead, kContactUserTiers);
+    add(Endpoint::kContactUserCreate, kContactUserTiers);
+    add(Endpoint::kContactGroupRead, kGroupGetTiers);
+    add(Endpoint::kContactGroupCreate, kContactGroupTiers);
+    add(Endpoint::kAttendanceRead, kAttendanceTiers);
+    add(Endpoint::kAttendanceUpload, kAttendanceTiers);
+    add(Endpoint::kAcsRead, options.acs_rate);
+    add(Endpoint::kSophonRead, options.sophon_rate);
+    add(Endpoint::kSophonCreate, options.sophon_rate);
     fixture = std::move(options.fixture);
     options.fixture = {};
     load_entities();
@@ -179,7 +196,8 @@ struct Service::Impl {
   HttpReply dispatch(const HttpRequestView& req, const Target& target, const Route& r, double now);
   HttpReply token(const HttpRequestView& req);
   HttpReply feishu(const HttpRequestView& req, const Target& target, const Route& r, double now);
-  HttpReply sophon_call(const HttpRequestView& req, const Target& target, double now);
+  HttpReply sophon_call(const HttpRequestView& req, const Target& target, const Route& r, double now);
+  std::optional<HttpReply> feishu_body(const HttpRequestView& req, const Route& r, ParsedBody& body);
   std::optional<HttpReply> feishu_auth(std::string_view authorization, double now);
   std::optional<HttpReply> throttle(Endpoint e, const json::object& body, std::string_view method, double now);
   std::optional<HttpReply> throttle_fault(Endpoint e, RateLimiter::LimitId id, double now);
@@ -195,7 +213,8 @@ struct Service::Impl {
   TokenStore tokens;
   FaultPlan faults;
   RateLimiter limiter;
-  RateLimiter::LimitId limit_user = 0, limit_dept = 0, limit_group = 0, limit_attendance = 0, limit_acs = 0, limit_sophon = 0;
+  std::array<RateLimiter::LimitId, static_cast<std::size_t>(Endpoint::kCount)> limit_of{};  // each API's own limit
+  RateLimiter::LimitId limit_dept = 0;
   RequestStats stats;
   std::uint64_t outages = 0;
   std::uint64_t log_counter = 0;
@@ -238,7 +257,7 @@ HttpReply Service::Impl::dispatch(const HttpRequestView& req, const Target& targ
     reply.outcome = fmt::format("{}", b.code);
     return reply;
   }
-  if (r.endpoint == Endpoint::kSophonPerson) return sophon_call(req, target, now);
+  if (platform_of(r.endpoint) == Endpoint::kSophonPerson) return sophon_call(req, target, r, now);
   return feishu(req, target, r, now);
 }
 
@@ -275,11 +294,11 @@ std::optional<HttpReply> Service::Impl::feishu_auth(std::string_view authorizati
 // The 429 a throttled request gets: the platform's body and the gateway's headers (Sophon adds
 // Retry-After); `limit` 0 leaves x-ogw-ratelimit-limit out.
 HttpReply Service::Impl::throttled(Endpoint e, std::uint32_t limit, const std::string& reset) {
-  HttpReply r = e == Endpoint::kSophonPerson ? sophon_envelope(sophon_error(42900))
+  HttpReply r = platform_of(e) == Endpoint::kSophonPerson ? sophon_envelope(sophon_error(42900))
                                              : feishu_envelope(api_error(429, 99991400, "request trigger frequency limit"));
   if (limit > 0) r.headers.emplace_back("x-ogw-ratelimit-limit", fmt::format("{}", limit));
   r.headers.emplace_back("x-ogw-ratelimit-reset", reset);
-  if (e == Endpoint::kSophonPerson) r.headers.emplace_back("Retry-After", reset);
+  if (platform_of(e) == Endpoint::kSophonPerson) r.headers.emplace_back("Retry-After", reset);
   return r;
 }
 
@@ -295,28 +314,32 @@ std::optional<HttpReply> Service::Impl::throttle_fault(Endpoint e, RateLimiter::
 }
 
 std::optional<HttpReply> Service::Impl::throttle(Endpoint e, const json::object& body, std::string_view method, double now) {
-  const RateLimiter::LimitId own = e == Endpoint::kContactUser      ? limit_user
-                                   : e == Endpoint::kContactGroup   ? limit_group
-                                   : e == Endpoint::kAttendanceFace ? limit_attendance
-                                   : e == Endpoint::kAcsCard        ? limit_acs
-                                                                    : limit_sophon;
+  const RateLimiter::LimitId own = limit_of[static_cast<std::size_t>(e)];
   if (auto forced = throttle_fault(e, own, now)) return forced;
-  Admission a;
-  switch (e) {
-    case Endpoint::kContactUser:
-      if (method == "PATCH" && (member(body, "department_ids") != nullptr || member(body, "is_frozen") != nullptr)) {
-        a = limiter.admit({limit_user, limit_dept}, now);
-      } else {
-        a = limiter.admit({limit_user}, now);
-      }
-      break;
-    case Endpoint::kContactGroup: a = limiter.admit({limit_group}, now); break;
-    case Endpoint::kAttendanceFace: a = limiter.admit({limit_attendance}, now); break;
-    case Endpoint::kAcsCard: a = limiter.admit({limit_acs}, now); break;
-    default: a = limiter.admit({limit_sophon}, now); break;
-  }
+  const bool lane = e == Endpoint::kContactUser && method == "PATCH" &&
+                    (member(body, "department_ids") != nullptr || member(body, "is_frozen") != nullptr);
+  Admission a = lane ? limiter.admit({own, limit_dept}, now) : limiter.admit({own}, now);
   if (a.admitted) return std::nullopt;
   return throttled(e, a.limit, fmt::format("{}", std::max<long>(1, static_cast<long>(std::ceil(a.reset_s)))));
+}
+
+// Reads the body of a Feishu request as its endpoint takes it: none for a GET, multipart for the
+// file upload, a JSON object otherwise. Answers the refusal when the body is not what it must be;
+// the rate limit counts first, as at the gateway.
+std::optional<HttpReply> Service::Impl::feishu_body(const HttpRequestView& req, const Route& r, ParsedBody& body) {
+  if (req.method == "GET" && req.body.empty()) return std::nullopt;
+  if (r.endpoint == Endpoint::kAttendanceUpload) {
+    if (!is_form_data(req.content_type)) return feishu_envelope(param_error(r.endpoint, "Content-Type", "must be multipart/form-data"));
+    FormBody f = read_form_data(req.content_type, req.body);
+    if (!f.error.empty()) return feishu_envelope(param_error(r.endpoint, "body", f.error));
+    body.object = std::move(f.object);
+    return std::nullopt;
+  }
+  if (!is_json_content_type(req.content_type)) {
+    return feishu_envelope(param_error(r.endpoint, "Content-Type", "must be application/json; charset=utf-8"));
+  }
+  if (!body.error.empty()) return feishu_envelope(param_error(r.endpoint, "body", body.error));
+  return std::nullopt;
 }
 
 HttpReply Service::Impl::feishu(const HttpRequestView& req, const Target& target, const Route& r, double now) {
@@ -327,12 +350,10 @@ HttpReply Service::Impl::feishu(const HttpRequestView& req, const Target& target
   if (auto refused = feishu_auth(req.authorization, now)) return std::move(*refused);
   unsigned char arena_buffer[8192];
   json::monotonic_resource arena(arena_buffer, sizeof arena_buffer);
-  ParsedBody body = parse_body(req.body, &arena);
+  const bool json_body = r.endpoint != Endpoint::kAttendanceUpload && !(req.method == "GET" && req.body.empty());
+  ParsedBody body = json_body ? parse_body(req.body, &arena) : ParsedBody{json::object(&arena), {}};
   if (auto throttled = throttle(r.endpoint, body.object, req.method, now)) return std::move(*throttled);
-  if (!is_json_content_type(req.content_type)) {
-    return feishu_envelope(param_error(r.endpoint, "Content-Type", "must be application/json; charset=utf-8"));
-  }
-  if (!body.error.empty()) return feishu_envelope(param_error(r.endpoint, "body", body.error));
+  if (auto refused = feishu_body(req, r, body)) return std::move(*refused);
   if (faults.fires(FaultKind::kInternal, name, now)) return feishu_envelope(internal_error(r.endpoint));
   if (r.endpoint == Endpoint::kContactUser && faults.fires(FaultKind::kLock, name, now)) {
     return feishu_envelope(api_error(400, 44025, "update user lock error,wait some seconds and retry"));
@@ -340,39 +361,51 @@ HttpReply Service::Impl::feishu(const HttpRequestView& req, const Target& target
   return feishu_envelope(call(r.endpoint, req, target, r, body.object));
 }
 
-HttpReply Service::Impl::sophon_call(const HttpRequestView& req, const Target& target, double now) {
+HttpReply Service::Impl::sophon_call(const HttpRequestView& req, const Target& target, const Route& r, double now) {
   if (!options.sophon_token.empty()) {
     std::string_view presented = req.authorization;
     if (presented.starts_with("Bearer ")) presented.remove_prefix(7);
     if (presented != options.sophon_token) return sophon_envelope(sophon_error(40100, "missing or wrong token"));
   }
-  // The document accepts JSON or form-data; both become one JSON object for the rules.
+  // The document accepts JSON or form-data; both become one JSON object for the rules. A query
+  // (GET) carries no body.
+  const bool read = r.endpoint == Endpoint::kSophonRead;
   const bool form = is_form_data(req.content_type);
   ParsedBody body;
-  if (form) {
+  if (read) {
+    body = ParsedBody{};
+  } else if (form) {
     FormBody f = read_form_data(req.content_type, req.body);
     body = ParsedBody{std::move(f.object), std::move(f.error)};
   } else {
     body = parse_body(req.body);
   }
-  if (auto throttled = throttle(Endpoint::kSophonPerson, body.object, req.method, now)) return std::move(*throttled);
-  if (!form && !is_json_content_type(req.content_type)) {
+  if (auto throttled = throttle(r.endpoint, body.object, req.method, now)) return std::move(*throttled);
+  if (!read && !form && !is_json_content_type(req.content_type)) {
     return sophon_envelope(sophon_error(40000, "the body must be JSON (application/json) or form-data (multipart/form-data)"));
   }
   if (!body.error.empty()) return sophon_envelope(sophon_error(40000, body.error));
-  if (faults.fires(FaultKind::kInternal, "sophon_person", now)) return sophon_envelope(internal_error(Endpoint::kSophonPerson));
-  Route r{Endpoint::kSophonPerson, {}};
-  return sophon_envelope(call(Endpoint::kSophonPerson, req, target, r, body.object));
+  if (faults.fires(FaultKind::kInternal, endpoint_name(r.endpoint), now)) return sophon_envelope(internal_error(r.endpoint));
+  return sophon_envelope(call(r.endpoint, req, target, r, body.object));
 }
 
 ApiResult Service::Impl::call(Endpoint e, const HttpRequestView& req, const Target& target, const Route& r,
                               const json::object& body) {
-  ApiRequest api{req.method, r.path_id, target.query, body};
+  ApiRequest api{req.method, r.path_id, target.query, body, r.collection};
   switch (e) {
     case Endpoint::kContactUser: return users.update(api);
+    case Endpoint::kContactUserRead: return users.read(api);
+    case Endpoint::kContactUserCreate: return users.create(api);
     case Endpoint::kContactGroup: return groups.update(api);
+    case Endpoint::kContactGroupRead: return groups.read(api);
+    case Endpoint::kContactGroupCreate: return groups.create(api);
     case Endpoint::kAttendanceFace: return attendance.modify(api);
+    case Endpoint::kAttendanceRead: return attendance.query(api);
+    case Endpoint::kAttendanceUpload: return attendance.upload(api);
     case Endpoint::kAcsCard: return acs.patch(api);
+    case Endpoint::kAcsRead: return acs.read(api);
+    case Endpoint::kSophonRead: return sophon.query(api);
+    case Endpoint::kSophonCreate: return sophon.create(api);
     default: return sophon.update(api);
   }
 }
@@ -436,6 +469,7 @@ HttpReply Service::control(const HttpRequestView& req, const Target& target) {
     return json_reply(200, json::object{{"ok", true}});
   }
   if (req.method == "POST" && p == "/_emulator/faults") return control_faults(req.body);
+  if (req.method == "POST" && p == "/_emulator/edit") return control_edit(req.body);
   if ((req.method == "PUT" || req.method == "POST") && p == "/_emulator/fixture") {
     auto f = parse_fixture(req.body, "request body");
     if (!f) return json_reply(400, json::object{{"ok", false}, {"error", f.error().str()}});
@@ -443,6 +477,31 @@ HttpReply Service::control(const HttpRequestView& req, const Target& target) {
     return json_reply(200, json::object{{"ok", true}});
   }
   return plain(404, "404 page not found", "not_found");
+}
+
+// {"target": "contact_user", "key": "u1", "set": {"name": "X"}}: a console edit (Service::edit).
+HttpReply Service::control_edit(std::string_view text) {
+  ParsedBody body = parse_body(text);
+  auto bad = [](std::string why) { return json_reply(400, json::object{{"ok", false}, {"error", std::move(why)}}); };
+  if (!body.error.empty()) return bad(body.error);
+  auto target = string_member(body.object, "target");
+  auto key = string_member(body.object, "key");
+  const json::value* set = member(body.object, "set");
+  if (!target || !key || set == nullptr || !set->is_object()) return bad("give {\"target\", \"key\", \"set\": {...}}");
+  std::string why = edit(*target, *key, set->get_object());
+  if (!why.empty()) return bad(why);
+  return json_reply(200, json::object{{"ok", true}});
+}
+
+std::string Service::edit(std::string_view target, std::string_view key, const json::object& set) {
+  std::lock_guard lock(mu_);
+  Impl& s = *impl_;
+  if (target == "contact_user") return s.users.edit(key, set);
+  if (target == "contact_group") return s.groups.edit(key, set);
+  if (target == "attendance_face") return s.attendance.edit(key, set);
+  if (target == "acs_card") return s.acs.edit(key, set);
+  if (target == "sophon_person") return s.sophon.edit(key, set);
+  return fmt::format("target \"{}\": one of contact_user, contact_group, attendance_face, acs_card, sophon_person", target);
 }
 
 HttpReply Service::control_faults(std::string_view text) {
@@ -523,7 +582,9 @@ std::string Service::stats_json() const {
   json::object entities{{"contact_user", s.users.size()}, {"contact_group", s.groups.size()},
                         {"attendance_face", s.attendance.size()}, {"acs_card", s.acs.size()},
                         {"sophon_person", s.sophon.size()}};
+  json::object created{{"contact_user", s.users.created()}, {"attendance_face.upload", s.attendance.uploads()}};
   json::object out{{"requests", s.stats.requests()}, {"throttled", s.stats.throttled()},
+                   {"operations", s.stats.by_operation()}, {"created", std::move(created)},
                    {"endpoints", s.stats.to_json()}, {"limits", std::move(limits)},
                    {"faults", std::move(faults)}, {"tokens_issued", s.tokens.issued()},
                    {"entities", std::move(entities)}};

@@ -21,6 +21,8 @@
 #include <utility>
 #include <vector>
 
+#include <boost/json/object.hpp>
+
 #include "base/error.h"
 #include "emulator/emulator_options.h"
 
@@ -80,6 +82,11 @@ class Service {
   void reset();
 
   void load_fixture(const Fixture& fixture);
+
+  // A console edit behind the client's back: `set`'s members merged into the entity `key` of
+  // `target` ("contact_user", ...; emulator/README.md lists what each takes). "" or why not.
+  std::string edit(std::string_view target, std::string_view key, const boost::json::object& set);
+
   void add_fault(const FaultRule& rule);
   void clear_faults();
   void start_outage(double seconds);
@@ -91,6 +98,7 @@ class Service {
   struct Impl;
   HttpReply control(const HttpRequestView& request, const Target& target);
   HttpReply control_faults(std::string_view body);
+  HttpReply control_edit(std::string_view body);
 
   mutable std::mutex mu_;
   std::unique_ptr<Impl> impl_;

@@ -1,5 +1,8 @@
 #include "emulator/sophon_api.h"
 
+#include <algorithm>
+#include <optional>
+
 #include <fmt/format.h>
 
 #include <boost/json/array.hpp>
@@ -47,6 +50,44 @@ std::optional<ApiResult> check_info(const json::object& body) {
   return std::nullopt;
 }
 
+// The group query's page: its default and the most it takes (sophon-manual gives the default 10;
+// the maximum is not known: 100, unconfirmed, emulator/README.md).
+constexpr std::int64_t kDefaultLimit = 10;
+constexpr std::int64_t kMaxLimit = 100;
+
+// A non-negative integer query parameter, `fallback` when absent, nullopt when malformed.
+std::optional<std::int64_t> count_param(const QueryParams& q, std::string_view name, std::int64_t fallback) {
+  auto text = query_value(q, name);
+  if (text.empty()) return fallback;
+  std::int64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9' || v > 1000000000) return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+// "a,b" or ["a","b"]: the group names a create files a person under.
+std::vector<std::string> group_names(const json::value* v) {
+  std::vector<std::string> out;
+  auto add = [&](std::string_view name) {
+    if (!name.empty() && std::find(out.begin(), out.end(), name) == out.end()) out.emplace_back(name);
+  };
+  if (v != nullptr && v->is_array()) {
+    for (const auto& e : v->get_array()) {
+      if (e.is_string()) add(e.get_string());
+    }
+  } else if (v != nullptr && v->is_string()) {
+    std::string_view text = v->get_string();
+    while (!text.empty()) {
+      auto comma = text.find(',');
+      add(text.substr(0, comma));
+      text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string_view sophon_status(std::int64_t code) {
@@ -73,6 +114,8 @@ void SophonApi::load(const Fixture& fixture) {
     json::array ids;
     for (const auto& id : p.permission_ids) ids.emplace_back(id);
     person.info["permission_ids"] = p.permission_ids.empty() ? json::array{"0"} : std::move(ids);
+    person.groups = p.group_names;
+    if (person.groups.empty()) person.groups.emplace_back(kDefaultSophonGroup);
     persons_.insert_or_assign(p.identity_id, std::move(person));
   }
 }
@@ -124,6 +167,82 @@ ApiResult SophonApi::update(const ApiRequest& req) {
   std::string image_id = person.photo.empty() ? std::string() : std::string(person.photo.at("fnv1a64").as_string());
   ok.data = json::object{{"identity_id", identity}, {"image_id", image_id}, {"group_name", json::array{}}, {"info", person.info}};
   return ok;
+}
+
+json::object SophonApi::record(const std::string& id, const Person& person) const {
+  json::array groups;
+  for (const auto& g : person.groups) groups.emplace_back(g);
+  json::object r{{"identity_id", id}, {"group_name", std::move(groups)}, {"info", person.info}};
+  if (!person.photo.empty()) r["image_id"] = person.photo.at("fnv1a64");
+  return r;
+}
+
+ApiResult SophonApi::query(const ApiRequest& req) const {
+  ApiResult ok;
+  json::array list;
+  if (auto id = query_value(req.query, "identity_id"); !id.empty()) {
+    auto it = persons_.find(std::string(id));
+    if (it == persons_.end()) return sophon_error(40401, fmt::format("no person \"{}\"", id));
+    list.push_back(record(it->first, it->second));
+    ok.data = json::object{{"identities_list", std::move(list)}};
+    return ok;
+  }
+  auto group = query_value(req.query, "group_name");
+  if (group.empty()) return sophon_error(40000, "identity_id or group_name is required");
+  auto skip = count_param(req.query, "skip_num", 0);
+  auto limit = count_param(req.query, "limit", kDefaultLimit);
+  if (!skip) return sophon_error(40000, "skip_num must be a non-negative integer");
+  if (!limit || *limit < 1 || *limit > kMaxLimit) return sophon_error(40000, fmt::format("limit must be 1..{}", kMaxLimit));
+  std::int64_t index = 0;
+  for (const auto& [id, person] : persons_) {
+    if (std::find(person.groups.begin(), person.groups.end(), group) == person.groups.end()) continue;
+    if (index++ < *skip) continue;
+    if (static_cast<std::int64_t>(list.size()) == *limit) break;
+    list.push_back(record(id, person));
+  }
+  ok.data = json::object{{"identities_list", std::move(list)}};
+  return ok;
+}
+
+ApiResult SophonApi::create(const ApiRequest& req) {
+  const auto* id = member(req.body, "identity_id");
+  if (id == nullptr || !id->is_string() || id->get_string().empty()) return sophon_error(40000, "identity_id is required");
+  std::string identity(id->get_string());
+  const auto* ignore = member(req.body, "ignore_exist");
+  const bool update_existing = ignore != nullptr && ignore->is_bool() && ignore->get_bool();
+  if (persons_.contains(identity) && !update_existing) return sophon_error(40011, fmt::format("identity \"{}\" exists", identity));
+  const auto* need_pic = member(req.body, "need_bring_pic");
+  const bool photo_required = need_pic == nullptr || !need_pic->is_bool() || need_pic->get_bool();
+  if (photo_required && member(req.body, "reg_photo") == nullptr) return sophon_error(40000, "reg_photo is required");
+  json::object photo;
+  if (auto e = check_photo(req.body, photo)) return *e;
+  auto groups = group_names(member(req.body, "group_name"));
+  if (groups.empty()) return sophon_error(40000, "group_name is required");
+  json::object body = req.body;
+  if (member(body, "info") == nullptr) body["info"] = json::object{};
+  if (auto e = check_info(body)) return *e;
+  json::object info = body.at("info").get_object();
+  if (!info.contains("type")) info["type"] = 1;
+  if (!info.contains("permission_ids")) info["permission_ids"] = json::array{"0"};
+  Person& person = persons_[identity];
+  person.info = std::move(info);
+  if (!photo.empty()) person.photo = std::move(photo);
+  person.groups = std::move(groups);
+  person.written = true;
+  ApiResult ok;
+  ok.data = record(identity, person);
+  ok.data["image_id"] = person.photo.empty() ? json::value("") : person.photo.at("fnv1a64");
+  return ok;
+}
+
+std::string SophonApi::edit(std::string_view identity_id, const json::object& set) {
+  auto it = persons_.find(std::string(identity_id));
+  if (it == persons_.end()) return fmt::format("no person \"{}\"", identity_id);
+  for (const auto& kv : set) {
+    if (kv.value().is_null()) it->second.info.erase(kv.key());
+    else it->second.info[kv.key()] = kv.value();
+  }
+  return {};
 }
 
 json::object SophonApi::state() const {

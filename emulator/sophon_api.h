@@ -10,6 +10,11 @@
 // {"error": {"code", "message", "status"}} form; the HTTP status is the code's first three digits
 // (40003 -> 400, 40401 -> 404, 50072 -> 500).
 //
+// It also serves the query (GET users?identity_id=ID, or ?group_name=G&skip_num=N&limit=L,
+// default limit 10, at most 100, in identity_id order; data.identities_list[]) and the create
+// (POST users: identity_id, reg_photo, group_name and info; an identity held already is refused
+// with 40011 unless ignore_exist is true; no photo: 40000), and an administrator's console edit.
+//
 // Thread-safety: none; the owner serializes calls.
 #pragma once
 
@@ -18,7 +23,8 @@
 #include <string>
 #include <string_view>
 #include <optional>
-#include <unordered_map>
+#include <map>
+#include <vector>
 
 #include <boost/json/object.hpp>
 
@@ -45,6 +51,12 @@ class SophonApi {
 
   void load(const Fixture& fixture);
   ApiResult update(const ApiRequest& request);
+  ApiResult query(const ApiRequest& request) const;
+  ApiResult create(const ApiRequest& request);
+
+  // A console edit of `identity_id`: `set`'s members ("name", "type", "permission_ids") merged
+  // into its info. Returns "" or why it cannot be made.
+  std::string edit(std::string_view identity_id, const boost::json::object& set);
 
   // identity_id -> {"identity_id", "info": {...}, "reg_photo": {"bytes", "fnv1a64"}} for every
   // person written since load(): what the box holds for them now.
@@ -56,13 +68,16 @@ class SophonApi {
   struct Person {
     boost::json::object info;   // name (when known), type, permission_ids, and any other member sent
     boost::json::object photo;  // {"bytes", "fnv1a64"}; empty = no face registered
+    std::vector<std::string> groups;  // the person groups it is filed under
     bool written = false;
   };
+
+  boost::json::object record(const std::string& id, const Person& person) const;
 
   std::optional<ApiResult> check_photo(const boost::json::object& body, boost::json::object& summary) const;
 
   SophonRules rules_;
-  std::unordered_map<std::string, Person> persons_;
+  std::map<std::string, Person> persons_;  // by identity_id, in order (the group query pages in it)
 };
 
 }  // namespace hrsync::emulator

@@ -318,7 +318,7 @@ TEST_F(OtherApisTest, OversizedBodiesAre413) {
 
 TEST_F(OtherApisTest, UnknownPathsAre404) {
   start();
-  auto r = call("GET", "/open-apis/contact/v3/users/u1", "");
+  auto r = call("DELETE", "/open-apis/contact/v3/users/u1", "");
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_EQ(r.response.status, 404u);
   EXPECT_EQ(stats().at("endpoints").at("unknown").at("outcomes").at("not_found").to_number<std::uint64_t>(), 1u);

@@ -336,7 +336,13 @@ TEST(ImageProbe, Base64AndImageSizes) {
 TEST(Route, PathsMethodsAndQueries) {
   EXPECT_EQ(route("PUT", "/open-apis/contact/v3/users/u%2F1").path_id, "u/1");
   EXPECT_EQ(route("PATCH", "/open-apis/contact/v3/users/u1").endpoint, Endpoint::kContactUser);
-  EXPECT_EQ(route("GET", "/open-apis/contact/v3/users/u1").endpoint, Endpoint::kUnknown);
+  EXPECT_EQ(route("GET", "/open-apis/contact/v3/users/u1").endpoint, Endpoint::kContactUserRead);
+  EXPECT_EQ(route("DELETE", "/open-apis/contact/v3/users/u1").endpoint, Endpoint::kUnknown);
+  EXPECT_TRUE(route("GET", "/open-apis/contact/v3/users/batch").collection);
+  EXPECT_EQ(route("POST", "/open-apis/contact/v3/users").endpoint, Endpoint::kContactUserCreate);
+  EXPECT_EQ(route("GET", "/SophonFogSys/api/users").endpoint, Endpoint::kSophonRead);
+  EXPECT_EQ(route("POST", "/SophonFogSys/api/users").endpoint, Endpoint::kSophonCreate);
+  EXPECT_EQ(route("GET", "/open-apis/acs/v1/users").endpoint, Endpoint::kAcsRead);
   EXPECT_EQ(route("PATCH", "/open-apis/contact/v3/group/g1").endpoint, Endpoint::kContactGroup);
   EXPECT_EQ(route("PATCH", "/open-apis/acs/v1/users/u1/x").endpoint, Endpoint::kUnknown);
   EXPECT_EQ(route("PUT", "/SophonFogSys/api/users").endpoint, Endpoint::kSophonPerson);
