@@ -416,8 +416,8 @@ Result<Fixture> parse_fixture(std::string_view text, std::string_view where) {
   r.objects("attendance_users", into(f.attendance_users, read_attendance));
   r.strings("acs_users", f.acs_users);
   json::object cards;
-  r.object("acs_cards", cards, [](std::string_view, const json::value& v) -> std::string {
-    return v.is_int64() ? "" : "must be an integer";
+  r.object("acs_cards", cards, [](std::string_view, const json::value& card) -> std::string {
+    return card.is_int64() ? "" : "must be an integer";
   });
   for (const auto& kv : cards) f.acs_cards.emplace_back(std::string(kv.key()), kv.value().get_int64());
   r.objects("sophon_persons", into(f.sophon_persons, read_person));

@@ -11,7 +11,7 @@
 
 #include "base/utf8.h"
 #include "store/snapshot_store.h"
-#include "tests/engine/test_http_server.h"
+#include "tests/engine/net/test_http_server.h"
 #include "tests/integration/sync_harness.h"
 
 namespace hrsync::integration {

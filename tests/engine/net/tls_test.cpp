@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "engine/net/http_client.h"
-#include "test_http_server.h"
-#include "test_pki.h"
+#include "tests/engine/net/test_http_server.h"
+#include "tests/engine/net/test_pki.h"
 
 namespace hrsync {
 namespace {

@@ -11,7 +11,7 @@
 
 #include "engine/net/manual_clock.h"
 #include "engine/run/exit_code.h"
-#include "executor_fakes.h"
+#include "tests/engine/run/executor_fakes.h"
 #include "tests/store/scratch_dir.h"
 
 namespace hrsync {

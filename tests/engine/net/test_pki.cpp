@@ -1,4 +1,4 @@
-#include "test_pki.h"
+#include "tests/engine/net/test_pki.h"
 
 #include <memory>
 #include <stdexcept>

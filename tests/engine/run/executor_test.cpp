@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/net/manual_clock.h"
-#include "executor_fakes.h"
+#include "tests/engine/run/executor_fakes.h"
 
 namespace hrsync {
 namespace {

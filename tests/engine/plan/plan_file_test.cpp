@@ -14,7 +14,7 @@
 
 #include "engine/net/manual_clock.h"
 #include "engine/run/executor.h"
-#include "executor_fakes.h"
+#include "tests/engine/run/executor_fakes.h"
 
 namespace hrsync {
 namespace {

@@ -1,4 +1,4 @@
-#include "test_http_server.h"
+#include "tests/engine/net/test_http_server.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>

@@ -11,7 +11,7 @@
 #include "engine/net/async_event.h"
 #include "engine/net/feishu_token.h"
 #include "engine/net/http_transport.h"
-#include "test_http_server.h"
+#include "tests/engine/net/test_http_server.h"
 
 namespace hrsync {
 namespace {
