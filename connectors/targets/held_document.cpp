@@ -51,9 +51,14 @@ void write_value(JsonWriter& w, const FieldRule& rule, dom::element v) {
       dom::array items;
       if (v.get_array().get(items) != simdjson::SUCCESS || items.size() == 0) return;
       w.key(rule.member).begin_array();
-      for (dom::element item : items) {
+      for (dom::element item : items) {  // ids held as numbers are written as the text they are
         std::string_view s;
-        if (item.get_string().get(s) == simdjson::SUCCESS) w.string(s);
+        std::int64_t n = 0;
+        if (item.get_string().get(s) == simdjson::SUCCESS) {
+          w.string(s);
+        } else if (item.get_int64().get(n) == simdjson::SUCCESS) {
+          w.string(fmt::format("{}", n));
+        }
       }
       w.end_array();
       return;
