@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "connectors/targets/target_connector.h"
@@ -231,6 +232,60 @@ TEST(ReadOperation, SophonPersonQueriesOneIdentity) {
   EXPECT_TRUE(none.found.empty());
   EXPECT_EQ(none.absent, std::vector<std::string>{"nope"});
   EXPECT_FALSE(read.read_page(std::vector<std::string>{"E001"}, R"({"error":{"code":50072,"message":"m"}})"));
+}
+
+// Row E0002 of samples/employees.csv, its photo left out (the box answers none).
+Record sample_e0002() {
+  Record r;
+  const std::pair<Field, std::string_view> cells[] = {
+      {Field::kEmployeeNo, "E0002"}, {Field::kUserId, "u0002"}, {Field::kName, "张伟"}, {Field::kEnName, "Wei Zhang"},
+      {Field::kEmail, "wei.zhang@example.com"}, {Field::kMobile, "+8615268514016"}, {Field::kMobileVisible, "true"},
+      {Field::kGender, "2"}, {Field::kDepartmentIds, "od-8acc20ac82f722de453214468beddf91"},
+      {Field::kLeaderUserId, "u0001"}, {Field::kCity, "Beijing"}, {Field::kCountry, "CN"},
+      {Field::kWorkStation, "北楼-H02"}, {Field::kJoinTime, "1632009600"}, {Field::kEmployeeType, "1"},
+      {Field::kJobTitle, "Head of Product"}, {Field::kEnterpriseEmail, "u0002@corp.example.com"},
+      {Field::kIsFrozen, "false"}, {Field::kCardNo, "30000074"}, {Field::kFaceKey, "26ebfa0f6c5e6ee5733722fa9a6b9c6d"},
+      {Field::kFaceKeyUpdateTime, "1698429670"}, {Field::kPersonType, "1"}, {Field::kPermissionIds, "1;2"},
+  };
+  for (const auto& [f, v] : cells) r.at(f) = v;
+  return r;
+}
+
+// The emulator's answers (hrsync-emulator --fixture-from-csv samples/employees.csv
+// --fixture-every-member), byte for byte, for the sample row E0002.
+TEST(ReadOperation, EmulatorAnswersForASampleRowAreItsProjection) {
+  const Record row = sample_e0002();
+  const struct {
+    std::string_view id;
+    std::string key;
+    std::string_view answer;
+  } reads[] = {
+      {"contact_user", "u0002",
+       R"({"code":0,"msg":"success","data":{"items":[{"en_name":"Wei Zhang","mobile_visible":true,"gender":2,)"
+       R"("leader_user_id":"u0001","city":"Beijing","country":"CN","work_station":"北楼-H02","join_time":1632009600,)"
+       R"("employee_type":1,"job_title":"Head of Product","is_frozen":false,"name":"张伟","mobile":"+8615268514016",)"
+       R"("email":"wei.zhang@example.com","enterprise_email":"u0002@corp.example.com","employee_no":"E0002",)"
+       R"("department_ids":["od-8acc20ac82f722de453214468beddf91"],"user_id":"u0002",)"
+       R"("open_id":"ou_a46e41af6ce9c1e3dbf036f4f2c6d6e4","union_id":"on_aef5e9367bdddf2ea10a6b8a8136df75",)"
+       R"("status":{"is_frozen":false,"is_resigned":false,"is_activated":true,"is_unjoin":false}}]}})"},
+      {"attendance_face", "E0002",
+       R"({"code":0,"msg":"success","data":{"user_settings":[{"face_key":"26ebfa0f6c5e6ee5733722fa9a6b9c6d",)"
+       R"("face_key_update_time":"1698429670","user_id":"E0002"}]}})"},
+      {"acs_card", "u0002", R"({"code":0,"msg":"success","data":{"user":{"user_id":"u0002","feature":{"card":30000074}}}})"},
+      {"sophon_person", "E0002",
+       R"({"data":{"identities_list":[{"identity_id":"E0002","group_name":["default"],)"
+       R"("info":{"name":"张伟","type":1,"permission_ids":["1","2"]}}]}})"},
+  };
+  for (const auto& r : reads) {
+    auto c = connector(r.id);
+    const ReadPage page = read_ok(*c->read(), {r.key}, r.answer);
+    ASSERT_EQ(page.found.size(), 1u) << r.id;
+    const Document want = project_ok(*c, row);
+    EXPECT_EQ(page.found[0].key, want.key) << r.id;
+    EXPECT_EQ(page.found[0].body, want.body) << r.id;
+    EXPECT_EQ(page.found[0].hash, want.hash) << r.id;
+    EXPECT_TRUE(page.absent.empty()) << r.id;
+  }
 }
 
 }  // namespace
