@@ -70,8 +70,9 @@ class AttendanceFaceUpdate final : public UpdateOperation {
 
 // The read: a query of the users' face settings, {"user_ids": [...]}, answered with
 // data.user_settings[] {user_id, face_key?, face_key_update_time?} per user held. The official
-// page and the Node SDK 1.74.0 send it as GET with a JSON body; hrsync sends POST, which the
-// page's path takes too (docs/api-notes.md). The document's codes are the update's.
+// page and the Node SDK 1.74.0 send it as GET with a JSON body; hrsync sends POST, since some
+// proxies and clients drop a GET's body: which the server takes is still to be checked
+// (docs/api-notes.md). The attendance document's codes are the update's.
 class AttendanceFaceRead final : public ReadOperation {
  public:
   AttendanceFaceRead(const TargetOptions& o, std::span<const FieldRule> rules)
