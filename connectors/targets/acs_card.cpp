@@ -84,6 +84,7 @@ class AcsCardRead final : public ReadOperation {
   std::size_t batch_size() const override { return 1; }
 
   Result<Request> build_request(std::span<const std::string> keys) const override {
+    if (auto ok = check_batch("acs_card read", keys, batch_size()); !ok) return std::unexpected(std::move(ok.error()));
     Request req;
     req.method = "GET";
     req.target = "/open-apis/acs/v1/users/";
@@ -97,10 +98,7 @@ class AcsCardRead final : public ReadOperation {
     dom::parser parser;
     const simdjson::padded_string padded(body);
     ReadPage page;
-    dom::object root;
-    std::int64_t code = -1;
-    if (parser.parse(padded).get_object().get(root) == simdjson::SUCCESS &&
-        root["code"].get_int64().get(code) == simdjson::SUCCESS && code == 1490101) {
+    if (feishu_code_is(parser, padded, 1490101)) {  // not held
       page.absent.assign(keys.begin(), keys.end());
       return page;
     }

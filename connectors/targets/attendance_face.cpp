@@ -83,6 +83,7 @@ class AttendanceFaceRead final : public ReadOperation {
   std::size_t batch_size() const override { return 50; }
 
   Result<Request> build_request(std::span<const std::string> keys) const override {
+    if (auto ok = check_batch("attendance_face read", keys, batch_size()); !ok) return std::unexpected(std::move(ok.error()));
     Request req{.method = "POST", .target = target_};
     std::string body;
     JsonWriter w(body);
@@ -108,13 +109,10 @@ class AttendanceFaceRead final : public ReadOperation {
       dom::object setting;
       if (e.get_object().get(setting) != simdjson::SUCCESS) continue;
       const std::string_view key = held_string(setting, "user_id");
-      if (std::find(keys.begin(), keys.end(), key) == keys.end()) continue;  // not asked for
+      if (!asked_for(keys, key)) continue;
       page.found.push_back(held_document(key, setting, rules_, held_flat));
     }
-    for (const std::string& key : keys) {
-      const bool held = std::ranges::any_of(page.found, [&key](const Document& d) { return d.key == key; });
-      if (!held) page.absent.push_back(key);
-    }
+    add_absent(keys, page);
     return page;
   }
 

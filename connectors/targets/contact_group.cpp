@@ -97,6 +97,7 @@ class ContactGroupRead final : public ReadOperation {
   std::size_t batch_size() const override { return 1; }
 
   Result<Request> build_request(std::span<const std::string> keys) const override {
+    if (auto ok = check_batch("contact_group read", keys, batch_size()); !ok) return std::unexpected(std::move(ok.error()));
     Request req;
     req.method = "GET";
     req.target = "/open-apis/contact/v3/group/";
@@ -109,10 +110,7 @@ class ContactGroupRead final : public ReadOperation {
     dom::parser parser;
     const simdjson::padded_string padded(body);
     ReadPage page;
-    dom::object root;
-    std::int64_t code = -1;
-    if (parser.parse(padded).get_object().get(root) == simdjson::SUCCESS &&
-        root["code"].get_int64().get(code) == simdjson::SUCCESS && code == 42002) {
+    if (feishu_code_is(parser, padded, 42002)) {  // not held
       page.absent.assign(keys.begin(), keys.end());
       return page;
     }

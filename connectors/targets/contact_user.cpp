@@ -310,6 +310,7 @@ class ContactUserRead final : public ReadOperation {
   std::size_t batch_size() const override { return 50; }
 
   Result<Request> build_request(std::span<const std::string> keys) const override {
+    if (auto ok = check_batch("contact_user read", keys, batch_size()); !ok) return std::unexpected(std::move(ok.error()));
     Request req{.method = "GET", .target = "/open-apis/contact/v3/users/batch"};
     char sep = '?';
     for (const std::string& key : keys) {
@@ -351,14 +352,11 @@ Result<ReadPage> ContactUserRead::read_page(std::span<const std::string> keys, s
       dom::object user;
       if (e.get_object().get(user) != simdjson::SUCCESS) continue;
       const std::string_view key = held_string(user, id_member_);
-      if (std::find(keys.begin(), keys.end(), key) == keys.end()) continue;  // not asked for
+      if (!asked_for(keys, key)) continue;
       page.found.push_back(held_document(key, user, rules_, held_user_member));
     }
   }
-  for (const std::string& key : keys) {
-    const bool held = std::ranges::any_of(page.found, [&key](const Document& d) { return d.key == key; });
-    if (!held) page.absent.push_back(key);
-  }
+  add_absent(keys, page);
   return page;
 }
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 
@@ -122,10 +123,33 @@ Result<dom::object> feishu_data(dom::parser& parser, const simdjson::padded_stri
   return data;
 }
 
+bool feishu_code_is(dom::parser& parser, const simdjson::padded_string& body, std::int64_t code) {
+  dom::object root;
+  std::int64_t held = 0;
+  return parser.parse(body).get_object().get(root) == simdjson::SUCCESS &&
+         root["code"].get_int64().get(held) == simdjson::SUCCESS && held == code;
+}
+
 std::string_view held_string(dom::object item, std::string_view member) {
   std::string_view s;
   if (item[member].get_string().get(s) != simdjson::SUCCESS) return {};
   return s;
+}
+
+Result<void> check_batch(std::string_view where, std::span<const std::string> keys, std::size_t most) {
+  if (!keys.empty() && keys.size() <= most) return {};
+  return fail(Error::Kind::kInternal, std::string(where), fmt::format("{} keys for a read of 1 to {}", keys.size(), most));
+}
+
+bool asked_for(std::span<const std::string> keys, std::string_view key) {
+  return std::ranges::find(keys, key) != keys.end();
+}
+
+void add_absent(std::span<const std::string> keys, ReadPage& page) {
+  for (const std::string& key : keys) {
+    const bool held = std::ranges::any_of(page.found, [&key](const Document& d) { return d.key == key; });
+    if (!held) page.absent.push_back(key);
+  }
 }
 
 }  // namespace hrsync

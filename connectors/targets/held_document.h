@@ -17,12 +17,14 @@
 
 #include <simdjson.h>
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
 
 #include "base/error.h"
 #include "connectors/targets/field_table.h"
+#include "connectors/targets/target_operation.h"
 #include "diff/document.h"
 
 namespace hrsync {
@@ -48,7 +50,19 @@ Document held_document(std::string_view key, simdjson::dom::object item, std::sp
 Result<simdjson::dom::object> feishu_data(simdjson::dom::parser& parser, const simdjson::padded_string& body,
                                           std::string_view where);
 
+// Whether the Feishu answer `body` carries the code `code` (a single get's "not held").
+bool feishu_code_is(simdjson::dom::parser& parser, const simdjson::padded_string& body, std::int64_t code);
+
 // The string `item[member]`, "" when absent or not a string.
 std::string_view held_string(simdjson::dom::object item, std::string_view member);
+
+// A kInternal error naming `where` unless 1 <= keys.size() <= most (a read's batch).
+Result<void> check_batch(std::string_view where, std::span<const std::string> keys, std::size_t most);
+
+// Whether `key` is one of `keys` (an answer's entity hrsync did not ask for is not read).
+bool asked_for(std::span<const std::string> keys, std::string_view key);
+
+// Appends to page.absent the keys of `keys` that no document of page.found has.
+void add_absent(std::span<const std::string> keys, ReadPage& page);
 
 }  // namespace hrsync

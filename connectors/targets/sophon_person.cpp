@@ -202,6 +202,7 @@ class SophonPersonRead final : public ReadOperation {
   std::size_t batch_size() const override { return 1; }
 
   Result<Request> build_request(std::span<const std::string> keys) const override {
+    if (auto ok = check_batch("sophon_person read", keys, batch_size()); !ok) return std::unexpected(std::move(ok.error()));
     Request req{.method = "GET", .target = "/SophonFogSys/api/users?identity_id="};
     append_url_escaped(req.target, keys.front());
     return req;
@@ -246,13 +247,10 @@ Result<ReadPage> SophonPersonRead::read_page(std::span<const std::string> keys, 
     dom::object person;
     if (e.get_object().get(person) != simdjson::SUCCESS) continue;
     const std::string_view key = held_string(person, "identity_id");
-    if (std::find(keys.begin(), keys.end(), key) == keys.end()) continue;  // not asked for
+    if (!asked_for(keys, key)) continue;
     page.found.push_back(held_document(key, person, kRules, held_nested));
   }
-  for (const std::string& key : keys) {
-    const bool held = std::ranges::any_of(page.found, [&key](const Document& d) { return d.key == key; });
-    if (!held) page.absent.push_back(key);
-  }
+  add_absent(keys, page);
   return page;
 }
 

@@ -64,6 +64,16 @@ TEST(ReadOperation, ContactUserAsksForABatchOfFifty) {
   EXPECT_EQ(read.default_rate(), (std::vector<RateTier>{{50, 1}, {1000, 60}}));
 }
 
+TEST(ReadOperation, ABatchOutsideTheLimitIsRefused) {
+  for (std::string_view id : target_ids()) {
+    auto c = connector(id);
+    const ReadOperation& read = *c->read();
+    EXPECT_FALSE(read.build_request(std::vector<std::string>{})) << id;
+    EXPECT_FALSE(read.build_request(std::vector<std::string>(read.batch_size() + 1, "k"))) << id;
+    EXPECT_TRUE(read.build_request(std::vector<std::string>(read.batch_size(), "k"))) << id;
+  }
+}
+
 TEST(ReadOperation, ContactUserAnswerIsTheProjectedDocument) {
   auto c = connector("contact_user");
   const ReadPage page = read_ok(*c->read(), {"u001", "u404"}, kUserAnswer);
