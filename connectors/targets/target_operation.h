@@ -167,7 +167,7 @@ class ReadOperation : public TargetOperation {
   // The most keys one request reads (1 for an API that reads one entity a call).
   virtual std::size_t batch_size() const = 0;
 
-  // The request that reads `keys`. REQUIRES: 1 <= keys.size() <= batch_size().
+  // The request that reads `keys`; a kInternal error unless 1 <= keys.size() <= batch_size().
   virtual Result<Request> build_request(std::span<const std::string> keys) const = 0;
 
   // The documents the answer `body` to the request for `keys` holds, and the keys it lacks. A
