@@ -5,6 +5,7 @@
 #include "connectors/targets/code_table.h"
 #include "connectors/targets/document_builder.h"
 #include "connectors/targets/feishu_envelope.h"
+#include "connectors/targets/held_document.h"
 #include "connectors/targets/option_check.h"
 #include "base/url_escape.h"
 
@@ -66,9 +67,71 @@ class AcsCardUpdate final : public UpdateOperation {
   std::string query_;  // "?user_id_type=..."
 };
 
+// The codes of the user get (feishu:acs-users): 1490101 answers a user the access-control
+// devices do not hold, which the read reports absent.
+constexpr std::array<CodeRule, 1> kReadCodes = {{
+    {1490101, 400, Disposition::kSuccess, "user not found: not in an access group (read as absent)"},
+}};
+
+constexpr auto kReadAllCodes = join_codes(kReadCodes, kFeishuCommonCodes);
+
+// The read: a GET of one user, answered with data.user {user_id, feature: {card?}}.
+class AcsCardRead final : public ReadOperation {
+ public:
+  explicit AcsCardRead(const TargetOptions& o) : query_("?user_id_type=" + o.user_id_type) {}
+
+  std::string_view endpoint() const override { return "GET /open-apis/acs/v1/users/:user_id"; }
+  std::size_t batch_size() const override { return 1; }
+
+  Result<Request> build_request(std::span<const std::string> keys) const override {
+    if (auto ok = check_batch("acs_card read", keys, batch_size()); !ok) return std::unexpected(std::move(ok.error()));
+    Request req;
+    req.method = "GET";
+    req.target = "/open-apis/acs/v1/users/";
+    append_url_escaped(req.target, keys.front());
+    req.target += query_;
+    return req;
+  }
+
+  Result<ReadPage> read_page(std::span<const std::string> keys, std::string_view body) const override {
+    namespace dom = simdjson::dom;
+    dom::parser parser;
+    const simdjson::padded_string padded(body);
+    ReadPage page;
+    if (feishu_code_is(parser, padded, 1490101)) {  // not held
+      page.absent.assign(keys.begin(), keys.end());
+      return page;
+    }
+    auto data = feishu_data(parser, padded, "acs_card read");
+    if (!data) return std::unexpected(std::move(data.error()));
+    dom::object user;
+    if ((*data)["user"].get_object().get(user) != simdjson::SUCCESS) {
+      return fail(Error::Kind::kProtocol, "acs_card read", "the answer has no data.user");
+    }
+    Document d = held_document(keys.front(), user, kRules, held_nested);
+    if (d.body == R"({"feature":{}})") {  // a user without a card, as the projection writes it
+      d.body = kNoCard;
+      d.seal();
+    }
+    page.found.push_back(std::move(d));
+    return page;
+  }
+
+  Verdict read_answer(int http_status, std::string_view body, const HttpHeaders& headers) const override {
+    return classify_feishu(http_status, body, headers, kReadAllCodes);
+  }
+  std::span<const CodeRule> codes() const override { return kReadAllCodes; }
+
+  // Not documented: the update's conservative default; the job config overrides it.
+  std::vector<RateTier> default_rate() const override { return {{20, 1}}; }
+
+ private:
+  std::string query_;  // "?user_id_type=..."
+};
+
 class AcsCard final : public TargetConnector {
  public:
-  explicit AcsCard(const TargetOptions& o) : update_(o) {}
+  explicit AcsCard(const TargetOptions& o) : update_(o), read_(o) {}
 
   std::string_view id() const override { return "acs_card"; }
   Platform platform() const override { return Platform::kFeishu; }
@@ -108,9 +171,11 @@ class AcsCard final : public TargetConnector {
   }
 
   const UpdateOperation& update() const override { return update_; }
+  const ReadOperation* read() const override { return &read_; }
 
  private:
   AcsCardUpdate update_;
+  AcsCardRead read_;
 };
 
 }  // namespace

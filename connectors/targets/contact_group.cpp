@@ -5,6 +5,7 @@
 #include "connectors/targets/code_table.h"
 #include "connectors/targets/document_builder.h"
 #include "connectors/targets/feishu_envelope.h"
+#include "connectors/targets/held_document.h"
 #include "connectors/targets/option_check.h"
 #include "connectors/targets/patch_held.h"
 #include "base/url_escape.h"
@@ -79,6 +80,59 @@ class ContactGroupUpdate final : public UpdateOperation {
   std::string query_;  // "?department_id_type=..."
 };
 
+// The codes of the group get (feishu:group-get): 42002 answers a group the tenant does not hold,
+// which the read reports absent.
+constexpr std::array<CodeRule, 3> kReadCodes = {{
+    {40003, 500, Disposition::kRetry, "internal error"},
+    {42002, 400, Disposition::kSuccess, "invalid group_id: the tenant does not hold the group (read as absent)"},
+    {42009, 403, P, "no userGroup authority error"},
+}};
+
+constexpr auto kReadAllCodes = join_codes(kReadCodes, kFeishuCommonCodes);
+
+// The read: a GET of one group, answered with data.group {id, name, description, type}.
+class ContactGroupRead final : public ReadOperation {
+ public:
+  std::string_view endpoint() const override { return "GET /open-apis/contact/v3/group/:group_id"; }
+  std::size_t batch_size() const override { return 1; }
+
+  Result<Request> build_request(std::span<const std::string> keys) const override {
+    if (auto ok = check_batch("contact_group read", keys, batch_size()); !ok) return std::unexpected(std::move(ok.error()));
+    Request req;
+    req.method = "GET";
+    req.target = "/open-apis/contact/v3/group/";
+    append_url_escaped(req.target, keys.front());
+    return req;
+  }
+
+  Result<ReadPage> read_page(std::span<const std::string> keys, std::string_view body) const override {
+    namespace dom = simdjson::dom;
+    dom::parser parser;
+    const simdjson::padded_string padded(body);
+    ReadPage page;
+    if (feishu_code_is(parser, padded, 42002)) {  // not held
+      page.absent.assign(keys.begin(), keys.end());
+      return page;
+    }
+    auto data = feishu_data(parser, padded, "contact_group read");
+    if (!data) return std::unexpected(std::move(data.error()));
+    dom::object group;
+    if ((*data)["group"].get_object().get(group) != simdjson::SUCCESS) {
+      return fail(Error::Kind::kProtocol, "contact_group read", "the answer has no data.group");
+    }
+    page.found.push_back(held_document(keys.front(), group, kRules, held_nested));
+    return page;
+  }
+
+  Verdict read_answer(int http_status, std::string_view body, const HttpHeaders& headers) const override {
+    return classify_feishu(http_status, body, headers, kReadAllCodes);
+  }
+  std::span<const CodeRule> codes() const override { return kReadAllCodes; }
+
+  // Documented (feishu:group-get).
+  std::vector<RateTier> default_rate() const override { return {{50, 1}, {1000, 60}}; }
+};
+
 class ContactGroup final : public TargetConnector {
  public:
   explicit ContactGroup(const TargetOptions& o) : update_(o) {}
@@ -108,9 +162,11 @@ class ContactGroup final : public TargetConnector {
   }
 
   const UpdateOperation& update() const override { return update_; }
+  const ReadOperation* read() const override { return &read_; }
 
  private:
   ContactGroupUpdate update_;
+  ContactGroupRead read_;
 };
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "connectors/targets/code_table.h"
 #include "connectors/targets/document_builder.h"
 #include "connectors/targets/feishu_envelope.h"
+#include "connectors/targets/held_document.h"
 #include "connectors/targets/field_rules.h"
 #include "base/json_members.h"
 #include "connectors/targets/option_check.h"
@@ -278,10 +279,91 @@ class ContactUserUpdate final : public UpdateOperation {
   std::string query_;  // "?department_id_type=...&user_id_type=..."
 };
 
+// The codes of the batch get: none is in docs/api/; 99992402 answers a bad parameter (more ids
+// than a call takes), as every open API does (docs/api-notes.md).
+constexpr std::array<CodeRule, 1> kReadCodes = {{
+    {99992402, 400, Disposition::kPermanent, "field validation failed (e.g. more than 50 user_ids)"},
+}};
+
+constexpr auto kReadAllCodes = join_codes(kReadCodes, kFeishuCommonCodes);
+
+// A member of a user object: is_frozen is documented under status, the others at the top.
+simdjson::simdjson_result<simdjson::dom::element> held_user_member(simdjson::dom::object user, const FieldRule& rule) {
+  if (rule.member == "is_frozen") {
+    simdjson::dom::object status;
+    if (user["status"].get_object().get(status) == simdjson::SUCCESS) return status["is_frozen"];
+  }
+  return held_nested(user, rule);
+}
+
+// The read: a batch get of up to 50 users, answered with data.items[], one user object per id
+// held (the update document's members, user_id, status), ids not held left out.
+class ContactUserRead final : public ReadOperation {
+ public:
+  ContactUserRead(const TargetOptions& o, const std::vector<FieldRule>& rules)
+      : query_(fmt::format("&user_id_type={}&department_id_type={}", o.user_id_type, o.department_id_type)),
+        id_member_(o.user_id_type),
+        rules_(rules) {}
+
+  std::string_view endpoint() const override { return "GET /open-apis/contact/v3/users/batch"; }
+  // A tool built on the official Python SDK (docs/api-notes.md); unconfirmed.
+  std::size_t batch_size() const override { return 50; }
+
+  Result<Request> build_request(std::span<const std::string> keys) const override {
+    if (auto ok = check_batch("contact_user read", keys, batch_size()); !ok) return std::unexpected(std::move(ok.error()));
+    Request req{.method = "GET", .target = "/open-apis/contact/v3/users/batch"};
+    char sep = '?';
+    for (const std::string& key : keys) {
+      req.target += sep;
+      req.target += "user_ids=";
+      append_url_escaped(req.target, key);
+      sep = '&';
+    }
+    req.target += query_;
+    return req;
+  }
+
+  Result<ReadPage> read_page(std::span<const std::string> keys, std::string_view body) const override;
+
+  Verdict read_answer(int http_status, std::string_view body, const HttpHeaders& headers) const override {
+    return classify_feishu(http_status, body, headers, kReadAllCodes);
+  }
+  std::span<const CodeRule> codes() const override { return kReadAllCodes; }
+
+  // Not found: the update's 50/s and 1000/min until confirmed (docs/api-notes.md).
+  std::vector<RateTier> default_rate() const override { return {{50, 1}, {1000, 60}}; }
+
+ private:
+  std::string query_;      // "&user_id_type=...&department_id_type=..."
+  std::string id_member_;  // the member of a user object holding the key: user_id, open_id or union_id
+  const std::vector<FieldRule>& rules_;  // the connector's rows in effect
+};
+
+Result<ReadPage> ContactUserRead::read_page(std::span<const std::string> keys, std::string_view body) const {
+  namespace dom = simdjson::dom;
+  dom::parser parser;
+  const simdjson::padded_string padded(body);
+  auto data = feishu_data(parser, padded, "contact_user read");
+  if (!data) return std::unexpected(std::move(data.error()));
+  ReadPage page;
+  dom::array items;
+  if ((*data)["items"].get_array().get(items) == simdjson::SUCCESS) {  // none held: no items
+    for (dom::element e : items) {
+      dom::object user;
+      if (e.get_object().get(user) != simdjson::SUCCESS) continue;
+      const std::string_view key = held_string(user, id_member_);
+      if (!asked_for(keys, key)) continue;
+      page.found.push_back(held_document(key, user, rules_, held_user_member));
+    }
+  }
+  add_absent(keys, page);
+  return page;
+}
+
 class ContactUser final : public TargetConnector {
  public:
   explicit ContactUser(const TargetOptions& o)
-      : patch_(o.mode == "patch"), freeze_(o.on_missing == "freeze"), tenant_(tenant_rules(o.tenant)), update_(o) {
+      : patch_(o.mode == "patch"), freeze_(o.on_missing == "freeze"), tenant_(tenant_rules(o.tenant)), update_(o), read_(o, rules_) {
     for (const FieldRule& rule : kMemberRules) {
       if (!o.fields.empty() && std::find(o.fields.begin(), o.fields.end(), rule.member) == o.fields.end()) {
         unowned_.push_back(rule.column);
@@ -312,6 +394,7 @@ class ContactUser final : public TargetConnector {
   std::optional<Held> held_after(const Document& desired, const Document& last_applied) const override;
 
   const UpdateOperation& update() const override { return update_; }
+  const ReadOperation* read() const override { return &read_; }
 
  private:
   std::optional<Invalid> check_mobile(const Record& r) const;
@@ -324,6 +407,7 @@ class ContactUser final : public TargetConnector {
   std::vector<Field> unowned_;  // members option `fields` leaves out: never sent, cells read as empty
   std::vector<FieldRule> rules_;  // kRules as the options make them (field_rules())
   ContactUserUpdate update_;
+  ContactUserRead read_;  // reads with rules_, which the constructor fills
 };
 
 // A user cannot lead themselves (41030).

@@ -11,7 +11,9 @@
 #include "base/base64.h"
 #include "connectors/targets/code_table.h"
 #include "connectors/targets/document_builder.h"
+#include "connectors/targets/held_document.h"
 #include "base/json_members.h"
+#include "base/url_escape.h"
 #include "connectors/targets/option_check.h"
 #include "connectors/targets/photo_file.h"
 #include "connectors/targets/unreadable_response.h"
@@ -146,7 +148,7 @@ std::string read_reply(std::string_view body, SophonReply& out) {
   return {};
 }
 
-Verdict classify_reply(int http_status, std::string_view body) {
+Verdict classify_reply(int http_status, std::string_view body, std::span<const CodeRule> table) {
   SophonReply reply;
   if (std::string what = read_reply(body, reply); !what.empty()) return unreadable_response(http_status, what, body);
   if (!reply.has_error) {
@@ -157,7 +159,7 @@ Verdict classify_reply(int http_status, std::string_view body) {
   Verdict v;
   v.code = reply.code;
   v.message = std::move(reply.message);
-  apply_rule(v, find_code(kCodes, reply.code));
+  apply_rule(v, find_code(table, reply.code));
   if (http_status == 429) v.disposition = Disposition::kRateLimited;
   return v;
 }
@@ -172,7 +174,7 @@ class SophonPersonUpdate final : public UpdateOperation {
   // The box documents no throttle header: a throttled answer pauses for the engine's default.
   Verdict read_answer(int http_status, std::string_view body, const HttpHeaders&) const override {
     try {
-      return classify_reply(http_status, body);
+      return classify_reply(http_status, body, kCodes);
     } catch (const std::exception& e) {
       return unreadable_response(http_status, fmt::format("could not read the body ({})", e.what()), {});
     }
@@ -182,6 +184,75 @@ class SophonPersonUpdate final : public UpdateOperation {
   // Not documented: a conservative default; [targets.sophon_person] rate in the job config overrides it.
   std::vector<RateTier> default_rate() const override { return {{10, 1}}; }
 };
+
+// The codes of the person query (sophon-manual, docs/api-notes.md): 40401 answers an identity the
+// box does not hold, which the read reports absent.
+constexpr std::array<CodeRule, 3> kReadCodes = {{
+    {40000, 0, P, "BAD_REQUEST (neither identity_id nor group_name)"},
+    {40401, 0, Disposition::kSuccess, "ID_NOT_FOUND: the box does not hold the person (read as absent)"},
+    {50072, 0, Disposition::kRetry, "SERVER_PROCESS_FAILED"},
+}};
+
+// The read: a query of one person by identity_id, answered with
+// {"data": {"identities_list": [{identity_id, group_name[], info, image_id?}]}}. The box answers
+// no photo (an image id at most), so a document read holds identity_id and info, not reg_photo.
+class SophonPersonRead final : public ReadOperation {
+ public:
+  std::string_view endpoint() const override { return "GET /SophonFogSys/api/users?identity_id=:identity_id"; }
+  std::size_t batch_size() const override { return 1; }
+
+  Result<Request> build_request(std::span<const std::string> keys) const override {
+    if (auto ok = check_batch("sophon_person read", keys, batch_size()); !ok) return std::unexpected(std::move(ok.error()));
+    Request req{.method = "GET", .target = "/SophonFogSys/api/users?identity_id="};
+    append_url_escaped(req.target, keys.front());
+    return req;
+  }
+
+  Result<ReadPage> read_page(std::span<const std::string> keys, std::string_view body) const override;
+
+  // The box documents no throttle header: a throttled answer pauses for the engine's default.
+  Verdict read_answer(int http_status, std::string_view body, const HttpHeaders&) const override {
+    try {
+      return classify_reply(http_status, body, kReadCodes);
+    } catch (const std::exception& e) {
+      return unreadable_response(http_status, fmt::format("could not read the body ({})", e.what()), {});
+    }
+  }
+  std::span<const CodeRule> codes() const override { return kReadCodes; }
+
+  // None documented: the update's conservative default; the job config overrides it.
+  std::vector<RateTier> default_rate() const override { return {{10, 1}}; }
+};
+
+Result<ReadPage> SophonPersonRead::read_page(std::span<const std::string> keys, std::string_view body) const {
+  namespace dom = simdjson::dom;
+  dom::parser parser;
+  const simdjson::padded_string padded(body);
+  dom::object root;
+  if (parser.parse(padded).get_object().get(root) != simdjson::SUCCESS) {
+    return fail(Error::Kind::kProtocol, "sophon_person read", "the answer is no JSON object");
+  }
+  ReadPage page;
+  std::int64_t code = 0;
+  if (root["error"]["code"].get_int64().get(code) == simdjson::SUCCESS) {
+    if (code != 40401) return fail(Error::Kind::kProtocol, "sophon_person read", fmt::format("the answer's code is {}", code));
+    page.absent.assign(keys.begin(), keys.end());
+    return page;
+  }
+  dom::array list;
+  if (root["data"]["identities_list"].get_array().get(list) != simdjson::SUCCESS) {
+    return fail(Error::Kind::kProtocol, "sophon_person read", "the answer has no data.identities_list");
+  }
+  for (dom::element e : list) {
+    dom::object person;
+    if (e.get_object().get(person) != simdjson::SUCCESS) continue;
+    const std::string_view key = held_string(person, "identity_id");
+    if (!asked_for(keys, key)) continue;
+    page.found.push_back(held_document(key, person, kRules, held_nested));
+  }
+  add_absent(keys, page);
+  return page;
+}
 
 class SophonPerson final : public TargetConnector {
  public:
@@ -219,6 +290,7 @@ class SophonPerson final : public TargetConnector {
   void keep_unset(Document& desired, const Document& last) const override;
 
   const UpdateOperation& update() const override { return update_; }
+  const ReadOperation* read() const override { return &read_; }
 
  private:
   static MissingPolicy missing_policy(std::string_view name) {
@@ -267,6 +339,7 @@ class SophonPerson final : public TargetConnector {
   std::string photo_dir_;  // base folder of relative photo paths
   MissingPolicy missing_;
   SophonPersonUpdate update_;
+  SophonPersonRead read_;
 };
 
 void SophonPerson::keep_unset(Document& desired, const Document& last) const {

@@ -2,8 +2,8 @@
 //
 // A connector is two things: what a record becomes on the target (RecordProjection,
 // record_projection.h: the document, its field rules, what the target keeps) and the operations
-// its API offers (target_operation.h), each with its request, lanes, rate and code table: update()
-// today. It holds no socket, no clock and no snapshot: the engine sends, waits and stores.
+// its API offers (target_operation.h), each with its request, lanes, rate and code table: update(),
+// and read() where it reads what the target holds. It holds no socket, no clock and no snapshot: the engine sends, waits and stores.
 // An operation the API offers besides the update (a read, a create) is an accessor of its own
 // here that returns nullptr by default, overridden by the connectors whose API has it.
 //
@@ -56,6 +56,9 @@ class TargetConnector : public RecordProjection {
 
   // The update of one entity, which every target offers.
   virtual const UpdateOperation& update() const = 0;
+
+  // The read of what the target holds, nullptr where the connector has none.
+  virtual const ReadOperation* read() const { return nullptr; }
 };
 
 // The five target ids, in the order reports list them.

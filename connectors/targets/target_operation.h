@@ -1,11 +1,12 @@
 // TargetOperation: one operation a target's API offers, as pure code: its endpoint, its rate limit
 // and lanes, its code table and the judging of its answers. UpdateOperation, the operation every
-// target has today, adds the request that applies a document.
+// target has, adds the request that applies a document; ReadOperation, the request that reads
+// what the target holds for some keys and the reading of its answer into documents.
 //
 // A connector (target_connector.h) is what a record becomes on its target (record_projection.h)
-// and the operations its API offers: update() today. An operation keeps its API's rules in
+// and the operations its API offers: update(), read(). An operation keeps its API's rules in
 // tables (codes() with their backoffs, default_rate(), lanes()) that the tests walk row by row;
-// the engine knows no code or lane of any API but by these. Another operation (a read, a create)
+// the engine knows no code or lane of any API but by these. Another operation (a create)
 // is another subclass of TargetOperation with a request of its own, which a connector that offers
 // it returns from an accessor of its own (nullptr where the API has none): adding one to a target
 // touches that target's files.
@@ -145,6 +146,33 @@ class UpdateOperation : public TargetOperation {
     (void)last_applied;
     return {};
   }
+};
+
+// What one read answer says: the documents the target holds, in the canonical form the
+// connector's projection writes (sealed; only the members hrsync manages), and the keys asked
+// for that the target does not hold.
+struct ReadPage {
+  std::vector<Document> found;
+  std::vector<std::string> absent;
+};
+
+// The read of some entities: the request that asks the target what it holds for a batch of keys,
+// and the reading of the answer. classify() judges the envelope first (a key the target does not
+// hold is a success where the API answers a single get with a "not found" code); read_page()
+// reads an answer classify() called a success.
+class ReadOperation : public TargetOperation {
+ public:
+  std::string_view name() const final { return "read"; }
+
+  // The most keys one request reads (1 for an API that reads one entity a call).
+  virtual std::size_t batch_size() const = 0;
+
+  // The request that reads `keys`; a kInternal error unless 1 <= keys.size() <= batch_size().
+  virtual Result<Request> build_request(std::span<const std::string> keys) const = 0;
+
+  // The documents the answer `body` to the request for `keys` holds, and the keys it lacks. A
+  // body that is not such an answer is a kProtocol error (never an empty page).
+  virtual Result<ReadPage> read_page(std::span<const std::string> keys, std::string_view body) const = 0;
 };
 
 }  // namespace hrsync

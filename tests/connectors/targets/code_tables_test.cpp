@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "connectors/targets/feishu_envelope.h"
 #include "connectors/targets/target_connector.h"
 #include "target_test_util.h"
 
@@ -98,6 +99,29 @@ TEST(CodeTables, EveryRowClassifiesAsItsTableSays) {
         EXPECT_EQ(v.log_id, fmt::format("log-{}", row.code)) << id;
       }
       EXPECT_FALSE(row.meaning.empty()) << id << " code " << row.code;
+    }
+  }
+}
+
+// The reads' tables: every row classifies as it says, and every Feishu read takes the common codes.
+TEST(CodeTables, EveryReadRowClassifiesAsItsTableSays) {
+  for (std::string_view id : target_ids()) {
+    auto c = connector(id);
+    const ReadOperation* read = c->read();
+    if (read == nullptr) continue;
+    const bool sophon = c->platform() == Platform::kSophon;
+    std::set<std::int64_t> have;
+    for (const CodeRule& row : read->codes()) {
+      EXPECT_TRUE(have.insert(row.code).second) << id << " read code " << row.code << " twice";
+      const std::string body = sophon ? sophon_body(row) : feishu_body(row);
+      const Verdict v = read->classify(status_of(row), body);
+      EXPECT_EQ(v.disposition, row.disposition) << id << " read code " << row.code;
+      EXPECT_EQ(v.code, row.code) << id;
+      EXPECT_TRUE(v.documented) << id << " read code " << row.code;
+      EXPECT_FALSE(row.meaning.empty()) << id << " read code " << row.code;
+    }
+    if (!sophon) {
+      for (const CodeRule& common : kFeishuCommonCodes) EXPECT_TRUE(have.contains(common.code)) << id << " " << common.code;
     }
   }
 }
