@@ -15,7 +15,8 @@
 //                 same on every try).
 //   kRetry        (and network errors) retried after a full-jitter backoff: from
 //                 RetryConfig::base_delay_s doubling, or by the verdict's own backoff when the
-//                 code's table row gives one (its first delay replaced by lock_delay_s when set),
+//                 code's table row gives one (never below its floor; its first delay replaced by
+//                 lock_delay_s when set),
 //                 capped at max_delay_s. Each such failure takes a token from the
 //                 target's retry budget (retry_budget.h: a bucket its successes refill); an
 //                 entity fails after max_attempts tries or when the bucket is down to half.

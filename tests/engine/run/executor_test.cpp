@@ -153,13 +153,36 @@ TEST_F(ExecutorTest, LockErrorIsRetriedWithTheLockBackoffThenApplied) {
     ASSERT_EQ(lock.size(), 2u);
     ASSERT_EQ(busy.size(), 2u);
     EXPECT_EQ(sink.find("t", "lock" + std::to_string(i))->attempts, 2u);
-    // First retry: full jitter below the first delay (the lock row's own 2 s, else the job's 0.1 s).
+    // First retry: full jitter below the first delay (the lock row's own 2 s, never under its 1 s
+    // floor; else the job's 0.1 s).
     Clock::duration lock_wait = lock[1].at - lock[0].answered;
     EXPECT_LE(lock_wait, 2s);
+    EXPECT_GE(lock_wait, 1s);
     EXPECT_LE(busy[1].at - busy[0].answered, 100ms);
     longest_lock_wait = std::max(longest_lock_wait, lock_wait);
   }
   EXPECT_GT(longest_lock_wait, 100ms);  // the lock backoff really is the longer one
+}
+
+TEST(Executor, ALockErrorsFirstRetryNeverComesBeforeASecond) {
+  // 44025 says "wait some seconds and retry": the full jitter below 2 s could draw an instant, the
+  // row's floor raises every draw to 1 s, whatever the seed.
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    Harness h;
+    TargetPlan& tp = h.add_target("t");
+    h.add_work(tp, 10, "lock");
+    for (int i = 0; i < 10; ++i) h.transport.script["lock" + std::to_string(i)] = {code(kLock, 400)};
+    ExecutorOptions options;
+    options.seed = seed;
+    RunSummary summary = h.run(options);
+    EXPECT_EQ(h.result(summary, "t").counts.applied, 10u);
+    for (int i = 0; i < 10; ++i) {
+      auto lock = h.transport.sends_of("lock" + std::to_string(i));
+      ASSERT_EQ(lock.size(), 2u);
+      EXPECT_GE(lock[1].at - lock[0].answered, 1s) << "seed " << seed << " entity " << i;
+      EXPECT_LE(lock[1].at - lock[0].answered, 2s) << "seed " << seed << " entity " << i;
+    }
+  }
 }
 
 TEST_F(ExecutorTest, LockDelayInTheConfigReplacesTheTablesFirstDelay) {
