@@ -404,6 +404,51 @@ TEST_F(ExecutorTest, ALowerLimitTheServerAnnouncesHoldsForTheRestOfTheRun) {
   for (std::size_t i = 4; i < after.size(); ++i) EXPECT_GE(after[i] - after[i - 4], 1s) << i;
 }
 
+TEST_F(ExecutorTest, OneAnswerAnnouncingALimitFarBelowTheTierDoesNotSlowTheRun) {
+  TargetPlan& tp = add_target("t", {RateTier{50, 1}});
+  add_work(tp, "first");
+  add_work(tp, 199);
+  Step throttled = code(kThrottled, 429);
+  throttled.limit = 1;
+  throttled.reset_s = 0.5;
+  transport.script["first"] = {throttled};
+  target_config("t").concurrency = 8;
+  const Clock::time_point began = clock.now();
+  RunSummary summary = run();
+  const TargetResult& r = result(summary, "t");
+  EXPECT_EQ(r.counts.applied, 200u);
+  // 200 at 50/s is 4 s, with the half second the throttle asked for: not 200 s at 1/s.
+  EXPECT_LT(clock.now() - began, 6s);
+  EXPECT_GE(clock.now() - began, 4s);
+  // The reset the first throttle asked for was honoured: nothing started during it.
+  const auto& first = transport.sends_of("first");
+  ASSERT_EQ(first.size(), 2u);
+  for (const auto& s : transport.sent) {
+    EXPECT_FALSE(s.at > first[0].answered && s.at < first[0].answered + 500ms) << s.key;
+  }
+  // The announcement is reported, not taken.
+  ASSERT_EQ(r.lowered_limits.size(), 1u);
+  EXPECT_TRUE(r.lowered_limits[0].unconfirmed);
+  EXPECT_EQ(r.lowered_limits[0].asked, 1u);
+  EXPECT_EQ(r.lowered_limits[0].announced, (RateTier{50, 1}));
+}
+
+TEST_F(ExecutorTest, ALimitFarBelowAnnouncedTwiceLowersTheTierToItsFloor) {
+  TargetPlan& tp = add_target("t", {RateTier{50, 1}});
+  add_work(tp, "first");
+  add_work(tp, 59);
+  Step throttled = code(kThrottled, 429);
+  throttled.limit = 1;
+  transport.script["first"] = {throttled, throttled};
+  RunSummary summary = run();
+  const TargetResult& r = result(summary, "t");
+  EXPECT_EQ(r.counts.applied, 60u);
+  ASSERT_EQ(r.lowered_limits.size(), 1u);
+  EXPECT_FALSE(r.lowered_limits[0].unconfirmed);
+  EXPECT_TRUE(r.lowered_limits[0].floored);
+  EXPECT_EQ(r.lowered_limits[0].announced, (RateTier{5, 1}));  // a tenth of 50/s, not 1/s
+}
+
 TEST_F(ExecutorTest, ALaneThrottleLowersTheLaneOnly) {
   TargetPlan& tp = add_target("t", {RateTier{10, 1}});
   target_config("t").lane_rate = {RateTier{3, 1}};
