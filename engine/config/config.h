@@ -41,6 +41,7 @@ struct TargetConfig {
   bool enabled = true;
   TargetOptions options;
   std::vector<RateTier> rate;        // overrides the connector's default tiers when not empty
+  bool allow_above_documented = false;  // lets `rate` pass the documented limit (benches, a raised quota)
   std::vector<RateTier> lane_rate;   // overrides the tiers of the connector's lanes (its lanes())
   unsigned concurrency = 8;          // most requests in flight on this target
   double max_failure_ratio = 0.5;    // quarantine the target when failures pass this share...
