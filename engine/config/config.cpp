@@ -593,6 +593,28 @@ Result<void> check_targets(const JobConfig& c) {
   return {};
 }
 
+// A tenant kind that does not match the base URL's platform: `tenant = "lark"` sent to Feishu's
+// open.feishu.cn, or contact_user's Feishu rules sent to Lark's open.larksuite.com. Allowed (a
+// proxy may front either), but likely a mistake: the plan would check the wrong mobile rules.
+void warn_tenant_mismatch(JobConfig& c) {
+  const std::string& url = c.feishu.base_url;
+  const bool feishu_host = url.find("open.feishu.cn") != std::string::npos;
+  const bool lark_host = url.find("open.larksuite.com") != std::string::npos;
+  for (const auto& tc : c.targets) {
+    if (!tc.enabled || tc.id != "contact_user") continue;
+    const bool lark = tc.options.tenant == "lark";
+    if (lark && feishu_host) {
+      c.warnings.push_back(fmt::format("{}: targets.{}.tenant = \"lark\", but feishu.base_url is Feishu's ({}); a "
+                                       "Lark tenant is served at https://open.larksuite.com",
+                                       tc.where, tc.id, url));
+    } else if (!lark && lark_host) {
+      c.warnings.push_back(fmt::format("{}: targets.{}.tenant = \"{}\", but feishu.base_url is Lark's ({}); set "
+                                       "tenant = \"lark\" for a Lark tenant",
+                                       tc.where, tc.id, tc.options.tenant, url));
+    }
+  }
+}
+
 }  // namespace
 
 std::string process_env(const char* name) {
@@ -656,6 +678,7 @@ Result<JobConfig> load_config(const std::string& path, EnvLookup env) {
   c.metrics_file = resolve(base, c.metrics_file);
   if (c.name.empty()) c.name = fs::path(path).stem().string();
   HRSYNC_TRY(check_targets(c));
+  warn_tenant_mismatch(c);
   return c;
 }
 

@@ -122,6 +122,7 @@ struct JobConfig {
   ProgressConfig progress;
   std::map<std::string, SourceConfig> sources;
   std::vector<TargetConfig> targets;  // in the order of target_ids()
+  std::vector<std::string> warnings;  // what loading found doubtful but allowed; plan and sync print them
 };
 
 // Environment lookup, injectable so tests need not touch the process environment.
