@@ -125,7 +125,7 @@ std::string job_toml(const Scenario& s, const fs::path& dir, const std::string& 
       "[feishu]\nbase_url = \"{1}\"\napp_id = \"cli_demo\"\napp_secret_file = \"{0}/secret\"\n\n"
       "[sources.employees]\nkind = \"csv\"\npath = \"{0}/employees.csv\"\n\n"
       "[targets.attendance_face]\nsource = \"employees\"\nemployee_type = \"employee_no\"\nconcurrency = {2}\n{3}",
-      dir.string(), base_url, s.concurrency, s.limits ? "" : "rate = [\"1000000/s\"]\n");
+      dir.string(), base_url, s.concurrency, s.limits ? "" : "rate = [\"1000000/s\"]\nallow_above_documented = true\n");
 }
 
 // The attendance tier of the emulator's stats: {"max_in_window", "throttled", ...}, or null.

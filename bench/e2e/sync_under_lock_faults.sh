@@ -39,6 +39,7 @@ path = "employees.csv"
 [targets.contact_user]
 source = "employees"
 rate = ["500/s", "10000/min"]
+allow_above_documented = true
 concurrency = 16
 EOF
 

@@ -37,7 +37,7 @@ path = "employees.csv"
 
 EOF
 for t in $targets; do
-  printf '\n[targets.%s]\nsource = "employees"\nrate = ["1000000/s"]\n' "$t" >> "$dir/job.toml"
+  printf '\n[targets.%s]\nsource = "employees"\nrate = ["1000000/s"]\nallow_above_documented = true\n' "$t" >> "$dir/job.toml"
   if [[ $t == attendance_face ]]; then printf 'employee_type = "employee_no"\n' >> "$dir/job.toml"; fi
 done
 

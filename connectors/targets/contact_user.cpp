@@ -23,9 +23,10 @@ namespace {
 constexpr Disposition P = Disposition::kPermanent;
 
 // 44025 "update user lock error, wait some seconds and retry": concurrent updates of one user
-// collide, so its backoff starts at seconds rather than the job's base delay, doubling each retry.
-// The job config's retry.lock_delay_s replaces the first delay.
-constexpr RetryDelay kUserLockBackoff{.first_s = 2.0, .growth = 2};
+// collide, so its backoff starts at seconds rather than the job's base delay, doubling each retry,
+// and no retry comes sooner than a second ("some seconds": the full jitter alone could draw zero).
+// The job config's retry.lock_delay_s replaces the first delay (and lowers the floor to it).
+constexpr RetryDelay kUserLockBackoff{.first_s = 2.0, .growth = 2, .floor_s = 1.0};
 
 // Every code of the API document, with its HTTP status and description. Only 44025 (concurrent
 // update of one user) is transient; the others are faults of the request, the data or the

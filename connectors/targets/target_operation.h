@@ -42,10 +42,12 @@ std::string_view disposition_name(Disposition d);
 
 // The backoff a transient code asks for when its document says how to wait (e.g. "wait some
 // seconds and retry"): full jitter below first_s * growth^retry, capped by the job's
-// retry.max_delay_s. A code without one backs off from the job's retry.base_delay_s, doubling.
+// retry.max_delay_s, and never shorter than floor_s (so "some seconds" is never an instant). A
+// code without one backs off from the job's retry.base_delay_s, doubling, from zero.
 struct RetryDelay {
   double first_s = 0;  // the ceiling of the first backoff, in seconds
   double growth = 2;   // the factor from one retry's ceiling to the next
+  double floor_s = 0;  // the shortest wait before any retry, in seconds
   bool operator==(const RetryDelay&) const = default;
 };
 

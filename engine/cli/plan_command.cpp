@@ -162,6 +162,7 @@ int run_plan(const PlanCommand& cmd, std::ostream& out, std::ostream& err) {
     err << "hrsync plan: " << job.error().str() << "\n";
     return exit_code_for(job.error());
   }
+  for (const std::string& warning : job->config.warnings) err << "hrsync plan: warning: " << warning << "\n";
   PlanRenderOptions render;
   render.color = &out == &std::cout && isatty(STDOUT_FILENO) != 0;
   if (cmd.json) {

@@ -246,6 +246,7 @@ int run_sync(const SyncCommand& cmd, std::ostream& out, std::ostream& err) {
     err << "hrsync sync: " << config.error().str() << "\n";
     return exit_code_for(config.error());
   }
+  for (const std::string& warning : config->warnings) err << "hrsync sync: warning: " << warning << "\n";
   for (const SecretRef* ref : {&config->feishu.app_secret, &config->sophon.token, &config->notify.webhook_url,
                                &config->notify.secret}) {
     if (auto warning = loose_secret_file(ref->file, ref->key)) err << "hrsync sync: warning: " << *warning << "\n";

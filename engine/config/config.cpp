@@ -461,6 +461,7 @@ Result<void> read_target(const std::string& file, const std::string& id, const t
   HRSYNC_TRY(t.count("concurrency", tc.concurrency, 1, 1024));
   HRSYNC_TRY(t.number("max_failure_ratio", tc.max_failure_ratio, 0.0, 1.0));
   HRSYNC_TRY(t.count("failure_window", tc.failure_window, 1, 1000000));
+  HRSYNC_TRY(t.boolean("allow_above_documented", tc.allow_above_documented));
   for (std::string_view key : {"rate", "lane_rate"}) {
     if (!t.has(key)) continue;
     auto tiers = parse_rates(t.where(key), *tbl.get(key));
@@ -525,12 +526,53 @@ Result<void> read_tables(const std::string& file, const toml::table& root, const
   return {};
 }
 
+// Tiers as a job file writes them: "50/s", "1000/min".
+std::string describe(const std::vector<RateTier>& tiers) {
+  std::string out;
+  for (const RateTier& tier : tiers) {
+    if (!out.empty()) out += ", ";
+    if (tier.window_seconds == 1) out += fmt::format("\"{}/s\"", tier.limit);
+    else if (tier.window_seconds == 60) out += fmt::format("\"{}/min\"", tier.limit);
+    else if (tier.window_seconds == 3600) out += fmt::format("\"{}/h\"", tier.limit);
+    else out += fmt::format("\"{}/{}s\"", tier.limit, tier.window_seconds);
+  }
+  return out;
+}
+
+// The most starts `tiers` allow in `window_seconds`: what each tier allows in as many of its own
+// windows as cover it, the least of them.
+std::uint64_t allowance(const std::vector<RateTier>& tiers, std::uint32_t window_seconds) {
+  std::uint64_t most = UINT64_MAX;
+  for (const RateTier& tier : tiers) {
+    if (tier.limit == 0 || tier.window_seconds == 0) continue;
+    const std::uint64_t windows = (window_seconds + tier.window_seconds - 1) / tier.window_seconds;
+    most = std::min(most, static_cast<std::uint64_t>(tier.limit) * windows);
+  }
+  return most;
+}
+
+// targets.ID.rate may not let more requests through any documented window than the document
+// allows, unless allow_above_documented says the operator knows better.
+Result<void> check_rate(const TargetConfig& tc, const std::vector<RateTier>& documented) {
+  if (tc.rate.empty() || tc.allow_above_documented) return {};
+  for (const RateTier& doc : documented) {
+    if (doc.limit == 0 || doc.window_seconds == 0) continue;
+    if (allowance(tc.rate, doc.window_seconds) <= doc.limit) continue;
+    return fail(Error::Kind::kConfig, tc.where,
+                fmt::format("targets.{}.rate = [{}] lets more requests through than {}'s documented limit ({}); set "
+                            "allow_above_documented = true on the target to send faster anyway",
+                            tc.id, describe(tc.rate), tc.id, describe(documented)));
+  }
+  return {};
+}
+
 // Cross-checks: every target's source exists and holds the entity it reads, its options are ones
 // its connector accepts, and the platform it calls is configured.
 Result<void> check_targets(const JobConfig& c) {
   for (const auto& tc : c.targets) {
     auto connector = make_target(tc.id, tc.options);
     if (!connector) return fail(Error::Kind::kConfig, tc.where, connector.error().str());
+    HRSYNC_TRY(check_rate(tc, (*connector)->update().default_rate()));
     auto it = c.sources.find(tc.source);
     if (it == c.sources.end()) {
       return fail(Error::Kind::kConfig, tc.where, fmt::format("source \"{}\" is not defined under [sources]", tc.source));
@@ -549,6 +591,28 @@ Result<void> check_targets(const JobConfig& c) {
     }
   }
   return {};
+}
+
+// A tenant kind that does not match the base URL's platform: `tenant = "lark"` sent to Feishu's
+// open.feishu.cn, or contact_user's Feishu rules sent to Lark's open.larksuite.com. Allowed (a
+// proxy may front either), but likely a mistake: the plan would check the wrong mobile rules.
+void warn_tenant_mismatch(JobConfig& c) {
+  const std::string& url = c.feishu.base_url;
+  const bool feishu_host = url.find("open.feishu.cn") != std::string::npos;
+  const bool lark_host = url.find("open.larksuite.com") != std::string::npos;
+  for (const auto& tc : c.targets) {
+    if (!tc.enabled || tc.id != "contact_user") continue;
+    const bool lark = tc.options.tenant == "lark";
+    if (lark && feishu_host) {
+      c.warnings.push_back(fmt::format("{}: targets.{}.tenant = \"lark\", but feishu.base_url is Feishu's ({}); a "
+                                       "Lark tenant is served at https://open.larksuite.com",
+                                       tc.where, tc.id, url));
+    } else if (!lark && lark_host) {
+      c.warnings.push_back(fmt::format("{}: targets.{}.tenant = \"{}\", but feishu.base_url is Lark's ({}); set "
+                                       "tenant = \"lark\" for a Lark tenant",
+                                       tc.where, tc.id, tc.options.tenant, url));
+    }
+  }
 }
 
 }  // namespace
@@ -614,6 +678,7 @@ Result<JobConfig> load_config(const std::string& path, EnvLookup env) {
   c.metrics_file = resolve(base, c.metrics_file);
   if (c.name.empty()) c.name = fs::path(path).stem().string();
   HRSYNC_TRY(check_targets(c));
+  warn_tenant_mismatch(c);
   return c;
 }
 

@@ -41,6 +41,7 @@ struct TargetConfig {
   bool enabled = true;
   TargetOptions options;
   std::vector<RateTier> rate;        // overrides the connector's default tiers when not empty
+  bool allow_above_documented = false;  // lets `rate` pass the documented limit (benches, a raised quota)
   std::vector<RateTier> lane_rate;   // overrides the tiers of the connector's lanes (its lanes())
   unsigned concurrency = 8;          // most requests in flight on this target
   double max_failure_ratio = 0.5;    // quarantine the target when failures pass this share...
@@ -121,6 +122,7 @@ struct JobConfig {
   ProgressConfig progress;
   std::map<std::string, SourceConfig> sources;
   std::vector<TargetConfig> targets;  // in the order of target_ids()
+  std::vector<std::string> warnings;  // what loading found doubtful but allowed; plan and sync print them
 };
 
 // Environment lookup, injectable so tests need not touch the process environment.

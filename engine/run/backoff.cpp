@@ -12,11 +12,14 @@ double Backoff::ceiling_s(unsigned attempt) const {
   return std::min(cap_s_, grown);
 }
 
+double Backoff::floor_s() const { return std::min(cap_s_, floor_s_); }
+
 Clock::duration Backoff::delay(unsigned attempt, std::mt19937_64& rng) const {
-  double ceiling = ceiling_s(attempt);
-  if (!(ceiling > 0)) return Clock::duration::zero();
+  const double floor = floor_s();
+  const double ceiling = ceiling_s(attempt);
+  if (!(ceiling > 0)) return seconds_to_duration(std::max(0.0, floor));
   std::uniform_real_distribution<double> uniform(0.0, ceiling);
-  return seconds_to_duration(uniform(rng));
+  return seconds_to_duration(std::max(floor, uniform(rng)));
 }
 
 }  // namespace hrsync

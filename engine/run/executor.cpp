@@ -241,20 +241,30 @@ class Executor::Run {
     limiter.throttled(sent_at, now, now + seconds_to_duration(pause.seconds));
   }
 
-  // Notes a tier of `limiter` (the target's endpoint or one of its lanes) the server lowered.
+  // Notes a tier of `limiter` (the target's endpoint or one of its lanes) the server lowered, or
+  // announced lower without it being taken yet.
   void lowered(Target& t, const RateLimiter& limiter, std::optional<RateLimiter::Lowered> change) {
     if (!change) return;
     std::string lane;
     for (const auto& [name, l] : t.lanes) {
       if (&l == &limiter) lane = name;
     }
-    for (LoweredLimit& known : t.lowered) {
-      if (known.lane == lane && known.announced == change->before) {
-        known.announced = change->after;
-        return;
-      }
+    LoweredLimit* known = nullptr;
+    for (LoweredLimit& l : t.lowered) {
+      if (l.lane == lane && l.configured == change->configured) known = &l;
     }
-    t.lowered.push_back(LoweredLimit{std::move(lane), change->before, change->after});
+    if (!known) {
+      t.lowered.push_back(LoweredLimit{std::move(lane), change->configured, change->configured, change->announced});
+      known = &t.lowered.back();
+    }
+    known->asked = std::min(known->asked, change->announced);
+    if (change->unconfirmed) {
+      known->unconfirmed = known->announced == known->configured;
+      return;
+    }
+    known->unconfirmed = false;
+    known->announced = change->after;
+    known->floored = known->floored || change->floored;
   }
 
   // finish(), for after_answer(): the entity is done, nothing more to send. `sick`: the failure

@@ -15,18 +15,19 @@
 //                 same on every try).
 //   kRetry        (and network errors) retried after a full-jitter backoff: from
 //                 RetryConfig::base_delay_s doubling, or by the verdict's own backoff when the
-//                 code's table row gives one (its first delay replaced by lock_delay_s when set),
+//                 code's table row gives one (never below its floor; its first delay replaced by
+//                 lock_delay_s when set),
 //                 capped at max_delay_s. Each such failure takes a token from the
 //                 target's retry budget (retry_budget.h: a bucket its successes refill); an
 //                 entity fails after max_attempts tries or when the bucket is down to half.
 //   kRateLimited  pauses the lane — the request's own lane when it has
 //                 one, else the target's — for the verdict's reset_s seconds (default 1 s; bounded
 //                 by RetryConfig::max_pause_s as throttle_pause.h says, and counted) when its
-//                 limiter says so (RateLimiter::throttled(): a paced lane's first throttle after a
-//                 calm spell widens its windows instead), then sends again. A window limit the
+//                 limiter's windows widen (RateLimiter::throttled()), then sends again. A window limit the
 //                 answer announces (Verdict::announced_limit) lower than that limiter's tier lowers
-//                 the tier for the rest of the run (RateLimiter::lower_limit()), and the
-//                 TargetResult lists it. Throttled responses count in `attempts` but neither against
+//                 the tier for the rest of the run (RateLimiter::lower_limit(): a limit under a
+//                 tenth of the tier only when announced again, never below a tenth), and the
+//                 TargetResult lists it, taken or not. Throttled responses count in `attempts` but neither against
 //                 max_attempts nor the budget; an entity throttled more than max_throttled times
 //                 fails.
 //   kRefreshToken the transport drops the token; the request is sent once more (once per entity).
@@ -84,11 +85,15 @@ enum class TargetStop : std::uint8_t {
   kNotRecorded,    // the sink could not record an outcome (of any target)
 };
 
-// A limit the server announced lower than the configured one, in force for the rest of the run.
+// A limit the server announced lower than the configured one: in force for the rest of the run,
+// at its floor when announced below it, or only noted when far below and announced once.
 struct LoweredLimit {
   std::string lane;     // "" for the endpoint, else the connector's lane
   RateTier configured;  // the tier as the run began
-  RateTier announced;   // the same window with the server's (latest) limit
+  RateTier announced;   // the same window with the limit in force (the server's latest, or the floor)
+  std::uint32_t asked = 0;   // the lowest limit the server announced
+  bool unconfirmed = false;  // far below the tier, announced once: not taken (announced == configured)
+  bool floored = false;      // announced below the floor: the tier stopped at its floor
 };
 
 struct TargetResult {

@@ -19,6 +19,8 @@ RateLimiter::RateLimiter(std::span<const RateTier> tiers, RateLimiterOptions opt
   for (const RateTier& tier : tiers) {
     if (tier.limit != 0 && tier.window_seconds != 0) tiers_.push_back(tier);
   }
+  configured_ = tiers_;
+  pending_.resize(tiers_.size());
   configure();
 }
 
@@ -67,9 +69,21 @@ std::optional<RateLimiter::Lowered> RateLimiter::lower_limit(std::uint32_t limit
     if (!nearest || tiers_[i].limit < tiers_[*nearest].limit) nearest = i;
   }
   if (!nearest) return std::nullopt;
-  Lowered lowered{tiers_[*nearest], tiers_[*nearest]};
-  lowered.after.limit = limit;
-  tiers_[*nearest].limit = limit;
+  const std::size_t i = *nearest;
+  const std::uint32_t configured = configured_[i].limit;
+  Lowered lowered{configured_[i], tiers_[i], tiers_[i], limit};
+  const bool far_below = static_cast<std::uint64_t>(limit) * kFarBelow < configured;
+  if (far_below && !(pending_[i] && limit <= *pending_[i])) {
+    pending_[i] = limit;  // evidence once: wait for it to be announced again
+    lowered.unconfirmed = true;
+    return lowered;
+  }
+  pending_[i].reset();
+  const std::uint32_t floor = std::max<std::uint32_t>(1, configured / kFarBelow);
+  lowered.floored = limit < floor;
+  lowered.after.limit = std::max(limit, floor);
+  if (lowered.after.limit >= tiers_[i].limit) return lowered.floored ? std::optional(lowered) : std::nullopt;
+  tiers_[i].limit = lowered.after.limit;
   configure();
   return lowered;
 }
@@ -110,16 +124,11 @@ void RateLimiter::take(time_point start) {
   next_ = std::max(next_, start + spacing_);
 }
 
-bool RateLimiter::throttled(time_point sent, time_point now, time_point server_until) {
-  const bool again = sent >= last_throttle_ && now < calm_after_;
+void RateLimiter::throttled(time_point sent, time_point now, time_point server_until) {
+  // Requests in flight when a throttle came widen nothing more: one widening per episode.
   if (sent >= last_throttle_) widening_ = std::min(widening_ + spacing_, kMaxWidening * spacing_);
   last_throttle_ = std::max(last_throttle_, now);
-  calm_after_ = std::max(calm_after_, server_until);
-  if (again || logs_.empty()) {
-    pause_until(server_until);
-    return true;
-  }
-  return false;
+  pause_until(server_until);
 }
 
 void RateLimiter::pause_until(time_point t) { paused_until_ = std::max(paused_until_, t); }

@@ -22,20 +22,19 @@
 //
 // throttled() is how a lane reacts to a throttled answer (HTTP 429 or the API's own code): the jitter was
 // larger than the margin, so the windows widen by one spacing (the widening fades by a share of
-// 1/limit per start, so it is gone after a few windows without another). The first throttle after
-// a calm spell costs no pause: the server refused a request it did not count, and the widened
-// windows already hold the next start back. A throttle of a request sent after the previous
-// throttle was answered, within the pause that one asked for, means the server disagrees with the
-// limiter: the lane then pauses until the time the server named (pause_until()). The core is pure:
-// time is an argument (golang.org/x/time/rate style), and the caller waits. A limiter without tiers
-// never delays.
+// 1/limit per start, so it is gone after a few windows without another), and the lane pauses
+// until the time the server named (pause_until()), the first throttle after a calm spell too:
+// the reset is what the server asked for. The core is pure: time is an argument
+// (golang.org/x/time/rate style), and the caller waits. A limiter without tiers never delays.
 //
 // lower_limit() is how a lane takes a limit the server announces (a throttled answer names the
 // limit of the window that refused it, which a tenant may have lower than the document says; the
 // header does not name the window): it applies to the tier with the smallest limit above it (50/s
 // and 1000/min: 40 lowers the 1 s tier, 800 the minute one), which keeps it for the limiter's life,
-// its log of starts cut to the new limit. A limit at or above every tier's changes nothing: the
-// configured one is kept.
+// its log of starts cut to the new limit. An announcement is evidence, not an order: a limit far
+// below the tier as configured (under a tenth of it) is only noted the first time, and taken when
+// announced again (the same or lower); and no tier goes below its floor, a tenth of its configured
+// limit (at least 1). A limit at or above every tier's changes nothing: the configured one is kept.
 //
 // Thread-safety: none; one lane is used from one thread.
 #pragma once
@@ -88,18 +87,27 @@ class RateLimiter {
   time_point paused_until() const { return paused_until_; }
 
   // A request that started at `sent` was throttled; its answer came at `now`, asking for a pause
-  // until `server_until`. Returns true iff the lane pauses until then (see above).
-  bool throttled(time_point sent, time_point now, time_point server_until);
+  // until `server_until`: the windows widen and the lane pauses until then (see above).
+  void throttled(time_point sent, time_point now, time_point server_until);
 
   // How much every tier's window is widened now, beyond its margin, after throttles.
   duration widening() const { return widening_; }
 
   // The server announced `limit` for one of this lane's windows. When it is lower than a tier's,
-  // that tier (see above) takes it and the tier before and after are returned; else nullopt.
+  // that tier (see above) takes it, or its floor, or notes it as unconfirmed, and what happened is
+  // returned; else (nothing to say) nullopt.
   struct Lowered {
+    RateTier configured;     // the tier as the limiter was built
     RateTier before;
-    RateTier after;
+    RateTier after;          // == before when the announcement was only noted
+    std::uint32_t announced = 0;  // the limit the server announced
+    bool unconfirmed = false;     // far below the tier and announced once: noted, not taken
+    bool floored = false;         // below the floor: the tier went down to its floor only
   };
+
+  // The share of a configured tier's limit under which an announcement needs a second one, and
+  // the floor of every tier.
+  static constexpr std::uint32_t kFarBelow = 10;
   std::optional<Lowered> lower_limit(std::uint32_t limit);
 
   // The tiers in force: the configured ones, with the limits the server lowered.
@@ -120,6 +128,8 @@ class RateLimiter {
 
   RateLimiterOptions options_;
   std::vector<RateTier> tiers_;  // the tiers in force (non-empty ones only)
+  std::vector<RateTier> configured_;  // the tiers as built, parallel to tiers_
+  std::vector<std::optional<std::uint32_t>> pending_;  // a far-below limit announced once, per tier
   duration spacing_{0};
   duration catch_up_{0};
   duration forgiven_{0};       // the most lateness of a start its log forgives (see take())
@@ -128,7 +138,6 @@ class RateLimiter {
   std::vector<StartLog> logs_;
   duration widening_{0};
   time_point last_throttle_{};  // when the last throttled answer came
-  time_point calm_after_{};     // until then, a further throttle pauses the lane
 };
 
 }  // namespace hrsync

@@ -20,11 +20,14 @@ RetryDecision give_up(std::string reason, bool sick) {
   return d;
 }
 
-// The backoff before a retry: the code's own when its table row gives one (its first delay
-// replaced by RetryConfig::lock_delay_s when set), else the job's base delay, doubling.
+// The backoff before a retry: the code's own when its table row gives one, never below its
+// floor (its first delay replaced by RetryConfig::lock_delay_s when set, which also lowers the
+// floor to it: an explicit choice wins), else the job's base delay, doubling.
 Backoff backoff_for(const Verdict& v, const RetryConfig& retry) {
   if (!v.backoff) return Backoff(retry.base_delay_s, retry.max_delay_s);
-  return Backoff(retry.lock_delay_s.value_or(v.backoff->first_s), retry.max_delay_s, v.backoff->growth);
+  const double first_s = retry.lock_delay_s.value_or(v.backoff->first_s);
+  const double floor_s = std::min(v.backoff->floor_s, retry.lock_delay_s.value_or(v.backoff->floor_s));
+  return Backoff(first_s, retry.max_delay_s, v.backoff->growth, floor_s);
 }
 
 }  // namespace

@@ -8,7 +8,7 @@
 //                  refusal, max_attempts tries, the budget spent, max_throttled throttles, a
 //                  token refused again;
 //   kRetryAfter    a transient failure: send again after `delay`, a full-jitter backoff (the
-//                  code's own when its table row gives one, its first delay replaced by
+//                  code's own when its table row gives one, never below its floor, its first delay replaced by
 //                  RetryConfig::lock_delay_s when set; else RetryConfig::base_delay_s doubling;
 //                  capped at max_delay_s), once the budget allows it;
 //   kPauseLane     throttled: pause the request's lane for `pause` (the reset the verdict

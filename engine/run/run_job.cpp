@@ -49,7 +49,19 @@ TargetTotals totals_of(const Job& job, const TargetResult& res) {
   static_cast<RunCounts&>(t) = res.counts;
   t.id = res.counts.target;
   for (const LoweredLimit& l : res.lowered_limits) {
+    const std::string where = l.lane.empty() ? "" : fmt::format(" (lane {})", l.lane);
+    const std::string asked = describe_tiers({RateTier{l.asked, l.configured.window_seconds}});
+    if (l.unconfirmed) {
+      t.notes.push_back(fmt::format("a throttled answer announced a rate limit of {}{}, under a tenth of {}: not "
+                                    "taken, as no second answer confirmed it",
+                                    asked, where, describe_tiers({l.configured})));
+      continue;
+    }
     t.lowered_limits.push_back({l.lane, describe_tiers({l.configured}), describe_tiers({l.announced})});
+    if (l.floored) {
+      t.notes.push_back(fmt::format("the server announced a rate limit of {}{}: held at the floor {}, a tenth of {}",
+                                    asked, where, describe_tiers({l.announced}), describe_tiers({l.configured})));
+    }
   }
   if (res.resets_bounded > 0) {
     t.notes.push_back(fmt::format("{} throttled answer(s) asked for a pause beyond retry.max_pause_s ({} s; the "

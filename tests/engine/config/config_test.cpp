@@ -349,6 +349,45 @@ TEST_F(ConfigTest, RateOverridesAreParsed) {
   EXPECT_NE(e.message.find("\"fast\" is not a rate"), std::string::npos) << e.str();
 }
 
+TEST_F(ConfigTest, ARateAboveTheDocumentedLimitIsRefusedUnlessAllowed) {
+  // contact_user's document: 50/s and 1000/min.
+  auto e = error_of(std::string(kMinimal) + "rate = [\"500/s\"]\n");
+  EXPECT_EQ(e.kind, Error::Kind::kConfig);
+  EXPECT_NE(e.message.find("targets.contact_user.rate"), std::string::npos) << e.str();
+  EXPECT_NE(e.message.find("\"500/s\""), std::string::npos) << e.str();
+  EXPECT_NE(e.message.find("\"50/s\", \"1000/min\""), std::string::npos) << e.str();
+  EXPECT_NE(e.message.find("allow_above_documented"), std::string::npos) << e.str();
+  // 20/s alone lets 1,200 a minute through: above the minute's 1000.
+  EXPECT_NE(error_of(std::string(kMinimal) + "rate = [\"20/s\"]\n").message.find("1000/min"), std::string::npos);
+  auto allowed = load_config(write(std::string(kMinimal) + "rate = [\"1000000/s\"]\nallow_above_documented = true\n"), fake_env);
+  ASSERT_TRUE(allowed.has_value()) << allowed.error().str();
+  EXPECT_TRUE(allowed->targets[0].allow_above_documented);
+  auto within = load_config(write(std::string(kMinimal) + "rate = [\"50/s\", \"1000/min\"]\n"), fake_env);
+  ASSERT_TRUE(within.has_value()) << within.error().str();
+  EXPECT_FALSE(within->targets[0].allow_above_documented);
+}
+
+TEST_F(ConfigTest, ATenantThatDoesNotMatchTheBaseUrlIsWarnedOf) {
+  // kMinimal's [feishu] has no base_url: Feishu's open.feishu.cn.
+  auto lark_on_feishu = load_config(write(std::string(kMinimal) + "tenant = \"lark\"\n"), fake_env);
+  ASSERT_TRUE(lark_on_feishu.has_value()) << lark_on_feishu.error().str();
+  ASSERT_EQ(lark_on_feishu->warnings.size(), 1u);
+  EXPECT_NE(lark_on_feishu->warnings[0].find("tenant = \"lark\""), std::string::npos) << lark_on_feishu->warnings[0];
+  EXPECT_NE(lark_on_feishu->warnings[0].find("https://open.larksuite.com"), std::string::npos);
+  std::string lark_url(kMinimal);
+  lark_url.replace(lark_url.find("app_id"), 0, "base_url = \"https://open.larksuite.com\"\n");
+  auto feishu_on_lark = load_config(write(lark_url), fake_env);
+  ASSERT_TRUE(feishu_on_lark.has_value()) << feishu_on_lark.error().str();
+  ASSERT_EQ(feishu_on_lark->warnings.size(), 1u);
+  EXPECT_NE(feishu_on_lark->warnings[0].find("Lark's"), std::string::npos) << feishu_on_lark->warnings[0];
+  auto matched = load_config(write(lark_url + "tenant = \"lark\"\n"), fake_env);
+  ASSERT_TRUE(matched.has_value()) << matched.error().str();
+  EXPECT_TRUE(matched->warnings.empty());
+  auto plain = load_config(write(std::string(kMinimal)), fake_env);
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_TRUE(plain->warnings.empty());
+}
+
 TEST_F(ConfigTest, RetrySectionReadsTheBudgetItsRatioAndThePauseCap) {
   auto defaults = load_config(write(std::string(kMinimal)), fake_env);
   ASSERT_TRUE(defaults.has_value()) << defaults.error().str();

@@ -54,6 +54,21 @@ TEST(Backoff, DelaysSpreadOverTheWholeRange) {
   EXPECT_GT(high, 300);
 }
 
+TEST(Backoff, AFloorRaisesEveryDrawToIt) {
+  Backoff backoff(2.0, 30.0, 2, 1.0);
+  EXPECT_DOUBLE_EQ(backoff.floor_s(), 1.0);
+  for (std::uint64_t seed = 0; seed < 200; ++seed) {
+    std::mt19937_64 rng(seed);
+    auto first = backoff.delay(0, rng);
+    EXPECT_GE(first, 1s) << "seed " << seed;
+    EXPECT_LE(first, 2s) << "seed " << seed;
+  }
+  // A floor above the cap is the cap; a zero ceiling still waits the floor.
+  EXPECT_DOUBLE_EQ(Backoff(2.0, 0.5, 2, 1.0).floor_s(), 0.5);
+  std::mt19937_64 rng(1);
+  EXPECT_EQ(Backoff(0, 30.0, 2, 1.0).delay(0, rng), 1s);
+}
+
 TEST(Backoff, SameSeedSameDelays) {
   Backoff backoff(0.5, 30.0);
   std::mt19937_64 a(99);

@@ -53,7 +53,8 @@ class FakeUpdate final : public UpdateOperation {
   std::span<const CodeRule> codes() const override {
     static const CodeRule kTable[] = {
         {kOk, 200, Disposition::kSuccess, "ok"},
-        {kLock, 400, Disposition::kRetry, "update user lock error", RetryDelay{.first_s = 2.0, .growth = 2}},
+        {kLock, 400, Disposition::kRetry, "update user lock error",
+         RetryDelay{.first_s = 2.0, .growth = 2, .floor_s = 1.0}},  // contact_user's row
         {kBusy, 500, Disposition::kRetry, "busy"},
         {kBadParam, 400, Disposition::kPermanent, "bad param"},
         {kThrottled, 429, Disposition::kRateLimited, "too many requests"},

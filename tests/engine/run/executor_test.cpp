@@ -153,13 +153,36 @@ TEST_F(ExecutorTest, LockErrorIsRetriedWithTheLockBackoffThenApplied) {
     ASSERT_EQ(lock.size(), 2u);
     ASSERT_EQ(busy.size(), 2u);
     EXPECT_EQ(sink.find("t", "lock" + std::to_string(i))->attempts, 2u);
-    // First retry: full jitter below the first delay (the lock row's own 2 s, else the job's 0.1 s).
+    // First retry: full jitter below the first delay (the lock row's own 2 s, never under its 1 s
+    // floor; else the job's 0.1 s).
     Clock::duration lock_wait = lock[1].at - lock[0].answered;
     EXPECT_LE(lock_wait, 2s);
+    EXPECT_GE(lock_wait, 1s);
     EXPECT_LE(busy[1].at - busy[0].answered, 100ms);
     longest_lock_wait = std::max(longest_lock_wait, lock_wait);
   }
   EXPECT_GT(longest_lock_wait, 100ms);  // the lock backoff really is the longer one
+}
+
+TEST(Executor, ALockErrorsFirstRetryNeverComesBeforeASecond) {
+  // 44025 says "wait some seconds and retry": the full jitter below 2 s could draw an instant, the
+  // row's floor raises every draw to 1 s, whatever the seed.
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    Harness h;
+    TargetPlan& tp = h.add_target("t");
+    h.add_work(tp, 10, "lock");
+    for (int i = 0; i < 10; ++i) h.transport.script["lock" + std::to_string(i)] = {code(kLock, 400)};
+    ExecutorOptions options;
+    options.seed = seed;
+    RunSummary summary = h.run(options);
+    EXPECT_EQ(h.result(summary, "t").counts.applied, 10u);
+    for (int i = 0; i < 10; ++i) {
+      auto lock = h.transport.sends_of("lock" + std::to_string(i));
+      ASSERT_EQ(lock.size(), 2u);
+      EXPECT_GE(lock[1].at - lock[0].answered, 1s) << "seed " << seed << " entity " << i;
+      EXPECT_LE(lock[1].at - lock[0].answered, 2s) << "seed " << seed << " entity " << i;
+    }
+  }
 }
 
 TEST_F(ExecutorTest, LockDelayInTheConfigReplacesTheTablesFirstDelay) {
@@ -379,6 +402,51 @@ TEST_F(ExecutorTest, ALowerLimitTheServerAnnouncesHoldsForTheRestOfTheRun) {
   std::sort(after.begin(), after.end());
   ASSERT_GT(after.size(), 20u);
   for (std::size_t i = 4; i < after.size(); ++i) EXPECT_GE(after[i] - after[i - 4], 1s) << i;
+}
+
+TEST_F(ExecutorTest, OneAnswerAnnouncingALimitFarBelowTheTierDoesNotSlowTheRun) {
+  TargetPlan& tp = add_target("t", {RateTier{50, 1}});
+  add_work(tp, "first");
+  add_work(tp, 199);
+  Step throttled = code(kThrottled, 429);
+  throttled.limit = 1;
+  throttled.reset_s = 0.5;
+  transport.script["first"] = {throttled};
+  target_config("t").concurrency = 8;
+  const Clock::time_point began = clock.now();
+  RunSummary summary = run();
+  const TargetResult& r = result(summary, "t");
+  EXPECT_EQ(r.counts.applied, 200u);
+  // 200 at 50/s is 4 s, with the half second the throttle asked for: not 200 s at 1/s.
+  EXPECT_LT(clock.now() - began, 6s);
+  EXPECT_GE(clock.now() - began, 4s);
+  // The reset the first throttle asked for was honoured: nothing started during it.
+  const auto& first = transport.sends_of("first");
+  ASSERT_EQ(first.size(), 2u);
+  for (const auto& s : transport.sent) {
+    EXPECT_FALSE(s.at > first[0].answered && s.at < first[0].answered + 500ms) << s.key;
+  }
+  // The announcement is reported, not taken.
+  ASSERT_EQ(r.lowered_limits.size(), 1u);
+  EXPECT_TRUE(r.lowered_limits[0].unconfirmed);
+  EXPECT_EQ(r.lowered_limits[0].asked, 1u);
+  EXPECT_EQ(r.lowered_limits[0].announced, (RateTier{50, 1}));
+}
+
+TEST_F(ExecutorTest, ALimitFarBelowAnnouncedTwiceLowersTheTierToItsFloor) {
+  TargetPlan& tp = add_target("t", {RateTier{50, 1}});
+  add_work(tp, "first");
+  add_work(tp, 59);
+  Step throttled = code(kThrottled, 429);
+  throttled.limit = 1;
+  transport.script["first"] = {throttled, throttled};
+  RunSummary summary = run();
+  const TargetResult& r = result(summary, "t");
+  EXPECT_EQ(r.counts.applied, 60u);
+  ASSERT_EQ(r.lowered_limits.size(), 1u);
+  EXPECT_FALSE(r.lowered_limits[0].unconfirmed);
+  EXPECT_TRUE(r.lowered_limits[0].floored);
+  EXPECT_EQ(r.lowered_limits[0].announced, (RateTier{5, 1}));  // a tenth of 50/s, not 1/s
 }
 
 TEST_F(ExecutorTest, ALaneThrottleLowersTheLaneOnly) {

@@ -224,21 +224,21 @@ TEST(RateLimiter, AnyLimitPlusOneStartsSpanTheWidenedWindowWhateverTheLateness) 
   EXPECT_LE(busiest_window(arrivals, 1s), 50u);
 }
 
-TEST(RateLimiter, TheFirstThrottleWidensTheWindowsWithoutAPause) {
+TEST(RateLimiter, TheFirstThrottleWidensTheWindowsAndPausesForTheServersReset) {
   RateLimiter limiter(std::vector<RateTier>{{50, 1}});
   RateLimiter::time_point t = kT0;
   for (int i = 0; i < 60; ++i) t = limiter.reserve(t);
   const RateLimiter::time_point sent = t;
   const RateLimiter::time_point answered = t + 15ms;
-  EXPECT_FALSE(limiter.throttled(sent, answered, answered + 1s));
+  limiter.throttled(sent, answered, answered + 1s);
   EXPECT_EQ(limiter.widening(), limiter.spacing());
-  EXPECT_LT(limiter.paused_until(), answered);
-  EXPECT_LT(limiter.earliest(answered), answered + 100ms);
-  // Another request of the same burst (sent before that answer) neither widens nor pauses.
-  EXPECT_FALSE(limiter.throttled(sent - 20ms, answered + 5ms, answered + 1s));
+  EXPECT_EQ(limiter.paused_until(), answered + 1s);
+  EXPECT_EQ(limiter.earliest(answered), answered + 1s);
+  // Another request of the same burst (sent before that answer) widens nothing more.
+  limiter.throttled(sent - 20ms, answered + 5ms, answered + 1s);
   EXPECT_EQ(limiter.widening(), limiter.spacing());
   // The widening fades as the lane goes on without a throttle.
-  RateLimiter::time_point u = answered;
+  RateLimiter::time_point u = answered + 1s;
   for (int i = 0; i < 400; ++i) u = limiter.reserve(u);
   EXPECT_LT(limiter.widening(), limiter.spacing() / 10);
 }
@@ -246,17 +246,48 @@ TEST(RateLimiter, TheFirstThrottleWidensTheWindowsWithoutAPause) {
 TEST(RateLimiter, AThrottleAfterTheLaneAdaptedPausesForTheServersReset) {
   RateLimiter limiter(std::vector<RateTier>{{50, 1}});
   RateLimiter::time_point t = limiter.reserve(kT0);
-  EXPECT_FALSE(limiter.throttled(t, t + 10ms, t + 10ms + 1s));
+  limiter.throttled(t, t + 10ms, t + 10ms + 1s);
   RateLimiter::time_point resent = limiter.reserve(t + 10ms);
-  EXPECT_TRUE(limiter.throttled(resent, resent + 10ms, resent + 10ms + 1s));
+  EXPECT_EQ(resent, t + 10ms + 1s);
+  limiter.throttled(resent, resent + 10ms, resent + 10ms + 1s);
   EXPECT_EQ(limiter.paused_until(), resent + 10ms + 1s);
   EXPECT_EQ(limiter.earliest(resent + 20ms), resent + 10ms + 1s);
 }
 
 TEST(RateLimiter, ALaneWithoutTiersTakesTheServersPause) {
   RateLimiter limiter(std::span<const RateTier>{});
-  EXPECT_TRUE(limiter.throttled(kT0, kT0 + 5ms, kT0 + 2s));
+  limiter.throttled(kT0, kT0 + 5ms, kT0 + 2s);
   EXPECT_EQ(limiter.earliest(kT0 + 5ms), kT0 + 2s);
+}
+
+TEST(RateLimiter, ALimitFarBelowTheTierIsTakenOnlyWhenAnnouncedAgainAndNeverBelowTheFloor) {
+  RateLimiter limiter(std::vector<RateTier>{{50, 1}});
+  const duration spacing = limiter.spacing();
+  auto once = limiter.lower_limit(1);  // under a tenth of 50/s: evidence, not yet an order
+  ASSERT_TRUE(once.has_value());
+  EXPECT_TRUE(once->unconfirmed);
+  EXPECT_EQ(once->after, (RateTier{50, 1}));
+  EXPECT_EQ(limiter.tiers(), (std::vector<RateTier>{{50, 1}}));
+  EXPECT_EQ(limiter.spacing(), spacing);
+  auto again = limiter.lower_limit(1);  // announced again: taken, down to the floor (5/s)
+  ASSERT_TRUE(again.has_value());
+  EXPECT_FALSE(again->unconfirmed);
+  EXPECT_TRUE(again->floored);
+  EXPECT_EQ(again->announced, 1u);
+  EXPECT_EQ(again->configured, (RateTier{50, 1}));
+  EXPECT_EQ(again->after, (RateTier{5, 1}));
+  EXPECT_EQ(limiter.tiers(), (std::vector<RateTier>{{5, 1}}));
+  // A higher far-below announcement after a lower one waits for its own confirmation.
+  RateLimiter other(std::vector<RateTier>{{50, 1}});
+  ASSERT_TRUE(other.lower_limit(2)->unconfirmed);
+  ASSERT_TRUE(other.lower_limit(3)->unconfirmed);
+  auto confirmed = other.lower_limit(3);
+  EXPECT_FALSE(confirmed->unconfirmed);
+  EXPECT_EQ(other.tiers(), (std::vector<RateTier>{{5, 1}}));
+  // A limit at a tenth or more is taken at once, as before.
+  RateLimiter near(std::vector<RateTier>{{50, 1}});
+  EXPECT_FALSE(near.lower_limit(5)->unconfirmed);
+  EXPECT_EQ(near.tiers(), (std::vector<RateTier>{{5, 1}}));
 }
 
 TEST(RateLimiter, AnAnnouncedLowerLimitLowersTheNearestTierAbove) {

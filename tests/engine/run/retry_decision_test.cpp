@@ -95,6 +95,21 @@ TEST_F(RetryDecisionTest, ACodesOwnBackoffStartsFromItsFirstDelayOrTheConfigured
   EXPECT_LT(policy().decide(lock, fresh, budget, "t", rng).delay, seconds_to_duration(0.01));
 }
 
+TEST_F(RetryDecisionTest, ACodesFloorHoldsUnlessTheConfiguredLockDelayIsShorter) {
+  Verdict lock = verdict(Disposition::kRetry, "lock");
+  lock.backoff = RetryDelay{.first_s = 2.0, .growth = 2, .floor_s = 1.0};
+  retry.max_attempts = 100;
+  for (int i = 0; i < 40; ++i) {  // the budget of 100 allows some 50
+    RetryAttempts fresh;
+    const RetryDecision d = policy().decide(lock, fresh, budget, "t", rng);
+    ASSERT_EQ(d.kind, Kind::kRetryAfter);
+    EXPECT_GE(d.delay, seconds_to_duration(1.0));
+  }
+  retry.lock_delay_s = 0.01;  // an explicit first delay wins over the floor
+  RetryAttempts fresh;
+  EXPECT_LE(policy().decide(lock, fresh, budget, "t", rng).delay, seconds_to_duration(0.01));
+}
+
 TEST_F(RetryDecisionTest, ASpentBudgetGivesUpSayingSo) {
   RetryBudget small(2, 1);  // the first failure leaves 1 of 2: not more than half
   const RetryDecision d = policy().decide(verdict(Disposition::kRetry, "busy"), attempts, small, "acs_card", rng);
