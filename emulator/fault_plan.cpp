@@ -31,6 +31,9 @@ bool apply_term(std::string_view term, FaultRule& rule) {
     rule.reset_unix = value == "unix";
     return rule.reset_unix || (parse_number(value, rule.reset_s) && rule.reset_s >= 0);
   }
+  if (name == "status" && rule.kind == FaultKind::kThrottle) {
+    return parse_number(value, rule.status) && (rule.status == 400 || rule.status == 429);
+  }
   return false;
 }
 
@@ -69,10 +72,18 @@ Result<FaultRule> parse_fault_rule(std::string_view spec) {
 }
 
 bool FaultPlan::fires(FaultKind kind, std::string_view endpoint, double now) {
+  return fires_among(kind, endpoint, now, /*named_only=*/false);
+}
+
+bool FaultPlan::fires_named(FaultKind kind, std::string_view endpoint, double now) {
+  return fires_among(kind, endpoint, now, /*named_only=*/true);
+}
+
+bool FaultPlan::fires_among(FaultKind kind, std::string_view endpoint, double now, bool named_only) {
   bool hit = false;
   for (auto& armed : rules_) {
     const FaultRule& r = armed.rule;
-    if (r.kind != kind || (!r.endpoint.empty() && r.endpoint != endpoint)) continue;
+    if (r.kind != kind || (r.endpoint.empty() ? named_only : r.endpoint != endpoint)) continue;
     if (now < r.from_s || (r.for_s > 0 && now >= r.from_s + r.for_s)) continue;
     if (r.count > 0 && armed.fired >= r.count) continue;
     if (decide(armed) && !hit) {

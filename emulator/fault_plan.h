@@ -10,9 +10,12 @@
 //
 // Fault specs on the command line: NAME=TERM[,TERM...][@ENDPOINT] where TERM is a probability
 // (0.1), next:N (the next N eligible requests), every:N, from:SECONDS, for:SECONDS, or, for
-// throttle only, reset:SECONDS or reset:unix (the x-ogw-ratelimit-reset value the 429 carries).
+// throttle only, reset:SECONDS or reset:unix (the x-ogw-ratelimit-reset value the 429 carries) and
+// status:400 (the throttle answered HTTP 400 with 99991400, as older Feishu APIs do; default 429).
+// The token endpoint is throttled only by a rule that names it (@token); its throttle carries no
+// x-ogw-ratelimit-limit.
 // Examples: lock=0.1  internal=every:10@attendance_face  reset=next:2  stall=0.5,from:30,for:10
-//           throttle=next:1,reset:1e9@attendance_face
+//           throttle=next:1,reset:1e9@attendance_face  throttle=next:3,reset:2,status:400@token
 //
 // Thread-safety: none; the owner serializes calls.
 #pragma once
@@ -34,7 +37,7 @@ enum class FaultKind : std::uint8_t {
   kReset,     // the connection is reset instead of answered
   kStall,     // the request is never answered (the connection stays open until the client leaves)
   kRevoke,    // the token the request carries is revoked before it is checked (99991663)
-  kThrottle,  // 429 / 99991400 (Sophon: 42900) whatever the window holds, with the rule's reset header
+  kThrottle,  // 429 (or 400) / 99991400 (Sophon: 42900) whatever the window holds, with the rule's reset header
   kCount,
 };
 
@@ -53,6 +56,7 @@ struct FaultRule {
   // reset_unix, the current Unix time in seconds (a header a broken gateway might send).
   double reset_s = 1;
   bool reset_unix = false;
+  int status = 429;  // throttle: the HTTP status of a Feishu throttle (429, or 400 as older APIs answer)
 };
 
 // Parses a command-line fault spec (see above). Errors are kUsage and quote the spec.
@@ -68,6 +72,10 @@ class FaultPlan {
   // True iff a fault of `kind` hits this request to `endpoint`, arriving at `now`. Counts the
   // request as eligible for every matching rule.
   bool fires(FaultKind kind, std::string_view endpoint, double now);
+
+  // The same, counting only the rules that name `endpoint` (a rule for every endpoint does not
+  // reach it: the token endpoint's throttle).
+  bool fires_named(FaultKind kind, std::string_view endpoint, double now);
 
   // Every request arriving in [start, start + seconds) is answered 503.
   void set_outage(double start, double seconds) { outage_ = {start, start + seconds}; }
@@ -102,6 +110,7 @@ class FaultPlan {
   };
 
   bool decide(Armed& armed);
+  bool fires_among(FaultKind kind, std::string_view endpoint, double now, bool named_only);
 
   std::mt19937_64 rng_;
   std::mt19937_64 inbound_rng_;  // apart, so an inbound delay leaves the faults' draws as they were

@@ -258,12 +258,14 @@ void add_options(CLI::App& app, emu::EmulatorOptions& o, RawOptions& raw) {
                  "Inject a fault: NAME=TERM[,TERM...][@ENDPOINT] (repeatable). NAME: lock (44025 on contact user updates), "
                  "internal (5xx with the API's internal code), reset (connection reset), stall (never answer), revoke "
                  "(revoke the request's token: 99991663), throttle (429 / 99991400 whatever the window holds; "
-                 "reset:SECONDS or reset:unix sets its x-ogw-ratelimit-reset, default 1). TERM: a probability (0.1), "
+                 "reset:SECONDS or reset:unix sets its x-ogw-ratelimit-reset, default 1; status:400 answers HTTP 400 as "
+                 "older Feishu APIs do; the token endpoint only when named: @token). TERM: a probability (0.1), "
                  "next:N, every:N, from:SECONDS, for:SECONDS. ENDPOINT: token, contact_user, contact_group, "
                  "attendance_face, acs_card, sophon_person (the updates), or a read or create: contact_user.read, "
                  "contact_user.create, contact_group.read, contact_group.create, attendance_face.read, "
                  "attendance_face.upload, acs_card.read, sophon_person.read, sophon_person.create. Example: --fault lock=0.05 --fault "
-                 "internal=every:100@attendance_face --fault throttle=next:1,reset:1e9@attendance_face");
+                 "internal=every:100@attendance_face --fault throttle=next:1,reset:1e9@attendance_face --fault "
+                 "throttle=next:3,reset:2,status:400@token");
   app.add_option("--latency-ms", raw.latency, "Add latency to every answer: A..B milliseconds (uniform), or A");
   app.add_option("--inbound-jitter-ms", raw.inbound_jitter,
                  "Hold every request A..B milliseconds (uniform, seeded) before it is counted against the rate "

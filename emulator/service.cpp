@@ -194,14 +194,15 @@ struct Service::Impl {
 
   HttpReply handle(const HttpRequestView& req, const Target& target);
   HttpReply dispatch(const HttpRequestView& req, const Target& target, const Route& r, double now);
-  HttpReply token(const HttpRequestView& req);
+  HttpReply token(const HttpRequestView& req, double now);
   HttpReply feishu(const HttpRequestView& req, const Target& target, const Route& r, double now);
   HttpReply sophon_call(const HttpRequestView& req, const Target& target, const Route& r, double now);
   std::optional<HttpReply> feishu_body(const HttpRequestView& req, const Route& r, ParsedBody& body);
   std::optional<HttpReply> feishu_auth(std::string_view authorization, double now);
   std::optional<HttpReply> throttle(Endpoint e, const json::object& body, std::string_view method, double now);
   std::optional<HttpReply> throttle_fault(Endpoint e, RateLimiter::LimitId id, double now);
-  HttpReply throttled(Endpoint e, std::uint32_t limit, const std::string& reset);
+  HttpReply throttled(Endpoint e, std::uint32_t limit, const std::string& reset, int status = 429);
+  static std::string fault_reset(const FaultRule& rule);
   ApiResult call(Endpoint e, const HttpRequestView& req, const Target& target, const Route& r, const json::object& body);
   HttpReply feishu_envelope(ApiResult result);
   HttpReply sophon_envelope(ApiResult result);
@@ -232,7 +233,8 @@ HttpReply Service::Impl::handle(const HttpRequestView& req, const Target& target
   Route r = route(req.method, target.path);
   HttpReply reply = dispatch(req, target, r, now);
   if (reply.action == ReplyAction::kRespond) reply.delay_s = faults.draw_latency();
-  stats.record(r.endpoint, reply.outcome, reply.status == 429);
+  // A throttle is 429, or 400 with 99991400 as older Feishu APIs answer (Sophon: 42900 on 429).
+  stats.record(r.endpoint, reply.outcome, reply.status == 429 || reply.outcome == "99991400");
   return reply;
 }
 
@@ -250,7 +252,7 @@ HttpReply Service::Impl::dispatch(const HttpRequestView& req, const Target& targ
   auto name = endpoint_name(r.endpoint);
   if (faults.fires(FaultKind::kStall, name, now)) return HttpReply{.action = ReplyAction::kStall, .outcome = "stall"};
   if (faults.fires(FaultKind::kReset, name, now)) return HttpReply{.action = ReplyAction::kReset, .outcome = "reset"};
-  if (r.endpoint == Endpoint::kToken) return token(req);
+  if (r.endpoint == Endpoint::kToken) return token(req, now);
   if (r.endpoint == Endpoint::kBotHook) {
     BotReply b = bot.post(r.path_id, req.body, static_cast<std::int64_t>(std::time(nullptr)));
     HttpReply reply = json_reply(b.status, b.body);
@@ -261,9 +263,14 @@ HttpReply Service::Impl::dispatch(const HttpRequestView& req, const Target& targ
   return feishu(req, target, r, now);
 }
 
-HttpReply Service::Impl::token(const HttpRequestView& req) {
+HttpReply Service::Impl::token(const HttpRequestView& req, double now) {
   // The token endpoint's codes are not in the five documents; these follow Feishu's auth
   // document: 10003 "invalid param" for a missing or unknown app_id, 10014 "app secret invalid".
+  // It is throttled only by a throttle fault that names it (@token), before it reads the request.
+  if (faults.fires_named(FaultKind::kThrottle, endpoint_name(Endpoint::kToken), now)) {
+    const FaultRule& rule = faults.last_hit();
+    return throttled(Endpoint::kToken, 0, fault_reset(rule), rule.status);
+  }
   auto refuse = [&](std::int64_t code, std::string msg) {
     return feishu_envelope(api_error(400, code, std::move(msg)));
   };
@@ -292,10 +299,11 @@ std::optional<HttpReply> Service::Impl::feishu_auth(std::string_view authorizati
 }
 
 // The 429 a throttled request gets: the platform's body and the gateway's headers (Sophon adds
-// Retry-After); `limit` 0 leaves x-ogw-ratelimit-limit out.
-HttpReply Service::Impl::throttled(Endpoint e, std::uint32_t limit, const std::string& reset) {
+// Retry-After); `limit` 0 leaves x-ogw-ratelimit-limit out. A Feishu throttle may be answered
+// `status` 400 instead, as older APIs do (docs/api-notes.md, "Throttling"); Sophon's is 429.
+HttpReply Service::Impl::throttled(Endpoint e, std::uint32_t limit, const std::string& reset, int status) {
   HttpReply r = platform_of(e) == Endpoint::kSophonPerson ? sophon_envelope(sophon_error(42900))
-                                             : feishu_envelope(api_error(429, 99991400, "request trigger frequency limit"));
+                                             : feishu_envelope(api_error(status, 99991400, "request trigger frequency limit"));
   if (limit > 0) r.headers.emplace_back("x-ogw-ratelimit-limit", fmt::format("{}", limit));
   r.headers.emplace_back("x-ogw-ratelimit-reset", reset);
   if (platform_of(e) == Endpoint::kSophonPerson) r.headers.emplace_back("Retry-After", reset);
@@ -306,11 +314,16 @@ HttpReply Service::Impl::throttled(Endpoint e, std::uint32_t limit, const std::s
 std::optional<HttpReply> Service::Impl::throttle_fault(Endpoint e, RateLimiter::LimitId id, double now) {
   if (!faults.fires(FaultKind::kThrottle, endpoint_name(e), now)) return std::nullopt;
   const FaultRule& rule = faults.last_hit();
+  return throttled(e, limiter.first_limit(id), fault_reset(rule), rule.status);
+}
+
+// The x-ogw-ratelimit-reset a throttle fault's answer carries.
+std::string Service::Impl::fault_reset(const FaultRule& rule) {
   double reset = rule.reset_s;
   if (rule.reset_unix) {
     reset = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   }
-  return throttled(e, limiter.first_limit(id), fmt::format("{:.0f}", std::floor(reset)));
+  return fmt::format("{:.0f}", std::floor(reset));
 }
 
 std::optional<HttpReply> Service::Impl::throttle(Endpoint e, const json::object& body, std::string_view method, double now) {

@@ -376,6 +376,10 @@ class ContactUser final : public TargetConnector {
       if (rule.column == Field::kMobile && !tenant_.mobile_required) rule.need = Need::kOptional;
       rules_.push_back(rule);
     }
+    // The columns a row needs: the key and the required members hrsync owns.
+    for (Field f : tenant_.mobile_required ? std::span<const Field>(kRequired) : std::span<const Field>(kRequiredOnLark)) {
+      if (f == Field::kUserId || owns(f)) required_.push_back(f);
+    }
   }
 
   std::string_view id() const override { return "contact_user"; }
@@ -383,10 +387,7 @@ class ContactUser final : public TargetConnector {
   Entity entity() const override { return Entity::kEmployees; }
   Field key_column() const override { return Field::kUserId; }
   std::span<const UniqueRule> unique_values() const override { return kUnique; }
-  std::span<const Field> required_columns() const override {
-    if (tenant_.mobile_required) return kRequired;
-    return kRequiredOnLark;
-  }
+  std::span<const Field> required_columns() const override { return required_; }
 
   std::span<const FieldRule> field_rules() const override { return rules_; }
   std::expected<Document, Invalid> project(const Record& r) const override;
@@ -407,6 +408,7 @@ class ContactUser final : public TargetConnector {
   const TenantRules& tenant_;  // which mobile numbers the tenant takes
   std::vector<Field> unowned_;  // members option `fields` leaves out: never sent, cells read as empty
   std::vector<FieldRule> rules_;  // kRules as the options make them (field_rules())
+  std::vector<Field> required_;   // the tenant's required columns hrsync owns (required_columns())
   ContactUserUpdate update_;
   ContactUserRead read_;  // reads with rules_, which the constructor fills
 };
@@ -433,12 +435,16 @@ std::size_t body_capacity(const Record& r) {
 }
 
 // The tenant's rules on the mobile and e-mail together (see TenantRules), once the builder has
-// read the mobile (a required one is there, and any is a number).
+// read the mobile (a required one is there, and any is a number). A rule is checked only when
+// hrsync owns every member it involves: a member option `fields` leaves out is kept on the user,
+// unknown here, and may well satisfy it.
 std::optional<Invalid> ContactUser::check_mobile(const Record& r) const {
   const std::string_view cell = r.get(Field::kMobile);
   const bool has_email = !r.get(Field::kEmail).empty();
+  const bool email_known = owns(Field::kEmail);
   if (cell.empty()) {
     if (tenant_.mobile_required || has_email) return std::nullopt;  // required: not owned, or the builder said so
+    if (!owns(Field::kMobile) || !email_known) return std::nullopt;
     return Invalid{"mobile", "neither a mobile nor an e-mail (41009 no email or mobile error)"};
   }
   ShortText mobile;
@@ -453,7 +459,7 @@ std::optional<Invalid> ContactUser::check_mobile(const Record& r) const {
   if (!tenant_.foreign_allowed) {
     return Invalid{"mobile", "not a +86 number, which a tenant without Feishu certification refuses (44019)"};
   }
-  if (!has_email) return Invalid{"email", "required with a mobile outside mainland China (44020)"};
+  if (!has_email && email_known) return Invalid{"email", "required with a mobile outside mainland China (44020)"};
   return std::nullopt;
 }
 

@@ -1,5 +1,7 @@
 #include "connectors/targets/feishu_token_reply.h"
 
+#include "connectors/targets/feishu_throttle.h"
+
 #include <fmt/format.h>
 #include <simdjson.h>
 
@@ -50,7 +52,14 @@ bool read_members(std::string_view body, Members& out) {
   return true;
 }
 
-TokenReply classify(int http_status, std::string_view body) {
+// The reset a throttled reply announces; nullopt when absent or unreadable.
+std::optional<double> reset_of(const HttpHeaders& headers) {
+  Verdict v;
+  read_feishu_throttle(headers, v);
+  return v.reset_s;
+}
+
+TokenReply classify(int http_status, const HttpHeaders& headers, std::string_view body) {
   TokenReply r;
   const auto as = [&r](TokenReplyKind kind, std::string message) {
     r.rule = &rule_of(kind);
@@ -62,6 +71,7 @@ TokenReply classify(int http_status, std::string_view body) {
               fmt::format("the token endpoint answered HTTP {} (a server error, not a refusal)", http_status));
   }
   if (http_status == 429) {
+    r.reset_s = reset_of(headers);
     return as(TokenReplyKind::kThrottled,
               fmt::format("the token endpoint answered HTTP {} (throttled, not a refusal)", http_status));
   }
@@ -71,6 +81,12 @@ TokenReply classify(int http_status, std::string_view body) {
   }
   if (!m.code) return as(TokenReplyKind::kNoCode, fmt::format("HTTP {}: the reply has no integer 'code'", http_status));
   r.code = *m.code;
+  if (*m.code == kFeishuThrottledCode) {
+    r.reset_s = reset_of(headers);
+    return as(TokenReplyKind::kThrottled,
+              fmt::format("the token endpoint answered code {}: {} (HTTP {}; throttled, not a refusal)", *m.code,
+                          m.msg, http_status));
+  }
   if (*m.code != 0) {
     return as(TokenReplyKind::kCodeNotZero,
               fmt::format("token refused: code {}: {} (HTTP {})", *m.code, m.msg, http_status));
@@ -87,8 +103,12 @@ TokenReply classify(int http_status, std::string_view body) {
 }  // namespace
 
 TokenReply classify_token_reply(int http_status, std::string_view body) noexcept {
+  return classify_token_reply(http_status, HttpHeaders{}, body);
+}
+
+TokenReply classify_token_reply(int http_status, const HttpHeaders& headers, std::string_view body) noexcept {
   try {
-    return classify(http_status, body);
+    return classify(http_status, headers, body);
   } catch (const std::exception& e) {
     TokenReply r;
     r.rule = &rule_of(TokenReplyKind::kNotAnObject);

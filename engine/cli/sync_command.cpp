@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -18,6 +19,7 @@
 #include "engine/cli/private_files.h"
 #include "engine/cli/progress_display.h"
 #include "engine/run/run_lock.h"
+#include "engine/run/throttle_pause.h"
 #include "engine/run/run_report.h"
 #include "engine/cli/run_watch.h"
 #include "engine/run/run_job.h"
@@ -151,6 +153,13 @@ int sync_job(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, Redactor&
     redactor.add(token);
     if (told) told(token);
   };
+  if (!transport_options.token.throttle_pause) {
+    // A throttled token request pauses as long as any throttled call would (bounded alike).
+    transport_options.token.throttle_pause = [max_s = job.config.retry.max_pause_s](std::optional<double> reset_s) {
+      const double unix_now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+      return seconds_to_duration(throttle_pause(reset_s, unix_now, 1.0, std::max(max_s, 1.0)).seconds);
+    };
+  }
   auto transport = HttpTransport::create(io.get_executor(), job.config.feishu, job.config.sophon, job.config.http, clock,
                                          transport_options);
   if (!transport) {

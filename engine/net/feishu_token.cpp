@@ -19,10 +19,17 @@ std::string token_request_body(const std::string& app_id, const Secret& app_secr
 }  // namespace
 
 Result<TokenGrant> parse_feishu_token_reply(int http_status, std::string_view body, std::string_view where) {
-  TokenReply reply = classify_token_reply(http_status, body);
+  return parse_feishu_token_reply(http_status, HttpHeaders{}, body, where);
+}
+
+Result<TokenGrant> parse_feishu_token_reply(int http_status, const HttpHeaders& headers, std::string_view body,
+                                            std::string_view where) {
+  TokenReply reply = classify_token_reply(http_status, headers, body);
   switch (reply.answer()) {
     case TokenAnswer::kGranted:
-      return TokenGrant{std::move(reply.token), std::chrono::seconds(reply.expire_s)};
+      return TokenGrant{.token = std::move(reply.token), .expire = std::chrono::seconds(reply.expire_s)};
+    case TokenAnswer::kThrottled:
+      return TokenGrant{.throttled = true, .reset_s = reply.reset_s, .message = std::move(reply.message)};
     case TokenAnswer::kUnavailable:
       return fail(Error::Kind::kNetwork, std::string(where), std::move(reply.message));
     case TokenAnswer::kRefused:
@@ -46,7 +53,7 @@ TokenFetch feishu_token_fetch(HttpClient& client, std::string app_id, Secret app
       response = co_await client.send(request);
     }
     if (!response) co_return std::unexpected(std::move(response.error()));
-    co_return parse_feishu_token_reply(response->status, response->body, where);
+    co_return parse_feishu_token_reply(response->status, response->headers, response->body, where);
   };
 }
 

@@ -5,8 +5,9 @@
 // <token>` when the job configures a Sophon token, and nothing otherwise. Every request with a
 // body says `Content-Type: application/json; charset=utf-8`. A token the endpoint refuses turns
 // send() into a kAuth error naming the endpoint, the code and the message (never the secret); a
-// token endpoint that cannot be reached or answers 5xx/429 turns it into a kNetwork (or kProtocol)
-// error, which the caller retries like any other.
+// token endpoint that throttles is waited out by the TokenCache (the request waits for the token);
+// one that cannot be reached, answers 5xx or throttles every try turns it into a kNetwork (or
+// kProtocol) error, which the caller retries like any other.
 //
 // Thread-safety: none; use from the thread that runs its executor. The clock outlives it.
 #pragma once

@@ -40,12 +40,7 @@ net::awaitable<Result<Token>> TokenCache::fetch_now() {
   flight_ = flight;
   ++fetches_;
   Clock::time_point asked_at = clock_.now();
-  Result<TokenGrant> grant = fail(Error::Kind::kInternal, "token fetch", "no result");
-  try {
-    grant = co_await fetch_();
-  } catch (const std::exception& e) {
-    grant = fail(Error::Kind::kInternal, "token fetch", e.what());
-  }
+  Result<TokenGrant> grant = co_await fetch_waiting_out_throttles();
   if (grant && !grant->token.empty() && options_.on_token) options_.on_token(grant->token);
   if (grant && grant->expire.count() <= 0) {
     grant = fail(Error::Kind::kAuth, "token endpoint",
@@ -64,6 +59,35 @@ net::awaitable<Result<Token>> TokenCache::fetch_now() {
   flight_.reset();
   flight->done.set();
   co_return *flight->result;
+}
+
+// Asks the endpoint, and again after each throttle's pause, up to throttle_attempts times.
+net::awaitable<Result<TokenGrant>> TokenCache::fetch_waiting_out_throttles() {
+  const int attempts = std::max(1, options_.throttle_attempts);
+  for (int attempt = 1;; ++attempt) {
+    Result<TokenGrant> grant = co_await fetch_once();
+    if (!grant || !grant->throttled) co_return grant;
+    ++throttled_;
+    if (attempt >= attempts) {
+      co_return fail(Error::Kind::kNetwork, "token endpoint",
+                     fmt::format("throttled {} times in a row: {}", attempt, grant->message));
+    }
+    co_await clock_.sleep_until(clock_.now() + pause_after(grant->reset_s));
+  }
+}
+
+net::awaitable<Result<TokenGrant>> TokenCache::fetch_once() {
+  try {
+    co_return co_await fetch_();
+  } catch (const std::exception& e) {
+    co_return fail(Error::Kind::kInternal, "token fetch", e.what());
+  }
+}
+
+Clock::duration TokenCache::pause_after(const std::optional<double>& reset_s) const {
+  if (options_.throttle_pause) return std::max<Clock::duration>(options_.throttle_pause(reset_s), Clock::duration::zero());
+  if (!reset_s) return kTokenPauseDefault;
+  return std::min<Clock::duration>(seconds_to_duration(*reset_s), kTokenPauseMax);
 }
 
 void TokenCache::invalidate(std::uint64_t serial) {

@@ -6,6 +6,12 @@
 // (single flight). A fetch that fails is returned to every request waiting for it, and the next
 // get() tries again; the caller decides whether to stop (the executor stops the target).
 //
+// A fetch the endpoint throttles (TokenGrant::throttled) is waited out inside the same flight: the
+// cache sleeps the pause options.throttle_pause gives for the announced reset and asks again, up to
+// options.throttle_attempts requests in all; the requests waiting for the token just wait longer.
+// Only when every one of them is throttled does the flight fail, as kNetwork (not a refusal: the
+// caller retries the call like one lost on the network).
+//
 // invalidate(serial) drops a token that a business call rejected (the connector classified it kRefreshToken), so
 // the next get() fetches a new one; the caller then retries its call once. Invalidating a token
 // that was already replaced does nothing, so many requests rejected together cost one fetch.
@@ -19,6 +25,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
@@ -28,11 +35,20 @@
 
 namespace hrsync {
 
-// What a token endpoint returned.
+// What a token endpoint returned: a token and its lifetime, or, when `throttled`, no token but the
+// reset the endpoint announced.
 struct TokenGrant {
   std::string token;
   std::chrono::seconds expire{0};  // lifetime from now, as returned (Feishu: `expire`)
+  bool throttled = false;          // the endpoint throttled the request: ask again after the reset
+  std::optional<double> reset_s;   // when throttled: the announced reset, as read (seconds; may be absurd)
+  std::string message;             // when throttled: what the endpoint answered
 };
+
+// The pause after a throttled token request with this announced reset, when the caller names none:
+// the reset, at most kTokenPauseMax; kTokenPauseDefault when none was announced.
+inline constexpr std::chrono::seconds kTokenPauseDefault{1};
+inline constexpr std::chrono::seconds kTokenPauseMax{60};
 
 // A cached token and its serial (1, 2, ... in fetch order), the handle for invalidate().
 struct Token {
@@ -47,6 +63,11 @@ struct TokenCacheOptions {
   // Told every token the endpoint hands out, so that the run can keep it out of what it stores and
   // prints (engine/run/redactor.h).
   std::function<void(const std::string& token)> on_token;
+  // Token requests in a row the endpoint may throttle before the fetch fails.
+  int throttle_attempts = 6;
+  // The pause after a throttle that announced `reset_s` (the run bounds it as for any throttled
+  // answer, engine/run/throttle_pause.h); unset: see kTokenPauseDefault.
+  std::function<Clock::duration(std::optional<double> reset_s)> throttle_pause;
 };
 
 class TokenCache {
@@ -64,10 +85,16 @@ class TokenCache {
   // Fetches started so far (for tests and reports).
   std::uint64_t fetches() const { return fetches_; }
 
+  // Token requests the endpoint throttled so far (for tests and reports).
+  std::uint64_t throttled() const { return throttled_; }
+
  private:
   struct Flight;
   bool fresh(Clock::time_point now) const;
   net::awaitable<Result<Token>> fetch_now();
+  net::awaitable<Result<TokenGrant>> fetch_waiting_out_throttles();
+  net::awaitable<Result<TokenGrant>> fetch_once();
+  Clock::duration pause_after(const std::optional<double>& reset_s) const;
 
   TokenFetch fetch_;
   Clock& clock_;
@@ -76,6 +103,7 @@ class TokenCache {
   Clock::time_point refresh_at_{};    // get() fetches again from this time on
   std::shared_ptr<Flight> flight_;    // the fetch in progress, if any
   std::uint64_t fetches_ = 0;
+  std::uint64_t throttled_ = 0;
 };
 
 }  // namespace hrsync

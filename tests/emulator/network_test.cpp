@@ -105,6 +105,40 @@ TEST_F(NetworkTest, TheRealLimitsResetHeaderSaysWholeSecondsUntilThereIsRoom) {
   EXPECT_EQ(r.response.header("x-ogw-ratelimit-reset"), "1");  // 0.75 s, rounded up
 }
 
+// docs/api-notes.md, "Throttling": 429, or 400 with 99991400 on older APIs; the token endpoint is
+// throttled only by a rule that names it.
+TEST_F(NetworkTest, ThrottleFaultReachesTheTokenEndpointAndCanAnswerHttp400) {
+  EmulatorOptions o;
+  o.faults = {rule("throttle=next:1,status:400@contact_user")};
+  start(std::move(o));
+  auto control = [&](const std::string& body) { return client_->request("POST", "/_emulator/faults", body); };
+  ASSERT_EQ(control(R"({"add":["throttle=next:1,reset:3@token"]})").response.status, 200u);
+  auto ask = [&] {
+    return client_->request("POST", "/open-apis/auth/v3/tenant_access_token/internal",
+                            R"({"app_id":"cli_demo","app_secret":"demo-secret"})",
+                            {{"Content-Type", "application/json; charset=utf-8"}});
+  };
+  TestResult first = ask();
+  EXPECT_FEISHU_ERROR(first, 429u, 99991400);
+  EXPECT_EQ(first.response.header("x-ogw-ratelimit-reset"), "3");
+  EXPECT_EQ(first.response.header("x-ogw-ratelimit-limit"), "") << "the token endpoint announces no limit";
+  ASSERT_EQ(control(R"({"add":["throttle=next:1,reset:2,status:400@token"]})").response.status, 200u);
+  TestResult second = ask();
+  EXPECT_FEISHU_ERROR(second, 400u, 99991400);
+  EXPECT_EQ(second.response.header("x-ogw-ratelimit-reset"), "2");
+  EXPECT_FALSE(fetch_token().empty()) << "next:1 each: the third request gets its token";
+
+  TestResult old_api = put_user("u1", valid_user_body("u1"));
+  EXPECT_FEISHU_ERROR(old_api, 400u, 99991400);
+  EXPECT_EQ(old_api.response.header("x-ogw-ratelimit-reset"), "1");
+  EXPECT_FEISHU_OK(put_user("u1", valid_user_body("u1")));
+
+  const json::value s = stats();
+  EXPECT_EQ(s.at("faults").at("throttle").to_number<int>(), 3);
+  EXPECT_EQ(s.at("endpoints").at("token").at("throttled").to_number<int>(), 2);
+  EXPECT_EQ(s.at("endpoints").at("contact_user").at("throttled").to_number<int>(), 1) << "a 400 throttle counts";
+}
+
 TEST_F(NetworkTest, ThrottleFaultSendsTheResetItIsToldToEvenAnAbsurdOne) {
   EmulatorOptions o;
   o.faults = {rule("throttle=next:1,reset:1e9@attendance_face"), rule("throttle=next:1,reset:unix@contact_user"),

@@ -206,6 +206,24 @@ TEST(FaultPlan, ParsesSpecs) {
   EXPECT_FALSE(parse_fault_rule("lock=every:0"));
 }
 
+TEST(FaultPlan, ThrottleTakesAStatusAndReachesTheTokenEndpointOnlyByName) {
+  auto old_api = parse_fault_rule("throttle=next:2,reset:3,status:400@token");
+  ASSERT_TRUE(old_api) << old_api.error().str();
+  EXPECT_EQ(old_api->status, 400);
+  EXPECT_EQ(parse_fault_rule("throttle=1")->status, 429);
+  EXPECT_FALSE(parse_fault_rule("throttle=1,status:500"));
+  EXPECT_FALSE(parse_fault_rule("lock=1,status:400"));  // only throttle has a status
+  FaultPlan plan(1);
+  plan.add(*parse_fault_rule("throttle=1"));
+  EXPECT_FALSE(plan.fires_named(FaultKind::kThrottle, "token", 0)) << "a rule for every endpoint spares the token";
+  EXPECT_TRUE(plan.fires(FaultKind::kThrottle, "contact_user", 0));
+  plan.add(*old_api);
+  EXPECT_TRUE(plan.fires_named(FaultKind::kThrottle, "token", 0));
+  EXPECT_EQ(plan.last_hit().status, 400);
+  EXPECT_TRUE(plan.fires_named(FaultKind::kThrottle, "token", 0));
+  EXPECT_FALSE(plan.fires_named(FaultKind::kThrottle, "token", 0));  // next:2
+}
+
 TEST(FaultPlan, ThrottleTakesAResetHeaderValue) {
   auto billion = parse_fault_rule("throttle=next:1,reset:1e9@attendance_face");
   ASSERT_TRUE(billion) << billion.error().str();

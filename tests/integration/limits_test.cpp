@@ -1,7 +1,8 @@
 // Rate limits: an engine whose limits equal the server's never gets throttled. The emulator's
 // limits are the documented ones scaled by rate_scale (so the test is quick); the job's rate
 // overrides scale the engine's the same way. A tenant whose limit is lower than the document's
-// announces it, and the engine keeps it.
+// announces it, and the engine keeps it. A throttled token endpoint is waited out.
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -18,7 +19,41 @@ std::string read_file(const fs::path& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+emulator::FaultRule fault(std::string_view spec) {
+  auto rule = emulator::parse_fault_rule(spec);
+  EXPECT_TRUE(rule) << spec;
+  return rule.value_or(emulator::FaultRule{});
+}
+
 class LimitsTest : public SyncHarness {};
+
+// docs/api-notes.md, "Throttling" and "Token": the token endpoint answering HTTP 400 with 99991400
+// (as older APIs throttle) is no refusal: the fetch waits the reset and asks again, every call
+// waits for its token, and the run applies everything.
+TEST_F(LimitsTest, AThrottledTokenEndpointIsWaitedOutAndTheRunAppliesEverything) {
+  employees_ = generate_employees(20);
+  emulator::EmulatorOptions o;
+  o.faults = {fault("throttle=next:3,reset:1,status:400@token")};
+  ASSERT_NO_FATAL_FAILURE(start_emulator(std::move(o)));
+
+  const auto started = std::chrono::steady_clock::now();
+  const SyncRun run = sync();
+  const auto took = std::chrono::steady_clock::now() - started;
+
+  EXPECT_EQ(run.exit_code, kExitOk) << run.err << run.out;
+  for (const std::string& target : target_names()) {
+    const std::size_t planned = target == "contact_group" ? groups_.size() : employees_.size();
+    EXPECT_EQ(run.count(target, "applied"), planned) << target;
+    EXPECT_EQ(run.count(target, "failed"), 0u) << target;
+  }
+  ASSERT_NO_FATAL_FAILURE(expect_state_matches_source());
+  const json::object s = stats();
+  EXPECT_EQ(s.at("faults").at("throttle").to_number<int>(), 3);
+  EXPECT_EQ(endpoint_outcomes(s, "token", "99991400"), 3u);
+  EXPECT_EQ(endpoint_requests(s, "token"), 4u) << "one flight: three throttled requests, then the grant";
+  EXPECT_EQ(s.at("tokens_issued").to_number<int>(), 1);
+  EXPECT_GE(took, std::chrono::milliseconds(2900)) << "each of the three resets (1 s) was waited";
+}
 
 TEST_F(LimitsTest, AtTheDocumentedLimitsNothingIsThrottled) {
   employees_ = generate_employees(100);

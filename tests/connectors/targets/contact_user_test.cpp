@@ -211,6 +211,56 @@ TEST(ContactUser, FieldsRestrictWhatIsSentAndChecked) {
   EXPECT_EQ(bad.error().field, "name");
 }
 
+// On Lark the mobile and e-mail rules (41009, 44018, 44020) are checked only when hrsync owns the
+// members they involve: one `fields` leaves out is kept on the user and unknown here.
+TEST(ContactUser, LarkFieldsWithoutMobileAndEmailLeaveRowsValid) {
+  TargetOptions o = owning({"name", "department_ids", "employee_type"}, "patch");
+  o.tenant = "lark";
+  auto c = connector("contact_user", o);
+  const Document d = project(*c, valid_employee());  // a +86 mobile, which Lark refuses: not owned
+  EXPECT_EQ(d.body, R"({"department_ids":["od-1","od-2"],"employee_type":1,"name":"张三"})");
+
+  // The mobile owned, the e-mail not: no mobile, or a foreign one, may have its e-mail on the user.
+  TargetOptions m = owning({"name", "mobile", "department_ids", "employee_type"}, "patch");
+  m.tenant = "lark";
+  auto mobile_only = connector("contact_user", m);
+  Record r = valid_employee();
+  r.at(Field::kMobile).clear();
+  EXPECT_TRUE(mobile_only->project(r).has_value());
+  r.at(Field::kMobile) = "+442079460000";
+  EXPECT_TRUE(mobile_only->project(r).has_value());
+  r.at(Field::kMobile) = "13011111111";
+  auto mainland = mobile_only->project(r);
+  ASSERT_FALSE(mainland.has_value()) << "an owned mobile is still checked";
+  EXPECT_NE(mainland.error().rule.find("44018"), std::string::npos) << mainland.error().rule;
+
+  // Both owned: neither one is still 41009.
+  TargetOptions both = owning({"name", "mobile", "email", "department_ids", "employee_type"}, "patch");
+  both.tenant = "lark";
+  Record none = valid_employee();
+  none.at(Field::kMobile).clear();
+  none.at(Field::kEmail).clear();
+  auto refused = connector("contact_user", both)->project(none);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_NE(refused.error().rule.find("41009"), std::string::npos) << refused.error().rule;
+}
+
+TEST(ContactUser, RequiredColumnsFollowFields) {
+  const auto columns = [](const TargetOptions& o) {
+    auto c = connector("contact_user", o);
+    const std::span<const Field> span = c->required_columns();
+    return std::vector<Field>(span.begin(), span.end());
+  };
+  EXPECT_EQ(columns(put_mode()), (std::vector<Field>{Field::kUserId, Field::kName, Field::kMobile,
+                                                     Field::kDepartmentIds, Field::kEmployeeType}));
+  EXPECT_EQ(columns(owning({"job_title"}, "patch")), std::vector<Field>{Field::kUserId});
+  TargetOptions lark = owning({"name", "department_ids"}, "patch");
+  lark.tenant = "lark";
+  EXPECT_EQ(columns(lark), (std::vector<Field>{Field::kUserId, Field::kName, Field::kDepartmentIds}));
+  TargetOptions feishu = owning({"mobile", "employee_type"}, "patch");
+  EXPECT_EQ(columns(feishu), (std::vector<Field>{Field::kUserId, Field::kMobile, Field::kEmployeeType}));
+}
+
 TEST(ContactUser, PatchModeMayOwnOptionalFieldsAlone) {
   auto c = connector("contact_user", owning({"job_title", "work_station"}, "patch"));
   Record r = valid_employee();

@@ -22,7 +22,9 @@ std::vector<Reply> examples(TokenReplyKind kind) {
     case TokenReplyKind::kServerError:
       return {{500, ""}, {502, "<html>Bad Gateway</html>"}, {503, std::string(kGrant)}};
     case TokenReplyKind::kThrottled:
-      return {{429, R"({"code":99991400,"msg":"request trigger frequency limit"})"}, {429, ""}};
+      return {{429, R"({"code":99991400,"msg":"request trigger frequency limit"})"}, {429, ""},
+              {400, R"({"code":99991400,"msg":"request trigger frequency limit"})"},
+              {200, R"({"code":99991400,"msg":"request trigger frequency limit"})"}};
     case TokenReplyKind::kNotAnObject:
       return {{200, ""}, {200, "not json"}, {200, "[1,2]"}, {400, "\"x\""}, {200, "{"}, {200, R"({"code":0} x)"}};
     case TokenReplyKind::kNoCode:
@@ -78,16 +80,43 @@ TEST(TokenRules, EveryKindHasOneRow) {
   EXPECT_EQ(kinds.size(), static_cast<std::size_t>(TokenReplyKind::kGranted) + 1);
 }
 
-// docs/api-notes.md, "Token": only code 0 grants; a server error or a throttle is no refusal (the endpoint
-// may well answer the next try); every other answer refuses the app.
+// docs/api-notes.md, "Token": only code 0 grants; a throttle is waited out; a server error is no
+// refusal (the endpoint may well answer the next try); every other answer refuses the app.
 TEST(TokenRules, OnlyServerErrorsAndThrottlesAreWorthAnotherTry) {
   for (const TokenRule& row : kTokenRules) {
-    const bool later = row.kind == TokenReplyKind::kServerError || row.kind == TokenReplyKind::kThrottled;
-    const TokenAnswer want = row.kind == TokenReplyKind::kGranted ? TokenAnswer::kGranted
-                             : later                              ? TokenAnswer::kUnavailable
-                                                                  : TokenAnswer::kRefused;
+    const TokenAnswer want = row.kind == TokenReplyKind::kGranted       ? TokenAnswer::kGranted
+                             : row.kind == TokenReplyKind::kThrottled   ? TokenAnswer::kThrottled
+                             : row.kind == TokenReplyKind::kServerError ? TokenAnswer::kUnavailable
+                                                                        : TokenAnswer::kRefused;
     EXPECT_EQ(row.answer, want) << row.meaning;
   }
+}
+
+// docs/api-notes.md, "Throttling": HTTP 429, or HTTP 400 with 99991400 on older APIs; the reset
+// comes from x-ogw-ratelimit-reset.
+TEST(TokenRules, AThrottleIsReadWithItsResetWhateverItsStatus) {
+  const std::string body = R"({"code":99991400,"msg":"request trigger frequency limit"})";
+  for (int status : {400, 429}) {
+    const TokenReply r = classify_token_reply(status, HttpHeaders{{"X-Ogw-Ratelimit-Reset", "7"}}, body);
+    EXPECT_EQ(r.rule->kind, TokenReplyKind::kThrottled) << status;
+    EXPECT_EQ(r.answer(), TokenAnswer::kThrottled) << status;
+    ASSERT_TRUE(r.reset_s.has_value()) << status;
+    EXPECT_DOUBLE_EQ(*r.reset_s, 7) << status;
+    EXPECT_NE(r.message.find("throttled"), std::string::npos) << r.message;
+  }
+  const TokenReply bare = classify_token_reply(429, HttpHeaders{}, "");
+  EXPECT_EQ(bare.answer(), TokenAnswer::kThrottled);
+  EXPECT_FALSE(bare.reset_s.has_value());
+  const TokenReply garbled = classify_token_reply(400, HttpHeaders{{"x-ogw-ratelimit-reset", "soon"}}, body);
+  EXPECT_EQ(garbled.answer(), TokenAnswer::kThrottled);
+  EXPECT_FALSE(garbled.reset_s.has_value()) << "an unreadable reset is read as absent";
+}
+
+TEST(TokenRules, OtherCodesOnHttp400StayRefusals) {
+  const TokenReply r = classify_token_reply(400, HttpHeaders{{"x-ogw-ratelimit-reset", "3"}},
+                                            R"({"code":10003,"msg":"invalid param"})");
+  EXPECT_EQ(r.answer(), TokenAnswer::kRefused);
+  EXPECT_FALSE(r.reset_s.has_value());
 }
 
 TEST(TokenRules, ARefusalNamesCodeMessageAndStatus) {

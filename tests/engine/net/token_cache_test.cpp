@@ -1,5 +1,6 @@
 #include "engine/net/token_cache.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,8 @@ struct FakeEndpoint {
   std::chrono::seconds expire{7200};
   Clock::duration latency = 200ms;
   bool refuse = false;
+  int throttle_first = 0;            // the first this many requests are throttled...
+  std::optional<double> reset_s{5};  // ...announcing this reset
   int calls = 0;
 
   TokenFetch fetch() {
@@ -30,7 +33,8 @@ struct FakeEndpoint {
       int n = ++calls;
       co_await clock.sleep_until(clock.now() + latency);
       if (refuse) co_return fail(Error::Kind::kAuth, "token endpoint", "token refused: code 10014: app secret invalid");
-      co_return TokenGrant{"t-" + std::to_string(n), expire};
+      if (n <= throttle_first) co_return TokenGrant{.throttled = true, .reset_s = reset_s, .message = "code 99991400"};
+      co_return TokenGrant{.token = "t-" + std::to_string(n), .expire = expire};
     };
   }
 };
@@ -148,6 +152,79 @@ TEST_F(TokenCacheTest, ANonPositiveExpireIsAnError) {
   ASSERT_FALSE(token);
   EXPECT_EQ(token.error().kind, Error::Kind::kAuth);
   EXPECT_NE(token.error().message.find("expire"), std::string::npos);
+}
+
+TEST_F(TokenCacheTest, AThrottledFetchWaitsTheResetAndEveryWaiterGetsTheToken) {
+  endpoint.throttle_first = 2;
+  TokenCache cache(endpoint.fetch(), clock);
+  const Clock::time_point start = clock.now();
+  std::vector<std::string> got;
+  for (int i = 0; i < 10; ++i) {
+    net::co_spawn(io, [&]() -> net::awaitable<void> {
+      Result<Token> token = co_await cache.get();
+      got.push_back(token ? token->value : token.error().str());
+    }, net::detached);
+  }
+  ASSERT_TRUE(clock.run(io));
+  ASSERT_EQ(got.size(), 10u);
+  for (const std::string& token : got) EXPECT_EQ(token, "t-3");
+  EXPECT_EQ(endpoint.calls, 3);
+  EXPECT_EQ(cache.fetches(), 1u) << "one flight, however many throttles";
+  EXPECT_EQ(cache.throttled(), 2u);
+  // Two resets of 5 s and three answers of 200 ms.
+  EXPECT_EQ(clock.now() - start, 10s + 3 * 200ms);
+}
+
+TEST_F(TokenCacheTest, ThrottlePausesAreBounded) {
+  endpoint.throttle_first = 1;
+  endpoint.reset_s = 1e9;  // absurd: the default pause stops at kTokenPauseMax
+  TokenCache cache(endpoint.fetch(), clock);
+  const Clock::time_point start = clock.now();
+  EXPECT_EQ(get_now(cache)->value, "t-2");
+  EXPECT_EQ(clock.now() - start, kTokenPauseMax + 2 * 200ms);
+
+  // No reset announced: the default pause; a caller's pause function replaces both.
+  endpoint.calls = 0;
+  endpoint.reset_s.reset();
+  std::vector<std::optional<double>> asked;
+  TokenCache bounded(endpoint.fetch(), clock, TokenCacheOptions{.throttle_pause = [&](std::optional<double> reset_s) {
+    asked.push_back(reset_s);
+    return Clock::duration(3s);
+  }});
+  TokenCache plain(endpoint.fetch(), clock);
+  Clock::time_point at = clock.now();
+  EXPECT_EQ(get_now(plain)->value, "t-2");
+  EXPECT_EQ(clock.now() - at, kTokenPauseDefault + 2 * 200ms);
+  endpoint.calls = 0;
+  at = clock.now();
+  EXPECT_EQ(get_now(bounded)->value, "t-2");
+  EXPECT_EQ(clock.now() - at, 3s + 2 * 200ms);
+  ASSERT_EQ(asked.size(), 1u);
+  EXPECT_FALSE(asked[0].has_value());
+}
+
+TEST_F(TokenCacheTest, AnEndpointThatThrottlesEveryTryFailsAsANetworkErrorAndTheNextGetTriesAgain) {
+  endpoint.throttle_first = 1000;
+  TokenCache cache(endpoint.fetch(), clock, TokenCacheOptions{.throttle_attempts = 4});
+  Result<Token> token = get_now(cache);
+  ASSERT_FALSE(token);
+  EXPECT_EQ(token.error().kind, Error::Kind::kNetwork) << "not a refusal: the calls retry";
+  EXPECT_NE(token.error().message.find("throttled 4 times"), std::string::npos) << token.error().str();
+  EXPECT_EQ(endpoint.calls, 4);
+  endpoint.throttle_first = 0;
+  EXPECT_EQ(get_now(cache)->value, "t-5");
+}
+
+TEST(FeishuTokenReply, AThrottleIsAGrantToWaitOutNotARefusal) {
+  const char* body = R"({"code":99991400,"msg":"request trigger frequency limit"})";
+  for (int status : {400, 429}) {
+    auto grant = parse_feishu_token_reply(status, HttpHeaders{{"x-ogw-ratelimit-reset", "4"}}, body, "x");
+    ASSERT_TRUE(grant) << grant.error().str();
+    EXPECT_TRUE(grant->throttled);
+    EXPECT_TRUE(grant->token.empty());
+    ASSERT_TRUE(grant->reset_s.has_value());
+    EXPECT_DOUBLE_EQ(*grant->reset_s, 4);
+  }
 }
 
 TEST(FeishuTokenReply, ReadsTokenAndExpireAtTopLevel) {
