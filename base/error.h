@@ -25,6 +25,8 @@ struct Error {
     kProtocol,  // a remote answered something undocumented
     kOversize,  // a remote's answer passed a size limit (body or headers): the same call gets the
                 // same answer, so it is never retried
+    kMalformed,  // a remote's answer whose header is not well-formed HTTP (a control byte in a
+                 // field): the same call gets the same answer, so it is never retried
     kAuth,      // credentials refused, token endpoint failed
     kSourceRead,  // a source changed or failed while it was read (after it opened): the records
                   // read are not the whole source, so nothing may be planned from them

@@ -119,10 +119,11 @@ Result<std::vector<Leaf>> leaves(std::string_view json, std::string_view which) 
   return out;
 }
 
-FieldChange make_change(std::string path, std::string_view before, std::string_view after, FieldChange::Kind kind) {
+FieldChange make_change(std::string path, std::string_view before, std::string_view after, FieldChange::Kind kind,
+                        Masking masking) {
   FieldChange c;
-  c.before = mask_value(path, before);
-  c.after = mask_value(path, after);
+  c.before = show_value(path, before, masking);
+  c.after = show_value(path, after, masking);
   c.path = std::move(path);
   c.kind = kind;
   return c;
@@ -156,7 +157,15 @@ std::string mask_value(std::string_view path, std::string_view value) {
   return keep_ends(value, 2, 2);  // card, card_no
 }
 
-Result<std::vector<FieldChange>> field_changes(std::string_view before_json, std::string_view after_json) {
+std::string show_value(std::string_view path, std::string_view value, Masking masking) {
+  if (masking == Masking::kMasked) return mask_value(path, value);
+  const auto name = last_segment(path);
+  if (!value.empty() && (name == "reg_photo" || name == "photo")) return photo_marker(value);
+  return std::string(value);
+}
+
+Result<std::vector<FieldChange>> field_changes(std::string_view before_json, std::string_view after_json,
+                                               Masking masking) {
   auto before = leaves(before_json, "before");
   if (!before) return std::unexpected(before.error());
   auto after = leaves(after_json, "after");
@@ -167,14 +176,14 @@ Result<std::vector<FieldChange>> field_changes(std::string_view before_json, std
   auto a = after->begin();
   while (b != before->end() || a != after->end()) {
     if (a == after->end() || (b != before->end() && b->path < a->path)) {
-      changes.push_back(make_change(std::move(b->path), b->value, "", FieldChange::Kind::kRemoved));
+      changes.push_back(make_change(std::move(b->path), b->value, "", FieldChange::Kind::kRemoved, masking));
       ++b;
     } else if (b == before->end() || a->path < b->path) {
-      changes.push_back(make_change(std::move(a->path), "", a->value, FieldChange::Kind::kAdded));
+      changes.push_back(make_change(std::move(a->path), "", a->value, FieldChange::Kind::kAdded, masking));
       ++a;
     } else {
       if (!b->same_value(*a)) {
-        changes.push_back(make_change(std::move(a->path), b->value, a->value, FieldChange::Kind::kChanged));
+        changes.push_back(make_change(std::move(a->path), b->value, a->value, FieldChange::Kind::kChanged, masking));
       }
       ++b;
       ++a;

@@ -4,7 +4,8 @@
 // Documents are JSON objects. Nested objects are walked and named by dotted path ("info.name",
 // "feature.card", "user_setting.face_key"); arrays, and objects inside them, are compared as a
 // whole and shown as compact JSON. A string value is shown as its text, any other value as JSON.
-// The values of personal fields are masked (mask_value) wherever they appear.
+// The values of personal fields are masked (mask_value) wherever they appear, unless the caller
+// asks to show them (Masking::kShown: a reviewer who may see them, `hrsync plan --show --unmask`).
 //
 // Thread-safety: pure functions; each thread parses with its own parser.
 #pragma once
@@ -29,13 +30,19 @@ struct FieldChange {
   bool operator==(const FieldChange&) const = default;
 };
 
+// Whether personal values are masked (the default everywhere) or shown whole. A photo is shown
+// as its hash and size either way: its bytes say nothing to a reader.
+enum class Masking : std::uint8_t { kMasked, kShown };
+
 // "added", "removed", "changed".
 std::string_view change_kind_name(FieldChange::Kind kind);
 
 // The fields that differ between two JSON objects, in byte order of their paths. An empty
 // `before_json` means a new entity (every field added); an empty `after_json` means every field
 // removed. A document that is not a JSON object is a kInput error naming which one and why.
-Result<std::vector<FieldChange>> field_changes(std::string_view before_json, std::string_view after_json);
+// Personal values are masked unless `masking` is kShown.
+Result<std::vector<FieldChange>> field_changes(std::string_view before_json, std::string_view after_json,
+                                               Masking masking = Masking::kMasked);
 
 // True iff the field at `path` holds personal data: its last segment is mobile, email,
 // enterprise_email, card, card_no, face_key, reg_photo or photo.
@@ -48,5 +55,9 @@ bool is_personal_field(std::string_view path);
 // Fewer are kept when that would hide fewer than 3 characters or a third of them; characters are
 // UTF-8, never cut. A photo shows only a hash and a size ("photo#3f2a9c1d (48213 bytes)").
 std::string mask_value(std::string_view path, std::string_view value);
+
+// `value` as shown under `masking`: mask_value() when masked; whole when shown, but a photo still
+// as its hash and size.
+std::string show_value(std::string_view path, std::string_view value, Masking masking);
 
 }  // namespace hrsync

@@ -20,6 +20,11 @@ void apply_rule(Verdict& v, const CodeRule* rule) {
 }
 
 void settle_undocumented(Verdict& v, int http_status) {
+  if (http_status == 413) {  // HTTP's "content too large": the same body is refused again
+    v.disposition = Disposition::kPermanent;
+    v.backoff.reset();
+    return;
+  }
   if (v.documented) return;
   if (http_status == 429) {
     v.disposition = Disposition::kRateLimited;

@@ -37,7 +37,9 @@ void apply_rule(Verdict& v, const CodeRule* rule);
 
 // The fallback for an answer no table documents (v.documented false): HTTP 429 is rate-limited
 // and HTTP 500 and above is retried, whatever the body said; anything else keeps its disposition
-// (permanent). A documented verdict is left as it is.
+// (permanent). A documented verdict is left as it is, except under HTTP 413 ("content too
+// large"), which is permanent whatever the body says: the same request is refused again, and
+// retrying it would only send the same body again.
 void settle_undocumented(Verdict& v, int http_status);
 
 }  // namespace hrsync

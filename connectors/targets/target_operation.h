@@ -111,7 +111,7 @@ class TargetOperation {
   // Classifies a response by status, body and header fields. Never throws, whatever the body
   // holds. The log id is the body's, else the X-Tt-Logid header's, else X-Request-Id's. An answer no table documents is classified by its HTTP status alone
   // (settle_undocumented() in code_table.h): 429 is rate-limited, 5xx is retried, anything else
-  // is permanent.
+  // is permanent. HTTP 413 is permanent whatever the body says.
   Verdict classify(int http_status, std::string_view body, const HttpHeaders& headers = {}) const;
 
   // The code table, for reports and for the test that walks it.

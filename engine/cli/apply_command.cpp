@@ -1,5 +1,7 @@
 // `hrsync apply FILE`: sends exactly the calls of a plan file, or what is left of them.
 //
+// With --digest D, a file whose bytes' SHA-256 is not D (the digest `hrsync plan --out` and
+// `--show` print) is refused first, and checked again once the file was read through.
 // Under the job's run lock, the file is checked and what is left of it found (the resume rules
 // of engine/plan/plan_resume.h); a file that may not be applied is refused before any call. Then
 // the calls left are streamed from the file to the executor, as `sync` applies a plan: the run's
@@ -7,6 +9,8 @@
 // stopping forgets the plan's keys left to forget, as a sync does.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -19,6 +23,7 @@
 #include "engine/plan/job.h"
 #include "engine/plan/plan_file.h"
 #include "engine/plan/plan_resume.h"
+#include "engine/plan/sha256.h"
 
 namespace hrsync {
 namespace {
@@ -50,6 +55,21 @@ void say_what_is_sent(const std::string& file, const PlanFileHeader& h, const Pl
 int refuse(const Error& error, std::ostream& err) {
   err << kWho << ": refused, nothing was sent: " << error.str() << "\n";
   return kExitPlanRefused;
+}
+
+// With --digest: Ok when the file's bytes have the digest the reviewer was shown; refused (exit
+// 7, nothing sent) naming both digests otherwise.
+int check_digest(const ApplyCommand& cmd, std::ostream& err) {
+  if (cmd.digest.empty()) return kExitOk;
+  auto digest = sha256_file(cmd.file);
+  if (!digest) return refuse(digest.error(), err);
+  std::string wanted = cmd.digest;
+  std::transform(wanted.begin(), wanted.end(), wanted.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  if (*digest == wanted) return kExitOk;
+  return refuse(Error{Error::Kind::kInput, cmd.file,
+                      fmt::format("its digest is {}, not the reviewed {}: the file is not the one reviewed",
+                                  *digest, cmd.digest)},
+                err);
 }
 
 struct Checked {
@@ -98,6 +118,7 @@ int check_all(const ApplyCommand& cmd, PlanFileReader& reader, Checked& c, std::
 
 int run_apply(const ApplyCommand& cmd, std::ostream& out, std::ostream& err) {
   StopSignals stop;  // a stop signal before the run starts ends the command: nothing is sent
+  if (const int code = check_digest(cmd, err); code != kExitOk) return code;
   auto reader = PlanFileReader::open(cmd.file);
   if (!reader) {
     if (reader.error().kind == Error::Kind::kInput) return refuse(reader.error(), err);
@@ -141,6 +162,8 @@ int run_apply(const ApplyCommand& cmd, std::ostream& out, std::ostream& err) {
     return exit_code_for(plan.error());
   }
   job.plan = std::move(*plan);
+  // The file was read through since the first check: it must still be the reviewed one.
+  if (const int code = check_digest(cmd, err); code != kExitOk) return code;
   say_what_is_sent(cmd.file, h, c.scan, out);
 
   SyncCommand sync;

@@ -23,12 +23,14 @@ struct PlanCommand {
   std::vector<std::string> only;
   std::string out;      // --out FILE: write the plan file to apply later
   std::string show;     // --show FILE: print a plan file for a person (no config needed)
+  bool unmask = false;  // --unmask: show personal values whole (cards, mobiles, e-mails)
 };
 
 struct ApplyCommand {
   std::string file;                 // the plan file (hrsync plan --out)
   std::string config;               // --config; "" = the config the plan file names
   bool force = false;               // --force: apply a plan made while a safety gate said stop
+  std::string digest;               // --digest D: refuse the file unless its SHA-256 is D
   bool progress = true;             // a live display when stdout is a terminal
 };
 

@@ -33,8 +33,9 @@ int main(int argc, char** argv) {
   plan_cmd->add_flag("--full", plan.full, "Plan every valid entity as a change, as --full sync would");
   plan_cmd->add_flag("--json", plan.json, "Print the plan as JSON");
   plan_cmd->add_option("--only", plan.only, "Only this target (repeatable)");
-  plan_cmd->add_option("--out", plan.out, "Also write the plan to FILE, to review and then apply with `hrsync apply FILE`");
-  plan_cmd->add_option("--show", plan.show, "Print the plan file FILE for a person (no --config needed)");
+  plan_cmd->add_option("--out", plan.out, "Also write the plan to FILE and print its digest, to review and then apply with `hrsync apply FILE --digest D`");
+  plan_cmd->add_option("--show", plan.show, "Print the plan file FILE for a person, and its digest (no --config needed)");
+  plan_cmd->add_flag("--unmask", plan.unmask, "Show personal values whole (cards, mobiles, e-mails), for a reviewer who may see them");
 
   SyncCommand sync;
   auto* sync_cmd = app.add_subcommand("sync", "Apply the plan: send the changes, commit the snapshot, write a report.");
@@ -51,6 +52,8 @@ int main(int argc, char** argv) {
   apply_cmd->add_option("file", apply.file, "The plan file")->required();
   apply_cmd->add_option("--config", apply.config, "Job config (TOML); default: the one the plan file names");
   apply_cmd->add_flag("--force", apply.force, "Apply a plan made while a safety gate said stop");
+  apply_cmd->add_option("--digest", apply.digest,
+                        "Refuse the file (exit 7, nothing sent) unless its digest is D, as `hrsync plan --out` or --show printed it");
   bool apply_no_progress = false;
   apply_cmd->add_flag("--no-progress", apply_no_progress, "Print periodic lines instead of a live display");
 

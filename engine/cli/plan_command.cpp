@@ -13,6 +13,7 @@
 #include "engine/plan/job.h"
 #include "engine/plan/plan_file.h"
 #include "engine/plan/plan_report.h"
+#include "engine/plan/sha256.h"
 
 namespace hrsync {
 namespace {
@@ -72,13 +73,14 @@ void show_notes(PlanFileReader& reader, std::ostream& out) {
   }
 }
 
-// One call and its field changes (personal data masked, as `hrsync plan` shows them).
-void show_call(const PlanCall& c, std::ostream& out) {
+// One call and its field changes (personal data masked, as `hrsync plan` shows them, unless
+// `masking` shows them whole).
+void show_call(const PlanCall& c, Masking masking, std::ostream& out) {
   const Work& w = c.work;
   const char* what = w.action == Work::Action::kFreeze ? "freeze" : (w.last_applied ? "change" : "new");
   out << fmt::format("  #{} {} {} {}\n", c.n + 1, c.target, w.desired.key, what);
   auto changes = field_changes(w.last_applied ? std::string_view(w.last_applied->body) : std::string_view(),
-                               w.desired.body);
+                               w.desired.body, masking);
   if (!changes) {
     out << "      " << changes.error().message << "\n";
     return;
@@ -97,7 +99,20 @@ void show_call(const PlanCall& c, std::ostream& out) {
   }
 }
 
-int show_plan_file(const std::string& file, std::ostream& out, std::ostream& err) {
+// The digest of the plan file (SHA-256 of its bytes), or a code to return when it cannot be read.
+int file_digest(const std::string& file, std::string& digest, std::ostream& err) {
+  auto d = sha256_file(file);
+  if (!d) {
+    err << "hrsync plan: " << d.error().str() << "\n";
+    return exit_code_for(d.error());
+  }
+  digest = std::move(*d);
+  return kExitOk;
+}
+
+int show_plan_file(const std::string& file, Masking masking, std::ostream& out, std::ostream& err) {
+  std::string digest;
+  if (const int code = file_digest(file, digest, err); code != kExitOk) return code;
   auto reader = PlanFileReader::open(file);
   if (!reader) {
     err << "hrsync plan: " << reader.error().str() << "\n";
@@ -108,13 +123,22 @@ int show_plan_file(const std::string& file, std::ostream& out, std::ostream& err
   out << "\nCalls\n";
   PlanCall call;
   bool any = false;
-  for (; reader->next(call); any = true) show_call(call, out);
+  for (; reader->next(call); any = true) show_call(call, masking, out);
   if (!any && reader->status()) out << "  (none: nothing to send)\n";
   if (!reader->status()) {
     err << "hrsync plan: " << reader->status().error().str() << "\n";
     return kExitPlanRefused;
   }
+  std::string after;  // the digest names the bytes shown only if they did not change meanwhile
+  if (const int code = file_digest(file, after, err); code != kExitOk) return code;
+  if (after != digest) {
+    err << "hrsync plan: " << file << " changed while it was shown (digest " << digest << ", now " << after
+        << "); show it again\n";
+    return kExitPlanRefused;
+  }
   out << "\nChecksum " << reader->checksum() << ": the file is as it was written.\n";
+  out << "Digest " << digest << "\n";
+  out << fmt::format("Apply exactly what was shown with `hrsync apply {} --digest {}`.\n", file, digest);
   return kExitOk;
 }
 
@@ -140,19 +164,25 @@ int write_out(Job& job, const PlanCommand& cmd, std::ostream& out, std::ostream&
     by_hand += t.by_hand;
     forget += t.forget;
   }
+  auto digest = sha256_file(cmd.out);
+  if (!digest) {
+    err << "hrsync plan: " << digest.error().str() << "\n";
+    return exit_code_for(digest.error());
+  }
   std::string holds = counted(calls, "call", "calls");
   if (by_hand > 0) holds += ", " + counted(by_hand, "value", "values") + " to remove by hand";
   if (forget > 0) holds += ", " + counted(forget, "key", "keys") + " to forget";
-  say << fmt::format("\nPlan file {}: {}, sha256 {}.\nReview it with `hrsync plan --show {}`, then send exactly "
-                     "these calls with `hrsync apply {}`.\n",
-                     cmd.out, holds, *checksum, cmd.out, cmd.out);
+  say << fmt::format("\nPlan file {}: {}.\nDigest {}\nReview it with `hrsync plan --show {}`, then send exactly "
+                     "these calls with `hrsync apply {} --digest {}`.\n",
+                     cmd.out, holds, *digest, cmd.out, cmd.out, *digest);
   return kExitOk;
 }
 
 }  // namespace
 
 int run_plan(const PlanCommand& cmd, std::ostream& out, std::ostream& err) {
-  if (!cmd.show.empty()) return show_plan_file(cmd.show, out, err);
+  const Masking masking = cmd.unmask ? Masking::kShown : Masking::kMasked;
+  if (!cmd.show.empty()) return show_plan_file(cmd.show, masking, out, err);
   if (cmd.config.empty()) {
     err << "hrsync plan: --config is required (or --show FILE)\n";
     return kExitUsage;
@@ -165,6 +195,7 @@ int run_plan(const PlanCommand& cmd, std::ostream& out, std::ostream& err) {
   for (const std::string& warning : job->config.warnings) err << "hrsync plan: warning: " << warning << "\n";
   PlanRenderOptions render;
   render.color = &out == &std::cout && isatty(STDOUT_FILENO) != 0;
+  render.masking = masking;
   if (cmd.json) {
     out << render_plan_json(job->plan, render);
   } else {

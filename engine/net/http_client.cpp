@@ -53,6 +53,12 @@ std::string describe(const error_code& ec, std::chrono::milliseconds timeout) {
 }
 
 // A reply that is not well-formed HTTP (as opposed to a connection that failed or went quiet).
+// True for a header field that breaks HTTP's syntax (a control byte in its name or value, a bare
+// CR or LF): the bytes the server sent, the same on every try, unlike a reply cut short.
+bool is_malformed_field(const error_code& ec) {
+  return ec == http::error::bad_field || ec == http::error::bad_value || ec == http::error::bad_line_ending;
+}
+
 bool is_bad_http(const error_code& ec) {
   return ec.category() == http::make_error_code(http::error::bad_version).category() &&
          ec != http::error::end_of_stream && ec != http::error::partial_message;
@@ -303,6 +309,12 @@ class PooledClient final : public HttpClient::Impl {
           Error::Kind::kOversize, where_,
           fmt::format("answer too large: its headers pass {} bytes (not retried: the same call gets the same answer)",
                       kMaxHeaderBytes)})};
+    }
+    if (is_malformed_field(ec)) {
+      return Exchange{std::unexpected(Error{
+          Error::Kind::kMalformed, where_,
+          "bad HTTP response: " + ec.message() +
+              " in a header field (not retried: the same call gets the same answer)"})};
     }
     if (is_bad_http(ec)) {
       return Exchange{std::unexpected(Error{Error::Kind::kProtocol, where_, "bad HTTP response: " + ec.message()})};

@@ -8,7 +8,8 @@
 //
 // send() never throws for network trouble: failures are kNetwork errors (kProtocol for a reply that
 // is not HTTP; kOversize for one whose body passes max_response_bytes or whose headers pass 64 KiB,
-// which the same call would get again; kAuth when the server's certificate is refused, which no
+// which the same call would get again; kMalformed for one whose header fields break HTTP's syntax,
+// a control byte in a name or value, which the same call would get again too; kAuth when the server's certificate is refused, which no
 // retry can mend) whose `where` is host:port and whose message says what failed ("connect failed:
 // Connection refused", "TLS certificate verification failed: ...", "timeout after 30 s during
 // read"). When the peer closes a reused keep-alive connection before any byte of the response, the

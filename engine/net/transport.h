@@ -4,8 +4,9 @@
 // credentials. send() delivers a request to the platform's base URL with its credentials and
 // returns the response, whatever its status: judging it is the connector's job. Errors: kNetwork
 // (or kProtocol) for a call that may be retried, a token endpoint that is unreachable or failing
-// included; kOversize for an answer too large (body or headers), which is the server's answer and
-// the same again on every try, so the call is not retried; kAuth when no credential can be had (the
+// included; kOversize for an answer too large (body or headers), and kMalformed for one whose
+// header is not well-formed (a control byte in a field), which are the server's answer and the
+// same again on every try, so the call is not retried; kAuth when no credential can be had (the
 // token endpoint refused the app or gave an unusable grant) or the server's TLS certificate is
 // refused: the target cannot go on; kConfig when the platform is not configured.
 // engine/net/http_transport.h is the real one; tests use a scripted fake.

@@ -20,6 +20,7 @@ int exit_code_for(const Error& error) {
     case Error::Kind::kNetwork:
     case Error::Kind::kProtocol:
     case Error::Kind::kOversize:
+    case Error::Kind::kMalformed:
     case Error::Kind::kInternal:
       return 2;
   }

@@ -32,9 +32,9 @@ std::string_view action_word(const Work& w) {
   return w.last_applied ? "change" : "new";
 }
 
-void append_changes(std::string& out, const TargetPlan& t, const Work& w, const Style& st) {
+void append_changes(std::string& out, const TargetPlan& t, const Work& w, const Style& st, Masking masking) {
   auto changes = field_changes(w.last_applied ? std::string_view(w.last_applied->body) : std::string_view(),
-                               w.desired.body);
+                               w.desired.body, masking);
   if (!changes) {
     out += fmt::format("      {}\n", st.dim(changes.error().message));
     return;
@@ -123,7 +123,7 @@ void append_first_changes(std::string& out, const Plan& plan, const PlanRenderOp
       const Work& w = t.work[i];
       out += fmt::format("  {} {} {}{}\n", t.id, st.bold(w.desired.key), action_word(w),
                          w.origin.empty() ? "" : st.dim(fmt::format("  ({})", w.origin.str())));
-      append_changes(out, t, w, st);
+      append_changes(out, t, w, st, o.masking);
       ++shown;
     }
     if (!any) break;
@@ -261,7 +261,7 @@ std::string render_plan_json(const Plan& plan, const PlanRenderOptions& o) {
       const Work& wk = t.work[i];
       w.begin_object().key("action").string(action_word(wk));
       w.key("fields").begin_array();
-      if (auto changes = field_changes(wk.last_applied ? std::string_view(wk.last_applied->body) : std::string_view(), wk.desired.body)) {
+      if (auto changes = field_changes(wk.last_applied ? std::string_view(wk.last_applied->body) : std::string_view(), wk.desired.body, o.masking)) {
         for (const auto& fc : *changes) w.begin_object().key("after").string(fc.after).key("before").string(fc.before).key("path").string(fc.path).end_object();
       }
       w.end_array();

@@ -1,7 +1,8 @@
 // Plan rendering: the text a person reads at a glance (`hrsync plan`) and the JSON a script reads
 // (`hrsync plan --json`).
 //
-// Field-level changes show personal data masked (diff/field_changes.h). Long lists are cut to
+// Field-level changes show personal data masked (diff/field_changes.h), unless the options say
+// to show it whole. Long lists are cut to
 // `examples` entries with a count of the rest; the JSON form lists every rejection and invalid
 // record but, like the text, only the first changes.
 //
@@ -10,6 +11,7 @@
 
 #include <string>
 
+#include "diff/field_changes.h"
 #include "engine/plan/plan.h"
 
 namespace hrsync {
@@ -17,6 +19,7 @@ namespace hrsync {
 struct PlanRenderOptions {
   std::size_t examples = 10;  // changes, rejections and invalid records shown per list
   bool color = false;         // ANSI colours (a terminal)
+  Masking masking = Masking::kMasked;  // personal values masked, or shown whole (a reviewer)
 };
 
 std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options);

@@ -277,10 +277,11 @@ class Executor::Run {
   Judged judge(const Target& t, Result<HttpResponse>& response) const {
     Judged a;
     if (!response) {
-      // Network trouble, or a reply that was not HTTP, may pass; an answer too large is the
-      // server's answer and the same on every try: it fails the entity at once, and counts for
-      // the service (as an answer no code table knows does).
-      const bool deterministic = response.error().kind == Error::Kind::kOversize;
+      // Network trouble, or a reply that was not HTTP, may pass; an answer too large, or one
+      // whose header is malformed, is the server's answer and the same on every try: it fails
+      // the entity at once, and counts for the service (as an answer no code table knows does).
+      const Error::Kind kind = response.error().kind;
+      const bool deterministic = kind == Error::Kind::kOversize || kind == Error::Kind::kMalformed;
       a.verdict.disposition = deterministic ? Disposition::kPermanent : Disposition::kRetry;
       a.verdict.documented = !deterministic;
       a.verdict.code = -1;

@@ -11,8 +11,8 @@
 // What a response means comes from the update's classify(); what to do about it from the retry
 // policy (retry_decision.h), which the executor asks after every answer:
 //   kSuccess      applied; the outcome carries the row to commit.
-//   kPermanent    failed, not retried (so is an answer too large, Error::Kind::kOversize, the
-//                 same on every try).
+//   kPermanent    failed, not retried (so is an answer too large, Error::Kind::kOversize, or
+//                 with a malformed header, kMalformed: the same on every try).
 //   kRetry        (and network errors) retried after a full-jitter backoff: from
 //                 RetryConfig::base_delay_s doubling, or by the verdict's own backoff when the
 //                 code's table row gives one (never below its floor; its first delay replaced by

@@ -1,13 +1,19 @@
 // `hrsync apply` as a person runs it, each command its own process against the emulator process:
 // `hrsync status` from another process shows the apply while it goes; killed outright (kill -9,
 // a crash) halfway, the same `hrsync apply FILE` resumes it and sends only the calls not
-// confirmed, counted at the emulator; then it is applied already.
+// confirmed, counted at the emulator; then it is applied already. A plan file that is not the
+// reviewed one, though every check of its own holds, is refused by `apply --digest`.
 #include <signal.h>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "engine/plan/plan_file.h"
+#include "engine/plan/sha256.h"
 #include "store/snapshot_store.h"
+#include "tests/integration/hr_files.h"
 #include "tests/process/process_harness.h"
 
 namespace hrsync::process {
@@ -98,6 +104,73 @@ TEST_F(ApplyProcessTest, StatusShowsTheApplyAndOneKilledOutrightIsResumedWithOnl
   const Finished ended = run_hrsync({"status"});
   EXPECT_TRUE(contains(ended.out, "The last run, 2 (apply ")) << ended.out;
   EXPECT_TRUE(contains(ended.out, "ok, exit code 0")) << ended.out;
+}
+
+// The 64 hex digits after "Digest " in `text`, or "".
+std::string digest_in(const std::string& text) {
+  const auto at = text.find("Digest ");
+  return at == std::string::npos ? std::string() : text.substr(at + 7, 64);
+}
+
+std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+TEST_F(ApplyProcessTest, OnlyTheReviewedPlanFileIsAppliedWithItsDigest) {
+  start_emulator();
+  const Finished planned = run_hrsync({"plan", "--out", plan_file()});
+  ASSERT_EQ(planned.exit.code, 0) << planned.err << planned.out;
+  const std::string digest = digest_in(planned.out);
+  ASSERT_EQ(digest, *sha256_file(plan_file())) << planned.out;
+  EXPECT_TRUE(contains(planned.out, "--digest " + digest)) << planned.out;
+  const Finished shown = run_hrsync({"plan", "--show", plan_file()});
+  ASSERT_EQ(shown.exit.code, 0) << shown.err;
+  EXPECT_EQ(digest_in(shown.out), digest) << shown.out;
+  // Cards are masked for a glance; shown whole to a reviewer who asks.
+  const std::string card = integration::cell(employees_[0], "card_no");
+  EXPECT_FALSE(contains(shown.out, card)) << card;
+  const Finished unmasked = run_hrsync({"plan", "--show", plan_file(), "--unmask"});
+  ASSERT_EQ(unmasked.exit.code, 0) << unmasked.err;
+  EXPECT_TRUE(contains(unmasked.out, card)) << card << "\n" << unmasked.out;
+  EXPECT_EQ(digest_in(unmasked.out), digest);
+  const std::string reviewed = read_bytes(plan_file());
+
+  // Another plan, every check of its own right: two people's cards swapped in the source, planned
+  // from the same config and snapshot, and put where the reviewed file was.
+  std::swap(integration::cell(employees_[0], "card_no"), integration::cell(employees_[1], "card_no"));
+  ASSERT_TRUE(integration::write_employees_csv(spec_.employees_csv, employees_));
+  const std::string other = dir_.file("other.plan");
+  ASSERT_EQ(run_hrsync({"plan", "--out", other}).exit.code, 0);
+  std::filesystem::copy_file(other, plan_file(), std::filesystem::copy_options::overwrite_existing);
+  const std::string edited = *sha256_file(plan_file());
+  ASSERT_NE(edited, digest);
+  const Finished swapped = run_hrsync({"apply", plan_file(), "--digest", digest, "--no-progress"});
+  EXPECT_EQ(swapped.exit.code, 7) << swapped.err << swapped.out;
+  EXPECT_TRUE(contains(swapped.err, edited) && contains(swapped.err, digest)) << swapped.err;
+  EXPECT_TRUE(contains(swapped.err, "nothing was sent")) << swapped.err;
+
+  // One byte changed: refused the same way.
+  std::string flipped = reviewed;
+  flipped[flipped.size() / 2] ^= 0x01;
+  write_bytes(plan_file(), flipped);
+  const Finished byte = run_hrsync({"apply", plan_file(), "--digest", digest, "--no-progress"});
+  EXPECT_EQ(byte.exit.code, 7) << byte.err << byte.out;
+  EXPECT_EQ(business_requests(), 0u);  // the emulator got no business request
+
+  // The reviewed bytes, with their digest (as printed, in capitals too): applied.
+  write_bytes(plan_file(), reviewed);
+  std::string upper = digest;
+  for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  const Finished applied = run_hrsync({"apply", plan_file(), "--digest", upper, "--no-progress"});
+  EXPECT_EQ(applied.exit.code, 0) << applied.err << applied.out;
+  EXPECT_GE(business_requests(), planned_calls());
 }
 
 }  // namespace

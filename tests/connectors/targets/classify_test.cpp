@@ -1,4 +1,5 @@
 // classify(): success, undocumented codes, throttling and bodies that are no envelope at all.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <random>
@@ -134,6 +135,34 @@ TEST(Classify, Http429IsRateLimitedWhateverTheBody) {
   // Older Feishu APIs throttle with HTTP 400: the code decides.
   EXPECT_EQ(connector("contact_group")->update().classify(400, R"({"code":99991400,"msg":"limit"})").disposition,
             Disposition::kRateLimited);
+}
+
+// HTTP 413 ("content too large") is HTTP's word, not an API code: the same body is refused again,
+// so it is permanent whatever the body says, even a code whose table row says retry or wait.
+TEST(Classify, Http413IsPermanentWhateverTheBody) {
+  for (std::string_view id : target_ids()) {
+    auto c = connector(id);
+    const bool sophon = c->platform() == Platform::kSophon;
+    auto body_of = [&](std::int64_t code) {
+      return sophon ? fmt::format(R"({{"error":{{"code":{},"message":"x","status":"X"}}}})", code)
+                    : fmt::format(R"({{"code":{},"msg":"x"}})", code);
+    };
+    std::vector<std::string> bodies = garbage_bodies();
+    bodies.push_back(body_of(12345));
+    for (const CodeRule& rule : c->update().codes()) {
+      if (rule.disposition != Disposition::kPermanent && rule.disposition != Disposition::kSuccess) {
+        bodies.push_back(body_of(rule.code));
+      }
+    }
+    for (const std::string& body : bodies) {
+      const Verdict v = c->update().classify(413, body);
+      EXPECT_EQ(v.disposition, Disposition::kPermanent) << id << " body " << body.substr(0, 60);
+      EXPECT_FALSE(v.backoff.has_value()) << id;
+    }
+  }
+  Verdict documented{.disposition = Disposition::kRetry, .code = 50072, .documented = true};
+  settle_undocumented(documented, 413);
+  EXPECT_EQ(documented.disposition, Disposition::kPermanent);
 }
 
 TEST(Classify, FeishuEnvelopeMembersInAnyOrderAndExtraMembers) {

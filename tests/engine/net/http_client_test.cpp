@@ -253,6 +253,28 @@ TEST_F(HttpClientTest, AReplyThatIsNotHttpIsAProtocolError) {
   EXPECT_TRUE(contains(response.error().message, "bad HTTP response")) << response.error().message;
 }
 
+TEST_F(HttpClientTest, AControlByteInAHeaderIsAMalformedErrorNotRetried) {
+  // The same bytes come back on every try: the kind says so (kMalformed), so no retry is made.
+  for (const std::string& field : {std::string("X-Trace: a\x01" "b"), std::string("X-Tr\x01" "ce: ab")}) {
+    TestHttpServer server(io, [&](const SeenRequest&) {
+      return Reply{.kind = Reply::Kind::kRaw,
+                   .raw = "HTTP/1.1 200 OK\r\n" + field + "\r\nContent-Length: 10\r\n\r\n{\"code\":0}"};
+    });
+    auto client = client_for(server);
+    Result<HttpResponse> response = send(*client, get);
+    ASSERT_FALSE(response);
+    EXPECT_EQ(response.error().kind, Error::Kind::kMalformed) << response.error().str();
+    EXPECT_TRUE(contains(response.error().message, "not retried")) << response.error().message;
+    EXPECT_EQ(server.requests.size(), 1u);  // one request: no resend on a fresh connection
+  }
+  // A reply that is not HTTP at all stays a protocol error, which may pass.
+  TestHttpServer garbage(io, [](const SeenRequest&) { return Reply{.kind = Reply::Kind::kGarbage}; });
+  auto client = client_for(garbage);
+  Result<HttpResponse> response = send(*client, get);
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().kind, Error::Kind::kProtocol);
+}
+
 TEST_F(HttpClientTest, ABodyPastTheLimitIsAnOversizeErrorNamingTheLimit) {
   TestHttpServer server(io, [](const SeenRequest&) { return Reply{.body = std::string(4097, 'x')}; });
   HttpClientOptions options;

@@ -50,6 +50,10 @@ struct TestHttpServer::State {
         co_await forever.async_wait(kAsTuple);
         co_return;
       }
+      if (reply.kind == Reply::Kind::kRaw) {
+        co_await net::async_write(stream, net::buffer(reply.raw), kAsTuple);
+        co_return;
+      }
       if (reply.kind == Reply::Kind::kGarbage) {
         std::string junk = "this is not HTTP\r\n\r\n";
         co_await net::async_write(stream, net::buffer(junk), kAsTuple);

@@ -28,13 +28,14 @@ struct SeenRequest {
 };
 
 struct Reply {
-  enum class Kind { kRespond, kCloseWithoutReply, kNeverAnswer, kGarbage };
+  enum class Kind { kRespond, kCloseWithoutReply, kNeverAnswer, kGarbage, kRaw };  // kRaw: `raw` as it is
   Kind kind = Kind::kRespond;
   int status = 200;
   std::string body = R"({"code":0})";
   std::vector<std::pair<std::string, std::string>> headers;
   bool keep_alive = true;    // false: "Connection: close", then close
   bool close_after = false;  // close silently after replying, though the reply said keep-alive
+  std::string raw;           // kRaw: the bytes sent, then the connection closed
 };
 
 class TestHttpServer {

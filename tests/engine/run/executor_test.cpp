@@ -250,6 +250,23 @@ TEST_F(ExecutorTest, UndocumentedServerErrorAndNetworkErrorAreRetried) {
   EXPECT_EQ(summary.retries_used, 2u);
 }
 
+TEST_F(ExecutorTest, AnAnswerWithAMalformedHeaderFailsTheEntityAtOnce) {
+  TargetPlan& tp = add_target("t");
+  add_work(tp, "bad");
+  add_work(tp, "flaky");
+  transport.script["bad"] = {Step{.error = Error::Kind::kMalformed}, Step{}};
+  transport.script["flaky"] = {Step{.error = Error::Kind::kProtocol}, Step{}};  // may pass: retried
+  RunSummary summary = run();
+  const auto* bad = sink.find("t", "bad");
+  ASSERT_NE(bad, nullptr);
+  EXPECT_EQ(bad->status, OutcomeStatus::kFailed);
+  EXPECT_EQ(bad->attempts, 1u);  // the same call gets the same answer: exactly one call
+  EXPECT_EQ(transport.sends_of("bad").size(), 1u);
+  EXPECT_EQ(sink.find("t", "flaky")->status, OutcomeStatus::kApplied);
+  EXPECT_EQ(transport.sends_of("flaky").size(), 2u);
+  EXPECT_EQ(summary.retries_used, 1u);
+}
+
 TEST_F(ExecutorTest, AnAnswerTooLargeFailsTheEntityAtOnceAndCountsForTheService) {
   TargetPlan& tp = add_target("t");
   add_work(tp, "huge");
