@@ -62,6 +62,7 @@ class AcsCardUpdate final : public UpdateOperation {
 
   // Not documented: a conservative default; [targets.acs_card] rate in the job config overrides it.
   std::vector<RateTier> default_rate() const override { return {{20, 1}}; }
+  bool rate_documented() const override { return false; }
 
  private:
   std::string query_;  // "?user_id_type=..."
@@ -124,6 +125,7 @@ class AcsCardRead final : public ReadOperation {
 
   // Not documented: the update's conservative default; the job config overrides it.
   std::vector<RateTier> default_rate() const override { return {{20, 1}}; }
+  bool rate_documented() const override { return false; }
 
  private:
   std::string query_;  // "?user_id_type=..."

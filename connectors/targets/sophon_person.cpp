@@ -183,6 +183,7 @@ class SophonPersonUpdate final : public UpdateOperation {
 
   // Not documented: a conservative default; [targets.sophon_person] rate in the job config overrides it.
   std::vector<RateTier> default_rate() const override { return {{10, 1}}; }
+  bool rate_documented() const override { return false; }
 };
 
 // The codes of the person query (sophon-manual, docs/api-notes.md): 40401 answers an identity the
@@ -222,6 +223,7 @@ class SophonPersonRead final : public ReadOperation {
 
   // None documented: the update's conservative default; the job config overrides it.
   std::vector<RateTier> default_rate() const override { return {{10, 1}}; }
+  bool rate_documented() const override { return false; }
 };
 
 Result<ReadPage> SophonPersonRead::read_page(std::span<const std::string> keys, std::string_view body) const {

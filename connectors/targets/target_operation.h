@@ -120,6 +120,10 @@ class TargetOperation {
   // The endpoint's documented (or default) rate limit.
   virtual std::vector<RateTier> default_rate() const = 0;
 
+  // True iff default_rate() is the API document's limit; false when it is a conservative default
+  // for an endpoint whose limit no document gives (the job's `rate` may then go above it).
+  virtual bool rate_documented() const { return true; }
+
   // The lanes its requests may go through besides the endpoint's limit; none for most.
   virtual std::span<const Lane> lanes() const { return {}; }
 

@@ -572,7 +572,8 @@ Result<void> check_targets(const JobConfig& c) {
   for (const auto& tc : c.targets) {
     auto connector = make_target(tc.id, tc.options);
     if (!connector) return fail(Error::Kind::kConfig, tc.where, connector.error().str());
-    HRSYNC_TRY(check_rate(tc, (*connector)->update().default_rate()));
+    // Only a documented limit bounds the job's rate; an undocumented one is the operator's to find.
+    if ((*connector)->update().rate_documented()) HRSYNC_TRY(check_rate(tc, (*connector)->update().default_rate()));
     auto it = c.sources.find(tc.source);
     if (it == c.sources.end()) {
       return fail(Error::Kind::kConfig, tc.where, fmt::format("source \"{}\" is not defined under [sources]", tc.source));

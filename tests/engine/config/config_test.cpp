@@ -367,6 +367,17 @@ TEST_F(ConfigTest, ARateAboveTheDocumentedLimitIsRefusedUnlessAllowed) {
   EXPECT_FALSE(within->targets[0].allow_above_documented);
 }
 
+TEST_F(ConfigTest, ARateOfATargetWhoseLimitNoDocumentGivesIsTheOperators) {
+  // acs_card's 20/s is a conservative default, not a documented limit: the rate `hrsync tune`
+  // finds above it is taken as it is.
+  std::string job(kMinimal);
+  job += "\n[targets.acs_card]\nsource = \"employees\"\nrate = [\"30/s\"]\n";
+  auto c = load_config(write(job), fake_env);
+  ASSERT_TRUE(c.has_value()) << c.error().str();
+  EXPECT_FALSE(c->targets[1].allow_above_documented);
+  EXPECT_EQ(c->targets[1].rate, (std::vector<RateTier>{{30, 1}}));
+}
+
 TEST_F(ConfigTest, ATenantThatDoesNotMatchTheBaseUrlIsWarnedOf) {
   // kMinimal's [feishu] has no base_url: Feishu's open.feishu.cn.
   auto lark_on_feishu = load_config(write(std::string(kMinimal) + "tenant = \"lark\"\n"), fake_env);
