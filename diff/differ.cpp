@@ -21,6 +21,11 @@ void Differ::invalid(std::string_view key) {
   index_.take(key);
 }
 
+void Differ::absent(std::string_view key) {
+  ++counts_.absent;
+  index_.take(key);
+}
+
 std::vector<std::string> Differ::finish() {
   std::vector<std::string> keys;
   for_each_missing([&](std::string_view key) { keys.emplace_back(key); });

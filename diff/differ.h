@@ -49,6 +49,10 @@ class Differ {
   // marked seen so that it is never reported missing.
   void invalid(std::string_view key);
 
+  // Records that the target lacks the entity `key` (a read found it absent): counted, and marked
+  // seen, never reported missing nor sent.
+  void absent(std::string_view key);
+
   // Calls fn(std::string_view key) for every key of the snapshot neither offered nor invalid,
   // in the snapshot's order, and sets counts().missing. REQUIRES: every record was offered.
   template <typename F>

@@ -20,6 +20,7 @@ struct TargetCounts {
   std::uint64_t settled = 0;    // missing entities an earlier run already froze (part of missing)
   std::uint64_t invalid = 0;    // records that break a rule of the target's API
   std::uint64_t known = 0;      // rows in the snapshot before the run
+  std::uint64_t absent = 0;     // records of entities the target lacks (a read found them absent)
 };
 
 }  // namespace hrsync

@@ -100,10 +100,24 @@ CREATE TABLE plan_runs (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<Migration, 3> kMigrations = {{
+// Version 4: what a read of a target found it lacks.
+//  - absent: per (target, key), an entity the target did not hold when the run that read it last
+//    read it: later runs that do not read send it nothing (an update could only fail) and list it.
+//    A run that reads the target replaces its rows.
+constexpr std::string_view kVersion4 = R"sql(
+CREATE TABLE absent (
+  target TEXT    NOT NULL CHECK (target <> ''),
+  key    TEXT    NOT NULL CHECK (key <> ''),
+  run_id INTEGER NOT NULL,
+  PRIMARY KEY (target, key)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<Migration, 4> kMigrations = {{
     {1, kVersion1},
     {2, kVersion2},
     {3, kVersion3},
+    {4, kVersion4},
 }};
 
 int read_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }

@@ -336,6 +336,41 @@ Result<std::int64_t> SnapshotStore::count(std::string_view target) {
   }
 }
 
+Result<std::vector<std::string>> SnapshotStore::absent_keys(std::string_view target) {
+  try {
+    SQLite::Statement s(impl_->db, "SELECT key FROM absent WHERE target = ?1 ORDER BY key");
+    s.bind(1, std::string(target));
+    std::vector<std::string> keys;
+    while (s.executeStep()) keys.push_back(s.getColumn(0).getString());
+    return keys;
+  } catch (const SQLite::Exception& e) {
+    return db_error(impl_->path, fmt::format("cannot read which entities {} lacks", target), e);
+  }
+}
+
+Result<void> SnapshotStore::replace_absent(std::string_view target, std::span<const std::string> keys,
+                                           std::int64_t run_id) {
+  try {
+    const std::string t(target);
+    SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement clear(impl_->db, "DELETE FROM absent WHERE target = ?1");
+    clear.bind(1, t);
+    clear.exec();
+    SQLite::Statement insert(impl_->db, "INSERT OR REPLACE INTO absent (target, key, run_id) VALUES (?1, ?2, ?3)");
+    insert.bind(1, t);
+    insert.bind(3, run_id);
+    for (const auto& key : keys) {
+      insert.bindNoCopy(2, key);
+      insert.exec();
+      insert.reset();
+    }
+    tx.commit();
+    return {};
+  } catch (const SQLite::Exception& e) {
+    return db_error(impl_->path, fmt::format("cannot record the {} entities {} lacks; none was recorded", keys.size(), target), e);
+  }
+}
+
 Result<std::int64_t> SnapshotStore::begin_run(std::string_view command, std::string_view config_path,
                                               std::int64_t now) {
   try {

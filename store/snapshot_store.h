@@ -111,6 +111,12 @@ class SnapshotStore {
   // Snapshot rows of `target`.
   Result<std::int64_t> count(std::string_view target);
 
+  // The keys the last read of `target` found it lacks (replace_absent), in key order.
+  Result<std::vector<std::string>> absent_keys(std::string_view target);
+
+  // Replaces the keys `target` lacks with `keys`, found by run `run_id`'s read, in one transaction.
+  Result<void> replace_absent(std::string_view target, std::span<const std::string> keys, std::int64_t run_id);
+
   // How far the snapshot has come: `generation` grows by one with every transaction that changes
   // snapshot rows (commit, commit_batch with rows, forget); `run_id` is the run that made the
   // last one, none when no run made it (a forget outside a run, or a file that never changed).

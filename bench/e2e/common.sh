@@ -9,7 +9,8 @@
 #   bench_emulator BUILD ARGS...    # hrsync-emulator on that CSV with ARGS (--no-rate-limits, faults);
 #                                   # sets $emu (its pid) and $url
 #   bench_job FOLDER TARGETS...     # prints a job reading $dir/employees.csv: snapshot and reports in
-#                                   # FOLDER, each target (and lane) at 1000000/s, 32 requests in flight
+#                                   # FOLDER, each target (and lane) at 1000000/s, 32 requests in flight,
+#                                   # no read before the diff (read = "never": these benches measure writes)
 #   bench_emulator_report           # the emulator's request count, per target and in all, the
 #                                   # entities it holds and its own peak RSS
 emu=
@@ -50,7 +51,7 @@ bench_job() {
   printf '[sophon]\nbase_url = "%s"\n\n' "$url"
   printf '[sources.employees]\nkind = "csv"\npath = "%s/employees.csv"\n' "$dir"
   for t in "$@"; do
-    printf '\n[targets.%s]\nsource = "employees"\nrate = ["1000000/s"]\nallow_above_documented = true\nconcurrency = 32\n' "$t"
+    printf '\n[targets.%s]\nsource = "employees"\nrate = ["1000000/s"]\nallow_above_documented = true\nconcurrency = 32\nread = "never"\n' "$t"
     # A first run's PATCH of a contact user sets department_ids: the 1/s lane, lifted too.
     if [[ $t == contact_user ]]; then printf 'lane_rate = ["1000000/s"]\n'; fi
   done

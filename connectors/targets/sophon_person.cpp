@@ -211,6 +211,10 @@ class SophonPersonRead final : public ReadOperation {
 
   Result<ReadPage> read_page(std::span<const std::string> keys, std::string_view body) const override;
 
+  // The box gives no photo back: the photo last sent is taken as the one it holds.
+  bool sees_all() const override { return false; }
+  void complete(Document& held, const Document& last_applied) const override;
+
   // The box documents no throttle header: a throttled answer pauses for the engine's default.
   Verdict read_answer(int http_status, std::string_view body, const HttpHeaders&) const override {
     try {
@@ -254,6 +258,18 @@ Result<ReadPage> SophonPersonRead::read_page(std::span<const std::string> keys, 
   }
   add_absent(keys, page);
   return page;
+}
+
+void SophonPersonRead::complete(Document& held, const Document& last_applied) const {
+  JsonMembers has;
+  JsonMembers had;
+  if (!split_members(held.body, has) || !split_members(last_applied.body, had)) return;
+  const JsonMember* photo = had.find(kPhotoMember);
+  if (photo == nullptr || has.find(kPhotoMember) != nullptr || !has.push(*photo)) return;
+  std::string body;
+  write_members(body, has);
+  held.body = std::move(body);
+  held.seal();
 }
 
 class SophonPerson final : public TargetConnector {

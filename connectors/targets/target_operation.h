@@ -179,6 +179,17 @@ class ReadOperation : public TargetOperation {
   // The documents the answer `body` to the request for `keys` holds, and the keys it lacks. A
   // body that is not such an answer is a kProtocol error (never an empty page).
   virtual Result<ReadPage> read_page(std::span<const std::string> keys, std::string_view body) const = 0;
+
+  // False when the documents read lack members the update sends (a photo the target does not give
+  // back): complete() then fills them in from what was last applied.
+  virtual bool sees_all() const { return true; }
+
+  // Fills into `held` (and reseals it) the members the read cannot see, from `last_applied`: the
+  // target is taken to hold what hrsync last sent there. Most reads see everything.
+  virtual void complete(Document& held, const Document& last_applied) const {
+    (void)held;
+    (void)last_applied;
+  }
 };
 
 }  // namespace hrsync

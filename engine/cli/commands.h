@@ -24,6 +24,8 @@ struct PlanCommand {
   std::string out;      // --out FILE: write the plan file to apply later
   std::string show;     // --show FILE: print a plan file for a person (no config needed)
   bool unmask = false;  // --unmask: show personal values whole (cards, mobiles, e-mails)
+  bool read = false;    // --read: read every target before the diff
+  bool no_read = false; // --no-read: read none
 };
 
 struct ApplyCommand {
@@ -41,6 +43,8 @@ struct SyncCommand {
   bool dry_run = false;             // --dry-run: plan, print, send nothing
   std::vector<std::string> only;    // --only TARGET (repeatable)
   bool progress = true;             // a live display when stdout is a terminal
+  bool read = false;                // --read: read every target before the diff
+  bool no_read = false;             // --no-read: read none
 };
 
 struct ReportCommand {

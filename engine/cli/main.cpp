@@ -7,6 +7,16 @@
 
 #include "engine/cli/commands.h"
 
+namespace {
+
+// --read and --no-read: when the command reads the targets before it diffs.
+void add_read_flags(CLI::App* cmd, bool& read, bool& no_read) {
+  auto* all = cmd->add_flag("--read", read, "Read every target before the diff (what it holds, drift, who it lacks)");
+  cmd->add_flag("--no-read", no_read, "Read no target: diff against the snapshot alone")->excludes(all);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace hrsync;
   // A file size limit (ulimit -f) reached by the snapshot fails the write like a full disk (EFBIG),
@@ -17,7 +27,7 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"hrsync: bulk synchronization of an HR source into Feishu and SophonFogSys.\n"
                "Exit codes: 0 all applied, 1 some entities failed, 2 bad config or usage,\n"
-               "3 stopped by a safety gate, 4 a target was quarantined or could not authenticate,\n"
+               "3 stopped by a safety gate, 4 a target was quarantined, could not authenticate or could not be read,\n"
                "5 the snapshot store could not record (disk full, read-only file, I/O error),\n"
                "6 another run of the job holds its lock (nothing was sent),\n"
                "7 a plan file was refused (altered, another config, the snapshot moved on): nothing sent,\n"
@@ -35,6 +45,7 @@ int main(int argc, char** argv) {
   plan_cmd->add_option("--only", plan.only, "Only this target (repeatable)");
   plan_cmd->add_option("--out", plan.out, "Also write the plan to FILE and print its digest, to review and then apply with `hrsync apply FILE --digest D`");
   plan_cmd->add_option("--show", plan.show, "Print the plan file FILE for a person, and its digest (no --config needed)");
+  add_read_flags(plan_cmd, plan.read, plan.no_read);
   plan_cmd->add_flag("--unmask", plan.unmask, "Show personal values whole (cards, mobiles, e-mails), for a reviewer who may see them");
 
   SyncCommand sync;
@@ -44,6 +55,7 @@ int main(int argc, char** argv) {
   sync_cmd->add_flag("--force", sync.force, "Run even when a safety gate says stop");
   sync_cmd->add_flag("--dry-run", sync.dry_run, "Plan and print; send nothing");
   sync_cmd->add_option("--only", sync.only, "Only this target (repeatable)");
+  add_read_flags(sync_cmd, sync.read, sync.no_read);
   bool no_progress = false;
   sync_cmd->add_flag("--no-progress", no_progress, "Print periodic lines instead of a live display");
 

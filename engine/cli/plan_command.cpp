@@ -14,6 +14,8 @@
 #include "engine/plan/plan_file.h"
 #include "engine/plan/plan_report.h"
 #include "engine/plan/sha256.h"
+#include "engine/cli/target_reads.h"
+#include "engine/run/run_job.h"
 
 namespace hrsync {
 namespace {
@@ -187,7 +189,21 @@ int run_plan(const PlanCommand& cmd, std::ostream& out, std::ostream& err) {
     err << "hrsync plan: --config is required (or --show FILE)\n";
     return kExitUsage;
   }
-  auto job = prepare_job(cmd.config, PlanOptions{cmd.full, cmd.only}, /*create_store=*/false);
+  if (cmd.read && cmd.no_read) {
+    err << "hrsync plan: give --read or --no-read, not both\n";
+    return kExitUsage;
+  }
+  auto config = load_config(cmd.config);
+  if (!config) {
+    err << "hrsync plan: " << config.error().str() << "\n";
+    return exit_code_for(config.error());
+  }
+  Redactor redactor;
+  add_job_secrets(*config, redactor);
+  PlanOptions options{cmd.full, cmd.only};
+  options.read = read_choice(cmd.read, cmd.no_read);
+  options.reader = cli_reader(*config, {}, redactor, "hrsync plan", err);
+  auto job = prepare_job(std::move(*config), options, /*create_store=*/false);
   if (!job) {
     err << "hrsync plan: " << job.error().str() << "\n";
     return exit_code_for(job.error());

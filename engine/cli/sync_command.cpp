@@ -26,6 +26,7 @@
 #include "engine/cli/stop_signals.h"
 #include "engine/run/redactor.h"
 #include "engine/cli/sync.h"
+#include "engine/cli/target_reads.h"
 
 namespace hrsync {
 namespace {
@@ -267,7 +268,16 @@ int run_sync(const SyncCommand& cmd, std::ostream& out, std::ostream& err) {
     lock = lock_job(*config, "hrsync sync", err, code);
     if (!lock) return code;
   }
-  auto job = prepare_job(std::move(*config), PlanOptions{cmd.full, cmd.only}, /*create_store=*/!cmd.dry_run);
+  if (cmd.read && cmd.no_read) {
+    err << "hrsync sync: give --read or --no-read, not both\n";
+    return kExitUsage;
+  }
+  Redactor redactor;
+  add_job_secrets(*config, redactor);
+  PlanOptions options{cmd.full, cmd.only};
+  options.read = read_choice(cmd.read, cmd.no_read);
+  options.reader = cli_reader(*config, {}, redactor, "hrsync sync", err);
+  auto job = prepare_job(std::move(*config), options, /*create_store=*/!cmd.dry_run);
   if (!job) {
     err << "hrsync sync: " << job.error().str() << "\n";
     return exit_code_for(job.error());

@@ -462,11 +462,27 @@ Result<void> read_target(const std::string& file, const std::string& id, const t
   HRSYNC_TRY(t.number("max_failure_ratio", tc.max_failure_ratio, 0.0, 1.0));
   HRSYNC_TRY(t.count("failure_window", tc.failure_window, 1, 1000000));
   HRSYNC_TRY(t.boolean("allow_above_documented", tc.allow_above_documented));
-  for (std::string_view key : {"rate", "lane_rate"}) {
+  for (std::string_view key : {"rate", "lane_rate", "read_rate"}) {
     if (!t.has(key)) continue;
     auto tiers = parse_rates(t.where(key), *tbl.get(key));
     if (!tiers) return std::unexpected(tiers.error());
-    (key == "rate" ? tc.rate : tc.lane_rate) = std::move(*tiers);
+    (key == "rate" ? tc.rate : key == "lane_rate" ? tc.lane_rate : tc.read_rate) = std::move(*tiers);
+  }
+  if (t.has("read")) {
+    std::string when;
+    HRSYNC_TRY(t.string("read", when));
+    if (when == "empty") {
+      tc.read = ReadWhen::kEmpty;
+    } else if (when == "always") {
+      tc.read = ReadWhen::kAlways;
+    } else if (when == "never") {
+      tc.read = ReadWhen::kNever;
+    } else {
+      return fail(Error::Kind::kConfig, t.where("read"),
+                  fmt::format("targets.{}.read = \"{}\": must be \"empty\" (read when the snapshot holds nothing), "
+                              "\"always\" or \"never\"",
+                              id, when));
+    }
   }
   HRSYNC_TRY(t.reject_unknown());
   if (!tc.options.photo_dir.empty()) {
@@ -681,6 +697,11 @@ Result<JobConfig> load_config(const std::string& path, EnvLookup env) {
   HRSYNC_TRY(check_targets(c));
   warn_tenant_mismatch(c);
   return c;
+}
+
+ReadWhen default_read_when(const TargetConfig& tc) {
+  if (tc.read) return *tc.read;
+  return tc.id == "contact_user" ? ReadWhen::kAlways : ReadWhen::kEmpty;
 }
 
 }  // namespace hrsync

@@ -35,6 +35,13 @@ struct SourceConfig {
   std::string where;          // "job.toml:23", for messages
 };
 
+// When a run reads its target before the plan diffs (engine/plan/target_read.h).
+enum class ReadWhen : std::uint8_t {
+  kEmpty,   // "empty": when the target's snapshot holds no entity (a first run, an adopted tenant)
+  kAlways,  // "always": every run, so an edit made on the target is seen and repaired
+  kNever,   // "never": trust the snapshot alone
+};
+
 struct TargetConfig {
   std::string id;             // contact_user | contact_group | attendance_face | acs_card | sophon_person
   std::string source;         // the source it reads
@@ -44,10 +51,18 @@ struct TargetConfig {
   bool allow_above_documented = false;  // lets `rate` pass the documented limit (benches, a raised quota)
   std::vector<RateTier> lane_rate;   // overrides the tiers of the connector's lanes (its lanes())
   unsigned concurrency = 8;          // most requests in flight on this target
+  // `read`: when to read the target before diffing; unset, per target (default_read_when()).
+  std::optional<ReadWhen> read;
+  std::vector<RateTier> read_rate;   // overrides the read operation's tiers when not empty
   double max_failure_ratio = 0.5;    // quarantine the target when failures pass this share...
   unsigned failure_window = 50;      // ...of the last this-many finished entities
   std::string where;
 };
+
+// The read setting in force: the target's `read`, else its default — contact_user reads every run
+// (50 users a call: 20,000 users cost 400 calls, seconds), the others when their snapshot is empty
+// (one entity a call: reading is as dear as writing).
+ReadWhen default_read_when(const TargetConfig& tc);
 
 struct RetryConfig {
   unsigned max_attempts = 10;        // per entity, first try included

@@ -22,11 +22,15 @@ void apply_gates(Plan& plan, const JobConfig& config) {
     if (c.known == 0) continue;  // a first run creates everything: nothing to compare with
     // New entities do not count: a resumed migration or a wave of hires is no sign of a broken
     // export, while one that renames keys shows up as missing entities below.
-    const double change_share = static_cast<double>(c.changed) / static_cast<double>(c.known);
+    // After a read, the changes of entities the snapshot knows: adopting what a target held is
+    // no sign of a broken export either.
+    const bool read = t.read && !t.read->failed && !t.read->not_read;
+    const std::uint64_t changed = read ? t.read->changed_known : c.changed;
+    const double change_share = static_cast<double>(changed) / static_cast<double>(c.known);
     if (!plan.full && change_share > config.max_change_ratio) {
       plan.gates.push_back({"max_change_ratio", t.id,
                             fmt::format("{}: {} of {} known entities would change ({}), above max_change_ratio {}",
-                                        t.id, c.changed, c.known, percent(change_share),
+                                        t.id, changed, c.known, percent(change_share),
                                         percent(config.max_change_ratio))});
     }
     const std::uint64_t gone = c.missing - c.settled;  // frozen by an earlier run: not news

@@ -21,6 +21,7 @@
 #include "connectors/targets/target_connector.h"
 #include "diff/document.h"
 #include "diff/target_counts.h"
+#include "engine/plan/target_read.h"
 
 namespace hrsync {
 
@@ -92,6 +93,8 @@ struct TargetPlan {
   std::vector<std::string> forget_keys;         // missing keys the policy ignores: dropped from the
                                                 // snapshot after a sync, so they stop counting as missing
   std::vector<LaneEstimate> lanes;
+  std::optional<ReadSummary> read;              // the read before the diff, when the plan read the target
+  std::vector<std::string> absent_keys;         // entities of the source the target lacks: not sent
 
   // Entities to send: the work held and the work streamed.
   std::uint64_t calls() const { return work.size() + streamed; }

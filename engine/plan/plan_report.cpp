@@ -174,6 +174,68 @@ void append_by_hand(std::string& out, const Plan& plan, const PlanRenderOptions&
   if (total > o.examples) out += fmt::format("  … and {} more (hrsync plan --json lists them all)\n", total - o.examples);
 }
 
+void append_reads(std::string& out, const Plan& plan, const PlanRenderOptions& o, const Style& st) {
+  bool any = false;
+  for (const auto& t : plan.targets) {
+    if (!t.read) continue;
+    if (!any) out += "\n" + st.bold("Read before the diff: what each target holds") + "\n";
+    any = true;
+    const ReadSummary& r = *t.read;
+    if (r.not_read) {
+      out += fmt::format("  {:<16} not read ({}): diffed against the snapshot\n", t.id, *r.not_read);
+      continue;
+    }
+    if (r.failed) {
+      out += fmt::format("  {:<16} {}: {}\n", t.id, st.red("the read failed, so nothing is sent to it on this run"), *r.failed);
+      continue;
+    }
+    out += fmt::format("  {:<16} {} keys in {} calls (at least {}, took {}): {} found, {} absent, {} drifted{}\n", t.id,
+                       r.keys, r.calls, human_duration(r.min_seconds), human_duration(r.seconds), r.found,
+                       t.absent_keys.size(), r.drifted, r.throttled > 0 ? fmt::format(", {} throttled", r.throttled) : "");
+  }
+  std::size_t drift = 0;
+  for (const auto& t : plan.targets) drift += t.read ? t.read->drift.size() : 0;
+  if (drift > 0) {
+    out += "\n" + st.bold(fmt::format("Drift ({} fields): the target holds what hrsync did not apply", drift)) + "\n";
+    std::size_t shown = 0;
+    for (const auto& t : plan.targets) {
+      for (const Drift& d : t.read ? t.read->drift : std::vector<Drift>{}) {
+        if (shown++ == o.examples) break;
+        out += fmt::format("  {} {} {}  target {}  HR {}  last applied {}\n", t.id, st.bold(d.key), d.field,
+                           d.target.empty() ? "(none)" : d.target, d.source.empty() ? "(none)" : d.source,
+                           d.last_applied.empty() ? "(none)" : d.last_applied);
+      }
+    }
+    if (drift > o.examples) out += fmt::format("  … and {} more (hrsync plan --json lists them all)\n", drift - o.examples);
+  }
+  std::size_t absent = 0;
+  for (const auto& t : plan.targets) absent += t.absent_keys.size();
+  if (absent == 0) return;
+  out += "\n" + st.bold(fmt::format("Absent ({}): the target lacks them, so nothing is sent to them", absent)) + "\n";
+  for (const auto& t : plan.targets) {
+    if (t.absent_keys.empty()) continue;
+    std::string keys;
+    for (std::size_t i = 0; i < t.absent_keys.size() && i < o.examples; ++i) keys += (i ? ", " : "") + t.absent_keys[i];
+    if (t.absent_keys.size() > o.examples) keys += fmt::format(" … and {} more", t.absent_keys.size() - o.examples);
+    out += fmt::format("  {:<16} {}\n", t.id, keys);
+  }
+}
+
+void write_read(JsonWriter& w, const ReadSummary& r) {
+  w.begin_object();
+  w.key("absent").integer(static_cast<std::int64_t>(r.keys - r.found));
+  w.key("calls").integer(static_cast<std::int64_t>(r.calls));
+  w.key("drifted").integer(static_cast<std::int64_t>(r.drifted));
+  if (r.failed) w.key("failed").string(*r.failed);
+  w.key("found").integer(static_cast<std::int64_t>(r.found));
+  w.key("keys").integer(static_cast<std::int64_t>(r.keys));
+  w.key("min_seconds").raw(fmt::format("{:.3f}", r.min_seconds));
+  if (r.not_read) w.key("not_read").string(*r.not_read);
+  w.key("seconds").raw(fmt::format("{:.3f}", r.seconds));
+  w.key("throttled").integer(static_cast<std::int64_t>(r.throttled));
+  w.end_object();
+}
+
 void write_tiers(JsonWriter& w, const std::vector<RateTier>& tiers) {
   w.begin_array();
   for (const auto& t : tiers) w.begin_object().key("limit").integer(t.limit).key("window_seconds").integer(t.window_seconds).end_object();
@@ -218,6 +280,7 @@ std::string render_plan_text(const Plan& plan, const PlanRenderOptions& o) {
   out += "\n";
   append_targets_table(out, plan, st);
   append_notes(out, plan, st);
+  append_reads(out, plan, o, st);
   append_first_changes(out, plan, o, st);
   append_rejections(out, plan, o, st);
   append_by_hand(out, plan, o, st);
@@ -251,6 +314,9 @@ std::string render_plan_json(const Plan& plan, const PlanRenderOptions& o) {
   for (const auto& t : plan.targets) {
     const auto& c = t.counts;
     w.begin_object();
+    w.key("absent").begin_array();
+    for (const auto& k : t.absent_keys) w.string(k);
+    w.end_array();
     w.key("by_hand").begin_array();
     for (const auto& b : t.by_hand) w.begin_object().key("field").string(b.what.field).key("key").string(b.key).key("origin").string(b.origin.str()).key("rule").string(b.what.rule).end_object();
     w.end_array();
@@ -269,6 +335,12 @@ std::string render_plan_json(const Plan& plan, const PlanRenderOptions& o) {
     }
     w.end_array();
     w.key("created").integer(static_cast<std::int64_t>(c.created));
+    w.key("drift").begin_array();
+    for (const Drift& d : t.read ? t.read->drift : std::vector<Drift>{}) {
+      w.begin_object().key("field").string(d.field).key("key").string(d.key).key("last_applied").string(d.last_applied);
+      w.key("source").string(d.source).key("target").string(d.target).end_object();
+    }
+    w.end_array();
     w.key("failed_last").integer(static_cast<std::int64_t>(t.failed_last));
     w.key("frozen").integer(static_cast<std::int64_t>(c.frozen));
     w.key("id").string(t.id);
@@ -288,6 +360,10 @@ std::string render_plan_json(const Plan& plan, const PlanRenderOptions& o) {
     w.key("notes").begin_array();
     for (const auto& note : t.notes) w.string(note);
     w.end_array();
+    if (t.read) {
+      w.key("read");
+      write_read(w, *t.read);
+    }
     w.key("unchanged").integer(static_cast<std::int64_t>(c.unchanged));
     w.end_object();
   }

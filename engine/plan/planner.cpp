@@ -12,6 +12,7 @@
 #include "engine/plan/failed_last.h"
 #include "engine/plan/gates.h"
 #include "engine/plan/plan_pipeline.h"
+#include "engine/plan/read_planning.h"
 #include "engine/plan/target_planner.h"
 #include "store/snapshot_store.h"
 
@@ -21,6 +22,15 @@ namespace {
 const TargetConfig* find_target_config(const JobConfig& config, std::string_view id) {
   for (const auto& tc : config.targets) {
     if (tc.id == id) return &tc;
+  }
+  return nullptr;
+}
+
+// The read of target `id` among the plan's reads, or null.
+const TargetRead* read_of(const PlanOptions& options, std::string_view id) {
+  if (options.reads == nullptr) return nullptr;
+  for (const TargetRead& r : *options.reads) {
+    if (r.target == id) return &r;
   }
   return nullptr;
 }
@@ -189,15 +199,23 @@ Result<Plan> make_plan(const JobConfig& config, const std::vector<std::unique_pt
                   fmt::format("target {} reads source \"{}\", which the plan was not given", s.plan.id, s.plan.source));
     }
   }
+  std::vector<SnapshotIndex> indexes(states.size());
   auto loaded = for_each_parallel(states.size(), store, [&](std::size_t i, SnapshotStore* s) -> Result<void> {
     auto index = load_index(s, states[i].plan.id);
     if (!index) return std::unexpected(index.error());
-    // The one-owner tables sized from the snapshot: most of its entities are still in the source.
-    states[i].owners = KeyOwners(*states[i].connector, index->size());
-    states[i].differ = Differ(std::move(*index));
+    indexes[i] = std::move(*index);
     return {};
   });
   if (!loaded) return std::unexpected(loaded.error());
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    auto& s = states[i];
+    const TargetRead* read = read_of(options, s.plan.id);
+    auto taken = read != nullptr ? take_read(s, indexes[i], *read, store) : remembered_absent(s, store);
+    if (!taken) return std::unexpected(taken.error());
+    // The one-owner tables sized from the snapshot: most of its entities are still in the source.
+    s.owners = KeyOwners(*s.connector, indexes[i].size());
+    s.differ = Differ(std::move(indexes[i]));
+  }
   // Each source once, in the order given, through every target reading it.
   for (auto& source : sources) {
     std::vector<TargetState*> readers;
@@ -211,9 +229,15 @@ Result<Plan> make_plan(const JobConfig& config, const std::vector<std::unique_pt
   }
   auto finished = for_each_parallel(states.size(), store, [&](std::size_t i, SnapshotStore* s) -> Result<void> {
     auto& t = states[i];
-    if (auto r = fetch_last_documents(s, t.plan.id, t.plan.work, std::exchange(t.fetch, {})); !r) return r;
-    const auto last = [&](const std::string& key) { return last_document(s, t.plan.id, key); };
+    std::vector<std::size_t> fetch = std::exchange(t.fetch, {});
+    fill_held(t, fetch);
+    if (auto r = fetch_last_documents(s, t.plan.id, t.plan.work, std::move(fetch)); !r) return r;
+    const auto last = [&](const std::string& key) -> Result<std::optional<Document>> {
+      if (auto it = t.held.find(key); it != t.held.end()) return std::optional<Document>(it->second);
+      return last_document(s, t.plan.id, key);
+    };
     if (auto r = finish_target(t, last, options.full); !r) return r;
+    if (auto r = settle_read(t, s); !r) return r;
     if (s != nullptr) {
       auto failed = s->keys_failed_last(t.plan.id);
       if (!failed) return std::unexpected(failed.error());

@@ -20,6 +20,7 @@
 #include "connectors/targets/target_connector.h"
 #include "engine/config/config.h"
 #include "engine/plan/plan.h"
+#include "engine/plan/target_read.h"
 
 namespace hrsync {
 
@@ -32,6 +33,13 @@ struct PlanOptions {
   // to a temporary file and streamed to the executor (engine/plan/work_spool.h); 0: every change
   // stays in memory.
   std::uint64_t spool_after = 1000;
+  // Which targets prepare_job() reads before the diff, and the reader that sends the reads (empty:
+  // none can be read; the plan diffs against the snapshot alone).
+  ReadChoice read = ReadChoice::kConfig;
+  TargetReader reader;
+  // The reads make_plan() diffs against, one per target read (engine/plan/read_planning.h); the
+  // other targets diff against the snapshot, skipping the keys it remembers absent.
+  const std::vector<TargetRead>* reads = nullptr;
 };
 
 // The connectors of the targets this run covers: enabled ones, filtered by `only`. A name in

@@ -60,6 +60,13 @@ void offer_batch(TargetState& t, std::span<const Record> records, Field key_colu
       t.plan.invalid.push_back({record.origin, std::string(record.get(key_column)),
                                 Invalid{std::move(doc->omitted_field), std::move(doc->omitted_rule)}});
     }
+    if (!t.absent.empty() && std::binary_search(t.absent.begin(), t.absent.end(), doc->key)) {
+      // The target lacks it: an update could only fail. Listed, not sent (creating is on_new's).
+      t.differ.absent(doc->key);
+      t.owners.settle(KeyOwners::Fate::kUnchanged);
+      t.plan.absent_keys.push_back(doc->key);
+      continue;
+    }
     const auto kind = t.differ.offer(*doc);
     t.owners.settle(kind == Change::kNew       ? KeyOwners::Fate::kNew
                     : kind == Change::kChanged ? KeyOwners::Fate::kChanged

@@ -20,6 +20,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "connectors/targets/target_connector.h"
@@ -56,6 +57,13 @@ struct TargetState {
   std::vector<std::uint64_t> nothing_lines;  // new entities past spool_after whose document sets nothing
   std::map<std::string, std::uint64_t, std::less<>> spooled_lanes;  // spooled calls per lane
   std::optional<Error> spool_error;          // the spool could not be written
+  // What a read of the target found (engine/plan/read_planning.h), or the absent keys the
+  // snapshot remembers from the last read:
+  std::vector<std::string> absent;                     // keys the target lacks, sorted: never sent
+  std::unordered_map<std::string, Document> held;      // what it holds, by key: the diff's last documents
+  std::vector<std::string> drifted;                    // keys whose held document is not the snapshot's, sorted
+  std::vector<std::string> adopted;                    // keys held that the snapshot lacks, sorted
+  std::uint64_t snapshot_known = 0;                    // the snapshot's rows, before a read joined them
 };
 
 // Projects `records` for target `t`, classifies each document and keeps the ones to send (every

@@ -70,6 +70,15 @@ TargetTotals totals_of(const Job& job, const TargetResult& res) {
   }
   // A store failure stops every target; it is said once, for the run.
   t.quarantined = res.stop == TargetStop::kNone || res.stop == TargetStop::kNotRecorded ? "" : res.stop_reason;
+  for (const TargetPlan& p : job.plan.targets) {
+    if (p.id == t.id && p.read && p.read->failed) {
+      t.quarantined = "not synced: its read failed, so its diff would be wrong: " + *p.read->failed;
+    }
+    if (p.id == t.id && !p.absent_keys.empty()) {
+      t.notes.push_back(fmt::format("{} entit{} of the source the target lacks: not sent (an update could only fail)",
+                                    p.absent_keys.size(), p.absent_keys.size() == 1 ? "y" : "ies"));
+    }
+  }
   t.by_hand = by_hand_rows(job, t.id);
   return t;
 }
@@ -216,8 +225,26 @@ void JobRun::stop(int signal) {
   if (io_) io_->stop();
 }
 
+// What the reads found becomes the snapshot before any call: the documents each target holds
+// (those that differ from the snapshot's), and the keys it lacks. The work then advances them.
+static Result<void> commit_reads(Job& job, std::int64_t run_id, std::int64_t now) {
+  for (TargetPlan& t : job.plan.targets) {
+    if (!t.read || t.read->failed || t.read->not_read) continue;
+    std::vector<SnapshotStore::AppliedRow> rows;
+    rows.reserve(t.read->adopt.size());
+    for (Document& d : t.read->adopt) rows.push_back({d.key, d.hash, std::move(d.body)});
+    t.read->adopt.clear();
+    if (!rows.empty()) {
+      if (auto r = job.store->commit(t.id, rows, run_id, now); !r) return r;
+    }
+    if (auto r = job.store->replace_absent(t.id, t.absent_keys, run_id); !r) return r;
+  }
+  return {};
+}
+
 RunResult JobRun::apply(const RunSeams& seams) {
   Job& job = *job_;
+  if (auto committed = commit_reads(job, run_id_, unix_now_()); !committed) return abort(committed.error(), seams.redactor);
   // The run's progress is in the store from its start, for `hrsync status` in another terminal;
   // each commit brings it up to date.
   if (auto written = job.store->write_progress(run_id_, planned_progress(job.plan, started_)); !written) {

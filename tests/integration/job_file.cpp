@@ -30,6 +30,9 @@ std::string target_table(const TargetSpec& t) {
   // The tests were written for PUT, which creates at the endpoint's 50/s; patch mode (the
   // default) would send every first-run create through the 1/s lane. A test that wants it says so.
   if (t.id == "contact_user" && t.extra.find("mode =") == std::string::npos) out += "mode = \"put\"\n";
+  // They were written for a job that writes blind, too: a target reads before its diff only where
+  // a test says so (read = ... in `extra`, or --read).
+  if (t.extra.find("read =") == std::string::npos) out += "read = \"never\"\n";
   return out + t.extra + "\n";
 }
 

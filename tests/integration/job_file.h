@@ -2,7 +2,8 @@
 // `hrsync sync --config` reads, so every run also goes through the config loader.
 //
 // The defaults describe a test job: both HR exports as CSV, every target on its documented rate
-// limit, and retry delays of hundredths of a second (instead of seconds) with a high retry budget,
+// limit and reading nothing before its diff (read = "never" unless a target's `extra` says), and
+// retry delays of hundredths of a second (instead of seconds) with a high retry budget,
 // so that a run under injected faults takes seconds.
 //
 // Thread-safety: plain values and a pure function.

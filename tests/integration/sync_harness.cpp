@@ -1,5 +1,7 @@
 #include "tests/integration/sync_harness.h"
 
+#include "engine/cli/target_reads.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -128,7 +130,21 @@ SyncRun SyncHarness::sync(SyncCommand command) {
   command.config = dir_.file("job.toml");
   command.progress = false;
   write_file(command.config, job_toml(spec_));
-  auto job = prepare_job(command.config, PlanOptions{command.full, command.only}, /*create_store=*/true);
+  PlanOptions options{command.full, command.only};
+  // A command that names --read or --no-read reads as `hrsync sync` does; the others do not read.
+  Redactor redactor;
+  std::ostringstream read_err;
+  if (command.read || command.no_read) {
+    auto config = load_config(command.config);
+    if (!config) {
+      run.err = config.error().str();
+      run.exit_code = exit_code_for(config.error());
+      return run;
+    }
+    options.read = read_choice(command.read, command.no_read);
+    options.reader = cli_reader(std::move(*config), hooks_.transport, redactor, "hrsync sync", read_err);
+  }
+  auto job = prepare_job(command.config, options, /*create_store=*/true);
   if (!job) {
     run.err = job.error().str();
     run.exit_code = exit_code_for(job.error());
@@ -141,7 +157,7 @@ SyncRun SyncHarness::sync(SyncCommand command) {
   if (before_execute_) before_execute_();
   run.exit_code = execute_sync(*job, command, hooks_, out, err);
   run.out = out.str();
-  run.err = err.str();
+  run.err = read_err.str() + err.str();
   auto last = job->store->last_run();
   if (last && *last && (*last)->id != previous) {
     run.run_id = (*last)->id;

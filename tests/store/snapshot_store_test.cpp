@@ -111,6 +111,21 @@ TEST_F(SnapshotStoreTest, ForgetDropsOnlyTheNamedRowsOfOneTarget) {
   EXPECT_TRUE(store_.forget("contact_user", {}).has_value());
 }
 
+TEST_F(SnapshotStoreTest, TheAbsentKeysOfATargetAreReplacedWholeByItsNextRead) {
+  EXPECT_TRUE(store_.absent_keys("acs_card")->empty());
+  const std::vector<std::string> first = {"u3", "u1"};
+  ASSERT_TRUE(store_.replace_absent("acs_card", first, 1).has_value());
+  const std::vector<std::string> other = {"E7"};
+  ASSERT_TRUE(store_.replace_absent("sophon_person", other, 1).has_value());
+  EXPECT_EQ(*store_.absent_keys("acs_card"), (std::vector<std::string>{"u1", "u3"}));
+  const std::vector<std::string> second = {"u2"};
+  ASSERT_TRUE(store_.replace_absent("acs_card", second, 2).has_value());
+  EXPECT_EQ(*store_.absent_keys("acs_card"), std::vector<std::string>{"u2"});
+  EXPECT_EQ(*store_.absent_keys("sophon_person"), std::vector<std::string>{"E7"});
+  ASSERT_TRUE(store_.replace_absent("acs_card", {}, 3).has_value());
+  EXPECT_TRUE(store_.absent_keys("acs_card")->empty());
+}
+
 TEST_F(SnapshotStoreTest, AFailingRowLeavesNoPartOfItsBatch) {
   commit(store_, "contact_user", {{"E1", 1, R"({"v":1})"}});
   const std::vector<Row> batch = {{"E1", 11, R"({"v":11})"}, {"E2", 2, R"({"v":2})"}, {"", 3, "{}"}, {"E4", 4, "{}"}};
