@@ -312,7 +312,7 @@ void Tuner::recommend(const TuneTarget& t, TargetTuning& out) const {
   }
   auto least = [&](double r, unsigned c) {
     double pace = rtt > 0 ? std::min(r, c / rtt) : r;
-    return pace > 0 ? static_cast<double>(out.keys) / pace : 0.0;
+    return pace > 0 ? static_cast<double>(out.entities) / pace : 0.0;
   };
   out.least_s_today = least(today, t.concurrency);
   out.least_s_recommended = least(rate, out.recommended_concurrency);
@@ -331,7 +331,7 @@ net::awaitable<TuneReport> Tuner::run(std::vector<TuneTarget> targets) {
     out.documented = t.connector->update().rate_documented();
     out.rate = t.rate;
     out.concurrency = t.concurrency;
-    out.keys = t.keys.size();
+    out.entities = t.entities;
     co_await measure_reads(t, out);
     if (options_.write_probe && !out.documented) {
       std::vector<Document> held = co_await read_held(t, out);

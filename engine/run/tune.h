@@ -60,7 +60,8 @@ struct TuneOptions {
 // What tune is told of one target.
 struct TuneTarget {
   const TargetConnector* connector = nullptr;
-  std::vector<std::string> keys;    // entity keys from the HR source, in source order
+  std::vector<std::string> keys;    // entity keys from the HR source, in source order (a few)
+  std::uint64_t entities = 0;       // entities a full sync sends it (for its least time)
   std::vector<RateTier> rate;       // the rate in force (the job's, else the connector's default)
   unsigned concurrency = 8;         // the job's concurrency
 };
@@ -119,7 +120,7 @@ struct TargetTuning {
   std::vector<std::string> notes;     // lanes, limits not found, errors
   std::uint64_t reads = 0;            // reads sent for it
   std::uint64_t writes = 0;           // writes sent for it
-  std::size_t keys = 0;               // entities the source has for it
+  std::uint64_t entities = 0;         // entities a full sync sends it
   double least_s_today = 0;           // a full sync's least time, today's settings
   double least_s_recommended = 0;     // and the recommended ones
 };

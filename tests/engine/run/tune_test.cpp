@@ -87,6 +87,7 @@ class TuneTest : public ::testing::Test {
     TuneTarget t;
     t.connector = connector.get();
     for (unsigned i = 0; i < keys; ++i) t.keys.push_back("u" + std::to_string(i));
+    t.entities = keys;
     t.rate = connector->update().default_rate();
     t.concurrency = 8;
     std::optional<TuneReport> report;
