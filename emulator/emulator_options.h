@@ -54,6 +54,11 @@ struct EmulatorOptions {
   bool lark_tenant = false;          // Lark, not Feishu: mobile optional, +86 mobiles refused (44018)
   unsigned department_user_limit = 500;  // most users per department (41016); 0 = no limit
   std::size_t max_photo_bytes = 2u << 20;  // decoded Sophon reg_photo larger than this: 40007
+  // A small box that queues rather than refuses (emulator/worker_queue.h): every Sophon request is
+  // served by one of sophon_workers workers, sophon_service_ms each, and waits in line for one
+  // when all are busy; 0 workers = answered at once. Its rate is workers * 1000 / service_ms.
+  unsigned sophon_workers = 0;
+  double sophon_service_ms = 0;
   unsigned min_face_px = 0;          // Sophon photo sides below this: 40006; 0 = off
   double no_face_share = 0;          // share of Sophon photos, chosen by their content, with no face: 40004
 
@@ -61,6 +66,12 @@ struct EmulatorOptions {
   std::vector<FaultRule> faults;     // armed at start and again on every reset
   double latency_min_ms = 0;         // added to every answer, uniform in [min, max]
   double latency_max_ms = 0;
+  // Added besides, to the answers of one platform only (uniform in [min, max]): a tenant far away
+  // (Feishu over the internet) next to a box on the LAN.
+  double feishu_latency_min_ms = 0;  // every Feishu path: the token endpoint, the APIs, the bot
+  double feishu_latency_max_ms = 0;
+  double sophon_latency_min_ms = 0;  // every /SophonFogSys/ path
+  double sophon_latency_max_ms = 0;
   double inbound_jitter_min_ms = 0;  // each request travels this long (uniform in [min, max]) before
   double inbound_jitter_max_ms = 0;  // the gateway counts it against the limit and handles it; 0 = none
   double outage_at_s = 0;            // every request in [at, at + for) of the clock gets 503...

@@ -30,7 +30,8 @@ struct RawOptions {
   std::string sophon_token_file;
   std::string bot_secret_env = "HRSYNC_EMULATOR_BOT_SECRET";
   std::vector<std::string> acs_rate, sophon_rate, tenant_rate, faults;
-  std::string latency, inbound_jitter, outage;
+  std::vector<std::string> latency;
+  std::string inbound_jitter, outage;
   std::string fixture, employees_csv, groups_csv, write_fixture, ca_out, port_file;
   bool no_limits = false, uncertified = false, lark = false, every_member = false;
   emu::FixtureVariation variation;
@@ -58,19 +59,23 @@ Result<std::string> read_secret(const std::string& env, const std::string& file,
   return v != nullptr ? std::string(v) : fallback;
 }
 
-// "A..B" or "A" milliseconds.
-// "A..B" or "A" milliseconds, 0 <= A <= B, for the option `name`.
+// "A..B" (or "A-B") or "A" milliseconds, 0 <= A <= B, for the option `name`.
 Result<std::pair<double, double>> parse_ms_range(const std::string& text, const std::string& name) {
   std::pair<double, double> r;
   try {
     std::size_t used = 0;
     auto dots = text.find("..");
+    std::size_t gap = 2;
+    if (dots == std::string::npos && text.find('-', 1) != std::string::npos) {
+      dots = text.find('-', 1);
+      gap = 1;
+    }
     r.first = std::stod(text.substr(0, dots), &used);
     if (used != (dots == std::string::npos ? text.size() : dots)) throw std::invalid_argument("trailing");
     r.second = r.first;
     if (dots != std::string::npos) {
-      r.second = std::stod(text.substr(dots + 2), &used);
-      if (used != text.size() - dots - 2) throw std::invalid_argument("trailing");
+      r.second = std::stod(text.substr(dots + gap), &used);
+      if (used != text.size() - dots - gap) throw std::invalid_argument("trailing");
     }
   } catch (const std::exception&) {
     return hrsync::fail(Error::Kind::kUsage, name, fmt::format("\"{}\" is not A..B milliseconds", text));
@@ -79,6 +84,22 @@ Result<std::pair<double, double>> parse_ms_range(const std::string& text, const 
     return hrsync::fail(Error::Kind::kUsage, name, fmt::format("\"{}\": needs 0 <= A <= B", text));
   }
   return r;
+}
+
+// One --latency-ms: "A..B" for every answer, or "feishu=A..B" / "sophon=A..B" for one platform's.
+Result<void> parse_latency(const std::string& spec, emu::EmulatorOptions& o) {
+  auto eq = spec.find('=');
+  std::string platform = eq == std::string::npos ? std::string() : spec.substr(0, eq);
+  if (!platform.empty() && platform != "feishu" && platform != "sophon") {
+    return hrsync::fail(Error::Kind::kUsage, "--latency-ms", fmt::format("\"{}\": the platform is feishu or sophon", spec));
+  }
+  auto range = parse_ms_range(eq == std::string::npos ? spec : spec.substr(eq + 1), "--latency-ms");
+  if (!range) return std::unexpected(range.error());
+  auto& [lo, hi] = *range;
+  if (platform.empty()) std::tie(o.latency_min_ms, o.latency_max_ms) = std::tie(lo, hi);
+  if (platform == "feishu") std::tie(o.feishu_latency_min_ms, o.feishu_latency_max_ms) = std::tie(lo, hi);
+  if (platform == "sophon") std::tie(o.sophon_latency_min_ms, o.sophon_latency_max_ms) = std::tie(lo, hi);
+  return {};
 }
 
 // "START+SECONDS".
@@ -155,10 +176,8 @@ Result<void> finish_options(const RawOptions& raw, emu::EmulatorOptions& o) {
     if (!rule) return std::unexpected(rule.error());
     o.faults.push_back(*rule);
   }
-  if (!raw.latency.empty()) {
-    auto l = parse_ms_range(raw.latency, "--latency-ms");
-    if (!l) return std::unexpected(l.error());
-    std::tie(o.latency_min_ms, o.latency_max_ms) = *l;
+  for (const auto& spec : raw.latency) {
+    if (auto r = parse_latency(spec, o); !r) return r;
   }
   if (!raw.inbound_jitter.empty()) {
     auto j = parse_ms_range(raw.inbound_jitter, "--inbound-jitter-ms");
@@ -266,7 +285,16 @@ void add_options(CLI::App& app, emu::EmulatorOptions& o, RawOptions& raw) {
                  "attendance_face.upload, acs_card.read, sophon_person.read, sophon_person.create. Example: --fault lock=0.05 --fault "
                  "internal=every:100@attendance_face --fault throttle=next:1,reset:1e9@attendance_face --fault "
                  "throttle=next:3,reset:2,status:400@token");
-  app.add_option("--latency-ms", raw.latency, "Add latency to every answer: A..B milliseconds (uniform), or A");
+  app.add_option("--latency-ms", raw.latency,
+                 "Add latency to every answer: A..B milliseconds (uniform), or A; or to one platform's answers "
+                 "besides: feishu=A..B (the token endpoint and every Feishu API) or sophon=A..B (repeatable)");
+  app.add_option("--sophon-workers", o.sophon_workers,
+                 "A box that queues instead of refusing: every Sophon request is served by one of N workers, "
+                 "--sophon-service-ms each, waiting in line when all are busy (0 = answered at once)")
+      ->capture_default_str();
+  app.add_option("--sophon-service-ms", o.sophon_service_ms, "Milliseconds a box worker spends on one request (with --sophon-workers)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--inbound-jitter-ms", raw.inbound_jitter,
                  "Hold every request A..B milliseconds (uniform, seeded) before it is counted against the rate "
                  "limit and handled: the network delay a real gateway sees at arrival. Requests on one connection "

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <ctime>
+#include <random>
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
@@ -21,6 +22,7 @@
 #include "emulator/route.h"
 #include "emulator/sophon_api.h"
 #include "emulator/token_store.h"
+#include "emulator/worker_queue.h"
 
 namespace hrsync::emulator {
 namespace json = boost::json;
@@ -135,7 +137,9 @@ struct Service::Impl {
         faults(options.seed),
         users(ContactUserRules{options.certified_tenant, options.lark_tenant, options.department_user_limit}),
         sophon(SophonRules{options.max_photo_bytes, options.min_face_px, options.no_face_share}),
-        bot(options.bot_hook_id, options.bot_secret) {
+        bot(options.bot_hook_id, options.bot_secret),
+        box(options.sophon_workers, options.sophon_service_ms / 1000),
+        platform_rng(options.seed ^ 0x706c6174666f726d) {
     // The tenant's own tiers of a limit when it has them, else the documented (or configured) ones.
     auto tiers = [&](std::string_view name, const std::vector<RateTier>& documented) {
       std::vector<RateTier> out;
@@ -207,6 +211,16 @@ struct Service::Impl {
   HttpReply feishu_envelope(ApiResult result);
   HttpReply sophon_envelope(ApiResult result);
 
+  // The added latency of the platform `target` belongs to, in seconds.
+  double platform_latency(const Target& target) {
+    const bool box_path = target.path.starts_with("/SophonFogSys/");
+    const double lo = (box_path ? options.sophon_latency_min_ms : options.feishu_latency_min_ms) / 1000;
+    const double hi = (box_path ? options.sophon_latency_max_ms : options.feishu_latency_max_ms) / 1000;
+    if (hi <= 0) return 0;
+    if (hi <= lo) return lo;
+    return std::uniform_real_distribution<double>(lo, hi)(platform_rng);
+  }
+
   std::string next_log_id() { return fmt::format("emu{:017x}", ++log_counter); }
 
   EmulatorOptions options;
@@ -226,13 +240,19 @@ struct Service::Impl {
   AcsApi acs;
   SophonApi sophon;
   BotHook bot;
+  WorkerQueue box;                 // the Sophon box's workers (none unless sophon_workers)
+  std::mt19937_64 platform_rng;    // the per-platform latency's draws, apart from the faults'
 };
 
 HttpReply Service::Impl::handle(const HttpRequestView& req, const Target& target) {
   double now = clock->now();
   Route r = route(req.method, target.path);
   HttpReply reply = dispatch(req, target, r, now);
-  if (reply.action == ReplyAction::kRespond) reply.delay_s = faults.draw_latency();
+  if (reply.action == ReplyAction::kRespond) {
+    reply.delay_s = faults.draw_latency() + platform_latency(target);
+    // The box works on every request its gateway lets through (its refusals too), one worker each.
+    if (target.path.starts_with("/SophonFogSys/") && reply.status != 429) reply.delay_s += box.admit(now);
+  }
   // A throttle is 429, or 400 with 99991400 as older Feishu APIs answer (Sophon: 42900 on 429).
   stats.record(r.endpoint, reply.outcome, reply.status == 429 || reply.outcome == "99991400");
   return reply;
@@ -600,6 +620,9 @@ std::string Service::stats_json() const {
                    {"operations", s.stats.by_operation()}, {"created", std::move(created)},
                    {"endpoints", s.stats.to_json()}, {"limits", std::move(limits)},
                    {"faults", std::move(faults)}, {"tokens_issued", s.tokens.issued()},
+                   {"box", json::object{{"workers", s.box.workers()}, {"service_ms", s.box.service_s() * 1000},
+                                        {"served", s.box.served()}, {"waited", s.box.waited()},
+                                        {"max_wait_ms", s.box.max_wait_s() * 1000}}},
                    {"entities", std::move(entities)}};
   return json::serialize(out);
 }
@@ -608,6 +631,7 @@ void Service::reset() {
   std::lock_guard lock(mu_);
   impl_->load_entities();
   impl_->limiter.reset();
+  impl_->box.reset();
   impl_->stats.reset();
   impl_->bot.reset();
   impl_->outages = 0;

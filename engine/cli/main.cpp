@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "engine/cli/commands.h"
+#include "engine/cli/tune_command.h"
 
 namespace {
 
@@ -85,6 +86,18 @@ int main(int argc, char** argv) {
   auto* demo_cmd = app.add_subcommand("demo", "Start the bundled emulator, sync the sample job against it and show the result.");
   demo_cmd->add_option("--workdir", demo.workdir, "Folder for the demo's snapshot and reports (default: a new temporary folder)");
 
+  TuneCommand tune;
+  auto* tune_cmd = app.add_subcommand(
+      "tune", "Measure the targets with calls that change nothing and print the rate and concurrency to run them at.");
+  tune_cmd->add_option("--config", tune.config, "Job config (TOML)")->required();
+  tune_cmd->add_option("--only", tune.only, "Only this target (repeatable)");
+  tune_cmd->add_option("--max-calls", tune.max_calls, "Writes the probe may send in all (reads and token requests apart)")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 100000u));
+  tune_cmd->add_flag("--write-probe", tune.write_probe,
+                     "Find the limits no document gives by sending back documents the targets hold, at a rising rate");
+  tune_cmd->add_flag("--json", tune.json, "Print the measurements and recommendations as JSON");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -103,5 +116,6 @@ int main(int argc, char** argv) {
   if (*report_cmd) return run_report(report, std::cout, std::cerr);
   if (*status_cmd) return run_status(status, std::cout, std::cerr);
   if (*demo_cmd) return run_demo(demo, std::cout, std::cerr);
+  if (*tune_cmd) return run_tune_command(tune, std::cout, std::cerr);
   return kExitUsage;
 }

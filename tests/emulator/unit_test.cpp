@@ -20,9 +20,29 @@
 #include "emulator/route.h"
 #include "emulator/service.h"
 #include "emulator/token_store.h"
+#include "emulator/worker_queue.h"
 
 namespace hrsync::emulator {
 namespace {
+
+TEST(WorkerQueue, RequestsBeyondTheWorkersWaitInLineAndTheRateStaysTheWorkers) {
+  WorkerQueue box(4, 0.1);
+  // 4 at once start at once; the next 4 wait one service time.
+  for (int i = 0; i < 4; ++i) EXPECT_NEAR(box.admit(10.0), 0.1, 1e-9);
+  for (int i = 0; i < 4; ++i) EXPECT_NEAR(box.admit(10.0), 0.2, 1e-9);
+  EXPECT_EQ(box.waited(), 4u);
+  EXPECT_NEAR(box.max_wait_s(), 0.1, 1e-9);
+  // Offered 80/s for a second: 40 finish per second, the last ones after a growing wait.
+  WorkerQueue busy(4, 0.1);
+  double last_done = 0;
+  for (int i = 0; i < 80; ++i) last_done = i / 80.0 + busy.admit(i / 80.0);
+  EXPECT_NEAR(80 / last_done, 40, 1.0);
+  // None: no wait, no work.
+  WorkerQueue none(0, 0.1);
+  EXPECT_EQ(none.admit(1.0), 0.0);
+  busy.reset();
+  EXPECT_NEAR(busy.admit(100.0), 0.1, 1e-9);
+}
 
 TEST(CsvTable, QuotesCommasNewlinesAndBadRows) {
   auto rows = parse_csv("\xEF\xBB\xBF" "a,b,c\r\n\"x, y\",\"say \"\"hi\"\"\",\"two\nlines\"\n1,2\nbad\"quote,2,3\n\"closed\"junk,2,3\n4,5,6");
