@@ -61,6 +61,7 @@ code=0
 end=$(date +%s.%N)
 grep -E 'contact_user: read' "$dir/sync.err" || true
 grep -A 2 '^Run ' "$dir/sync.out" | tail -1
+grep -A 6 '^Failures by' "$dir/sync.out" || true
 python3 - "$url" "$start" "$end" "$least" "$code" <<'PY'
 import json, sys, urllib.request
 url, start, end, least, code = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5]

@@ -1,5 +1,8 @@
 #include "connectors/targets/document_builder.h"
 
+#include <algorithm>
+#include <vector>
+
 #include <fmt/format.h>
 
 #include <charconv>
@@ -121,17 +124,21 @@ void for_each_item(std::string_view list, F f) {
 
 }  // namespace
 
+// A list holds each item once, in the order first given: a department named twice in a row is one
+// department, and what a target holds (one membership) then diffs equal to it.
 bool DocumentBuilder::list(const FieldRule& rule, std::string_view v) {
-  std::size_t count = 0;
-  for_each_item(v, [&count](std::string_view) { ++count; });
-  if (count == 0) {
+  std::vector<std::string_view> items;
+  for_each_item(v, [&items](std::string_view item) {
+    if (std::find(items.begin(), items.end(), item) == items.end()) items.push_back(item);
+  });
+  if (items.empty()) {
     return rule.need == Need::kRequired ? fail(rule.column, rule.member, "required, but the list has no item") : true;
   }
-  if (rule.max_items != 0 && count > rule.max_items) {
-    return fail(rule.column, rule.member, fmt::format("more than {} items ({})", rule.max_items, count));
+  if (rule.max_items != 0 && items.size() > rule.max_items) {
+    return fail(rule.column, rule.member, fmt::format("more than {} items ({})", rule.max_items, items.size()));
   }
   writer_.key(rule.member).begin_array();
-  for_each_item(v, [this](std::string_view item) { writer_.string(item); });
+  for (const std::string_view item : items) writer_.string(item);
   writer_.end_array();
   return true;
 }

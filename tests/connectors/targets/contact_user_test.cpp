@@ -211,6 +211,14 @@ TEST(ContactUser, FieldsRestrictWhatIsSentAndChecked) {
   EXPECT_EQ(bad.error().field, "name");
 }
 
+TEST(ContactUser, ADepartmentNamedTwiceIsOneDepartmentAsTheDirectoryHoldsIt) {
+  auto c = connector("contact_user", owning({"name", "mobile", "department_ids", "employee_type"}));
+  Record r = valid_employee();
+  r.at(Field::kDepartmentIds) = "od-2; od-1;od-2;;od-1";
+  const Document d = project(*c, r);
+  EXPECT_EQ(d.body, R"({"department_ids":["od-2","od-1"],"employee_type":1,"mobile":"+8613011111111","name":"张三"})");
+}
+
 // On Lark the mobile and e-mail rules (41009, 44018, 44020) are checked only when hrsync owns the
 // members they involve: one `fields` leaves out is kept on the user and unknown here.
 TEST(ContactUser, LarkFieldsWithoutMobileAndEmailLeaveRowsValid) {
