@@ -66,7 +66,7 @@ std::string errno_text() { return std::strerror(errno); }
 std::vector<MetricsTarget> metrics_targets(const RunReport& report) {
   std::vector<MetricsTarget> out;
   for (const auto& t : report.targets) {
-    out.push_back(MetricsTarget{t, t.id, !t.quarantined.empty()});
+    out.push_back(MetricsTarget{t, t.id, !t.quarantined.empty(), t.read});
   }
   return out;
 }
@@ -95,6 +95,15 @@ std::string render_metrics(const MetricsSample& s) {
                [](const MetricsTarget& t) { return t.retries; });
   e.per_target(ts, "hrsync_throttled_total", "counter", "Throttled answers (rate limit) in the latest run.",
                [](const MetricsTarget& t) { return t.throttled; });
+  e.per_target(ts, "hrsync_read_requests_total", "counter",
+               "Requests of the read before the diff in the latest run (0 when the target was not read).",
+               [](const MetricsTarget& t) { return t.read ? t.read->requests : 0u; });
+  e.per_target(ts, "hrsync_drifted_entities", "gauge",
+               "Entities whose target value differed from what hrsync last applied, as the latest run read them.",
+               [](const MetricsTarget& t) { return t.read ? t.read->drifted : 0u; });
+  e.per_target(ts, "hrsync_absent_entities", "gauge",
+               "Entities of the source the target lacks, as the latest run found them: sent nothing.",
+               [](const MetricsTarget& t) { return t.read ? t.read->absent : 0u; });
   e.per_target(ts, "hrsync_target_quarantined", "gauge",
                "1 when the target was stopped (quarantined or refused authentication) in the latest run.",
                [](const MetricsTarget& t) { return t.quarantined ? 1u : 0u; });

@@ -42,6 +42,7 @@ namespace hrsync {
 struct MetricsTarget : RunCounts {
   std::string id;
   bool quarantined = false;
+  std::optional<TargetTotals::Read> read;  // the read before the diff, once the run's report has it
 };
 
 struct MetricsSample {

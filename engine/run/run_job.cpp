@@ -71,6 +71,9 @@ TargetTotals totals_of(const Job& job, const TargetResult& res) {
   // A store failure stops every target; it is said once, for the run.
   t.quarantined = res.stop == TargetStop::kNone || res.stop == TargetStop::kNotRecorded ? "" : res.stop_reason;
   for (const TargetPlan& p : job.plan.targets) {
+    if (p.id == t.id && p.read && !p.read->not_read) {
+      t.read = TargetTotals::Read{p.read->calls, p.read->throttled, p.read->drifted, p.absent_keys.size()};
+    }
     if (p.id == t.id && p.read && p.read->failed) {
       t.quarantined = "not synced: its read failed, so its diff would be wrong: " + *p.read->failed;
     }

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,16 @@ struct TargetTotals : RunCounts {
     return planned > done ? planned - done : 0;
   }
   std::vector<std::string> notes;  // what else the run should say of the target (a bounded wait, ...)
+  // The read before the diff, when the run read the target: its requests and throttled answers,
+  // the entities whose target value drifted from what hrsync last applied, and those it lacks.
+  struct Read {
+    std::uint64_t requests = 0;
+    std::uint64_t throttled = 0;
+    std::uint64_t drifted = 0;
+    std::uint64_t absent = 0;
+    bool operator==(const Read&) const = default;
+  };
+  std::optional<Read> read;
   std::vector<ByHandRow> by_hand;  // what a person must change on the target ("remove by hand")
   // A rate limit the server announced lower than the configured one: in force for the rest of
   // the run. Tiers as text ("50/s", "1000/min").

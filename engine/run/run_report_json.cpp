@@ -37,6 +37,12 @@ void write_target(JsonWriter& w, const TargetTotals& t) {
   for (const auto& note : t.notes) w.string(note);
   w.end_array();
   w.key("planned").integer(static_cast<std::int64_t>(t.planned)).key("quarantined").string(t.quarantined);
+  if (t.read) {
+    w.key("read").begin_object().key("absent").integer(static_cast<std::int64_t>(t.read->absent));
+    w.key("drifted").integer(static_cast<std::int64_t>(t.read->drifted));
+    w.key("requests").integer(static_cast<std::int64_t>(t.read->requests));
+    w.key("throttled").integer(static_cast<std::int64_t>(t.read->throttled)).end_object();
+  }
   w.key("retries").integer(static_cast<std::int64_t>(t.retries));
   w.key("skipped").integer(static_cast<std::int64_t>(t.skipped)).key("throttled").integer(static_cast<std::int64_t>(t.throttled));
   w.end_object();
@@ -67,6 +73,10 @@ TargetTotals totals_from(const json::object& o) {
   t.throttled = count(o, "throttled");
   t.quarantined = text(o, "quarantined");
   t.by_hand = by_hand_from(o);
+  if (const auto* read = o.if_contains("read"); read && read->is_object()) {
+    const auto& r = read->as_object();
+    t.read = TargetTotals::Read{count(r, "requests"), count(r, "throttled"), count(r, "drifted"), count(r, "absent")};
+  }
   if (const auto* lowered = o.if_contains("lowered_limits"); lowered && lowered->is_array()) {
     for (const auto& l : lowered->as_array()) {
       if (!l.is_object()) continue;

@@ -4,6 +4,8 @@
 // nothing while the other targets apply.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "emulator/fault_plan.h"
@@ -65,6 +67,14 @@ TEST_F(ReadTest, AnEditInTheConsoleIsDriftAndSyncReadSendsExactlyThatRepair) {
   EXPECT_EQ(repair.outcomes.front().key, cell(employees_[5], "user_id"));
   const json::object users = state().at("contact_user").as_object();
   EXPECT_EQ(users.at(cell(employees_[5], "user_id")).at("job_title").as_string(), cell(employees_[5], "job_title"));
+
+  // The run's report says what the read found.
+  const std::size_t at = repair.out.find("Report: ");
+  ASSERT_NE(at, std::string::npos) << repair.out;
+  const std::string path = repair.out.substr(at + 8, repair.out.find('\n', at) - at - 8);
+  std::ifstream in(path);
+  const std::string report((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_TRUE(contains(report, R"("read":{"absent":0,"drifted":1,"requests":2,"throttled":0})")) << report;
 
   // Repaired: the next read finds nothing to do.
   SyncRun calm = sync(read);

@@ -21,7 +21,7 @@ using testing_support::promtool_check;
 MetricsSample sample(std::string job) {
   MetricsSample s;
   s.job = std::move(job);
-  s.targets = {MetricsTarget{{60, 57, 2, 1, 4, 3}, "contact_user", false},
+  s.targets = {MetricsTarget{{60, 57, 2, 1, 4, 3}, "contact_user", false, TargetTotals::Read{2, 1, 5, 7}},
                MetricsTarget{{60, 0, 0, 60, 0, 0}, "sophon_person", true}};
   s.started_at = 1'790'000'000;
   s.duration_s = 12.5;
@@ -69,6 +69,10 @@ TEST(MetricsTextTest, PassesPromtoolWithEveryFamily) {
   EXPECT_EQ(s.get("hrsync_run_duration_seconds{job=\"tenant-a\"}"), 12.5);
   EXPECT_EQ(s.get("hrsync_last_success_timestamp_seconds{job=\"tenant-a\"}"), 1'789'990'000);
   EXPECT_EQ(s.get("hrsync_run_in_progress{job=\"tenant-a\"}"), 0);
+  EXPECT_EQ(s.get("hrsync_read_requests_total{job=\"tenant-a\",target=\"contact_user\"}"), 2);
+  EXPECT_EQ(s.get("hrsync_drifted_entities{job=\"tenant-a\",target=\"contact_user\"}"), 5);
+  EXPECT_EQ(s.get("hrsync_absent_entities{job=\"tenant-a\",target=\"contact_user\"}"), 7);
+  EXPECT_EQ(s.get("hrsync_read_requests_total{job=\"tenant-a\",target=\"sophon_person\"}"), 0);
 }
 
 TEST(MetricsTextTest, WhileRunningHasNoExitCodeAndWithoutSuccessNoTimestamp) {
