@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "hrsync 0.1.0");
 
   PlanCommand plan;
-  auto* plan_cmd = app.add_subcommand("plan", "Read the sources, diff against the snapshot and show what a sync would do. Makes no call.");
+  auto* plan_cmd = app.add_subcommand("plan", "Read the sources (and the targets, see --read), diff and show what a sync would do. Writes nothing.");
   plan_cmd->add_option("--config", plan.config, "Job config (TOML)");
   plan_cmd->add_flag("--full", plan.full, "Plan every valid entity as a change, as --full sync would");
   plan_cmd->add_flag("--json", plan.json, "Print the plan as JSON");

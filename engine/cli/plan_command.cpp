@@ -215,7 +215,10 @@ int run_plan(const PlanCommand& cmd, std::ostream& out, std::ostream& err) {
   if (cmd.json) {
     out << render_plan_json(job->plan, render);
   } else {
-    out << "Plan for " << cmd.config << " (no call is made)\n\n" << render_plan_text(job->plan, render);
+    bool read = false;
+    for (const auto& t : job->plan.targets) read = read || (t.read && !t.read->not_read);
+    out << "Plan for " << cmd.config << (read ? " (the targets were read; nothing is written)" : " (no call is made)")
+        << "\n\n" << render_plan_text(job->plan, render);
   }
   if (!cmd.out.empty()) {
     if (const int code = write_out(*job, cmd, out, err); code != kExitOk) return code;
