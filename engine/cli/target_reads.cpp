@@ -5,6 +5,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
 
 #include "engine/net/clock.h"
@@ -36,6 +37,22 @@ void tell(const TargetRead& r, const ReadAsk& ask, const std::string& who, std::
                      r.throttled > 0 ? fmt::format(", {} throttled", r.throttled) : "");
 }
 
+// Every `every` until `done`: one line on `err` with each read's batches done of planned.
+void tell_progress(boost::asio::steady_timer& timer, std::chrono::seconds every, const ProgressBoard& board,
+                   const bool& done, const std::string& who, std::ostream& err) {
+  timer.expires_after(every);
+  timer.async_wait([&timer, every, &board, &done, &who, &err](const boost::system::error_code& ec) {
+    if (ec || done) return;
+    std::string line;
+    for (const TargetProgress& p : board.snapshot()) {
+      line += fmt::format("{}{} {}/{} calls{}", line.empty() ? "" : ", ", p.target, p.done, p.planned,
+                          p.throttled > 0 ? fmt::format(" ({} throttled)", p.throttled) : "");
+    }
+    if (!line.empty()) err << who << ": reading: " << line << "\n";
+    tell_progress(timer, every, board, done, who, err);
+  });
+}
+
 }  // namespace
 
 TargetReader cli_reader(JobConfig config, HttpTransportOptions transport, Redactor& redactor, std::string who,
@@ -64,11 +81,18 @@ TargetReader cli_reader(JobConfig config, HttpTransportOptions transport, Redact
       std::vector<TargetRead> read;
       std::exception_ptr failure;
       if (made) {
-        boost::asio::co_spawn(io, read_targets(config, **made, clock, tried),
+        ProgressBoard board;
+        bool done = false;
+        boost::asio::steady_timer timer(io);
+        boost::asio::co_spawn(io, read_targets(config, **made, clock, tried, {}, &board),
                               [&](std::exception_ptr e, std::vector<TargetRead> r) {
                                 failure = e;
                                 read = std::move(r);
+                                done = true;
+                                timer.cancel();
                               });
+        // A long read (one entity a call, thousands of them) says how far it has got.
+        tell_progress(timer, std::chrono::seconds(10), board, done, who, err);
         io.run();
       }
       for (std::size_t j = 0; j < tried.size(); ++j) {
