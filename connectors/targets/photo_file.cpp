@@ -19,6 +19,10 @@ std::unexpected<Error> io_error(const std::string& path, std::string_view what, 
   return fail(Error::Kind::kIo, path, std::string(what) + ": " + std::generic_category().message(err));
 }
 
+std::unexpected<Error> too_large(const std::string& path, std::uint64_t max_bytes) {
+  return fail(Error::Kind::kIo, path, "the photo holds more than " + std::to_string(max_bytes) + " bytes");
+}
+
 // Owns one file descriptor.
 class File {
  public:
@@ -30,6 +34,15 @@ class File {
   File& operator=(const File&) = delete;
 
   int fd() const { return fd_; }
+
+  // Ok when the file is a regular one (not a device, a pipe or a folder) of at most `max_bytes`.
+  Result<void> check(const std::string& path, std::uint64_t max_bytes) const {
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) return io_error(path, "cannot stat the photo", errno);
+    if (!S_ISREG(st.st_mode)) return fail(Error::Kind::kIo, path, "the photo is not a regular file");
+    if (static_cast<std::uint64_t>(st.st_size) > max_bytes) return too_large(path, max_bytes);
+    return {};
+  }
 
   // Reads up to `n` bytes; the count, 0 at the end, or -1 with errno set.
   ssize_t read(char* buf, std::size_t n) const {
@@ -87,9 +100,10 @@ Result<PhotoFacts> probe_photo(const std::string& path) {
   return facts;
 }
 
-Result<std::uint64_t> hash_file(const std::string& path) {
+Result<std::uint64_t> hash_file(const std::string& path, std::uint64_t max_bytes) {
   File file(path);
   if (file.fd() < 0) return io_error(path, "cannot open the photo", errno);
+  if (auto ok = file.check(path, max_bytes); !ok) return std::unexpected(ok.error());
   XXH3_state_t state;
   XXH3_64bits_reset(&state);
   char buf[kChunk];
@@ -100,14 +114,16 @@ Result<std::uint64_t> hash_file(const std::string& path) {
     if (got == 0) break;
     XXH3_64bits_update(&state, buf, static_cast<std::size_t>(got));
     total += static_cast<std::size_t>(got);
+    if (total > max_bytes) return too_large(path, max_bytes);  // it grew while read
   }
   if (total == 0) return fail(Error::Kind::kIo, path, "the photo file is empty");
   return XXH3_64bits_digest(&state);
 }
 
-Result<std::string> read_whole_file(const std::string& path) {
+Result<std::string> read_whole_file(const std::string& path, std::uint64_t max_bytes) {
   File file(path);
   if (file.fd() < 0) return io_error(path, "cannot open the photo", errno);
+  if (auto ok = file.check(path, max_bytes); !ok) return std::unexpected(ok.error());
   std::string out;
   struct stat st {};
   if (::fstat(file.fd(), &st) == 0 && st.st_size > 0) out.reserve(static_cast<std::size_t>(st.st_size) + 1);
@@ -117,9 +133,12 @@ Result<std::string> read_whole_file(const std::string& path) {
     const ssize_t got = file.read(out.data() + old, kChunk);
     if (got < 0) return io_error(path, "cannot read the photo", errno);
     out.resize(old + static_cast<std::size_t>(got));
+    if (out.size() > max_bytes) return too_large(path, max_bytes);  // it grew while read
     if (got == 0) return out;
   }
 }
+
+std::uint64_t hash_bytes(std::string_view bytes) { return XXH3_64bits(bytes.data(), bytes.size()); }
 
 HashText hash_text(std::uint64_t hash) {
   static constexpr char kHex[] = "0123456789abcdef";

@@ -35,11 +35,17 @@ struct PhotoFacts {
 Result<PhotoFacts> probe_photo(const std::string& path);
 
 // XXH3-64 of the content of the file at `path`. A kIo error names the path and the reason; an
-// empty file is an error too (it cannot be a photo).
-Result<std::uint64_t> hash_file(const std::string& path);
+// empty file is an error too (it cannot be a photo), and so is one that is not a regular file (a
+// link to a device) or that holds more than `max_bytes` (read no further than one byte past them).
+Result<std::uint64_t> hash_file(const std::string& path, std::uint64_t max_bytes = UINT64_MAX);
 
-// The whole content of the file at `path`, or a kIo error naming the path and the reason.
-Result<std::string> read_whole_file(const std::string& path);
+// The whole content of the file at `path`, or a kIo error naming the path and the reason; as
+// bounded as hash_file(): a regular file of at most `max_bytes`, never read past one byte more, so
+// a photo swapped for a larger file or a link to /dev/zero after the plan costs no memory.
+Result<std::string> read_whole_file(const std::string& path, std::uint64_t max_bytes = UINT64_MAX);
+
+// XXH3-64 of `bytes`, as hash_file() gives it for a file holding them.
+std::uint64_t hash_bytes(std::string_view bytes);
 
 // "xxh3:" and the 16 lower-case hex digits of `hash`.
 struct HashText {

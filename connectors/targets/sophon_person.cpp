@@ -327,7 +327,7 @@ class SophonPerson final : public TargetConnector {
     std::string why = photo_problem(path);
     std::optional<std::uint64_t> hash;
     if (why.empty()) {
-      Result<std::uint64_t> h = hash_file(path);
+      Result<std::uint64_t> h = hash_file(path, kPhotoMaxBytes);
       if (h) hash = *h; else why = h.error().str();
     }
     if (!why.empty()) {
@@ -417,8 +417,16 @@ Result<Request> SophonPersonUpdate::build_request(const Document& desired, const
     return fail(Error::Kind::kInternal, fmt::format("sophon_person {}", desired.key),
                 "the document names a photo but carries no photo path (Document::attachment)");
   }
-  Result<std::string> bytes = read_whole_file(desired.attachment);
+  // The file is read again as it is sent: bounded, and the photo the plan hashed or none.
+  Result<std::string> bytes = read_whole_file(desired.attachment, kPhotoMaxBytes);
   if (!bytes) return std::unexpected(std::move(bytes.error()));
+  const HashText sent = hash_text(hash_bytes(*bytes));
+  if (photo->raw.size() != sent.view().size() + 2 || photo->raw.substr(1, sent.view().size()) != sent.view()) {
+    return fail(Error::Kind::kIo, desired.attachment,
+                fmt::format("the photo changed after the plan was made (now {}, planned {}): not sent; the next run "
+                            "plans the photo the file holds then",
+                            sent.view(), photo->raw));
+  }
   std::string inline_photo;
   inline_photo.reserve(bytes->size() / 3 * 4 + 8);
   inline_photo.push_back('"');

@@ -74,6 +74,16 @@ TEST(PhotoFile, HashIsTheXxh3OfTheContent) {
   ASSERT_FALSE(missing.has_value());
   EXPECT_EQ(missing.error().kind, Error::Kind::kIo);
   EXPECT_EQ(missing.error().where, path + ".none");
+  EXPECT_EQ(hash_bytes(big), *hash);
+  // Bounded: a file past the cap is refused without being read whole, a device is refused.
+  EXPECT_FALSE(hash_file(path, big.size() - 1).has_value());
+  EXPECT_TRUE(hash_file(path, big.size()).has_value());
+  auto capped = read_whole_file(path, 1000);
+  ASSERT_FALSE(capped.has_value());
+  EXPECT_NE(capped.error().message.find("more than 1000 bytes"), std::string::npos);
+  auto device = read_whole_file("/dev/zero", 1000);
+  ASSERT_FALSE(device.has_value());
+  EXPECT_NE(device.error().message.find("not a regular file"), std::string::npos);
 }
 
 }  // namespace

@@ -84,6 +84,34 @@ TEST_F(Photos, RequestInlinesThePhotoAsBase64) {
   EXPECT_EQ(req->lane, "");
 }
 
+// A photo is read again when it is sent, bounded, and must be the one the plan hashed: a file
+// replaced after the plan (another photo, a larger file, a link to /dev/zero) fails that person's
+// call with the path and the reason, and nothing larger than the box's 2 MiB is ever read whole.
+TEST_F(Photos, APhotoSwappedAfterThePlanIsNotSent) {
+  dir.write("e001.jpg", kPhoto);
+  auto c = connector("sophon_person", options);
+  const Document d = project(with_photo("e001.jpg"));
+  dir.write("e001.jpg", std::string(kPhoto) + "another face");
+  auto changed = c->update().build_request(d, nullptr);
+  ASSERT_FALSE(changed.has_value());
+  EXPECT_EQ(changed.error().kind, Error::Kind::kIo);
+  EXPECT_NE(changed.error().message.find("the photo changed after the plan was made"), std::string::npos)
+      << changed.error().str();
+
+  std::string huge(3 * 1024 * 1024, 'x');
+  huge.replace(0, 3, "\xff\xd8\xff");
+  dir.write("e001.jpg", huge);
+  auto larger = c->update().build_request(d, nullptr);
+  ASSERT_FALSE(larger.has_value());
+  EXPECT_NE(larger.error().message.find("more than 2097152 bytes"), std::string::npos) << larger.error().str();
+
+  std::filesystem::remove(dir.path() / "e001.jpg");
+  std::filesystem::create_symlink("/dev/zero", dir.path() / "e001.jpg");
+  auto device = c->update().build_request(d, nullptr);
+  ASSERT_FALSE(device.has_value());
+  EXPECT_NE(device.error().message.find("not a regular file"), std::string::npos) << device.error().str();
+}
+
 TEST_F(Photos, LargePhotoRoundTripsThroughBase64) {
   std::string big(300001, '\0');
   for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>((i * 131) & 0xff);
