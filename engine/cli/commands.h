@@ -45,6 +45,7 @@ struct SyncCommand {
   bool progress = true;             // a live display when stdout is a terminal
   bool read = false;                // --read: read every target before the diff
   bool no_read = false;             // --no-read: read none
+  bool first_run = false;           // --first-run: a missing or empty snapshot is meant (engine/run/snapshot_guard.h)
 };
 
 struct ReportCommand {

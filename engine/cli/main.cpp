@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
   sync_cmd->add_flag("--dry-run", sync.dry_run, "Plan and print; send nothing");
   sync_cmd->add_option("--only", sync.only, "Only this target (repeatable)");
   add_read_flags(sync_cmd, sync.read, sync.no_read);
+  sync_cmd->add_flag("--first-run", sync.first_run, "Run although the snapshot is missing or empty and the job has run before");
   bool no_progress = false;
   sync_cmd->add_flag("--no-progress", no_progress, "Print periodic lines instead of a live display");
 

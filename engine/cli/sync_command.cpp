@@ -27,6 +27,7 @@
 #include "engine/run/redactor.h"
 #include "engine/cli/sync.h"
 #include "engine/cli/target_reads.h"
+#include "engine/run/snapshot_guard.h"
 
 namespace hrsync {
 namespace {
@@ -260,6 +261,14 @@ int run_sync(const SyncCommand& cmd, std::ostream& out, std::ostream& err) {
   for (const SecretRef* ref : {&config->feishu.app_secret, &config->sophon.token, &config->notify.webhook_url,
                                &config->notify.secret}) {
     if (auto warning = loose_secret_file(ref->file, ref->key)) err << "hrsync sync: warning: " << *warning << "\n";
+  }
+  // Before the lock, which opens the snapshot file: a deleted snapshot is told as missing.
+  if (auto lost = lost_snapshot(*config); lost && !cmd.first_run) {
+    if (!cmd.dry_run) {
+      err << "hrsync sync: " << *lost << "\n";
+      return kExitGate;
+    }
+    err << "hrsync sync: warning: " << *lost << "\n";
   }
   // One run of the job at a time, held from before the plan to the exit; a dry run writes nothing.
   std::optional<RunLock> lock;
