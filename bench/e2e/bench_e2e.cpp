@@ -63,6 +63,7 @@ struct Scenario {
   unsigned server_threads = 1;
   double jitter_min_ms = 0;       // the emulator's inbound delay before it counts a request
   double jitter_max_ms = 0;
+  double token_lifetime_s = 7200;  // the emulator's token lifetime: short ones refresh during the run
 };
 
 // CPU seconds (user + system) of the process (`who` = RUSAGE_SELF) or of the calling thread
@@ -156,6 +157,7 @@ int run(const Scenario& s) {
   eo.threads = s.server_threads;
   eo.inbound_jitter_min_ms = s.jitter_min_ms;
   eo.inbound_jitter_max_ms = s.jitter_max_ms;
+  eo.token_lifetime_s = s.token_lifetime_s;
   emu::Emulator emulator(std::move(eo));
   if (auto started = emulator.start(); !started) {
     std::fprintf(stderr, "bench_e2e: %s\n", started.error().str().c_str());
@@ -215,6 +217,7 @@ int run(const Scenario& s) {
               s.name.c_str(), static_cast<unsigned long long>(s.employees), s.concurrency, s.latency_min_ms,
               s.latency_max_ms, s.jitter_min_ms, s.jitter_max_ms, s.limits ? "documented limit 50/s on both sides" : "limits lifted on both sides",
               s.server_threads);
+  if (s.token_lifetime_s < 7200) std::printf("  tokens live %g s at the emulator\n", s.token_lifetime_s);
   std::printf("  plan (not timed below)   %.2f s\n", plan_s);
   std::printf("  applied                  %llu of %llu (%s)\n", static_cast<unsigned long long>(sink.applied()),
               static_cast<unsigned long long>(job->plan.targets.at(0).calls()), summary ? "run completed" : "run FAILED");
@@ -254,6 +257,7 @@ int main(int argc, char** argv) {
   std::vector<double> latency;
   unsigned server_threads = 1;
   std::vector<double> jitter;
+  double token_lifetime_s = 7200;
   app.add_option("--scenario", scenario, "paced | lifted | jittered | both")
       ->check(CLI::IsMember({"paced", "lifted", "jittered", "both"}));
   app.add_option("--inbound-jitter-ms", jitter, "the emulator's inbound delay MIN MAX (jittered: 5 30)")->expected(2);
@@ -261,6 +265,7 @@ int main(int argc, char** argv) {
   app.add_option("--concurrency", concurrency, "requests in flight (paced: 8, lifted: 128)");
   app.add_option("--latency-ms", latency, "added emulator latency MIN MAX (paced: 5 20, lifted: 0 0)")->expected(2);
   app.add_option("--server-threads", server_threads, "emulator threads");
+  app.add_option("--token-lifetime", token_lifetime_s, "seconds a token lives at the emulator (7200; 6 refreshes every 3 s)");
   CLI11_PARSE(app, argc, argv);
 
   int code = 0;
@@ -268,6 +273,7 @@ int main(int argc, char** argv) {
     Scenario s{"jittered", employees.value_or(2000), concurrency.value_or(8), 5, 20, true, server_threads, 5, 30};
     if (latency.size() == 2) std::tie(s.latency_min_ms, s.latency_max_ms) = std::tie(latency[0], latency[1]);
     if (jitter.size() == 2) std::tie(s.jitter_min_ms, s.jitter_max_ms) = std::tie(jitter[0], jitter[1]);
+    s.token_lifetime_s = token_lifetime_s;
     return run(s);
   }
   if (scenario != "lifted") {

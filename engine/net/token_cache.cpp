@@ -4,6 +4,8 @@
 #include <exception>
 #include <optional>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <fmt/format.h>
 
@@ -25,8 +27,16 @@ TokenCache::~TokenCache() = default;
 
 bool TokenCache::fresh(Clock::time_point now) const { return token_.serial != 0 && now < refresh_at_; }
 
+bool TokenCache::usable(Clock::time_point now) const { return token_.serial != 0 && now < wait_from_; }
+
 net::awaitable<Result<Token>> TokenCache::get() {
-  if (fresh(clock_.now())) co_return token_;
+  const Clock::time_point now = clock_.now();
+  if (fresh(now)) co_return token_;
+  if (usable(now)) {
+    // Refresh beside the calls; this one goes on with the token it has.
+    if (!flight_) net::co_spawn(co_await net::this_coro::executor, refresh_beside(), net::detached);
+    co_return token_;
+  }
   if (flight_) {
     std::shared_ptr<Flight> flight = flight_;
     co_await flight->done.wait();
@@ -48,17 +58,26 @@ net::awaitable<Result<Token>> TokenCache::fetch_now() {
                              grant->expire.count()));
   }
   if (grant) {
-    // Refresh `refresh_ahead` before expiry, or at half the lifetime when that comes first.
+    // Refresh `refresh_ahead` before expiry, or at half the lifetime when that comes first; wait
+    // for the fetch only in the last half of that lead.
     auto lead = std::min<Clock::duration>(options_.refresh_ahead, grant->expire / 2);
     token_ = Token{std::move(grant->token), fetches_};
     refresh_at_ = asked_at + grant->expire - lead;
+    wait_from_ = asked_at + grant->expire - lead / 2;
     flight->result = token_;
   } else {
     flight->result = std::unexpected(grant.error());
+    // The token in hand, if still usable, serves on; the next refresh beside the calls in a second.
+    if (usable(clock_.now())) refresh_at_ = std::min(wait_from_, clock_.now() + std::chrono::seconds(1));
   }
   flight_.reset();
   flight->done.set();
   co_return *flight->result;
+}
+
+net::awaitable<void> TokenCache::refresh_beside() {
+  if (flight_) co_return;
+  (void)co_await fetch_now();
 }
 
 // Asks the endpoint, and again after each throttle's pause, up to throttle_attempts times.
@@ -94,6 +113,7 @@ void TokenCache::invalidate(std::uint64_t serial) {
   if (serial == 0 || serial != token_.serial) return;
   token_ = Token{};
   refresh_at_ = {};
+  wait_from_ = {};
 }
 
 }  // namespace hrsync

@@ -1,9 +1,13 @@
 // TokenCache: one access token (Feishu's tenant_access_token), shared by every request.
 //
-// get() returns the cached token while it is fresh. When there is none, or it is within
-// `refresh_ahead` of its expiry (or past half its lifetime, for a short-lived one), get() fetches
-// a new one: a single fetch, however many requests ask at once — the others wait for its result
-// (single flight). A fetch that fails is returned to every request waiting for it, and the next
+// get() returns the cached token while it is fresh. Once it is within `refresh_ahead` of its expiry
+// (or past half its lifetime, for a short-lived one), get() starts fetching a new one beside the
+// calls and keeps returning the current token, which is still valid: no call waits for a refresh,
+// so requests the rate limiter spaced out are not held and then let go together (a burst a
+// gateway counting arrivals would throttle). Only when there is no token, or it is in the last
+// half of that lead, does get() wait for the fetch: a single fetch, however many requests ask at
+// once — the others wait for its result (single flight). A refresh beside the calls that fails is
+// tried again a second later. A fetch that fails is returned to every request waiting for it, and the next
 // get() tries again; the caller decides whether to stop (the executor stops the target).
 //
 // A fetch the endpoint throttles (TokenGrant::throttled) is waited out inside the same flight: the
@@ -91,7 +95,9 @@ class TokenCache {
  private:
   struct Flight;
   bool fresh(Clock::time_point now) const;
+  bool usable(Clock::time_point now) const;
   net::awaitable<Result<Token>> fetch_now();
+  net::awaitable<void> refresh_beside();
   net::awaitable<Result<TokenGrant>> fetch_waiting_out_throttles();
   net::awaitable<Result<TokenGrant>> fetch_once();
   Clock::duration pause_after(const std::optional<double>& reset_s) const;
@@ -100,7 +106,8 @@ class TokenCache {
   Clock& clock_;
   TokenCacheOptions options_;
   Token token_;                       // serial 0: none
-  Clock::time_point refresh_at_{};    // get() fetches again from this time on
+  Clock::time_point refresh_at_{};    // get() fetches again from this time on, beside the calls
+  Clock::time_point wait_from_{};     // from this time on (or with no token) get() waits for the fetch
   std::shared_ptr<Flight> flight_;    // the fetch in progress, if any
   std::uint64_t fetches_ = 0;
   std::uint64_t throttled_ = 0;

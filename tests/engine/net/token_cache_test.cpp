@@ -1,5 +1,6 @@
 #include "engine/net/token_cache.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -77,9 +78,48 @@ TEST_F(TokenCacheTest, KeepsTheTokenUntilRefreshAheadOfExpiry) {
   clock.advance(asked + 7200s - 300s - 1s - clock.now());
   EXPECT_EQ(get_now(cache)->value, "t-1");
   EXPECT_EQ(endpoint.calls, 1);
-  clock.advance(1s);  // 5 min before expiry: refresh
+  clock.advance(1s);  // 5 min before expiry: refreshed beside the calls, this one keeps t-1
+  EXPECT_EQ(get_now(cache)->value, "t-1");
+  EXPECT_EQ(endpoint.calls, 2);
   EXPECT_EQ(get_now(cache)->value, "t-2");
   EXPECT_EQ(endpoint.calls, 2);
+}
+
+// A stall is a burst waiting to happen: calls held while the token is fetched leave together.
+// So at the refresh point no call waits: each goes on with the token in hand, still valid, while
+// one fetch runs beside them; only a token in the last half of its lead makes calls wait.
+TEST_F(TokenCacheTest, NoCallWaitsForARefreshWhileTheTokenInHandIsValid) {
+  endpoint.expire = 6s;  // refreshed at 3 s, waited for from 4.5 s
+  endpoint.latency = 500ms;
+  TokenCache cache(endpoint.fetch(), clock, TokenCacheOptions{.refresh_ahead = 300s});
+  const Clock::time_point asked = clock.now();
+  ASSERT_TRUE(get_now(cache).has_value());
+  clock.advance(asked + 3s - clock.now());
+  std::vector<Clock::duration> waited;
+  std::vector<std::string> got;
+  for (int i = 0; i < 10; ++i) {
+    net::co_spawn(io, [&]() -> net::awaitable<void> {
+      const Clock::time_point start = clock.now();
+      Result<Token> t = co_await cache.get();
+      waited.push_back(clock.now() - start);
+      got.push_back(t ? t->value : "error");
+      co_await clock.sleep_until(clock.now() + 100ms);  // the next call a little later
+      const Clock::time_point again = clock.now();
+      Result<Token> u = co_await cache.get();
+      waited.push_back(clock.now() - again);
+      got.push_back(u ? u->value : "error");
+    }, net::detached);
+  }
+  ASSERT_TRUE(clock.run(io));
+  for (const Clock::duration w : waited) EXPECT_EQ(w, Clock::duration::zero());
+  EXPECT_EQ(std::count(got.begin(), got.end(), "t-1"), 20);  // the refresh lands after 500 ms
+  EXPECT_EQ(endpoint.calls, 2);  // one refresh for all of them
+  EXPECT_EQ(get_now(cache)->value, "t-2");
+  // In the last half of the lead (t-2 was asked for at 3 s: from 7.5 s on), a call waits for the fetch.
+  clock.advance(asked + 3s + 5s - clock.now());
+  const Clock::time_point before = clock.now();
+  EXPECT_EQ(get_now(cache)->value, "t-3");
+  EXPECT_GT(clock.now(), before);
 }
 
 TEST_F(TokenCacheTest, AShortLivedTokenIsRefreshedAtHalfItsLifetime) {
@@ -89,7 +129,10 @@ TEST_F(TokenCacheTest, AShortLivedTokenIsRefreshedAtHalfItsLifetime) {
   EXPECT_EQ(get_now(cache)->value, "t-1");
   clock.advance(asked + 59s - clock.now());
   EXPECT_EQ(get_now(cache)->value, "t-1");
+  EXPECT_EQ(endpoint.calls, 1);
   clock.advance(1s);
+  EXPECT_EQ(get_now(cache)->value, "t-1");  // refreshed beside this call
+  EXPECT_EQ(endpoint.calls, 2);
   EXPECT_EQ(get_now(cache)->value, "t-2");
 }
 
