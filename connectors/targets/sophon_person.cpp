@@ -235,6 +235,14 @@ class SophonPersonCreate final : public CreateOperation {
   std::vector<RateTier> default_rate() const override { return {{10, 1}}; }
   bool rate_documented() const override { return false; }
 
+  // The box creates no person without a photo (40000): a photo cell empty, or one the
+  // projection left out as unusable.
+  std::optional<Invalid> refuses(const Document& desired) const override {
+    JsonMembers members;
+    if (split_members(desired.body, members) && members.find(kPhotoMember) != nullptr) return std::nullopt;
+    return Invalid{std::string(kPhotoMember), "no usable photo: the box creates no person without one (40000)"};
+  }
+
   std::string unusable() const override {
     if (!group_name_.empty()) return {};
     return "targets.sophon_person.group_name is not set: the box files a created person under a group";

@@ -26,6 +26,7 @@
 #include "base/error.h"
 #include "base/http_headers.h"
 #include "connectors/targets/rate_tier.h"
+#include "connectors/targets/record_projection.h"
 #include "diff/document.h"
 
 namespace hrsync {
@@ -166,6 +167,13 @@ class CreateOperation : public TargetOperation {
 
   // The request that creates the entity `desired`. Fails only on I/O (an unreadable photo).
   virtual Result<Request> build_request(const Document& desired) const = 0;
+
+  // What in `desired` the API would refuse to create (a person without a usable photo), so that
+  // the plan lists the row and sends nothing; nullopt when the create can be sent.
+  virtual std::optional<Invalid> refuses(const Document& desired) const {
+    (void)desired;
+    return std::nullopt;
+  }
 
   // Why no create can be sent with the target's options (an option the create needs is not set),
   // for the job config's check; "" when creates can be sent.

@@ -70,7 +70,9 @@ void offer_batch(TargetState& t, std::span<const Record> records, Field key_colu
       // and not sent.
       t.differ.absent(doc->key);
       t.owners.settle(KeyOwners::Fate::kUnchanged);
-      if (creates(t)) {
+      std::optional<Invalid> refused = creates(t) ? t.connector->create()->refuses(*doc) : std::nullopt;
+      if (refused) t.plan.invalid.push_back({record.origin, std::string(record.get(key_column)), std::move(*refused)});
+      if (creates(t) && !refused) {
         Work w;
         w.action = Work::Action::kCreate;
         w.origin = record.origin;

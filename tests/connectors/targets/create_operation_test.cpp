@@ -109,6 +109,17 @@ TEST(CreateOperation, APersonIsPostedWithItsPhotoInlinedAndTheGroupOfTheOption) 
   }
 }
 
+TEST(CreateOperation, APersonWithoutAPhotoIsRefusedBeforeAnyCall) {
+  TargetOptions o;
+  o.group_name = "staff";
+  auto c = connector("sophon_person", o);
+  const Document d = project_ok(*c, valid_employee());  // no photo cell
+  auto refused = c->create()->refuses(d);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->field, "reg_photo");
+  EXPECT_FALSE(connector("contact_user")->create()->refuses(project_ok(*connector("contact_user"), valid_employee())));
+}
+
 TEST(CreateOperation, APersonCannotBeCreatedWithoutAGroup) {
   auto c = connector("sophon_person");
   ASSERT_NE(c->create(), nullptr);
