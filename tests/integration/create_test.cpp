@@ -115,6 +115,27 @@ TEST_F(CreateTest, NewHiresAreCreatedOncePerPlatformThatCreatesAndASecondRunSend
   EXPECT_EQ(outcomes_of_absent(third, "sophon_person"), 0u) << third.out;
 }
 
+// The box creates no person without a photo: the plan lists that row and sends the box nothing
+// for it, while the directory still creates the user.
+TEST_F(CreateTest, APersonWithoutAPhotoIsListedAndNotSentToTheBox) {
+  create_everywhere();
+  ASSERT_NO_FATAL_FAILURE(start_emulator());
+  photos_for_absent();
+  const std::string bare = varied_.absent.front();
+  for (Employee& e : employees_) {
+    if (cell(e, "employee_no") == bare) cell(e, "photo") = "";
+  }
+  SyncCommand read;
+  read.read = true;
+  const SyncRun run = sync(read);
+  EXPECT_TRUE(contains(run.out, "no usable photo")) << run.out;
+  EXPECT_EQ(run.outcome("sophon_person", bare), nullptr);
+  const OutcomeRow* user = run.outcome("contact_user", user_id_of(bare));
+  ASSERT_NE(user, nullptr);
+  EXPECT_EQ(user->status, "applied") << user->message;
+  EXPECT_EQ(operations(stats(), "create"), 11u);
+}
+
 TEST_F(CreateTest, WithSkipAnAbsentPersonCostsNoCallAndTheRunSucceeds) {
   ASSERT_NO_FATAL_FAILURE(start_emulator());
   SyncCommand read;
