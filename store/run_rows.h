@@ -32,7 +32,7 @@ struct RunRow {
 struct OutcomeRow {
   std::string target;      // "contact_user"
   std::string key;         // the entity's key on the target
-  std::string action;      // "upsert" | "freeze"
+  std::string action;      // "upsert" | "freeze" | "create"
   std::string status;      // "applied" | "failed" | "skipped"
   std::int64_t code = 0;   // the API's code (0: success; -1: no readable answer)
   std::string message;     // the API's message or what went wrong

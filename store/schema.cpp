@@ -113,11 +113,32 @@ CREATE TABLE absent (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<Migration, 4> kMigrations = {{
+// Version 5: an outcome's action may be "create" (an entity the target lacked, created with
+// on_new = "create"). SQLite cannot change a CHECK: the table is copied into a new one.
+constexpr std::string_view kVersion5 = R"sql(
+CREATE TABLE outcomes_v5 (
+  run_id   INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  target   TEXT    NOT NULL,
+  key      TEXT    NOT NULL,
+  action   TEXT    NOT NULL CHECK (action IN ('upsert', 'freeze', 'create')),
+  status   TEXT    NOT NULL CHECK (status IN ('applied', 'failed', 'skipped')),
+  code     INTEGER NOT NULL,
+  message  TEXT    NOT NULL,
+  log_id   TEXT    NOT NULL,
+  attempts INTEGER NOT NULL,
+  PRIMARY KEY (run_id, target, key)
+) WITHOUT ROWID;
+INSERT INTO outcomes_v5 SELECT run_id, target, key, action, status, code, message, log_id, attempts FROM outcomes;
+DROP TABLE outcomes;
+ALTER TABLE outcomes_v5 RENAME TO outcomes;
+)sql";
+
+constexpr std::array<Migration, 5> kMigrations = {{
     {1, kVersion1},
     {2, kVersion2},
     {3, kVersion3},
     {4, kVersion4},
+    {5, kVersion5},
 }};
 
 int read_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }

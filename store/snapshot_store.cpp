@@ -159,6 +159,7 @@ struct SnapshotStore::Impl {
   SQLite::Database db;  // declared before the statements, so destroyed after them
   std::unique_ptr<sqlite3_stmt, FinalizeStatement> scan;
   std::optional<SQLite::Statement> select_document, upsert_snapshot, delete_snapshot, count, insert_run, finish_run, upsert_outcome,
+      delete_absent,
       select_outcomes, upsert_progress, update_run_progress, select_progress, advance_generation, select_row_state;
 };
 
@@ -528,7 +529,17 @@ void SnapshotStore::upsert_outcomes(std::int64_t run_id, std::span<const Outcome
     s.bind(9, o.attempts);
     s.exec();
     s.reset();
+    if (o.action == "create" && o.status == "applied") forget_absent(o.target, o.key);
   }
+}
+
+// The target holds `key` now (hrsync created it): it is no longer absent.
+void SnapshotStore::forget_absent(const std::string& target, const std::string& key) {
+  auto& s = impl_->statement(impl_->delete_absent, "DELETE FROM absent WHERE target = ?1 AND key = ?2");
+  ResetOnExit reset(s);
+  s.bindNoCopy(1, target);
+  s.bindNoCopy(2, key);
+  s.exec();
 }
 
 void SnapshotStore::replace_progress(std::int64_t run_id, const RunProgress& progress) {

@@ -111,7 +111,8 @@ class SnapshotStore {
   // Snapshot rows of `target`.
   Result<std::int64_t> count(std::string_view target);
 
-  // The keys the last read of `target` found it lacks (replace_absent), in key order.
+  // The keys the last read of `target` found it lacks (replace_absent), in key order; a key whose
+  // create an outcome records as applied (commit_batch, record_outcomes) leaves them.
   Result<std::vector<std::string>> absent_keys(std::string_view target);
 
   // Replaces the keys `target` lacks with `keys`, found by run `run_id`'s read, in one transaction.
@@ -174,7 +175,9 @@ class SnapshotStore {
   Result<void> scan_hashes(std::string_view target, void* context, HashVisitor visit);
   // The statements of commit_batch(), inside the caller's transaction; they throw SQLite::Exception.
   void upsert_rows(std::span<const TargetRow> rows, std::int64_t run_id, std::int64_t now, std::size_t& at);
+  // An applied "create" outcome also takes its key out of the absent table (forget_absent).
   void upsert_outcomes(std::int64_t run_id, std::span<const OutcomeRow> outcomes, std::size_t& at);
+  void forget_absent(const std::string& target, const std::string& key);
   void replace_progress(std::int64_t run_id, const RunProgress& progress);
   // Advances the generation, naming `run_id` (none when 0), inside the caller's transaction.
   void advance_generation(std::int64_t run_id);

@@ -16,6 +16,7 @@
 #include "connectors/targets/option_check.h"
 #include "connectors/targets/patch_held.h"
 #include "base/url_escape.h"
+#include "connectors/targets/create_body.h"
 
 namespace hrsync {
 namespace {
@@ -280,6 +281,47 @@ class ContactUserUpdate final : public UpdateOperation {
   std::string query_;  // "?department_id_type=...&user_id_type=..."
 };
 
+// The create (docs/api-notes.md, "Creating what a target lacks"): a POST of the document with the
+// custom user_id from HR, and a client_token derived from the target, the key and the document, so
+// that a create re-sent after a crash is answered as the first was and makes no second user. Its
+// refusals are the update's table: a mobile (41001) or an e-mail (41002) another user holds, a
+// user_id held already (41011), a client_token used with another body (40001). Its limit is not
+// documented: the update's.
+class ContactUserCreate final : public CreateOperation {
+ public:
+  explicit ContactUserCreate(const TargetOptions& o)
+      : query_(fmt::format("?user_id_type={}&department_id_type={}", o.user_id_type, o.department_id_type)) {}
+
+  Result<Request> build_request(const Document& desired) const override {
+    const std::string id = json_string(desired.key);
+    const std::array<JsonMember, 1> extra = {{{"user_id", id}}};
+    auto body = create_body(desired, extra, fmt::format("contact_user {}", desired.key));
+    if (!body) return std::unexpected(std::move(body.error()));
+    Request req{.method = "POST", .target = "/open-apis/contact/v3/users" + query_ + "&client_token="};
+    append_url_escaped(req.target, client_token(desired));
+    req.built_body = std::move(*body);
+    return req;
+  }
+
+  std::string_view endpoint() const override { return "POST /open-apis/contact/v3/users"; }
+
+  Verdict read_answer(int http_status, std::string_view body, const HttpHeaders& headers) const override {
+    return classify_feishu(http_status, body, headers, kCodes);
+  }
+  std::span<const CodeRule> codes() const override { return kCodes; }
+
+  std::vector<RateTier> default_rate() const override { return {{50, 1}, {1000, 60}}; }
+  bool rate_documented() const override { return false; }
+
+  // "hrsync-" and 32 hex digits: the same for the same key and document on every run.
+  static std::string client_token(const Document& desired) {
+    return fmt::format("hrsync-{:016x}{:016x}", content_hash("contact_user:" + desired.key), desired.hash);
+  }
+
+ private:
+  std::string query_;  // "?user_id_type=...&department_id_type=..."
+};
+
 // The codes of the batch get: none is in docs/api/; 99992402 answers a bad parameter (more ids
 // than a call takes), as every open API does (docs/api-notes.md).
 constexpr std::array<CodeRule, 1> kReadCodes = {{
@@ -364,7 +406,7 @@ Result<ReadPage> ContactUserRead::read_page(std::span<const std::string> keys, s
 class ContactUser final : public TargetConnector {
  public:
   explicit ContactUser(const TargetOptions& o)
-      : patch_(o.mode == "patch"), freeze_(o.on_missing == "freeze"), tenant_(tenant_rules(o.tenant)), update_(o), read_(o, rules_) {
+      : patch_(o.mode == "patch"), freeze_(o.on_missing == "freeze"), tenant_(tenant_rules(o.tenant)), update_(o), read_(o, rules_), create_(o) {
     for (const FieldRule& rule : kMemberRules) {
       if (!o.fields.empty() && std::find(o.fields.begin(), o.fields.end(), rule.member) == o.fields.end()) {
         unowned_.push_back(rule.column);
@@ -397,6 +439,7 @@ class ContactUser final : public TargetConnector {
 
   const UpdateOperation& update() const override { return update_; }
   const ReadOperation* read() const override { return &read_; }
+  const CreateOperation* create() const override { return &create_; }
 
  private:
   std::optional<Invalid> check_mobile(const Record& r) const;
@@ -411,6 +454,7 @@ class ContactUser final : public TargetConnector {
   std::vector<Field> required_;   // the tenant's required columns hrsync owns (required_columns())
   ContactUserUpdate update_;
   ContactUserRead read_;  // reads with rules_, which the constructor fills
+  ContactUserCreate create_;
 };
 
 // A user cannot lead themselves (41030).

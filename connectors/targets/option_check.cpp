@@ -66,6 +66,10 @@ Result<void> check_options(std::string_view target, const TargetOptions& options
     return fail(Error::Kind::kConfig, where(target, "fields"),
                 fmt::format("{} does not take this option (only contact_user does)", target));
   }
+  if (!use.group_name) {
+    r = unused(target, "group_name", options.group_name, defaults.group_name, "sophon_person");
+    if (!r) return r;
+  }
   if (!use.photo_dir) {
     return unused(target, "photo_dir", options.photo_dir, defaults.photo_dir, "sophon_person");
   }

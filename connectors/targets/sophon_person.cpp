@@ -15,6 +15,7 @@
 #include "base/json_members.h"
 #include "base/url_escape.h"
 #include "connectors/targets/option_check.h"
+#include "connectors/targets/create_body.h"
 #include "connectors/targets/photo_file.h"
 #include "connectors/targets/unreadable_response.h"
 
@@ -164,6 +165,31 @@ Verdict classify_reply(int http_status, std::string_view body, std::span<const C
   return v;
 }
 
+// The photo `desired` names, read from its file (Document::attachment) as a JSON string of base64.
+// The file is read again as it is sent: bounded (a regular file of at most the box's 2 MiB), and
+// it must be the photo the plan hashed (`planned`, the document's reg_photo member as written).
+Result<std::string> photo_bytes(const Document& desired, std::string_view planned) {
+  if (desired.attachment.empty()) {
+    return fail(Error::Kind::kInternal, fmt::format("sophon_person {}", desired.key),
+                "the document names a photo but carries no photo path (Document::attachment)");
+  }
+  Result<std::string> bytes = read_whole_file(desired.attachment, kPhotoMaxBytes);
+  if (!bytes) return std::unexpected(std::move(bytes.error()));
+  const HashText sent = hash_text(hash_bytes(*bytes));
+  if (planned.size() != sent.view().size() + 2 || planned.substr(1, sent.view().size()) != sent.view()) {
+    return fail(Error::Kind::kIo, desired.attachment,
+                fmt::format("the photo changed after the plan was made (now {}, planned {}): not sent; the next run "
+                            "plans the photo the file holds then",
+                            sent.view(), planned));
+  }
+  std::string inline_photo;
+  inline_photo.reserve(bytes->size() / 3 * 4 + 8);
+  inline_photo.push_back('"');
+  append_base64(inline_photo, *bytes);
+  inline_photo.push_back('"');
+  return inline_photo;
+}
+
 // The update: a PUT of the person, its photo inlined when it changed.
 class SophonPersonUpdate final : public UpdateOperation {
  public:
@@ -184,6 +210,57 @@ class SophonPersonUpdate final : public UpdateOperation {
   // Not documented: a conservative default; [targets.sophon_person] rate in the job config overrides it.
   std::vector<RateTier> default_rate() const override { return {{10, 1}}; }
   bool rate_documented() const override { return false; }
+};
+
+// The codes of the person create (sophon-manual, docs/api-notes.md): the update's, and 40000
+// BAD_REQUEST for a missing photo, group_name or identity_id (the box's code for a missing
+// parameter; unconfirmed for the photo). 40011 answers an identity the box holds already.
+constexpr std::array<CodeRule, 1> kCreateOwnCodes = {{
+    {40000, 0, P, "BAD_REQUEST (no reg_photo, group_name or identity_id)"},
+}};
+constexpr auto kCreateCodes = join_codes(kCreateOwnCodes, kCodes);
+
+// The create: a POST of the person with its photo inlined and the group(s) of option group_name
+// (without one no create is sent: unusable()). Never ignore_exist: a person the box holds already
+// is refused (40011), not overwritten.
+class SophonPersonCreate final : public CreateOperation {
+ public:
+  explicit SophonPersonCreate(const TargetOptions& o)
+      : group_name_(o.group_name), group_raw_(json_string(o.group_name)), extra_{{{"group_name", group_raw_}}} {}
+
+  Result<Request> build_request(const Document& desired) const override;
+
+  std::string_view endpoint() const override { return "POST /SophonFogSys/api/users"; }
+
+  Verdict read_answer(int http_status, std::string_view body, const HttpHeaders&) const override {
+    try {
+      return classify_reply(http_status, body, kCreateCodes);
+    } catch (const std::exception& e) {
+      return unreadable_response(http_status, fmt::format("could not read the body ({})", e.what()), {});
+    }
+  }
+  std::span<const CodeRule> codes() const override { return kCreateCodes; }
+
+  std::vector<RateTier> default_rate() const override { return {{10, 1}}; }
+  bool rate_documented() const override { return false; }
+
+  // The box creates no person without a photo (40000): a photo cell empty, or one the
+  // projection left out as unusable.
+  std::optional<Invalid> refuses(const Document& desired) const override {
+    JsonMembers members;
+    if (split_members(desired.body, members) && members.find(kPhotoMember) != nullptr) return std::nullopt;
+    return Invalid{std::string(kPhotoMember), "no usable photo: the box creates no person without one (40000)"};
+  }
+
+  std::string unusable() const override {
+    if (!group_name_.empty()) return {};
+    return "targets.sophon_person.group_name is not set: the box files a created person under a group";
+  }
+
+ private:
+  std::string group_name_;
+  std::string group_raw_;  // group_name as a JSON string
+  std::array<JsonMember, 1> extra_;
 };
 
 // The codes of the person query (sophon-manual, docs/api-notes.md): 40401 answers an identity the
@@ -274,7 +351,8 @@ void SophonPersonRead::complete(Document& held, const Document& last_applied) co
 
 class SophonPerson final : public TargetConnector {
  public:
-  explicit SophonPerson(const TargetOptions& o) : photo_dir_(o.photo_dir), missing_(missing_policy(o.on_missing)) {}
+  explicit SophonPerson(const TargetOptions& o)
+      : photo_dir_(o.photo_dir), missing_(missing_policy(o.on_missing)), create_(o) {}
 
   std::string_view id() const override { return "sophon_person"; }
   Platform platform() const override { return Platform::kSophon; }
@@ -309,6 +387,7 @@ class SophonPerson final : public TargetConnector {
 
   const UpdateOperation& update() const override { return update_; }
   const ReadOperation* read() const override { return &read_; }
+  const CreateOperation* create() const override { return &create_; }
 
  private:
   static MissingPolicy missing_policy(std::string_view name) {
@@ -358,6 +437,7 @@ class SophonPerson final : public TargetConnector {
   MissingPolicy missing_;
   SophonPersonUpdate update_;
   SophonPersonRead read_;
+  SophonPersonCreate create_;
 };
 
 void SophonPerson::keep_unset(Document& desired, const Document& last) const {
@@ -413,29 +493,33 @@ Result<Request> SophonPersonUpdate::build_request(const Document& desired, const
     write_members(req.built_body.emplace(), rest);
     return req;
   }
-  if (desired.attachment.empty()) {
-    return fail(Error::Kind::kInternal, fmt::format("sophon_person {}", desired.key),
-                "the document names a photo but carries no photo path (Document::attachment)");
-  }
-  // The file is read again as it is sent: bounded, and the photo the plan hashed or none.
-  Result<std::string> bytes = read_whole_file(desired.attachment, kPhotoMaxBytes);
-  if (!bytes) return std::unexpected(std::move(bytes.error()));
-  const HashText sent = hash_text(hash_bytes(*bytes));
-  if (photo->raw.size() != sent.view().size() + 2 || photo->raw.substr(1, sent.view().size()) != sent.view()) {
-    return fail(Error::Kind::kIo, desired.attachment,
-                fmt::format("the photo changed after the plan was made (now {}, planned {}): not sent; the next run "
-                            "plans the photo the file holds then",
-                            sent.view(), photo->raw));
-  }
-  std::string inline_photo;
-  inline_photo.reserve(bytes->size() / 3 * 4 + 8);
-  inline_photo.push_back('"');
-  append_base64(inline_photo, *bytes);
-  inline_photo.push_back('"');
-  photo->raw = inline_photo;
+  Result<std::string> inline_photo = photo_bytes(desired, photo->raw);
+  if (!inline_photo) return std::unexpected(std::move(inline_photo.error()));
+  photo->raw = *inline_photo;
   std::string& body = req.built_body.emplace();
-  body.reserve(desired.body.size() + inline_photo.size());
+  body.reserve(desired.body.size() + inline_photo->size());
   write_members(body, members);
+  return req;
+}
+
+Result<Request> SophonPersonCreate::build_request(const Document& desired) const {
+  const std::string what = fmt::format("sophon_person {}", desired.key);
+  auto body = create_body(desired, std::span<const JsonMember>(extra_), what);
+  if (!body) return std::unexpected(std::move(body.error()));
+  JsonMembers members;
+  if (!split_members(*body, members)) return fail(Error::Kind::kInternal, what, "the document is not a JSON object");
+  Request req{.method = "POST", .target = "/SophonFogSys/api/users"};
+  JsonMember* photo = members.find(kPhotoMember);
+  if (photo == nullptr) {  // the box refuses it (40000): sent all the same, so the refusal is reported
+    req.built_body = std::move(*body);
+    return req;
+  }
+  Result<std::string> inline_photo = photo_bytes(desired, photo->raw);
+  if (!inline_photo) return std::unexpected(std::move(inline_photo.error()));
+  photo->raw = *inline_photo;
+  std::string& out = req.built_body.emplace();
+  out.reserve(body->size() + inline_photo->size());
+  write_members(out, members);
   return req;
 }
 
@@ -445,6 +529,7 @@ Result<std::unique_ptr<TargetConnector>> make_sophon_person(const TargetOptions&
   OptionUse use;
   use.photo_dir = true;
   use.revoke = true;
+  use.group_name = true;
   if (auto ok = check_options("sophon_person", options, use); !ok) return std::unexpected(std::move(ok.error()));
   return std::make_unique<SophonPerson>(options);
 }

@@ -3,7 +3,7 @@
 // A connector is two things: what a record becomes on the target (RecordProjection,
 // record_projection.h: the document, its field rules, what the target keeps) and the operations
 // its API offers (target_operation.h), each with its request, lanes, rate and code table: update(),
-// and read() where it reads what the target holds. It holds no socket, no clock and no snapshot: the engine sends, waits and stores.
+// read() where it reads what the target holds, and create() where it creates what the target lacks. It holds no socket, no clock and no snapshot: the engine sends, waits and stores.
 // An operation the API offers besides the update (a read, a create) is an accessor of its own
 // here that returns nullptr by default, overridden by the connectors whose API has it.
 //
@@ -36,6 +36,7 @@ struct TargetOptions {
   std::string user_id_type = "user_id";        // contact_user, acs_card: open_id | union_id | user_id
   std::string department_id_type = "open_department_id";  // contact_user, contact_group
   std::string photo_dir;                       // sophon_person: base folder of relative photo paths
+  std::string group_name;                      // sophon_person: the group(s) a created person joins ("a,b")
   // contact_user: the kind of tenant, which decides the mobile rules: feishu (certified),
   // uncertified (a Feishu tenant without certification: +86 numbers only) or lark (mobile
   // optional, +86 refused).
@@ -59,6 +60,10 @@ class TargetConnector : public RecordProjection {
 
   // The read of what the target holds, nullptr where the connector has none.
   virtual const ReadOperation* read() const { return nullptr; }
+
+  // The create of an entity the target lacks, nullptr where the API has none (an entity that
+  // exists once another target holds it: acs_card, attendance_face).
+  virtual const CreateOperation* create() const { return nullptr; }
 };
 
 // The five target ids, in the order reports list them.

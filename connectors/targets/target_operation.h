@@ -1,10 +1,11 @@
 // TargetOperation: one operation a target's API offers, as pure code: its endpoint, its rate limit
 // and lanes, its code table and the judging of its answers. UpdateOperation, the operation every
 // target has, adds the request that applies a document; ReadOperation, the request that reads
-// what the target holds for some keys and the reading of its answer into documents.
+// what the target holds for some keys and the reading of its answer into documents;
+// CreateOperation, the request that makes a target hold an entity it lacks.
 //
 // A connector (target_connector.h) is what a record becomes on its target (record_projection.h)
-// and the operations its API offers: update(), read(). An operation keeps its API's rules in
+// and the operations its API offers: update(), read(), create(). An operation keeps its API's rules in
 // tables (codes() with their backoffs, default_rate(), lanes()) that the tests walk row by row;
 // the engine knows no code or lane of any API but by these. Another operation (a create)
 // is another subclass of TargetOperation with a request of its own, which a connector that offers
@@ -25,6 +26,7 @@
 #include "base/error.h"
 #include "base/http_headers.h"
 #include "connectors/targets/rate_tier.h"
+#include "connectors/targets/record_projection.h"
 #include "diff/document.h"
 
 namespace hrsync {
@@ -152,6 +154,30 @@ class UpdateOperation : public TargetOperation {
     (void)last_applied;
     return {};
   }
+};
+
+// The create of one entity the target lacks (a read found it absent): the request that makes the
+// target hold `desired`, where the API can create one. A create re-sent after a crash must not make
+// a second entity: the request carries the entity's own id (and, where the API takes one, a token
+// derived from it). Unless its API documents another, its rate is the update's (the engine sends
+// creates through the target's endpoint limit, with the updates) and it has no lane.
+class CreateOperation : public TargetOperation {
+ public:
+  std::string_view name() const final { return "create"; }
+
+  // The request that creates the entity `desired`. Fails only on I/O (an unreadable photo).
+  virtual Result<Request> build_request(const Document& desired) const = 0;
+
+  // What in `desired` the API would refuse to create (a person without a usable photo), so that
+  // the plan lists the row and sends nothing; nullopt when the create can be sent.
+  virtual std::optional<Invalid> refuses(const Document& desired) const {
+    (void)desired;
+    return std::nullopt;
+  }
+
+  // Why no create can be sent with the target's options (an option the create needs is not set),
+  // for the job config's check; "" when creates can be sent.
+  virtual std::string unusable() const { return {}; }
 };
 
 // What one read answer says: the documents the target holds, in the canonical form the

@@ -227,6 +227,7 @@ Result<void> read_job(const std::string& file, const toml::table& root, JobConfi
   HRSYNC_TRY(t.string("report_dir", c.report_dir));
   HRSYNC_TRY(t.number("max_change_ratio", c.max_change_ratio, 0.0, 1.0));
   HRSYNC_TRY(t.number("max_missing_ratio", c.max_missing_ratio, 0.0, 1.0));
+  HRSYNC_TRY(t.count("max_create", c.max_create, 0, 100000000));
   HRSYNC_TRY(t.count("commit_batch", c.commit_batch, 1, 100000));
   HRSYNC_TRY(t.reject_unknown());
   if (c.snapshot.empty()) return fail(Error::Kind::kConfig, t.where("snapshot"), "must not be empty");
@@ -457,6 +458,7 @@ Result<void> read_target(const std::string& file, const std::string& id, const t
   HRSYNC_TRY(t.string("department_id_type", tc.options.department_id_type));
   HRSYNC_TRY(t.string("photo_dir", tc.options.photo_dir));
   HRSYNC_TRY(t.string("tenant", tc.options.tenant));
+  HRSYNC_TRY(t.string("group_name", tc.options.group_name));
   if (t.has("fields")) HRSYNC_TRY(read_fields(t, *tbl.get("fields"), tc.options.fields));
   HRSYNC_TRY(t.count("concurrency", tc.concurrency, 1, 1024));
   HRSYNC_TRY(t.number("max_failure_ratio", tc.max_failure_ratio, 0.0, 1.0));
@@ -483,6 +485,17 @@ Result<void> read_target(const std::string& file, const std::string& id, const t
                               "\"always\" or \"never\"",
                               id, when));
     }
+  }
+  if (t.has("on_new")) {
+    std::string on_new;
+    HRSYNC_TRY(t.string("on_new", on_new));
+    if (on_new != "skip" && on_new != "create") {
+      return fail(Error::Kind::kConfig, t.where("on_new"),
+                  fmt::format("targets.{}.on_new = \"{}\": must be \"skip\" (list an entity the target lacks, send "
+                              "nothing) or \"create\"",
+                              id, on_new));
+    }
+    tc.on_new = on_new == "create" ? OnNew::kCreate : OnNew::kSkip;
   }
   HRSYNC_TRY(t.reject_unknown());
   if (!tc.options.photo_dir.empty()) {
@@ -582,6 +595,22 @@ Result<void> check_rate(const TargetConfig& tc, const std::vector<RateTier>& doc
   return {};
 }
 
+// on_new = "create" needs a create operation the target's options let it send.
+Result<void> check_on_new(const TargetConfig& tc, const TargetConnector& connector) {
+  if (tc.on_new != OnNew::kCreate) return {};
+  const std::string& where = tc.where;
+  if (connector.create() == nullptr) {
+    return fail(Error::Kind::kConfig, where,
+                fmt::format("targets.{}.on_new = \"create\": {} has no create (it exists once the user exists in "
+                            "the directory); use \"skip\"",
+                            tc.id, tc.id));
+  }
+  if (std::string why = connector.create()->unusable(); !why.empty()) {
+    return fail(Error::Kind::kConfig, where, fmt::format("targets.{}.on_new = \"create\": {}", tc.id, why));
+  }
+  return {};
+}
+
 // Cross-checks: every target's source exists and holds the entity it reads, its options are ones
 // its connector accepts, and the platform it calls is configured.
 Result<void> check_targets(const JobConfig& c) {
@@ -590,6 +619,7 @@ Result<void> check_targets(const JobConfig& c) {
     if (!connector) return fail(Error::Kind::kConfig, tc.where, connector.error().str());
     // Only a documented limit bounds the job's rate; an undocumented one is the operator's to find.
     if ((*connector)->update().rate_documented()) HRSYNC_TRY(check_rate(tc, (*connector)->update().default_rate()));
+    HRSYNC_TRY(check_on_new(tc, **connector));
     auto it = c.sources.find(tc.source);
     if (it == c.sources.end()) {
       return fail(Error::Kind::kConfig, tc.where, fmt::format("source \"{}\" is not defined under [sources]", tc.source));

@@ -42,6 +42,12 @@ enum class ReadWhen : std::uint8_t {
   kNever,   // "never": trust the snapshot alone
 };
 
+// What a sync does with an entity of the source its target lacks (a read found it absent).
+enum class OnNew : std::uint8_t {
+  kSkip,    // "skip": list it, send nothing until the target holds it
+  kCreate,  // "create": create it with the connector's create operation
+};
+
 struct TargetConfig {
   std::string id;             // contact_user | contact_group | attendance_face | acs_card | sophon_person
   std::string source;         // the source it reads
@@ -54,6 +60,9 @@ struct TargetConfig {
   // `read`: when to read the target before diffing; unset, per target (default_read_when()).
   std::optional<ReadWhen> read;
   std::vector<RateTier> read_rate;   // overrides the read operation's tiers when not empty
+  // `on_new`: what to do with an entity the target lacks; "create" only where the connector has a
+  // create operation (contact_user, contact_group, sophon_person).
+  OnNew on_new = OnNew::kSkip;
   double max_failure_ratio = 0.5;    // quarantine the target when failures pass this share...
   unsigned failure_window = 50;      // ...of the last this-many finished entities
   std::string where;
@@ -128,6 +137,7 @@ struct JobConfig {
   std::string report_dir = "var/reports";
   double max_change_ratio = 0.30;    // safety gate: share of entities that would change
   double max_missing_ratio = 0.05;   // safety gate: share of known entities gone from the source
+  unsigned max_create = 50;          // safety gate: the most creates a run may send, all targets together
   unsigned commit_batch = 500;       // snapshot rows per transaction
   FeishuConfig feishu;
   SophonConfig sophon;

@@ -7,6 +7,22 @@ namespace {
 
 std::string percent(double share) { return fmt::format("{:.1f} %", share * 100.0); }
 
+// More creates than max_create in the whole run looks like an export that renamed every key: each
+// create is an account made (and, on Feishu, an invitation sent).
+void apply_create_gate(Plan& plan, const JobConfig& config) {
+  std::uint64_t creates = 0;
+  std::string where;
+  for (const auto& t : plan.targets) {
+    if (t.creates == 0) continue;
+    creates += t.creates;
+    where += fmt::format("{}{} {}", where.empty() ? "" : ", ", t.id, t.creates);
+  }
+  if (creates <= config.max_create) return;
+  plan.gates.push_back({"max_create", "job",
+                        fmt::format("{} entities would be created ({}), above max_create {}", creates, where,
+                                    config.max_create)});
+}
+
 }  // namespace
 
 void apply_gates(Plan& plan, const JobConfig& config) {
@@ -43,6 +59,7 @@ void apply_gates(Plan& plan, const JobConfig& config) {
                                         percent(config.max_missing_ratio))});
     }
   }
+  apply_create_gate(plan, config);
 }
 
 }  // namespace hrsync

@@ -27,7 +27,10 @@ namespace hrsync {
 
 // One entity to apply on one target.
 struct Work {
-  enum class Action : std::uint8_t { kUpsert, kFreeze };
+  // kUpsert: the update of an entity the target holds (or that the snapshot does not know);
+  // kFreeze: an entity gone from the source, as the target's on_missing policy leaves it; kCreate:
+  // the create of an entity the target lacks (on_new = "create"), with the connector's create().
+  enum class Action : std::uint8_t { kUpsert, kFreeze, kCreate };
   Action action = Action::kUpsert;
   Document desired;                        // what the target should hold afterwards
   std::optional<Document> last_applied;    // the snapshot's document, if any
@@ -95,6 +98,8 @@ struct TargetPlan {
   std::vector<LaneEstimate> lanes;
   std::optional<ReadSummary> read;              // the read before the diff, when the plan read the target
   std::vector<std::string> absent_keys;         // entities of the source the target lacks: not sent
+                                                // (those on_new creates are work instead)
+  std::uint64_t creates = 0;                    // kCreate entries of `work` (part of counts.created)
 
   // Entities to send: the work held and the work streamed.
   std::uint64_t calls() const { return work.size() + streamed; }
@@ -102,7 +107,7 @@ struct TargetPlan {
 
 // A safety gate that stopped the run (README.md, "Safety gates"): which, and the numbers.
 struct GateStop {
-  std::string gate;     // "empty_source", "max_change_ratio", "max_missing_ratio"
+  std::string gate;     // "empty_source", "max_change_ratio", "max_missing_ratio", "max_create"
   std::string target;   // the target or source it concerns
   std::string message;  // "contact_user: 412 of 1000 entities would change (41.2 %), above max_change_ratio 30 %"
 };

@@ -182,6 +182,19 @@ std::string absolute_path(const std::string& path) {
   return ec ? path : absolute.lexically_normal().string();
 }
 
+// A call's "kind" in the plan file.
+std::string_view kind_name(Work::Action action) {
+  switch (action) {
+    case Work::Action::kFreeze:
+      return "freeze";
+    case Work::Action::kCreate:
+      return "create";
+    case Work::Action::kUpsert:
+      break;
+  }
+  return "upsert";
+}
+
 void append_call(std::string& line, std::uint64_t n, std::string_view target, const Work& w) {
   line.clear();
   JsonWriter j(line);
@@ -189,7 +202,7 @@ void append_call(std::string& line, std::uint64_t n, std::string_view target, co
   j.key("n").integer(static_cast<std::int64_t>(n));
   j.key("target").string(target);
   j.key("key").string(w.desired.key);
-  j.key("kind").string(w.action == Work::Action::kFreeze ? "freeze" : "upsert");
+  j.key("kind").string(kind_name(w.action));
   j.key("hash").string(fmt::format("{:016x}", w.desired.hash));
   if (!w.desired.attachment.empty()) j.key("attachment").string(absolute_path(w.desired.attachment));
   j.key("doc").raw(w.desired.body);
@@ -232,8 +245,10 @@ std::expected<PlanCall, std::string> call_from(const std::string& line) {
   c.target = text(o, "target");
   c.work.desired.key = text(o, "key");
   const std::string kind = text(o, "kind");
-  if (kind != "upsert" && kind != "freeze") return std::unexpected("kind is neither upsert nor freeze");
-  c.work.action = kind == "freeze" ? Work::Action::kFreeze : Work::Action::kUpsert;
+  if (kind != "upsert" && kind != "freeze" && kind != "create") {
+    return std::unexpected("kind is none of upsert, freeze and create");
+  }
+  c.work.action = kind == "freeze" ? Work::Action::kFreeze : kind == "create" ? Work::Action::kCreate : Work::Action::kUpsert;
   if (c.target.empty() || c.work.desired.key.empty()) return std::unexpected("a call needs a target and a key");
   // A call's documents are kept byte for byte, as their hashes cover them.
   JsonMembers members;

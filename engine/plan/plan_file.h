@@ -6,7 +6,7 @@
 // counts, calls and notes, the safety gates that tripped), then one line per note (the values a
 // person must remove by hand on a target, then the keys that left the source and that their
 // target's policy leaves alone, dropped from the snapshot once the target's calls are done),
-// then one line per call (its number, target, key, kind upsert or freeze, the desired document
+// then one line per call (its number, target, key, kind upsert, freeze or create, the desired document
 // and its hash, the last applied document, and what the target holds afterwards when the
 // request cannot clear every member), then a trailer with the number of calls and the SHA-256 of
 // every byte before it. The calls of one target come together, targets in the header's order.

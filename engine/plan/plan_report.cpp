@@ -29,6 +29,7 @@ std::uint64_t target_calls(const TargetPlan& t) { return t.lanes.empty() ? 0 : t
 
 std::string_view action_word(const Work& w) {
   if (w.action == Work::Action::kFreeze) return "freeze";
+  if (w.action == Work::Action::kCreate) return "create";
   return w.last_applied ? "change" : "new";
 }
 

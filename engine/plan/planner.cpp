@@ -68,6 +68,7 @@ void estimate_lanes(TargetState& t) {
   std::vector<std::uint64_t> lane_calls(lanes.size(), 0);
   for (const auto& w : p.work) {
     if (lanes.empty()) break;
+    if (w.action == Work::Action::kCreate) continue;  // a create goes through no lane
     const std::string_view name = c.update().lane_of(w.desired, w.last_applied ? &*w.last_applied : nullptr);
     for (std::size_t i = 0; i < lanes.size(); ++i) lane_calls[i] += lanes[i].name == name && !name.empty();
   }

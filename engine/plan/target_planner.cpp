@@ -39,6 +39,11 @@ bool spool(TargetState& t, const Work& w, bool known) {
   return true;
 }
 
+// True iff the target creates the entities it lacks (on_new = "create" and a create operation).
+bool creates(const TargetState& t) {
+  return t.config != nullptr && t.config->on_new == OnNew::kCreate && t.connector->create() != nullptr;
+}
+
 }  // namespace
 
 void offer_batch(TargetState& t, std::span<const Record> records, Field key_column, bool full) {
@@ -61,10 +66,21 @@ void offer_batch(TargetState& t, std::span<const Record> records, Field key_colu
                                 Invalid{std::move(doc->omitted_field), std::move(doc->omitted_rule)}});
     }
     if (!t.absent.empty() && std::binary_search(t.absent.begin(), t.absent.end(), doc->key)) {
-      // The target lacks it: an update could only fail. Listed, not sent (creating is on_new's).
+      // The target lacks it: an update could only fail. Created where on_new says so, else listed
+      // and not sent.
       t.differ.absent(doc->key);
       t.owners.settle(KeyOwners::Fate::kUnchanged);
-      t.plan.absent_keys.push_back(doc->key);
+      std::optional<Invalid> refused = creates(t) ? t.connector->create()->refuses(*doc) : std::nullopt;
+      if (refused) t.plan.invalid.push_back({record.origin, std::string(record.get(key_column)), std::move(*refused)});
+      if (creates(t) && !refused) {
+        Work w;
+        w.action = Work::Action::kCreate;
+        w.origin = record.origin;
+        w.desired = std::move(*doc);
+        t.plan.work.push_back(std::move(w));
+      } else {
+        t.plan.absent_keys.push_back(doc->key);
+      }
       continue;
     }
     const auto kind = t.differ.offer(*doc);
@@ -169,7 +185,7 @@ TakenBack take_back_contested(TargetState& t) {
   std::sort(lines.begin(), lines.end());
   std::sort(back.new_lines.begin(), back.new_lines.end());
   std::erase_if(p.work, [&](const Work& w) {
-    return w.action == Work::Action::kUpsert && std::binary_search(lines.begin(), lines.end(), w.origin.line);
+    return w.action != Work::Action::kFreeze && std::binary_search(lines.begin(), lines.end(), w.origin.line);
   });
   std::stable_sort(p.invalid.begin(), p.invalid.end(),
                    [](const InvalidEntity& a, const InvalidEntity& b) { return a.origin.line < b.origin.line; });
@@ -265,8 +281,11 @@ Result<void> finish_target(TargetState& t, const LastDocument& last_document, bo
     p.work.push_back(std::move(w));
   }
   const TargetCounts& seen = t.differ.counts();
+  p.creates = static_cast<std::uint64_t>(
+      std::count_if(p.work.begin(), p.work.end(), [](const Work& w) { return w.action == Work::Action::kCreate; }));
   p.counts = seen;
-  p.counts.created = seen.created - back.created - held.created - *nothing;
+  p.counts.created = seen.created - back.created - held.created - *nothing + p.creates;
+  p.counts.absent = seen.absent - p.creates;
   p.counts.changed = seen.changed - back.changed - kept_same - held.changed;
   p.counts.unchanged = seen.unchanged - back.unchanged + kept_same + held.created + held.changed + *nothing;
   p.counts.invalid = p.invalid.size();

@@ -166,7 +166,16 @@ class Executor::Run {
   net::awaitable<void> apply(Target& t, const Work& work) {
     Outcome outcome{.target = t.plan.id, .work = &work};
     const Document* last = work.last_applied ? &*work.last_applied : nullptr;
-    Result<Request> request = t.connector.update().build_request(work.desired, last);
+    const CreateOperation* create = work.action == Work::Action::kCreate ? t.connector.create() : nullptr;
+    if (work.action == Work::Action::kCreate && create == nullptr) {
+      outcome.verdict.code = -1;
+      outcome.verdict.message = fmt::format("{} has no create operation", t.plan.id);
+      co_return finish(t, outcome, OutcomeStatus::kFailed);
+    }
+    const TargetOperation& operation = create != nullptr ? static_cast<const TargetOperation&>(*create)
+                                                         : static_cast<const TargetOperation&>(t.connector.update());
+    Result<Request> request =
+        create != nullptr ? create->build_request(work.desired) : t.connector.update().build_request(work.desired, last);
     if (!request) {
       outcome.verdict.code = -1;
       outcome.verdict.message = request.error().str();
@@ -195,7 +204,7 @@ class Executor::Run {
       ++outcome.attempts;
       ++t.progress.requests;
       Clock::duration wait = Clock::duration::zero();
-      if (!after_answer(t, outcome, judge(t, response), attempts, sent_at, lane, wait)) co_return;
+      if (!after_answer(t, outcome, judge(t, operation, response), attempts, sent_at, lane, wait)) co_return;
       if (wait > Clock::duration::zero()) co_await x_.clock_.sleep_until(x_.clock_.now() + wait);
     }
   }
@@ -274,7 +283,7 @@ class Executor::Run {
     return false;
   }
 
-  Judged judge(const Target& t, Result<HttpResponse>& response) const {
+  Judged judge(const Target& t, const TargetOperation& operation, Result<HttpResponse>& response) const {
     Judged a;
     if (!response) {
       // Network trouble, or a reply that was not HTTP, may pass; an answer too large, or one
@@ -288,7 +297,7 @@ class Executor::Run {
       a.verdict.message = response.error().str();
       return a;
     }
-    a.verdict = t.connector.update().classify(response->status, response->body, response->headers);
+    a.verdict = operation.classify(response->status, response->body, response->headers);
     a.token_serial = response->token_serial;
     return a;
   }

@@ -240,7 +240,12 @@ static Result<void> commit_reads(Job& job, std::int64_t run_id, std::int64_t now
     if (!rows.empty()) {
       if (auto r = job.store->commit(t.id, rows, run_id, now); !r) return r;
     }
-    if (auto r = job.store->replace_absent(t.id, t.absent_keys, run_id); !r) return r;
+    // The entities to create stay absent until their create is applied (the store drops them then).
+    std::vector<std::string> absent = t.absent_keys;
+    for (const Work& w : t.work) {
+      if (w.action == Work::Action::kCreate) absent.push_back(w.desired.key);
+    }
+    if (auto r = job.store->replace_absent(t.id, absent, run_id); !r) return r;
   }
   return {};
 }

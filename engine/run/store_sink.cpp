@@ -20,7 +20,9 @@ Result<void> StoreSink::record(const Outcome& o) {
   OutcomeRow row;
   row.target = std::string(o.target);
   row.key = std::string(o.key());
-  row.action = o.work->action == Work::Action::kFreeze ? "freeze" : "upsert";
+  row.action = o.work->action == Work::Action::kFreeze   ? "freeze"
+               : o.work->action == Work::Action::kCreate ? "create"
+                                                         : "upsert";
   row.status = std::string(outcome_status_name(o.status));
   row.code = o.verdict.code;
   // Server text: no secret an echoing server or proxy sent back, and valid UTF-8 for the report.

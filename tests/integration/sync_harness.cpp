@@ -106,6 +106,11 @@ void SyncHarness::start_emulator(emulator::EmulatorOptions options) {
   ASSERT_NO_FATAL_FAILURE(write_hr());
   auto fixture = emulator::fixture_from_hr_csv(spec_.employees_csv, spec_.groups_csv);
   ASSERT_TRUE(fixture) << fixture.error().str();
+  if (variation_) {
+    auto varied = emulator::vary_fixture(*fixture, *variation_);
+    ASSERT_TRUE(varied) << varied.error().str();
+    varied_ = std::move(*varied);
+  }
   options.fixture = std::move(*fixture);
   options.app_secret = std::string(kAppSecret);
   emu_ = std::make_unique<emulator::Emulator>(std::move(options));

@@ -23,6 +23,7 @@
 #include <gtest/gtest.h>
 
 #include "emulator/emulator.h"
+#include "emulator/fixture_variation.h"
 #include "engine/cli/commands.h"
 #include "engine/plan/job.h"
 #include "engine/cli/sync.h"
@@ -61,7 +62,8 @@ class SyncHarness : public ::testing::Test {
   // Writes employees_ and groups_ as the job's CSV exports.
   void write_hr();
 
-  // Writes the exports, then starts an emulator whose fixture comes from them, with `options`
+  // Writes the exports, then starts an emulator whose fixture comes from them (varied by
+  // variation_ when set), with `options`
   // (its fixture and app secret are set here), and points spec_ at it.
   void start_emulator(emulator::EmulatorOptions options = {});
 
@@ -89,6 +91,10 @@ class SyncHarness : public ::testing::Test {
   SyncHooks hooks_;  // passed to execute_sync (connection pool, token refresh, connect_host)
   std::function<void()> before_execute_;  // called by sync() once the job is prepared, before it runs
   std::unique_ptr<emulator::Emulator> emu_;
+  // When set, start_emulator() varies the fixture with it (emulator/fixture_variation.h) and keeps
+  // who was changed in varied_.
+  std::optional<emulator::FixtureVariation> variation_;
+  emulator::VariationReport varied_;
 };
 
 // Requests the emulator counted for `endpoint` ("contact_user", "token", ...) in `stats`.

@@ -308,6 +308,25 @@ TEST_F(SnapshotStoreTest, ACommitBatchWritesRowsOfSeveralTargetsWithTheirOutcome
   EXPECT_EQ(store_.outcomes(*run)->size(), 4u);
 }
 
+// An applied create takes its key out of the absent table in the same transaction; a failed
+// create, or an update, leaves it there.
+TEST_F(SnapshotStoreTest, AnAppliedCreateIsNoLongerAbsent) {
+  auto run = store_.begin_run("sync", "job.toml", 1);
+  ASSERT_TRUE(run.has_value());
+  const std::vector<std::string> absent = {"E1", "E2", "E3"};
+  ASSERT_TRUE(store_.replace_absent("contact_user", absent, *run).has_value());
+  OutcomeRow created = outcome("contact_user", "E1", "applied");
+  created.action = "create";
+  OutcomeRow refused = outcome("contact_user", "E2", "failed", 41001);
+  refused.action = "create";
+  const std::vector<SnapshotStore::TargetRow> rows = {{"contact_user", {"E1", 1, "{}"}}};
+  const std::vector<OutcomeRow> outcomes = {created, refused};
+  auto r = store_.commit_batch(*run, rows, outcomes, 2000);
+  ASSERT_TRUE(r.has_value()) << r.error().str();
+  EXPECT_EQ(*store_.absent_keys("contact_user"), (std::vector<std::string>{"E2", "E3"}));
+  EXPECT_EQ(store_.outcomes(*run)->front().action, "create");
+}
+
 TEST_F(SnapshotStoreTest, ACommitBatchThatCannotRecordItsOutcomesWritesNoRow) {
   const std::vector<SnapshotStore::TargetRow> rows = {{"contact_user", {"E1", 1, "{}"}}, {"acs_card", {"E1", 2, "{}"}}};
   const std::vector<OutcomeRow> outcomes = {outcome("contact_user", "E1", "applied"), outcome("acs_card", "E1", "applied")};

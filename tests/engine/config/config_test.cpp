@@ -213,6 +213,44 @@ TEST_F(ConfigTest, SyntaxErrorGivesFileLineAndColumn) {
   EXPECT_NE(e.where.find("job.toml:2:"), std::string::npos) << e.str();
 }
 
+// on_new: skip by default; create where the connector can create, and an error naming the key
+// where it cannot (acs_card, attendance_face) or lacks an option it needs (sophon_person's group).
+TEST_F(ConfigTest, OnNewCreatesOnlyWhereTheTargetCanCreate) {
+  auto c = load_config(write(kMinimal), fake_env);
+  ASSERT_TRUE(c.has_value()) << c.error().str();
+  EXPECT_EQ(c->targets.front().on_new, OnNew::kSkip);
+  EXPECT_EQ(c->max_create, 50u);
+  auto created = load_config(write(std::string(kMinimal) + "on_new = \"create\"\n"), fake_env);
+  ASSERT_TRUE(created.has_value()) << created.error().str();
+  EXPECT_EQ(created->targets.front().on_new, OnNew::kCreate);
+
+  auto acs = error_of(std::string(kMinimal) + "[targets.acs_card]\nsource = \"employees\"\non_new = \"create\"\n");
+  EXPECT_NE(acs.str().find("targets.acs_card.on_new = \"create\": acs_card has no create"), std::string::npos) << acs.str();
+  auto face = error_of(std::string(kMinimal) +
+                       "[targets.attendance_face]\nsource = \"employees\"\non_new = \"create\"\n");
+  EXPECT_NE(face.str().find("targets.attendance_face.on_new"), std::string::npos) << face.str();
+  const std::string box = std::string(kMinimal) +
+                          "[sophon]\nbase_url = \"http://box:5555\"\n[targets.sophon_person]\nsource = \"employees\"\n"
+                          "on_new = \"create\"\n";
+  auto no_group = error_of(box);
+  EXPECT_NE(no_group.str().find("targets.sophon_person.group_name is not set"), std::string::npos) << no_group.str();
+  auto with_group = load_config(write(box + "group_name = \"staff\"\n"), fake_env);
+  EXPECT_TRUE(with_group.has_value()) << with_group.error().str();
+  auto bad = error_of(std::string(kMinimal) + "on_new = \"invite\"\n");
+  EXPECT_NE(bad.str().find("targets.contact_user.on_new = \"invite\""), std::string::npos) << bad.str();
+}
+
+TEST_F(ConfigTest, MaxCreateIsACount) {
+  std::string text(kMinimal);
+  text.replace(text.find("snapshot"), 0, "max_create = 3\n");
+  auto c = load_config(write(text), fake_env);
+  ASSERT_TRUE(c.has_value()) << c.error().str();
+  EXPECT_EQ(c->max_create, 3u);
+  text.replace(text.find("max_create = 3"), 14, "max_create = -1");
+  auto e = error_of(text);
+  EXPECT_NE(e.str().find("max_create"), std::string::npos) << e.str();
+}
+
 TEST_F(ConfigTest, TargetMustReadADefinedSourceOfItsEntity) {
   auto e = error_of(std::string(kMinimal) + "[targets.contact_group]\nsource = \"nowhere\"\n");
   EXPECT_NE(e.message.find("\"nowhere\" is not defined"), std::string::npos) << e.str();

@@ -93,6 +93,7 @@ TEST(PlanFile, WhatIsWrittenIsReadBackByteForByte) {
       work("u3", R"({"is_frozen":true})", R"({"is_frozen":false})", Work::Action::kFreeze),
       work("u4", R"({"name":"D"})", R"({"card":"12","name":"C"})"),
   };
+  works[0].action = Work::Action::kCreate;  // an entity the target lacked (on_new = "create")
   works[3].holds = Document{"u4", R"({"card":"12","name":"D"})"};
   works[3].holds->seal();
   Work photo = work("E1", R"({"reg_photo":"sha:1"})");

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <string>
 #include <vector>
@@ -183,6 +184,50 @@ TEST_F(ReadPlanningTest, AFirstRunAgainstAPopulatedTenantSendsOnlyWhatDiffers) {
   const std::string json = render_plan_json(job->plan, PlanRenderOptions{});
   EXPECT_NE(json.find(R"("absent":["u0004"])"), std::string::npos) << json;
   EXPECT_NE(json.find(R"("found":3)"), std::string::npos) << json;
+}
+
+// on_new = "create": an entity the read found absent is created (counted created, no longer
+// absent, through no lane); the target without it keeps it absent; more creates than max_create
+// stop the plan at the gate.
+TEST_F(ReadPlanningTest, AnAbsentEntityIsCreatedWhereOnNewSaysSoAndCountsAgainstMaxCreate) {
+  std::string text;
+  {
+    std::ifstream in(dir_ / "job.toml");
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  text.replace(text.find("mode = \"patch\"\n"), 15, "mode = \"patch\"\non_new = \"create\"\n");
+  std::ofstream(dir_ / "job.toml") << text;
+  write_csv(employee(1) + employee(2));
+  auto holds = sent_documents();
+  holds["contact_user"].erase("u0002");
+  holds["acs_card"].erase("u0002");
+
+  auto job = plan(PlanOptions{.reader = reader(holds)});
+  ASSERT_TRUE(job.has_value()) << job.error().str();
+  const auto& cu = target(job->plan, "contact_user");
+  ASSERT_EQ(cu.work.size(), 1u);
+  EXPECT_EQ(cu.work[0].action, Work::Action::kCreate);
+  EXPECT_EQ(cu.work[0].desired.key, "u0002");
+  EXPECT_FALSE(cu.work[0].last_applied.has_value());
+  EXPECT_EQ(cu.creates, 1u);
+  EXPECT_EQ(cu.counts.created, 1u);
+  EXPECT_EQ(cu.counts.absent, 0u);
+  EXPECT_TRUE(cu.absent_keys.empty());
+  for (const auto& l : cu.lanes) EXPECT_EQ(l.lane.empty() ? 0u : l.calls, 0u) << l.lane;
+  const auto& acs = target(job->plan, "acs_card");
+  EXPECT_TRUE(acs.work.empty());
+  EXPECT_EQ(acs.absent_keys, std::vector<std::string>{"u0002"});
+  EXPECT_TRUE(job->plan.gates.empty());
+  const std::string rendered = render_plan_text(job->plan, PlanRenderOptions{});
+  EXPECT_NE(rendered.find("create"), std::string::npos) << rendered;
+
+  text.replace(text.find("max_change_ratio"), 0, "max_create = 0\n");
+  std::ofstream(dir_ / "job.toml") << text;
+  auto gated = plan(PlanOptions{.reader = reader(holds)});
+  ASSERT_TRUE(gated.has_value()) << gated.error().str();
+  ASSERT_EQ(gated->plan.gates.size(), 1u);
+  EXPECT_EQ(gated->plan.gates[0].gate, "max_create");
+  EXPECT_EQ(gated->plan.gates[0].message, "1 entities would be created (contact_user 1), above max_create 0");
 }
 
 TEST_F(ReadPlanningTest, AnEditOnTheTargetIsDriftWithTargetHrAndLastAppliedValuesAndOneRepair) {
