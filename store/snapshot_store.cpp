@@ -324,6 +324,24 @@ Result<void> SnapshotStore::forget(std::string_view target, std::span<const std:
   }
 }
 
+Result<void> SnapshotStore::quick_check() {
+  try {
+    SQLite::Statement s(impl_->db, "PRAGMA quick_check(5)");
+    std::string found;
+    while (s.executeStep()) {
+      const std::string line = s.getColumn(0).getString();
+      if (line == "ok") continue;
+      found += (found.empty() ? "" : "; ") + line;
+    }
+    if (found.empty()) return {};
+    return fail(Error::Kind::kDatabase, impl_->path,
+                "the snapshot database is damaged (SQLite's quick_check: " + found +
+                    "); nothing was sent. Restore it from a backup, or move it away and run with --first-run");
+  } catch (const SQLite::Exception& e) {
+    return db_error(impl_->path, "the snapshot database is damaged; nothing was sent", e);
+  }
+}
+
 Result<std::int64_t> SnapshotStore::count(std::string_view target) {
   try {
     auto& s = impl_->statement(impl_->count, kCount);

@@ -111,6 +111,10 @@ class SnapshotStore {
   // Snapshot rows of `target`.
   Result<std::int64_t> count(std::string_view target);
 
+  // SQLite's quick_check of the whole file (pages, records, index order; not the index contents):
+  // a kDatabase error naming the file and SQLite's first findings when it is damaged.
+  Result<void> quick_check();
+
   // The keys the last read of `target` found it lacks (replace_absent), in key order; a key whose
   // create an outcome records as applied (commit_batch, record_outcomes) leaves them.
   Result<std::vector<std::string>> absent_keys(std::string_view target);

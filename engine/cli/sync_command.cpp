@@ -141,7 +141,8 @@ int sync_job(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, Redactor&
                            unix_now);
   if (!run) {
     if (run.error().exit_code == kExitStore) {
-      err << "hrsync apply: " << run.error().error.str() << "; nothing was sent\n";
+      err << (hooks.plan_checksum.empty() ? "hrsync sync: " : "hrsync apply: ") << run.error().error.str()
+          << "; nothing was sent\n";
     } else {
       err << "hrsync sync: " << run.error().error.str() << "\n";
     }

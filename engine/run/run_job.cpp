@@ -176,6 +176,8 @@ std::expected<JobRun, RunNotBegun> JobRun::begin(Job& job, RunSettings settings,
                                                 std::function<std::int64_t()> unix_now) {
   if (!unix_now) unix_now = system_unix_now;
   release_planning_memory();
+  // A damaged snapshot is found before any write, not by the first commit of the run.
+  if (auto checked = job.store->quick_check(); !checked) return std::unexpected(RunNotBegun{checked.error(), kExitStore});
   const std::int64_t started = unix_now();
   auto run_id = job.store->begin_run(settings.command, job.config.path, started);
   if (!run_id) return std::unexpected(RunNotBegun{run_id.error(), kExitUsage});

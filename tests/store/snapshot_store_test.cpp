@@ -3,6 +3,8 @@
 #include <SQLiteCpp/Database.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include <filesystem>
 
 #include <utility>
@@ -124,6 +126,32 @@ TEST_F(SnapshotStoreTest, TheAbsentKeysOfATargetAreReplacedWholeByItsNextRead) {
   EXPECT_EQ(*store_.absent_keys("sophon_person"), std::vector<std::string>{"E7"});
   ASSERT_TRUE(store_.replace_absent("acs_card", {}, 3).has_value());
   EXPECT_TRUE(store_.absent_keys("acs_card")->empty());
+}
+
+TEST_F(SnapshotStoreTest, QuickCheckFindsADamagedPageBeforeAnyWrite) {
+  std::vector<Row> rows;
+  for (int i = 0; i < 3000; ++i) {
+    rows.push_back({"E" + std::to_string(100000 + i), static_cast<std::uint64_t>(i), std::string(200, 'a' + i % 26)});
+  }
+  ASSERT_TRUE(store_.commit("contact_user", rows, 1, 1000).has_value());
+  EXPECT_TRUE(store_.quick_check().has_value());
+  store_ = open_store(dir_.file("other.db"));  // closes the file (the WAL is checkpointed)
+  {
+    std::fstream f(path_, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(4096 * 40);
+    const std::string junk(1024, '\xab');
+    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
+  auto damaged = SnapshotStore::open(path_);
+  if (!damaged) {  // found at open: before any write too
+    EXPECT_EQ(damaged.error().kind, Error::Kind::kDatabase);
+    return;
+  }
+  auto checked = damaged->quick_check();
+  ASSERT_FALSE(checked.has_value());
+  EXPECT_EQ(checked.error().kind, Error::Kind::kDatabase);
+  EXPECT_EQ(checked.error().where, path_);
+  EXPECT_NE(checked.error().message.find("damaged"), std::string::npos) << checked.error().str();
 }
 
 TEST_F(SnapshotStoreTest, AFailingRowLeavesNoPartOfItsBatch) {
