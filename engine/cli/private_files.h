@@ -3,9 +3,12 @@
 // others can read is warned about.
 //
 // `sync` creates its folders with create_private_dirs() and its reports with write_private_file(),
-// tightens what an earlier version or a person left readable (tighten(), with a warning naming the
-// path), and checks the config's secret files (loose_secret_file(), naming the file, never its
-// content). The snapshot file itself is created 0600 by SnapshotStore::open, and SQLite gives its
+// tightens what an earlier version or a person left readable (tighten_snapshot_files() and
+// tighten_report_folder(), with a warning naming the path), and checks the config's secret files
+// (loose_secret_file(), naming the file, never its content). Tightening touches only what hrsync
+// made: a regular file or a folder owned by the user hrsync runs as, never through a link, never a
+// device; a snapshot path naming a file that is no hrsync snapshot, or a report folder holding
+// files hrsync did not write, keeps its mode. The snapshot file itself is created 0600 by SnapshotStore::open, and SQLite gives its
 // -wal and -shm files the database file's mode. The metrics file is not private: node_exporter
 // reads it as another user, and it holds counts only (engine/run/metrics_file.h).
 //
@@ -15,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/error.h"
 
@@ -23,10 +27,17 @@ namespace hrsync {
 // Creates `dir` and its missing parents; every folder it creates is 0700.
 Result<void> create_private_dirs(const std::string& dir);
 
-// When `path` is a regular file or a folder (not a link, a device, a FIFO or a socket) and its
-// group or others have any access, makes it the owner's only (0600 for
-// a file, 0700 for a folder) and returns a warning naming it and both modes.
-std::optional<std::string> tighten(const std::string& path);
+// Makes the snapshot and its -wal and -shm files the owner's only (0600) where group or others have
+// any access, and returns a warning for each, naming it and both modes. Only when the snapshot is
+// hrsync's: a regular file (not a link, a device, a FIFO or a socket) owned by this user that is
+// empty (a snapshot about to be made) or an SQLite database with a schema version; its -wal and
+// -shm files only beside such a snapshot.
+std::vector<std::string> tighten_snapshot_files(const std::string& snapshot);
+
+// Makes the report folder 0700 where group or others have any access, with a warning naming it and
+// both modes; only a real folder owned by this user that holds nothing but hrsync's reports
+// (run-N.json). A folder holding other files keeps its mode, and the warning says why.
+std::optional<std::string> tighten_report_folder(const std::string& dir);
 
 // A warning when the secret file `path` (named by config key `key`) can be read by group or others.
 std::optional<std::string> loose_secret_file(const std::string& path, std::string_view key);

@@ -58,7 +58,7 @@ Result<std::string> write_report_file(const JobConfig& config, const RunReport& 
   if (auto made = create_private_dirs(config.report_dir); !made) {
     return fail(Error::Kind::kIo, config.report_dir, fmt::format("cannot create the report folder: {}", made.error().message));
   }
-  if (auto warning = tighten(config.report_dir)) err << "hrsync sync: warning: " << *warning << "\n";
+  if (auto warning = tighten_report_folder(config.report_dir)) err << "hrsync sync: warning: " << *warning << "\n";
   const auto path = (fs::path(config.report_dir) / fmt::format("run-{}.json", report.run_id)).string();
   if (auto written = write_private_file(path, json); !written) {
     return fail(Error::Kind::kIo, path, "cannot write the report: " + written.error().message);
@@ -219,9 +219,7 @@ std::optional<RunLock> lock_job(const JobConfig& config, std::string_view who, s
     return std::nullopt;
   }
   // Names, mobiles and emails in clear: the owner's alone, even if an earlier run left them open.
-  for (const char* suffix : {"", "-wal", "-shm"}) {
-    if (auto warning = tighten(config.snapshot + suffix)) err << who << ": warning: " << *warning << "\n";
-  }
+  for (const auto& warning : tighten_snapshot_files(config.snapshot)) err << who << ": warning: " << warning << "\n";
   auto lock = RunLock::try_acquire(config.snapshot, unix_now());
   if (!lock) {
     err << who << ": " << lock.error().str() << "\n";

@@ -91,6 +91,34 @@ TEST_F(PrivateFilesTest, ASnapshotPathNamingAFifoOrALinkChangesNoModeOfWhatItNam
   EXPECT_EQ(mode_of(shared), 0644) << "tightened through a link";
 }
 
+// Only what hrsync made is tightened: a snapshot path naming a file that is no hrsync snapshot (a
+// mistyped `snapshot = "/etc/hosts"`) keeps its mode and the run stops; a report folder that holds
+// files hrsync did not write keeps its mode, with a warning that says why.
+TEST_F(PrivateFilesTest, AFileThatIsNoSnapshotAndAFolderHoldingOtherFilesKeepTheirModes) {
+  start_emulator();
+  const std::string hosts = dir_.file("hosts");
+  { std::ofstream(hosts) << "127.0.0.1 localhost\n"; }
+  ASSERT_EQ(::chmod(hosts.c_str(), 0644), 0);
+  const std::string snapshot = spec_.snapshot;
+  spec_.snapshot = hosts;
+  const Finished on_text = run_hrsync();
+  EXPECT_NE(on_text.exit.code, 0) << "a text file is no snapshot: " << on_text.out;
+  EXPECT_EQ(mode_of(hosts), 0644) << on_text.err;
+  EXPECT_FALSE(contains(on_text.err, "it is now")) << on_text.err;
+
+  spec_.snapshot = snapshot;
+  std::filesystem::create_directories(spec_.report_dir);
+  { std::ofstream(spec_.report_dir + "/notes.txt") << "someone else's\n"; }
+  ASSERT_EQ(::chmod(spec_.report_dir.c_str(), 0755), 0);
+  const Finished shared = run_hrsync();
+  EXPECT_EQ(shared.exit.code, 0) << shared.err;
+  EXPECT_EQ(mode_of(spec_.report_dir), 0755);
+  EXPECT_TRUE(contains(shared.err, "the report folder " + spec_.report_dir +
+                                       " can be read by others (mode 0755) and holds files hrsync did not write"))
+      << shared.err;
+  EXPECT_EQ(mode_of(spec_.report_dir + "/run-1.json"), 0600) << "the report itself is still private";
+}
+
 TEST_F(PrivateFilesTest, ASecretFileOthersCanReadIsNamedButNotShown) {
   start_emulator();
   ASSERT_EQ(::chmod(spec_.secret_file.c_str(), 0644), 0);
