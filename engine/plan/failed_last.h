@@ -6,14 +6,20 @@
 // not by taking the run's time, nor by filling the target's failure window before the fresh changes
 // were sent. Their turn still comes in the same run, so one that was mended is applied.
 //
-// Thread-safety: a pure function of its arguments.
+// A target whose work is partly streamed (a first run past its first changes, a --full run) has
+// its failed entities in both parts: they all go after the fresh entities of both, through two
+// temporary spools (engine/plan/work_spool.h), so the memory stays bounded.
+//
+// Thread-safety: functions of their arguments; one thread per TargetPlan.
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "engine/plan/plan.h"
 
 namespace hrsync {
@@ -21,5 +27,13 @@ namespace hrsync {
 // Moves the items of `work` whose key is in `failed_keys` (sorted) after the others, keeping the
 // order within each part. Returns how many were moved.
 std::size_t order_failed_last(std::vector<Work>& work, std::span<const std::string> failed_keys);
+
+// Orders `plan`'s work and stream so that entities whose key is in `failed_keys` (sorted) come
+// after all the others: the fresh held work, the fresh streamed work, then the failed held work and
+// the failed streamed work, each in its order. Without a stream, the same as the function above on
+// `plan.work`. Held work moved into the stream is passed to `moved` first (to count its lane with the
+// stream's). Sets `plan.failed_last` and `plan.streamed`; returns how many were put last.
+Result<std::size_t> order_failed_last(TargetPlan& plan, std::span<const std::string> failed_keys,
+                                      const std::function<void(const Work&)>& moved);
 
 }  // namespace hrsync

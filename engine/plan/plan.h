@@ -85,8 +85,9 @@ struct TargetPlan {
   std::string source;                           // the source it reads
   TargetCounts counts;
   std::vector<Work> work;                       // upserts, then freezes; then those whose last
-                                                // attempt failed (engine/plan/failed_last.h)
-  std::uint64_t failed_last = 0;                // how many of `work` failed at their last attempt
+                                                // attempt failed, or with a stream, after the
+                                                // stream's others (engine/plan/failed_last.h)
+  std::uint64_t failed_last = 0;                // how many failed at their last attempt: sent last
   std::shared_ptr<WorkStream> stream;           // further work, read as it is sent (may be null)
   std::uint64_t streamed = 0;                   // entries `stream` gives
   std::vector<InvalidEntity> invalid;

@@ -242,7 +242,13 @@ Result<Plan> make_plan(const JobConfig& config, const std::vector<std::unique_pt
     if (s != nullptr) {
       auto failed = s->keys_failed_last(t.plan.id);
       if (!failed) return std::unexpected(failed.error());
-      t.plan.failed_last = order_failed_last(t.plan.work, *failed);
+      // Held work moved after the stream is counted with the stream's lanes.
+      auto ordered = order_failed_last(t.plan, *failed, [&](const Work& w) {
+        if (w.action == Work::Action::kCreate) return;  // a create goes through no lane
+        const std::string_view lane = t.connector->update().lane_of(w.desired, w.last_applied ? &*w.last_applied : nullptr);
+        if (!lane.empty()) ++t.spooled_lanes[std::string(lane)];
+      });
+      if (!ordered) return std::unexpected(ordered.error());
     }
     estimate_lanes(t);
     return {};

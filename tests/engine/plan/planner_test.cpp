@@ -284,6 +284,44 @@ TEST_F(PlannerTest, EntitiesWhoseLastAttemptFailedArePlannedAfterTheFreshChanges
   EXPECT_NE(render_plan_json(second->plan, {}).find(R"("failed_last":2)"), std::string::npos);
 }
 
+// With part of the work streamed (a first run past its first changes), the entities that failed
+// last time go after the fresh ones of both parts: held and streamed alike.
+TEST_F(PlannerTest, EntitiesThatFailedLastGoAfterTheStreamedFreshOnesToo) {
+  std::string rows;
+  for (int i = 1; i <= 10; ++i) rows += employee(i);
+  write_csv(rows);
+  PlanOptions options;
+  options.spool_after = 3;
+  auto first = plan(true, options);
+  ASSERT_TRUE(first.has_value()) << first.error().str();
+  auto run = first->store->begin_run("sync", "job.toml", 1000);
+  ASSERT_TRUE(run.has_value());
+  auto failed = [](std::string key) { return OutcomeRow{"contact_user", std::move(key), "upsert", "failed", 0, "", "", 1}; };
+  ASSERT_TRUE(first->store->record_outcomes(*run, std::vector<OutcomeRow>{failed("u0001"), failed("u0007")}).has_value());
+  first->store.reset();
+
+  auto second = plan(true, options);
+  ASSERT_TRUE(second.has_value()) << second.error().str();
+  const TargetPlan& contact = target(second->plan, "contact_user");
+  std::vector<std::string> held;
+  for (const Work& w : contact.work) held.push_back(w.desired.key);
+  EXPECT_EQ(held, (std::vector<std::string>{"u0002", "u0003"}));
+  ASSERT_TRUE(contact.stream);
+  std::vector<std::string> streamed;
+  for (Work w; contact.stream->next(w);) {
+    EXPECT_EQ(w.desired.hash, content_hash(w.desired.body)) << w.desired.key;
+    streamed.push_back(w.desired.key);
+  }
+  ASSERT_TRUE(contact.stream->status()) << contact.stream->status().error().str();
+  EXPECT_EQ(streamed, (std::vector<std::string>{"u0004", "u0005", "u0006", "u0008", "u0009", "u0010", "u0001", "u0007"}));
+  EXPECT_EQ(contact.streamed, 8u);
+  EXPECT_EQ(contact.calls(), 10u);
+  EXPECT_EQ(contact.failed_last, 2u);
+  const TargetPlan& acs = target(second->plan, "acs_card");
+  EXPECT_EQ(acs.failed_last, 0u);
+  EXPECT_EQ(acs.calls(), 10u);
+}
+
 TEST_F(PlannerTest, FullPlansUnchangedEntitiesToo) {
   write_csv(employee(1) + employee(2));
   auto first = plan();
