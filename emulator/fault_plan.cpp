@@ -1,13 +1,15 @@
 #include "emulator/fault_plan.h"
 
 #include <charconv>
+#include <iterator>
 
 #include <fmt/format.h>
 
 namespace hrsync::emulator {
 namespace {
 
-constexpr std::string_view kNames[] = {"lock", "internal", "reset", "stall", "revoke", "throttle"};
+constexpr std::string_view kNames[] = {"lock", "internal", "reset", "stall", "revoke", "throttle", "oversize"};
+static_assert(std::size(kNames) == static_cast<std::size_t>(FaultKind::kCount));
 
 template <typename T>
 bool parse_number(std::string_view text, T& out) {

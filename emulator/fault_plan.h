@@ -15,6 +15,7 @@
 // The token endpoint is throttled only by a rule that names it (@token); its throttle carries no
 // x-ogw-ratelimit-limit.
 // Examples: lock=0.1  internal=every:10@attendance_face  reset=next:2  stall=0.5,from:30,for:10
+//           oversize=next:1@acs_card
 //           throttle=next:1,reset:1e9@attendance_face  throttle=next:3,reset:2,status:400@token
 //
 // Thread-safety: none; the owner serializes calls.
@@ -38,6 +39,7 @@ enum class FaultKind : std::uint8_t {
   kStall,     // the request is never answered (the connection stays open until the client leaves)
   kRevoke,    // the token the request carries is revoked before it is checked (99991663)
   kThrottle,  // 429 (or 400) / 99991400 (Sophon: 42900) whatever the window holds, with the rule's reset header
+  kOversize,  // the request is handled, and its answer padded past 16 MiB (the client's default limit)
   kCount,
 };
 

@@ -276,7 +276,7 @@ void add_options(CLI::App& app, emu::EmulatorOptions& o, RawOptions& raw) {
   app.add_option("--fault", raw.faults,
                  "Inject a fault: NAME=TERM[,TERM...][@ENDPOINT] (repeatable). NAME: lock (44025 on contact user updates), "
                  "internal (5xx with the API's internal code), reset (connection reset), stall (never answer), revoke "
-                 "(revoke the request's token: 99991663), throttle (429 / 99991400 whatever the window holds; "
+                 "(revoke the request's token: 99991663), oversize (handled, then answered with a body past 16 MiB), throttle (429 / 99991400 whatever the window holds; "
                  "reset:SECONDS or reset:unix sets its x-ogw-ratelimit-reset, default 1; status:400 answers HTTP 400 as "
                  "older Feishu APIs do; the token endpoint only when named: @token). TERM: a probability (0.1), "
                  "next:N, every:N, from:SECONDS, for:SECONDS. ENDPOINT: token, contact_user, contact_group, "

@@ -279,8 +279,14 @@ HttpReply Service::Impl::dispatch(const HttpRequestView& req, const Target& targ
     reply.outcome = fmt::format("{}", b.code);
     return reply;
   }
-  if (platform_of(r.endpoint) == Endpoint::kSophonPerson) return sophon_call(req, target, r, now);
-  return feishu(req, target, r, now);
+  HttpReply reply = platform_of(r.endpoint) == Endpoint::kSophonPerson ? sophon_call(req, target, r, now)
+                                                                       : feishu(req, target, r, now);
+  if (reply.action == ReplyAction::kRespond && faults.fires(FaultKind::kOversize, name, now)) {
+    // Handled, then answered with more than a client takes: the JSON followed by 17 MiB of spaces.
+    reply.body.append(std::size_t{17} << 20, ' ');
+    reply.outcome = "oversize";
+  }
+  return reply;
 }
 
 HttpReply Service::Impl::token(const HttpRequestView& req, double now) {

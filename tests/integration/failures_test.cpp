@@ -168,6 +168,42 @@ TEST_F(FailuresTest, ATokenRequestLostToAResetIsRetried) {
   ASSERT_NO_FATAL_FAILURE(expect_state_matches_source());
 }
 
+// An answer too large for the client (the emulator pads one access-control answer past 16 MiB) is
+// the same on every try: that entity fails once, with the reason, and is not retried within the run;
+// the others land, and the next run sends it again.
+TEST_F(FailuresTest, AnAnswerTooLargeFailsItsEntityOnceAndTheNextRunSendsItAgain) {
+  emulator::EmulatorOptions o;
+  o.faults = {fault("oversize=next:1@acs_card")};
+  ASSERT_NO_FATAL_FAILURE(start_emulator(std::move(o)));
+
+  const SyncRun first = sync();
+
+  EXPECT_EQ(first.exit_code, kExitSomeFailed) << first.err << first.out;
+  EXPECT_EQ(first.count("acs_card", "failed"), 1u);
+  EXPECT_EQ(first.count("acs_card", "applied"), employees_.size() - 1);
+  std::string oversized;
+  for (const OutcomeRow& row : first.outcomes) {
+    if (row.status != "failed") continue;
+    oversized = row.key;
+    EXPECT_EQ(row.target, "acs_card");
+    EXPECT_EQ(row.attempts, 1) << "an oversize answer is not retried: " << row.message;
+    EXPECT_TRUE(contains(row.message, "answer too large")) << row.message;
+  }
+  ASSERT_FALSE(oversized.empty());
+  EXPECT_FALSE(snapshot_document("acs_card", oversized).has_value()) << "the snapshot advanced";
+  const json::object s = stats();
+  EXPECT_EQ(endpoint_outcomes(s, "acs_card", "oversize"), 1u);
+  EXPECT_EQ(endpoint_requests(s, "acs_card"), employees_.size()) << "one call per entity, none re-sent";
+
+  const SyncRun second = sync();
+
+  EXPECT_EQ(second.exit_code, kExitOk) << second.err << second.out;
+  ASSERT_EQ(second.outcomes.size(), 1u) << second.out;
+  EXPECT_EQ(second.outcomes[0].key, oversized);
+  EXPECT_EQ(second.outcomes[0].status, "applied") << second.outcomes[0].message;
+  ASSERT_NO_FATAL_FAILURE(expect_state_matches_source());
+}
+
 TEST_F(FailuresTest, ATargetFailingPastItsCeilingIsQuarantinedAndTheRestSkipped) {
   emulator::EmulatorOptions o;
   o.faults = {fault("internal=1@attendance_face")};  // every attendance call: 500 / 1225000
