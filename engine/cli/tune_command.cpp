@@ -1,6 +1,7 @@
 #include "engine/cli/tune_command.h"
 
 #include <algorithm>
+#include <fstream>
 #include <optional>
 #include <ostream>
 
@@ -9,6 +10,7 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "engine/cli/tune_chart.h"
 #include "engine/net/feishu_token.h"
 #include "engine/net/http_transport.h"
 #include "engine/plan/job.h"
@@ -227,6 +229,14 @@ int run_tune_command(const TuneCommand& cmd, std::ostream& out, std::ostream& er
   if (!report) {
     err << "hrsync tune: the measurement did not finish\n";
     return kExitSomeFailed;
+  }
+  if (!cmd.svg.empty()) {
+    std::ofstream file(cmd.svg, std::ios::binary | std::ios::trunc);
+    file << render_tune_svg(*report);
+    if (!file.flush()) {
+      err << "hrsync tune: cannot write " << cmd.svg << "\n";
+      return kExitUsage;
+    }
   }
   if (cmd.json) {
     print_json(*report, out);
