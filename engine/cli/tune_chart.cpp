@@ -30,11 +30,12 @@ std::string escaped(std::string_view text) {
   return out;
 }
 
-// A round number at or above `v` (1, 2 or 5 times a power of ten), for an axis's top.
+// A round number at or above `v` (1, 1.2, 1.6, 2, 2.4, 3, 4, 5, 6 or 8 times a power of ten: each
+// a quarter of which is round too), for an axis's top.
 double nice_top(double v) {
   if (!(v > 0)) return 1;
   const double step = std::pow(10, std::floor(std::log10(v)));
-  for (double m : {1.0, 2.0, 5.0, 10.0}) {
+  for (double m : {1.0, 1.2, 1.6, 2.0, 2.4, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0}) {
     if (m * step >= v) return m * step;
   }
   return 10 * step;

@@ -305,8 +305,10 @@ void Tuner::recommend(const TuneTarget& t, TargetTuning& out) const {
   }
   out.round_trip_s = rtt;
   out.recommended_concurrency = std::clamp<unsigned>(static_cast<unsigned>(std::ceil(rate * rtt * options_.concurrency_margin)), 2, 1024);
-  ConcurrencyCap cap = ConcurrencyCap::of(t.concurrency, today);
-  if (rtt > 0) cap.observe(rtt, today);
+  // As the executor sizes "auto": from the fastest tier (a burst of 50/s within 1000/min).
+  const double fastest = fastest_rate(t.rate);
+  ConcurrencyCap cap = ConcurrencyCap::of(t.concurrency, fastest);
+  if (rtt > 0) cap.observe(rtt, fastest);
   out.concurrency = cap.limit();
   out.concurrency_auto = cap.automatic();
   const double reach_today = rtt > 0 ? out.concurrency / rtt : today;
