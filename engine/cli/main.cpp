@@ -98,6 +98,7 @@ int main(int argc, char** argv) {
   tune_cmd->add_flag("--write-probe", tune.write_probe,
                      "Find the limits no document gives by sending back documents the targets hold, at a rising rate");
   tune_cmd->add_flag("--json", tune.json, "Print the measurements and recommendations as JSON");
+  tune_cmd->add_option("--svg", tune.svg, "Draw offered against achieved rate and p99 round trip per probe step into FILE (SVG)");
 
   try {
     app.parse(argc, argv);

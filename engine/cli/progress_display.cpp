@@ -30,6 +30,14 @@ std::string eta_text(const TargetView& t) {
   return "ETA " + human_duration(*t.seconds_left);
 }
 
+// "  in flight 7/12 auto": the requests awaiting an answer of the most the target allows now (the
+// job's number, or what "auto" sized); "" before the executor said, or once the target is done.
+std::string in_flight_text(const TargetView& t) {
+  const TargetProgress& p = t.counts;
+  if (p.concurrency == 0 || t.finished()) return "";
+  return fmt::format("  in flight {}/{}{}", p.in_flight, p.concurrency, p.concurrency_auto ? " auto" : "");
+}
+
 // `width` cells, filled in eighths: "█████▍░░░░".
 std::string bar_cells(double fraction, std::size_t width) {
   static constexpr const char* kEighths[] = {"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"};
@@ -111,6 +119,7 @@ std::string render_bar(const TargetView& t, bool color, std::size_t bar_width, s
   std::string line = fmt::format("{:<16} {}{:5.1f} %  {:>{}}/{:<{}} {:>7.1f}/s  {:<16} {}", p.target, bar, pct, p.done,
                                  count_width, p.planned, count_width, t.rate, eta_text(t), failures);
   if (p.throttled > 0) line += fmt::format("  throttled {}", p.throttled);
+  line += in_flight_text(t);
   if (p.stopped) line += "  " + paint("STOPPED", "31", color);
   return line;
 }
@@ -182,9 +191,9 @@ std::vector<std::string> render_terminal(const ProgressFrame& f, bool color, std
 
 std::string render_log_line(const TargetView& t) {
   const TargetProgress& p = t.counts;
-  return fmt::format("{} {}/{} {:.1f} % {:.1f}/s {} retries {} throttled {} failed {}{}", p.target, p.done, p.planned,
+  return fmt::format("{} {}/{} {:.1f} % {:.1f}/s {} retries {} throttled {} failed {}{}{}", p.target, p.done, p.planned,
                      share(p.done, p.planned), t.rate, eta_text(t), p.retries, p.throttled, p.failed + p.skipped,
-                     p.stopped ? " STOPPED" : "");
+                     in_flight_text(t), p.stopped ? " STOPPED" : "");
 }
 
 std::string render_finished(const TargetView& t, double elapsed_s) {

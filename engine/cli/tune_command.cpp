@@ -1,6 +1,7 @@
 #include "engine/cli/tune_command.h"
 
 #include <algorithm>
+#include <fstream>
 #include <optional>
 #include <ostream>
 
@@ -9,6 +10,7 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "engine/cli/tune_chart.h"
 #include "engine/net/feishu_token.h"
 #include "engine/net/http_transport.h"
 #include "engine/plan/job.h"
@@ -104,7 +106,9 @@ void print_text(const TuneReport& r, std::ostream& out) {
   double today = 0, recommended = 0;
   for (const TargetTuning& t : r.targets) {
     out << fmt::format("\n{}: {} rate {}; today concurrency {}\n", t.id, t.documented ? "documented" : "undocumented, configured",
-                       tiers_text(t.rate), t.concurrency);
+                       tiers_text(t.rate),
+                       t.concurrency_auto ? fmt::format("auto ({} for a {} round trip)", t.concurrency, ms(t.round_trip_s))
+                                          : fmt::to_string(t.concurrency));
     if (t.read_trips.samples > 0) {
       out << fmt::format("  reads: p50 {}, p99 {} ({} calls); first call +{}\n", ms(t.read_trips.p50_s), ms(t.read_trips.p99_s),
                          t.read_trips.samples, ms(t.read_trips.first_extra_s));
@@ -153,7 +157,8 @@ void print_json(const TuneReport& r, std::ostream& out) {
     json::array notes;
     for (const auto& n : t.notes) notes.emplace_back(n);
     targets.push_back(json::object{{"id", t.id}, {"documented", t.documented}, {"rate", tiers_text(t.rate)},
-                                   {"concurrency", t.concurrency}, {"measured", std::move(measured)},
+                                   {"concurrency", t.concurrency}, {"concurrency_auto", t.concurrency_auto},
+                                   {"measured", std::move(measured)},
                                    {"recommended", std::move(recommended)}, {"bound", t.bound}, {"entities", t.entities},
                                    {"least_seconds_today", t.least_s_today}, {"least_seconds_recommended", t.least_s_recommended},
                                    {"reads", t.reads}, {"writes", t.writes}, {"notes", std::move(notes)}});
@@ -185,7 +190,7 @@ int run_tune_command(const TuneCommand& cmd, std::ostream& out, std::ostream& er
     t.entities = tp.calls();
     t.keys = keys_of(tp);
     t.rate = tc != nullptr && !tc->rate.empty() ? tc->rate : tp.connector->update().default_rate();
-    t.concurrency = tc != nullptr ? tc->concurrency : 8;
+    if (tc != nullptr) t.concurrency = tc->concurrency;
     feishu = feishu || tp.connector->platform() == Platform::kFeishu;
     targets.push_back(std::move(t));
   }
@@ -224,6 +229,14 @@ int run_tune_command(const TuneCommand& cmd, std::ostream& out, std::ostream& er
   if (!report) {
     err << "hrsync tune: the measurement did not finish\n";
     return kExitSomeFailed;
+  }
+  if (!cmd.svg.empty()) {
+    std::ofstream file(cmd.svg, std::ios::binary | std::ios::trunc);
+    file << render_tune_svg(*report);
+    if (!file.flush()) {
+      err << "hrsync tune: cannot write " << cmd.svg << "\n";
+      return kExitUsage;
+    }
   }
   if (cmd.json) {
     print_json(*report, out);

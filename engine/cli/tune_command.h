@@ -20,10 +20,11 @@ struct TuneCommand {
   unsigned max_calls = 200;        // --max-calls: writes in all
   bool write_probe = false;        // --write-probe: find undocumented limits with writes that change nothing
   bool json = false;               // --json
+  std::string svg;                 // --svg FILE: the probe drawn, one panel per target (tune_chart.h); "" = none
 };
 
 // The process exit code: 0 when every target was measured, 1 when some could not be (its notes say
-// why), 2 for a bad config or usage, as `plan` for a source that cannot be read.
+// why), 2 for a bad config or usage or an SVG file that cannot be written, as `plan` for a source that cannot be read.
 int run_tune_command(const TuneCommand& cmd, std::ostream& out, std::ostream& err);
 
 }  // namespace hrsync

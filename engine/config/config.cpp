@@ -100,6 +100,9 @@ class TableReader {
     return {};
   }
 
+  // The value of `key`, or null; has(key) marks it read.
+  const toml::node* node(std::string_view key) const { return table_.get(key); }
+
   const toml::table* subtable(std::string_view key) {
     if (!has(key)) return nullptr;
     return table_.get(key)->as_table();
@@ -444,6 +447,27 @@ Result<void> read_fields(TableReader& t, const toml::node& node, std::vector<std
   return {};
 }
 
+// `concurrency`: "auto" (unset) or a whole number of requests in flight.
+Result<void> read_concurrency(TableReader& t, std::optional<unsigned>& out) {
+  constexpr std::string_view kAccepted = "\"auto\" or a whole number between 1 and 1024";
+  if (!t.has("concurrency")) return {};
+  const toml::node& node = *t.node("concurrency");
+  if (const auto* text = node.as_string()) {
+    if (text->get() == "auto") {
+      out.reset();
+      return {};
+    }
+    return fail(Error::Kind::kConfig, t.where("concurrency"), fmt::format("must be {}, not \"{}\"", kAccepted, text->get()));
+  }
+  const auto* n = node.as_integer();
+  if (n == nullptr) return t.type_error("concurrency", kAccepted);
+  if (n->get() < 1 || n->get() > 1024) {
+    return fail(Error::Kind::kConfig, t.where("concurrency"), fmt::format("must be {}, not {}", kAccepted, n->get()));
+  }
+  out = static_cast<unsigned>(n->get());
+  return {};
+}
+
 Result<void> read_target(const std::string& file, const std::string& id, const toml::table& tbl, const fs::path& base,
                          TargetConfig& tc) {
   TableReader t(file, tbl, fmt::format("targets.{}.", id));
@@ -460,7 +484,7 @@ Result<void> read_target(const std::string& file, const std::string& id, const t
   HRSYNC_TRY(t.string("tenant", tc.options.tenant));
   HRSYNC_TRY(t.string("group_name", tc.options.group_name));
   if (t.has("fields")) HRSYNC_TRY(read_fields(t, *tbl.get("fields"), tc.options.fields));
-  HRSYNC_TRY(t.count("concurrency", tc.concurrency, 1, 1024));
+  HRSYNC_TRY(read_concurrency(t, tc.concurrency));
   HRSYNC_TRY(t.number("max_failure_ratio", tc.max_failure_ratio, 0.0, 1.0));
   HRSYNC_TRY(t.count("failure_window", tc.failure_window, 1, 1000000));
   HRSYNC_TRY(t.boolean("allow_above_documented", tc.allow_above_documented));

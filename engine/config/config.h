@@ -56,7 +56,9 @@ struct TargetConfig {
   std::vector<RateTier> rate;        // overrides the connector's default tiers when not empty
   bool allow_above_documented = false;  // lets `rate` pass the documented limit (benches, a raised quota)
   std::vector<RateTier> lane_rate;   // overrides the tiers of the connector's lanes (its lanes())
-  unsigned concurrency = 8;          // most requests in flight on this target
+  // `concurrency`: the most requests in flight on this target (reads too), or unset for "auto",
+  // the default: sized from the rate and the measured round trip (engine/run/concurrency_cap.h).
+  std::optional<unsigned> concurrency;
   // `read`: when to read the target before diffing; unset, per target (default_read_when()).
   std::optional<ReadWhen> read;
   std::vector<RateTier> read_rate;   // overrides the read operation's tiers when not empty

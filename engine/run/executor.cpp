@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "engine/net/async_event.h"
+#include "engine/run/concurrency_cap.h"
 #include "engine/run/retry_budget.h"
 #include "engine/run/retry_decision.h"
 
@@ -58,31 +59,19 @@ class Executor::Run {
   }
 
   net::awaitable<RunSummary> go() {
-    net::any_io_executor io = co_await net::this_coro::executor;
-    AsyncEvent all_done(io);
-    std::exception_ptr first_error;
-    std::size_t pending = 0;
+    io_ = co_await net::this_coro::executor;
+    AsyncEvent all_done(io_);
+    all_done_ = &all_done;
     last_publish_ = x_.clock_.now();
+    for (Target& t : targets_) grow(t);
     for (Target& t : targets_) {
-      std::size_t workers = static_cast<std::size_t>(
-          std::min<std::uint64_t>(std::max(t.config.concurrency, 1u), t.plan.calls()));
-      t.workers_left = workers;
-      if (workers == 0) finish_target(t);
-      pending += workers;
+      if (t.workers_left == 0) finish_target(t);  // nothing to send, or stopped already
     }
-    if (pending == 0) all_done.set();
     publish(true);
-    for (Target& t : targets_) {
-      for (std::size_t i = 0; i < t.workers_left; ++i) {
-        net::co_spawn(io, worker(t), [&, target = &t](std::exception_ptr e) {
-          if (e && !first_error) first_error = e;
-          if (--target->workers_left == 0) finish_target(*target);
-          if (--pending == 0) all_done.set();
-        });
-      }
-    }
+    if (pending_ == 0) all_done.set();
     co_await all_done.wait();
-    if (first_error) std::rethrow_exception(first_error);
+    all_done_ = nullptr;
+    if (first_error_) std::rethrow_exception(first_error_);
     publish(true);
     co_return summary();
   }
@@ -96,9 +85,18 @@ class Executor::Run {
           limiter_options(limiter),
           endpoint(tc.rate.empty() ? tp.connector->update().default_rate() : tc.rate, limiter),
           budget(retry.budget, retry.token_ratio),
-          window(tc.failure_window, 0) {
+          window(tc.failure_window, 0),
+          cap(ConcurrencyCap::of(tc.concurrency, fastest_rate(endpoint.tiers()))) {
       progress.target = tp.id;
       progress.planned = tp.calls();
+      note_cap();
+    }
+
+    // The cap in force, onto the progress counters.
+    void note_cap() {
+      progress.concurrency = cap.limit();
+      progress.concurrency_peak = cap.peak();
+      progress.concurrency_auto = cap.automatic();
     }
 
     const TargetPlan& plan;
@@ -108,7 +106,10 @@ class Executor::Run {
     RateLimiter endpoint;
     std::map<std::string_view, RateLimiter, std::less<>> lanes;  // by the connector's lane names
     std::size_t next = 0;          // the next work item to start
-    std::size_t workers_left = 0;
+    std::size_t workers_left = 0;  // workers started and not yet finished (their completion ran)
+    unsigned active = 0;           // workers that have not left their loop
+    unsigned busy = 0;             // workers applying an entity
+    bool finished = false;         // finish_target() ran
     TargetProgress progress;
     std::uint64_t published_requests = 0;  // progress.requests at the previous publication
     Clock::time_point first_send{};
@@ -122,15 +123,45 @@ class Executor::Run {
     std::uint64_t resets_bounded = 0;  // throttle resets beyond RetryConfig::max_pause_s
     double largest_reset_s = 0;        // the largest of those
     std::vector<LoweredLimit> lowered;  // limits the server announced lower than configured
+    ConcurrencyCap cap;                 // the most workers at once
   };
 
+  // A worker applies entities one after the other; it leaves when the work is done, the target
+  // stopped, or the target has more workers than its cap now allows.
   net::awaitable<void> worker(Target& t) {
     Work slot;  // an entry read from the target's stream, while this worker applies it
-    while (t.stop == TargetStop::kNone) {
+    while (t.stop == TargetStop::kNone && t.active <= t.cap.limit()) {
       const Work* work = next_work(t, slot);
       if (work == nullptr) break;
+      ++t.busy;
       co_await apply(t, *work);
+      --t.busy;
     }
+    --t.active;
+  }
+
+  // Starts workers until the target has as many as its cap allows, or one for each entity not
+  // yet taken.
+  void grow(Target& t) {
+    while (t.stop == TargetStop::kNone && t.active < t.cap.limit() &&
+           t.active - t.busy < t.plan.calls() - std::min<std::uint64_t>(t.next, t.plan.calls())) {
+      ++t.active;
+      ++t.workers_left;
+      ++pending_;
+      net::co_spawn(io_, worker(t), [this, target = &t](std::exception_ptr e) {
+        if (e && !first_error_) first_error_ = e;
+        if (--target->workers_left == 0) finish_target(*target);
+        if (--pending_ == 0 && all_done_ != nullptr) all_done_->set();
+      });
+    }
+  }
+
+  // An answer came `round_trip` after its request: the cap is sized again, and workers started
+  // when it grew.
+  void measured(Target& t, Clock::duration round_trip) {
+    t.cap.observe(std::chrono::duration<double>(round_trip).count(), fastest_rate(t.endpoint.tiers()));
+    t.note_cap();
+    grow(t);
   }
 
   // The target's next entry: from its held work, then from its stream (read into `slot`); null at
@@ -195,6 +226,7 @@ class Executor::Run {
       Result<HttpResponse> response = co_await x_.transport_.send(t.connector.platform(), http);
       --t.progress.in_flight;
       t.last_answer = x_.clock_.now();
+      if (response) measured(t, t.last_answer - sent_at);
       if (!response && (response.error().kind == Error::Kind::kAuth || response.error().kind == Error::Kind::kConfig)) {
         // Nothing reached the API: the target cannot go on.
         stop(t, response.error().kind == Error::Kind::kAuth ? TargetStop::kAuth : TargetStop::kConfig,
@@ -375,7 +407,7 @@ class Executor::Run {
     if (record_error_) return;
     record_error_ = error;
     for (Target& t : targets_) {
-      if (t.workers_left == 0) continue;  // finished already: nothing left to stop
+      if (t.finished) continue;  // nothing left to stop
       // Short: it is repeated in every entity left unsent; the error itself is the run's.
       stop(t, TargetStop::kNotRecorded, "the outcomes could not be recorded (see the run's error)");
     }
@@ -383,6 +415,7 @@ class Executor::Run {
 
   // After the last worker: the entities never started are skipped.
   void finish_target(Target& t) {
+    t.finished = true;
     Work slot;
     for (const Work* work = next_work(t, slot); work != nullptr; work = next_work(t, slot)) {
       Outcome outcome{.target = t.plan.id, .work = work};
@@ -423,6 +456,10 @@ class Executor::Run {
   }
 
   Executor& x_;
+  net::any_io_executor io_;
+  AsyncEvent* all_done_ = nullptr;     // set when the last worker finishes
+  std::size_t pending_ = 0;            // workers of every target not finished
+  std::exception_ptr first_error_;
   RetryPolicy policy_;
   std::mt19937_64 rng_;
   std::vector<Target> targets_;

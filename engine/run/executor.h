@@ -1,8 +1,10 @@
 // Executor: applies a Plan's work to its targets, inside their rate limits, with retries.
 //
 // All targets run at once on one io_context; concurrency comes from asynchronous I/O, so the
-// executor's state needs no locks. Per target: at most TargetConfig::concurrency requests in
-// flight; one entity is handled start to finish by one worker, so two requests for the same entity
+// executor's state needs no locks. Per target: at most the target's ConcurrencyCap requests in
+// flight (concurrency_cap.h: TargetConfig::concurrency when the job sets a number; for "auto", sized
+// from the endpoint's fastest tier and the round trips measured, workers started as it grows and
+// retired between entities as it shrinks); one entity is handled start to finish by one worker, so two requests for the same entity
 // are never in flight together; every request (retries too) passes the target's RateLimiter and,
 // for a request in one of the connector's lanes (Request::lane), that lane's limiter as well.
 // Limits come from the connector's update operation (default_rate(), lanes()), replaced by

@@ -31,6 +31,9 @@ struct TargetProgress : RunCounts {
   std::uint64_t done = 0;        // finished: applied + failed + skipped
   std::uint64_t requests = 0;    // requests sent (retries included)
   std::uint32_t in_flight = 0;   // requests awaiting a response now
+  std::uint32_t concurrency = 0;       // the most in flight allowed now (the job's number, or auto's cap)
+  std::uint32_t concurrency_peak = 0;  // the largest of those so far
+  bool concurrency_auto = false;       // sized as the run goes (`concurrency = "auto"`)
   double rate = 0;               // requests per second since the previous publication
   bool stopped = false;          // quarantined or unable to authenticate
 };

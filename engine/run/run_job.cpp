@@ -48,6 +48,9 @@ TargetTotals totals_of(const Job& job, const TargetResult& res) {
   TargetTotals t;
   static_cast<RunCounts&>(t) = res.counts;
   t.id = res.counts.target;
+  t.concurrency = TargetTotals::Concurrency{res.counts.concurrency_auto, res.counts.concurrency, res.counts.concurrency_peak};
+  t.requests = res.counts.requests;
+  t.seconds = res.seconds;
   for (const LoweredLimit& l : res.lowered_limits) {
     const std::string where = l.lane.empty() ? "" : fmt::format(" (lane {})", l.lane);
     const std::string asked = describe_tiers({RateTier{l.asked, l.configured.window_seconds}});
@@ -112,6 +115,8 @@ std::vector<TargetTotals> partial_totals(const Job& job, const ProgressBoard& bo
       if (p.target != plan.id) continue;
       t.retries = p.retries;
       t.throttled = p.throttled;
+      t.concurrency = TargetTotals::Concurrency{p.concurrency_auto, p.concurrency, p.concurrency_peak};
+      t.requests = p.requests;
     }
     t.by_hand = by_hand_rows(job, t.id);
     out.push_back(std::move(t));

@@ -124,6 +124,11 @@ int run_exit_code(const RunReport& report) {
   return failed ? kExitSomeFailed : kExitOk;
 }
 
+std::string describe_concurrency(const TargetTotals::Concurrency& c) {
+  if (!c.automatic) return fmt::format("{} in flight", c.cap);
+  return fmt::format("auto: {} in flight (at most {})", c.cap, c.peak);
+}
+
 std::string render_run_text(const RunReport& r, const std::vector<const TargetConnector*>& connectors, bool color,
                             std::size_t examples) {
   auto bold = [&](std::string_view s) { return color ? fmt::format("\033[1m{}\033[0m", s) : std::string(s); };
@@ -138,6 +143,9 @@ std::string render_run_text(const RunReport& r, const std::vector<const TargetCo
     out += fmt::format("  {:<16} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9}\n", t.id, t.planned, t.applied, t.failed,
                        t.skipped, t.retries, t.throttled);
     if (!t.quarantined.empty()) out += "    " + red(fmt::format("quarantined: {}", t.quarantined)) + "\n";
+    if (t.concurrency && t.requests > 0) {
+      out += fmt::format("    {} requests in {:.1f} s, concurrency {}\n", t.requests, t.seconds, describe_concurrency(*t.concurrency));
+    }
     if (t.not_sent() > 0 && r.status != "running") out += fmt::format("    not sent: {} (no outcome before the run stopped)\n", t.not_sent());
     for (const auto& l : t.lowered_limits) {
       out += fmt::format("    rate limit lowered by the server for the run{}: {} -> {}\n",

@@ -63,7 +63,21 @@ struct TargetTotals : RunCounts {
     bool operator==(const LoweredLimit&) const = default;
   };
   std::vector<LoweredLimit> lowered_limits;
+  // The requests in flight the run allowed: the job's number, or for `concurrency = "auto"` the cap
+  // at the end and the largest it reached. Unset when the run did not say (an older report).
+  struct Concurrency {
+    bool automatic = false;
+    std::uint32_t cap = 0;
+    std::uint32_t peak = 0;
+    bool operator==(const Concurrency&) const = default;
+  };
+  std::optional<Concurrency> concurrency;
+  std::uint64_t requests = 0;    // requests sent, retries and throttled ones included
+  double seconds = 0;            // from the first request to the last answer
 };
+
+// "auto: 12 in flight (at most 16)", "8 in flight".
+std::string describe_concurrency(const TargetTotals::Concurrency& c);
 
 struct RunReport {
   std::int64_t run_id = 0;

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "diff/json_writer.h"
 #include "engine/plan/json_fields.h"
 #include "engine/run/run_report.h"
@@ -25,6 +27,10 @@ void write_target(JsonWriter& w, const TargetTotals& t) {
     w.key("where").string(b.where).end_object();
   }
   w.end_array();
+  if (t.concurrency) {
+    w.key("concurrency").begin_object().key("auto").boolean(t.concurrency->automatic);
+    w.key("cap").integer(t.concurrency->cap).key("peak").integer(t.concurrency->peak).end_object();
+  }
   w.key("failed").integer(static_cast<std::int64_t>(t.failed)).key("id").string(t.id);
   w.key("lowered_limits").begin_array();
   for (const auto& l : t.lowered_limits) {
@@ -43,7 +49,8 @@ void write_target(JsonWriter& w, const TargetTotals& t) {
     w.key("requests").integer(static_cast<std::int64_t>(t.read->requests));
     w.key("throttled").integer(static_cast<std::int64_t>(t.read->throttled)).end_object();
   }
-  w.key("retries").integer(static_cast<std::int64_t>(t.retries));
+  w.key("requests").integer(static_cast<std::int64_t>(t.requests));
+  w.key("retries").integer(static_cast<std::int64_t>(t.retries)).key("seconds").raw(fmt::format("{:.3f}", t.seconds));
   w.key("skipped").integer(static_cast<std::int64_t>(t.skipped)).key("throttled").integer(static_cast<std::int64_t>(t.throttled));
   w.end_object();
 }
@@ -72,6 +79,15 @@ TargetTotals totals_from(const json::object& o) {
   t.retries = count(o, "retries");
   t.throttled = count(o, "throttled");
   t.quarantined = text(o, "quarantined");
+  t.requests = count(o, "requests");
+  if (const auto* s = o.if_contains("seconds"); s && s->is_number()) t.seconds = s->to_number<double>();
+  if (const auto* c = o.if_contains("concurrency"); c && c->is_object()) {
+    const auto& co = c->as_object();
+    const auto* automatic = co.if_contains("auto");
+    t.concurrency = TargetTotals::Concurrency{automatic != nullptr && automatic->is_bool() && automatic->as_bool(),
+                                              static_cast<std::uint32_t>(count(co, "cap")),
+                                              static_cast<std::uint32_t>(count(co, "peak"))};
+  }
   t.by_hand = by_hand_from(o);
   if (const auto* read = o.if_contains("read"); read && read->is_object()) {
     const auto& r = read->as_object();

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "engine/net/async_event.h"
+#include "engine/run/concurrency_cap.h"
 #include "engine/run/retry_budget.h"
 #include "engine/run/retry_decision.h"
 
@@ -64,7 +65,8 @@ class ReadRun {
     std::vector<std::size_t> workers;
     for (Reading& r : readings_) {
       workers.push_back(static_cast<std::size_t>(
-          std::min<std::uint64_t>(std::max(r.ask.config->concurrency, 1u), r.progress.planned)));
+          std::min<std::uint64_t>(ConcurrencyCap::of(r.ask.config->concurrency, fastest_rate(r.limiter.tiers())).limit(),
+                                  r.progress.planned)));
       pending += workers.back();
     }
     if (pending == 0) all_done.set();

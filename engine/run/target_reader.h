@@ -3,7 +3,8 @@
 // policy with its budget, and the progress board.
 //
 // Every ask is read at once on one io_context: its keys go out in batches of the read operation's
-// batch_size(), at most TargetConfig::concurrency in flight, each request paced by the target's read
+// batch_size(), at most TargetConfig::concurrency in flight (for "auto", what the read rate needs at
+// the first guess of a round trip, concurrency_cap.h), each request paced by the target's read
 // limiter (TargetConfig::read_rate, else the read operation's default_rate()). An answer is judged
 // by the read's classify() and acted on as the retry policy decides (retry_decision.h), as a write
 // is: a transient failure is retried after a backoff, a throttled answer pauses the lane, a refused

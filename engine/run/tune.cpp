@@ -1,5 +1,6 @@
 #include "engine/run/tune.h"
 
+
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -11,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "engine/net/async_event.h"
+#include "engine/run/concurrency_cap.h"
 
 namespace hrsync {
 namespace {
@@ -303,9 +305,15 @@ void Tuner::recommend(const TuneTarget& t, TargetTuning& out) const {
   }
   out.round_trip_s = rtt;
   out.recommended_concurrency = std::clamp<unsigned>(static_cast<unsigned>(std::ceil(rate * rtt * options_.concurrency_margin)), 2, 1024);
-  const double reach_today = rtt > 0 ? t.concurrency / rtt : today;
+  // As the executor sizes "auto": from the fastest tier (a burst of 50/s within 1000/min).
+  const double fastest = fastest_rate(t.rate);
+  ConcurrencyCap cap = ConcurrencyCap::of(t.concurrency, fastest);
+  if (rtt > 0) cap.observe(rtt, fastest);
+  out.concurrency = cap.limit();
+  out.concurrency_auto = cap.automatic();
+  const double reach_today = rtt > 0 ? out.concurrency / rtt : today;
   out.bound = today > 0 && reach_today < today
-                  ? fmt::format("the network: {} in flight / {:.0f} ms round trip = {:.1f}/s, under the limit", t.concurrency, rtt * 1000, reach_today)
+                  ? fmt::format("the network: {} in flight / {:.0f} ms round trip = {:.1f}/s, under the limit", out.concurrency, rtt * 1000, reach_today)
                   : fmt::format("the limit: {:.1f}/s", today);
   for (const Lane& lane : t.connector->update().lanes()) {
     out.notes.push_back(fmt::format("lane {} ({}/s) bounds {}", lane.name, per_second({lane.tiers.begin(), lane.tiers.end()}), lane.carries));
@@ -314,7 +322,7 @@ void Tuner::recommend(const TuneTarget& t, TargetTuning& out) const {
     double pace = rtt > 0 ? std::min(r, c / rtt) : r;
     return pace > 0 ? static_cast<double>(out.entities) / pace : 0.0;
   };
-  out.least_s_today = least(today, t.concurrency);
+  out.least_s_today = least(today, out.concurrency);
   out.least_s_recommended = least(rate, out.recommended_concurrency);
 }
 
@@ -330,7 +338,6 @@ net::awaitable<TuneReport> Tuner::run(std::vector<TuneTarget> targets) {
     out.id = std::string(t.connector->id());
     out.documented = t.connector->update().rate_documented();
     out.rate = t.rate;
-    out.concurrency = t.concurrency;
     out.entities = t.entities;
     co_await measure_reads(t, out);
     if (options_.write_probe && !out.documented) {

@@ -63,7 +63,7 @@ struct TuneTarget {
   std::vector<std::string> keys;    // entity keys from the HR source, in source order (a few)
   std::uint64_t entities = 0;       // entities a full sync sends it (for its least time)
   std::vector<RateTier> rate;       // the rate in force (the job's, else the connector's default)
-  unsigned concurrency = 8;         // the job's concurrency
+  std::optional<unsigned> concurrency;  // the job's concurrency; unset: "auto"
 };
 
 struct TuneSeams {
@@ -107,7 +107,8 @@ struct TargetTuning {
   std::string id;
   bool documented = true;             // the update's rate is the document's
   std::vector<RateTier> rate;         // in force today
-  unsigned concurrency = 0;           // today's
+  unsigned concurrency = 0;           // today's: the job's number, or what "auto" sizes for round_trip_s
+  bool concurrency_auto = false;      // the job leaves it to "auto"
   RoundTrips read_trips;              // the round trips of one-entity reads
   std::vector<ProbeStep> steps;       // the write probe's steps
   FoundBy found_by = FoundBy::kNone;

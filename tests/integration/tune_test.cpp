@@ -1,6 +1,8 @@
 // `hrsync tune` against the emulator playing an undocumented tenant: the access-control limit at
 // 30/s (announced when it throttles), a face box of 4 workers at 100 ms (40/s, queueing), and
 // 30-60 ms added to every Feishu answer.
+#include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "engine/cli/tune_command.h"
@@ -26,8 +28,9 @@ class TuneTest : public SyncHarness {
   }
 
   // Runs `hrsync tune --json` on the job as written; its exit code and its JSON.
-  std::pair<int, json::object> tune(bool write_probe, unsigned max_calls = 200) {
+  std::pair<int, json::object> tune(bool write_probe, unsigned max_calls = 200, std::string svg = "") {
     TuneCommand cmd;
+    cmd.svg = std::move(svg);
     cmd.config = dir_.file("job.toml");
     cmd.write_probe = write_probe;
     cmd.max_calls = max_calls;
@@ -58,8 +61,17 @@ TEST_F(TuneTest, TheWriteProbeFindsTheUndocumentedLimitsAndChangesNothing) {
   const json::object before = state();
   const std::uint64_t updates_before = updates(stats());
 
-  auto [code, report] = tune(/*write_probe=*/true);
+  auto [code, report] = tune(/*write_probe=*/true, 200, dir_.file("tune.svg"));
   ASSERT_EQ(code, 0);
+  // --svg: one panel per target, the probed ones with their steps.
+  std::ifstream svg_file(dir_.file("tune.svg"));
+  const std::string svg((std::istreambuf_iterator<char>(svg_file)), std::istreambuf_iterator<char>());
+  EXPECT_TRUE(svg.starts_with("<?xml") && svg.ends_with("</svg>\n")) << svg.substr(0, 200);
+  std::size_t panels = 0;
+  for (std::size_t at = svg.find("<g class=\"panel\""); at != std::string::npos; at = svg.find("<g class=\"panel\"", at + 1)) ++panels;
+  EXPECT_EQ(panels, report.at("targets").as_array().size());
+  EXPECT_NE(svg.find("id=\"panel-acs_card\""), std::string::npos);
+  EXPECT_NE(svg.find("acs_card: recommended"), std::string::npos);
   const json::object& acs = target(report, "acs_card");
   EXPECT_EQ(acs.at("measured").at("found_by").as_string(), "announced");
   EXPECT_EQ(acs.at("measured").at("announced_limit").to_number<int>(), 30);

@@ -114,6 +114,25 @@ TEST(ProgressDisplayRenderTest, TheOverallLineSaysWhenTheEtaIsUnknownAndWhenAllI
   EXPECT_EQ(render_overall(f), "elapsed 10 s  ·  20/20 (100.0 %)  ·  done");
 }
 
+TEST(ProgressDisplayRenderTest, TheLinesShowTheRequestsInFlightOfTheCap) {
+  ProgressTracker tracker(kStart);
+  TargetProgress p = counts("attendance_face", 2000, 400);
+  p.in_flight = 11;
+  p.concurrency = 16;
+  p.concurrency_peak = 16;
+  p.concurrency_auto = true;
+  TargetProgress fixed = counts("acs_card", 100, 40);
+  fixed.in_flight = 3;
+  fixed.concurrency = 3;
+  fixed.concurrency_peak = 3;
+  const ProgressFrame f = tracker.update(kStart + 10s, {p, fixed});
+  EXPECT_NE(render_log_line(f.targets[0]).find("in flight 11/16 auto"), std::string::npos) << render_log_line(f.targets[0]);
+  EXPECT_NE(render_log_line(f.targets[1]).find("in flight 3/3"), std::string::npos);
+  EXPECT_EQ(render_log_line(f.targets[1]).find("auto"), std::string::npos);
+  const auto lines = render_terminal(f, /*color=*/false, 200);
+  EXPECT_NE(lines[0].find("in flight 11/16 auto"), std::string::npos) << lines[0];
+}
+
 TEST(ProgressDisplayRenderTest, LogAndFinishLinesArePlainText) {
   ProgressTracker tracker(kStart);
   TargetProgress p = counts("acs_card", 100, 40, 1, 1);

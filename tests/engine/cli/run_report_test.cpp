@@ -36,6 +36,41 @@ RunReport stopped_by_the_store() {
   return r;
 }
 
+TEST(RunReportTest, TheConcurrencyInUseIsShownAndReadBack) {
+  RunReport r;
+  r.run_id = 3;
+  r.command = "sync";
+  r.status = "ok";
+  r.targets = {TargetTotals{{.planned = 500, .applied = 500}, "attendance_face", ""},
+               TargetTotals{{.planned = 20, .applied = 20}, "acs_card", ""}};
+  r.targets[0].concurrency = TargetTotals::Concurrency{.automatic = true, .cap = 12, .peak = 16};
+  r.targets[0].requests = 500;
+  r.targets[0].seconds = 10.25;
+  r.targets[1].concurrency = TargetTotals::Concurrency{.automatic = false, .cap = 3, .peak = 3};
+  r.targets[1].requests = 20;
+  r.targets[1].seconds = 1;
+
+  const std::string text = render_run_text(r, {}, false);
+  EXPECT_NE(text.find("500 requests in 10.2 s, concurrency auto: 12 in flight (at most 16)"), std::string::npos) << text;
+  EXPECT_NE(text.find("20 requests in 1.0 s, concurrency 3 in flight"), std::string::npos) << text;
+
+  const std::string json_text = render_run_json(r, {});
+  const json::object j = json::parse(json_text).as_object();
+  const json::object& c = j.at("targets").as_array()[0].at("concurrency").as_object();
+  EXPECT_TRUE(c.at("auto").as_bool());
+  EXPECT_EQ(c.at("cap").as_int64(), 12);
+  EXPECT_EQ(c.at("peak").as_int64(), 16);
+  EXPECT_DOUBLE_EQ(j.at("targets").as_array()[0].at("seconds").to_number<double>(), 10.25);
+
+  RunRow row{.id = 3, .command = "sync", .finished_at = 10, .status = "ok", .exit_code = 0, .summary = json_text};
+  const RunReport back = read_run_report(row, RunProgress{}, {});
+  ASSERT_EQ(back.targets.size(), 2u);
+  EXPECT_EQ(back.targets[0].concurrency, r.targets[0].concurrency);
+  EXPECT_EQ(back.targets[1].concurrency, r.targets[1].concurrency);
+  EXPECT_EQ(back.targets[0].requests, 500u);
+  EXPECT_DOUBLE_EQ(back.targets[0].seconds, 10.25);
+}
+
 TEST(RunReportTest, AStoreFailureIsExit5AndSaysWhatWasNotRecorded) {
   RunReport r = stopped_by_the_store();
   EXPECT_EQ(r.exit_code, kExitStore);

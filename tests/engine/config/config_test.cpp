@@ -166,6 +166,27 @@ TEST_F(ConfigTest, OutOfRangeAndWrongTypeValuesNameTheKey) {
   EXPECT_NE(e2.message.find("whole number"), std::string::npos) << e2.str();
 }
 
+TEST_F(ConfigTest, ConcurrencyIsAutoUnlessTheJobGivesANumber) {
+  auto unset = load_config(write(kMinimal), fake_env);
+  ASSERT_TRUE(unset.has_value()) << unset.error().str();
+  EXPECT_FALSE(unset->targets[0].concurrency.has_value()) << "the default is \"auto\"";
+
+  auto automatic = load_config(write(std::string(kMinimal) + "concurrency = \"auto\"\n"), fake_env);
+  ASSERT_TRUE(automatic.has_value()) << automatic.error().str();
+  EXPECT_FALSE(automatic->targets[0].concurrency.has_value());
+
+  auto fixed = load_config(write(std::string(kMinimal) + "concurrency = 8\n"), fake_env);
+  ASSERT_TRUE(fixed.has_value()) << fixed.error().str();
+  EXPECT_EQ(fixed->targets[0].concurrency, 8u);
+
+  for (std::string_view bad : {"\"Auto\"", "\"8\"", "0", "1025", "2.5", "true"}) {
+    auto e = error_of(std::string(kMinimal) + "concurrency = " + std::string(bad) + "\n");
+    EXPECT_NE(e.where.find("job.toml:"), std::string::npos) << e.str();
+    EXPECT_NE(e.where.find("targets.contact_user.concurrency"), std::string::npos) << e.str();
+    EXPECT_NE(e.message.find("\"auto\" or a whole number between 1 and 1024"), std::string::npos) << e.str();
+  }
+}
+
 // Every number the job reads: nan compares false with both ends of a range, so it would pass
 // any range check unless refused as such (max_missing_ratio = nan let a 10 % export revoke).
 TEST_F(ConfigTest, NanAndInfinityAreRefusedForEveryNumberNamingFileKeyAndValue) {

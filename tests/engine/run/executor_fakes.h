@@ -127,6 +127,9 @@ class FakeTransport final : public Transport {
 
   FakeTransport(Clock& clock, Clock::duration latency) : clock_(clock), latency_(latency) {}
 
+  // The round trip of the requests sent from now on.
+  void set_latency(Clock::duration latency) { latency_ = latency; }
+
   std::map<std::string, std::deque<Step>> script;
   std::optional<Error> every_send_fails;   // e.g. the token cannot be fetched
   std::vector<Sent> sent;

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
@@ -879,6 +880,104 @@ TEST_F(ExecutorTest, AFailedFlushAtATargetsEndStopsTheOthers) {
   EXPECT_EQ(transport.started, *failing.started_at_failure);
   EXPECT_LT(transport.started, 2u + 20u);
   EXPECT_GT(result(summary, "slow").counts.skipped, 0u);
+}
+
+// The rate the target sent at: requests after the first over the time from the first to the last.
+double send_rate(const FakeTransport& transport) {
+  std::vector<Clock::time_point> at;
+  for (const auto& s : transport.sent) at.push_back(s.at);
+  std::sort(at.begin(), at.end());
+  if (at.size() < 2) return 0;
+  return static_cast<double>(at.size() - 1) / std::chrono::duration<double>(at.back() - at.front()).count();
+}
+
+TEST_F(ExecutorTest, AutoConcurrencyReachesTheLimitOverASlowLink) {
+  // 50/s with 200 ms round trips needs 10 in flight: "auto" sizes the cap from what it measures.
+  TargetPlan& tp = add_target("t", {RateTier{50, 1}});
+  add_work(tp, 500);
+  target_config("t").concurrency.reset();
+  transport.set_latency(200ms);
+  RunSummary summary = run();
+  const TargetResult& r = result(summary, "t");
+  EXPECT_EQ(r.counts.applied, 500u);
+  EXPECT_GE(send_rate(transport), 0.95 * 50);
+  EXPECT_GE(transport.max_in_flight, 10u);
+  EXPECT_LE(transport.max_in_flight, 16u) << "50/s x 200 ms x 1.5 + 1";
+  EXPECT_TRUE(r.counts.concurrency_auto);
+  EXPECT_EQ(r.counts.concurrency_peak, 16u);
+}
+
+TEST_F(ExecutorTest, AFixedConcurrencyStillBoundsTheRateOverASlowLink) {
+  TargetPlan& tp = add_target("t", {RateTier{50, 1}});
+  add_work(tp, 500);
+  target_config("t").concurrency = 8;
+  transport.set_latency(200ms);
+  RunSummary summary = run();
+  const TargetResult& r = result(summary, "t");
+  EXPECT_EQ(r.counts.applied, 500u);
+  EXPECT_LE(transport.max_in_flight, 8u);
+  EXPECT_NEAR(send_rate(transport), 8 / 0.2, 0.5) << "8 in flight / 200 ms";
+  EXPECT_FALSE(r.counts.concurrency_auto);
+  EXPECT_EQ(r.counts.concurrency, 8u);
+  EXPECT_EQ(r.counts.concurrency_peak, 8u);
+}
+
+TEST_F(ExecutorTest, AutoConcurrencyStaysUnderItsCeiling) {
+  // 1000/s with 2 s round trips would want 3,000 in flight.
+  TargetPlan& tp = add_target("t", {RateTier{1000, 1}});
+  add_work(tp, 1000);
+  target_config("t").concurrency.reset();
+  transport.set_latency(2s);
+  RunSummary summary = run();
+  EXPECT_EQ(result(summary, "t").counts.applied, 1000u);
+  EXPECT_EQ(transport.max_in_flight, 64u);
+  EXPECT_EQ(result(summary, "t").counts.concurrency_peak, 64u);
+}
+
+TEST_F(ExecutorTest, AutoConcurrencyFollowsTheRoundTripUpAndDown) {
+  TargetPlan& tp = add_target("t", {RateTier{50, 1}});
+  add_work(tp, 1500);
+  target_config("t").concurrency.reset();
+  transport.set_latency(20ms);
+  // 10 s in: the link slows to 300 ms; 20 s in, it is fast again.
+  auto change = [&](Clock::duration after, Clock::duration latency) -> net::awaitable<void> {
+    co_await clock.sleep_until(clock.now() + after);
+    transport.set_latency(latency);
+  };
+  net::co_spawn(io, change(10s, 300ms), net::detached);
+  net::co_spawn(io, change(20s, 20ms), net::detached);
+  std::vector<std::size_t> in_flight_at(30, 0);  // the most in flight in each second
+  auto watch = [&]() -> net::awaitable<void> {
+    for (std::size_t s = 0; s < in_flight_at.size(); ++s) {
+      const std::size_t seen = transport.max_in_flight;
+      transport.max_in_flight = 0;
+      if (s > 0) in_flight_at[s - 1] = seen;
+      co_await clock.sleep_until(clock.now() + 1s);
+    }
+  };
+  net::co_spawn(io, watch(), net::detached);
+  RunSummary summary = run();
+  const TargetResult& r = result(summary, "t");
+  EXPECT_EQ(r.counts.applied, 1500u);
+  EXPECT_LE(in_flight_at[8], 4u) << "20 ms: 50/s x 20 ms x 1.5 + 1 = 3";
+  EXPECT_GE(in_flight_at[17], 14u) << "300 ms: 50/s needs 15 in flight";
+  EXPECT_LE(in_flight_at[17], 24u) << "50/s x 300 ms x 1.5 + 1";
+  EXPECT_LE(in_flight_at[27], 4u) << "fast again: the workers beyond the cap left";
+  EXPECT_EQ(r.counts.concurrency_peak, 24u);
+  EXPECT_GE(send_rate(transport), 0.95 * 50) << "the slow spell did not slow the target";
+}
+
+TEST_F(ExecutorTest, TheProgressBoardShowsTheConcurrencyInUse) {
+  TargetPlan& tp = add_target("t", {RateTier{50, 1}});
+  add_work(tp, 100);
+  target_config("t").concurrency.reset();
+  transport.set_latency(200ms);
+  run();
+  const std::vector<TargetProgress> seen = board.snapshot();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_TRUE(seen[0].concurrency_auto);
+  EXPECT_GE(seen[0].concurrency, 2u);
+  EXPECT_EQ(seen[0].concurrency_peak, 16u);
 }
 
 TEST(Executor, SameSeedSameSchedule) {
