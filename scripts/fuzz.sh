@@ -40,6 +40,14 @@ if [[ -d /dev/shm && -w /dev/shm ]]; then export TMPDIR=/dev/shm; fi
 
 mkdir -p "$dir/crashes" "$dir/logs"
 
+# dictionary TARGET: the -dict option for TARGET (fuzz/NAME.dict; the answer targets share one).
+dictionary() {
+  local name=${1#fuzz_}
+  case "$name" in answer_*|token_reply|throttle) name=answer ;; esac
+  [[ -f "$root/fuzz/$name.dict" ]] && echo "-dict=$root/fuzz/$name.dict"
+  return 0
+}
+
 # run TARGET: fuzzes TARGET for $seconds; its log goes to logs/TARGET.log.
 run() {
   local t=$1 name=${1#fuzz_} corpus
@@ -52,7 +60,7 @@ run() {
   # detect_leaks: a leak is a failure too. -timeout: an input that runs longer is a hang.
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     "$dir/fuzz/$t" -max_total_time="$seconds" -timeout=25 -rss_limit_mb=2048 -print_final_stats=1 \
-    -artifact_prefix="$dir/crashes/$t-" "$corpus" "$root/fuzz/corpus/$name" >"$dir/logs/$t.log" 2>&1
+    $(dictionary "$t") -artifact_prefix="$dir/crashes/$t-" "$corpus" "$root/fuzz/corpus/$name" >"$dir/logs/$t.log" 2>&1
 }
 
 # summary TARGET STATUS: one line from its log, and on failure the input that failed.
