@@ -1,4 +1,5 @@
-// Fuzz target: one connector's answer judges (HRSYNC_FUZZ_TARGET names it: contact_user, ...).
+// Fuzz target: one connector's answer judges. The program's name says which connector:
+// fuzz_answer_contact_user, ... (one object file, linked once per connector).
 //
 // The input is an HTTP answer (http_answer.h); the status line's first word picks the operation
 // that judges it: "update" (the default), "read" or "create"; the words after "read" are the keys
@@ -9,6 +10,8 @@
 // key asked for, as found (a sealed document) or absent, never both, and for no other key.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -25,14 +28,9 @@ namespace {
 
 using namespace hrsync;
 
-const TargetConnector& connector() {
-  static const std::unique_ptr<TargetConnector> c = [] {
-    auto made = make_target(HRSYNC_FUZZ_TARGET, TargetOptions{});
-    if (!made) __builtin_trap();
-    return std::move(*made);
-  }();
-  return *c;
-}
+std::unique_ptr<TargetConnector> the_connector;  // made once, from the program's name
+
+const TargetConnector& connector() { return *the_connector; }
 
 void check(const Verdict& v) {
   if (v.reset_s && (std::isnan(*v.reset_s) || *v.reset_s < 0)) __builtin_trap();
@@ -82,6 +80,22 @@ void judge_read(const ReadOperation& read, const fuzz::HttpAnswer& a) {
 }
 
 }  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
+  (void)argc;
+  constexpr std::string_view kPrefix = "fuzz_answer_";
+  std::string_view self = (*argv)[0];
+  self.remove_prefix(self.rfind('/') == std::string_view::npos ? 0 : self.rfind('/') + 1);
+  auto made = self.starts_with(kPrefix) ? make_target(self.substr(kPrefix.size()), TargetOptions{})
+                                        : make_target("", TargetOptions{});
+  if (!made) {
+    std::fprintf(stderr, "%.*s: the program's name must be fuzz_answer_TARGET: %s\n", static_cast<int>(self.size()),
+                 self.data(), made.error().str().c_str());
+    std::exit(2);
+  }
+  the_connector = std::move(*made);
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view in(reinterpret_cast<const char*>(data), size);
