@@ -64,12 +64,14 @@ if (( sanitize )); then
   echo "test: building the sanitized tests in the background (log: $asan_log)"
 fi
 
-# The fuzz pass: its build (clang, the libraries it fuzzes alone) and its runs go in the
-# background too, niced below the sanitized build, while the suites run; its log is shown at the end.
-fuzz_log="$root/build-fuzz/fuzz.log"
+# The fuzz pass: its build (clang, the libraries it fuzzes alone, at -O0: half the CPU time of
+# -O1, and a pass this short needs no speed) and its runs go in the background too, niced below the
+# sanitized build, while the suites run; its log is shown at the end.
+fuzz_log="$root/build-fuzz-test/fuzz.log"
 if (( fuzz )); then
-  mkdir -p "$root/build-fuzz"
-  setsid nice -n 15 "$root/scripts/fuzz.sh" --seeds-only "${HRSYNC_FUZZ_SECONDS:-10}" >"$fuzz_log" 2>&1 &
+  mkdir -p "$root/build-fuzz-test"
+  HRSYNC_FUZZ_BUILD="$root/build-fuzz-test" HRSYNC_FUZZ_OPT=-O0 \
+    setsid nice -n 15 "$root/scripts/fuzz.sh" --seeds-only "${HRSYNC_FUZZ_SECONDS:-10}" >"$fuzz_log" 2>&1 &
   fuzz_job=$!
   echo "test: building and running the fuzz targets in the background (log: $fuzz_log)"
 fi
