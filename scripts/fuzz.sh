@@ -8,7 +8,7 @@
 #                  test script's short pass); otherwise the corpus of earlier runs, kept in the
 #                  build folder, grows run after run
 # The build folder is HRSYNC_FUZZ_BUILD (default build-fuzz), compiled at HRSYNC_FUZZ_OPT (default
-# -O1; -O0 builds in half the time and fuzzes at about half the speed). A crash, a leak, a hang (an input
+# -O1; -O0 builds in half the time and fuzzes at a third of the speed). A crash, a leak, a hang (an input
 # that takes more than 25 s) or an out-of-memory fails the script; the input that caused it is
 # kept under BUILD/crashes/ and printed with the command that replays it.
 set -euo pipefail
