@@ -14,6 +14,9 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(postgresql sqlite3)   # a throwaway PostgreSQL cluster for the database-source tests
   packages+=(prometheus)           # promtool: checks the metrics file against the exposition format
   packages+=(systemd dpkg-dev)     # systemd-analyze verify/security and dpkg-shlibdeps for the .deb check
+  # libFuzzer and the sanitizers' runtime for clang (scripts/fuzz.sh): g++ has no coverage-guided
+  # fuzzer. Clang 16, as Debian 12's clang 14 cannot compile libstdc++ 12's <expected>.
+  packages+=(clang-16 libclang-rt-16-dev)
 fi
 
 missing=()

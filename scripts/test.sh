@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds hrsync and runs the whole test suite: once as built, and once
 # more under AddressSanitizer + UndefinedBehaviorSanitizer (skip that pass with HRSYNC_NO_SANITIZE=1).
+# Meanwhile every fuzz target of fuzz/ runs for HRSYNC_FUZZ_SECONDS (default 10) from its seeds,
+# two at a time (scripts/fuzz.sh; skip it with HRSYNC_NO_FUZZ=1); a crash fails the script and
+# names the input.
 # The database-source tests get a throwaway PostgreSQL cluster on loopback, stopped at exit.
 # The script fails when a declared test program is missing, registered no test, or no test ran.
 set -euo pipefail
@@ -11,8 +14,10 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/scripts/pg_test_cluster.sh"
 pg_test_cluster_start
 asan_build=""
+fuzz_job=""
 cleanup() {
   [[ -n "$asan_build" ]] && kill -- "-$asan_build" 2>/dev/null  # the build, in a process group of its own
+  [[ -n "$fuzz_job" ]] && kill -- "-$fuzz_job" 2>/dev/null
   pg_test_cluster_stop
 }
 trap cleanup EXIT
@@ -41,6 +46,8 @@ jobs=$(( $(nproc) * 3 ))
 
 sanitize=1
 [[ "${HRSYNC_NO_SANITIZE:-0}" == "1" ]] && sanitize=0
+fuzz=1
+[[ "${HRSYNC_NO_FUZZ:-0}" == "1" ]] && fuzz=0
 
 "$root/scripts/build.sh" "$root/build" -DHRSYNC_BUILD_TESTS=ON -DHRSYNC_BUILD_BENCH=ON -DHRSYNC_SANITIZE=OFF
 check_suites "$root/build"
@@ -56,6 +63,18 @@ if (( sanitize )); then
   asan_build=$!
   echo "test: building the sanitized tests in the background (log: $asan_log)"
 fi
+
+# The fuzz pass: its build (clang, the libraries it fuzzes alone, at -O0: half the CPU time of
+# -O1, and a pass this short needs no speed) and its runs go in the background too, niced below the
+# sanitized build, while the suites run; its log is shown at the end.
+fuzz_log="$root/build-fuzz-test/fuzz.log"
+if (( fuzz )); then
+  mkdir -p "$root/build-fuzz-test"
+  HRSYNC_FUZZ_BUILD="$root/build-fuzz-test" HRSYNC_FUZZ_OPT=-O0 \
+    setsid nice -n 15 "$root/scripts/fuzz.sh" --seeds-only "${HRSYNC_FUZZ_SECONDS:-10}" >"$fuzz_log" 2>&1 &
+  fuzz_job=$!
+  echo "test: building and running the fuzz targets in the background (log: $fuzz_log)"
+fi
 (cd "$root/build" && ctest --output-on-failure --no-tests=error --parallel "$jobs" --timeout 600)
 
 if (( sanitize )); then
@@ -70,5 +89,17 @@ if (( sanitize )); then
   check_suites "$root/build-asan"
   (cd "$root/build-asan" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
      ctest --output-on-failure --no-tests=error --parallel "$jobs" --timeout 900)
+fi
+
+if (( fuzz )); then
+  status=0
+  wait "$fuzz_job" || status=$?
+  fuzz_job=""
+  if (( status != 0 )); then
+    tail -n 60 "$fuzz_log" >&2
+    echo "test: the fuzz pass failed (whole log: $fuzz_log)" >&2
+    exit 1
+  fi
+  grep -E '^fuzz: ' "$fuzz_log"
 fi
 echo "test: all suites passed"
