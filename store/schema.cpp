@@ -133,12 +133,28 @@ DROP TABLE outcomes;
 ALTER TABLE outcomes_v5 RENAME TO outcomes;
 )sql";
 
-constexpr std::array<Migration, 5> kMigrations = {{
+// Version 6: what hrsync did to a leaver, so that it undoes only that when they return.
+//  - leavers: per (target, key), an entity that on_missing froze, revoked or blacklisted when it
+//    left the source: `document` is the snapshot's document from before (what the target held),
+//    `run_id` the run that applied the change. The row goes when an update of the key, back in
+//    the source, is applied.
+constexpr std::string_view kVersion6 = R"sql(
+CREATE TABLE leavers (
+  target   TEXT    NOT NULL CHECK (target <> ''),
+  key      TEXT    NOT NULL CHECK (key <> ''),
+  document TEXT    NOT NULL,
+  run_id   INTEGER NOT NULL,
+  PRIMARY KEY (target, key)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<Migration, 6> kMigrations = {{
     {1, kVersion1},
     {2, kVersion2},
     {3, kVersion3},
     {4, kVersion4},
     {5, kVersion5},
+    {6, kVersion6},
 }};
 
 int read_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }

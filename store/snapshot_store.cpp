@@ -159,7 +159,7 @@ struct SnapshotStore::Impl {
   SQLite::Database db;  // declared before the statements, so destroyed after them
   std::unique_ptr<sqlite3_stmt, FinalizeStatement> scan;
   std::optional<SQLite::Statement> select_document, upsert_snapshot, delete_snapshot, count, insert_run, finish_run, upsert_outcome,
-      delete_absent,
+      delete_absent, insert_leaver, delete_leaver,
       select_outcomes, upsert_progress, update_run_progress, select_progress, advance_generation, select_row_state;
 };
 
@@ -390,6 +390,22 @@ Result<void> SnapshotStore::replace_absent(std::string_view target, std::span<co
   }
 }
 
+Result<std::vector<SnapshotStore::LeaverRow>> SnapshotStore::leavers(std::string_view target) {
+  constexpr int kLeaversVersion = 6;  // the first schema version with the leavers table
+  if (impl_->version < kLeaversVersion) return std::vector<LeaverRow>{};
+  try {
+    SQLite::Statement s(impl_->db, "SELECT key, document, run_id FROM leavers WHERE target = ?1 ORDER BY key");
+    s.bind(1, std::string(target));
+    std::vector<LeaverRow> rows;
+    while (s.executeStep()) {
+      rows.push_back({s.getColumn(0).getString(), s.getColumn(1).getString(), s.getColumn(2).getInt64()});
+    }
+    return rows;
+  } catch (const SQLite::Exception& e) {
+    return db_error(impl_->path, fmt::format("cannot read the leavers of {}", target), e);
+  }
+}
+
 Result<std::int64_t> SnapshotStore::begin_run(std::string_view command, std::string_view config_path,
                                               std::int64_t now) {
   try {
@@ -429,6 +445,7 @@ Result<void> SnapshotStore::commit_batch(std::int64_t run_id, std::span<const Ta
   std::size_t outcome_index = SIZE_MAX;
   try {
     SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+    record_leavers(run_id, outcomes);
     upsert_rows(rows, run_id, now, row_index);
     if (!rows.empty()) advance_generation(run_id);
     upsert_outcomes(run_id, outcomes, outcome_index);
@@ -547,8 +564,34 @@ void SnapshotStore::upsert_outcomes(std::int64_t run_id, std::span<const Outcome
     s.bind(9, o.attempts);
     s.exec();
     s.reset();
-    if (o.action == "create" && o.status == "applied") forget_absent(o.target, o.key);
+    if (o.status != "applied") continue;
+    if (o.action == "create") forget_absent(o.target, o.key);
+    if (o.action == "upsert" || o.action == "create") forget_leaver(o.target, o.key);
   }
+}
+
+void SnapshotStore::record_leavers(std::int64_t run_id, std::span<const OutcomeRow> outcomes) {
+  constexpr const char* kInsertLeaver =
+      "INSERT OR IGNORE INTO leavers (target, key, document, run_id) "
+      "SELECT target, key, document, ?3 FROM snapshot WHERE target = ?1 AND key = ?2";
+  for (const auto& o : outcomes) {
+    if (o.action != "freeze" || o.status != "applied") continue;
+    auto& s = impl_->statement(impl_->insert_leaver, kInsertLeaver);
+    ResetOnExit reset(s);
+    s.bindNoCopy(1, o.target);
+    s.bindNoCopy(2, o.key);
+    s.bind(3, run_id);
+    s.exec();
+  }
+}
+
+// The leaver is back and the update that gave back its access was applied.
+void SnapshotStore::forget_leaver(const std::string& target, const std::string& key) {
+  auto& s = impl_->statement(impl_->delete_leaver, "DELETE FROM leavers WHERE target = ?1 AND key = ?2");
+  ResetOnExit reset(s);
+  s.bindNoCopy(1, target);
+  s.bindNoCopy(2, key);
+  s.exec();
 }
 
 // The target holds `key` now (hrsync created it): it is no longer absent.

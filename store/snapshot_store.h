@@ -122,6 +122,21 @@ class SnapshotStore {
   // Replaces the keys `target` lacks with `keys`, found by run `run_id`'s read, in one transaction.
   Result<void> replace_absent(std::string_view target, std::span<const std::string> keys, std::int64_t run_id);
 
+  // What on_missing did to an entity that left the source, recorded when that change was applied:
+  // the document the target held before it (the snapshot's row then), and the run that applied it.
+  struct LeaverRow {
+    std::string key;
+    std::string document;
+    std::int64_t run_id = 0;
+  };
+
+  // The leavers of `target` hrsync froze, revoked or blacklisted, in key order. commit_batch
+  // records one when it commits an applied "freeze" outcome over a snapshot row (a row already
+  // recorded keeps its first document), and drops it when it commits an applied "upsert" or
+  // "create" of the key: the entity is back and its access was given back. Empty for a file whose
+  // schema predates them.
+  Result<std::vector<LeaverRow>> leavers(std::string_view target);
+
   // How far the snapshot has come: `generation` grows by one with every transaction that changes
   // snapshot rows (commit, commit_batch with rows, forget); `run_id` is the run that made the
   // last one, none when no run made it (a forget outside a run, or a file that never changed).
@@ -179,9 +194,14 @@ class SnapshotStore {
   Result<void> scan_hashes(std::string_view target, void* context, HashVisitor visit);
   // The statements of commit_batch(), inside the caller's transaction; they throw SQLite::Exception.
   void upsert_rows(std::span<const TargetRow> rows, std::int64_t run_id, std::int64_t now, std::size_t& at);
-  // An applied "create" outcome also takes its key out of the absent table (forget_absent).
+  // An applied "create" outcome also takes its key out of the absent table (forget_absent); an
+  // applied "upsert" or "create" takes it out of the leavers.
   void upsert_outcomes(std::int64_t run_id, std::span<const OutcomeRow> outcomes, std::size_t& at);
   void forget_absent(const std::string& target, const std::string& key);
+  // Records, for each applied "freeze" outcome, the snapshot row it replaces as a leaver; before
+  // upsert_rows, inside the caller's transaction.
+  void record_leavers(std::int64_t run_id, std::span<const OutcomeRow> outcomes);
+  void forget_leaver(const std::string& target, const std::string& key);
   void replace_progress(std::int64_t run_id, const RunProgress& progress);
   // Advances the generation, naming `run_id` (none when 0), inside the caller's transaction.
   void advance_generation(std::int64_t run_id);

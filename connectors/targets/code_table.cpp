@@ -17,6 +17,7 @@ void apply_rule(Verdict& v, const CodeRule* rule) {
   }
   v.disposition = rule->disposition;
   v.backoff = rule->backoff;
+  v.refused_member = rule->refuses_member;
 }
 
 void settle_undocumented(Verdict& v, int http_status) {

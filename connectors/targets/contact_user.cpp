@@ -233,6 +233,14 @@ Field cell_of(std::string_view member) {
   return Field::kUserId;  // not a member: make_contact_user accepts members only
 }
 
+// The JSON text of member `key` of `body`, "" when it has none.
+std::string_view member_raw(std::string_view body, std::string_view key) {
+  JsonMembers members;
+  if (!split_members(body, members)) return {};
+  const JsonMember* m = members.find(key);
+  return m != nullptr ? m->raw : std::string_view();
+}
+
 // The update: in patch mode a PATCH of the members that changed (through the lane when they
 // hold department_ids or is_frozen), in put mode a PUT of the whole document.
 class ContactUserUpdate final : public UpdateOperation {
@@ -435,6 +443,7 @@ class ContactUser final : public TargetConnector {
   std::expected<Document, Invalid> project(const Record& r) const override;
   std::vector<std::string> plan_notes() const override;
   std::optional<Document> on_missing(const Document& last_applied) const override;
+  std::optional<Document> on_return(const Document& desired, const Document& before_leaving) const override;
   std::optional<Held> held_after(const Document& desired, const Document& last_applied) const override;
 
   const UpdateOperation& update() const override { return update_; }
@@ -562,6 +571,23 @@ std::optional<Document> ContactUser::on_missing(const Document& last_applied) co
   return d;
 }
 
+// A user frozen as a leaver and back in the source: a record without is_frozen does not unfreeze
+// it in patch mode (a PATCH leaves what it does not carry), so "is_frozen": false is sent. In put
+// mode the PUT, which sets what it carries and resets the rest, unfreezes it already.
+std::optional<Document> ContactUser::on_return(const Document& desired, const Document&) const {
+  if (!patch_) return std::nullopt;
+  JsonMembers members;
+  if (!split_members(desired.body, members) || members.find("is_frozen") != nullptr) return std::nullopt;
+  if (!members.push(JsonMember{"is_frozen", "false"})) return std::nullopt;
+  Document d;
+  d.key = desired.key;
+  d.attachment = desired.attachment;
+  d.body.reserve(desired.body.size() + 20);
+  write_members(d.body, members);
+  d.seal();
+  return d;
+}
+
 Result<Request> ContactUserUpdate::build_request(const Document& desired, const Document* last_applied) const {
   Request req;
   req.method = patch_ ? "PATCH" : "PUT";
@@ -595,8 +621,15 @@ void ContactUserUpdate::build_patch(Request& req, const Document& desired, const
 std::optional<Held> ContactUser::held_after(const Document& desired, const Document& last_applied) const {
   if (!patch_) return std::nullopt;
   auto held = held_by_patch(desired, last_applied, kCannotClear);
-  // A member option `fields` leaves out is not hrsync's to clear: kept, but not listed.
-  if (held) std::erase_if(held->kept, [&](const Invalid& kept) { return !owns(cell_of(kept.field)); });
+  // A member option `fields` leaves out is not hrsync's to clear: kept, but not listed. Nor is
+  // "is_frozen": false (a returning leaver's): the user stays unfrozen, as a record without the
+  // cell asks.
+  if (held) {
+    const bool unfrozen = member_raw(last_applied.body, "is_frozen") == "false";
+    std::erase_if(held->kept, [&](const Invalid& kept) {
+      return !owns(cell_of(kept.field)) || (unfrozen && kept.field == "is_frozen");
+    });
+  }
   return held;
 }
 

@@ -4,7 +4,8 @@
 // against every field rule of the API document (field_rules(), the table it writes from, which the
 // tests walk row by row), and says what becomes of a document the target cannot fully take: the
 // values it keeps unique, the members a request cannot clear (held_after), what an entity gone
-// from the source becomes (on_missing). It sends nothing: the operations do (target_operation.h).
+// from the source becomes (on_missing), and what it gets back when it returns (on_return). It
+// sends nothing: the operations do (target_operation.h).
 //
 // Thread-safety: projections are immutable after construction; all methods are const and may be
 // called from any thread.
@@ -82,6 +83,17 @@ class RecordProjection {
   // The document to apply to an entity that left the source (its last applied document given),
   // or nullopt when the target's on_missing policy leaves it alone.
   virtual std::optional<Document> on_missing(const Document& last_applied) const = 0;
+
+  // The document to send to an entity that on_missing() changed when it left the source and that
+  // is back in it: `desired` (its record's document) with what on_missing() changed and its record
+  // does not set given back, from `before_leaving` (the document the target held before) or the
+  // API's default; nullopt when `desired` gives it back already, or the target's request does
+  // (a PUT that resets what it leaves out). The planner sends it in place of `desired`.
+  virtual std::optional<Document> on_return(const Document& desired, const Document& before_leaving) const {
+    (void)desired;
+    (void)before_leaving;
+    return std::nullopt;
+  }
 
   // Fills into `desired` (and reseals it) the members its record left empty that the target would
   // otherwise reset to a default, from `last_applied`: sophon_person keeps the last applied person

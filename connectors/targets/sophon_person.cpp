@@ -26,14 +26,19 @@ namespace od = simdjson::ondemand;
 
 constexpr Disposition P = Disposition::kPermanent;
 
+constexpr std::string_view kPhotoMember = "reg_photo";
+
 // The status codes of docs/api-notes.md (the API document lists none; it gives no HTTP
 // statuses).
-// Only 50072 (the server failed to process) is transient.
+// Only 50072 (the server failed to process) is transient. The box reads the face first, so a
+// photo it finds no face in, of too low a quality or too large refuses the whole update: those
+// three refuse the photo alone, and the person is sent again at once without it (the photo that
+// would not decode, 40003, is refused at plan time).
 constexpr std::array<CodeRule, 9> kCodes = {{
     {40003, 0, P, "IMAGE_ERROR"},
-    {40004, 0, P, "NO_FACE"},
-    {40006, 0, P, "LOW_QUALITY_ERROR"},
-    {40007, 0, P, "IMAGE_SIZE_TOO_LARGE_ERROR"},
+    {40004, 0, P, "NO_FACE", std::nullopt, kPhotoMember},
+    {40006, 0, P, "LOW_QUALITY_ERROR", std::nullopt, kPhotoMember},
+    {40007, 0, P, "IMAGE_SIZE_TOO_LARGE_ERROR", std::nullopt, kPhotoMember},
     {40011, 0, P, "IDENTITY_EXSIT_ERROR (identity already exists)"},
     {40400, 0, P, "NOT_FOUND"},
     {40401, 0, P, "ID_NOT_FOUND"},
@@ -52,7 +57,6 @@ constexpr std::array<FieldRule, 4> kRules = {{
     {.column = Field::kPersonType, .object = "info", .member = "type", .kind = FieldKind::kInteger, .min = 1, .max = 5},
 }};
 
-constexpr std::string_view kPhotoMember = "reg_photo";
 constexpr std::string_view kInfoMember = "info";
 
 // The photos the box takes. The document gives no limit; the box refuses a larger photo with
@@ -64,6 +68,7 @@ constexpr std::array<ImageFormat, 2> kPhotoFormats = {ImageFormat::kJpeg, ImageF
 // Members of info whose absence the box reads as a default ("type": 1 employee,
 // "permission_ids": ["0"]): an empty cell keeps the last applied value instead.
 constexpr std::array<std::string_view, 2> kKeptInfo = {"permission_ids", "type"};
+constexpr std::array<std::string_view, 2> kDefaultInfo = {R"(["0"])", "1"};  // kKeptInfo's defaults, in order
 
 // What on_missing does to a person who left the source.
 enum class MissingPolicy : std::uint8_t { kIgnore, kRevoke, kBlacklist };
@@ -194,6 +199,8 @@ Result<std::string> photo_bytes(const Document& desired, std::string_view planne
 class SophonPersonUpdate final : public UpdateOperation {
  public:
   Result<Request> build_request(const Document& desired, const Document* last) const override;
+  std::optional<Document> without_member(const Document& desired, const Document* last,
+                                         std::string_view member) const override;
 
   std::string_view endpoint() const override { return "PUT /SophonFogSys/api/users"; }
 
@@ -383,6 +390,8 @@ class SophonPerson final : public TargetConnector {
     return d;
   }
 
+  std::optional<Document> on_return(const Document& desired, const Document& before_leaving) const override;
+
   void keep_unset(Document& desired, const Document& last) const override;
 
   const UpdateOperation& update() const override { return update_; }
@@ -439,6 +448,36 @@ class SophonPerson final : public TargetConnector {
   SophonPersonRead read_;
   SophonPersonCreate create_;
 };
+
+// A person revoked or blacklisted as a leaver and back in the source: the type and groups its
+// record leaves empty are the ones the person had before (or the box's defaults, which it then
+// held), not the revoked ones keep_unset() would keep.
+std::optional<Document> SophonPerson::on_return(const Document& desired, const Document& before_leaving) const {
+  JsonMembers want;
+  JsonMembers had;
+  JsonMembers want_info;
+  JsonMembers had_info;
+  if (!split_members(desired.body, want) || !split_members(before_leaving.body, had)) return std::nullopt;
+  JsonMember* wi = want.find(kInfoMember);
+  const JsonMember* hi = had.find(kInfoMember);
+  if (wi == nullptr || !split_members(wi->raw, want_info)) return std::nullopt;
+  if (hi != nullptr && !split_members(hi->raw, had_info)) had_info.clear();
+  bool given = false;
+  for (std::size_t i = 0; i < kKeptInfo.size(); ++i) {
+    if (want_info.find(kKeptInfo[i]) != nullptr) continue;
+    const JsonMember* m = had_info.find(kKeptInfo[i]);
+    given = want_info.push(m != nullptr ? *m : JsonMember{kKeptInfo[i], kDefaultInfo[i]}) || given;
+  }
+  if (!given) return std::nullopt;
+  std::string info;
+  write_members(info, want_info);
+  wi->raw = info;
+  Document d{desired.key, {}};
+  write_members(d.body, want);
+  d.attachment = desired.attachment;
+  d.seal();
+  return d;
+}
 
 void SophonPerson::keep_unset(Document& desired, const Document& last) const {
   JsonMembers want;
@@ -500,6 +539,27 @@ Result<Request> SophonPersonUpdate::build_request(const Document& desired, const
   body.reserve(desired.body.size() + inline_photo->size());
   write_members(body, members);
   return req;
+}
+
+// A photo the box refused (40004, 40006, 40007): the person as the box holds its face, the last
+// applied photo (which build_request() then does not send) or none, so that name, type and groups
+// land.
+std::optional<Document> SophonPersonUpdate::without_member(const Document& desired, const Document* last,
+                                                           std::string_view member) const {
+  if (member != kPhotoMember) return std::nullopt;
+  JsonMembers members;
+  if (!split_members(desired.body, members) || members.find(kPhotoMember) == nullptr) return std::nullopt;
+  JsonMembers had;
+  const JsonMember* had_photo = last != nullptr && split_members(last->body, had) ? had.find(kPhotoMember) : nullptr;
+  JsonMembers rest;
+  for (const JsonMember& m : members) {
+    if (m.key != kPhotoMember) rest.push(m);
+  }
+  if (had_photo != nullptr) rest.push(*had_photo);
+  Document d{desired.key, {}};
+  write_members(d.body, rest);
+  d.seal();
+  return d;
 }
 
 Result<Request> SophonPersonCreate::build_request(const Document& desired) const {

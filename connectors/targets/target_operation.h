@@ -60,6 +60,10 @@ struct CodeRule {
   Disposition disposition;
   std::string_view meaning;  // the document's description, for reports
   std::optional<RetryDelay> backoff{};  // kRetry codes only: a backoff of its own
+  // kPermanent codes only: the one member of an update the code refuses, alone ("reg_photo": the
+  // box finds no face); the rest of the entity is sent again at once without it
+  // (UpdateOperation::without_member). Empty: the code refuses the whole request.
+  std::string_view refuses_member{};
 };
 
 // A rate lane: requests of one kind that a limit of their own holds, besides the endpoint's.
@@ -94,6 +98,7 @@ struct Verdict {
   std::string log_id;     // Feishu error.log_id when the body has one
   bool documented = true; // false when the code is in no table (see classify())
   std::optional<RetryDelay> backoff;  // the code's own backoff (CodeRule::backoff)
+  std::string_view refused_member;    // the member the code refuses alone (CodeRule::refuses_member)
   // What the answer's headers say of the throttle, as the connector's API documents them:
   std::optional<double> reset_s;                 // seconds until the window has room (maybe a Unix time)
   std::optional<std::uint32_t> announced_limit;  // the window's request limit the server counts by
@@ -146,6 +151,17 @@ class UpdateOperation : public TargetOperation {
   // The request that applies `desired`. `last_applied` is the snapshot's document, when there is
   // one (patch mode sends only what changed). Fails only on I/O (e.g. an unreadable photo).
   virtual Result<Request> build_request(const Document& desired, const Document* last_applied) const = 0;
+
+  // The document to send again when an answer refused `member` of `desired` alone
+  // (Verdict::refused_member): `desired` with that member as the target holds it, from
+  // `last_applied` (or left out, which keeps it); nullopt when the operation cannot leave it out.
+  virtual std::optional<Document> without_member(const Document& desired, const Document* last_applied,
+                                                 std::string_view member) const {
+    (void)desired;
+    (void)last_applied;
+    (void)member;
+    return std::nullopt;
+  }
 
   // The lane the request for `desired` goes through (a name from lanes()), "" for none; what
   // build_request() would say, without building the request.

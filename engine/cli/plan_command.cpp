@@ -38,7 +38,9 @@ void show_header(const std::string& file, const PlanFileHeader& h, std::ostream&
                        s.sha256.empty() ? "" : "  sha256 " + s.sha256.substr(0, 16) + "…");
   }
   out << "\nTargets\n";
-  out << fmt::format("  {:<16} {:>8} {:>8} {:>10} {:>8} {:>8} {:>8} {:>8} {:>8}\n", "", "new", "changed", "unchanged",
+  // first: entities hrsync sends for the first time (created, or updated where the target holds
+  // them).
+  out << fmt::format("  {:<16} {:>8} {:>8} {:>10} {:>8} {:>8} {:>8} {:>8} {:>8}\n", "", "first", "changed", "unchanged",
                      "missing", "invalid", "calls", "by hand", "forget");
   for (const auto& t : h.targets) {
     const auto& c = t.counts;
@@ -79,7 +81,10 @@ void show_notes(PlanFileReader& reader, std::ostream& out) {
 // `masking` shows them whole).
 void show_call(const PlanCall& c, Masking masking, std::ostream& out) {
   const Work& w = c.work;
-  const char* what = w.action == Work::Action::kFreeze ? "freeze" : (w.last_applied ? "change" : "new");
+  const char* what = w.action == Work::Action::kFreeze   ? "freeze"
+                     : w.action == Work::Action::kCreate ? "create"
+                     : w.last_applied                    ? "change"
+                                                         : "first";
   out << fmt::format("  #{} {} {} {}\n", c.n + 1, c.target, w.desired.key, what);
   auto changes = field_changes(w.last_applied ? std::string_view(w.last_applied->body) : std::string_view(),
                                w.desired.body, masking);

@@ -101,6 +101,8 @@ struct TargetPlan {
   std::vector<std::string> absent_keys;         // entities of the source the target lacks: not sent
                                                 // (those on_new creates are work instead)
   std::uint64_t creates = 0;                    // kCreate entries of `work` (part of counts.created)
+  std::vector<std::string> returning_keys;      // leavers on_missing changed, back in the source: their
+                                                // work gives back what it took (on_return), sorted
 
   // Entities to send: the work held and the work streamed.
   std::uint64_t calls() const { return work.size() + streamed; }

@@ -27,10 +27,13 @@ double target_seconds(const TargetPlan& t) {
 
 std::uint64_t target_calls(const TargetPlan& t) { return t.lanes.empty() ? 0 : t.lanes.front().calls; }
 
+// What a call does: "create" an entity the target lacks, "freeze" (or revoke) a leaver, "change"
+// what hrsync sent before, or send a "first" update of an entity the target holds that hrsync has
+// not sent yet.
 std::string_view action_word(const Work& w) {
   if (w.action == Work::Action::kFreeze) return "freeze";
   if (w.action == Work::Action::kCreate) return "create";
-  return w.last_applied ? "change" : "new";
+  return w.last_applied ? "change" : "first";
 }
 
 void append_changes(std::string& out, const TargetPlan& t, const Work& w, const Style& st, Masking masking) {
@@ -64,10 +67,15 @@ void append_changes(std::string& out, const TargetPlan& t, const Work& w, const 
   (void)t;
 }
 
+// What the columns of the targets table count.
+constexpr std::string_view kColumnsNote =
+    "  create: entities the target lacks, created (on_new = \"create\"); first: entities the target holds that "
+    "hrsync sends for the first time; absent: entities the target lacks, waiting (on_new = \"skip\")\n";
+
 void append_targets_table(std::string& out, const Plan& plan, const Style& st) {
   out += st.bold("Targets") + "\n";
-  out += fmt::format("  {:<16} {:>8} {:>8} {:>10} {:>8} {:>8} {:>8}  {:<11} {}\n", "", "new", "changed", "unchanged",
-                     "missing", "invalid", "calls", "at least", "limits");
+  out += fmt::format("  {:<16} {:>7} {:>7} {:>8} {:>10} {:>7} {:>8} {:>8} {:>8}  {:<11} {}\n", "", "create", "first",
+                     "changed", "unchanged", "absent", "missing", "invalid", "calls", "at least", "limits");
   std::uint64_t calls = 0;
   const TargetPlan* slowest = nullptr;
   for (const auto& t : plan.targets) {
@@ -79,8 +87,9 @@ void append_targets_table(std::string& out, const Plan& plan, const Style& st) {
       if (!limits.empty()) limits += "; ";
       limits += l.lane.empty() ? describe_tiers(l.tiers) : fmt::format("{} {}: {}", l.calls, l.lane, describe_tiers(l.tiers));
     }
-    out += fmt::format("  {:<16} {:>8} {:>8} {:>10} {:>8} {:>8} {:>8}  {:<11} {}\n", t.id, c.created, c.changed,
-                       c.unchanged, missing, c.invalid, target_calls(t), human_duration(target_seconds(t)), limits);
+    out += fmt::format("  {:<16} {:>7} {:>7} {:>8} {:>10} {:>7} {:>8} {:>8} {:>8}  {:<11} {}\n", t.id, t.creates,
+                       c.created - t.creates, c.changed, c.unchanged, c.absent, missing, c.invalid, target_calls(t),
+                       human_duration(target_seconds(t)), limits);
     calls += target_calls(t);
     if (!slowest || target_seconds(t) > target_seconds(*slowest)) slowest = &t;
   }
@@ -89,6 +98,7 @@ void append_targets_table(std::string& out, const Plan& plan, const Style& st) {
     out += fmt::format("  {}: {} of its changes failed at their last attempt; they are sent after the others.\n", t.id,
                        t.failed_last);
   }
+  out += st.dim(kColumnsNote);
   if (calls == 0) {
     out += "  Nothing to send: every target already holds what the sources say.\n";
   } else if (slowest) {
@@ -222,6 +232,22 @@ void append_reads(std::string& out, const Plan& plan, const PlanRenderOptions& o
   }
 }
 
+// The leavers back in the source whose access hrsync gives back (TargetPlan::returning_keys).
+void append_returning(std::string& out, const Plan& plan, const PlanRenderOptions& o, const Style& st) {
+  std::size_t total = 0;
+  for (const auto& t : plan.targets) total += t.returning_keys.size();
+  if (total == 0) return;
+  out += "\n" + st.bold(fmt::format("Returning ({}): leavers back in the source; hrsync gives back what it took when "
+                                     "they left (unfrozen; the box's type and groups)", total)) + "\n";
+  for (const auto& t : plan.targets) {
+    if (t.returning_keys.empty()) continue;
+    std::string keys;
+    for (std::size_t i = 0; i < t.returning_keys.size() && i < o.examples; ++i) keys += (i ? ", " : "") + t.returning_keys[i];
+    if (t.returning_keys.size() > o.examples) keys += fmt::format(" … and {} more", t.returning_keys.size() - o.examples);
+    out += fmt::format("  {:<16} {}\n", t.id, keys);
+  }
+}
+
 void write_read(JsonWriter& w, const ReadSummary& r) {
   w.begin_object();
   w.key("absent").integer(static_cast<std::int64_t>(r.keys - r.found));
@@ -282,6 +308,7 @@ std::string render_plan_text(const Plan& plan, const PlanRenderOptions& o) {
   append_targets_table(out, plan, st);
   append_notes(out, plan, st);
   append_reads(out, plan, o, st);
+  append_returning(out, plan, o, st);
   append_first_changes(out, plan, o, st);
   append_rejections(out, plan, o, st);
   append_by_hand(out, plan, o, st);
@@ -365,6 +392,9 @@ std::string render_plan_json(const Plan& plan, const PlanRenderOptions& o) {
       w.key("read");
       write_read(w, *t.read);
     }
+    w.key("returning").begin_array();
+    for (const auto& k : t.returning_keys) w.string(k);
+    w.end_array();
     w.key("unchanged").integer(static_cast<std::int64_t>(c.unchanged));
     w.end_object();
   }

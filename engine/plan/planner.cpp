@@ -35,6 +35,19 @@ const TargetRead* read_of(const PlanOptions& options, std::string_view id) {
   return nullptr;
 }
 
+// What on_missing did to the target's leavers, from the snapshot (none without one).
+Result<void> load_leavers(TargetState& t, SnapshotStore* store) {
+  if (store == nullptr) return {};
+  auto rows = store->leavers(t.plan.id);
+  if (!rows) return std::unexpected(rows.error());
+  for (auto& row : *rows) {
+    Document before{row.key, std::move(row.document)};
+    before.seal();
+    t.leavers.emplace(std::move(row.key), std::move(before));
+  }
+  return {};
+}
+
 // Reads one source through every target that reads it: duplicate keys refused first, then each
 // record offered to every target.
 Result<SourceSummary> read_source(PlanSource& source, std::vector<TargetState*>& readers, bool full) {
@@ -213,6 +226,7 @@ Result<Plan> make_plan(const JobConfig& config, const std::vector<std::unique_pt
     const TargetRead* read = read_of(options, s.plan.id);
     auto taken = read != nullptr ? take_read(s, indexes[i], *read, store) : remembered_absent(s, store);
     if (!taken) return std::unexpected(taken.error());
+    if (auto left = load_leavers(s, store); !left) return std::unexpected(left.error());
     // The one-owner tables sized from the snapshot: most of its entities are still in the source.
     s.owners = KeyOwners(*s.connector, indexes[i].size());
     s.differ = Differ(std::move(indexes[i]));

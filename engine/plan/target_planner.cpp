@@ -44,6 +44,19 @@ bool creates(const TargetState& t) {
   return t.config != nullptr && t.config->on_new == OnNew::kCreate && t.connector->create() != nullptr;
 }
 
+// A leaver back in the source: `doc` (its record's) becomes what gives back what on_missing took
+// (RecordProjection::on_return). True iff the key is a leaver's.
+bool give_back(const TargetState& t, Document& doc) {
+  if (t.leavers.empty()) return false;
+  const auto it = t.leavers.find(doc.key);
+  if (it == t.leavers.end()) return false;
+  if (auto back = t.connector->on_return(doc, it->second)) {
+    doc.body = std::move(back->body);
+    doc.seal();
+  }
+  return true;
+}
+
 }  // namespace
 
 void offer_batch(TargetState& t, std::span<const Record> records, Field key_column, bool full) {
@@ -83,7 +96,9 @@ void offer_batch(TargetState& t, std::span<const Record> records, Field key_colu
       }
       continue;
     }
+    const bool returning = give_back(t, *doc);
     const auto kind = t.differ.offer(*doc);
+    if (returning && kind != Change::kUnchanged) t.plan.returning_keys.push_back(doc->key);
     t.owners.settle(kind == Change::kNew       ? KeyOwners::Fate::kNew
                     : kind == Change::kChanged ? KeyOwners::Fate::kChanged
                                                : KeyOwners::Fate::kUnchanged);
@@ -259,6 +274,7 @@ Result<void> finish_target(TargetState& t, const LastDocument& last_document, bo
   if (auto r = settle_spooled(t, last_document, full, kept_same, held); !r) return r;
   t.differ.for_each_missing([&](std::string_view key) { p.missing_keys.emplace_back(key); });
   std::sort(p.missing_keys.begin(), p.missing_keys.end());
+  std::sort(p.returning_keys.begin(), p.returning_keys.end());
   std::uint64_t settled = 0;
   for (const auto& key : p.missing_keys) {
     auto last = last_document(key);

@@ -64,6 +64,9 @@ struct TargetState {
   std::vector<std::string> drifted;                    // keys whose held document is not the snapshot's, sorted
   std::vector<std::string> adopted;                    // keys held that the snapshot lacks, sorted
   std::uint64_t snapshot_known = 0;                    // the snapshot's rows, before a read joined them
+  // What on_missing did to entities that left the source (SnapshotStore::leavers): by key, the
+  // document the target held before. One back in the source gets it back (on_return).
+  std::unordered_map<std::string, Document> leavers;
 };
 
 // Projects `records` for target `t`, classifies each document and keeps the ones to send (every

@@ -215,6 +215,7 @@ class Executor::Run {
     RateLimiter* lane = lane_for(t, request->lane);
     // The body is the plan document's own unless the connector built another: `work` outlives it.
     HttpRequest http{.method = request->method, .target = request->target, .body = request->body()};
+    std::optional<Document> rest;  // the document sent again without a member the target refused alone
     RetryAttempts attempts;
     Clock::time_point sent_at{};  // when the latest request went out
     for (;;) {
@@ -236,9 +237,32 @@ class Executor::Run {
       ++outcome.attempts;
       ++t.progress.requests;
       Clock::duration wait = Clock::duration::zero();
-      if (!after_answer(t, outcome, judge(t, operation, response), attempts, sent_at, lane, wait)) co_return;
+      Judged answer = judge(t, operation, response);
+      if (create == nullptr && !rest && (rest = refused_part(t, work, last, answer.verdict))) {
+        // The target refused one member alone (the box's photo): the rest goes again at once.
+        request = t.connector.update().build_request(*rest, last);
+        if (!request) {
+          outcome.verdict.code = -1;
+          outcome.verdict.message = request.error().str();
+          co_return finish(t, outcome, OutcomeStatus::kFailed);
+        }
+        outcome.refused = std::move(answer.verdict);
+        lane = lane_for(t, request->lane);
+        http = HttpRequest{.method = request->method, .target = request->target, .body = request->body()};
+        attempts = RetryAttempts{};
+        continue;
+      }
+      if (!after_answer(t, outcome, std::move(answer), attempts, sent_at, lane, wait)) co_return;
       if (wait > Clock::duration::zero()) co_await x_.clock_.sleep_until(x_.clock_.now() + wait);
     }
+  }
+
+  // The document to send again when `v` refuses one member of the update `work` alone
+  // (Verdict::refused_member), from the connector (UpdateOperation::without_member); nullopt
+  // otherwise.
+  std::optional<Document> refused_part(const Target& t, const Work& work, const Document* last, const Verdict& v) const {
+    if (v.disposition != Disposition::kPermanent || v.refused_member.empty()) return std::nullopt;
+    return t.connector.update().without_member(work.desired, last, v.refused_member);
   }
 
   // Acts on one answer as the retry policy decides (retry_decision.h): finishes the entity and

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -50,6 +51,11 @@ struct Outcome {
                                       // and whether a table documents it
   unsigned attempts = 0;              // requests sent for this entity
   const Document* commit = nullptr;   // the row to commit to the snapshot; set iff applied
+  // The answer that refused one member of the update alone (Verdict::refused_member, the box's
+  // photo), after which the rest was sent again without it; `verdict` is that second answer's.
+  // An applied entity commits its whole document all the same: the refused value is not sent
+  // again until it changes.
+  std::optional<Verdict> refused;
 
   std::string_view key() const { return work->desired.key; }
 };

@@ -92,6 +92,7 @@ TargetTotals totals_of(const Job& job, const TargetResult& res) {
 // What the sink kept for the report: the failed and skipped entities, and why the store stopped.
 void add_sink_findings(StoreSink& sink, RunReport& r) {
   r.problems = sink.take_problems();
+  r.refused = sink.take_refused();
   if (!sink.status()) {
     r.store_error = sink.status().error().str();
     r.unrecorded = sink.unrecorded();  // sent ones only: those never sent are in the problems, skipped

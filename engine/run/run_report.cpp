@@ -164,6 +164,15 @@ std::string render_run_text(const RunReport& r, const std::vector<const TargetCo
       out += fmt::format("      … and {} more (the JSON report lists them all)\n", t.by_hand.size() - examples);
     }
   }
+  if (!r.refused.empty()) {
+    out += "\n" + bold(fmt::format("Refused in part ({}): applied without what the target refused", r.refused.size())) + "\n";
+    for (std::size_t i = 0; i < r.refused.size() && i < examples; ++i) {
+      const OutcomeRow& o = r.refused[i];
+      const std::string meaning = code_meaning(connectors, o.target, o.code);
+      out += fmt::format("  {:<16} {}  {} {}: {}\n", o.target, o.key, o.code, meaning, o.message);
+    }
+    if (r.refused.size() > examples) out += fmt::format("  … and {} more (the JSON report lists them all)\n", r.refused.size() - examples);
+  }
   if (!r.store_error.empty()) out += "\n" + render_store_failure(r, red);
   const auto groups = group_problems(r);
   if (!groups.empty()) {

@@ -93,6 +93,9 @@ struct RunReport {
   std::string error;             // why an "error" run stopped
   std::vector<TargetTotals> targets;
   std::vector<OutcomeRow> problems;  // failed and skipped entities
+  // Applied entities a member of which the target refused alone (a photo the box found no face
+  // in): code and message say which and why.
+  std::vector<OutcomeRow> refused;
   std::string store_error;           // why the snapshot store could not record; "" when it could
   std::vector<OutcomeRow> unrecorded;  // entities sent whose outcomes the store could not record
 };

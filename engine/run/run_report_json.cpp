@@ -208,6 +208,12 @@ std::string render_run_json(const RunReport& r, const std::vector<const TargetCo
     w.key("status").string(p.status).key("target").string(p.target).end_object();
   }
   w.end_array();
+  w.key("refused").begin_array();
+  for (const auto& p : r.refused) {
+    w.begin_object().key("code").integer(p.code).key("key").string(p.key).key("message").string(p.message);
+    w.key("target").string(p.target).end_object();
+  }
+  w.end_array();
   w.key("run_id").integer(r.run_id);
   if (r.signal != 0) w.key("signal").integer(r.signal);
   w.key("started_at").integer(r.started_at);
@@ -242,7 +248,8 @@ RunReport read_run_report(const RunRow& run, const RunProgress& progress, std::v
   if (report.targets.empty()) report.targets = totals_from_progress(progress);
   if (report.targets.empty()) report.targets = totals_from_outcomes(outcomes);
   for (auto& o : outcomes) {
-    if (o.status != "applied") report.problems.push_back(std::move(o));
+    if (o.status == "applied" && o.code != 0) report.refused.push_back(std::move(o));
+    else if (o.status != "applied") report.problems.push_back(std::move(o));
   }
   return report;
 }

@@ -1,5 +1,7 @@
 #include "engine/run/store_sink.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -29,6 +31,14 @@ Result<void> StoreSink::record(const Outcome& o) {
   row.message = options_.redactor ? options_.redactor->clean(o.verdict.message) : valid_utf8(o.verdict.message);
   row.log_id = options_.redactor ? options_.redactor->clean(o.verdict.log_id) : valid_utf8(o.verdict.log_id);
   row.attempts = static_cast<int>(o.attempts);
+  if (o.status == OutcomeStatus::kApplied && o.refused) {
+    // Applied without the member the target refused: its code, and why, stay with the outcome.
+    const std::string why = options_.redactor ? options_.redactor->clean(o.refused->message) : valid_utf8(o.refused->message);
+    row.code = o.refused->code;
+    row.message = fmt::format("{} refused ({}); the rest was applied, and it is not sent again until it changes",
+                              o.refused->refused_member, why);
+    refused_.push_back(row);
+  }
   Tally& tally = tallies_[row.target];
   switch (o.status) {
     case OutcomeStatus::kApplied: ++tally.applied; break;

@@ -72,6 +72,9 @@ class StoreSink final : public OutcomeSink {
   const std::vector<OutcomeRow>& problems() const { return problems_; }
   // problems(), moved out for the run's report (so it is not held twice); problems() is empty after.
   std::vector<OutcomeRow> take_problems() { return std::exchange(problems_, {}); }
+  // Applied outcomes a member of which the target refused alone (Outcome::refused), moved out for
+  // the run's report.
+  std::vector<OutcomeRow> take_refused() { return std::exchange(refused_, {}); }
 
   // Outcomes sent (attempts > 0) that the store could not record, in the order they finished: of
   // the batch whose commit failed and of every outcome after it. Their applied calls are sent
@@ -105,6 +108,7 @@ class StoreSink final : public OutcomeSink {
   std::vector<SnapshotStore::TargetRow> pending_rows_;
   std::vector<OutcomeRow> pending_outcomes_;
   std::vector<OutcomeRow> problems_;
+  std::vector<OutcomeRow> refused_;
   std::vector<OutcomeRow> unrecorded_;
   std::map<std::string, Tally, std::less<>> tallies_;
   Result<void> status_;

@@ -176,5 +176,40 @@ TEST_F(AccessTest, APhotoTheBoxWouldRefuseBlocksNothingElse) {
   EXPECT_EQ(endpoint_outcomes(st, "sophon_person", "40007"), 0u);
 }
 
+// A new photo the box refuses (here 40006: the emulator takes no face under 100 pixels) refuses
+// the whole PUT: the person is sent again at once without it, so the type change beside it lands;
+// the report lists the photo with the box's reason, and it is not sent again until the file
+// changes.
+TEST_F(AccessTest, APhotoTheBoxRefusesStillLetsTheTypeChangeLand) {
+  emulator::EmulatorOptions options;
+  options.min_face_px = 100;
+  ASSERT_NO_FATAL_FAILURE(start_emulator(options));
+  ASSERT_EQ(sync().exit_code, kExitOk);
+  ASSERT_EQ(info(3, "type"), json::value(std::stoi(cell(person(3), "person_type"))));
+
+  copy_photo("E0003.jpg");
+  cell(person(3), "photo") = "photos/E0003.jpg";
+  cell(person(3), "person_type") = cell(person(3), "person_type") == "2" ? "4" : "2";
+  const SyncRun run = sync();
+  EXPECT_EQ(run.exit_code, kExitOk) << run.err << run.out;
+  const OutcomeRow* o = run.outcome("sophon_person", no(3));
+  ASSERT_NE(o, nullptr);
+  EXPECT_EQ(o->status, "applied") << o->message;
+  EXPECT_EQ(o->code, 40006) << o->message;
+  EXPECT_EQ(o->attempts, 2);
+  EXPECT_TRUE(contains(o->message, "reg_photo refused")) << o->message;
+  EXPECT_TRUE(contains(run.out, "Refused in part (1)")) << run.out;
+  EXPECT_TRUE(contains(run.out, "LOW_QUALITY_ERROR")) << run.out;
+  EXPECT_EQ(info(3, "type"), json::value(std::stoi(cell(person(3), "person_type"))));
+  EXPECT_FALSE(held(3).contains("reg_photo"));
+  EXPECT_EQ(endpoint_outcomes(stats(), "sophon_person", "40006"), 1u);
+
+  // Not tried again while the file is the same.
+  const SyncRun again = sync();
+  EXPECT_EQ(again.exit_code, kExitOk) << again.err << again.out;
+  EXPECT_EQ(again.outcome("sophon_person", no(3)), nullptr) << again.out;
+  EXPECT_EQ(endpoint_outcomes(stats(), "sophon_person", "40006"), 1u);
+}
+
 }  // namespace
 }  // namespace hrsync::integration

@@ -329,7 +329,7 @@ TEST_F(PlanApplyTest, ShowPrintsTheSummaryAndTheCallsAndChecksTheFile) {
   const Cli shown = run([&](std::ostream& out, std::ostream& err) { return run_plan(show, out, err); });
   EXPECT_EQ(shown.code, kExitOk) << shown.err;
   EXPECT_TRUE(contains(shown.out, "contact_user")) << shown.out.substr(0, 2000);
-  EXPECT_TRUE(contains(shown.out, cell(employees_[0], "user_id") + " new")) << shown.out.substr(0, 2000);
+  EXPECT_TRUE(contains(shown.out, cell(employees_[0], "user_id") + " first")) << shown.out.substr(0, 2000);
   EXPECT_TRUE(contains(shown.out, "the file is as it was written")) << shown.out.substr(shown.out.size() - 500);
   EXPECT_FALSE(contains(shown.out, cell(employees_[0], "mobile"))) << "personal data is masked";
   EXPECT_EQ(sent(), 0u);

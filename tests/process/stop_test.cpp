@@ -136,5 +136,40 @@ TEST_F(StopTest, TheNextSyncMarksARunLeftRunningAbandonedAndSaysSo) {
   EXPECT_TRUE(contains(shown.out, "status abandoned")) << shown.out;
 }
 
+// A run killed outright in the middle of the creates, and run again: each create re-sent carries
+// the client_token of the first, so the directory holds one user per user_id (the emulator counts
+// the users each create made, per user_id).
+TEST_F(StopTest, ARunKilledDuringTheCreatesAndRunAgainMakesNoSecondUser) {
+  spec_.targets = {{.id = "contact_user", .rate = {"50/s"}, .concurrency = 4, .extra = "on_new = \"create\"\n"}};
+  spec_.job_extra = "max_create = 100\n";
+  start_emulator({"--latency-ms", "300..300", "--fixture-absent", "0.5", "--fixture-every-member"});
+  const auto creates = [&] {
+    const json::object s = stats();
+    const json::value* ops = s.if_contains("operations");
+    const json::value* n = ops != nullptr ? ops->as_object().if_contains("create") : nullptr;
+    return n != nullptr ? n->to_number<std::uint64_t>() : 0;
+  };
+  Started run = start_hrsync({"sync", "--no-progress", "--read"});
+  while (creates() < 6 && run.child->running()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(run.child->running()) << "the run ended before it could be killed: " << run.err();
+  run.child->signal(SIGKILL);
+  EXPECT_EQ(run.child->wait().signal, SIGKILL);
+  const std::uint64_t before = creates();
+
+  const Finished rerun = run_hrsync();
+  EXPECT_EQ(rerun.exit.code, 0) << rerun.out << rerun.err;
+  const Finished again = run_hrsync();
+  EXPECT_EQ(again.exit.code, 0) << again.out << again.err;
+  const json::object s = stats();
+  const json::object& created = s.at("created").at("contact_user").as_object();
+  EXPECT_GE(created.size(), 20u) << json::serialize(created);  // about half of the 60 were absent
+  EXPECT_GT(creates(), before) << "the rerun sent the creates left";
+  EXPECT_EQ(s.at("entities").at("contact_user").to_number<std::size_t>(), employees_.size()) << "one user per row";
+  for (const auto& [user_id, n] : created) {
+    EXPECT_EQ(n.to_number<int>(), 1) << user_id << " was created more than once";
+    EXPECT_EQ(std::string_view(user_id).substr(0, 1), "u") << user_id << ": a user made without its HR user_id";
+  }
+}
+
 }  // namespace
 }  // namespace hrsync::process

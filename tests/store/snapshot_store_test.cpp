@@ -355,6 +355,36 @@ TEST_F(SnapshotStoreTest, AnAppliedCreateIsNoLongerAbsent) {
   EXPECT_EQ(store_.outcomes(*run)->front().action, "create");
 }
 
+// An applied freeze records the row it replaces as a leaver's, once (a second freeze keeps the
+// first document); a failed one records nothing; an applied update of the key, back in the
+// source, drops it.
+TEST_F(SnapshotStoreTest, AnAppliedFreezeRecordsWhatTheTargetHeldBeforeUntilAnUpdateIsApplied) {
+  commit(store_, "contact_user", {{"E1", 1, R"({"name":"A"})"}, {"E2", 2, R"({"name":"B"})"}});
+  auto run = store_.begin_run("sync", "job.toml", 1);
+  ASSERT_TRUE(run.has_value());
+  OutcomeRow frozen = outcome("contact_user", "E1", "applied");
+  frozen.action = "freeze";
+  OutcomeRow refused = outcome("contact_user", "E2", "failed", 41050);
+  refused.action = "freeze";
+  std::vector<SnapshotStore::TargetRow> rows = {{"contact_user", {"E1", 3, R"({"is_frozen":true,"name":"A"})"}}};
+  ASSERT_TRUE(store_.commit_batch(*run, rows, std::vector<OutcomeRow>{frozen, refused}, 2000).has_value());
+  auto left = store_.leavers("contact_user");
+  ASSERT_TRUE(left.has_value()) << left.error().str();
+  ASSERT_EQ(left->size(), 1u);
+  EXPECT_EQ(left->front().key, "E1");
+  EXPECT_EQ(left->front().document, R"({"name":"A"})");
+  EXPECT_EQ(left->front().run_id, *run);
+  EXPECT_TRUE(store_.leavers("sophon_person")->empty());
+
+  ASSERT_TRUE(store_.commit_batch(*run, rows, std::vector<OutcomeRow>{frozen}, 2001).has_value());
+  EXPECT_EQ(store_.leavers("contact_user")->front().document, R"({"name":"A"})");
+
+  rows = {{"contact_user", {"E1", 4, R"({"is_frozen":false,"name":"A"})"}}};
+  ASSERT_TRUE(store_.commit_batch(*run, rows, std::vector<OutcomeRow>{outcome("contact_user", "E1", "applied")}, 2002)
+                  .has_value());
+  EXPECT_TRUE(store_.leavers("contact_user")->empty());
+}
+
 TEST_F(SnapshotStoreTest, ACommitBatchThatCannotRecordItsOutcomesWritesNoRow) {
   const std::vector<SnapshotStore::TargetRow> rows = {{"contact_user", {"E1", 1, "{}"}}, {"acs_card", {"E1", 2, "{}"}}};
   const std::vector<OutcomeRow> outcomes = {outcome("contact_user", "E1", "applied"), outcome("acs_card", "E1", "applied")};

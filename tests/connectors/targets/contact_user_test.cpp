@@ -374,6 +374,41 @@ TEST(ContactUser, FreezeOfADamagedDocumentStillFreezes) {
   EXPECT_EQ(frozen->body, R"({"is_frozen":true})");
 }
 
+// A leaver frozen by hrsync and back in the source: a record without is_frozen sends
+// "is_frozen": false in patch mode, through the lane; in put mode the PUT unfreezes already.
+TEST(ContactUser, AReturningLeaverIsUnfrozenEvenWithoutAnIsFrozenCell) {
+  TargetOptions o = patch_mode();
+  o.on_missing = "freeze";
+  auto c = connector("contact_user", o);
+  Record r = valid_employee();
+  r.at(Field::kIsFrozen) = "";
+  const Document desired = project(*c, r);
+  const std::optional<Document> frozen = c->on_missing(desired);
+  ASSERT_TRUE(frozen.has_value());
+  const std::optional<Document> back = c->on_return(desired, desired);
+  ASSERT_TRUE(back.has_value());
+  r.at(Field::kIsFrozen) = "false";
+  EXPECT_EQ(back->body, project(*c, r).body);
+  EXPECT_EQ(back->hash, content_hash(back->body));
+  const Request req = request(*c, *back, &*frozen);
+  EXPECT_EQ(req.body(), R"({"is_frozen":false})");
+  EXPECT_EQ(req.lane, kDeptOrFrozenLane);
+  // A record that says is_frozen is sent as it says.
+  EXPECT_FALSE(c->on_return(project(*c, valid_employee()), desired).has_value());
+  EXPECT_FALSE(connector("contact_user", put_mode())->on_return(desired, desired).has_value());
+
+  // Once unfrozen, a record without the cell is no change and nothing to clear by hand.
+  const std::optional<Held> held = c->held_after(desired, *back);
+  ASSERT_TRUE(held.has_value());
+  EXPECT_TRUE(held->kept.empty());
+  EXPECT_EQ(held->document.hash, back->hash);
+  // But a user frozen by someone else is listed.
+  const std::optional<Held> admin = c->held_after(desired, *frozen);
+  ASSERT_TRUE(admin.has_value());
+  ASSERT_EQ(admin->kept.size(), 1u);
+  EXPECT_EQ(admin->kept[0].field, "is_frozen");
+}
+
 TEST(ContactUser, IgnoreLeavesMissingEntitiesAlone) {
   const Document last = project(*connector("contact_user"), valid_employee());
   EXPECT_FALSE(connector("contact_user")->on_missing(last).has_value());

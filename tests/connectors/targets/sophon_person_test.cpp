@@ -263,5 +263,30 @@ TEST_F(Photos, OnMissingRevokesOrBlacklistsAndKeepsTheRest) {
   EXPECT_NE(blacklisted->body.find(R"("permission_ids":["1","2"])"), std::string::npos) << blacklisted->body;
 }
 
+// A revoked or blacklisted leaver back in the source: the type and groups its record leaves empty
+// are those before hrsync took them, or the box's defaults; what the record gives is sent as given.
+TEST_F(Photos, AReturningLeaverGetsBackTheTypeAndGroupsItHadBefore) {
+  options.on_missing = "blacklist";
+  auto c = connector("sophon_person", options);
+  Record r = valid_employee();
+  r.at(Field::kPersonType) = "5";
+  r.at(Field::kPermissionIds) = "1;2";
+  const Document before = project(r);
+  r.at(Field::kPersonType) = "";
+  r.at(Field::kPermissionIds) = "";
+  const Document bare = project(r);
+  auto back = c->on_return(bare, before);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->body, before.body);
+  EXPECT_EQ(back->hash, before.hash);
+
+  auto defaults = c->on_return(bare, bare);
+  ASSERT_TRUE(defaults.has_value());
+  EXPECT_NE(defaults->body.find(R"("permission_ids":["0"])"), std::string::npos) << defaults->body;
+  EXPECT_NE(defaults->body.find(R"("type":1)"), std::string::npos) << defaults->body;
+
+  EXPECT_FALSE(c->on_return(before, bare).has_value());  // the record gives both
+}
+
 }  // namespace
 }  // namespace hrsync
