@@ -35,7 +35,7 @@ Result<void> StoreSink::record(const Outcome& o) {
     case OutcomeStatus::kFailed: ++tally.failed; break;
     case OutcomeStatus::kSkipped: ++tally.skipped; break;
   }
-  if (o.status != OutcomeStatus::kApplied) problems_.push_back(row);
+  if (o.status != OutcomeStatus::kApplied) problems_.add(row);
   if (!status_) {
     if (row.attempts > 0) unrecorded_.push_back(std::move(row));
     return status_;
