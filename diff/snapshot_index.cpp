@@ -3,7 +3,6 @@
 #include <xxhash.h>
 
 #include <algorithm>
-#include <bit>
 #include <stdexcept>
 
 namespace hrsync {
@@ -16,8 +15,19 @@ std::uint64_t xxh3_key_hash(std::string_view key) { return XXH3_64bits(key.data(
 
 std::size_t padded(std::size_t bytes) { return (bytes + 7) & ~std::size_t{7}; }
 
-// Slots for `keys` keys at most 3/4 full, a power of two.
-std::size_t slots_for(std::size_t keys) { return std::bit_ceil(std::max(kMinSlots, keys + keys / 3 + 1)); }
+// Slots for `keys` keys at most 3/4 full: any count, not a power of two, so that a table sized
+// from the snapshot's count is about 3/4 full rather than 3/8 to 3/4.
+std::size_t slots_for(std::size_t keys) { return std::max(kMinSlots, keys + keys / 3 + 1); }
+
+// The home slot of a 32-bit tag among `n` slots: the tag, mixed (a multiplication by an odd
+// constant, so that every bit of it counts: a caller may split keys by the tag's top bits, as
+// DuplicateKeys does), scaled to [0, n) (Lemire's fast range).
+std::size_t home(std::uint64_t tag, std::size_t n) {
+  const std::uint32_t mixed = static_cast<std::uint32_t>(tag) * 0x9E37'79B9u;
+  return static_cast<std::size_t>((static_cast<std::uint64_t>(mixed) * n) >> 32);
+}
+
+std::size_t next_slot(std::size_t i, std::size_t n) { return i + 1 == n ? 0 : i + 1; }
 
 }  // namespace
 
@@ -38,23 +48,22 @@ bool SnapshotIndex::record_has_key(std::size_t unit, std::string_view key) const
 }
 
 std::size_t SnapshotIndex::find_slot(std::string_view key, std::uint64_t h) const {
-  const std::size_t mask = slots_.size() - 1;
+  const std::size_t n = slots_.size();
   const std::uint64_t tag = h >> 32;
-  for (std::size_t i = tag & mask;; i = (i + 1) & mask) {
+  for (std::size_t i = home(tag, n);; i = next_slot(i, n)) {
     const std::uint64_t v = slots_[i];
     if (v == 0) return i;
     if ((v >> 32) == tag && record_has_key((v & kUnitMask) - 1, key)) return i;
   }
 }
 
-// A slot's home is its tag's low bits, so growing moves slots without touching the keys.
+// A slot's home comes from its tag, so growing moves slots without touching the keys.
 void SnapshotIndex::rehash(std::size_t slot_count) {
   std::vector<std::uint64_t> fresh(slot_count, 0);
-  const std::size_t mask = slot_count - 1;
   for (const std::uint64_t v : slots_) {
     if (v == 0) continue;
-    std::size_t i = (v >> 32) & mask;
-    while (fresh[i] != 0) i = (i + 1) & mask;
+    std::size_t i = home(v >> 32, slot_count);
+    while (fresh[i] != 0) i = next_slot(i, slot_count);
     fresh[i] = v;
   }
   slots_ = std::move(fresh);

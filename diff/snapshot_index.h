@@ -5,9 +5,10 @@
 // the entities gone from the source (for_each_unseen). A plan looks up millions of keys, so the
 // index is compact: the keys live in one arena, each record beside its stored hash and its seen
 // flag, and an open-addressing table of 8-byte slots (a 32-bit tag of the key's hash and the
-// record's position) finds them; the tag also picks the slot, so growing the table never reads a
-// key again. One key costs 11 to 22 bytes of table (a power of two, at most 3/4 full) plus 12
-// bytes and the key's length, rounded up to 8, of arena: about 40 bytes for a 10-byte key.
+// record's position) finds them; the tag also picks the slot (scaled to the table's size), so
+// growing the table never reads a key again. One key costs 11 bytes of table when reserved (any
+// size, at most 3/4 full), up to 22 when it grew, plus 12 bytes and the key's length, rounded up
+// to 8, of arena: about 35 bytes for a 10-byte key.
 //
 // Keys are visited by for_each_unseen in the order they were added (the snapshot gives them in
 // key order). The index owns its memory; string_views it hands out live until it is changed.

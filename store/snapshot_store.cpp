@@ -687,7 +687,7 @@ Result<void> SnapshotStore::finish_run(std::int64_t run_id, std::string_view sta
     s.bind(2, now);
     s.bind(3, std::string(status));
     s.bind(4, exit_code);
-    // Not copied: the summary lists every failed and skipped entity of the run, and may be large.
+    // Not copied: the summary is bound as it is.
     s.bindNoCopy(5, summary_json);
     if (s.exec() == 0) return fail(Error::Kind::kDatabase, impl_->path, fmt::format("there is no run {} to finish", run_id));
     return {};
@@ -744,11 +744,17 @@ Result<std::vector<RunRow>> SnapshotStore::recent_runs(int limit) {
 }
 
 Result<std::vector<OutcomeRow>> SnapshotStore::outcomes(std::int64_t run_id) {
+  std::vector<OutcomeRow> rows;
+  auto read = for_each_outcome(run_id, [&](OutcomeRow&& o) { rows.push_back(std::move(o)); });
+  if (!read) return std::unexpected(read.error());
+  return rows;
+}
+
+Result<void> SnapshotStore::for_each_outcome(std::int64_t run_id, const std::function<void(OutcomeRow&&)>& visit) {
   try {
     auto& s = impl_->statement(impl_->select_outcomes, kSelectOutcomes);
     ResetOnExit reset(s);
     s.bind(1, run_id);
-    std::vector<OutcomeRow> rows;
     while (s.executeStep()) {
       OutcomeRow o;
       o.target = s.getColumn(0).getString();
@@ -759,9 +765,9 @@ Result<std::vector<OutcomeRow>> SnapshotStore::outcomes(std::int64_t run_id) {
       o.message = s.getColumn(5).getString();
       o.log_id = s.getColumn(6).getString();
       o.attempts = s.getColumn(7).getInt();
-      rows.push_back(std::move(o));
+      visit(std::move(o));
     }
-    return rows;
+    return {};
   } catch (const SQLite::Exception& e) {
     return db_error(impl_->path, fmt::format("cannot read the outcomes of run {}", run_id), e);
   }

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -182,6 +183,9 @@ class SnapshotStore {
   Result<std::vector<RunRow>> recent_runs(int limit);
   // The outcomes of run `run_id`, by target then key.
   Result<std::vector<OutcomeRow>> outcomes(std::int64_t run_id);
+  // The same, given to `visit` one at a time as the cursor reads them, so that a reader of a run
+  // of millions holds one row. `visit` must not use this store.
+  Result<void> for_each_outcome(std::int64_t run_id, const std::function<void(OutcomeRow&&)>& visit);
   // The keys of `target` whose last attempt failed, sorted: the latest outcome of each key in any
   // run, skipped ones left aside (a skipped entity was not tried), is "failed".
   Result<std::vector<std::string>> keys_failed_last(std::string_view target);

@@ -42,13 +42,14 @@ struct FailureGroup {
 // Failed and skipped entities by (target, code), largest first.
 std::vector<FailureGroup> failure_groups(const RunReport& report) {
   std::map<std::tuple<std::string, std::int64_t>, FailureGroup> groups;
-  for (const auto& p : report.problems) {
+  for (const ProblemGroup& p : report.problems.groups_in_order()) {
     auto& g = groups[{p.target, p.code}];
-    if (g.count++ == 0) {
+    if (g.count == 0) {
       g.target = p.target;
       g.code = p.code;
       g.message = p.message;
     }
+    g.count += p.count;
   }
   std::vector<FailureGroup> out;
   for (auto& [key, g] : groups) out.push_back(std::move(g));

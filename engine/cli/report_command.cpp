@@ -113,12 +113,13 @@ int run_report(const ReportCommand& cmd, std::ostream& out, std::ostream& err) {
     }
     progress = std::move(*read);
   }
-  auto outcomes = store->outcomes(row.id);
-  if (!outcomes) {
-    err << "hrsync report: " << outcomes.error().str() << "\n";
+  // Streamed: a run of millions of outcomes is read one row at a time into bounded counts.
+  OutcomeTally outcomes;
+  if (auto read = store->for_each_outcome(row.id, [&](OutcomeRow&& o) { outcomes.add(std::move(o)); }); !read) {
+    err << "hrsync report: " << read.error().str() << "\n";
     return kExitUsage;
   }
-  const RunReport report = read_run_report(row, progress, std::move(*outcomes));
+  const RunReport report = read_run_report(row, progress, std::move(outcomes));
   std::vector<std::unique_ptr<TargetConnector>> owned;
   std::vector<const TargetConnector*> connectors;
   for (const auto& tc : config->targets) {

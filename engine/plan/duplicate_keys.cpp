@@ -17,7 +17,7 @@ DuplicateKeys::DuplicateKeys(Field key_column, std::size_t expected_keys) : key_
 }
 
 SnapshotIndex& DuplicateKeys::part_of(std::string_view key) {
-  // The top bits of the key's XXH3-64 (the index places a key by the bits below its top 32).
+  // The top bits of the key's XXH3-64 (the index places a key by its top 32 bits, mixed).
   return first_line_[content_hash(key) >> (64 - kPartBits)];
 }
 

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <bit>
 #include <iterator>
 #include <stdexcept>
 
@@ -20,15 +19,22 @@ constexpr std::size_t kMinSlots = 16;  // per part
 constexpr unsigned kLineBits = 30;  // a claimant: fate << 30 | low bits of its line
 constexpr std::uint32_t kLineMask = (std::uint32_t{1} << kLineBits) - 1;
 
-// Slots for `values` values at most 3/4 full, a power of two.
-std::size_t slots_for(std::size_t values) { return std::bit_ceil(std::max(kMinSlots, values + values / 3 + 1)); }
+// Slots for `values` values at most 4/5 full. Any count, not a power of two: a table is sized to
+// what it holds (a power of two left a table of a million values 48 % full).
+std::size_t slots_for(std::size_t values) { return std::max(kMinSlots, values + values / 4 + 1); }
+
+// The home slot of `hash` among `n`: its low 32 bits scaled to [0, n) (Lemire's fast range; the
+// top bits picked the part).
+std::size_t home(std::uint64_t hash, std::size_t n) {
+  return static_cast<std::size_t>(((hash & 0xffff'ffffu) * static_cast<std::uint64_t>(n)) >> 32);
+}
 
 }  // namespace
 
 std::size_t KeyOwners::Owners::Part::slot(std::uint64_t hash) const {
-  const std::size_t mask = hashes.size() - 1;
-  std::size_t i = static_cast<std::size_t>(hash) & mask;
-  while (hashes[i] != 0 && hashes[i] != hash) i = (i + 1) & mask;
+  const std::size_t n = hashes.size();
+  std::size_t i = home(hash, n);
+  while (hashes[i] != 0 && hashes[i] != hash) i = i + 1 == n ? 0 : i + 1;
   return i;
 }
 
@@ -57,7 +63,7 @@ void KeyOwners::Owners::reserve(std::size_t values) {
 std::uint32_t KeyOwners::Owners::claim(std::uint64_t hash, std::uint32_t owner) {
   if (hash == 0) hash = 1;
   Part& p = parts_[hash >> (64 - kPartBits)];
-  if ((p.size + 1) * 4 > p.hashes.size() * 3) p.rehash(std::max(kMinSlots, p.hashes.size() * 2));
+  if ((p.size + 1) * 5 > p.hashes.size() * 4) p.rehash(std::max(kMinSlots, p.hashes.size() * 2));
   const std::size_t at = p.slot(hash);
   if (p.hashes[at] == hash) return p.owners[at];
   p.hashes[at] = hash;
@@ -87,7 +93,8 @@ KeyOwners::KeyOwners(const TargetConnector& target, std::size_t expected_records
     rules_.push_back(std::move(r));
   }
   if (rules_.empty() || expected_records == 0) return;
-  for (Rule& r : rules_) r.owners.reserve(expected_records);
+  // A rule over several cells (email and enterprise_email) takes up to one value from each.
+  for (Rule& r : rules_) r.owners.reserve(expected_records * r.fields.size());
   claimants_.reserve(expected_records);
 }
 

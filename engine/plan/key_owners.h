@@ -12,16 +12,18 @@
 // back. The key is not checked when it is the source's own key (the source refuses duplicates).
 //
 // Values are not kept: each rule holds a 64-bit hash of every claimed value (XXH3-64 of its
-// unique_form, content_hash) beside its first claimant, in open-addressing tables at most 3/4
+// unique_form, content_hash) beside its first claimant, in open-addressing tables at most 4/5
 // full. A clash is named from the later row alone (its cell, and the earlier row's line, which is
 // kept). Two distinct values of one rule share a hash with odds of about n^2/2^65 over n values:
 // 3e-8 for a million, 3e-6 for ten million. A collision would make two rows that give different
 // values a clash, both invalid for the target (none sent, each naming the other's line); it never
 // lets a true duplicate through.
 //
-// Memory: per claimed value 16 to 32 bytes of table (12-byte slots); per record 4 bytes (its line
-// and fate). Each rule's table is split in 64 parts by the top bits of the hash, each growing on
-// its own, so that growing never holds more than a 64th of the table twice. The source key of a
+// Memory: per claimed value 15 to 17 bytes of table when sized from the snapshot (12-byte slots,
+// a part sized to its share of the values, not to a power of two), up to 30 bytes in a part that
+// grew; per record 4 bytes (its line and fate). Each rule's table is split in 64 parts by the top
+// bits of the hash, each growing on its own, so that growing never holds more than a 64th of the
+// table twice. The source key of a
 // contested row is not kept: the planner finds it from the row's line (DuplicateKeys::keys_at).
 // Up to 2^30 records per target.
 //
@@ -75,8 +77,8 @@ class KeyOwners {
 
  private:
   // Value hash -> its first claimant (claimant number, and in the top two bits which of the
-  // rule's cells gave it). Linear probing in kParts tables picked by the hash's top bits; a hash
-  // of 0 marks an empty slot (0 is stored as 1).
+  // rule's cells gave it). Linear probing in kParts tables picked by the hash's top bits, from a
+  // home slot its low bits give; a hash of 0 marks an empty slot (0 is stored as 1).
   class Owners {
    public:
     static constexpr unsigned kPartBits = 6;

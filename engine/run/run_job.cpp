@@ -95,7 +95,7 @@ void add_sink_findings(StoreSink& sink, RunReport& r) {
   r.refused = sink.take_refused();
   if (!sink.status()) {
     r.store_error = sink.status().error().str();
-    r.unrecorded = sink.unrecorded();  // sent ones only: those never sent are in the problems, skipped
+    r.unrecorded = sink.unrecorded();  // sent ones only: those never sent are counted in the problems, skipped
   }
 }
 

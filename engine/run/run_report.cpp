@@ -4,8 +4,6 @@
 #include <signal.h>
 
 #include <algorithm>
-#include <map>
-#include <tuple>
 
 #include "engine/plan/plan_report.h"
 #include "engine/run/exit_code.h"
@@ -13,13 +11,15 @@
 namespace hrsync {
 namespace {
 
-std::string join_keys(const std::vector<std::string>& keys, std::size_t n, std::uint64_t total) {
+// The first `n` example keys of `g`, and how many more it counts.
+std::string join_keys(const ProblemGroup& g, std::size_t n) {
   std::string out;
-  for (std::size_t i = 0; i < keys.size() && i < n; ++i) {
-    if (i) out += ", ";
-    out += keys[i];
+  std::size_t shown = 0;
+  for (; shown < g.examples.size() && shown < n; ++shown) {
+    if (shown) out += ", ";
+    out += g.examples[shown].key;
   }
-  if (total > n) out += fmt::format(" … (+{})", total - std::min<std::uint64_t>(n, keys.size()));
+  if (g.count > shown) out += fmt::format(" … and {} more", g.count - shown);
   return out;
 }
 
@@ -67,23 +67,20 @@ std::string unfinished_run_line(const RunReport& r) {
 
 }  // namespace
 
-std::vector<ProblemGroup> group_problems(const RunReport& r) {
-  std::map<std::tuple<std::string, std::string, std::int64_t>, ProblemGroup> groups;
-  for (const auto& p : r.problems) {
-    auto& g = groups[{p.target, p.status, p.code}];
-    if (g.count == 0) {
-      g.target = p.target;
-      g.status = p.status;
-      g.code = p.code;
-      g.message = p.message;
-    }
-    ++g.count;
-    if (g.keys.size() < 50) g.keys.push_back(p.key);
+std::vector<ProblemGroup> group_problems(const RunReport& r) { return r.problems.groups(); }
+
+void OutcomeTally::add(OutcomeRow row) {
+  auto it = std::find_if(totals_.begin(), totals_.end(), [&](const TargetTotals& t) { return t.id == row.target; });
+  if (it == totals_.end()) it = totals_.insert(totals_.end(), TargetTotals{{}, row.target, ""});
+  ++it->planned;
+  if (row.status == "applied") ++it->applied;
+  if (row.status == "failed") ++it->failed;
+  if (row.status == "skipped") ++it->skipped;
+  if (row.status == "applied") {
+    refused_.add(std::move(row));  // kept only when it carries a code
+  } else {
+    problems_.add(std::move(row));
   }
-  std::vector<ProblemGroup> out;
-  for (auto& [k, g] : groups) out.push_back(std::move(g));
-  std::stable_sort(out.begin(), out.end(), [](const ProblemGroup& a, const ProblemGroup& b) { return a.count > b.count; });
-  return out;
 }
 
 std::string code_meaning(const std::vector<const TargetConnector*>& connectors, std::string_view target,
@@ -165,13 +162,16 @@ std::string render_run_text(const RunReport& r, const std::vector<const TargetCo
     }
   }
   if (!r.refused.empty()) {
-    out += "\n" + bold(fmt::format("Refused in part ({}): applied without what the target refused", r.refused.size())) + "\n";
-    for (std::size_t i = 0; i < r.refused.size() && i < examples; ++i) {
-      const OutcomeRow& o = r.refused[i];
-      const std::string meaning = code_meaning(connectors, o.target, o.code);
-      out += fmt::format("  {:<16} {}  {} {}: {}\n", o.target, o.key, o.code, meaning, o.message);
+    out += "\n" + bold(fmt::format("Refused in part ({}): applied without what the target refused", r.refused.count())) + "\n";
+    for (const auto& g : r.refused.groups()) {
+      for (const OutcomeRow& o : g.examples) {
+        const std::string meaning = code_meaning(connectors, o.target, o.code);
+        out += fmt::format("  {:<16} {}  {} {}: {}\n", o.target, o.key, o.code, meaning, o.message);
+      }
     }
-    if (r.refused.size() > examples) out += fmt::format("  … and {} more (the JSON report lists them all)\n", r.refused.size() - examples);
+    if (r.refused.count() > r.refused.listed()) {
+      out += fmt::format("  … and {} more (every outcome is in the snapshot's run log)\n", r.refused.count() - r.refused.listed());
+    }
   }
   if (!r.store_error.empty()) out += "\n" + render_store_failure(r, red);
   const auto groups = group_problems(r);
@@ -183,7 +183,7 @@ std::string render_run_text(const RunReport& r, const std::vector<const TargetCo
       out += fmt::format("  {:<16} {:<8} {} × {}  {}\n", g.target, g.status, g.count, code,
                          meaning.empty() ? g.message : meaning);
       if (!meaning.empty() && !g.message.empty() && g.message != meaning) out += fmt::format("      answer: {}\n", g.message);
-      out += fmt::format("      e.g. {}\n", join_keys(g.keys, examples, g.count));
+      out += fmt::format("      e.g. {}\n", join_keys(g, examples));
     }
   }
   out += "\n";

@@ -1,12 +1,16 @@
-// RunReport: what a run did — per target totals, every failure grouped by error code with the API
-// document's meaning and a few example keys — with the exit code it ends with, as text for people
-// and JSON for the report file and the run log.
+// RunReport: what a run did — per target totals, its failures grouped by error code with the API
+// document's meaning, their counts and a bounded list of examples (engine/run/problem_digest.h) —
+// with the exit code it ends with, as text for people and JSON for the report file and the run log.
 //
 // JobRun::apply() (engine/run/run_job.h) builds it at the end of a run and stores its JSON as the
 // run's summary; read_run_report() rebuilds it from the run log (the summary, the outcomes, the
 // progress of a run still going), so `hrsync report` shows a morning reader the same summary as
 // the night's log. The JSON writer and its reader are side by side in run_report_json.cpp.
 // Personal data never appears: entity keys and API messages only.
+//
+// Memory: bounded whatever the number of entities: counts, one group per code with at most
+// ProblemDigest::kExamples outcomes, and the outcomes the store could not record (one batch and
+// the requests in flight). Every outcome is in the store's outcomes table.
 //
 // Thread-safety: plain values and pure functions.
 #pragma once
@@ -15,9 +19,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "connectors/targets/target_connector.h"
+#include "engine/run/problem_digest.h"
 #include "engine/run/progress.h"
 #include "store/run_rows.h"
 
@@ -92,10 +98,10 @@ struct RunReport {
   int signal = 0;                // the stop signal of an interrupted run (SIGTERM...), 0 otherwise
   std::string error;             // why an "error" run stopped
   std::vector<TargetTotals> targets;
-  std::vector<OutcomeRow> problems;  // failed and skipped entities
+  ProblemDigest problems;            // failed and skipped entities: counts per code, a few examples
   // Applied entities a member of which the target refused alone (a photo the box found no face
-  // in): code and message say which and why.
-  std::vector<OutcomeRow> refused;
+  // in): per (target, code) how many, and a few examples whose code and message say which and why.
+  ProblemDigest refused;
   std::string store_error;           // why the snapshot store could not record; "" when it could
   std::vector<OutcomeRow> unrecorded;  // entities sent whose outcomes the store could not record
 };
@@ -106,16 +112,6 @@ std::string code_meaning(const TargetConnector* connector, std::int64_t code);
 std::string code_meaning(const std::vector<const TargetConnector*>& connectors, std::string_view target,
                          std::int64_t code);
 
-// The failed and skipped entities of one target with one status and one code.
-struct ProblemGroup {
-  std::string target;
-  std::string status;             // "failed", "skipped"
-  std::int64_t code = 0;
-  std::string message;            // the first message seen
-  std::vector<std::string> keys;  // the first 50
-  std::uint64_t count = 0;
-};
-
 // The report's problems grouped by (target, status, code), biggest group first.
 std::vector<ProblemGroup> group_problems(const RunReport& report);
 
@@ -123,11 +119,30 @@ std::string render_run_text(const RunReport& report, const std::vector<const Tar
                             bool color, std::size_t examples = 5);
 std::string render_run_json(const RunReport& report, const std::vector<const TargetConnector*>& connectors);
 
+// What a reader of the run log gathers from a run's outcomes, given one at a time (a cursor over
+// the store's outcomes table): the failed and skipped ones, bounded, and per target the counts by
+// status. Its memory does not grow with the outcomes.
+class OutcomeTally {
+ public:
+  void add(OutcomeRow row);
+  const ProblemDigest& problems() const { return problems_; }
+  // Per target, in the order first met: planned (every outcome), applied, failed, skipped.
+  const std::vector<TargetTotals>& totals() const { return totals_; }
+  ProblemDigest take_problems() { return std::exchange(problems_, ProblemDigest{}); }
+  // Applied outcomes that carry a code: a member the target refused alone.
+  ProblemDigest take_refused() { return std::exchange(refused_, ProblemDigest{}); }
+
+ private:
+  ProblemDigest problems_;
+  ProblemDigest refused_;
+  std::vector<TargetTotals> totals_;
+};
+
 // The report of `run` as the run log holds it: its summary (render_run_json's text, "" for a run
-// that has none: abandoned, running), its outcomes, and the progress its last commit wrote (used
-// when it is still running). Failed and skipped outcomes are its problems; the targets come from
-// the summary, else the progress, else the outcomes.
-RunReport read_run_report(const RunRow& run, const RunProgress& progress, std::vector<OutcomeRow> outcomes);
+// that has none: abandoned, running), the tally of its outcomes, and the progress its last commit
+// wrote (used when it is still running). The tally's problems are the report's; the targets come
+// from the summary, else the progress, else the tally.
+RunReport read_run_report(const RunRow& run, const RunProgress& progress, OutcomeTally outcomes);
 
 // The exit code a run ends with (engine/run/exit_code.h): 128 + the signal of an interrupted run,
 // 2 for a run stopped by an error, 5 if the store could not record, 4 if a target was quarantined,

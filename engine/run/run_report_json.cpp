@@ -137,20 +137,6 @@ void read_summary(std::string_view summary, RunReport& report) {
   report.error = text(o, "error");
 }
 
-// Per-target counts from the outcomes a run recorded (a run with no summary: abandoned, running).
-std::vector<TargetTotals> totals_from_outcomes(const std::vector<OutcomeRow>& outcomes) {
-  std::vector<TargetTotals> out;
-  for (const auto& o : outcomes) {
-    auto it = std::find_if(out.begin(), out.end(), [&](const TargetTotals& t) { return t.id == o.target; });
-    if (it == out.end()) it = out.insert(out.end(), TargetTotals{{}, o.target, ""});
-    ++it->planned;
-    if (o.status == "applied") ++it->applied;
-    if (o.status == "failed") ++it->failed;
-    if (o.status == "skipped") ++it->skipped;
-  }
-  return out;
-}
-
 // Per-target counts of a running run, from the progress its last commit wrote.
 std::vector<TargetTotals> totals_from_progress(const RunProgress& progress) {
   std::vector<TargetTotals> out;
@@ -171,14 +157,8 @@ std::vector<TargetTotals> totals_from_progress(const RunProgress& progress) {
 
 std::string render_run_json(const RunReport& r, const std::vector<const TargetConnector*>& connectors) {
   std::string out;
-  // Sized for the outcomes it lists, each failed and skipped entity: grown by doubling, a report of
-  // 200,000 of them would hold its old and new buffers together, twice.
-  std::size_t size = 64 * 1024;
-  for (const auto& p : r.problems) {
-    size += 110 + p.action.size() + p.key.size() + p.log_id.size() + p.message.size() + p.status.size() + p.target.size();
-  }
-  out.reserve(size);
   JsonWriter w(out);
+  const std::vector<ProblemGroup> groups = group_problems(r);
   w.begin_object();
   w.key("command").string(r.command);
   w.key("config").string(r.config_path);
@@ -190,10 +170,10 @@ std::string render_run_json(const RunReport& r, const std::vector<const TargetCo
     w.integer(r.exit_code);
   }
   w.key("failures").begin_array();
-  for (const auto& g : group_problems(r)) {
+  for (const auto& g : groups) {
     w.begin_object().key("code").integer(g.code).key("count").integer(static_cast<std::int64_t>(g.count));
     w.key("keys").begin_array();
-    for (const auto& k : g.keys) w.string(k);
+    for (const auto& e : g.examples) w.string(e.key);
     w.end_array();
     w.key("meaning").string(code_meaning(connectors, g.target, g.code));
     w.key("message").string(g.message).key("status").string(g.status).key("target").string(g.target).end_object();
@@ -201,19 +181,26 @@ std::string render_run_json(const RunReport& r, const std::vector<const TargetCo
   w.end_array();
   w.key("finished_at").integer(r.finished_at);
   if (r.signal != 0) w.key("interrupted_by").string(signal_name(r.signal));
+  // The examples of each failure group; every outcome is in the store.
   w.key("outcomes").begin_array();
-  for (const auto& p : r.problems) {
-    w.begin_object().key("action").string(p.action).key("attempts").integer(p.attempts).key("code").integer(p.code);
-    w.key("key").string(p.key).key("log_id").string(p.log_id).key("message").string(p.message);
-    w.key("status").string(p.status).key("target").string(p.target).end_object();
+  for (const auto& g : groups) {
+    for (const auto& p : g.examples) {
+      w.begin_object().key("action").string(p.action).key("attempts").integer(p.attempts).key("code").integer(p.code);
+      w.key("key").string(p.key).key("log_id").string(p.log_id).key("message").string(p.message);
+      w.key("status").string(p.status).key("target").string(p.target).end_object();
+    }
   }
   w.end_array();
+  w.key("outcomes_not_listed").integer(static_cast<std::int64_t>(r.problems.count() - r.problems.listed()));
   w.key("refused").begin_array();
-  for (const auto& p : r.refused) {
-    w.begin_object().key("code").integer(p.code).key("key").string(p.key).key("message").string(p.message);
-    w.key("target").string(p.target).end_object();
+  for (const auto& g : r.refused.groups()) {
+    for (const auto& p : g.examples) {
+      w.begin_object().key("code").integer(p.code).key("key").string(p.key).key("message").string(p.message);
+      w.key("target").string(p.target).end_object();
+    }
   }
   w.end_array();
+  w.key("refused_count").integer(static_cast<std::int64_t>(r.refused.count()));
   w.key("run_id").integer(r.run_id);
   if (r.signal != 0) w.key("signal").integer(r.signal);
   w.key("started_at").integer(r.started_at);
@@ -234,7 +221,7 @@ std::string render_run_json(const RunReport& r, const std::vector<const TargetCo
 }
 
 
-RunReport read_run_report(const RunRow& run, const RunProgress& progress, std::vector<OutcomeRow> outcomes) {
+RunReport read_run_report(const RunRow& run, const RunProgress& progress, OutcomeTally outcomes) {
   const bool running = run.status == "running";
   RunReport report;
   report.run_id = run.id;
@@ -246,11 +233,9 @@ RunReport read_run_report(const RunRow& run, const RunProgress& progress, std::v
   report.exit_code = run.exit_code.value_or(-1);
   read_summary(run.summary, report);
   if (report.targets.empty()) report.targets = totals_from_progress(progress);
-  if (report.targets.empty()) report.targets = totals_from_outcomes(outcomes);
-  for (auto& o : outcomes) {
-    if (o.status == "applied" && o.code != 0) report.refused.push_back(std::move(o));
-    else if (o.status != "applied") report.problems.push_back(std::move(o));
-  }
+  if (report.targets.empty()) report.targets = outcomes.totals();
+  report.problems = outcomes.take_problems();
+  report.refused = outcomes.take_refused();
   return report;
 }
 

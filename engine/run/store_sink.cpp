@@ -37,7 +37,7 @@ Result<void> StoreSink::record(const Outcome& o) {
     row.code = o.refused->code;
     row.message = fmt::format("{} refused ({}); the rest was applied, and it is not sent again until it changes",
                               o.refused->refused_member, why);
-    refused_.push_back(row);
+    refused_.add(row);
   }
   Tally& tally = tallies_[row.target];
   switch (o.status) {
@@ -45,7 +45,7 @@ Result<void> StoreSink::record(const Outcome& o) {
     case OutcomeStatus::kFailed: ++tally.failed; break;
     case OutcomeStatus::kSkipped: ++tally.skipped; break;
   }
-  if (o.status != OutcomeStatus::kApplied) problems_.push_back(row);
+  if (o.status != OutcomeStatus::kApplied) problems_.add(row);
   if (!status_) {
     if (row.attempts > 0) unrecorded_.push_back(std::move(row));
     return status_;

@@ -1,5 +1,6 @@
 // StoreSink: the OutcomeSink that a real sync uses — it commits applied documents to the snapshot
-// and logs every outcome in the run log, in batches, and keeps the failures for the report.
+// and logs every outcome in the run log, in batches, and keeps a digest of the failures for the
+// report.
 //
 // Outcomes of all targets share one batch, written in one transaction (snapshot rows and outcome
 // rows together) when it holds StoreSinkOptions::batch outcomes, when an outcome arrives and the
@@ -18,10 +19,11 @@
 // every later one; of the batch that failed and every outcome after it, those that were sent are
 // kept, not written, in unrecorded(), for the report. What was committed before stays.
 //
-// Memory: the sink holds one batch, a few counters per target, and the failed and skipped
-// outcomes (problems()) for the report; nothing per applied entity. unrecorded() holds only sent
-// outcomes: after a store failure no call starts, so it is bounded by one batch and the requests
-// that were in flight, however many entities are left unsent (those are in problems(), skipped).
+// Memory: the sink holds one batch, a few counters per target, and the digest of the failed and
+// skipped outcomes (problems(): counts per code and a bounded list of examples, ProblemDigest);
+// nothing per entity, however many fail. unrecorded() holds only sent outcomes: after a store
+// failure no call starts, so it is bounded by one batch and the requests that were in flight,
+// however many entities are left unsent (those are counted in problems(), skipped).
 //
 // Thread-safety: called from the executor's thread only.
 #pragma once
@@ -37,6 +39,7 @@
 
 #include "engine/net/clock.h"
 #include "engine/run/outcome_sink.h"
+#include "engine/run/problem_digest.h"
 #include "engine/run/progress.h"
 #include "engine/run/rate_window.h"
 #include "engine/run/redactor.h"
@@ -68,17 +71,17 @@ class StoreSink final : public OutcomeSink {
   // Writes whatever is batched. Safe to call more than once; after a failure, returns it again.
   Result<void> flush();
 
-  // Failed and skipped outcomes, in the order they finished (recorded or not).
-  const std::vector<OutcomeRow>& problems() const { return problems_; }
+  // Failed and skipped outcomes (recorded or not): counted by code, the first ones as examples.
+  const ProblemDigest& problems() const { return problems_; }
   // problems(), moved out for the run's report (so it is not held twice); problems() is empty after.
-  std::vector<OutcomeRow> take_problems() { return std::exchange(problems_, {}); }
-  // Applied outcomes a member of which the target refused alone (Outcome::refused), moved out for
-  // the run's report.
-  std::vector<OutcomeRow> take_refused() { return std::exchange(refused_, {}); }
+  ProblemDigest take_problems() { return std::exchange(problems_, ProblemDigest{}); }
+  // Applied outcomes a member of which the target refused alone (Outcome::refused), counted by
+  // code with the first ones as examples, moved out for the run's report.
+  ProblemDigest take_refused() { return std::exchange(refused_, ProblemDigest{}); }
 
   // Outcomes sent (attempts > 0) that the store could not record, in the order they finished: of
   // the batch whose commit failed and of every outcome after it. Their applied calls are sent
-  // again by the next run. An entity never sent is not here (it is in problems(), skipped).
+  // again by the next run. An entity never sent is not here (it is counted in problems(), skipped).
   const std::vector<OutcomeRow>& unrecorded() const { return unrecorded_; }
 
   // Outcomes of `target` given to record() so far, recorded or not.
@@ -107,8 +110,8 @@ class StoreSink final : public OutcomeSink {
   std::optional<Clock::time_point> oldest_;             // when the batch's first outcome came
   std::vector<SnapshotStore::TargetRow> pending_rows_;
   std::vector<OutcomeRow> pending_outcomes_;
-  std::vector<OutcomeRow> problems_;
-  std::vector<OutcomeRow> refused_;
+  ProblemDigest problems_;
+  ProblemDigest refused_;
   std::vector<OutcomeRow> unrecorded_;
   std::map<std::string, Tally, std::less<>> tallies_;
   Result<void> status_;

@@ -1,6 +1,7 @@
 #include "store/snapshot_store.h"
 
 #include <SQLiteCpp/Database.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -272,6 +273,26 @@ TEST_F(SnapshotStoreTest, OutcomesRoundTripAndALaterOneReplacesTheEarlier) {
   const std::vector<OutcomeRow> expected = {first[1], first[2], retry[0]};
   EXPECT_EQ(*rows, expected);
   EXPECT_TRUE(store_.outcomes(*run + 1)->empty());
+}
+
+TEST_F(SnapshotStoreTest, OutcomesAreStreamedOneAtATimeByTargetThenKey) {
+  auto run = store_.begin_run("sync", "job.toml", 1);
+  ASSERT_TRUE(run.has_value());
+  std::vector<OutcomeRow> written;
+  for (int i = 9'999; i >= 0; --i) written.push_back(outcome(i % 2 ? "acs_card" : "contact_user", fmt::format("E{:05}", i), "failed", 1));
+  ASSERT_TRUE(store_.record_outcomes(*run, written).has_value());
+  std::size_t seen = 0;
+  std::string last;
+  auto read = store_.for_each_outcome(*run, [&](OutcomeRow&& o) {
+    const std::string at = o.target + "/" + o.key;
+    EXPECT_LT(last, at) << "by target then key";
+    last = at;
+    ++seen;
+  });
+  ASSERT_TRUE(read.has_value()) << read.error().str();
+  EXPECT_EQ(seen, written.size());
+  EXPECT_EQ(last, "contact_user/E09998");
+  EXPECT_TRUE(store_.for_each_outcome(*run + 1, [&](OutcomeRow&&) { ADD_FAILURE() << "no outcome"; }).has_value());
 }
 
 TEST_F(SnapshotStoreTest, KeysFailedLastAreThoseWhoseLatestTriedOutcomeFailed) {

@@ -21,9 +21,9 @@ RunReport failed_run() {
   r.exit_code = 1;
   r.targets = {TargetTotals{{60, 57, 3, 0, 3, 1}, "contact_user", ""},
                TargetTotals{{60, 59, 1, 0, 0, 0}, "sophon_person", ""}};
-  for (const char* key : {"u-0001", "u-0002"}) r.problems.push_back(OutcomeRow{"contact_user", key, "upsert", "failed", 41050, "no user authority error", "", 1});
-  r.problems.push_back(OutcomeRow{"contact_user", "u-0003", "upsert", "failed", 41001, "mobile already exist", "", 1});
-  r.problems.push_back(OutcomeRow{"sophon_person", "E0009", "upsert", "failed", 40401, "ID_NOT_FOUND", "", 1});
+  for (const char* key : {"u-0001", "u-0002"}) r.problems.add(OutcomeRow{"contact_user", key, "upsert", "failed", 41050, "no user authority error", "", 1});
+  r.problems.add(OutcomeRow{"contact_user", "u-0003", "upsert", "failed", 41001, "mobile already exist", "", 1});
+  r.problems.add(OutcomeRow{"sophon_person", "E0009", "upsert", "failed", 40401, "ID_NOT_FOUND", "", 1});
   return r;
 }
 

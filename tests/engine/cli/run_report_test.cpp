@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include <boost/json.hpp>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "engine/cli/commands.h"
@@ -27,7 +28,7 @@ RunReport stopped_by_the_store() {
   r.command = "sync";
   r.targets = {TargetTotals{{.planned = 10, .applied = 6, .skipped = 4}, "contact_user", ""},
                TargetTotals{{.planned = 10, .applied = 3, .failed = 1, .skipped = 6}, "acs_card", ""}};
-  r.problems = {OutcomeRow{"acs_card", "u9", "upsert", "failed", 1490101, "card taken", "", 1}};
+  r.problems.add(OutcomeRow{"acs_card", "u9", "upsert", "failed", 1490101, "card taken", "", 1});
   r.store_error = std::string(kStoreError);
   r.unrecorded = {OutcomeRow{"contact_user", "u5", "upsert", "applied", 0, "", "", 1},
                   OutcomeRow{"acs_card", "u9", "upsert", "failed", 1490101, "card taken", "", 2}};
@@ -201,6 +202,73 @@ TEST(RunReportTest, ALimitTheServerLoweredIsInTheTextTheJsonAndTheRunLog) {
   EXPECT_EQ(run_report(cmd, out, err), kExitOk) << err.str();
   EXPECT_NE(out.str().find("rate limit lowered by the server for the run: 50/s -> 40/s"), std::string::npos) << out.str();
   EXPECT_NE(out.str().find("asked for a pause beyond retry.max_pause_s"), std::string::npos) << out.str();
+}
+
+// A target that failed every call of a large run: the report counts each failure and lists a
+// bounded number of examples, in the JSON, in the text ("… and N more") and in `hrsync report`,
+// which reads the run's outcomes from the store one at a time.
+TEST(RunReportTest, ARunWithManyFailuresIsReportedWithCountsAndBoundedExamples) {
+  constexpr int kFailed = 5'000;
+  test::ScratchDir dir;
+  std::ofstream(dir.file("job.toml")) << "[job]\nsnapshot = \"hrsync.db\"\n\n[feishu]\napp_id = \"a\"\n"
+                                         "app_secret_env = \"UNSET\"\n\n[sources.employees]\nkind = \"csv\"\n"
+                                         "path = \"e.csv\"\n\n[targets.acs_card]\nsource = \"employees\"\n";
+  std::vector<OutcomeRow> rows;
+  for (int i = 0; i < kFailed; ++i) {
+    rows.push_back(OutcomeRow{"acs_card", fmt::format("u{:05}", i), "upsert", "failed", 1490101, "not in the group", "", 1});
+  }
+  rows.push_back(OutcomeRow{"acs_card", "v1", "upsert", "applied", 0, "", "", 1});
+  RunReport r;
+  r.command = "sync";
+  r.targets = {TargetTotals{{.planned = kFailed + 1, .applied = 1, .failed = kFailed}, "acs_card", ""}};
+  for (const OutcomeRow& o : rows) r.problems.add(o);
+  r.exit_code = run_exit_code(r);
+  r.status = "failures";
+  std::int64_t finished = 0, running = 0;
+  {
+    auto store = SnapshotStore::open(dir.file("hrsync.db"));
+    ASSERT_TRUE(store) << store.error().str();
+    auto run = store->begin_run("sync", dir.file("job.toml"), 1);
+    ASSERT_TRUE(run);
+    ASSERT_TRUE(store->record_outcomes(*run, rows));
+    r.run_id = finished = *run;
+    ASSERT_TRUE(store->finish_run(*run, r.status, r.exit_code, render_run_json(r, {}), 2));
+    // A second run left running by a process that died: no summary, its counts from the outcomes.
+    auto other = store->begin_run("sync", dir.file("job.toml"), 3);
+    ASSERT_TRUE(other);
+    running = *other;
+    ASSERT_TRUE(store->record_outcomes(running, rows));
+  }
+
+  const json::object j = json::parse(render_run_json(r, {})).as_object();
+  const json::array& failures = j.at("failures").as_array();
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_EQ(failures[0].at("count").as_int64(), kFailed);
+  EXPECT_EQ(failures[0].at("keys").as_array().size(), ProblemDigest::kExamples);
+  EXPECT_EQ(j.at("outcomes").as_array().size(), ProblemDigest::kExamples);
+  EXPECT_EQ(j.at("outcomes_not_listed").as_int64(), kFailed - static_cast<std::int64_t>(ProblemDigest::kExamples));
+  const std::string text = render_run_text(r, {}, false);
+  EXPECT_NE(text.find("e.g. u00000, u00001, u00002, u00003, u00004 … and 4995 more"), std::string::npos) << text;
+
+  for (const std::int64_t id : {finished, running}) {
+    std::ostringstream out, err;
+    ReportCommand cmd;
+    cmd.config = dir.file("job.toml");
+    cmd.run = id;
+    EXPECT_EQ(run_report(cmd, out, err), kExitOk) << err.str();
+    EXPECT_NE(out.str().find(fmt::format("acs_card         failed   {} × 1490101", kFailed)), std::string::npos) << out.str();
+    EXPECT_NE(out.str().find("e.g. u00000, u00001, u00002, u00003, u00004 … and 4995 more"), std::string::npos) << out.str();
+    EXPECT_EQ(out.str().find("u00005"), std::string::npos) << "five examples in the text";
+  }
+  std::ostringstream out, err;
+  ReportCommand cmd;
+  cmd.config = dir.file("job.toml");
+  cmd.run = finished;
+  cmd.json = true;
+  EXPECT_EQ(run_report(cmd, out, err), kExitOk) << err.str();
+  const json::object stored = json::parse(out.str()).as_object();
+  EXPECT_EQ(stored.at("outcomes").as_array().size(), ProblemDigest::kExamples) << "the run's summary is bounded";
+  EXPECT_EQ(stored.at("failures").as_array()[0].at("count").as_int64(), kFailed);
 }
 
 }  // namespace

@@ -236,22 +236,26 @@ TEST_F(RunJobTest, TheReportCountsEachTargetListsWhatToChangeByHandAndEveryProbl
   ASSERT_EQ(t.by_hand.size(), 1u);
   EXPECT_EQ(t.by_hand[0].key, "u9");
   EXPECT_EQ(t.by_hand[0].field, "feature.card");
-  ASSERT_EQ(r.report.problems.size(), 2u);
-  EXPECT_EQ(r.report.problems[0].key, "u1");
-  EXPECT_EQ(r.report.problems[0].code, kBadParam);
-  EXPECT_EQ(r.report.problems[0].status, "failed");
+  ASSERT_EQ(r.report.problems.count(), 2u);
+  const std::vector<ProblemGroup> groups = r.report.problems.groups();
+  ASSERT_EQ(groups.size(), 2u) << "u1 refused with its code, u3 with an answer no code table reads";
+  const ProblemGroup& refused = groups[0].code == kBadParam ? groups[0] : groups[1];
+  ASSERT_EQ(refused.examples.size(), 1u);
+  EXPECT_EQ(refused.examples[0].key, "u1");
+  EXPECT_EQ(refused.code, kBadParam);
+  EXPECT_EQ(refused.status, "failed");
   EXPECT_EQ(r.json.find(secret), std::string::npos) << "no secret in the report: " << r.json;
   // What the run log keeps reads back as the same report (`hrsync report`).
-  auto outcomes = job_.store->outcomes(r.report.run_id);
-  ASSERT_TRUE(outcomes.has_value());
-  const RunReport back = read_run_report(logged(r.report.run_id), RunProgress{}, std::move(*outcomes));
+  OutcomeTally outcomes;
+  ASSERT_TRUE(job_.store->for_each_outcome(r.report.run_id, [&](OutcomeRow&& o) { outcomes.add(std::move(o)); }));
+  const RunReport back = read_run_report(logged(r.report.run_id), RunProgress{}, std::move(outcomes));
   EXPECT_EQ(back.exit_code, kExitSomeFailed);
   ASSERT_EQ(back.targets.size(), 1u);
   EXPECT_EQ(back.targets[0].failed, 2u);
   EXPECT_EQ(back.targets[0].retries, 1u);
   ASSERT_EQ(back.targets[0].by_hand.size(), 1u);
   EXPECT_EQ(back.targets[0].by_hand[0].reason, "remove the card by hand");
-  EXPECT_EQ(back.problems.size(), 2u);
+  EXPECT_EQ(back.problems.count(), 2u);
   EXPECT_EQ(render_run_json(back, {}), render_run_json(r.report, {})) << "written and read back, the same JSON";
 }
 

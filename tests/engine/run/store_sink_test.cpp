@@ -145,8 +145,8 @@ TEST_F(StoreSinkTest, AFailedCommitKeepsWhatWasWrittenAndTheRestAsNotRecorded) {
   EXPECT_EQ(s.unrecorded()[0].status, "applied");
   EXPECT_EQ(s.unrecorded()[1].target, "acs_card");
   EXPECT_EQ(s.unrecorded()[2].key, "E4");
-  ASSERT_EQ(s.problems().size(), 1u);
-  EXPECT_EQ(s.problems()[0].target, "acs_card");
+  ASSERT_EQ(s.problems().count(), 1u);
+  EXPECT_EQ(s.problems().groups()[0].target, "acs_card");
   // The run can still be closed as failed.
   EXPECT_TRUE(store_->finish_run(run_id_, "store_failed", 5, "{}", 2).has_value());
 }
@@ -174,12 +174,13 @@ TEST_F(StoreSinkTest, AfterAFailedCommitOnlyTheSentOutcomesAreKeptAsNotRecorded)
   EXPECT_EQ(s.unrecorded()[0].key, "E1");
   EXPECT_EQ(s.unrecorded()[1].key, "E2");
   EXPECT_EQ(s.tally("contact_user").skipped, 10'001u);
-  ASSERT_EQ(s.problems().size(), 10'001u) << "the report still lists every skipped entity";
-  EXPECT_EQ(s.problems()[0].key, "S0");
-  EXPECT_EQ(s.problems()[10'000].key, "S10000");
+  EXPECT_EQ(s.problems().count(), 10'001u) << "the report counts every skipped entity";
+  EXPECT_EQ(s.problems().listed(), ProblemDigest::kExamples) << "and keeps the first ones as examples";
+  ASSERT_EQ(s.problems().groups().size(), 1u);
+  EXPECT_EQ(s.problems().groups()[0].examples[0].key, "S0");
 
-  const std::vector<OutcomeRow> taken = s.take_problems();
-  EXPECT_EQ(taken.size(), 10'001u);
+  const ProblemDigest taken = s.take_problems();
+  EXPECT_EQ(taken.count(), 10'001u);
   EXPECT_TRUE(s.problems().empty()) << "moved to the report, not held twice";
 }
 
