@@ -148,15 +148,24 @@ std::string resolve(const fs::path& base, const std::string& path) {
   return (base / p).lexically_normal().string();
 }
 
+// A secret is a line (an app secret, a token, a webhook URL); a file much longer is not a secret
+// file (`/dev/zero`, a log named by mistake) and is refused after this many bytes, never read whole.
+constexpr std::size_t kMaxSecretFileBytes = 64 * 1024;
+
 std::string read_secret_file(const std::string& path, std::string& problem) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     problem = fmt::format("cannot read the secret file {}", path);
     return {};
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string value = ss.str();
+  std::string value(kMaxSecretFileBytes + 1, '\0');
+  in.read(value.data(), static_cast<std::streamsize>(value.size()));
+  value.resize(static_cast<std::size_t>(in.gcount()));
+  if (value.size() > kMaxSecretFileBytes) {
+    problem = fmt::format("the secret file {} holds more than {} KiB: it is not a secret file", path,
+                          kMaxSecretFileBytes / 1024);
+    return {};
+  }
   while (!value.empty() && (value.back() == '\n' || value.back() == '\r' || value.back() == ' ')) value.pop_back();
   if (value.empty()) problem = fmt::format("the secret file {} is empty", path);
   return value;

@@ -147,6 +147,21 @@ TEST_F(ConfigTest, SecretFromAFileLosesItsTrailingNewline) {
   EXPECT_EQ(c->feishu.app_secret.file, secret_path);
 }
 
+// A path naming an endless device (or a log named by mistake) is refused after 64 KiB, never read
+// whole: `app_secret_file = "/dev/zero"` once hung the loader.
+TEST_F(ConfigTest, ASecretFileOfMoreThan64KiBIsRefusedWithoutReadingItWhole) {
+  for (const std::string path : {std::string("/dev/zero"), write(std::string(70 * 1024, 'x'), "big.txt")}) {
+    std::string text(kMinimal);
+    text.replace(text.find("app_secret_env = \"TEST_APP_SECRET\""), 34, "app_secret_file = \"" + path + "\"");
+    auto c = load_config(write(text), fake_env);
+    ASSERT_TRUE(c.has_value()) << c.error().str();
+    auto r = require_secret(c->feishu.app_secret);
+    ASSERT_FALSE(r.has_value()) << path;
+    EXPECT_NE(r.error().str().find("holds more than 64 KiB: it is not a secret file"), std::string::npos) << r.error().str();
+    EXPECT_EQ(r.error().str().find("xxxx"), std::string::npos) << "nothing of the file is shown";
+  }
+}
+
 TEST_F(ConfigTest, SecretFromBothEnvAndFileIsAnError) {
   std::string text(kMinimal);
   text.replace(text.find("app_secret_env"), 0, "app_secret_file = \"x\"\n");
