@@ -166,7 +166,14 @@ class ReadRun {
     Result<ReadPage> page = r.op.read_page(keys, body);
     if (!page) return fail_read(r, fmt::format("an answer to a read of {} key(s) from {} could not be read: {}",
                                                keys.size(), keys.front(), page.error().str()));
-    for (Document& d : page->found) r.result.found.push_back(std::move(d));
+    // An answer listing one key twice: the first document counts (each key is asked once, so a
+    // duplicate can only come within one page).
+    const auto first = static_cast<std::ptrdiff_t>(r.result.found.size());
+    for (Document& d : page->found) {
+      const auto same = [&](const Document& kept) { return kept.key == d.key; };
+      if (std::any_of(r.result.found.begin() + first, r.result.found.end(), same)) continue;
+      r.result.found.push_back(std::move(d));
+    }
     for (std::string& k : page->absent) r.result.absent.push_back(std::move(k));
     ++r.progress.done;
     ++r.progress.applied;

@@ -48,6 +48,7 @@ class FakeRead final : public ReadOperation {
       }
       Document d{k, "{\"v\":\"" + k + "\"}"};
       d.seal();
+      if (held.ends_with("!")) page.found.push_back(d);  // "0:K1,K2!": an answer listing each twice
       page.found.push_back(std::move(d));
     }
     return page;
@@ -191,6 +192,18 @@ TEST_F(TargetReaderTest, ReadsEveryKeyInBatchesAndSortsWhatItFoundFromWhatIsAbse
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].target, "a read");
   EXPECT_EQ(rows[0].done, 3u);
+}
+
+// An answer that lists a key twice gives one document for it: the first.
+TEST_F(TargetReaderTest, AKeyAnAnswerListsTwiceIsFoundOnce) {
+  transport.script["/read/k1,k2"] = {"0:k1,k2!"};
+  auto reads = read({ask(0, {"k1", "k2", "k3"})});
+  ASSERT_EQ(reads.size(), 1u);
+  ASSERT_FALSE(reads[0].failed.has_value()) << *reads[0].failed;
+  std::vector<std::string> keys;
+  for (const Document& d : reads[0].found) keys.push_back(d.key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"k1", "k2", "k3"}));
+  EXPECT_TRUE(reads[0].absent.empty());
 }
 
 TEST_F(TargetReaderTest, ReadsArePacedByReadRate) {
