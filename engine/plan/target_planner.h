@@ -4,7 +4,8 @@
 // source is read, each change takes from its last applied document what its record left empty
 // and the target would reset (TargetConnector::keep_unset), the entities gone from it are listed and the target's on_missing policy decides
 // what becomes of each (freeze, forget, or nothing when an earlier run froze it already), and the
-// counts are filled.
+// counts are filled. A leaver the snapshot records (TargetState::leavers) back in the source is
+// sent what gives back what on_missing took (RecordProjection::on_return) and listed as returning.
 //
 // The plan pipeline (engine/plan/plan_pipeline.h) decides which thread offers which batch and
 // fetches the last applied documents; this file decides what each record means.

@@ -14,7 +14,10 @@
 // policy (retry_decision.h), which the executor asks after every answer:
 //   kSuccess      applied; the outcome carries the row to commit.
 //   kPermanent    failed, not retried (so is an answer too large, Error::Kind::kOversize, or
-//                 with a malformed header, kMalformed: the same on every try).
+//                 with a malformed header, kMalformed: the same on every try); but a code whose
+//                 table row names the one member it refuses (Verdict::refused_member, the box's
+//                 photo) sends the update again at once without it (without_member()), once, and
+//                 the outcome keeps the refusal (Outcome::refused).
 //   kRetry        (and network errors) retried after a full-jitter backoff: from
 //                 RetryConfig::base_delay_s doubling, or by the verdict's own backoff when the
 //                 code's table row gives one (never below its floor; its first delay replaced by
