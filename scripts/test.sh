@@ -40,6 +40,18 @@ check_suites() {
   echo "test: $(wc -w <<<"$declared") test programs, $(cd "$dir" && ctest -N | sed -nE 's/^Total Tests: //p') tests in $dir"
 }
 
+# wait_for PID LOG WHAT: waits for a job started in the background; when it failed, shows the end
+# of its log and stops the script.
+wait_for() {
+  local status=0
+  wait "$1" || status=$?
+  if (( status != 0 )); then
+    tail -n 60 "$2" >&2
+    echo "test: $3 failed (whole log: $2)" >&2
+    exit 1
+  fi
+}
+
 # Most tests wait on sockets, child processes and paced lanes rather than the CPU, so CTest runs
 # three per core: on 2 cores the plain pass takes 51 s instead of 130-150 s.
 jobs=$(( $(nproc) * 3 ))
@@ -78,28 +90,16 @@ fi
 (cd "$root/build" && ctest --output-on-failure --no-tests=error --parallel "$jobs" --timeout 600)
 
 if (( sanitize )); then
-  status=0
-  wait "$asan_build" || status=$?
+  wait_for "$asan_build" "$asan_log" "the sanitized build"
   asan_build=""
-  if (( status != 0 )); then
-    tail -n 60 "$asan_log" >&2
-    echo "test: the sanitized build failed (whole log: $asan_log)" >&2
-    exit 1
-  fi
   check_suites "$root/build-asan"
   (cd "$root/build-asan" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
      ctest --output-on-failure --no-tests=error --parallel "$jobs" --timeout 900)
 fi
 
 if (( fuzz )); then
-  status=0
-  wait "$fuzz_job" || status=$?
+  wait_for "$fuzz_job" "$fuzz_log" "the fuzz pass"
   fuzz_job=""
-  if (( status != 0 )); then
-    tail -n 60 "$fuzz_log" >&2
-    echo "test: the fuzz pass failed (whole log: $fuzz_log)" >&2
-    exit 1
-  fi
   grep -E '^fuzz: ' "$fuzz_log"
 fi
 echo "test: all suites passed"
