@@ -202,7 +202,7 @@ void append_reads(std::string& out, const Plan& plan, const PlanRenderOptions& o
     }
     out += fmt::format("  {:<16} {} keys in {} calls (at least {}, took {}): {} found, {} absent, {} drifted{}\n", t.id,
                        r.keys, r.calls, human_duration(r.min_seconds), human_duration(r.seconds), r.found,
-                       t.absent_keys.size(), r.drifted, r.throttled > 0 ? fmt::format(", {} throttled", r.throttled) : "");
+                       r.keys - r.found, r.drifted, r.throttled > 0 ? fmt::format(", {} throttled", r.throttled) : "");
   }
   std::size_t drift = 0;
   for (const auto& t : plan.targets) drift += t.read ? t.read->drift.size() : 0;

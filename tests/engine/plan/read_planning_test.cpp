@@ -220,6 +220,8 @@ TEST_F(ReadPlanningTest, AnAbsentEntityIsCreatedWhereOnNewSaysSoAndCountsAgainst
   EXPECT_TRUE(job->plan.gates.empty());
   const std::string rendered = render_plan_text(job->plan, PlanRenderOptions{});
   EXPECT_NE(rendered.find("create"), std::string::npos) << rendered;
+  // The read's line counts what the read did not find, the one to create included, as its JSON does.
+  EXPECT_NE(rendered.find(": 1 found, 1 absent, 0 drifted"), std::string::npos) << rendered;
 
   text.replace(text.find("max_change_ratio"), 0, "max_create = 0\n");
   std::ofstream(dir_ / "job.toml") << text;
