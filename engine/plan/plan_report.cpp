@@ -73,23 +73,31 @@ constexpr std::string_view kColumnsNote =
     "hrsync sends for the first time; absent: entities the target lacks, waiting (on_new = \"skip\")\n";
 
 void append_targets_table(std::string& out, const Plan& plan, const Style& st) {
+  // The missing column says how many are frozen besides ("1 (1 freeze)"): as wide as its widest cell.
+  std::vector<std::string> missing_cells;
+  std::size_t missing_width = 8;
+  for (const auto& t : plan.targets) {
+    std::string missing = std::to_string(t.counts.missing);
+    if (t.counts.frozen > 0) missing += fmt::format(" ({} freeze)", t.counts.frozen);
+    missing_width = std::max(missing_width, missing.size());
+    missing_cells.push_back(std::move(missing));
+  }
   out += st.bold("Targets") + "\n";
-  out += fmt::format("  {:<16} {:>7} {:>7} {:>8} {:>10} {:>7} {:>8} {:>8} {:>8}  {:<11} {}\n", "", "create", "first",
-                     "changed", "unchanged", "absent", "missing", "invalid", "calls", "at least", "limits");
+  out += fmt::format("  {:<16} {:>7} {:>7} {:>8} {:>10} {:>7} {:>{}} {:>8} {:>8}  {:<11} {}\n", "", "create", "first",
+                     "changed", "unchanged", "absent", "missing", missing_width, "invalid", "calls", "at least", "limits");
   std::uint64_t calls = 0;
   const TargetPlan* slowest = nullptr;
-  for (const auto& t : plan.targets) {
+  for (std::size_t i = 0; i < plan.targets.size(); ++i) {
+    const TargetPlan& t = plan.targets[i];
     const auto& c = t.counts;
-    std::string missing = std::to_string(c.missing);
-    if (c.frozen > 0) missing += fmt::format(" ({} freeze)", c.frozen);
     std::string limits;
     for (const auto& l : t.lanes) {
       if (!limits.empty()) limits += "; ";
       limits += l.lane.empty() ? describe_tiers(l.tiers) : fmt::format("{} {}: {}", l.calls, l.lane, describe_tiers(l.tiers));
     }
-    out += fmt::format("  {:<16} {:>7} {:>7} {:>8} {:>10} {:>7} {:>8} {:>8} {:>8}  {:<11} {}\n", t.id, t.creates,
-                       c.created - t.creates, c.changed, c.unchanged, c.absent, missing, c.invalid, target_calls(t),
-                       human_duration(target_seconds(t)), limits);
+    out += fmt::format("  {:<16} {:>7} {:>7} {:>8} {:>10} {:>7} {:>{}} {:>8} {:>8}  {:<11} {}\n", t.id, t.creates,
+                       c.created - t.creates, c.changed, c.unchanged, c.absent, missing_cells[i], missing_width, c.invalid,
+                       target_calls(t), human_duration(target_seconds(t)), limits);
     calls += target_calls(t);
     if (!slowest || target_seconds(t) > target_seconds(*slowest)) slowest = &t;
   }

@@ -10,6 +10,7 @@
 #include <iterator>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -363,6 +364,24 @@ TEST_F(PlannerTest, LeaversAreMissingAndFrozenWhereThePolicySaysSo) {
   EXPECT_EQ(acs.by_hand[0].what.field, "feature.card");
   EXPECT_TRUE(cu.by_hand.empty());  // frozen: nothing left for a person
   EXPECT_TRUE(second->plan.gates.empty());  // 10 % missing, ceiling 20 %
+  // The table's columns stay in line with a wider missing cell ("1 (1 freeze)"): the invalid
+  // count ends where the header's "invalid" ends, in every target's row.
+  const std::string text = render_plan_text(second->plan, {});
+  std::istringstream lines(text);
+  std::size_t end = 0;
+  int rows_seen = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("unchanged") != std::string::npos && line.find("invalid") != std::string::npos) {
+      end = line.find("invalid") + std::string("invalid").size();
+    } else if (line.starts_with("  create:")) {
+      break;  // the table's end
+    } else if (end > 0 && (line.starts_with("  contact_user ") || line.starts_with("  acs_card "))) {
+      ++rows_seen;
+      ASSERT_GT(line.size(), end) << text;
+      EXPECT_TRUE(line[end - 1] != ' ' && line[end] == ' ') << "out of line:\n" << text;
+    }
+  }
+  EXPECT_EQ(rows_seen, 2) << text;
 }
 
 // `employee(n)` with its card_no cell (the 9th) empty.
