@@ -17,7 +17,7 @@
 #include <ostream>
 
 #include "engine/cli/commands.h"
-#include "engine/cli/private_files.h"
+#include "engine/run/private_files.h"
 #include "engine/cli/stop_signals.h"
 #include "engine/cli/sync.h"
 #include "engine/plan/job.h"

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/plan/target_read.h"
 #include "engine/run/exit_code.h"
 
 namespace hrsync {
@@ -62,6 +63,11 @@ struct StatusCommand {
 struct DemoCommand {
   std::string workdir;    // where the demo job's snapshot and reports go ("" = a fresh temp folder)
 };
+
+// The read choice of --read / --no-read (both: a usage error, told by the caller).
+inline ReadChoice read_choice(bool read, bool no_read) {
+  return read ? ReadChoice::kAll : no_read ? ReadChoice::kNone : ReadChoice::kConfig;
+}
 
 int run_plan(const PlanCommand& cmd, std::ostream& out, std::ostream& err);
 int run_sync(const SyncCommand& cmd, std::ostream& out, std::ostream& err);

@@ -24,7 +24,7 @@
 #include "engine/cli/emulator_process.h"
 #include "engine/plan/job.h"
 #include "engine/cli/sync.h"
-#include "engine/cli/target_reads.h"
+#include "engine/run/http_target_reader.h"
 
 #ifndef HRSYNC_SOURCE_DIR
 #define HRSYNC_SOURCE_DIR "."
@@ -154,7 +154,7 @@ int hire_and_return(JobConfig config, const fs::path& samples, const fs::path& w
     }
     PlanOptions options;
     options.only = {"contact_user"};
-    options.reader = cli_reader(config, {}, redactor, "hrsync demo", err);
+    options.reader = http_target_reader(config, {}, redactor, "hrsync demo", err);
     const int code = demo_sync(config, std::move(options), out, err);
     if (code != kExitOk) return code;
   }

@@ -14,7 +14,7 @@
 #include "engine/plan/plan_file.h"
 #include "engine/plan/plan_report.h"
 #include "engine/plan/sha256.h"
-#include "engine/cli/target_reads.h"
+#include "engine/run/http_target_reader.h"
 #include "engine/run/run_job.h"
 
 namespace hrsync {
@@ -207,7 +207,7 @@ int run_plan(const PlanCommand& cmd, std::ostream& out, std::ostream& err) {
   add_job_secrets(*config, redactor);
   PlanOptions options{cmd.full, cmd.only};
   options.read = read_choice(cmd.read, cmd.no_read);
-  options.reader = cli_reader(*config, {}, redactor, "hrsync plan", err);
+  options.reader = http_target_reader(*config, {}, redactor, "hrsync plan", err);
   auto job = prepare_job(std::move(*config), options, /*create_store=*/false);
   if (!job) {
     err << "hrsync plan: " << job.error().str() << "\n";

@@ -16,17 +16,18 @@
 #include "engine/net/http_transport.h"
 #include "engine/plan/job.h"
 #include "engine/plan/plan_report.h"
-#include "engine/cli/private_files.h"
+#include "engine/run/private_files.h"
 #include "engine/cli/progress_display.h"
 #include "engine/run/run_lock.h"
 #include "engine/run/throttle_pause.h"
 #include "engine/run/run_report.h"
-#include "engine/cli/run_watch.h"
+#include "engine/run/chat_message.h"
+#include "engine/run/run_watch.h"
 #include "engine/run/run_job.h"
 #include "engine/cli/stop_signals.h"
 #include "engine/run/redactor.h"
 #include "engine/cli/sync.h"
-#include "engine/cli/target_reads.h"
+#include "engine/run/http_target_reader.h"
 #include "engine/run/snapshot_guard.h"
 
 namespace hrsync {
@@ -102,6 +103,21 @@ int show_run(const Job& job, const RunResult& run, bool tty, std::ostream& out, 
   }
   // A run whose report is lost did not end well, even when every entity was applied.
   return report.exit_code == kExitOk ? kExitSomeFailed : report.exit_code;
+}
+
+// Posts the chat message when [notify] asks for one; one that is not delivered is said on `err`
+// and changes nothing else.
+void post_notice(const Job& job, const RunWatch& watch, int exit_code, const Redactor& redactor, std::ostream& err) {
+  const NotifyConfig& config = job.config.notify;
+  if (!should_notify(config, exit_code)) return;
+  auto posted = require_secret(config.webhook_url);
+  if (posted) {
+    Notice n{job.config.name, exit_code, watch.report(), {}, job.config.path};
+    for (const auto& g : watch.gates()) n.gates.push_back(g.message);
+    posted = post_chat_message(config.webhook_url, notice_text(n, connectors_of(job)), unix_now(),
+                               config.secret.value, job.config.http);
+  }
+  if (!posted) err << "hrsync sync: the chat message was not posted: " << redactor.clean(posted.error().str()) << "\n";
 }
 
 // Every check before the run begins; a return code when one fails, else nullopt.
@@ -204,9 +220,10 @@ int execute_sync(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, std::
   options.on_metrics = hooks.on_metrics;
   Redactor redactor;
   add_job_secrets(job.config, redactor);
-  options.redactor = &redactor;
   RunWatch watch(job, std::move(options), err);
-  return watch.end(sync_job(job, cmd, hooks, redactor, watch, out, err));
+  const int code = watch.end(sync_job(job, cmd, hooks, redactor, watch, out, err));
+  if (!cmd.dry_run) post_notice(job, watch, code, redactor, err);
+  return code;
 }
 
 std::optional<RunLock> lock_job(const JobConfig& config, std::string_view who, std::ostream& err, int& code) {
@@ -284,7 +301,7 @@ int run_sync(const SyncCommand& cmd, std::ostream& out, std::ostream& err) {
   add_job_secrets(*config, redactor);
   PlanOptions options{cmd.full, cmd.only};
   options.read = read_choice(cmd.read, cmd.no_read);
-  options.reader = cli_reader(*config, {}, redactor, "hrsync sync", err);
+  options.reader = http_target_reader(*config, {}, redactor, "hrsync sync", err);
   auto job = prepare_job(std::move(*config), options, /*create_store=*/!cmd.dry_run);
   if (!job) {
     err << "hrsync sync: " << job.error().str() << "\n";

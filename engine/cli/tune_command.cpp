@@ -2,48 +2,21 @@
 
 #include <algorithm>
 #include <fstream>
-#include <optional>
 #include <ostream>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
 #include "engine/cli/tune_chart.h"
-#include "engine/net/feishu_token.h"
-#include "engine/net/http_transport.h"
 #include "engine/plan/job.h"
 #include "engine/run/exit_code.h"
 #include "engine/run/tune.h"
+#include "engine/run/tune_job.h"
 
 namespace hrsync {
 namespace {
 
 namespace json = boost::json;
-
-// Keys a target's tune reads and sends back: the first entities of its (full) plan.
-constexpr std::size_t kKeysPerTarget = 64;
-
-std::vector<std::string> keys_of(TargetPlan& tp) {
-  std::vector<std::string> keys;
-  for (const Work& w : tp.work) {
-    if (keys.size() == kKeysPerTarget) return keys;
-    if (w.action == Work::Action::kUpsert) keys.push_back(w.desired.key);
-  }
-  Work w;
-  while (tp.stream && keys.size() < kKeysPerTarget && tp.stream->next(w)) {
-    if (w.action == Work::Action::kUpsert) keys.push_back(w.desired.key);
-  }
-  return keys;
-}
-
-const TargetConfig* config_of(const JobConfig& config, std::string_view id) {
-  for (const auto& t : config.targets) {
-    if (t.id == id) return &t;
-  }
-  return nullptr;
-}
 
 std::string ms(double s) { return fmt::format("{:.0f} ms", s * 1000); }
 
@@ -56,26 +29,6 @@ std::string tiers_text(const std::vector<RateTier>& tiers) {
                                     : fmt::format("{}/{}s", t.limit, t.window_seconds);
   }
   return out;
-}
-
-// The job's token request, on a connection of its own (its first request shows the set-up time).
-struct TokenProbe {
-  std::unique_ptr<HttpClient> client;
-  TokenFetch fetch;
-};
-
-Result<TokenProbe> token_probe(net::io_context& io, const JobConfig& config) {
-  auto url = parse_base_url(config.feishu.base_url, "feishu.base_url");
-  if (!url) return std::unexpected(url.error());
-  HttpClientOptions options;
-  options.connect_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(seconds_to_duration(config.http.connect_timeout_s));
-  options.request_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(seconds_to_duration(config.http.request_timeout_s));
-  options.tls.ca_file = config.http.ca_file;
-  auto client = HttpClient::create(io.get_executor(), std::move(*url), options);
-  if (!client) return std::unexpected(client.error());
-  TokenProbe probe{std::move(*client), {}};
-  probe.fetch = feishu_token_fetch(*probe.client, config.feishu.app_id, config.feishu.app_secret.value);
-  return probe;
 }
 
 void print_step_line(const TargetTuning& t, std::ostream& out) {
@@ -181,54 +134,13 @@ int run_tune_command(const TuneCommand& cmd, std::ostream& out, std::ostream& er
     return exit_code_for(job.error());
   }
   for (const std::string& warning : job->config.warnings) err << "hrsync tune: warning: " << warning << "\n";
-  bool feishu = false;
-  std::vector<TuneTarget> targets;
-  for (TargetPlan& tp : job->plan.targets) {
-    const TargetConfig* tc = config_of(job->config, tp.id);
-    TuneTarget t;
-    t.connector = tp.connector;
-    t.entities = tp.calls();
-    t.keys = keys_of(tp);
-    t.rate = tc != nullptr && !tc->rate.empty() ? tc->rate : tp.connector->update().default_rate();
-    if (tc != nullptr) t.concurrency = tc->concurrency;
-    feishu = feishu || tp.connector->platform() == Platform::kFeishu;
-    targets.push_back(std::move(t));
-  }
-  if (feishu) {
-    if (auto ok = require_secret(job->config.feishu.app_secret); !ok) {
-      err << "hrsync tune: " << ok.error().str() << "\n";
-      return kExitUsage;
-    }
-  }
-
-  net::io_context io;
-  SteadyClock clock;
-  auto transport = HttpTransport::create(io.get_executor(), job->config.feishu, job->config.sophon, job->config.http, clock);
-  auto token = token_probe(io, job->config);
-  if (!transport || !token) {
-    err << "hrsync tune: " << (!transport ? transport.error() : token.error()).str() << "\n";
-    return kExitUsage;
-  }
-  TuneSeams seams{**transport, clock, {}};
-  if (feishu) {
-    seams.token_call = [fetch = token->fetch]() -> net::awaitable<Result<void>> {
-      Result<TokenGrant> grant = co_await fetch();
-      if (!grant) co_return std::unexpected(grant.error());
-      co_return Result<void>{};
-    };
-  }
   TuneOptions options;
   options.write_probe = cmd.write_probe;
   options.max_writes = cmd.max_calls;
-  std::optional<TuneReport> report;
-  net::co_spawn(io, run_tune(std::move(targets), std::move(seams), options), [&](std::exception_ptr e, TuneReport r) {
-    if (e) std::rethrow_exception(e);
-    report = std::move(r);
-  });
-  io.run();
+  auto report = tune_job(*job, options);
   if (!report) {
-    err << "hrsync tune: the measurement did not finish\n";
-    return kExitSomeFailed;
+    err << "hrsync tune: " << report.error().str() << "\n";
+    return report.error().kind == Error::Kind::kInternal ? kExitSomeFailed : kExitUsage;
   }
   if (!cmd.svg.empty()) {
     std::ofstream file(cmd.svg, std::ios::binary | std::ios::trunc);

@@ -1,6 +1,6 @@
 #include "tests/integration/sync_harness.h"
 
-#include "engine/cli/target_reads.h"
+#include "engine/run/http_target_reader.h"
 
 #include <fmt/format.h>
 
@@ -147,7 +147,7 @@ SyncRun SyncHarness::sync(SyncCommand command) {
       return run;
     }
     options.read = read_choice(command.read, command.no_read);
-    options.reader = cli_reader(std::move(*config), hooks_.transport, redactor, "hrsync sync", read_err);
+    options.reader = http_target_reader(std::move(*config), hooks_.transport, redactor, "hrsync sync", read_err);
   }
   auto job = prepare_job(command.config, options, /*create_store=*/true);
   if (!job) {

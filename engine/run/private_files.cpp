@@ -1,4 +1,4 @@
-#include "engine/cli/private_files.h"
+#include "engine/run/private_files.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,10 +1,12 @@
-// Notify: the run summary posted to a Feishu group chat through a custom bot's webhook ([notify]).
+// The chat message: the run summary posted to a Feishu group chat through a custom bot's webhook
+// ([notify]).
 //
 // notice_text() says how the run ended, each target's counts and the top failure codes with the
 // API document's meaning — counts and codes only, never an entity key or personal data.
 // post_chat_message() posts it through the custom bot's connector
 // (connectors/targets/feishu_bot.h), which builds the signed request and judges the answer; this
-// file only sends it.
+// file only sends it. Whether a run is posted is should_notify()'s; `hrsync sync`
+// (engine/cli/sync_command.cpp) asks it, posts, and prints what went wrong.
 //
 // The webhook URL is itself a credential: it goes on the wire and nowhere else. Errors name the
 // config key it came from and the host, never the URL or its path.

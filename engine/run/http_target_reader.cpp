@@ -1,4 +1,4 @@
-#include "engine/cli/target_reads.h"
+#include "engine/run/http_target_reader.h"
 
 #include <exception>
 #include <optional>
@@ -55,8 +55,8 @@ void tell_progress(boost::asio::steady_timer& timer, std::chrono::seconds every,
 
 }  // namespace
 
-TargetReader cli_reader(JobConfig config, HttpTransportOptions transport, Redactor& redactor, std::string who,
-                        std::ostream& err) {
+TargetReader http_target_reader(JobConfig config, HttpTransportOptions transport, Redactor& redactor,
+                                std::string who, std::ostream& err) {
   return [config = std::move(config), transport = std::move(transport), &redactor, who = std::move(who),
           &err](const std::vector<ReadAsk>& asks) {
     std::vector<TargetRead> out(asks.size());

@@ -1,11 +1,11 @@
 // The chat message: its text (counts, top failure codes, no entity keys), its signature, its body,
-// and an unusable webhook URL reported without the URL.
+// and an unusable webhook URL reported without the URL (engine/run/chat_message.h).
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
 #include "connectors/targets/feishu_bot.h"
-#include "engine/cli/notify.h"
+#include "engine/run/chat_message.h"
 
 namespace hrsync {
 namespace {

@@ -1,4 +1,4 @@
-#include "engine/cli/notify.h"
+#include "engine/run/chat_message.h"
 
 #include "base/utf8.h"
 

@@ -1,12 +1,11 @@
-// RunWatch: what the people looking after a nightly job see of a sync besides its log — the
-// metrics file (job.metrics_file, engine/run/metrics_file.h) and the chat message ([notify],
-// engine/cli/notify.h).
+// RunWatch: the metrics file of a run (job.metrics_file, engine/run/metrics_file.h), what the people
+// looking after a nightly job see of a sync besides its log and the chat message.
 //
-// execute_sync() makes one per run. While the executor runs, start() writes the metrics file every
-// `interval` from the progress board; gated() and finished() tell it how the run ended; end()
-// writes the final file, posts the message when [notify] asks for one, and returns the exit code it
-// was given. A file that cannot be written, or a message that is not delivered, is reported on
-// `err` and changes nothing else: the exit code is the run's.
+// execute_sync() (engine/cli/sync.h) makes one per run. While the executor runs, start() writes the
+// metrics file every `interval` from the progress board; gated() and finished() tell it how the run
+// ended; end() writes the final file. A file that cannot be written is reported on `err` and
+// changes nothing else: the exit code is the run's. The gates and the report it was told are kept
+// for the chat message (engine/run/chat_message.h), which the caller posts.
 //
 // Thread-safety: one thread, the one running the sync's io_context.
 #pragma once
@@ -25,7 +24,6 @@
 #include "engine/run/run_report.h"
 #include "engine/plan/job.h"
 #include "engine/run/progress.h"
-#include "engine/run/redactor.h"
 
 namespace hrsync {
 
@@ -33,7 +31,6 @@ struct RunWatchOptions {
   bool enabled = true;                                    // false for a dry run: nothing is written
   std::chrono::milliseconds interval{60'000};             // metrics file period during a run
   std::function<void(const std::string&)> on_metrics;     // told each text written (tests)
-  const Redactor* redactor = nullptr;                     // cleans the chat's answer before it is shown
 };
 
 class RunWatch {
@@ -51,13 +48,16 @@ class RunWatch {
   // The run finished with `report`.
   void finished(const RunReport& report) { report_ = report; }
 
-  // Writes the final metrics; returns `exit_code`.
+  // Writes the final metrics (none when the options say it is not enabled); returns `exit_code`.
   int end(int exit_code);
+
+  // What the watch was told: the gates that stopped the run, and its report (null when there is none).
+  const std::vector<GateStop>& gates() const { return gates_; }
+  const RunReport* report() const { return report_ ? &*report_ : nullptr; }
 
  private:
   void arm();
   void write(const MetricsSample& sample);
-  void notify(int exit_code);
   MetricsSample sample() const;
 
   const Job& job_;

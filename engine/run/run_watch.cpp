@@ -1,8 +1,7 @@
-#include "engine/cli/run_watch.h"
+#include "engine/run/run_watch.h"
 
 #include <ctime>
 
-#include "engine/cli/notify.h"
 
 namespace hrsync {
 namespace {
@@ -88,25 +87,6 @@ void RunWatch::write(const MetricsSample& sample) {
   if (options_.on_metrics) options_.on_metrics(text);
 }
 
-void RunWatch::notify(int exit_code) {
-  const NotifyConfig& config = job_.config.notify;
-  if (!should_notify(config, exit_code)) return;
-  auto posted = require_secret(config.webhook_url);
-  if (posted) {
-    Notice n{job_.config.name, exit_code, report_ ? &*report_ : nullptr, {}, job_.config.path};
-    for (const auto& g : gates_) n.gates.push_back(g.message);
-    std::vector<const TargetConnector*> connectors;
-    for (const auto& t : job_.targets) connectors.push_back(t.get());
-    posted = post_chat_message(config.webhook_url, notice_text(n, connectors), unix_now(), config.secret.value,
-                               job_.config.http);
-  }
-  if (!posted) {
-    const std::string why = posted.error().str();
-    err_ << "hrsync sync: the chat message was not posted: "
-         << (options_.redactor ? options_.redactor->clean(why) : valid_utf8(why)) << "\n";
-  }
-}
-
 int RunWatch::end(int exit_code) {
   stop_ticking();
   if (!options_.enabled) return exit_code;
@@ -116,7 +96,6 @@ int RunWatch::end(int exit_code) {
     if (exit_code == 0) s.last_success = report_ ? report_->finished_at : unix_now();
     write(s);
   }
-  notify(exit_code);
   return exit_code;
 }
 
