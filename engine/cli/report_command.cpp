@@ -56,6 +56,31 @@ Result<std::string> settle_running(const std::string& snapshot, std::optional<Sn
   return std::string();
 }
 
+// The run's report from what the store recorded: its row, its progress while it runs, its outcomes.
+Result<RunReport> rebuild_report(SnapshotStore& store, const RunRow& row, bool running) {
+  RunProgress progress;
+  if (running) {
+    auto read = store.progress(row.id);
+    if (!read) return std::unexpected(read.error());
+    progress = std::move(*read);
+  }
+  // Streamed: a run of millions of outcomes is read one row at a time into bounded counts.
+  OutcomeTally outcomes;
+  if (auto read = store.for_each_outcome(row.id, [&](OutcomeRow&& o) { outcomes.add(std::move(o)); }); !read) {
+    return std::unexpected(read.error());
+  }
+  return read_run_report(row, progress, std::move(outcomes));
+}
+
+// The connectors of the job's targets, for the meaning of their codes (a target unknown is left out).
+std::vector<std::unique_ptr<TargetConnector>> job_connectors(const JobConfig& config) {
+  std::vector<std::unique_ptr<TargetConnector>> owned;
+  for (const auto& tc : config.targets) {
+    if (auto c = make_target(tc.id, tc.options)) owned.push_back(std::move(*c));
+  }
+  return owned;
+}
+
 }  // namespace
 
 int run_report(const ReportCommand& cmd, std::ostream& out, std::ostream& err) {
@@ -104,39 +129,23 @@ int run_report(const ReportCommand& cmd, std::ostream& out, std::ostream& err) {
     out << (row.summary.empty() ? "{}\n" : row.summary);
     return kExitOk;
   }
-  RunProgress progress;
-  if (running) {
-    auto read = store->progress(row.id);
-    if (!read) {
-      err << "hrsync report: " << read.error().str() << "\n";
-      return kExitUsage;
-    }
-    progress = std::move(*read);
-  }
-  // Streamed: a run of millions of outcomes is read one row at a time into bounded counts.
-  OutcomeTally outcomes;
-  if (auto read = store->for_each_outcome(row.id, [&](OutcomeRow&& o) { outcomes.add(std::move(o)); }); !read) {
-    err << "hrsync report: " << read.error().str() << "\n";
+  auto report = rebuild_report(*store, row, running);
+  if (!report) {
+    err << "hrsync report: " << report.error().str() << "\n";
     return kExitUsage;
   }
-  const RunReport report = read_run_report(row, progress, std::move(outcomes));
-  std::vector<std::unique_ptr<TargetConnector>> owned;
+  std::vector<std::unique_ptr<TargetConnector>> owned = job_connectors(*config);
   std::vector<const TargetConnector*> connectors;
-  for (const auto& tc : config->targets) {
-    if (auto c = make_target(tc.id, tc.options)) {
-      connectors.push_back(c->get());
-      owned.push_back(std::move(*c));
-    }
-  }
+  for (const auto& c : owned) connectors.push_back(c.get());
   if (cmd.json) {
-    out << render_run_json(report, connectors);
+    out << render_run_json(*report, connectors);
     return kExitOk;
   }
   std::string ending = row.exit_code ? fmt::format(", exit code {}", *row.exit_code) : std::string(" (did not finish)");
   if (running) ending = " (in progress: `hrsync status` shows its rate and expected end)";
   out << fmt::format("Run {} of {} — status {}{}\n", row.id, row.config_path, row.status, ending);
   if (!holder.empty()) out << "Still running: the job's lock is held by " << holder << ".\n";
-  out << render_run_text(report, connectors, isatty(STDOUT_FILENO) != 0 && &out == &std::cout);
+  out << render_run_text(*report, connectors, isatty(STDOUT_FILENO) != 0 && &out == &std::cout);
   return kExitOk;
 }
 

@@ -277,6 +277,73 @@ void write_tiers(JsonWriter& w, const std::vector<RateTier>& tiers) {
   w.end_array();
 }
 
+// The first o.examples changes of a target, each with its field changes (masked as `o` says).
+void write_examples(JsonWriter& w, const TargetPlan& t, const PlanRenderOptions& o) {
+  w.begin_array();
+  for (std::size_t i = 0; i < t.work.size() && i < o.examples; ++i) {
+    const Work& wk = t.work[i];
+    w.begin_object().key("action").string(action_word(wk));
+    w.key("fields").begin_array();
+    if (auto changes = field_changes(wk.last_applied ? std::string_view(wk.last_applied->body) : std::string_view(), wk.desired.body, o.masking)) {
+      for (const auto& fc : *changes) w.begin_object().key("after").string(fc.after).key("before").string(fc.before).key("path").string(fc.path).end_object();
+    }
+    w.end_array();
+    w.key("key").string(wk.desired.key).key("origin").string(wk.origin.str()).end_object();
+  }
+  w.end_array();
+}
+
+// One target of the plan, its members in name order.
+void write_target(JsonWriter& w, const TargetPlan& t, const PlanRenderOptions& o) {
+  const auto& c = t.counts;
+  w.begin_object();
+  w.key("absent").begin_array();
+  for (const auto& k : t.absent_keys) w.string(k);
+  w.end_array();
+  w.key("by_hand").begin_array();
+  for (const auto& b : t.by_hand) w.begin_object().key("field").string(b.what.field).key("key").string(b.key).key("origin").string(b.origin.str()).key("rule").string(b.what.rule).end_object();
+  w.end_array();
+  w.key("calls").integer(static_cast<std::int64_t>(target_calls(t)));
+  w.key("changed").integer(static_cast<std::int64_t>(c.changed));
+  w.key("changes");
+  write_examples(w, t, o);
+  w.key("created").integer(static_cast<std::int64_t>(c.created));
+  w.key("drift").begin_array();
+  for (const Drift& d : t.read ? t.read->drift : std::vector<Drift>{}) {
+    w.begin_object().key("field").string(d.field).key("key").string(d.key).key("last_applied").string(d.last_applied);
+    w.key("source").string(d.source).key("target").string(d.target).end_object();
+  }
+  w.end_array();
+  w.key("failed_last").integer(static_cast<std::int64_t>(t.failed_last));
+  w.key("frozen").integer(static_cast<std::int64_t>(c.frozen));
+  w.key("id").string(t.id);
+  w.key("invalid").begin_array();
+  for (const auto& v : t.invalid) w.begin_object().key("field").string(v.invalid.field).key("key").string(v.key).key("origin").string(v.origin.str()).key("rule").string(v.invalid.rule).end_object();
+  w.end_array();
+  w.key("known").integer(static_cast<std::int64_t>(c.known));
+  w.key("lanes").begin_array();
+  for (const auto& l : t.lanes) {
+    w.begin_object().key("calls").integer(static_cast<std::int64_t>(l.calls)).key("endpoint").string(l.endpoint).key("lane").string(l.lane);
+    w.key("min_seconds").raw(fmt::format("{:.3f}", l.min_seconds)).key("tiers");
+    write_tiers(w, l.tiers);
+    w.end_object();
+  }
+  w.end_array();
+  w.key("missing").integer(static_cast<std::int64_t>(c.missing));
+  w.key("notes").begin_array();
+  for (const auto& note : t.notes) w.string(note);
+  w.end_array();
+  if (t.read) {
+    w.key("read");
+    write_read(w, *t.read);
+  }
+  w.key("returning").begin_array();
+  for (const auto& k : t.returning_keys) w.string(k);
+  w.end_array();
+  w.key("unchanged").integer(static_cast<std::int64_t>(c.unchanged));
+  w.end_object();
+}
+
 }  // namespace
 
 std::string human_duration(double seconds) {
@@ -347,65 +414,7 @@ std::string render_plan_json(const Plan& plan, const PlanRenderOptions& o) {
   }
   w.end_array();
   w.key("targets").begin_array();
-  for (const auto& t : plan.targets) {
-    const auto& c = t.counts;
-    w.begin_object();
-    w.key("absent").begin_array();
-    for (const auto& k : t.absent_keys) w.string(k);
-    w.end_array();
-    w.key("by_hand").begin_array();
-    for (const auto& b : t.by_hand) w.begin_object().key("field").string(b.what.field).key("key").string(b.key).key("origin").string(b.origin.str()).key("rule").string(b.what.rule).end_object();
-    w.end_array();
-    w.key("calls").integer(static_cast<std::int64_t>(target_calls(t)));
-    w.key("changed").integer(static_cast<std::int64_t>(c.changed));
-    w.key("changes").begin_array();
-    for (std::size_t i = 0; i < t.work.size() && i < o.examples; ++i) {
-      const Work& wk = t.work[i];
-      w.begin_object().key("action").string(action_word(wk));
-      w.key("fields").begin_array();
-      if (auto changes = field_changes(wk.last_applied ? std::string_view(wk.last_applied->body) : std::string_view(), wk.desired.body, o.masking)) {
-        for (const auto& fc : *changes) w.begin_object().key("after").string(fc.after).key("before").string(fc.before).key("path").string(fc.path).end_object();
-      }
-      w.end_array();
-      w.key("key").string(wk.desired.key).key("origin").string(wk.origin.str()).end_object();
-    }
-    w.end_array();
-    w.key("created").integer(static_cast<std::int64_t>(c.created));
-    w.key("drift").begin_array();
-    for (const Drift& d : t.read ? t.read->drift : std::vector<Drift>{}) {
-      w.begin_object().key("field").string(d.field).key("key").string(d.key).key("last_applied").string(d.last_applied);
-      w.key("source").string(d.source).key("target").string(d.target).end_object();
-    }
-    w.end_array();
-    w.key("failed_last").integer(static_cast<std::int64_t>(t.failed_last));
-    w.key("frozen").integer(static_cast<std::int64_t>(c.frozen));
-    w.key("id").string(t.id);
-    w.key("invalid").begin_array();
-    for (const auto& v : t.invalid) w.begin_object().key("field").string(v.invalid.field).key("key").string(v.key).key("origin").string(v.origin.str()).key("rule").string(v.invalid.rule).end_object();
-    w.end_array();
-    w.key("known").integer(static_cast<std::int64_t>(c.known));
-    w.key("lanes").begin_array();
-    for (const auto& l : t.lanes) {
-      w.begin_object().key("calls").integer(static_cast<std::int64_t>(l.calls)).key("endpoint").string(l.endpoint).key("lane").string(l.lane);
-      w.key("min_seconds").raw(fmt::format("{:.3f}", l.min_seconds)).key("tiers");
-      write_tiers(w, l.tiers);
-      w.end_object();
-    }
-    w.end_array();
-    w.key("missing").integer(static_cast<std::int64_t>(c.missing));
-    w.key("notes").begin_array();
-    for (const auto& note : t.notes) w.string(note);
-    w.end_array();
-    if (t.read) {
-      w.key("read");
-      write_read(w, *t.read);
-    }
-    w.key("returning").begin_array();
-    for (const auto& k : t.returning_keys) w.string(k);
-    w.end_array();
-    w.key("unchanged").integer(static_cast<std::int64_t>(c.unchanged));
-    w.end_object();
-  }
+  for (const auto& t : plan.targets) write_target(w, t, o);
   w.end_array();
   w.end_object();
   out.push_back('\n');

@@ -189,11 +189,13 @@ Result<std::vector<PlanSource>> open_sources(const JobConfig& config,
   return out;
 }
 
-Result<Plan> make_plan(const JobConfig& config, const std::vector<std::unique_ptr<TargetConnector>>& targets,
-                       std::vector<PlanSource> sources, SnapshotStore* store, const PlanOptions& options) {
-  Plan plan;
-  plan.full = options.full;
-  std::vector<TargetState> states(targets.size());
+namespace {
+
+// Each target's state before the sources are read: its connector, config, notes and source, which
+// must be among `sources` (a target planned without its source would find every entity gone).
+Result<void> set_up_states(std::vector<TargetState>& states, const JobConfig& config,
+                           const std::vector<std::unique_ptr<TargetConnector>>& targets,
+                           const std::vector<PlanSource>& sources, const PlanOptions& options) {
   for (std::size_t i = 0; i < targets.size(); ++i) {
     auto& s = states[i];
     s.connector = targets[i].get();
@@ -206,13 +208,23 @@ Result<Plan> make_plan(const JobConfig& config, const std::vector<std::unique_pt
     s.plan.notes = s.connector->plan_notes();
     s.spool_after = options.spool_after;
     s.plan.source = s.config->source;
-    // A target planned without its source would find every entity gone.
     const bool given = std::any_of(sources.begin(), sources.end(), [&](const PlanSource& ps) { return ps.name == s.plan.source; });
     if (!given) {
       return fail(Error::Kind::kInternal, s.config->where,
                   fmt::format("target {} reads source \"{}\", which the plan was not given", s.plan.id, s.plan.source));
     }
   }
+  return {};
+}
+
+}  // namespace
+
+Result<Plan> make_plan(const JobConfig& config, const std::vector<std::unique_ptr<TargetConnector>>& targets,
+                       std::vector<PlanSource> sources, SnapshotStore* store, const PlanOptions& options) {
+  Plan plan;
+  plan.full = options.full;
+  std::vector<TargetState> states(targets.size());
+  if (auto set = set_up_states(states, config, targets, sources, options); !set) return std::unexpected(set.error());
   std::vector<SnapshotIndex> indexes(states.size());
   auto loaded = for_each_parallel(states.size(), store, [&](std::size_t i, SnapshotStore* s) -> Result<void> {
     auto index = load_index(s, states[i].plan.id);
