@@ -19,11 +19,11 @@
 #include "engine/run/private_files.h"
 #include "engine/cli/progress_display.h"
 #include "engine/run/run_lock.h"
-#include "engine/run/throttle_pause.h"
 #include "engine/run/run_report.h"
 #include "engine/run/chat_message.h"
 #include "engine/run/run_watch.h"
 #include "engine/run/run_job.h"
+#include "engine/run/run_transport.h"
 #include "engine/cli/stop_signals.h"
 #include "engine/run/redactor.h"
 #include "engine/cli/sync.h"
@@ -167,20 +167,8 @@ int sync_job(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, Redactor&
 
   net::io_context io;
   SteadyClock clock;
-  HttpTransportOptions transport_options = hooks.transport;
-  transport_options.token.on_token = [&redactor, told = hooks.transport.token.on_token](const std::string& token) {
-    redactor.add(token);
-    if (told) told(token);
-  };
-  if (!transport_options.token.throttle_pause) {
-    // A throttled token request pauses as long as any throttled call would (bounded alike).
-    transport_options.token.throttle_pause = [max_s = job.config.retry.max_pause_s](std::optional<double> reset_s) {
-      const double unix_now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-      return seconds_to_duration(throttle_pause(reset_s, unix_now, 1.0, std::max(max_s, 1.0)).seconds);
-    };
-  }
   auto transport = HttpTransport::create(io.get_executor(), job.config.feishu, job.config.sophon, job.config.http, clock,
-                                         transport_options);
+                                         run_transport_options(job.config, hooks.transport, redactor));
   if (!transport) {
     RunResult result = run->abort(transport.error(), redactor);
     watch.finished(result.report);
