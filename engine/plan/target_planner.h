@@ -45,8 +45,8 @@ struct TargetState {
   std::vector<std::size_t> fetch;  // plan.work entries whose last applied document the snapshot holds
   // The work kept while the source is read, before it becomes plan.work (collect_contested): a
   // change's document, line and action, a third of a Work (which holds three documents and an
-  // origin of its own) in a vector that doubles. Every record a target reads has the same input,
-  // kept once in `staged_from`.
+  // origin of its own), in a vector grown by a quarter rather than doubled. Every record a target
+  // reads has the same input, kept once in `staged_from`.
   struct Staged {
     Document desired;
     std::uint64_t line = 0;
