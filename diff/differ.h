@@ -66,6 +66,9 @@ class Differ {
   // planner's to fill).
   const TargetCounts& counts() const { return counts_; }
   const SnapshotIndex& index() const { return index_; }
+  // The index, for the one-owner checks to claim keys in (SnapshotIndex::claim, which leaves the
+  // seen flags and the counts alone).
+  SnapshotIndex& claims() { return index_; }
 
  private:
   SnapshotIndex index_;

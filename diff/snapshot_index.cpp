@@ -13,8 +13,6 @@ constexpr std::size_t kMinSlots = 16;
 
 std::uint64_t xxh3_key_hash(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
 
-std::size_t padded(std::size_t bytes) { return (bytes + 7) & ~std::size_t{7}; }
-
 // Slots for `keys` keys at most 3/4 full: any count, not a power of two, so that a table sized
 // from the snapshot's count is about 3/4 full rather than 3/8 to 3/4.
 std::size_t slots_for(std::size_t keys) { return std::max(kMinSlots, keys + keys / 3 + 1); }
@@ -33,18 +31,22 @@ std::size_t next_slot(std::size_t i, std::size_t n) { return i + 1 == n ? 0 : i 
 
 SnapshotIndex::SnapshotIndex() : key_hash_(xxh3_key_hash) {}
 
-SnapshotIndex::SnapshotIndex(KeyHash key_hash) : key_hash_(key_hash != nullptr ? key_hash : xxh3_key_hash) {}
+SnapshotIndex::SnapshotIndex(Owners owners) : SnapshotIndex(nullptr, owners) {}
+
+SnapshotIndex::SnapshotIndex(KeyHash key_hash, Owners owners)
+    : key_hash_(key_hash != nullptr ? key_hash : xxh3_key_hash),
+      lenpos_(owners == Owners::kKept ? kOwnersLenAt : kHashBytes) {}
 
 void SnapshotIndex::reserve(std::size_t keys, std::size_t average_key_bytes) {
   const std::size_t want = slots_for(size_ + keys);
   if (want > slots_.size()) rehash(want);
-  arena_.reserve(arena_.size() + keys * padded(kHeader + average_key_bytes));
+  arena_.reserve(arena_.size() + keys * record_bytes({lenpos_ + 2, average_key_bytes}));
 }
 
 bool SnapshotIndex::record_has_key(std::size_t unit, std::string_view key) const {
-  const char* p = arena_.data() + unit * 8;
-  const std::uint32_t len = read32(p + 8) & ~kSeenBit;
-  return len == key.size() && std::memcmp(p + kHeader, key.data(), len) == 0;
+  const char* p = arena_.data() + unit * kUnit;
+  const KeyAt k = key_at(p);
+  return k.length == key.size() && std::memcmp(p + k.offset, key.data(), k.length) == 0;
 }
 
 std::size_t SnapshotIndex::find_slot(std::string_view key, std::uint64_t h) const {
@@ -55,6 +57,13 @@ std::size_t SnapshotIndex::find_slot(std::string_view key, std::uint64_t h) cons
     if (v == 0) return i;
     if ((v >> 32) == tag && record_has_key((v & kUnitMask) - 1, key)) return i;
   }
+}
+
+std::size_t SnapshotIndex::record_of(std::string_view key) const {
+  if (size_ == 0) return kNoRecord;
+  const std::uint64_t v = slots_[find_slot(key, key_hash_(key))];
+  if (v == 0) return kNoRecord;
+  return ((v & kUnitMask) - 1) * kUnit;
 }
 
 // A slot's home comes from its tag, so growing moves slots without touching the keys.
@@ -74,44 +83,59 @@ bool SnapshotIndex::add(std::string_view key, std::uint64_t hash) {
   const std::uint64_t h = key_hash_(key);
   const std::size_t i = find_slot(key, h);
   if (slots_[i] != 0) return false;
-  if (key.size() >= kSeenBit) throw std::length_error("SnapshotIndex: key longer than 2 GiB");
+  if (key.size() > 0xffff'ffffu) throw std::length_error("SnapshotIndex: key longer than 4 GiB");
   const std::size_t off = arena_.size();
-  if (off / 8 + 1 >= kUnitMask) throw std::length_error("SnapshotIndex: arena above 32 GiB");
+  if (off / kUnit + 1 >= kUnitMask) throw std::length_error("SnapshotIndex: arena above 16 GiB");
 
-  const std::size_t record = padded(kHeader + key.size());
+  const bool long_key = key.size() >= kLongKey;
+  const KeyAt at{lenpos_ + (long_key ? 6 : 2), key.size()};
+  const std::size_t record = record_bytes(at);
   if (off + record > arena_.capacity()) {
     arena_.reserve(std::max(off + record, arena_.capacity() + arena_.capacity() / 4 + 4096));  // waste <= 1/4
   }
   arena_.resize(off + record);
   char* p = arena_.data() + off;
-  const auto len = static_cast<std::uint32_t>(key.size());
   std::memcpy(p, &hash, sizeof hash);
-  std::memcpy(p + 8, &len, sizeof len);
-  std::memcpy(p + kHeader, key.data(), key.size());
-  slots_[i] = (h >> 32) << 32 | (off / 8 + 1);
+  std::memset(p + kHashBytes, 0, lenpos_ - kHashBytes);  // no claimant yet, unseen
+  const auto len16 = static_cast<std::uint16_t>(long_key ? kLongKey : key.size());
+  std::memcpy(p + lenpos_, &len16, sizeof len16);
+  if (long_key) {
+    const auto len32 = static_cast<std::uint32_t>(key.size());
+    std::memcpy(p + lenpos_ + 2, &len32, sizeof len32);
+  }
+  std::memcpy(p + at.offset, key.data(), key.size());
+  slots_[i] = (h >> 32) << 32 | (off / kUnit + 1);
   ++size_;
   return true;
 }
 
 std::optional<std::uint64_t> SnapshotIndex::take(std::string_view key) {
-  if (size_ == 0) return std::nullopt;
-  const std::uint64_t v = slots_[find_slot(key, key_hash_(key))];
-  if (v == 0) return std::nullopt;
-  char* p = arena_.data() + ((v & kUnitMask) - 1) * 8;
-  const std::uint32_t len_seen = read32(p + 8);
-  if ((len_seen & kSeenBit) == 0) {
-    const std::uint32_t marked = len_seen | kSeenBit;
-    std::memcpy(p + 8, &marked, sizeof marked);
+  const std::size_t at = record_of(key);
+  if (at == kNoRecord) return std::nullopt;
+  char* p = arena_.data() + at;
+  if (!is_seen(p)) {
+    mark_seen(p);
     ++seen_;
   }
   return read64(p);
 }
 
 std::optional<std::uint64_t> SnapshotIndex::find(std::string_view key) const {
-  if (size_ == 0) return std::nullopt;
-  const std::uint64_t v = slots_[find_slot(key, key_hash_(key))];
-  if (v == 0) return std::nullopt;
-  return read64(arena_.data() + ((v & kUnitMask) - 1) * 8);
+  const std::size_t at = record_of(key);
+  if (at == kNoRecord) return std::nullopt;
+  return read64(arena_.data() + at);
+}
+
+std::optional<std::uint32_t> SnapshotIndex::claim(std::string_view key, std::uint32_t claimant) {
+  if (owners() != Owners::kKept) throw std::logic_error("SnapshotIndex: claim() on an index without owners");
+  const std::size_t at = record_of(key);
+  if (at == kNoRecord) return std::nullopt;
+  char* p = arena_.data() + at;
+  const std::uint32_t held = read32(p + kClaimantAt);
+  if (held != 0) return held - 1;
+  const std::uint32_t stored = claimant + 1;
+  std::memcpy(p + kClaimantAt, &stored, sizeof stored);
+  return claimant;
 }
 
 std::size_t SnapshotIndex::memory_bytes() const {

@@ -7,13 +7,22 @@
 // flag, and an open-addressing table of 8-byte slots (a 32-bit tag of the key's hash and the
 // record's position) finds them; the tag also picks the slot (scaled to the table's size), so
 // growing the table never reads a key again. One key costs 11 bytes of table when reserved (any
-// size, at most 3/4 full), up to 22 when it grew, plus 12 bytes and the key's length, rounded up
-// to 8, of arena: about 35 bytes for a 10-byte key.
+// size, at most 3/4 full), up to 22 when it grew, plus 10 bytes and the key's length, rounded up
+// to 4, of arena: about 31 bytes for a 9-byte key.
+//
+// An index made with owners (Owners::kKept) also keeps, beside each key, the first claimant of it
+// (claim(), 4 bytes more a key): a target whose key is not the source's checks with its own index
+// that no two rows give one key the snapshot holds, instead of a table of its own
+// (engine/plan/key_owners.h).
 //
 // Keys are visited by for_each_unseen in the order they were added (the snapshot gives them in
 // key order). The index owns its memory; string_views it hands out live until it is changed.
 //
-// Thread-safety: one thread at a time (take() writes the seen flag).
+// Thread-safety: one thread at a time (take() writes the seen flag, claim() the claimant), but
+// for this: in an index with owners, claim() may run on one thread while take() runs on another
+// (the source's duplicate-key check and a target keyed by the source's key, engine/plan/
+// duplicate_keys.h): the claimant and the seen flag are bytes of their own, a lookup reads
+// neither, and neither call changes the table or the arena's size.
 #pragma once
 
 #include <cstdint>
@@ -28,16 +37,19 @@ class SnapshotIndex {
  public:
   // Hashes a key. The default is XXH3-64; tests pass a weak one to force collisions.
   using KeyHash = std::uint64_t (*)(std::string_view key);
+  // Whether each key keeps its first claimant (claim()).
+  enum class Owners : std::uint8_t { kNone, kKept };
 
   SnapshotIndex();
-  explicit SnapshotIndex(KeyHash key_hash);
+  explicit SnapshotIndex(Owners owners);
+  explicit SnapshotIndex(KeyHash key_hash, Owners owners = Owners::kNone);
 
   // Makes room for `keys` more keys of about `average_key_bytes` each, so adding them does not
   // regrow (SnapshotStore::count gives the number before filling).
   void reserve(std::size_t keys, std::size_t average_key_bytes = 12);
 
-  // Adds `key` with its last applied `hash`, unseen. Returns false, and keeps the first hash,
-  // iff the key was already there.
+  // Adds `key` with its last applied `hash`, unseen and unclaimed. Returns false, and keeps the
+  // first hash, iff the key was already there.
   bool add(std::string_view key, std::uint64_t hash);
 
   // The hash of `key` iff it is in the index; marks it seen. Taking a key twice returns its hash
@@ -46,6 +58,17 @@ class SnapshotIndex {
 
   // The hash of `key` iff it is in the index, without marking it.
   std::optional<std::uint64_t> find(std::string_view key) const;
+
+  // Iff `key` is in the index: its first claimant, after making `claimant` it iff it had none.
+  // Does not mark the key seen. REQUIRES: made with Owners::kKept, claimant < 2^32 - 1.
+  std::optional<std::uint32_t> claim(std::string_view key, std::uint32_t claimant);
+
+  Owners owners() const { return lenpos_ == kHashBytes ? Owners::kNone : Owners::kKept; }
+
+  // Calls fn(std::string_view key, std::uint32_t claimant) for every key claimed, in the order the
+  // keys were added. REQUIRES: made with Owners::kKept.
+  template <typename F>
+  void for_each_claimed(F&& fn) const;
 
   // Calls fn(std::string_view key, std::uint64_t hash) for every key never taken, in the order
   // the keys were added.
@@ -60,14 +83,49 @@ class SnapshotIndex {
   std::size_t memory_bytes() const;
 
  private:
-  // An arena record: [hash: 8 bytes][length and seen flag: 4 bytes][key bytes], padded to 8.
-  static constexpr std::size_t kHeader = 12;
-  static constexpr std::uint32_t kSeenBit = 0x8000'0000u;
+  // An arena record: [hash: 8 bytes][length and seen flag: 2 bytes][key bytes], padded to 4; with
+  // owners, [hash: 8][first claimant + 1: 4][seen flag: 1][length: 2][key]. A key of kLongKey
+  // bytes or more has kLongKey as its length, and the length in the 4 bytes that follow.
+  static constexpr std::size_t kUnit = 4;
+  static constexpr std::size_t kHashBytes = 8;
+  static constexpr std::size_t kClaimantAt = 8;  // with owners
+  static constexpr std::size_t kSeenAt = 12;     // with owners
+  static constexpr std::size_t kOwnersLenAt = 13;
+  static constexpr std::uint16_t kSeenBit = 0x8000u;
+  static constexpr std::uint16_t kLongKey = 0x7fffu;
+
+  bool is_seen(const char* record) const {
+    if (lenpos_ == kOwnersLenAt) return record[kSeenAt] != 0;
+    return (read16(record + lenpos_) & kSeenBit) != 0;
+  }
+  void mark_seen(char* record) {
+    if (lenpos_ == kOwnersLenAt) {
+      record[kSeenAt] = 1;
+      return;
+    }
+    const auto marked = static_cast<std::uint16_t>(read16(record + lenpos_) | kSeenBit);
+    std::memcpy(record + lenpos_, &marked, sizeof marked);
+  }
+
+  // Where a record's key starts (from the record's start), and its length.
+  struct KeyAt {
+    std::size_t offset;
+    std::size_t length;
+  };
+  KeyAt key_at(const char* record) const {
+    const auto len = static_cast<std::uint16_t>(read16(record + lenpos_) & ~kSeenBit);
+    if (len != kLongKey) return {lenpos_ + 2, len};
+    return {lenpos_ + 6, read32(record + lenpos_ + 2)};
+  }
+  static std::size_t record_bytes(KeyAt k) { return (k.offset + k.length + kUnit - 1) & ~(kUnit - 1); }
 
   // The slot holding `key` (hash `h`), or the empty slot where it would go.
   std::size_t find_slot(std::string_view key, std::uint64_t h) const;
-  // The record at `unit` (in 8-byte units) holds `key`.
+  // The record at `unit` (in kUnit-byte units) holds `key`.
   bool record_has_key(std::size_t unit, std::string_view key) const;
+  // Where the record of `key` starts in the arena, or kNoRecord.
+  static constexpr std::size_t kNoRecord = ~std::size_t{0};
+  std::size_t record_of(std::string_view key) const;
   // Doubles the table and places every record again.
   void rehash(std::size_t slot_count);
 
@@ -81,10 +139,16 @@ class SnapshotIndex {
     std::memcpy(&v, p, sizeof v);
     return v;
   }
+  static std::uint16_t read16(const char* p) {
+    std::uint16_t v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  }
 
   KeyHash key_hash_;
   std::vector<std::uint64_t> slots_;  // 0: empty; else tag << 32 | (arena unit + 1)
-  std::vector<char> arena_;           // records, each starting at a multiple of 8 bytes
+  std::vector<char> arena_;           // records, each starting at a multiple of kUnit bytes
+  std::size_t lenpos_ = kHashBytes;   // where a record's length is: kHashBytes, or kOwnersLenAt
   std::size_t size_ = 0;
   std::size_t seen_ = 0;
 };
@@ -94,10 +158,21 @@ void SnapshotIndex::for_each_unseen(F&& fn) const {
   const char* p = arena_.data();
   const char* end = p + arena_.size();
   while (p < end) {
-    const std::uint32_t len_seen = read32(p + 8);
-    const std::uint32_t len = len_seen & ~kSeenBit;
-    if ((len_seen & kSeenBit) == 0) fn(std::string_view(p + kHeader, len), read64(p));
-    p += (kHeader + len + 7) & ~std::size_t{7};
+    const KeyAt k = key_at(p);
+    if (!is_seen(p)) fn(std::string_view(p + k.offset, k.length), read64(p));
+    p += record_bytes(k);
+  }
+}
+
+template <typename F>
+void SnapshotIndex::for_each_claimed(F&& fn) const {
+  const char* p = arena_.data();
+  const char* end = p + arena_.size();
+  while (p < end) {
+    const KeyAt k = key_at(p);
+    const std::uint32_t held = read32(p + kClaimantAt);
+    if (held != 0) fn(std::string_view(p + k.offset, k.length), held - 1);
+    p += record_bytes(k);
   }
 }
 

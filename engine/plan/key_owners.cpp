@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <iterator>
 #include <stdexcept>
 
@@ -54,7 +55,7 @@ void KeyOwners::Owners::Part::rehash(std::size_t slots) {
 void KeyOwners::Owners::reserve(std::size_t values) {
   // A part holds a 64th of the values, give or take a few standard deviations.
   const std::size_t share = values / kParts;
-  const std::size_t want = slots_for(share + share / 8 + 16);
+  const std::size_t want = slots_for(share + 4 * static_cast<std::size_t>(std::sqrt(static_cast<double>(share))) + 64);
   for (Part& p : parts_) {
     if (want > p.hashes.size()) p.rehash(want);
   }
@@ -78,8 +79,12 @@ std::size_t KeyOwners::Owners::memory_bytes() const {
   return bytes;
 }
 
-KeyOwners::KeyOwners(const TargetConnector& target, std::size_t expected_records) {
-  if (target.key_column() != key_field(target.entity())) {
+bool KeyOwners::checks_key(const TargetConnector& target) {
+  return target.key_column() != key_field(target.entity());
+}
+
+KeyOwners::KeyOwners(const TargetConnector& target, std::size_t expected_records, bool keys_in_snapshot) {
+  if (checks_key(target)) {
     Rule key;
     key.fields = {target.key_column()};
     rules_.push_back(std::move(key));
@@ -94,7 +99,10 @@ KeyOwners::KeyOwners(const TargetConnector& target, std::size_t expected_records
   }
   if (rules_.empty() || expected_records == 0) return;
   // A rule over several cells (email and enterprise_email) takes up to one value from each.
-  for (Rule& r : rules_) r.owners.reserve(expected_records * r.fields.size());
+  for (Rule& r : rules_) {
+    if (r.code.empty() && keys_in_snapshot) continue;  // the new keys only: a few, or unknown
+    r.owners.reserve(expected_records * r.fields.size());
+  }
   claimants_.reserve(expected_records);
 }
 
@@ -126,7 +134,7 @@ KeyOwners::Fate KeyOwners::fate_of(std::uint32_t claimant) const {
   return static_cast<Fate>(claimants_[claimant] >> kLineBits);
 }
 
-std::optional<Invalid> KeyOwners::claim(const Record& record) {
+std::optional<Invalid> KeyOwners::claim(const Record& record, SnapshotIndex* snapshot) {
   if (rules_.empty()) return std::nullopt;
   if (where_.input.empty()) where_ = record.origin;
   if (claimants_.size() > kClaimantMask) throw std::length_error("KeyOwners: more than 2^30 records");
@@ -143,8 +151,10 @@ std::optional<Invalid> KeyOwners::claim(const Record& record) {
       const std::string_view cell = record.get(field);
       if (cell.empty()) continue;
       const std::string_view value = unique_form(UniqueRule{{}, rule.form, rule.code}, cell, scratch_);
-      const std::uint32_t held =
-          rule.owners.claim(content_hash(value), static_cast<std::uint32_t>(f) << kCellShift | self);
+      const std::uint32_t claimant = static_cast<std::uint32_t>(f) << kCellShift | self;
+      std::optional<std::uint32_t> in_snapshot;
+      if (rule.code.empty() && snapshot != nullptr) in_snapshot = snapshot->claim(value, claimant);
+      const std::uint32_t held = in_snapshot ? *in_snapshot : rule.owners.claim(content_hash(value), claimant);
       const std::uint32_t owner = held & kClaimantMask;
       if (owner == self) continue;  // a new value, or the row gives it twice (email and enterprise_email)
       const std::uint64_t first_line = line_of(owner);

@@ -19,6 +19,10 @@
 // values a clash, both invalid for the target (none sent, each naming the other's line); it never
 // lets a true duplicate through.
 //
+// A target's key the snapshot holds is claimed in the snapshot's index instead (made with owners,
+// SnapshotIndex::claim: 4 bytes beside the key it holds already), so that the key's table holds
+// only the keys the snapshot lacks; there the key is compared whole.
+//
 // Memory: per claimed value 15 to 17 bytes of table when sized from the snapshot (12-byte slots,
 // a part sized to its share of the values, not to a power of two), up to 30 bytes in a part that
 // grew; per record 4 bytes (its line and fate). Each rule's table is split in 64 parts by the top
@@ -41,6 +45,7 @@
 
 #include "connectors/targets/target_connector.h"
 #include "diff/record.h"
+#include "diff/snapshot_index.h"
 
 namespace hrsync {
 
@@ -59,13 +64,18 @@ class KeyOwners {
 
   KeyOwners() = default;
   // Checks the key of `target` (unless it is the source's key) and its unique_values();
-  // `expected_records` (the snapshot's count, say; 0 when unknown) sizes the tables up front.
-  explicit KeyOwners(const TargetConnector& target, std::size_t expected_records = 0);
+  // `expected_records` (the snapshot's count, say; 0 when unknown) sizes the tables up front, the
+  // key's too unless `keys_in_snapshot`: the snapshot's index claims the keys it holds (claim()).
+  explicit KeyOwners(const TargetConnector& target, std::size_t expected_records = 0, bool keys_in_snapshot = false);
 
-  // Claims the values of `record`. Returns the broken rule when an earlier record gave one of
-  // them (naming that record's line), else nullopt. Every record must then be settled, before
-  // the next claim.
-  std::optional<Invalid> claim(const Record& record);
+  // True iff KeyOwners(target) checks the target's key: it is not the source's key.
+  static bool checks_key(const TargetConnector& target);
+
+  // Claims the values of `record`; a key `snapshot` holds (an index made with owners, the same
+  // one for every claim; null: none) is claimed there. Returns the broken rule when an earlier
+  // record gave one of them (naming that record's line), else nullopt. Every record must then be
+  // settled, before the next claim.
+  std::optional<Invalid> claim(const Record& record, SnapshotIndex* snapshot = nullptr);
   void settle(Fate fate);
 
   // The earlier rows of every clash that were not invalid already, in source order, their key

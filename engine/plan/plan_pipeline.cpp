@@ -32,8 +32,10 @@ class IndexFeed {
 
   void add(std::string_view key, std::uint64_t hash) {
     // Grows the index in doublings: step by step, a million keys copy its arena some forty times.
+    // The keys so far tell how long the next ones are.
     const std::size_t size = index_.size() + ends_.size();
-    if (size >= kBatchRecords && std::has_single_bit(size)) index_.reserve(size);
+    if (size >= kBatchRecords && std::has_single_bit(size)) index_.reserve(size, (key_bytes_ + size - 1) / size);
+    key_bytes_ += key.size();
     bytes_.append(key);
     ends_.push_back({bytes_.size(), hash});
     if (ends_.size() == kBatchRecords) flush();
@@ -51,6 +53,7 @@ class IndexFeed {
 
  private:
   SnapshotIndex& index_;
+  std::size_t key_bytes_ = 0;  // of every key added
   std::string bytes_;                                        // the keys, one after another
   std::vector<std::pair<std::size_t, std::uint64_t>> ends_;  // where each key ends, and its hash
 };
@@ -192,8 +195,8 @@ Result<void> for_each_parallel(std::size_t count, SnapshotStore* store, const In
   return {};
 }
 
-Result<SnapshotIndex> load_index(SnapshotStore* store, std::string_view target) {
-  SnapshotIndex index;
+Result<SnapshotIndex> load_index(SnapshotStore* store, std::string_view target, SnapshotIndex::Owners owners) {
+  SnapshotIndex index(owners);
   if (store == nullptr) return index;
   IndexFeed feed(index);
   auto r = store->for_each_hash(target, [&](std::string_view key, std::uint64_t hash) { feed.add(key, hash); });

@@ -42,9 +42,11 @@ inline constexpr std::size_t kBatchRecords = 1024;
 using IndexedTask = std::function<Result<void>(std::size_t i, SnapshotStore* store)>;
 Result<void> for_each_parallel(std::size_t count, SnapshotStore* store, const IndexedTask& task);
 
-// The snapshot's index (key -> hash) of `target`; empty when there is no snapshot. Keys are added
-// a batch at a time so that their cache misses overlap, and the index grows in doublings.
-Result<SnapshotIndex> load_index(SnapshotStore* store, std::string_view target);
+// The snapshot's index (key -> hash) of `target`, keeping its keys' claimants when `owners` says
+// so; empty when there is no snapshot. Keys are added a batch at a time so that their cache misses
+// overlap, and the index grows in doublings.
+Result<SnapshotIndex> load_index(SnapshotStore* store, std::string_view target,
+                                 SnapshotIndex::Owners owners = SnapshotIndex::Owners::kNone);
 
 // The snapshot's document of `key` on `target`, sealed; none when the snapshot does not hold it
 // or there is no snapshot.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <span>
 #include <utility>
 
 #include "connectors/sources/csv_source.h"
@@ -48,6 +49,16 @@ Result<void> load_leavers(TargetState& t, SnapshotStore* store) {
   return {};
 }
 
+// The index of a source's readers that its duplicate-key check shares: the first reader's keyed by
+// the source's key, when it keeps claimants (make_plan made it so), else null.
+SnapshotIndex* shared_keys(std::span<TargetState* const> readers) {
+  for (TargetState* t : readers) {
+    if (KeyOwners::checks_key(*t->connector)) continue;
+    return t->differ.index().owners() == SnapshotIndex::Owners::kKept ? &t->differ.claims() : nullptr;
+  }
+  return nullptr;
+}
+
 // Reads one source through every target that reads it: duplicate keys refused first, then each
 // record offered to every target.
 Result<SourceSummary> read_source(PlanSource& source, std::vector<TargetState*>& readers, bool full) {
@@ -57,7 +68,7 @@ Result<SourceSummary> read_source(PlanSource& source, std::vector<TargetState*>&
   const Field key_column = key_field(source.entity);
   std::uint64_t expected_rows = 0;  // as many as the snapshot knows, most likely
   for (const auto* t : readers) expected_rows = std::max(expected_rows, t->differ.counts().known);
-  DuplicateKeys duplicates(key_column, static_cast<std::size_t>(expected_rows));
+  DuplicateKeys duplicates(key_column, static_cast<std::size_t>(expected_rows), shared_keys(readers));
   BatchFeed feed;
   feed.consumers = readers.size();
   feed.keep = [&](std::span<Record> batch) { return duplicates.keep_first(batch); };
@@ -217,6 +228,22 @@ Result<void> set_up_states(std::vector<TargetState>& states, const JobConfig& co
   return {};
 }
 
+// Which snapshot indexes keep claimants: of a target whose key is not the source's (its one-owner
+// check of the key claims there the keys the snapshot holds), and of the first target of each
+// source keyed by the source's key (the source's duplicate-key check claims there).
+std::vector<SnapshotIndex::Owners> index_owners(const std::vector<TargetState>& states) {
+  std::vector<SnapshotIndex::Owners> owners(states.size(), SnapshotIndex::Owners::kNone);
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    const auto shares_with = [&](std::size_t j) {
+      return states[j].plan.source == states[i].plan.source && !KeyOwners::checks_key(*states[j].connector);
+    };
+    bool first_of_source = true;
+    for (std::size_t j = 0; j < i; ++j) first_of_source = first_of_source && !shares_with(j);
+    if (KeyOwners::checks_key(*states[i].connector) || first_of_source) owners[i] = SnapshotIndex::Owners::kKept;
+  }
+  return owners;
+}
+
 }  // namespace
 
 Result<Plan> make_plan(const JobConfig& config, const std::vector<std::unique_ptr<TargetConnector>>& targets,
@@ -225,9 +252,10 @@ Result<Plan> make_plan(const JobConfig& config, const std::vector<std::unique_pt
   plan.full = options.full;
   std::vector<TargetState> states(targets.size());
   if (auto set = set_up_states(states, config, targets, sources, options); !set) return std::unexpected(set.error());
+  const std::vector<SnapshotIndex::Owners> owners = index_owners(states);
   std::vector<SnapshotIndex> indexes(states.size());
   auto loaded = for_each_parallel(states.size(), store, [&](std::size_t i, SnapshotStore* s) -> Result<void> {
-    auto index = load_index(s, states[i].plan.id);
+    auto index = load_index(s, states[i].plan.id, owners[i]);
     if (!index) return std::unexpected(index.error());
     indexes[i] = std::move(*index);
     return {};
@@ -240,7 +268,8 @@ Result<Plan> make_plan(const JobConfig& config, const std::vector<std::unique_pt
     if (!taken) return std::unexpected(taken.error());
     if (auto left = load_leavers(s, store); !left) return std::unexpected(left.error());
     // The one-owner tables sized from the snapshot: most of its entities are still in the source.
-    s.owners = KeyOwners(*s.connector, indexes[i].size());
+    const bool keys_in_snapshot = KeyOwners::checks_key(*s.connector);  // its index keeps claimants
+    s.owners = KeyOwners(*s.connector, indexes[i].size(), keys_in_snapshot);
     s.differ = Differ(std::move(indexes[i]));
   }
   // Each source once, in the order given, through every target reading it.

@@ -44,7 +44,7 @@ Result<void> take_read(TargetState& t, SnapshotIndex& index, TargetRead read, Sn
   if (read.failed) return {};
   const ReadOperation* op = t.connector->read();
   t.snapshot_known = index.size();
-  SnapshotIndex held_index;
+  SnapshotIndex held_index(index.owners());
   held_index.reserve(index.size() + read.found.size());
   for (Document& d : read.found) {
     const std::optional<std::uint64_t> last_hash = index.find(d.key);

@@ -44,6 +44,29 @@ bool creates(const TargetState& t) {
   return t.config != nullptr && t.config->on_new == OnNew::kCreate && t.connector->create() != nullptr;
 }
 
+// Keeps `desired` (of the record at `origin`) as work for plan.work; returns its position there.
+std::size_t stage(TargetState& t, Document desired, const Origin& origin, Work::Action action) {
+  if (t.staged_from.empty()) t.staged_from = origin;
+  // Grown by a quarter, not doubled: a vector that doubles is a quarter empty on average.
+  if (t.staged.size() == t.staged.capacity()) t.staged.reserve(t.staged.size() + t.staged.size() / 4 + 64);
+  t.staged.push_back({std::move(desired), origin.line, action});
+  return t.plan.work.size() + t.staged.size() - 1;
+}
+
+// Moves the work kept while reading into plan.work, in the order it was kept.
+void unstage(TargetState& t) {
+  auto staged = std::exchange(t.staged, {});
+  t.plan.work.reserve(t.plan.work.size() + staged.size());
+  for (auto& s : staged) {
+    Work w;
+    w.action = s.action;
+    w.desired = std::move(s.desired);
+    w.origin = t.staged_from;
+    w.origin.line = s.line;
+    t.plan.work.push_back(std::move(w));
+  }
+}
+
 // A leaver back in the source: `doc` (its record's) becomes what gives back what on_missing took
 // (RecordProjection::on_return). True iff the key is a leaver's.
 bool give_back(const TargetState& t, Document& doc) {
@@ -63,10 +86,15 @@ void offer_batch(TargetState& t, std::span<const Record> records, Field key_colu
   auto& docs = t.projected;
   docs.clear();
   for (const Record& record : records) docs.push_back(t.connector->project(record));
+  // The index claims the keys it holds when the target's key is not the source's (else the
+  // source's duplicate-key check may claim there).
+  const bool claims_keys =
+      KeyOwners::checks_key(*t.connector) && t.differ.index().owners() == SnapshotIndex::Owners::kKept;
+  SnapshotIndex* const keys = claims_keys ? &t.differ.claims() : nullptr;
   for (std::size_t i = 0; i < docs.size(); ++i) {
     auto& doc = docs[i];
     const Record& record = records[i];
-    auto clash = t.owners.claim(record);
+    auto clash = t.owners.claim(record, keys);
     if (clash) doc = std::unexpected(std::move(*clash));
     if (!doc) {
       t.plan.invalid.push_back({record.origin, std::string(record.get(key_column)), std::move(doc.error())});
@@ -86,11 +114,7 @@ void offer_batch(TargetState& t, std::span<const Record> records, Field key_colu
       std::optional<Invalid> refused = creates(t) ? t.connector->create()->refuses(*doc) : std::nullopt;
       if (refused) t.plan.invalid.push_back({record.origin, std::string(record.get(key_column)), std::move(*refused)});
       if (creates(t) && !refused) {
-        Work w;
-        w.action = Work::Action::kCreate;
-        w.origin = record.origin;
-        w.desired = std::move(*doc);
-        t.plan.work.push_back(std::move(w));
+        stage(t, std::move(*doc), record.origin, Work::Action::kCreate);
       } else {
         t.plan.absent_keys.push_back(doc->key);
       }
@@ -103,15 +127,19 @@ void offer_batch(TargetState& t, std::span<const Record> records, Field key_colu
                     : kind == Change::kChanged ? KeyOwners::Fate::kChanged
                                                : KeyOwners::Fate::kUnchanged);
     if (kind == Change::kUnchanged && !full) continue;
-    Work w;
-    w.origin = record.origin;
-    w.desired = std::move(*doc);
     // Past the first changes, a first run spools its new entities, and a --full run every entity.
     const bool known = kind != Change::kNew;
-    const bool spooled = (!known || full) && t.spool_after > 0 && t.plan.work.size() >= t.spool_after;
-    if (spooled && spool(t, w, known)) continue;
-    if (known) t.fetch.push_back(t.plan.work.size());
-    t.plan.work.push_back(std::move(w));
+    const bool spooled =
+        (!known || full) && t.spool_after > 0 && t.plan.work.size() + t.staged.size() >= t.spool_after;
+    if (spooled) {
+      Work w;
+      w.origin = record.origin;
+      w.desired = std::move(*doc);
+      if (spool(t, w, known)) continue;
+      doc = std::move(w.desired);
+    }
+    const std::size_t at = stage(t, std::move(*doc), record.origin, Work::Action::kUpsert);
+    if (known) t.fetch.push_back(at);
   }
   docs.clear();
 }
@@ -119,6 +147,7 @@ void offer_batch(TargetState& t, std::span<const Record> records, Field key_colu
 void collect_contested(TargetState& t, const DuplicateKeys& source_keys) {
   t.contested = t.owners.contested();
   t.owners = KeyOwners();
+  unstage(t);
   if (t.contested.empty()) return;
   std::vector<std::uint64_t> lines;  // sorted: contested() lists the rows in source order
   for (const auto& c : t.contested) lines.push_back(c.origin.line);

@@ -43,6 +43,17 @@ struct TargetState {
   TargetPlan plan;
   Differ differ;
   std::vector<std::size_t> fetch;  // plan.work entries whose last applied document the snapshot holds
+  // The work kept while the source is read, before it becomes plan.work (collect_contested): a
+  // change's document, line and action, a third of a Work (which holds three documents and an
+  // origin of its own), in a vector grown by a quarter rather than doubled. Every record a target
+  // reads has the same input, kept once in `staged_from`.
+  struct Staged {
+    Document desired;
+    std::uint64_t line = 0;
+    Work::Action action = Work::Action::kUpsert;
+  };
+  std::vector<Staged> staged;
+  Origin staged_from;
   std::vector<std::expected<Document, Invalid>> projected;  // one batch's documents (offer_batch)
   KeyOwners owners;  // who gave each value one entity alone may hold (set up with the connector)
   // The earlier rows of the clashes KeyOwners found, their source keys filled in, once the source
@@ -80,7 +91,7 @@ void offer_batch(TargetState& t, std::span<const Record> records, Field key_colu
 
 // Once every record was offered: lists the rows whose key or unique value a later row gave too,
 // naming each by its source key (`source_keys`, the source's set of keys and their first lines),
-// and lets go of the one-owner tables.
+// lets go of the one-owner tables, and moves the work kept while reading into plan.work.
 void collect_contested(TargetState& t, const DuplicateKeys& source_keys);
 
 // The snapshot's document of one key of the target, if it holds one.

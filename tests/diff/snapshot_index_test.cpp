@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -136,8 +137,44 @@ TEST(SnapshotIndex, ReserveKeepsContentAndStaysCompact) {
   for (int i = 0; i < kKeys; ++i) index.add(key_of(i), hash_of(i));
   EXPECT_EQ(index.find("early"), 7u);
   EXPECT_EQ(index.find(key_of(kKeys - 1)), hash_of(kKeys - 1));
-  // Keys of up to 6 bytes: a 24-byte record, and 8-byte slots at least 3/8 full (64/3 bytes).
-  EXPECT_LE(index.memory_bytes(), static_cast<std::size_t>(kKeys + 1) * (24 + 22));
+  // Keys of up to 6 bytes: a 16-byte record, and 8-byte slots at least 3/8 full (64/3 bytes).
+  EXPECT_LE(index.memory_bytes(), static_cast<std::size_t>(kKeys + 1) * (16 + 22));
+}
+
+TEST(SnapshotIndex, KeepsKeysLongerThanItsShortLengthField) {
+  SnapshotIndex index;
+  const std::string long_key(40'000, 'k');
+  const std::string edge(0x7fff, 'e');
+  const std::string below(0x7ffe, 'b');
+  index.add("a", 1);
+  index.add(long_key, 2);
+  index.add(edge, 3);
+  index.add(below, 4);
+  index.add("z", 5);
+  EXPECT_EQ(index.take(long_key), 2u);
+  EXPECT_FALSE(index.find(std::string(39'999, 'k')).has_value());
+  EXPECT_EQ(index.find(edge), 3u);
+  EXPECT_EQ(index.find(below), 4u);
+  std::vector<std::size_t> lengths;
+  index.for_each_unseen([&](std::string_view key, std::uint64_t) { lengths.push_back(key.size()); });
+  EXPECT_EQ(lengths, (std::vector<std::size_t>{1, 0x7fff, 0x7ffe, 1}));
+}
+
+TEST(SnapshotIndex, KeepsTheFirstClaimantOfEachKeyApartFromItsSeenFlag) {
+  SnapshotIndex index(SnapshotIndex::Owners::kKept);
+  EXPECT_EQ(index.owners(), SnapshotIndex::Owners::kKept);
+  EXPECT_EQ(SnapshotIndex().owners(), SnapshotIndex::Owners::kNone);
+  for (int i = 0; i < 1000; ++i) index.add(key_of(i), hash_of(i));
+  EXPECT_EQ(index.claim(key_of(5), 0), 0u);
+  EXPECT_EQ(index.claim(key_of(5), 77), 0u);
+  EXPECT_EQ(index.claim(key_of(6), 0xffff'fffdu), 0xffff'fffdu);
+  EXPECT_EQ(index.claim(key_of(6), 1), 0xffff'fffdu);
+  EXPECT_FALSE(index.claim("E1000", 3).has_value());
+  EXPECT_EQ(index.seen(), 0u);
+  EXPECT_EQ(index.take(key_of(5)), hash_of(5));
+  EXPECT_EQ(index.claim(key_of(5), 9), 0u);
+  EXPECT_EQ(unseen_keys(index).size(), 999u);
+  EXPECT_THROW(SnapshotIndex().claim("E1", 1), std::logic_error);
 }
 
 }  // namespace

@@ -83,6 +83,46 @@ TEST_P(KeyOwnersGrowth, FindsEveryClashWhateverSizeTheTablesStartedAt) {
 
 INSTANTIATE_TEST_SUITE_P(Sizes, KeyOwnersGrowth, ::testing::Values(0, 100, 40'000, 1'000'000));
 
+TEST(KeyOwners, KeysTheSnapshotHoldsAreClaimedInItsIndexAndTheOthersInTheTable) {
+  // The snapshot holds rows 1-1000's user_ids; rows 1001-1100 are new. A second row giving a key
+  // of either kind clashes the same way, naming the first.
+  const auto target = contact_user();
+  ASSERT_TRUE(KeyOwners::checks_key(*target));
+  SnapshotIndex snapshot(SnapshotIndex::Owners::kKept);
+  for (std::uint64_t n = 1; n <= 1000; ++n) snapshot.add(fmt::format("u{:07}", n), n);
+  KeyOwners owners(*target, snapshot.size(), true);
+  const std::size_t presized = owners.memory_bytes();
+  for (std::uint64_t n = 1; n <= 1100; ++n) {
+    ASSERT_FALSE(owners.claim(row(n, n + 1), &snapshot).has_value()) << n;
+    owners.settle(n <= 1000 ? KeyOwners::Fate::kChanged : KeyOwners::Fate::kNew);
+  }
+  EXPECT_EQ(snapshot.seen(), 0u) << "a claim marks nothing seen";
+  EXPECT_EQ(snapshot.claim("u0000007", 99), 6u) << "row 7 is the seventh claimant";
+
+  Record known = row(2001, 2002);
+  known.at(Field::kUserId) = "u0000007";
+  Record fresh = row(2002, 2003);
+  fresh.at(Field::kUserId) = "u0001050";
+  const auto known_clash = owners.claim(known, &snapshot);
+  owners.settle(KeyOwners::Fate::kInvalid);
+  const auto fresh_clash = owners.claim(fresh, &snapshot);
+  owners.settle(KeyOwners::Fate::kInvalid);
+  ASSERT_TRUE(known_clash && fresh_clash);
+  EXPECT_EQ(known_clash->rule, "user_id u0000007 also given by hr.csv:8: one user_id has one owner, so neither row is sent");
+  EXPECT_EQ(fresh_clash->rule,
+            "user_id u0001050 also given by hr.csv:1051: one user_id has one owner, so neither row is sent");
+  const auto contested = owners.contested();
+  ASSERT_EQ(contested.size(), 2u);
+  EXPECT_EQ(contested[0].origin.line, 8u);
+  EXPECT_EQ(contested[0].fate, KeyOwners::Fate::kChanged);
+  EXPECT_EQ(contested[1].origin.line, 1051u);
+  EXPECT_EQ(contested[1].fate, KeyOwners::Fate::kNew);
+
+  // The key's table was not sized for the snapshot's keys: the mobile and e-mail tables were.
+  const KeyOwners sized_for_keys(*target, snapshot.size());
+  EXPECT_LT(presized, sized_for_keys.memory_bytes());
+}
+
 TEST(KeyOwners, PresizedTablesHoldTheirRecordsWithoutGrowing) {
   const auto target = contact_user();
   KeyOwners owners(*target, 100'000);
@@ -133,6 +173,30 @@ TEST(DuplicateKeys, GivesBackTheKeyOfARowKeptFromItsLine) {
   const auto rejected = std::move(keys).merged_with({});
   ASSERT_EQ(rejected.size(), 1u);
   EXPECT_EQ(rejected[0].reason, "duplicate employee_no E0000017 (first at line 34); this row is ignored");
+}
+
+TEST(DuplicateKeys, SharesTheIndexOfATargetKeyedByTheSourceKey) {
+  // The snapshot knows E0000001-E0004000; E0004001-E0005000 are new. Duplicates of either kind are
+  // refused naming the first line, one past 2^32 included, and every kept row's key is found.
+  SnapshotIndex shared(SnapshotIndex::Owners::kKept);
+  for (std::uint64_t n = 1; n <= 4000; ++n) shared.add(fmt::format("E{:07}", n), n);
+  DuplicateKeys keys(Field::kEmployeeNo, 4000, &shared);
+  const std::uint64_t huge = (std::uint64_t{1} << 32) + 7;
+  std::vector<Record> batch;
+  for (std::uint64_t n = 1; n <= 5000; ++n) batch.push_back(row(n, n == 3 ? huge : n * 2));
+  batch.push_back(row(17, huge + 1));  // known: first at line 34
+  batch.push_back(row(4500, huge + 2));  // new: first at line 9000
+  batch.push_back(row(3, huge + 3));  // known, first at a line past 2^32
+  EXPECT_EQ(keys.keep_first(batch), 5000u);
+  EXPECT_EQ(shared.seen(), 0u);
+  EXPECT_EQ(shared.claim("E0000017", 1), 34u) << "the shared index holds the first line";
+  EXPECT_EQ(keys.keys_at(std::vector<std::uint64_t>{4, 34, 9000, 10'000, huge, huge + 1}),
+            (std::vector<std::string>{"E0000002", "E0000017", "E0004500", "E0005000", "E0000003", ""}));
+  const auto rejected = std::move(keys).merged_with({});
+  ASSERT_EQ(rejected.size(), 3u);
+  EXPECT_EQ(rejected[0].reason, "duplicate employee_no E0000017 (first at line 34); this row is ignored");
+  EXPECT_EQ(rejected[1].reason, "duplicate employee_no E0004500 (first at line 9000); this row is ignored");
+  EXPECT_EQ(rejected[2].reason, fmt::format("duplicate employee_no E0000003 (first at line {}); this row is ignored", huge));
 }
 
 }  // namespace
