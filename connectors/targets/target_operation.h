@@ -2,7 +2,8 @@
 // and lanes, its code table and the judging of its answers. UpdateOperation, the operation every
 // target has, adds the request that applies a document; ReadOperation, the request that reads
 // what the target holds for some keys and the reading of its answer into documents;
-// CreateOperation, the request that makes a target hold an entity it lacks.
+// CreateOperation, the request that makes a target hold an entity it lacks; PriorOperation, a
+// request an update needs answered before it can be built (an upload whose id it sends).
 //
 // A connector (target_connector.h) is what a record becomes on its target (record_projection.h)
 // and the operations its API offers: update(), read(), create(). An operation keeps its API's rules in
