@@ -114,8 +114,7 @@ TEST_F(FacesTest, ARowWithoutAPhotoIsInvalidAndTheOthersAreSent) {
   EXPECT_EQ(endpoint_requests(stats(), "attendance_face.upload"), kPeople - 2);
 }
 
-// A tenant that takes only issued ids refuses the column's keys: face_from = "column" stays
-// possible, and what it sends is what the column says.
+// face_from = "column" stays the default: no upload, and the tenant holds what the column says.
 TEST_F(FacesTest, TheColumnStaysTheDefault) {
   spec_.targets = {{.id = "attendance_face", .rate = {"50/s"}}};
   ASSERT_NO_FATAL_FAILURE(start_emulator());
