@@ -35,9 +35,11 @@ void AttendanceApi::load(const Fixture& fixture) {
   by_employee_id_.clear();
   written_.clear();
   uploads_ = 0;
+  issued_.clear();
   for (const auto& u : fixture.attendance_users) {
     User user{u.employee_no, u.employee_id, {}};
     if (!u.face_key.empty()) user.setting["face_key"] = u.face_key;
+    if (!u.face_key.empty()) issued_.insert(u.face_key);
     if (!u.face_key_update_time.empty()) user.setting["face_key_update_time"] = u.face_key_update_time;
     if (!u.employee_no.empty()) by_employee_no_.emplace(u.employee_no, users_.size());
     if (!u.employee_id.empty()) by_employee_id_.emplace(u.employee_id, users_.size());
@@ -63,7 +65,11 @@ ApiResult AttendanceApi::modify(const ApiRequest& req) {
   }
   auto user_id = string_member(setting, "user_id").value_or("");
   if (user_id.empty()) return invalid("user_setting.user_id", "user_id is required");
-  if (string_member(setting, "face_key").value_or("").empty()) return invalid("user_setting.face_key", "face_key is required");
+  const std::string_view face_key = string_member(setting, "face_key").value_or("");
+  if (face_key.empty()) return invalid("user_setting.face_key", "face_key is required");
+  if (issued_keys_only_ && !issued_.contains(std::string(face_key))) {
+    return invalid("user_setting.face_key", "face_key is not a file id the file upload issued");
+  }
   auto updated = string_member(setting, "face_key_update_time");
   // "精确到秒的时间戳": a timestamp in seconds has at most 10 digits until the year 2286; 13 digits
   // are milliseconds.
@@ -114,7 +120,8 @@ ApiResult AttendanceApi::upload(const ApiRequest& req) {
   ++uploads_;
   ApiResult ok;
   std::string id = fmt::format("{:016x}{:08x}", fnv1a64(*file), uploads_);
-  ok.data["file"] = json::object{{"id", id}};
+  issued_.insert(id);
+  ok.data["file"] = json::object{{"file_id", id}};
   return ok;
 }
 

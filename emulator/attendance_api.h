@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <boost/json/object.hpp>
@@ -27,6 +28,10 @@ namespace hrsync::emulator {
 
 class AttendanceApi {
  public:
+  // `issued_keys_only`: a face_key the upload never issued (nor the fixture held) is refused,
+  // 400/1220001, as a real tenant refuses an id it does not know.
+  explicit AttendanceApi(bool issued_keys_only = false) : issued_keys_only_(issued_keys_only) {}
+
   void load(const Fixture& fixture);
   ApiResult modify(const ApiRequest& request);
 
@@ -34,7 +39,8 @@ class AttendanceApi {
   ApiResult query(const ApiRequest& request) const;
 
   // POST files/upload?file_name=...: `request.body` is the multipart body read into an object
-  // (its "file" member the bytes); answers data.file.id.
+  // (its "file" member the bytes); answers data.file.file_id, as the upload document and the
+  // official Node SDK's types give it.
   ApiResult upload(const ApiRequest& request);
 
   // A console edit of the user `key` (employee_no or employee_id): "face_key",
@@ -60,6 +66,8 @@ class AttendanceApi {
   std::unordered_map<std::string, std::size_t> by_employee_no_, by_employee_id_;
   boost::json::object written_;
   std::size_t uploads_ = 0;
+  bool issued_keys_only_;
+  std::unordered_set<std::string> issued_;  // the ids the upload issued, and the fixture's keys
 };
 
 }  // namespace hrsync::emulator

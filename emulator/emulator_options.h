@@ -61,6 +61,9 @@ struct EmulatorOptions {
   double sophon_service_ms = 0;
   unsigned min_face_px = 0;          // Sophon photo sides below this: 40006; 0 = off
   double no_face_share = 0;          // share of Sophon photos, chosen by their content, with no face: 40004
+  // A face setting whose face_key the attendance file upload never issued (nor the fixture held)
+  // is refused, 400/1220001, as a tenant refuses an id it does not know; false takes any key.
+  bool issued_face_keys_only = false;
 
   // Faults.
   std::vector<FaultRule> faults;     // armed at start and again on every reset

@@ -267,6 +267,8 @@ void add_options(CLI::App& app, emu::EmulatorOptions& o, RawOptions& raw) {
   app.add_option("--department-user-limit", o.department_user_limit, "Most users per department (41016); 0 = no limit")->capture_default_str();
   app.add_option("--max-photo-bytes", o.max_photo_bytes, "Largest decoded Sophon reg_photo (larger: 40007)")->capture_default_str();
   app.add_option("--min-face-px", o.min_face_px, "Smallest Sophon photo side in pixels (smaller: 40006); 0 = off")->capture_default_str();
+  app.add_flag("--issued-face-keys-only", o.issued_face_keys_only,
+               "Refuse (1220001) a face setting whose face_key the attendance file upload never issued");
   app.add_option("--no-face-share", o.no_face_share,
                  "Share of Sophon photos in which the box finds no face (40004), chosen by the photo's content so the "
                  "same photo is refused every time; 0 = none, 1 = every photo")

@@ -136,6 +136,7 @@ struct Service::Impl {
         tokens(options.token_lifetime_s, options.seed ^ 0x746f6b656e),
         faults(options.seed),
         users(ContactUserRules{options.certified_tenant, options.lark_tenant, options.department_user_limit}),
+        attendance(options.issued_face_keys_only),
         sophon(SophonRules{options.max_photo_bytes, options.min_face_px, options.no_face_share}),
         bot(options.bot_hook_id, options.bot_secret),
         box(options.sophon_workers, options.sophon_service_ms / 1000),

@@ -70,8 +70,11 @@ Result<void> check_options(std::string_view target, const TargetOptions& options
     r = unused(target, "group_name", options.group_name, defaults.group_name, "sophon_person");
     if (!r) return r;
   }
+  r = use.face_from ? one_of(target, "face_from", options.face_from, {"column", "photo"})
+                    : unused(target, "face_from", options.face_from, defaults.face_from, "attendance_face");
+  if (!r) return r;
   if (!use.photo_dir) {
-    return unused(target, "photo_dir", options.photo_dir, defaults.photo_dir, "sophon_person");
+    return unused(target, "photo_dir", options.photo_dir, defaults.photo_dir, "sophon_person and attendance_face");
   }
   return {};
 }

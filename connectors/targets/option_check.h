@@ -24,6 +24,7 @@ struct OptionUse {
   bool user_id_type = false;        // open_id | union_id | user_id
   bool department_id_type = false;  // department_id | open_department_id
   bool photo_dir = false;           // any folder
+  bool face_from = false;           // column | photo
   bool group_name = false;          // any group name(s)
   bool tenant = false;              // feishu | uncertified | lark
   bool fields = false;              // a list the connector checks itself

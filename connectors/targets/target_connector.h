@@ -35,7 +35,10 @@ struct TargetOptions {
   std::string employee_type = "employee_no";   // attendance_face: employee_id | employee_no
   std::string user_id_type = "user_id";        // contact_user, acs_card: open_id | union_id | user_id
   std::string department_id_type = "open_department_id";  // contact_user, contact_group
-  std::string photo_dir;                       // sophon_person: base folder of relative photo paths
+  std::string photo_dir;                       // sophon_person, attendance_face: base folder of relative photo paths
+  // attendance_face: where a face_key comes from: column (the face_key column) | photo (the photo
+  // column's file, uploaded through the attendance file upload, its id sent as face_key).
+  std::string face_from = "column";
   std::string group_name;                      // sophon_person: the group(s) a created person joins ("a,b")
   // contact_user: the kind of tenant, which decides the mobile rules: feishu (certified),
   // uncertified (a Feishu tenant without certification: +86 numbers only) or lark (mobile

@@ -2,7 +2,8 @@
 // and lanes, its code table and the judging of its answers. UpdateOperation, the operation every
 // target has, adds the request that applies a document; ReadOperation, the request that reads
 // what the target holds for some keys and the reading of its answer into documents;
-// CreateOperation, the request that makes a target hold an entity it lacks.
+// CreateOperation, the request that makes a target hold an entity it lacks; PriorOperation, a
+// request an update needs answered before it can be built (an upload whose id it sends).
 //
 // A connector (target_connector.h) is what a record becomes on its target (record_projection.h)
 // and the operations its API offers: update(), read(), create(). An operation keeps its API's rules in
@@ -85,6 +86,7 @@ struct Request {
   // lane_of() for its documents.
   std::string_view lane;
   std::optional<std::string> built_body;  // a body of the request's own, when it sends another
+  std::string content_type;               // "" for JSON; else the body's ("multipart/form-data; boundary=...")
 
   // The JSON sent.
   std::string_view body() const { return built_body ? std::string_view(*built_body) : document_body; }
@@ -143,10 +145,36 @@ class TargetOperation {
   virtual Verdict read_answer(int http_status, std::string_view body, const HttpHeaders& headers) const = 0;
 };
 
+// A request that must be answered before an update of the same entity can be built: the update
+// sends what its answer gives (an uploaded file's id). Its own endpoint, rate, lanes and codes; the
+// engine sends it through the target's limiter and its lane, retries it like any request, and
+// fails the entity with its verdict when it fails (the update is then not sent).
+class PriorOperation : public TargetOperation {
+ public:
+  // The request to send before the update that applies `desired`. Fails only on I/O (an
+  // unreadable photo) or when `desired` has nothing to send first (a kInternal error).
+  virtual Result<Request> build_request(const Document& desired) const = 0;
+
+  // What the update needs from an answer classify() called a success: a kProtocol error when the
+  // body does not hold it.
+  virtual Result<std::string> read_given(std::string_view body) const = 0;
+};
+
 // The update of one entity: the request that makes the target hold a document.
 class UpdateOperation : public TargetOperation {
  public:
   std::string_view name() const final { return "update"; }
+
+  // The request every update of this target needs answered first, nullptr for none (most).
+  virtual const PriorOperation* prior() const { return nullptr; }
+
+  // The request that applies `desired` with `given`, what the prior request's answer gave
+  // (PriorOperation::read_given()). REQUIRES: prior() != nullptr. The default ignores `given`.
+  virtual Result<Request> build_request_given(const Document& desired, const Document* last_applied,
+                                              std::string_view given) const {
+    (void)given;
+    return build_request(desired, last_applied);
+  }
 
   // The request that applies `desired`. `last_applied` is the snapshot's document, when there is
   // one (patch mode sends only what changed). Fails only on I/O (e.g. an unreadable photo).

@@ -530,10 +530,19 @@ Result<void> read_target(const std::string& file, const std::string& id, const t
     }
     tc.on_new = on_new == "create" ? OnNew::kCreate : OnNew::kSkip;
   }
+  if (t.has("face_from")) {
+    HRSYNC_TRY(t.string("face_from", tc.options.face_from));
+    if (tc.options.face_from != "column" && tc.options.face_from != "photo") {
+      return fail(Error::Kind::kConfig, t.where("face_from"),
+                  fmt::format("targets.{}.face_from = \"{}\": must be \"column\" (the face_key column) or \"photo\" "
+                              "(the photo column's file, uploaded)",
+                              id, tc.options.face_from));
+    }
+  }
   HRSYNC_TRY(t.reject_unknown());
   if (!tc.options.photo_dir.empty()) {
     tc.options.photo_dir = resolve(base, tc.options.photo_dir);
-  } else if (id == "sophon_person") {
+  } else if (id == "sophon_person" || (id == "attendance_face" && tc.options.face_from == "photo")) {
     tc.options.photo_dir = base.empty() ? std::string(".") : base.string();  // photos beside the config
   }
   if (tc.source.empty()) {

@@ -99,12 +99,29 @@ void estimate_lanes(TargetState& t) {
   for (std::size_t i = 0; i < lanes.size(); ++i) {
     if (auto it = t.spooled_lanes.find(lanes[i].name); it != t.spooled_lanes.end()) lane_calls[i] += it->second;
   }
+  // A prior request (an upload) goes before every update, through the endpoint's limit and its
+  // own lanes.
+  const PriorOperation* prior = c.update().prior();
+  const std::uint64_t prior_calls = prior != nullptr ? p.calls() : 0;
   LaneEstimate main;
   main.endpoint = c.update().endpoint();
   main.calls = p.calls();
   main.tiers = t.config->rate.empty() ? c.update().default_rate() : t.config->rate;
-  main.min_seconds = min_seconds(main.calls, main.tiers);
+  main.min_seconds = min_seconds(main.calls + prior_calls, main.tiers);
   p.lanes.push_back(std::move(main));
+  for (const Lane& l : prior != nullptr && prior_calls > 0 ? prior->lanes() : std::span<const Lane>{}) {
+    LaneEstimate lane;
+    lane.endpoint = prior->endpoint();
+    lane.lane = l.name;
+    lane.calls = prior_calls;
+    if (t.config->lane_rate.empty()) {
+      lane.tiers.assign(l.tiers.begin(), l.tiers.end());
+    } else {
+      lane.tiers = t.config->lane_rate;
+    }
+    lane.min_seconds = min_seconds(lane.calls, lane.tiers);
+    p.lanes.push_back(std::move(lane));
+  }
   for (std::size_t i = 0; i < lanes.size(); ++i) {
     if (lane_calls[i] == 0) continue;
     LaneEstimate lane;

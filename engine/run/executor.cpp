@@ -179,13 +179,15 @@ class Executor::Run {
     return nullptr;
   }
 
-  // The limiter of the connector's lane `name` (TargetConfig::lane_rate replacing its tiers), or
-  // nullptr for a request in no lane the connector lists.
+  // The limiter of the connector's lane `name` (the update's, or its prior request's;
+  // TargetConfig::lane_rate replacing its tiers), or nullptr for a request in no lane it lists.
   RateLimiter* lane_for(Target& t, std::string_view name) {
     if (name.empty()) return nullptr;
     auto it = t.lanes.find(name);
     if (it == t.lanes.end()) {
-      const Lane* lane = t.connector.update().find_lane(name);
+      const UpdateOperation& update = t.connector.update();
+      const Lane* lane = update.find_lane(name);
+      if (lane == nullptr && update.prior() != nullptr) lane = update.prior()->find_lane(name);
       if (lane == nullptr) return nullptr;
       std::span<const RateTier> tiers = t.config.lane_rate.empty() ? lane->tiers : t.config.lane_rate;
       it = t.lanes.emplace(lane->name, RateLimiter(tiers, t.limiter_options)).first;
@@ -193,7 +195,101 @@ class Executor::Run {
     return &it->second;
   }
 
-  // Sends one entity until it is applied, refused, out of tries, or its target stops.
+  // What after_answer() leaves to its caller.
+  enum class Step : std::uint8_t {
+    kFinished,  // the entity is finished (applied, failed, or its target stopped)
+    kAgain,     // send the same request again (after the wait it set)
+    kAnswered,  // a prior request succeeded: the update may be built
+  };
+
+  // The HTTP request for `request`: its body is the plan document's own unless the connector
+  // built another, and `work` outlives it.
+  static HttpRequest http_of(const Request& request) {
+    HttpRequest http{.method = request.method, .target = request.target, .body = request.body()};
+    if (!request.content_type.empty()) http.content_type = request.content_type;
+    return http;
+  }
+
+  // Fails `outcome` with `error`, for a request that could not be built (nothing was sent).
+  void unbuilt(Target& t, Outcome& outcome, const Error& error) {
+    outcome.verdict.code = -1;
+    outcome.verdict.message = error.str();
+    finish(t, outcome, OutcomeStatus::kFailed);
+  }
+
+  // Sends `http` once, after the limiters let it go; nullopt when the target stopped, before or
+  // because of it (`outcome` is then finished). `body` takes the answer's body.
+  net::awaitable<std::optional<Judged>> send_once(Target& t, const TargetOperation& operation, const HttpRequest& http,
+                                                  RateLimiter* lane, Outcome& outcome, Clock::time_point& sent_at,
+                                                  std::string* body = nullptr) {
+    if (t.stop == TargetStop::kNone) co_await pace(t, lane);
+    if (t.stop != TargetStop::kNone) {
+      finish_stopped(t, outcome);
+      co_return std::nullopt;
+    }
+    ++t.progress.in_flight;
+    if (t.first_send == Clock::time_point{}) t.first_send = x_.clock_.now();
+    sent_at = x_.clock_.now();
+    Result<HttpResponse> response = co_await x_.transport_.send(t.connector.platform(), http);
+    --t.progress.in_flight;
+    t.last_answer = x_.clock_.now();
+    if (response) measured(t, t.last_answer - sent_at);
+    if (!response && (response.error().kind == Error::Kind::kAuth || response.error().kind == Error::Kind::kConfig)) {
+      // Nothing reached the API: the target cannot go on.
+      stop(t, response.error().kind == Error::Kind::kAuth ? TargetStop::kAuth : TargetStop::kConfig,
+           response.error().str());
+      finish_stopped(t, outcome);
+      co_return std::nullopt;
+    }
+    ++outcome.attempts;
+    ++t.progress.requests;
+    Judged answer = judge(t, operation, response);
+    if (body != nullptr && response) *body = std::move(response->body);
+    co_return answer;
+  }
+
+  // Sends the request the update of `work` needs answered first (UpdateOperation::prior()), with
+  // the same retries as any request; what its answer gives, or nullopt when the entity finished
+  // (the prior request failed, with its verdict, or the target stopped).
+  net::awaitable<std::optional<std::string>> prior_step(Target& t, const Work& work, Outcome& outcome) {
+    const PriorOperation& prior = *t.connector.update().prior();
+    Result<Request> request = prior.build_request(work.desired);
+    if (!request) {
+      unbuilt(t, outcome, request.error());
+      co_return std::nullopt;
+    }
+    RateLimiter* lane = lane_for(t, request->lane);
+    const HttpRequest http = http_of(*request);
+    RetryAttempts attempts;
+    for (;;) {
+      Clock::time_point sent_at{};
+      std::string body;
+      std::optional<Judged> answer = co_await send_once(t, prior, http, lane, outcome, sent_at, &body);
+      if (!answer) co_return std::nullopt;
+      Clock::duration wait = Clock::duration::zero();
+      const Step step = after_answer(t, outcome, std::move(*answer), attempts, sent_at, lane, wait, false);
+      if (step == Step::kFinished) co_return std::nullopt;
+      if (step == Step::kAnswered) {
+        Result<std::string> given = prior.read_given(body);
+        if (given) co_return std::move(*given);
+        outcome.verdict.disposition = Disposition::kPermanent;
+        outcome.verdict.message = given.error().str();
+        finish(t, outcome, OutcomeStatus::kFailed, true);  // an answer the API does not document
+        co_return std::nullopt;
+      }
+      if (wait > Clock::duration::zero()) co_await x_.clock_.sleep_until(x_.clock_.now() + wait);
+    }
+  }
+
+  // The update's request for `desired`, with what the prior request gave when the update has one.
+  static Result<Request> update_request(const Target& t, const Document& desired, const Document* last,
+                                        const std::optional<std::string>& given) {
+    const UpdateOperation& update = t.connector.update();
+    return given ? update.build_request_given(desired, last, *given) : update.build_request(desired, last);
+  }
+
+  // Sends one entity until it is applied, refused, out of tries, or its target stops. An update
+  // whose operation has a prior request sends that first (prior_step()).
   net::awaitable<void> apply(Target& t, const Work& work) {
     Outcome outcome{.target = t.plan.id, .work = &work};
     const Document* last = work.last_applied ? &*work.last_applied : nullptr;
@@ -205,54 +301,33 @@ class Executor::Run {
     }
     const TargetOperation& operation = create != nullptr ? static_cast<const TargetOperation&>(*create)
                                                          : static_cast<const TargetOperation&>(t.connector.update());
-    Result<Request> request =
-        create != nullptr ? create->build_request(work.desired) : t.connector.update().build_request(work.desired, last);
-    if (!request) {
-      outcome.verdict.code = -1;
-      outcome.verdict.message = request.error().str();
-      co_return finish(t, outcome, OutcomeStatus::kFailed);
+    std::optional<std::string> given;  // what the prior request's answer gave
+    if (create == nullptr && t.connector.update().prior() != nullptr) {
+      given = co_await prior_step(t, work, outcome);
+      if (!given) co_return;
     }
+    Result<Request> request = create != nullptr ? create->build_request(work.desired) : update_request(t, work.desired, last, given);
+    if (!request) co_return unbuilt(t, outcome, request.error());
     RateLimiter* lane = lane_for(t, request->lane);
-    // The body is the plan document's own unless the connector built another: `work` outlives it.
-    HttpRequest http{.method = request->method, .target = request->target, .body = request->body()};
+    HttpRequest http = http_of(*request);
     std::optional<Document> rest;  // the document sent again without a member the target refused alone
     RetryAttempts attempts;
-    Clock::time_point sent_at{};  // when the latest request went out
     for (;;) {
-      if (t.stop == TargetStop::kNone) co_await pace(t, lane);
-      if (t.stop != TargetStop::kNone) co_return finish_stopped(t, outcome);
-      ++t.progress.in_flight;
-      if (t.first_send == Clock::time_point{}) t.first_send = x_.clock_.now();
-      sent_at = x_.clock_.now();
-      Result<HttpResponse> response = co_await x_.transport_.send(t.connector.platform(), http);
-      --t.progress.in_flight;
-      t.last_answer = x_.clock_.now();
-      if (response) measured(t, t.last_answer - sent_at);
-      if (!response && (response.error().kind == Error::Kind::kAuth || response.error().kind == Error::Kind::kConfig)) {
-        // Nothing reached the API: the target cannot go on.
-        stop(t, response.error().kind == Error::Kind::kAuth ? TargetStop::kAuth : TargetStop::kConfig,
-             response.error().str());
-        co_return finish_stopped(t, outcome);
-      }
-      ++outcome.attempts;
-      ++t.progress.requests;
+      Clock::time_point sent_at{};  // when the latest request went out
+      std::optional<Judged> answer = co_await send_once(t, operation, http, lane, outcome, sent_at);
+      if (!answer) co_return;
       Clock::duration wait = Clock::duration::zero();
-      Judged answer = judge(t, operation, response);
-      if (create == nullptr && !rest && (rest = refused_part(t, work, last, answer.verdict))) {
+      if (create == nullptr && !rest && (rest = refused_part(t, work, last, answer->verdict))) {
         // The target refused one member alone (the box's photo): the rest goes again at once.
-        request = t.connector.update().build_request(*rest, last);
-        if (!request) {
-          outcome.verdict.code = -1;
-          outcome.verdict.message = request.error().str();
-          co_return finish(t, outcome, OutcomeStatus::kFailed);
-        }
-        outcome.refused = std::move(answer.verdict);
+        request = update_request(t, *rest, last, given);
+        if (!request) co_return unbuilt(t, outcome, request.error());
+        outcome.refused = std::move(answer->verdict);
         lane = lane_for(t, request->lane);
-        http = HttpRequest{.method = request->method, .target = request->target, .body = request->body()};
+        http = http_of(*request);
         attempts = RetryAttempts{};
         continue;
       }
-      if (!after_answer(t, outcome, std::move(answer), attempts, sent_at, lane, wait)) co_return;
+      if (after_answer(t, outcome, std::move(*answer), attempts, sent_at, lane, wait) == Step::kFinished) co_return;
       if (wait > Clock::duration::zero()) co_await x_.clock_.sleep_until(x_.clock_.now() + wait);
     }
   }
@@ -265,15 +340,17 @@ class Executor::Run {
     return t.connector.update().without_member(work.desired, last, v.refused_member);
   }
 
-  // Acts on one answer as the retry policy decides (retry_decision.h): finishes the entity and
-  // returns false, or returns true to send it again, after `wait` (a backoff) when that is set.
-  bool after_answer(Target& t, Outcome& outcome, Judged answer, RetryAttempts& a, Clock::time_point sent_at,
-                    RateLimiter* lane, Clock::duration& wait) {
+  // Acts on one answer as the retry policy decides (retry_decision.h): finishes the entity
+  // (kFinished), or asks to send it again (kAgain), after `wait` (a backoff) when that is set. An
+  // answer that applies a prior request (`last_step` false) does not finish it: kAnswered.
+  Step after_answer(Target& t, Outcome& outcome, Judged answer, RetryAttempts& a, Clock::time_point sent_at,
+                    RateLimiter* lane, Clock::duration& wait, bool last_step = true) {
     outcome.verdict = std::move(answer.verdict);
     RetryDecision d = policy_.decide(outcome.verdict, a, t.budget, t.plan.id, rng_);
     if (d.pause) pause_lane(t, lane != nullptr ? *lane : t.endpoint, sent_at, *d.pause);
     switch (d.kind) {
       case RetryDecision::Kind::kApplied:
+        if (!last_step) return Step::kAnswered;
         outcome.verdict.message.clear();
         outcome.commit = outcome.work->holds ? &*outcome.work->holds : &outcome.work->desired;
         return done(t, outcome, OutcomeStatus::kApplied);
@@ -282,15 +359,15 @@ class Executor::Run {
         return done(t, outcome, OutcomeStatus::kFailed, d.sick);
       case RetryDecision::Kind::kRefreshToken:
         x_.transport_.token_rejected(t.connector.platform(), answer.token_serial);
-        return true;
+        return Step::kAgain;
       case RetryDecision::Kind::kPauseLane:
-        return true;
+        return Step::kAgain;
       case RetryDecision::Kind::kRetryAfter:
         ++t.progress.retries;
         wait = d.delay;
-        return true;
+        return Step::kAgain;
     }
-    return false;
+    return Step::kFinished;
   }
 
   // A throttled answer: the lane (the request's own, else the target's endpoint) takes the limit
@@ -334,9 +411,9 @@ class Executor::Run {
 
   // finish(), for after_answer(): the entity is done, nothing more to send. `sick`: the failure
   // says the service is unwell (see note_finished()).
-  bool done(Target& t, Outcome& outcome, OutcomeStatus status, bool sick = false) {
+  Step done(Target& t, Outcome& outcome, OutcomeStatus status, bool sick = false) {
     finish(t, outcome, status, sick);
-    return false;
+    return Step::kFinished;
   }
 
   Judged judge(const Target& t, const TargetOperation& operation, Result<HttpResponse>& response) const {

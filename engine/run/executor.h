@@ -10,7 +10,14 @@
 // Limits come from the connector's update operation (default_rate(), lanes()), replaced by
 // TargetConfig::rate / lane_rate when set.
 //
-// What a response means comes from the update's classify(); what to do about it from the retry
+// An update whose operation names a prior request (UpdateOperation::prior(): an upload whose id
+// the update sends) sends that first, through the same limiters (the target's, and the lane its
+// request names) and the same retries; a success hands what its answer gives
+// (PriorOperation::read_given()) to the update's request (build_request_given()); a failure
+// finishes the entity with the prior request's verdict, and the update is not sent. Both count in
+// the entity's attempts and the target's requests.
+//
+// What a response means comes from the operation's classify(); what to do about it from the retry
 // policy (retry_decision.h), which the executor asks after every answer:
 //   kSuccess      applied; the outcome carries the row to commit.
 //   kPermanent    failed, not retried (so is an answer too large, Error::Kind::kOversize, or

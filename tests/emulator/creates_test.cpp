@@ -150,7 +150,8 @@ TEST_F(CreatesTest, UploadAnswersAFileIdAFaceSettingTakes) {
   const std::string boundary = "b0undary";
   auto r = upload("?file_name=face.jpg", "multipart/form-data; boundary=" + boundary, multipart(boundary, "file", jpeg()));
   EXPECT_FEISHU_OK(r);
-  std::string id(r.response.json().at("data").at("file").at("id").as_string());
+  // data.file.file_id, as the upload document and the official Node SDK's types give it.
+  std::string id(r.response.json().at("data").at("file").at("file_id").as_string());
   EXPECT_FALSE(id.empty());
   EXPECT_FEISHU_OK(call("POST", "/open-apis/attendance/v1/user_settings/modify?employee_type=employee_no",
                         json::object{{"user_setting", json::object{{"user_id", "E001"}, {"face_key", id}}}}));
@@ -161,6 +162,23 @@ TEST_F(CreatesTest, UploadAnswersAFileIdAFaceSettingTakes) {
                       400u, 1220001);
   EXPECT_FEISHU_ERROR(upload("?file_name=face.jpg", "application/json", "{}"), 400u, 1220001);
   EXPECT_EQ(stats().at("created").at("attendance_face.upload").to_number<std::uint64_t>(), 1u);
+}
+
+// With issued_face_keys_only, a face setting takes only an id the upload issued (or the fixture
+// held): any other key is refused 400/1220001 and changes nothing.
+TEST_F(CreatesTest, StrictTenantTakesOnlyIssuedFaceKeys) {
+  EmulatorOptions o;
+  o.issued_face_keys_only = true;
+  start(o);
+  const std::string q = "/open-apis/attendance/v1/user_settings/modify?employee_type=employee_no";
+  EXPECT_FEISHU_ERROR(call("POST", q, json::object{{"user_setting", json::object{{"user_id", "E001"}, {"face_key", "never-issued"}}}}),
+                      400u, 1220001);
+  const std::string boundary = "b0undary";
+  auto r = upload("?file_name=face.jpg", "multipart/form-data; boundary=" + boundary, multipart(boundary, "file", jpeg()));
+  EXPECT_FEISHU_OK(r);
+  std::string id(r.response.json().at("data").at("file").at("file_id").as_string());
+  EXPECT_FEISHU_OK(call("POST", q, json::object{{"user_setting", json::object{{"user_id", "E001"}, {"face_key", id}}}}));
+  EXPECT_EQ(json::value_to<std::string>(state().at("attendance_face").at("E001").at("face_key")), id);
 }
 
 }  // namespace

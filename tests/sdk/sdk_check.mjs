@@ -103,8 +103,10 @@ async function attendance() {
       return null;
     }
   })();
-  const fileId = uploaded?.file?.id ?? uploaded?.data?.file?.id;
-  expect(typeof fileId === "string" && fileId.length > 0, `file upload: data.file.id (got ${JSON.stringify(uploaded)})`);
+  // The SDK's upload returns the answer's data, { file: { file_id } }, as its types and the upload
+  // document give it.
+  const fileId = uploaded?.file?.file_id;
+  expect(typeof fileId === "string" && fileId.length > 0, `file upload: data.file.file_id (got ${JSON.stringify(uploaded)})`);
   const params = { employee_type: "employee_no" };
   await call("settings modify", () => client.attendance.userSetting.modify({ params, data: { user_setting: { user_id: "E0001", face_key: fileId ?? "k" } } }));
   const q = await call("settings query", () => client.attendance.userSetting.query({ params, data: { user_ids: ["E0001", "E9999"] } }));

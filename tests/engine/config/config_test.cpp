@@ -276,6 +276,24 @@ TEST_F(ConfigTest, OnNewCreatesOnlyWhereTheTargetCanCreate) {
   EXPECT_NE(bad.str().find("targets.contact_user.on_new = \"invite\""), std::string::npos) << bad.str();
 }
 
+// face_from: the column by default; "photo" takes the photo column (relative paths from the
+// config's folder); any other value, or the key on another target, is an error naming it.
+TEST_F(ConfigTest, FaceFromIsColumnOrPhotoOnAttendanceFaceOnly) {
+  const std::string face = std::string(kMinimal) + "[targets.attendance_face]\nsource = \"employees\"\n";
+  auto column = load_config(write(face), fake_env);
+  ASSERT_TRUE(column.has_value()) << column.error().str();
+  EXPECT_EQ(column->targets.back().options.face_from, "column");
+  auto photo = load_config(write(face + "face_from = \"photo\"\n"), fake_env);
+  ASSERT_TRUE(photo.has_value()) << photo.error().str();
+  EXPECT_EQ(photo->targets.back().options.face_from, "photo");
+  EXPECT_FALSE(photo->targets.back().options.photo_dir.empty());
+  auto bad = error_of(face + "face_from = \"picture\"\n");
+  EXPECT_NE(bad.where.find("job.toml:16"), std::string::npos) << bad.str();
+  EXPECT_NE(bad.str().find("targets.attendance_face.face_from = \"picture\""), std::string::npos) << bad.str();
+  auto elsewhere = error_of(std::string(kMinimal) + "face_from = \"photo\"\n");
+  EXPECT_NE(elsewhere.str().find("targets.contact_user.face_from"), std::string::npos) << elsewhere.str();
+}
+
 TEST_F(ConfigTest, MaxCreateIsACount) {
   std::string text(kMinimal);
   text.replace(text.find("snapshot"), 0, "max_create = 3\n");

@@ -26,11 +26,65 @@ inline constexpr std::int64_t kBadParam = 40001;      // permanent
 inline constexpr std::int64_t kThrottled = 99991400;  // rate limited
 inline constexpr std::int64_t kTokenInvalid = 99991663;
 
+// The fake API's upload, a request its update needs answered first (FakeUpdate with a prior):
+// POST /fake/up-<key> through the "upload" lane (1/s); a success answer gives "fid-<body>". Keys
+// starting with "?" cannot be built into an upload.
+class FakeUpload final : public PriorOperation {
+ public:
+  std::string_view name() const override { return "upload"; }
+  std::string_view endpoint() const override { return "POST /fake/up-:key"; }
+
+  Result<Request> build_request(const Document& desired) const override {
+    if (desired.key.starts_with('?')) return fail(Error::Kind::kIo, "face.jpg", "cannot read the photo");
+    Request req{"POST", "/fake/up-" + desired.key, {}, "upload"};
+    req.built_body = "photo of " + desired.key;
+    req.content_type = "multipart/form-data; boundary=b";
+    return req;
+  }
+  Result<std::string> read_given(std::string_view body) const override {
+    if (body == "0") return "fid-" + std::string(body);
+    return fail(Error::Kind::kProtocol, "fake upload", "no file id");
+  }
+  Verdict read_answer(int http_status, std::string_view body, const HttpHeaders&) const override {
+    Verdict v;
+    std::int64_t code = -1;
+    auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), code);
+    v.code = ec == std::errc() && end == body.data() + body.size() ? code : -1;
+    v.message = "upload msg " + std::string(body) + " (HTTP " + std::to_string(http_status) + ")";
+    apply_rule(v, find_code(codes(), v.code));
+    return v;
+  }
+  std::span<const CodeRule> codes() const override {
+    static const CodeRule kTable[] = {
+        {0, 200, Disposition::kSuccess, "ok"},
+        {1, 500, Disposition::kRetry, "busy"},
+        {40001, 400, Disposition::kPermanent, "bad param"},
+        {99991400, 429, Disposition::kRateLimited, "too many requests"},
+    };
+    return kTable;
+  }
+  std::vector<RateTier> default_rate() const override { return {{1, 1}}; }
+  std::span<const Lane> lanes() const override {
+    static constexpr RateTier kOnePerSecond[] = {{1, 1}};
+    static constexpr Lane kLanes[] = {{"upload", kOnePerSecond, "uploads"}};
+    return kLanes;
+  }
+};
+
 // The fake API's update. Keys starting with "L" go through the "dept_or_frozen" lane; keys
-// starting with "!" cannot be built into a request.
+// starting with "!" cannot be built into a request. With a prior (`with_upload`), every update is
+// preceded by a FakeUpload and sends its answer's id as its body.
 class FakeUpdate final : public UpdateOperation {
  public:
-  explicit FakeUpdate(std::vector<RateTier> rate) : rate_(std::move(rate)) {}
+  explicit FakeUpdate(std::vector<RateTier> rate, bool with_upload = false)
+      : rate_(std::move(rate)), with_upload_(with_upload) {}
+
+  const PriorOperation* prior() const override { return with_upload_ ? &upload_ : nullptr; }
+  Result<Request> build_request_given(const Document& desired, const Document* last, std::string_view given) const override {
+    Result<Request> req = build_request(desired, last);
+    if (req) req->built_body = std::string(given);
+    return req;
+  }
 
   Result<Request> build_request(const Document& desired, const Document*) const override {
     if (desired.key.starts_with('!')) return fail(Error::Kind::kIo, "photo.jpg", "cannot read the photo");
@@ -79,12 +133,14 @@ class FakeUpdate final : public UpdateOperation {
 
  private:
   std::vector<RateTier> rate_;
+  bool with_upload_;
+  FakeUpload upload_;
 };
 
 class FakeConnector final : public TargetConnector {
  public:
-  FakeConnector(std::string id, Platform platform, std::vector<RateTier> rate)
-      : id_(std::move(id)), platform_(platform), update_(std::move(rate)) {}
+  FakeConnector(std::string id, Platform platform, std::vector<RateTier> rate, bool with_upload = false)
+      : id_(std::move(id)), platform_(platform), update_(std::move(rate), with_upload) {}
 
   std::string_view id() const override { return id_; }
   Platform platform() const override { return platform_; }
@@ -123,6 +179,8 @@ class FakeTransport final : public Transport {
     Clock::time_point answered;    // when its answer came back
     std::string answer;            // body, or "error"
     std::uint64_t token_serial;
+    std::string body = {};          // the request's body
+    std::string content_type = {};  // the request's Content-Type
   };
 
   FakeTransport(Clock& clock, Clock::duration latency) : clock_(clock), latency_(latency) {}
@@ -156,7 +214,8 @@ class FakeTransport final : public Transport {
       step = it->second.front();
       it->second.pop_front();
     }
-    sent.push_back(Sent{key, at, clock_.now(), step.error ? "error" : step.body, serial});
+    sent.push_back(Sent{key, at, clock_.now(), step.error ? "error" : step.body, serial, std::string(request.body),
+                        std::string(request.content_type)});
     if (step.error) co_return fail(*step.error, "127.0.0.1:1", "connection reset by peer during read");
     HttpResponse response{.status = step.status, .body = step.body, .token_serial = serial};
     response.headers.add("X-Tt-Logid", "log-" + key);

@@ -27,8 +27,9 @@ struct Harness {
     config.retry.max_delay_s = 10;
   }
 
-  TargetPlan& add_target(const std::string& id, std::vector<RateTier> rate = {}, Platform platform = Platform::kFeishu) {
-    connectors.push_back(std::make_unique<FakeConnector>(id, platform, std::move(rate)));
+  TargetPlan& add_target(const std::string& id, std::vector<RateTier> rate = {}, Platform platform = Platform::kFeishu,
+                         bool with_upload = false) {
+    connectors.push_back(std::make_unique<FakeConnector>(id, platform, std::move(rate), with_upload));
     TargetPlan tp;
     tp.id = id;
     tp.connector = connectors.back().get();
@@ -995,6 +996,62 @@ TEST(Executor, SameSeedSameSchedule) {
   };
   EXPECT_EQ(schedule(5), schedule(5));
   EXPECT_NE(schedule(5), schedule(6));
+}
+
+// An update with a prior request (an upload): the upload goes first through its own lane, and the
+// update carries what its answer gave; both count as requests of the entity and of the target.
+TEST_F(ExecutorTest, APriorRequestIsAnsweredBeforeTheUpdateThatTakesItsAnswer) {
+  TargetPlan& tp = add_target("t", {}, Platform::kFeishu, true);
+  add_work(tp, 3);
+  RunSummary summary = run();
+  ASSERT_EQ(sink.rows.size(), 3u);
+  for (const auto& row : sink.rows) {
+    EXPECT_EQ(row.status, OutcomeStatus::kApplied) << row.key;
+    EXPECT_EQ(row.attempts, 2u) << row.key;
+    const auto sends = transport.sends_of(row.key);
+    const auto uploads = transport.sends_of("up-" + row.key);
+    ASSERT_EQ(sends.size(), 1u);
+    ASSERT_EQ(uploads.size(), 1u);
+    EXPECT_LE(uploads[0].answered, sends[0].at) << row.key;
+    EXPECT_EQ(uploads[0].body, "photo of " + row.key);
+    EXPECT_EQ(uploads[0].content_type, "multipart/form-data; boundary=b");
+    EXPECT_EQ(sends[0].body, "fid-0");
+    EXPECT_EQ(sends[0].content_type, "application/json; charset=utf-8");
+  }
+  EXPECT_EQ(result(summary, "t").counts.requests, 6u);
+  // The uploads pass their lane (1/s): the third starts two seconds after the first.
+  EXPECT_GE(transport.sends_of("up-k2")[0].at - transport.sends_of("up-k0")[0].at, 2s - 1ms);
+}
+
+TEST_F(ExecutorTest, AFailedPriorRequestFailsTheEntityWithItsCodeAndSendsNoUpdate) {
+  TargetPlan& tp = add_target("t", {}, Platform::kFeishu, true);
+  add_work(tp, "k0");
+  add_work(tp, "k1");
+  add_work(tp, "?k2");
+  transport.script["up-k0"] = {code(40001, 400)};
+  transport.script["up-k1"] = {code(1, 500), code(0)};
+  RunSummary summary = run();
+  ASSERT_EQ(sink.rows.size(), 3u);
+  for (const auto& row : sink.rows) {
+    if (row.key == "k0") {
+      EXPECT_EQ(row.status, OutcomeStatus::kFailed);
+      EXPECT_EQ(row.code, 40001);
+      EXPECT_NE(row.message.find("upload msg"), std::string::npos) << row.message;
+      EXPECT_EQ(row.attempts, 1u);
+    } else if (row.key == "k1") {
+      EXPECT_EQ(row.status, OutcomeStatus::kApplied);
+      EXPECT_EQ(row.attempts, 3u);  // the upload retried once, then the update
+    } else {
+      EXPECT_EQ(row.status, OutcomeStatus::kFailed);
+      EXPECT_NE(row.message.find("cannot read the photo"), std::string::npos) << row.message;
+      EXPECT_EQ(row.attempts, 0u);
+    }
+  }
+  EXPECT_TRUE(transport.sends_of("k0").empty());
+  EXPECT_TRUE(transport.sends_of("?k2").empty());
+  EXPECT_EQ(transport.sends_of("up-k1").size(), 2u);
+  EXPECT_EQ(transport.sends_of("k1").size(), 1u);
+  EXPECT_EQ(result(summary, "t").counts.failed, 2u);
 }
 
 }  // namespace
