@@ -19,10 +19,10 @@ namespace {
 
 // The read of one ask while it goes.
 struct Reading {
-  Reading(const ReadAsk& a, const RetryConfig& retry, const RateLimiterOptions& limiter)
+  Reading(const ReadAsk& a, const RetryConfig& retry, const RateLimiterOptions& pacing)
       : ask(a),
         op(*a.connector->read()),
-        limiter(a.config->read_rate.empty() ? op.default_rate() : a.config->read_rate, limiter),
+        limiter(a.config->read_rate.empty() ? op.default_rate() : a.config->read_rate, pacing),
         budget(retry.budget, retry.token_ratio),
         batch(std::max<std::size_t>(op.batch_size(), 1)) {
     result.target = std::string(a.connector->id());

@@ -147,7 +147,9 @@ TEST(CodeTables, EveryCreateRowClassifiesAsItsTableSays) {
       EXPECT_FALSE(row.meaning.empty()) << id << " create code " << row.code;
     }
     for (const CodeRule& row : c->update().codes()) EXPECT_TRUE(have.contains(row.code)) << id << " " << row.code;
-    if (sophon) EXPECT_TRUE(have.contains(40000)) << id;
+    if (sophon) {
+      EXPECT_TRUE(have.contains(40000)) << id;
+    }
   }
 }
 

@@ -150,7 +150,7 @@ TEST_F(ConfigTest, SecretFromAFileLosesItsTrailingNewline) {
 // A path naming an endless device (or a log named by mistake) is refused after 64 KiB, never read
 // whole: `app_secret_file = "/dev/zero"` once hung the loader.
 TEST_F(ConfigTest, ASecretFileOfMoreThan64KiBIsRefusedWithoutReadingItWhole) {
-  for (const std::string path : {std::string("/dev/zero"), write(std::string(70 * 1024, 'x'), "big.txt")}) {
+  for (const std::string& path : {std::string("/dev/zero"), write(std::string(70 * 1024, 'x'), "big.txt")}) {
     std::string text(kMinimal);
     text.replace(text.find("app_secret_env = \"TEST_APP_SECRET\""), 34, "app_secret_file = \"" + path + "\"");
     auto c = load_config(write(text), fake_env);
