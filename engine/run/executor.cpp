@@ -280,6 +280,11 @@ class Executor::Run {
       case RetryDecision::Kind::kGiveUp:
         outcome.verdict.message = std::move(d.reason);
         return done(t, outcome, OutcomeStatus::kFailed, d.sick);
+      case RetryDecision::Kind::kAbsent:
+        // Only an update can find the entity gone; a create answered so is refused like any other.
+        outcome.verdict.message = std::move(d.reason);
+        return done(t, outcome, outcome.work->action == Work::Action::kCreate ? OutcomeStatus::kFailed
+                                                                              : OutcomeStatus::kAbsent);
       case RetryDecision::Kind::kRefreshToken:
         x_.transport_.token_rejected(t.connector.platform(), answer.token_serial);
         return true;
@@ -392,6 +397,7 @@ class Executor::Run {
       case OutcomeStatus::kApplied: ++t.progress.applied; break;
       case OutcomeStatus::kFailed: ++t.progress.failed; break;
       case OutcomeStatus::kSkipped: ++t.progress.skipped; break;
+      case OutcomeStatus::kAbsent: ++t.progress.absent; break;
     }
     if (auto recorded = x_.sink_.record(outcome); !recorded) not_recorded(recorded.error());
     if (status != OutcomeStatus::kSkipped) note_finished(t, status == OutcomeStatus::kFailed && sick);
