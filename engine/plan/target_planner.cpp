@@ -93,6 +93,7 @@ void offer_batch(TargetState& t, std::span<const Record> records, Field key_colu
         t.plan.work.push_back(std::move(w));
       } else {
         t.plan.absent_keys.push_back(doc->key);
+        t.plan.absent_where.push_back(record.origin.str());
       }
       continue;
     }
