@@ -33,7 +33,7 @@ struct OutcomeRow {
   std::string target;      // "contact_user"
   std::string key;         // the entity's key on the target
   std::string action;      // "upsert" | "freeze" | "create"
-  std::string status;      // "applied" | "failed" | "skipped"
+  std::string status;      // "applied" | "failed" | "skipped" | "absent" (the target lacks it)
   std::int64_t code = 0;   // the API's code (0: success; -1: no readable answer)
   std::string message;     // the API's message or what went wrong
   std::string log_id;      // Feishu log_id, "" when none
@@ -55,8 +55,9 @@ struct TargetProgressRow {
   std::optional<std::int64_t> eta;          // when it should finish at that rate; none when unknown
   std::optional<std::int64_t> finished_at;  // when its last outcome came; none while it goes on
   bool stopped = false;                     // quarantined, or unable to authenticate
+  std::uint64_t absent = 0;                 // outcomes answered with the target's not-found code
 
-  std::uint64_t done() const { return applied + failed + skipped; }
+  std::uint64_t done() const { return applied + failed + skipped + absent; }
   bool operator==(const TargetProgressRow&) const = default;
 };
 

@@ -148,13 +148,37 @@ CREATE TABLE leavers (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<Migration, 6> kMigrations = {{
+// Version 7: an entity an update found the target lacks (its not-found code).
+//  - outcomes.status may be "absent": not a failure; the key goes into the absent table, as a read
+//    that found it absent would put it there. SQLite cannot change a CHECK: the table is copied.
+//  - progress.absent: those outcomes committed so far.
+constexpr std::string_view kVersion7 = R"sql(
+CREATE TABLE outcomes_v7 (
+  run_id   INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  target   TEXT    NOT NULL,
+  key      TEXT    NOT NULL,
+  action   TEXT    NOT NULL CHECK (action IN ('upsert', 'freeze', 'create')),
+  status   TEXT    NOT NULL CHECK (status IN ('applied', 'failed', 'skipped', 'absent')),
+  code     INTEGER NOT NULL,
+  message  TEXT    NOT NULL,
+  log_id   TEXT    NOT NULL,
+  attempts INTEGER NOT NULL,
+  PRIMARY KEY (run_id, target, key)
+) WITHOUT ROWID;
+INSERT INTO outcomes_v7 SELECT run_id, target, key, action, status, code, message, log_id, attempts FROM outcomes;
+DROP TABLE outcomes;
+ALTER TABLE outcomes_v7 RENAME TO outcomes;
+ALTER TABLE progress ADD COLUMN absent INTEGER NOT NULL DEFAULT 0;
+)sql";
+
+constexpr std::array<Migration, 7> kMigrations = {{
     {1, kVersion1},
     {2, kVersion2},
     {3, kVersion3},
     {4, kVersion4},
     {5, kVersion5},
     {6, kVersion6},
+    {7, kVersion7},
 }};
 
 int read_version(SQLite::Database& db) { return db.execAndGet("PRAGMA user_version").getInt(); }

@@ -44,17 +44,21 @@ constexpr const char* kRunColumns =
     "SELECT id, command, started_at, finished_at, status, exit_code, summary, config_path FROM runs ";
 constexpr const char* kUpsertProgress =
     "INSERT INTO progress (run_id, target, position, planned, applied, failed, skipped, retries, throttled, rate, eta, "
-    "finished_at, stopped) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+    "finished_at, stopped, absent) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
     "ON CONFLICT (run_id, target) DO UPDATE SET position = excluded.position, planned = excluded.planned, "
     "applied = excluded.applied, failed = excluded.failed, skipped = excluded.skipped, retries = excluded.retries, "
     "throttled = excluded.throttled, rate = excluded.rate, eta = excluded.eta, finished_at = excluded.finished_at, "
-    "stopped = excluded.stopped";
+    "stopped = excluded.stopped, absent = excluded.absent";
 constexpr const char* kUpdateRunProgress = "UPDATE runs SET progress_at = ?2, expected_end = ?3 WHERE id = ?1";
 constexpr const char* kSelectProgress =
     "SELECT target, planned, applied, failed, skipped, retries, throttled, rate, eta, finished_at, stopped "
     "FROM progress WHERE run_id = ?1 ORDER BY position, target";
 // The first schema version with the progress table.
 constexpr int kProgressVersion = 2;
+// The first schema version with progress.absent and "absent" outcomes.
+constexpr int kAbsentOutcomeVersion = 7;
+constexpr const char* kSelectProgressAbsent = "SELECT absent FROM progress WHERE run_id = ?1 AND target = ?2";
+constexpr const char* kRememberAbsent = "INSERT OR REPLACE INTO absent (target, key, run_id) VALUES (?1, ?2, ?3)";
 constexpr const char* kSelectOutcomes =
     "SELECT target, key, action, status, code, message, log_id, attempts FROM outcomes WHERE run_id = ?1 "
     "ORDER BY target, key";
@@ -159,7 +163,7 @@ struct SnapshotStore::Impl {
   SQLite::Database db;  // declared before the statements, so destroyed after them
   std::unique_ptr<sqlite3_stmt, FinalizeStatement> scan;
   std::optional<SQLite::Statement> select_document, upsert_snapshot, delete_snapshot, count, insert_run, finish_run, upsert_outcome,
-      delete_absent, insert_leaver, delete_leaver,
+      delete_absent, insert_absent, insert_leaver, delete_leaver,
       select_outcomes, upsert_progress, update_run_progress, select_progress, advance_generation, select_row_state;
 };
 
@@ -564,6 +568,7 @@ void SnapshotStore::upsert_outcomes(std::int64_t run_id, std::span<const Outcome
     s.bind(9, o.attempts);
     s.exec();
     s.reset();
+    if (o.status == "absent" && o.action == "upsert") remember_absent(o.target, o.key, run_id);
     if (o.status != "applied") continue;
     if (o.action == "create") forget_absent(o.target, o.key);
     if (o.action == "upsert" || o.action == "create") forget_leaver(o.target, o.key);
@@ -591,6 +596,17 @@ void SnapshotStore::forget_leaver(const std::string& target, const std::string& 
   ResetOnExit reset(s);
   s.bindNoCopy(1, target);
   s.bindNoCopy(2, key);
+  s.exec();
+}
+
+// An update of `key` was answered with the target's not-found code: it is absent, as a read would
+// have found it.
+void SnapshotStore::remember_absent(const std::string& target, const std::string& key, std::int64_t run_id) {
+  auto& s = impl_->statement(impl_->insert_absent, kRememberAbsent);
+  ResetOnExit reset(s);
+  s.bindNoCopy(1, target);
+  s.bindNoCopy(2, key);
+  s.bind(3, run_id);
   s.exec();
 }
 
@@ -629,6 +645,7 @@ void SnapshotStore::replace_progress(std::int64_t run_id, const RunProgress& pro
     if (t.eta) s.bind(11, *t.eta); else s.bind(11);
     if (t.finished_at) s.bind(12, *t.finished_at); else s.bind(12);
     s.bind(13, t.stopped ? 1 : 0);
+    s.bind(14, static_cast<std::int64_t>(t.absent));
     s.exec();
     s.reset();
   }
@@ -671,6 +688,15 @@ Result<RunProgress> SnapshotStore::progress(std::int64_t run_id) {
       if (!s.isColumnNull(9)) t.finished_at = s.getColumn(9).getInt64();
       t.stopped = s.getColumn(10).getInt() != 0;
       out.targets.push_back(std::move(t));
+    }
+    if (impl_->version >= kAbsentOutcomeVersion) {
+      SQLite::Statement absent(impl_->db, kSelectProgressAbsent);
+      for (TargetProgressRow& t : out.targets) {
+        absent.bind(1, run_id);
+        absent.bind(2, t.target);
+        if (absent.executeStep()) t.absent = static_cast<std::uint64_t>(absent.getColumn(0).getInt64());
+        absent.reset();
+      }
     }
     return out;
   } catch (const SQLite::Exception& e) {

@@ -117,7 +117,8 @@ class SnapshotStore {
   Result<void> quick_check();
 
   // The keys the last read of `target` found it lacks (replace_absent), in key order; a key whose
-  // create an outcome records as applied (commit_batch, record_outcomes) leaves them.
+  // create an outcome records as applied (commit_batch, record_outcomes) leaves them, and a key
+  // whose update an outcome records as "absent" (the target's not-found code) joins them.
   Result<std::vector<std::string>> absent_keys(std::string_view target);
 
   // Replaces the keys `target` lacks with `keys`, found by run `run_id`'s read, in one transaction.
@@ -198,9 +199,11 @@ class SnapshotStore {
   Result<void> scan_hashes(std::string_view target, void* context, HashVisitor visit);
   // The statements of commit_batch(), inside the caller's transaction; they throw SQLite::Exception.
   void upsert_rows(std::span<const TargetRow> rows, std::int64_t run_id, std::int64_t now, std::size_t& at);
-  // An applied "create" outcome also takes its key out of the absent table (forget_absent); an
-  // applied "upsert" or "create" takes it out of the leavers.
+  // An applied "create" outcome also takes its key out of the absent table (forget_absent), an
+  // "absent" upsert puts it in (remember_absent); an applied "upsert" or "create" takes it out of
+  // the leavers.
   void upsert_outcomes(std::int64_t run_id, std::span<const OutcomeRow> outcomes, std::size_t& at);
+  void remember_absent(const std::string& target, const std::string& key, std::int64_t run_id);
   void forget_absent(const std::string& target, const std::string& key);
   // Records, for each applied "freeze" outcome, the snapshot row it replaces as a leaver; before
   // upsert_rows, inside the caller's transaction.

@@ -12,9 +12,10 @@
 namespace hrsync {
 namespace {
 
-// Every code of the API document (it gives one).
+// Every code of the API document (it gives one): 1490101, a user no access group holds, is not in
+// the target (absent rather than failed; docs/api-notes.md).
 constexpr std::array<CodeRule, 1> kDocumentCodes = {{
-    {1490101, 400, Disposition::kPermanent, "user not found (check that the user is in an access group)"},
+    not_held({1490101, 400, Disposition::kPermanent, "user not found (check that the user is in an access group)"}),
 }};
 
 constexpr auto kCodes = join_codes(kDocumentCodes, kFeishuCommonCodes);

@@ -24,10 +24,12 @@ constexpr Disposition P = Disposition::kPermanent;
 // Every code of the API document. 1225000 (HTTP 500, e.g. "internal server error") is transient;
 // 1220002 (tenant_id is empty: the document points at the tenant_access_token) asks for a fresh
 // token, which the engine tries once; the others are faults of the request or of permissions.
+// 1220004 answers a user_id that "is not exist or does not have permission": the user is not in
+// the target, absent rather than failed (docs/api-notes.md).
 constexpr std::array<CodeRule, 7> kDocumentCodes = {{
     {1220001, 400, P, "param is invalid (e.g. employee_type invalid)"},
     {1220002, 400, Disposition::kRefreshToken, "tenant_id is empty (check the tenant_access_token)"},
-    {1220004, 400, P, "param is invalid (e.g. user_id is not exist or does not have permission)"},
+    not_held({1220004, 400, P, "param is invalid (e.g. user_id is not exist or does not have permission)"}),
     {1220005, 400, P, "no permission (attendance admin data scope)"},
     {1225000, 500, Disposition::kRetry, "internal server error"},
     {1227000, 400, P, "historical error code, no longer used"},

@@ -18,12 +18,14 @@ void apply_rule(Verdict& v, const CodeRule* rule) {
   v.disposition = rule->disposition;
   v.backoff = rule->backoff;
   v.refused_member = rule->refuses_member;
+  v.absent = rule->means_absent;
 }
 
 void settle_undocumented(Verdict& v, int http_status) {
   if (http_status == 413) {  // HTTP's "content too large": the same body is refused again
     v.disposition = Disposition::kPermanent;
     v.backoff.reset();
+    v.absent = false;
     return;
   }
   if (v.documented) return;

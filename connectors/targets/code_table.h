@@ -31,7 +31,7 @@ constexpr std::array<CodeRule, N + M> join_codes(const std::array<CodeRule, N>& 
 // The first row of `table` with `code`, or nullptr when the table does not know it.
 const CodeRule* find_code(std::span<const CodeRule> table, std::int64_t code);
 
-// Sets v.disposition, v.backoff and v.refused_member from `rule`, or, when `rule` is null (the code is in no
+// Sets v.disposition, v.backoff, v.refused_member and v.absent from `rule`, or, when `rule` is null (the code is in no
 // table), marks `v` undocumented and permanent.
 void apply_rule(Verdict& v, const CodeRule* rule);
 

@@ -17,10 +17,11 @@ namespace {
 constexpr Disposition P = Disposition::kPermanent;
 
 // Every code of the API document. 40003 (internal error, HTTP 500) is transient; the others are
-// faults of the request or missing permissions.
+// faults of the request or missing permissions. 42002 answers a group_id the tenant does not hold
+// (as the group get's table reads it): the group is not in the target, absent rather than failed.
 constexpr std::array<CodeRule, 16> kDocumentCodes = {{
     {40003, 500, Disposition::kRetry, "internal error"},
-    {42002, 400, P, "invalid group_id"},
+    not_held({42002, 400, P, "invalid group_id (the tenant does not hold the group)"}),
     {42013, 400, P, "group name exceed limit (100 characters)"},
     {42014, 400, P, "group description exceed limit (500 characters)"},
     {42009, 403, P, "no userGroup authority error"},

@@ -31,7 +31,9 @@ constexpr RetryDelay kUserLockBackoff{.first_s = 2.0, .growth = 2, .floor_s = 1.
 
 // Every code of the API document, with its HTTP status and description. Only 44025 (concurrent
 // update of one user) is transient; the others are faults of the request, the data or the
-// tenant's settings and permissions, which a retry does not mend.
+// tenant's settings and permissions, which a retry does not mend. 41050 ("the user operated on
+// must be in the app's contact scope") is also what a user_id the tenant does not hold is answered
+// (docs/api-notes.md): the user is not in the target, absent rather than failed.
 constexpr std::array<CodeRule, 77> kDocumentCodes = {{
     {40001, 400, P, "param error"},
     {40016, 400, P, "dept name can not be null error"},
@@ -77,7 +79,7 @@ constexpr std::array<CodeRule, 77> kDocumentCodes = {{
     {41046, 400, P, "Custom attribute value is not set error"},
     {41047, 400, P, "Custom attribute href text is null error"},
     {41048, 400, P, "Custom attribute href url is null error"},
-    {41050, 400, P, "no user authority error"},
+    not_held({41050, 400, P, "no user authority error (the user is outside the app's contact scope, or not in the tenant)"}),
     {41051, 400, P, "user id info not provide error"},
     {40004, 403, P, "no dept authority error"},
     {41059, 400, P, "invalid employee type error (1-5)"},

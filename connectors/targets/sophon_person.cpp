@@ -33,7 +33,8 @@ constexpr std::string_view kPhotoMember = "reg_photo";
 // Only 50072 (the server failed to process) is transient. The box reads the face first, so a
 // photo it finds no face in, of too low a quality or too large refuses the whole update: those
 // three refuse the photo alone, and the person is sent again at once without it (the photo that
-// would not decode, 40003, is refused at plan time).
+// would not decode, 40003, is refused at plan time). 40401 answers an identity the box does not
+// hold: the person is not in the target, absent rather than failed.
 constexpr std::array<CodeRule, 9> kCodes = {{
     {40003, 0, P, "IMAGE_ERROR"},
     {40004, 0, P, "NO_FACE", std::nullopt, kPhotoMember},
@@ -41,7 +42,7 @@ constexpr std::array<CodeRule, 9> kCodes = {{
     {40007, 0, P, "IMAGE_SIZE_TOO_LARGE_ERROR", std::nullopt, kPhotoMember},
     {40011, 0, P, "IDENTITY_EXSIT_ERROR (identity already exists)"},
     {40400, 0, P, "NOT_FOUND"},
-    {40401, 0, P, "ID_NOT_FOUND"},
+    not_held({40401, 0, P, "ID_NOT_FOUND"}),
     {41300, 0, P, "PAYLOAD_TOO_LARGE"},
     {50072, 0, Disposition::kRetry, "SERVER_PROCESS_FAILED"},
 }};

@@ -65,7 +65,17 @@ struct CodeRule {
   // box finds no face); the rest of the entity is sent again at once without it
   // (UpdateOperation::without_member). Empty: the code refuses the whole request.
   std::string_view refuses_member{};
+  // kPermanent codes only: the API answers it for an entity the target does not hold (a user
+  // unknown to the tenant, a person the box lacks): the entity is absent, not failed (see
+  // not_held()).
+  bool means_absent = false;
 };
+
+// `rule`, saying its code means the target does not hold the entity (CodeRule::means_absent).
+constexpr CodeRule not_held(CodeRule rule) {
+  rule.means_absent = true;
+  return rule;
+}
 
 // A rate lane: requests of one kind that a limit of their own holds, besides the endpoint's.
 struct Lane {
@@ -101,6 +111,7 @@ struct Verdict {
   bool documented = true; // false when the code is in no table (see classify())
   std::optional<RetryDelay> backoff;  // the code's own backoff (CodeRule::backoff)
   std::string_view refused_member;    // the member the code refuses alone (CodeRule::refuses_member)
+  bool absent = false;                // the target does not hold the entity (CodeRule::means_absent)
   // What the answer's headers say of the throttle, as the connector's API documents them:
   std::optional<double> reset_s;                 // seconds until the window has room (maybe a Unix time)
   std::optional<std::uint32_t> announced_limit;  // the window's request limit the server counts by

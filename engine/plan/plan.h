@@ -100,6 +100,7 @@ struct TargetPlan {
   std::optional<ReadSummary> read;              // the read before the diff, when the plan read the target
   std::vector<std::string> absent_keys;         // entities of the source the target lacks: not sent
                                                 // (those on_new creates are work instead)
+  std::vector<std::string> absent_where;        // the source line of each of absent_keys, in step
   std::uint64_t creates = 0;                    // kCreate entries of `work` (part of counts.created)
   std::vector<std::string> returning_keys;      // leavers on_missing changed, back in the source: their
                                                 // work gives back what it took (on_return), sorted

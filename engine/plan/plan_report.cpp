@@ -230,11 +230,14 @@ void append_reads(std::string& out, const Plan& plan, const PlanRenderOptions& o
   std::size_t absent = 0;
   for (const auto& t : plan.targets) absent += t.absent_keys.size();
   if (absent == 0) return;
-  out += "\n" + st.bold(fmt::format("Absent ({}): the target lacks them, so nothing is sent to them", absent)) + "\n";
+  out += "\n" + st.bold(fmt::format("Not in the target ({}): the target lacks them, so nothing is sent to them", absent)) + "\n";
   for (const auto& t : plan.targets) {
     if (t.absent_keys.empty()) continue;
     std::string keys;
-    for (std::size_t i = 0; i < t.absent_keys.size() && i < o.examples; ++i) keys += (i ? ", " : "") + t.absent_keys[i];
+    for (std::size_t i = 0; i < t.absent_keys.size() && i < o.examples; ++i) {
+      const bool placed = i < t.absent_where.size() && !t.absent_where[i].empty();
+      keys += (i ? ", " : "") + t.absent_keys[i] + (placed ? " (" + t.absent_where[i] + ")" : "");
+    }
     if (t.absent_keys.size() > o.examples) keys += fmt::format(" … and {} more", t.absent_keys.size() - o.examples);
     out += fmt::format("  {:<16} {}\n", t.id, keys);
   }
@@ -299,6 +302,9 @@ void write_target(JsonWriter& w, const TargetPlan& t, const PlanRenderOptions& o
   w.begin_object();
   w.key("absent").begin_array();
   for (const auto& k : t.absent_keys) w.string(k);
+  w.end_array();
+  w.key("absent_where").begin_array();  // the source line of each of "absent", in step
+  for (std::size_t i = 0; i < t.absent_keys.size(); ++i) w.string(i < t.absent_where.size() ? t.absent_where[i] : "");
   w.end_array();
   w.key("by_hand").begin_array();
   for (const auto& b : t.by_hand) w.begin_object().key("field").string(b.what.field).key("key").string(b.key).key("origin").string(b.origin.str()).key("rule").string(b.what.rule).end_object();

@@ -117,6 +117,7 @@ void offer_batch(TargetState& t, std::span<const Record> records, Field key_colu
         stage(t, std::move(*doc), record.origin, Work::Action::kCreate);
       } else {
         t.plan.absent_keys.push_back(doc->key);
+        t.plan.absent_where.push_back(record.origin.str());
       }
       continue;
     }

@@ -243,7 +243,7 @@ class Executor::Run {
     }
     ++outcome.attempts;
     ++t.progress.requests;
-    Judged answer = judge(t, operation, response);
+    Judged answer = judge(operation, response);
     if (body != nullptr && response) *body = std::move(response->body);
     co_return answer;
   }
@@ -357,6 +357,11 @@ class Executor::Run {
       case RetryDecision::Kind::kGiveUp:
         outcome.verdict.message = std::move(d.reason);
         return done(t, outcome, OutcomeStatus::kFailed, d.sick);
+      case RetryDecision::Kind::kAbsent:
+        // Only an update can find the entity gone; a create answered so is refused like any other.
+        outcome.verdict.message = std::move(d.reason);
+        return done(t, outcome, outcome.work->action == Work::Action::kCreate ? OutcomeStatus::kFailed
+                                                                              : OutcomeStatus::kAbsent);
       case RetryDecision::Kind::kRefreshToken:
         x_.transport_.token_rejected(t.connector.platform(), answer.token_serial);
         return Step::kAgain;
@@ -416,7 +421,7 @@ class Executor::Run {
     return Step::kFinished;
   }
 
-  Judged judge(const Target& t, const TargetOperation& operation, Result<HttpResponse>& response) const {
+  Judged judge(const TargetOperation& operation, Result<HttpResponse>& response) const {
     Judged a;
     if (!response) {
       // Network trouble, or a reply that was not HTTP, may pass; an answer too large, or one
@@ -469,6 +474,7 @@ class Executor::Run {
       case OutcomeStatus::kApplied: ++t.progress.applied; break;
       case OutcomeStatus::kFailed: ++t.progress.failed; break;
       case OutcomeStatus::kSkipped: ++t.progress.skipped; break;
+      case OutcomeStatus::kAbsent: ++t.progress.absent; break;
     }
     if (auto recorded = x_.sink_.record(outcome); !recorded) not_recorded(recorded.error());
     if (status != OutcomeStatus::kSkipped) note_finished(t, status == OutcomeStatus::kFailed && sick);

@@ -25,6 +25,10 @@
 //                 table row names the one member it refuses (Verdict::refused_member, the box's
 //                 photo) sends the update again at once without it (without_member()), once, and
 //                 the outcome keeps the refusal (Outcome::refused).
+//                 A code whose table row says the target does not hold the entity
+//                 (Verdict::absent: contact 41050, ACS 1490101, ...) is no failure: the outcome
+//                 is OutcomeStatus::kAbsent, counted in TargetProgress::absent, nothing is
+//                 committed, and it takes a healthy place in the failure window.
 //   kRetry        (and network errors) retried after a full-jitter backoff: from
 //                 RetryConfig::base_delay_s doubling, or by the verdict's own backoff when the
 //                 code's table row gives one (never below its floor; its first delay replaced by

@@ -1,6 +1,6 @@
 // Outcome, OutcomeSink: what the executor reports for every entity it finishes.
 //
-// The executor calls record() once per entity of the plan — applied, failed or skipped — in the
+// The executor calls record() once per entity of the plan — applied, failed, skipped or absent — in the
 // order entities finish, and target_finished() once per target after its last record(). An
 // applied outcome carries the row to commit to the snapshot (the desired document: key, hash,
 // body); the sink batches those rows into the store and logs every outcome for the report. The
@@ -30,6 +30,8 @@ enum class OutcomeStatus : std::uint8_t {
   kApplied,  // the target confirmed the document
   kFailed,   // the target refused it, or it could not be delivered (see message)
   kSkipped,  // never sent: the target was stopped first
+  kAbsent,   // the target answered that it does not hold the entity (its not-found code): not a
+             // failure; nothing is committed, and the store remembers the key absent
 };
 
 inline std::string_view outcome_status_name(OutcomeStatus s) {
@@ -37,6 +39,7 @@ inline std::string_view outcome_status_name(OutcomeStatus s) {
     case OutcomeStatus::kApplied: return "applied";
     case OutcomeStatus::kFailed: return "failed";
     case OutcomeStatus::kSkipped: return "skipped";
+    case OutcomeStatus::kAbsent: return "absent";
   }
   return "unknown";
 }

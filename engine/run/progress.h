@@ -24,11 +24,12 @@ struct RunCounts {
   std::uint64_t skipped = 0;     // not sent (the target or the run stopped)
   std::uint64_t retries = 0;     // retries after a transient failure (backoff)
   std::uint64_t throttled = 0;   // throttled responses (kRateLimited verdicts)
+  std::uint64_t absent = 0;      // answered with the target's not-found code: not in the target
 };
 
 struct TargetProgress : RunCounts {
   std::string target;            // "contact_user"
-  std::uint64_t done = 0;        // finished: applied + failed + skipped
+  std::uint64_t done = 0;        // finished: applied + failed + skipped + absent
   std::uint64_t requests = 0;    // requests sent (retries included)
   std::uint32_t in_flight = 0;   // requests awaiting a response now
   std::uint32_t concurrency = 0;       // the most in flight allowed now (the job's number, or auto's cap)

@@ -42,6 +42,7 @@ RetryDecision RetryPolicy::decide(const Verdict& v, RetryAttempts& attempts, Ret
       budget.on_success();
       return RetryDecision{.kind = RetryDecision::Kind::kApplied};
     case Disposition::kPermanent:
+      if (v.absent) return RetryDecision{.kind = RetryDecision::Kind::kAbsent, .reason = v.message};
       // A documented refusal is about this entity's data; an answer no table knows (a proxy's
       // error page, a wrong base URL) says nothing of the entity, so it counts as the service's.
       return give_up(v.message, /*sick=*/!v.documented);

@@ -7,6 +7,8 @@
 //                  failure says the service is unwell (`sick`, for quarantine): a permanent
 //                  refusal, max_attempts tries, the budget spent, max_throttled throttles, a
 //                  token refused again;
+//   kAbsent        the answer says the target does not hold the entity (Verdict::absent, a
+//                  not-found code of the connector's table): not a failure, nothing to retry;
 //   kRetryAfter    a transient failure: send again after `delay`, a full-jitter backoff (the
 //                  code's own when its table row gives one, never below its floor, its first delay replaced by
 //                  RetryConfig::lock_delay_s when set; else RetryConfig::base_delay_s doubling;
@@ -55,7 +57,7 @@ struct LanePause {
 };
 
 struct RetryDecision {
-  enum class Kind : std::uint8_t { kApplied, kGiveUp, kRetryAfter, kPauseLane, kRefreshToken };
+  enum class Kind : std::uint8_t { kApplied, kGiveUp, kAbsent, kRetryAfter, kPauseLane, kRefreshToken };
 
   Kind kind = Kind::kGiveUp;
   Clock::duration delay{};          // kRetryAfter: the backoff before sending again

@@ -93,6 +93,10 @@ TargetTotals totals_of(const Job& job, const TargetResult& res) {
 void add_sink_findings(StoreSink& sink, RunReport& r) {
   r.problems = sink.take_problems();
   r.refused = sink.take_refused();
+  const NotHeldList not_held = sink.take_not_held();
+  for (TargetTotals& t : r.targets) {
+    if (const NotHeldGroup* g = not_held.find(t.id)) t.not_held = g->examples;
+  }
   if (!sink.status()) {
     r.store_error = sink.status().error().str();
     r.unrecorded = sink.unrecorded();  // sent ones only: those never sent are counted in the problems, skipped
@@ -112,6 +116,7 @@ std::vector<TargetTotals> partial_totals(const Job& job, const ProgressBoard& bo
     t.applied = tally.applied;
     t.failed = tally.failed;
     t.skipped = tally.skipped;
+    t.absent = tally.absent;
     for (const auto& p : progress) {
       if (p.target != plan.id) continue;
       t.retries = p.retries;

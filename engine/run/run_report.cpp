@@ -65,6 +65,35 @@ std::string unfinished_run_line(const RunReport& r) {
   return {};
 }
 
+// "Not in the target": per target, the entities an update found it lacks (with their source
+// lines) and those its read found absent; "" when there are none.
+template <typename Paint>
+std::string render_not_held(const RunReport& r, const std::vector<const TargetConnector*>& connectors, Paint&& bold,
+                            std::size_t examples) {
+  std::uint64_t total = 0;
+  for (const auto& t : r.targets) total += t.absent + (t.read ? t.read->absent : 0);
+  if (total == 0) return {};
+  std::string out = "\n" + bold(fmt::format("Not in the target ({}): not failures; nothing is sent to them until the "
+                                            "target holds them (or on_new = \"create\" creates them)",
+                                            total)) + "\n";
+  for (const auto& t : r.targets) {
+    if (t.read && t.read->absent > 0) {
+      out += fmt::format("  {:<16} {} found absent by the read (the plan lists them)\n", t.id, t.read->absent);
+    }
+    if (t.absent == 0) continue;
+    out += fmt::format("  {:<16} {} answered not found by the update\n", t.id, t.absent);
+    for (std::size_t i = 0; i < t.not_held.size() && i < examples; ++i) {
+      const NotHeldEntity& e = t.not_held[i];
+      const std::string meaning = code_meaning(connectors, t.id, e.code);
+      out += fmt::format("    {}  {}  {}{}\n", e.where.empty() ? "(no source line)" : e.where, e.key, e.code,
+                         meaning.empty() ? "" : " " + meaning);
+    }
+    const std::uint64_t shown = std::min<std::uint64_t>(t.not_held.size(), examples);
+    if (t.absent > shown) out += fmt::format("    … and {} more (every outcome is in the snapshot's run log)\n", t.absent - shown);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<ProblemGroup> group_problems(const RunReport& r) { return r.problems.groups(); }
@@ -76,6 +105,10 @@ void OutcomeTally::add(OutcomeRow row) {
   if (row.status == "applied") ++it->applied;
   if (row.status == "failed") ++it->failed;
   if (row.status == "skipped") ++it->skipped;
+  if (row.status == "absent") {
+    ++it->absent;  // not a problem: the target lacks it
+    return;
+  }
   if (row.status == "applied") {
     refused_.add(std::move(row));  // kept only when it carries a code
   } else {
@@ -126,6 +159,23 @@ std::string describe_concurrency(const TargetTotals::Concurrency& c) {
   return fmt::format("auto: {} in flight (at most {})", c.cap, c.peak);
 }
 
+// The entities applied without what their target refused of them (a photo the box found no face in).
+template <typename Bold>
+std::string render_refused(const RunReport& r, const std::vector<const TargetConnector*>& connectors, Bold bold) {
+  if (r.refused.empty()) return {};
+  std::string out = "\n" + bold(fmt::format("Refused in part ({}): applied without what the target refused", r.refused.count())) + "\n";
+  for (const auto& g : r.refused.groups()) {
+    for (const OutcomeRow& o : g.examples) {
+      const std::string meaning = code_meaning(connectors, o.target, o.code);
+      out += fmt::format("  {:<16} {}  {} {}: {}\n", o.target, o.key, o.code, meaning, o.message);
+    }
+  }
+  if (r.refused.count() > r.refused.listed()) {
+    out += fmt::format("  … and {} more (every outcome is in the snapshot's run log)\n", r.refused.count() - r.refused.listed());
+  }
+  return out;
+}
+
 std::string render_run_text(const RunReport& r, const std::vector<const TargetConnector*>& connectors, bool color,
                             std::size_t examples) {
   auto bold = [&](std::string_view s) { return color ? fmt::format("\033[1m{}\033[0m", s) : std::string(s); };
@@ -161,18 +211,8 @@ std::string render_run_text(const RunReport& r, const std::vector<const TargetCo
       out += fmt::format("      … and {} more (the JSON report lists them all)\n", t.by_hand.size() - examples);
     }
   }
-  if (!r.refused.empty()) {
-    out += "\n" + bold(fmt::format("Refused in part ({}): applied without what the target refused", r.refused.count())) + "\n";
-    for (const auto& g : r.refused.groups()) {
-      for (const OutcomeRow& o : g.examples) {
-        const std::string meaning = code_meaning(connectors, o.target, o.code);
-        out += fmt::format("  {:<16} {}  {} {}: {}\n", o.target, o.key, o.code, meaning, o.message);
-      }
-    }
-    if (r.refused.count() > r.refused.listed()) {
-      out += fmt::format("  … and {} more (every outcome is in the snapshot's run log)\n", r.refused.count() - r.refused.listed());
-    }
-  }
+  out += render_refused(r, connectors, bold);
+  out += render_not_held(r, connectors, bold, examples);
   if (!r.store_error.empty()) out += "\n" + render_store_failure(r, red);
   const auto groups = group_problems(r);
   if (!groups.empty()) {
@@ -192,6 +232,12 @@ std::string render_run_text(const RunReport& r, const std::vector<const TargetCo
     case 0: {
       std::uint64_t not_sent = 0;
       for (const auto& t : r.targets) not_sent += t.not_sent();
+      std::uint64_t not_held = 0;
+      for (const auto& t : r.targets) not_held += t.absent;
+      if (not_sent == 0 && not_held > 0) {
+        out += green("Everything the targets hold applied; what is not in the target waits (see above).") + "\n";
+        break;
+      }
       out += not_sent == 0 ? green("Everything applied.") + "\n"
                            : red(fmt::format("{} planned entities have no outcome; the next run sends them.", not_sent)) + "\n";
       break;

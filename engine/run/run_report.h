@@ -1,5 +1,6 @@
 // RunReport: what a run did — per target totals, its failures grouped by error code with the API
-// document's meaning, their counts and a bounded list of examples (engine/run/problem_digest.h) —
+// document's meaning, their counts and a bounded list of examples (engine/run/problem_digest.h),
+// the entities a target answered it does not hold ("Not in the target", not failures) —
 // with the exit code it ends with, as text for people and JSON for the report file and the run log.
 //
 // JobRun::apply() (engine/run/run_job.h) builds it at the end of a run and stores its JSON as the
@@ -23,6 +24,7 @@
 #include <vector>
 
 #include "connectors/targets/target_connector.h"
+#include "engine/run/not_held.h"
 #include "engine/run/problem_digest.h"
 #include "engine/run/progress.h"
 #include "store/run_rows.h"
@@ -45,7 +47,7 @@ struct TargetTotals : RunCounts {
   // Entities with no outcome: a run stopped by a signal never sent them, or sent them and had no
   // answer before it stopped; the next run sends them.
   std::uint64_t not_sent() const {
-    const std::uint64_t done = applied + failed + skipped;
+    const std::uint64_t done = applied + failed + skipped + absent;
     return planned > done ? planned - done : 0;
   }
   std::vector<std::string> notes;  // what else the run should say of the target (a bounded wait, ...)
@@ -60,6 +62,9 @@ struct TargetTotals : RunCounts {
   };
   std::optional<Read> read;
   std::vector<ByHandRow> by_hand;  // what a person must change on the target ("remove by hand")
+  // Entities an update found the target lacks (its not-found code; RunCounts::absent of them): the
+  // first NotHeldList::kExamples, with their source lines. Not failures: listed "Not in the target".
+  std::vector<NotHeldEntity> not_held;
   // A rate limit the server announced lower than the configured one: in force for the rest of
   // the run. Tiers as text ("50/s", "1000/min").
   struct LoweredLimit {
@@ -126,7 +131,7 @@ class OutcomeTally {
  public:
   void add(OutcomeRow row);
   const ProblemDigest& problems() const { return problems_; }
-  // Per target, in the order first met: planned (every outcome), applied, failed, skipped.
+  // Per target, in the order first met: planned (every outcome), applied, failed, skipped, absent.
   const std::vector<TargetTotals>& totals() const { return totals_; }
   ProblemDigest take_problems() { return std::exchange(problems_, ProblemDigest{}); }
   // Applied outcomes that carry a code: a member the target refused alone.

@@ -20,7 +20,8 @@ using json_fields::text;
 
 // One target's totals (the "targets" array).
 void write_target(JsonWriter& w, const TargetTotals& t) {
-  w.begin_object().key("applied").integer(static_cast<std::int64_t>(t.applied));
+  w.begin_object().key("absent").integer(static_cast<std::int64_t>(t.absent));
+  w.key("applied").integer(static_cast<std::int64_t>(t.applied));
   w.key("by_hand").begin_array();
   for (const auto& b : t.by_hand) {
     w.begin_object().key("field").string(b.field).key("key").string(b.key).key("reason").string(b.reason);
@@ -36,6 +37,11 @@ void write_target(JsonWriter& w, const TargetTotals& t) {
   for (const auto& l : t.lowered_limits) {
     w.begin_object().key("announced").string(l.announced).key("configured").string(l.configured);
     w.key("lane").string(l.lane).end_object();
+  }
+  w.end_array();
+  w.key("not_in_target").begin_array();
+  for (const auto& e : t.not_held) {
+    w.begin_object().key("code").integer(e.code).key("key").string(e.key).key("where").string(e.where).end_object();
   }
   w.end_array();
   w.key("not_sent").integer(static_cast<std::int64_t>(t.not_sent()));
@@ -68,6 +74,20 @@ std::vector<ByHandRow> by_hand_from(const json::object& target) {
   return rows;
 }
 
+// The entities an update found the target lacks (the writer's "not_in_target").
+std::vector<NotHeldEntity> not_held_from(const json::object& target) {
+  std::vector<NotHeldEntity> rows;
+  const auto* list = target.if_contains("not_in_target");
+  if (!list || !list->is_array()) return rows;
+  for (const auto& v : list->as_array()) {
+    if (!v.is_object()) continue;
+    const auto& o = v.as_object();
+    const auto* code = o.if_contains("code");
+    rows.push_back({text(o, "key"), text(o, "where"), code != nullptr && code->is_int64() ? code->as_int64() : 0});
+  }
+  return rows;
+}
+
 // One target's totals as the writer wrote them (write_target).
 TargetTotals totals_from(const json::object& o) {
   TargetTotals t;
@@ -76,6 +96,7 @@ TargetTotals totals_from(const json::object& o) {
   t.applied = count(o, "applied");
   t.failed = count(o, "failed");
   t.skipped = count(o, "skipped");
+  t.absent = count(o, "absent");
   t.retries = count(o, "retries");
   t.throttled = count(o, "throttled");
   t.quarantined = text(o, "quarantined");
@@ -89,6 +110,7 @@ TargetTotals totals_from(const json::object& o) {
                                               static_cast<std::uint32_t>(count(co, "peak"))};
   }
   t.by_hand = by_hand_from(o);
+  t.not_held = not_held_from(o);
   if (const auto* read = o.if_contains("read"); read && read->is_object()) {
     const auto& r = read->as_object();
     t.read = TargetTotals::Read{count(r, "requests"), count(r, "throttled"), count(r, "drifted"), count(r, "absent")};
@@ -147,6 +169,7 @@ std::vector<TargetTotals> totals_from_progress(const RunProgress& progress) {
     t.applied = p.applied;
     t.failed = p.failed;
     t.skipped = p.skipped;
+    t.absent = p.absent;
     t.retries = p.retries;
     t.throttled = p.throttled;
   }

@@ -44,8 +44,13 @@ Result<void> StoreSink::record(const Outcome& o) {
     case OutcomeStatus::kApplied: ++tally.applied; break;
     case OutcomeStatus::kFailed: ++tally.failed; break;
     case OutcomeStatus::kSkipped: ++tally.skipped; break;
+    case OutcomeStatus::kAbsent: ++tally.absent; break;
   }
-  if (o.status != OutcomeStatus::kApplied) problems_.add(row);
+  if (o.status == OutcomeStatus::kAbsent) {
+    not_held_.add(row.target, NotHeldEntity{row.key, o.work->origin.str(), row.code});
+  } else if (o.status != OutcomeStatus::kApplied) {
+    problems_.add(row);
+  }
   if (!status_) {
     if (row.attempts > 0) unrecorded_.push_back(std::move(row));
     return status_;
@@ -89,6 +94,7 @@ std::optional<RunProgress> StoreSink::progress() {
     row.applied = tally.applied;
     row.failed = tally.failed;
     row.skipped = tally.skipped;
+    row.absent = tally.absent;
     row.retries = live.retries;
     row.throttled = live.throttled;
     row.stopped = live.stopped;

@@ -8,7 +8,7 @@
 // finishes, and on flush(). So a crash loses at most one batch — at most `batch` outcomes, and no
 // more than finished within about max_age of each other — whose calls the next run sends again
 // (they are idempotent). A failed or skipped entity's snapshot row is never touched: the next run
-// retries it.
+// retries it; nor is an absent one's (the target lacks it: the store remembers the key absent).
 //
 // With a progress board, each of those transactions also writes the run's progress (store/run_rows.h
 // RunProgress): per target the outcomes committed so far, retries, throttled answers, the rate of
@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "engine/net/clock.h"
+#include "engine/run/not_held.h"
 #include "engine/run/outcome_sink.h"
 #include "engine/run/problem_digest.h"
 #include "engine/run/progress.h"
@@ -78,6 +79,9 @@ class StoreSink final : public OutcomeSink {
   // Applied outcomes a member of which the target refused alone (Outcome::refused), counted by
   // code with the first ones as examples, moved out for the run's report.
   ProblemDigest take_refused() { return std::exchange(refused_, ProblemDigest{}); }
+  // Outcomes the target answered it does not hold (OutcomeStatus::kAbsent), per target with the
+  // first ones and their source lines, moved out for the run's report.
+  NotHeldList take_not_held() { return std::exchange(not_held_, NotHeldList{}); }
 
   // Outcomes sent (attempts > 0) that the store could not record, in the order they finished: of
   // the batch whose commit failed and of every outcome after it. Their applied calls are sent
@@ -89,6 +93,7 @@ class StoreSink final : public OutcomeSink {
     std::uint64_t applied = 0;
     std::uint64_t failed = 0;
     std::uint64_t skipped = 0;
+    std::uint64_t absent = 0;
   };
   Tally tally(std::string_view target) const;
 
@@ -112,6 +117,7 @@ class StoreSink final : public OutcomeSink {
   std::vector<OutcomeRow> pending_outcomes_;
   ProblemDigest problems_;
   ProblemDigest refused_;
+  NotHeldList not_held_;
   std::vector<OutcomeRow> unrecorded_;
   std::map<std::string, Tally, std::less<>> tallies_;
   Result<void> status_;

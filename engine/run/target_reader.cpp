@@ -134,6 +134,7 @@ class ReadRun {
       switch (d.kind) {
         case RetryDecision::Kind::kApplied:
           co_return take_page(r, keys, response->body);
+        case RetryDecision::Kind::kAbsent:  // no read table says "not held" of a page: a failed read
         case RetryDecision::Kind::kGiveUp:
           co_return fail_read(r, fmt::format("a read of {} key(s) from {} failed: {}", keys.size(), keys.front(),
                                              d.reason));

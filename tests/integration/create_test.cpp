@@ -147,7 +147,7 @@ TEST_F(CreateTest, WithSkipAnAbsentPersonCostsNoCallAndTheRunSucceeds) {
     if (target == "contact_group") continue;
     EXPECT_EQ(outcomes_of_absent(run, target), 0u) << target;
   }
-  EXPECT_TRUE(contains(run.out, "Absent (")) << run.out;
+  EXPECT_TRUE(contains(run.out, "Not in the target (")) << run.out;
 }
 
 TEST_F(CreateTest, MoreCreatesThanMaxCreateStopBeforeAnyWriteUnlessForced) {

@@ -67,7 +67,12 @@ TEST_F(MetricsTest, AfterASyncTheFilePassesPromtoolAndHoldsTheReportsFigures) {
   o.faults = {fault("internal=every:7@attendance_face")};  // retries on one target
   o.acs_rate = {{30, 1}};                                  // the job sends 50/s: throttled answers
   ASSERT_NO_FATAL_FAILURE(start_emulator(std::move(o)));
-  employees_.push_back(generate_employees(employees_.size() + 1).back());  // unknown everywhere: failures
+  // A colleague the tenant holds and the export does not, whose mobile another row now gives: a
+  // failure (41001). (A person no platform holds would be absent, no failure.)
+  const Employee colleague = employees_.back();
+  employees_.pop_back();
+  const std::string mobile = cell(employees_[5], "mobile");
+  cell(employees_[5], "mobile") = cell(colleague, "mobile");
 
   const SyncRun run = sync();
   ASSERT_EQ(run.exit_code, kExitSomeFailed) << run.err << run.out;
@@ -92,15 +97,15 @@ TEST_F(MetricsTest, AfterASyncTheFilePassesPromtoolAndHoldsTheReportsFigures) {
   }
   EXPECT_GT(retries, 0u) << "the comparison covers retries";
   EXPECT_GT(throttled, 0u) << "the comparison covers throttled answers";
-  EXPECT_EQ(failed, 4u) << "the stranger fails on the four employee targets";
+  EXPECT_EQ(failed, 1u) << "the taken mobile fails on contact_user";
   EXPECT_EQ(m.get(series("hrsync_run_exit_code")), r.at("exit_code").to_number<double>());
   EXPECT_EQ(m.get(series("hrsync_run_in_progress")), 0);
   EXPECT_EQ(m.get(series("hrsync_gate_trips_total")), 0);
   EXPECT_GE(m.get(series("hrsync_run_start_timestamp_seconds")).value_or(0), r.at("started_at").to_number<double>() - 1);
   EXPECT_FALSE(m.get(series("hrsync_last_success_timestamp_seconds"))) << "no run has succeeded yet";
 
-  // The stranger leaves the export: the next run has nothing to fail, and is the last success.
-  employees_.pop_back();
+  // The mobile is fixed: the next run has nothing to fail, and is the last success.
+  cell(employees_[5], "mobile") = mobile;
   const SyncRun next = sync();
   ASSERT_EQ(next.exit_code, kExitOk) << next.err << next.out;
   const Samples m2 = checked_metrics();

@@ -376,6 +376,25 @@ TEST_F(SnapshotStoreTest, AnAppliedCreateIsNoLongerAbsent) {
   EXPECT_EQ(store_.outcomes(*run)->front().action, "create");
 }
 
+// An update the target answered with its not-found code ("absent") puts its key in the absent
+// table, as a read that found it absent would, and leaves the snapshot row alone; a freeze so
+// answered (a leaver the target no longer holds) does not.
+TEST_F(SnapshotStoreTest, AnAbsentUpdateIsRememberedAbsent) {
+  commit(store_, "acs_card", {{"u1", 1, R"({"card":"1"})"}});
+  auto run = store_.begin_run("sync", "job.toml", 1);
+  ASSERT_TRUE(run.has_value());
+  OutcomeRow gone = outcome("acs_card", "u1", "absent", 1490101);
+  OutcomeRow never = outcome("acs_card", "u2", "absent", 1490101);
+  OutcomeRow leaver = outcome("acs_card", "u3", "absent", 1490101);
+  leaver.action = "freeze";
+  auto r = store_.commit_batch(*run, {}, std::vector<OutcomeRow>{gone, never, leaver}, 2000);
+  ASSERT_TRUE(r.has_value()) << r.error().str();
+  EXPECT_EQ(*store_.absent_keys("acs_card"), (std::vector<std::string>{"u1", "u2"}));
+  EXPECT_EQ(hashes_of(store_, "acs_card"), (Hashes{{"u1", 1}})) << "the snapshot row stays as it was";
+  EXPECT_EQ(store_.outcomes(*run)->front().status, "absent");
+  EXPECT_TRUE(store_.keys_failed_last("acs_card")->empty()) << "absent is no failure";
+}
+
 // An applied freeze records the row it replaces as a leaver's, once (a second freeze keeps the
 // first document); a failed one records nothing; an applied update of the key, back in the
 // source, drops it.
@@ -491,7 +510,7 @@ RunProgress progress_at(std::int64_t now, std::uint64_t applied) {
   p.updated_at = now;
   p.expected_end = now + 60;
   p.targets.push_back({.target = "contact_user", .planned = 10, .applied = applied, .failed = 1, .retries = 2,
-                       .throttled = 3, .rate = 2.5, .eta = now + 60});
+                       .throttled = 3, .rate = 2.5, .eta = now + 60, .absent = 2});
   p.targets.push_back({.target = "acs_card", .planned = 4, .applied = 4, .rate = 4, .eta = now - 1,
                        .finished_at = now - 1});
   return p;

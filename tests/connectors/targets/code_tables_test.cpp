@@ -179,6 +179,35 @@ TEST(CodeTables, OnlyTheUserLockHasABackoffOfItsOwn) {
   }
 }
 
+// The update's not-found code of each target (docs/api-notes.md): its row says the entity is not
+// in the target, and the verdict carries it; no other row does. (Only the executor acts on it: a
+// read finds an entity absent in its answer.)
+TEST(CodeTables, OnlyTheNotFoundCodesMeanTheEntityIsAbsent) {
+  const std::map<std::string, std::int64_t> not_found = {
+      {"contact_user", 41050}, {"contact_group", 42002}, {"attendance_face", 1220004},
+      {"acs_card", 1490101},   {"sophon_person", 40401},
+  };
+  for (std::string_view id : target_ids()) {
+    TargetOptions options;
+    if (id == "sophon_person") options.group_name = "staff";
+    auto c = connector(id, options);
+    const bool sophon = c->platform() == Platform::kSophon;
+    const std::int64_t code = not_found.at(std::string(id));
+    for (const CodeRule& row : c->update().codes()) {
+      EXPECT_EQ(row.means_absent, row.code == code) << id << " code " << row.code;
+      if (row.means_absent) {
+        EXPECT_EQ(row.disposition, Disposition::kPermanent) << id << " code " << row.code;
+      }
+      const Verdict v = c->update().classify(status_of(row), sophon ? sophon_body(row) : feishu_body(row));
+      EXPECT_EQ(v.absent, row.code == code) << id << " code " << row.code;
+    }
+  }
+  // An answer no table knows is never taken for absent, nor a documented code under HTTP 413.
+  auto acs = connector("acs_card");
+  EXPECT_FALSE(acs->update().classify(404, "not json").absent);
+  EXPECT_FALSE(acs->update().classify(413, R"({"code":1490101,"msg":"user not found"})").absent);
+}
+
 TEST(CodeTables, HoldEveryDocumentedCodeOnceAndTheCommonFeishuCodes) {
   for (std::string_view id : target_ids()) {
     auto c = connector(id);

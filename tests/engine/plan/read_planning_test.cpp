@@ -180,7 +180,7 @@ TEST_F(ReadPlanningTest, AFirstRunAgainstAPopulatedTenantSendsOnlyWhatDiffers) {
 
   const std::string text = render_plan_text(job->plan, PlanRenderOptions{});
   EXPECT_NE(text.find("Read before the diff"), std::string::npos) << text;
-  EXPECT_NE(text.find("Absent (2)"), std::string::npos) << text;
+  EXPECT_NE(text.find("Not in the target (2)"), std::string::npos) << text;
   const std::string json = render_plan_json(job->plan, PlanRenderOptions{});
   EXPECT_NE(json.find(R"("absent":["u0004"])"), std::string::npos) << json;
   EXPECT_NE(json.find(R"("found":3)"), std::string::npos) << json;

@@ -25,6 +25,7 @@ inline constexpr std::int64_t kBusy = 1;              // retry
 inline constexpr std::int64_t kBadParam = 40001;      // permanent
 inline constexpr std::int64_t kThrottled = 99991400;  // rate limited
 inline constexpr std::int64_t kTokenInvalid = 99991663;
+inline constexpr std::int64_t kNotHeld = 1490101;     // permanent: the target does not hold the entity
 
 // The fake API's upload, a request its update needs answered first (FakeUpdate with a prior):
 // POST /fake/up-<key> through the "upload" lane (1/s); a success answer gives "fid-<body>". Keys
@@ -113,6 +114,7 @@ class FakeUpdate final : public UpdateOperation {
         {kBadParam, 400, Disposition::kPermanent, "bad param"},
         {kThrottled, 429, Disposition::kRateLimited, "too many requests"},
         {kTokenInvalid, 400, Disposition::kRefreshToken, "tenant token invalid"},
+        not_held({kNotHeld, 400, Disposition::kPermanent, "user not found"}),
     };
     return kTable;
   }

@@ -225,6 +225,52 @@ TEST_F(ExecutorTest, PermanentErrorIsRecordedAndNotRetried) {
   EXPECT_TRUE(summary.any_failed());
 }
 
+TEST_F(ExecutorTest, AnEntityTheTargetSaysItLacksIsAbsentNotFailed) {
+  TargetPlan& tp = add_target("t");
+  add_work(tp, "gone");
+  add_work(tp, "here");
+  transport.script["gone"] = {code(kNotHeld, 400)};
+  RunSummary summary = run();
+  const auto* row = sink.find("t", "gone");
+  ASSERT_NE(row, nullptr);
+  EXPECT_EQ(row->status, OutcomeStatus::kAbsent);
+  EXPECT_EQ(outcome_status_name(row->status), "absent");
+  EXPECT_EQ(row->code, kNotHeld);
+  EXPECT_EQ(row->attempts, 1u);
+  EXPECT_EQ(row->commit, nullptr) << "the snapshot must not record it as applied";
+  EXPECT_EQ(transport.sends_of("gone").size(), 1u) << "not retried";
+  ASSERT_NE(sink.find("t", "here"), nullptr);
+  EXPECT_EQ(sink.find("t", "here")->status, OutcomeStatus::kApplied);
+  const TargetResult& r = result(summary, "t");
+  EXPECT_EQ(r.counts.absent, 1u);
+  EXPECT_EQ(r.counts.failed, 0u);
+  EXPECT_EQ(r.counts.applied, 1u);
+  EXPECT_EQ(r.counts.retries, 0u);
+  EXPECT_FALSE(summary.any_failed());
+  EXPECT_FALSE(summary.any_stopped());
+  EXPECT_EQ(board.snapshot().at(0).done, 2u);
+}
+
+TEST_F(ExecutorTest, ATargetThatLacksMostEntitiesIsNeverQuarantined) {
+  // 80 entities, the target holds one in four: the others are answered not found, far above
+  // max_failure_ratio of the window, and the target goes on to the end.
+  TargetPlan& tp = add_target("t");
+  add_work(tp, 80);
+  for (int i = 0; i < 80; ++i) {
+    if (i % 4 != 3) transport.script["k" + std::to_string(i)] = {code(kNotHeld, 400)};
+  }
+  target_config("t").failure_window = 10;
+  target_config("t").max_failure_ratio = 0.1;
+  RunSummary summary = run();
+  const TargetResult& r = result(summary, "t");
+  EXPECT_EQ(r.stop, TargetStop::kNone) << r.stop_reason;
+  EXPECT_EQ(r.counts.absent, 60u);
+  EXPECT_EQ(r.counts.applied, 20u);
+  EXPECT_EQ(r.counts.failed + r.counts.skipped, 0u);
+  EXPECT_EQ(transport.sent.size(), 80u);
+  EXPECT_FALSE(summary.any_failed());
+}
+
 TEST_F(ExecutorTest, UndocumentedCodeIsPermanentAndMarked) {
   TargetPlan& tp = add_target("t");
   add_work(tp, "odd");

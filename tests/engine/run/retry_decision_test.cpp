@@ -62,6 +62,19 @@ TEST_F(RetryDecisionTest, APermanentRefusalGivesUpAtOnceAndCountsForTheServiceOn
   EXPECT_EQ(attempts.tries, 0u);
 }
 
+TEST_F(RetryDecisionTest, ANotFoundAnswerIsAbsentNotAFailureAndUsesNothingUp) {
+  Verdict gone = verdict(Disposition::kPermanent, "user not found");
+  gone.absent = true;
+  const double before = budget.tokens();
+  const RetryDecision d = decide(policy(), gone);
+  EXPECT_EQ(d.kind, Kind::kAbsent);
+  EXPECT_EQ(d.reason, "user not found");
+  EXPECT_FALSE(d.sick);
+  EXPECT_FALSE(d.pause);
+  EXPECT_EQ(attempts.tries, 0u);
+  EXPECT_EQ(budget.tokens(), before);
+}
+
 TEST_F(RetryDecisionTest, ATransientFailureBacksOffUntilMaxAttempts) {
   const RetryPolicy p = policy();
   RetryDecision first = decide(p, verdict(Disposition::kRetry, "busy"));

@@ -254,6 +254,45 @@ TEST_F(StoreSinkTest, EachCommitWritesTheProgressOfWhatItCommitted) {
   EXPECT_EQ(store_->progress(run_id_)->expected_end, 5003);
 }
 
+TEST_F(StoreSinkTest, AnAbsentOutcomeIsRememberedAbsentAndListedWithItsSourceLine) {
+  StoreSink s = sink(100);
+  Outcome gone = outcome("acs_card", "E7", /*applied=*/false);
+  gone.status = OutcomeStatus::kAbsent;
+  gone.verdict.code = 1490101;
+  work_.back().origin.set("hr/employees.csv", 8, Origin::Unit::kLine);
+  ASSERT_TRUE(s.record(gone).has_value());
+  ASSERT_TRUE(s.record(outcome("acs_card", "E8")).has_value());
+  ASSERT_TRUE(s.flush().has_value());
+
+  EXPECT_EQ(rows("acs_card"), 1) << "no snapshot row for the entity the target lacks";
+  EXPECT_EQ(store_->absent_keys("acs_card").value_or(std::vector<std::string>{}), std::vector<std::string>{"E7"});
+  const auto stored = store_->outcomes(run_id_).value_or(std::vector<OutcomeRow>{});
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_EQ(stored[0].key, "E7");
+  EXPECT_EQ(stored[0].status, "absent");
+  EXPECT_EQ(s.tally("acs_card").absent, 1u);
+  EXPECT_EQ(s.tally("acs_card").failed, 0u);
+  EXPECT_TRUE(s.problems().empty()) << "not a failure";
+  const NotHeldList not_held = s.take_not_held();
+  ASSERT_NE(not_held.find("acs_card"), nullptr);
+  EXPECT_EQ(not_held.find("acs_card")->count, 1u);
+  EXPECT_EQ(not_held.find("acs_card")->examples,
+            (std::vector<NotHeldEntity>{{"E7", "hr/employees.csv:8", 1490101}}));
+}
+
+TEST(NotHeldList, CountsEveryEntityAndKeepsTheFirstOnesPerTarget) {
+  NotHeldList list;
+  for (std::size_t i = 0; i < NotHeldList::kExamples + 5; ++i) list.add("acs_card", {"E" + std::to_string(i), "", 1});
+  list.add("sophon_person", {"P1", "hr.csv:2", 40401});
+  ASSERT_EQ(list.groups().size(), 2u);
+  EXPECT_EQ(list.groups()[0].target, "acs_card");
+  EXPECT_EQ(list.groups()[0].count, NotHeldList::kExamples + 5);
+  EXPECT_EQ(list.groups()[0].examples.size(), NotHeldList::kExamples);
+  EXPECT_EQ(list.groups()[0].examples.front().key, "E0");
+  EXPECT_EQ(list.find("sophon_person")->count, 1u);
+  EXPECT_EQ(list.find("contact_user"), nullptr);
+}
+
 TEST_F(StoreSinkTest, WithoutABoardNoProgressIsWritten) {
   StoreSink s = sink(1);
   ASSERT_TRUE(s.record(outcome("contact_user", "E1")).has_value());
