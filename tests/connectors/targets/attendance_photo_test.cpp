@@ -119,7 +119,8 @@ TEST_F(FacesFromPhotos, UploadOfAPhotoChangedSinceThePlanIsRefused) {
 }
 
 TEST_F(FacesFromPhotos, UploadAnswerGivesTheFileId) {
-  const PriorOperation& upload = *target()->update().prior();
+  auto c = target();  // the operation lives as long as its connector
+  const PriorOperation& upload = *c->update().prior();
   auto id = upload.read_given(R"({"code":0,"msg":"success","data":{"file":{"file_id":"6b30e7636a38861bbe02869c726a4612"}}})");
   ASSERT_TRUE(id) << id.error().str();
   EXPECT_EQ(*id, "6b30e7636a38861bbe02869c726a4612");
@@ -160,7 +161,8 @@ TEST_F(FacesFromPhotos, ReadTakesThePhotoLastUploaded) {
 
 // Every row of the upload's table classifies as it says; it takes the common Feishu codes.
 TEST_F(FacesFromPhotos, EveryUploadCodeRowClassifiesAsItsTableSays) {
-  const PriorOperation& upload = *target()->update().prior();
+  auto c = target();  // the operation lives as long as its connector
+  const PriorOperation& upload = *c->update().prior();
   std::set<std::int64_t> have;
   for (const CodeRule& row : upload.codes()) {
     EXPECT_TRUE(have.insert(row.code).second) << row.code;
