@@ -70,6 +70,7 @@ constexpr std::string_view kSettingMember = "user_setting";
 // (what the face box takes, and what the emulator checks besides BMP) and at most 2 MiB, checked
 // from the file's size and first bytes at plan time and again as the file is read to be sent.
 constexpr std::uint64_t kPhotoMaxBytes = 2 * 1024 * 1024;
+constexpr std::array<ImageFormat, 2> kPhotoFormats = {ImageFormat::kJpeg, ImageFormat::kPng};
 
 // The upload's codes (the upload document, docs/api-notes.md "Faces from photos"): 1220001 for a
 // missing file_name or file, or a file it cannot take; 1220002 asks for a fresh token; 1225000 and
@@ -341,30 +342,11 @@ class AttendanceFace final : public TargetConnector {
     const std::string_view cell = r.get(Field::kPhoto);
     if (cell.empty()) return b.fail(Field::kPhoto, kPhotoMember, "empty: face_from = \"photo\" needs a photo to upload");
     std::string path = resolve_photo_path(cell, photo_dir_);
-    std::string why = photo_problem(path);
-    std::optional<std::uint64_t> hash;
-    if (why.empty()) {
-      Result<std::uint64_t> h = hash_file(path, kPhotoMaxBytes);
-      if (h) hash = *h; else why = h.error().str();
-    }
-    if (!why.empty()) return b.fail(Field::kPhoto, kPhotoMember, fmt::format("{}; no face is uploaded", why));
+    const auto hash = hash_usable_photo(path, {kPhotoFormats, kPhotoMaxBytes, "hrsync uploads"});
+    if (!hash) return b.fail(Field::kPhoto, kPhotoMember, fmt::format("{}; no face is uploaded", hash.error()));
     b.writer().key(kPhotoMember).string(hash_text(*hash).view());
     d.attachment = std::move(path);
     return true;
-  }
-
-  // "" when the file at `path` is a photo hrsync uploads, else why not.
-  static std::string photo_problem(const std::string& path) {
-    const Result<PhotoFacts> facts = probe_photo(path);
-    if (!facts) return facts.error().str();
-    if (facts->size == 0) return fmt::format("{}: the photo file is empty", path);
-    if (facts->format != ImageFormat::kJpeg && facts->format != ImageFormat::kPng) {
-      return fmt::format("{}: not a JPEG or PNG image (by its first bytes)", path);
-    }
-    if (facts->size > kPhotoMaxBytes) {
-      return fmt::format("{}: {} bytes, larger than the {} bytes hrsync uploads", path, facts->size, kPhotoMaxBytes);
-    }
-    return {};
   }
 
   Field key_column_;                // employee_no or user_id

@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <system_error>
 
+#include <fmt/format.h>
+
 namespace hrsync {
 namespace {
 
@@ -147,6 +149,24 @@ HashText hash_text(std::uint64_t hash) {
   for (int i = 0; i < 5; ++i) t.data[i] = prefix[i];
   for (int i = 0; i < 16; ++i) t.data[5 + i] = kHex[(hash >> (60 - 4 * i)) & 0xf];
   return t;
+}
+
+std::expected<std::uint64_t, std::string> hash_usable_photo(const std::string& path, const PhotoRule& rule) {
+  const Result<PhotoFacts> facts = probe_photo(path);
+  if (!facts) return std::unexpected(facts.error().str());
+  if (facts->size == 0) return std::unexpected(fmt::format("{}: the photo file is empty", path));
+  if (std::find(rule.formats.begin(), rule.formats.end(), facts->format) == rule.formats.end()) {
+    std::string names;
+    for (ImageFormat f : rule.formats) names += fmt::format("{}{}", names.empty() ? "" : " or ", image_format_name(f));
+    return std::unexpected(fmt::format("{}: not a {} image (by its first bytes)", path, names));
+  }
+  if (facts->size > rule.max_bytes) {
+    return std::unexpected(
+        fmt::format("{}: {} bytes, larger than the {} bytes {}", path, facts->size, rule.max_bytes, rule.taker));
+  }
+  Result<std::uint64_t> hash = hash_file(path, rule.max_bytes);
+  if (!hash) return std::unexpected(hash.error().str());
+  return *hash;
 }
 
 }  // namespace hrsync

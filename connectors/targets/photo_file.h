@@ -9,6 +9,8 @@
 #pragma once
 
 #include <cstdint>
+#include <expected>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -43,6 +45,19 @@ Result<std::uint64_t> hash_file(const std::string& path, std::uint64_t max_bytes
 // bounded as hash_file(): a regular file of at most `max_bytes`, never read past one byte more, so
 // a photo swapped for a larger file or a link to /dev/zero after the plan costs no memory.
 Result<std::string> read_whole_file(const std::string& path, std::uint64_t max_bytes = UINT64_MAX);
+
+// What a target takes as a photo: the formats, the most bytes, and who takes it, as its messages
+// say ("the box takes", "hrsync uploads").
+struct PhotoRule {
+  std::span<const ImageFormat> formats;
+  std::uint64_t max_bytes;
+  std::string_view taker;
+};
+
+// The content hash of the photo at `path` when it is one `rule` takes (a non-empty file of one of
+// its formats, at most its bytes), else why not, naming the path: what project() puts in a
+// document, or the reason its row (or its photo) is left out.
+std::expected<std::uint64_t, std::string> hash_usable_photo(const std::string& path, const PhotoRule& rule);
 
 // XXH3-64 of `bytes`, as hash_file() gives it for a file holding them.
 std::uint64_t hash_bytes(std::string_view bytes);

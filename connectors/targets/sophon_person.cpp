@@ -413,34 +413,15 @@ class SophonPerson final : public TargetConnector {
     const std::string_view cell = r.get(Field::kPhoto);
     if (cell.empty()) return true;
     std::string path = resolve_photo_path(cell, photo_dir_);
-    std::string why = photo_problem(path);
-    std::optional<std::uint64_t> hash;
-    if (why.empty()) {
-      Result<std::uint64_t> h = hash_file(path, kPhotoMaxBytes);
-      if (h) hash = *h; else why = h.error().str();
-    }
-    if (!why.empty()) {
+    const auto hash = hash_usable_photo(path, {kPhotoFormats, kPhotoMaxBytes, "the box takes"});
+    if (!hash) {
       d.omitted_field.assign(kPhotoMember);
-      d.omitted_rule = fmt::format("column {}: {}; the photo is not sent and the rest of the person is", field_name(Field::kPhoto), why);
+      d.omitted_rule = fmt::format("column {}: {}; the photo is not sent and the rest of the person is", field_name(Field::kPhoto), hash.error());
       return true;
     }
     b.writer().key(kPhotoMember).string(hash_text(*hash).view());
     d.attachment = std::move(path);
     return true;
-  }
-
-  // "" when the file at `path` is a photo the box takes, else why not.
-  static std::string photo_problem(const std::string& path) {
-    const Result<PhotoFacts> facts = probe_photo(path);
-    if (!facts) return facts.error().str();
-    if (facts->size == 0) return fmt::format("{}: the photo file is empty", path);
-    if (std::find(kPhotoFormats.begin(), kPhotoFormats.end(), facts->format) == kPhotoFormats.end()) {
-      return fmt::format("{}: not a JPEG or PNG image (by its first bytes)", path);
-    }
-    if (facts->size > kPhotoMaxBytes) {
-      return fmt::format("{}: {} bytes, larger than the {} bytes the box takes", path, facts->size, kPhotoMaxBytes);
-    }
-    return {};
   }
 
   std::string photo_dir_;  // base folder of relative photo paths
