@@ -80,7 +80,7 @@ class PlanApplyTest : public SyncHarness {
     return n;
   }
 
-  std::uint64_t sent() { return business_requests(stats()); }
+  std::uint64_t sent() { return business_calls(stats()); }
 };
 
 TEST_F(PlanApplyTest, ApplySendsExactlyThePlannedCallsAndThenIsAppliedAlready) {

@@ -255,6 +255,14 @@ std::uint64_t business_requests(const json::object& stats) {
   return total;
 }
 
+std::uint64_t business_calls(const json::object& stats) {
+  std::uint64_t throttled = 0;
+  for (const std::string& t : target_names()) {
+    if (const json::value* n = path_in(stats, {"endpoints", t, "throttled"})) throttled += n->to_number<std::uint64_t>();
+  }
+  return business_requests(stats) - throttled;
+}
+
 const std::vector<std::string>& target_names() {
   static const std::vector<std::string> kNames = {"contact_user", "contact_group", "attendance_face", "acs_card",
                                                   "sophon_person"};

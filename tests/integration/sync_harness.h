@@ -106,6 +106,10 @@ std::uint64_t endpoint_outcomes(const json::object& stats, std::string_view endp
 // Requests to the five business APIs (not the token endpoint).
 std::uint64_t business_requests(const json::object& stats);
 
+// Requests to the five business APIs that were not throttled: the calls a run made, each once.
+// A throttled answer (pacing that a loaded machine woke late) is sent again by design.
+std::uint64_t business_calls(const json::object& stats);
+
 // The five target ids.
 const std::vector<std::string>& target_names();
 
