@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets of fuzz/ (clang++-16, ASan + UBSan) and runs each for SECONDS.
-# Usage: scripts/fuzz.sh [--seeds-only] [SECONDS] [TARGET...]
+# Usage: scripts/fuzz.sh [--seeds-only] [--built] [SECONDS] [TARGET...]
 #   SECONDS        per target (default 60); the targets run HRSYNC_FUZZ_JOBS at a time (default: one
 #                  per core), so the whole takes about SECONDS * targets / jobs
 #   TARGET         fuzz_csv, fuzz_config, ... (default: every program the build makes)
 #   --seeds-only   start from the seeds of fuzz/corpus/ alone, into a corpus emptied first (the
 #                  test script's short pass); otherwise the corpus of earlier runs, kept in the
 #                  build folder, grows run after run
+#   --built        the build folder already holds the fuzzers (scripts/test.sh builds them with the
+#                  sanitized tests): run them without configuring or building anything
 # The build folder is HRSYNC_FUZZ_BUILD (default build-fuzz), compiled at HRSYNC_FUZZ_OPT (default
 # -O1; -O0 builds in half the time and fuzzes at a third of the speed). A crash, a leak, a hang (an input
 # that takes more than 25 s) or an out-of-memory fails the script; the input that caused it is
@@ -15,19 +17,28 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=${HRSYNC_FUZZ_BUILD:-$root/build-fuzz}
 
-seeds_only=0
-if [[ "${1:-}" == "--seeds-only" ]]; then seeds_only=1; shift; fi
+seeds_only=0 built=0
+while [[ "${1:-}" == --* ]]; do
+  case "$1" in
+    --seeds-only) seeds_only=1 ;;
+    --built) built=1 ;;
+    *) echo "fuzz: unknown option '$1'" >&2; exit 2 ;;
+  esac
+  shift
+done
 seconds=${1:-60}; shift || true
 [[ "$seconds" =~ ^[0-9]+$ && "$seconds" -gt 0 ]] || { echo "fuzz: SECONDS must be a positive integer, not '$seconds'" >&2; exit 2; }
 jobs=${HRSYNC_FUZZ_JOBS:-$(nproc)}
 
-"$root/scripts/setup.sh" --test
-mkdir -p "$dir"
-if ! "$root/scripts/build.sh" "$dir" -DCMAKE_CXX_COMPILER=clang++-16 -DHRSYNC_BUILD_TESTS=OFF -DHRSYNC_BUILD_BENCH=OFF \
-     -DHRSYNC_FUZZ=ON -DHRSYNC_FUZZ_OPT="${HRSYNC_FUZZ_OPT:--O1}" -- hrsync_fuzzers >"$dir/build.log" 2>&1; then
-  tail -n 40 "$dir/build.log" >&2
-  echo "fuzz: the build failed (whole log: $dir/build.log)" >&2
-  exit 1
+if (( ! built )); then
+  "$root/scripts/setup.sh" --test
+  mkdir -p "$dir"
+  if ! "$root/scripts/build.sh" "$dir" -DCMAKE_CXX_COMPILER=clang++-16 -DHRSYNC_BUILD_TESTS=OFF -DHRSYNC_BUILD_BENCH=OFF \
+       -DHRSYNC_FUZZ=ON -DHRSYNC_FUZZ_OPT="${HRSYNC_FUZZ_OPT:--O1}" -- hrsync_fuzzers >"$dir/build.log" 2>&1; then
+    tail -n 40 "$dir/build.log" >&2
+    echo "fuzz: the build failed (whole log: $dir/build.log)" >&2
+    exit 1
+  fi
 fi
 
 targets=("$@")
