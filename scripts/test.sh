@@ -114,9 +114,13 @@ plain_built="$san_dir/.plain-built"
 job_log="$san_dir/sanitized.log"
 rm -f "$plain_built"
 if [[ -n "$san_targets" ]]; then
-  setsid bash -c "$(declare -f sanitized_job check_suites); $(declare -p root san_dir san_log fuzz_log \
+  # A process group of its own (set -m) that the cleanup can stop, in this session: a new session
+  # (setsid) would be a scheduling group of its own, where nice counts for nothing against the rest.
+  set -m
+  bash -c "$(declare -f sanitized_job check_suites); $(declare -p root san_dir san_log fuzz_log \
     plain_built sanitize fuzz sanitized san_targets jobs declared); sanitized_job" >"$job_log" 2>&1 &
   san_job=$!
+  set +m
   echo "test: building the sanitized tests and the fuzz targets in the background (log: $job_log)"
 fi
 
