@@ -65,8 +65,7 @@ fuzz=1
 # fuzz targets. Left to the plain pass: the whole syncs over sockets and processes
 # (sync_integration_test, process_test: at -O0 under the sanitizers they take several times as
 # long, and the paced lanes miss their timing) and the emulator's own tests (it stands in for the
-# remote APIs; it is not hrsync). One build where there were two, each of the whole tree: the
-# suite's time is in bench/README.md ("Build time").
+# remote APIs; it is not hrsync). The script's time before and after: bench/README.md ("Build time").
 sanitized=$(grep -vxE 'sync_integration_test|process_test|emulator_unit_test|emulator_http_test' <<<"$declared" | sort)
 san_dir="$root/build-san"
 san_log="$san_dir/build.log"
@@ -75,7 +74,7 @@ mkdir -p "$san_dir"
 
 # sanitized_job: builds the sanitized test programs and the fuzz targets, niced, so that the plain
 # build and tests take the CPU first and it takes what they leave. Once the plain build is done too
-# ($plain_built exists), the fuzz targets (two at a time, niced) and the sanitized suite run, beside
+# ($plain_built exists), the fuzz targets (two at a time) and the sanitized suite run, beside
 # the plain suite: both mostly wait on sockets, child processes and paced lanes. Left out here: the
 # volume test that applies 200,000 calls from a plan file (80 s at -O0 under the sanitizers, the
 # last to finish; the plain pass runs it).
@@ -90,7 +89,7 @@ sanitized_job() {
   fi
   while [[ ! -e "$plain_built" ]]; do sleep 1; done
   if (( fuzz )); then
-    nice -n 5 env HRSYNC_FUZZ_BUILD="$san_dir" "$root/scripts/fuzz.sh" --seeds-only --built \
+    env HRSYNC_FUZZ_BUILD="$san_dir" "$root/scripts/fuzz.sh" --seeds-only --built \
       "${HRSYNC_FUZZ_SECONDS:-10}" >"$fuzz_log" 2>&1 &
     fuzz_pid=$!
   fi

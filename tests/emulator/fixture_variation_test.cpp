@@ -108,7 +108,9 @@ TEST(FixtureVariationTest, BlacklistedAndVipPersons) {
   for (const auto& p : f.sophon_persons) {
     blacklisted += p.type == 3;
     vip += p.type == 5;
-    if (p.identity_id == "E0002") EXPECT_EQ(p.type, 3);
+    if (p.identity_id == "E0002") {
+      EXPECT_EQ(p.type, 3);
+    }
   }
   EXPECT_GE(blacklisted + vip, report->special.size());
   EXPECT_GT(vip, 0u);
