@@ -285,6 +285,7 @@ class PooledClient final : public HttpClient::Impl {
 
     auto& socket = beast::get_lowest_layer(conn.stream);
     socket.expires_after(options_.request_timeout);
+    const Clock::time_point write_began = options_.clock != nullptr ? options_.clock->now() : Clock::time_point{};
     auto [write_ec, written] = co_await http::async_write(conn.stream, message, kAsTuple);
     if (write_ec) co_return failed(conn, "write", write_ec, false);
 
@@ -294,7 +295,9 @@ class PooledClient final : public HttpClient::Impl {
     auto [read_ec, read] = co_await http::async_read(conn.stream, conn.buffer, parser, kAsTuple);
     if (read_ec) co_return failed(conn, "read", read_ec, parser.got_some());
     socket.expires_never();
-    co_return received(parser.release());
+    Exchange exchange = received(parser.release());
+    exchange.result->written = write_began;
+    co_return exchange;
   }
 
   Exchange failed(const Conn& conn, std::string_view step, const error_code& ec, bool got_some) const {

@@ -14,7 +14,9 @@
 // Connection refused", "TLS certificate verification failed: ...", "timeout after 30 s during
 // read"). When the peer closes a reused keep-alive connection before any byte of the response, the
 // request is sent once more on a fresh connection — that is connection upkeep, not a retry of the
-// call. Status codes are not judged here: a 500 is a response.
+// call. Status codes are not judged here: a 500 is a response. With a Clock in its options, a
+// response says when its request's (last) write began, HttpResponse::written: a request may wait
+// for a connection, and the rate limiters log when it left, not when it asked.
 //
 // Thread-safety: none. Use a client from the thread that runs its executor. Destroy it when no
 // send() is running, or once its io_context is stopped for good (pending sends are then dropped).
@@ -30,6 +32,7 @@
 
 #include "base/error.h"
 #include "engine/net/base_url.h"
+#include "engine/net/clock.h"
 #include "engine/net/http_message.h"
 #include "engine/net/tls_context.h"
 
@@ -45,6 +48,7 @@ struct HttpClientOptions {
   TlsOptions tls;                                     // trust anchors (https only)
   std::string connect_host;                           // connect here instead of the URL's host ("" = the
                                                       // URL's); TLS still checks the URL's host name
+  Clock* clock = nullptr;                             // stamps HttpResponse::written when set
 };
 
 // Counters for tests and diagnostics.

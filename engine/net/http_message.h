@@ -8,6 +8,7 @@
 // Thread-safety: plain value types.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -29,6 +30,8 @@ struct HttpResponse {
   std::string body;
   HttpHeaders headers;                       // every header field, as received (bounded)
   std::uint64_t token_serial = 0;            // the token the transport sent (TokenCache serial), 0 for none
+  std::chrono::steady_clock::time_point written{};  // when the request's write began (on the Clock the
+                                                    // client was given); zero when not stamped
 };
 
 }  // namespace hrsync

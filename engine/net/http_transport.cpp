@@ -5,8 +5,9 @@
 namespace hrsync {
 namespace {
 
-HttpClientOptions client_options(const HttpConfig& http, const HttpTransportOptions& options) {
+HttpClientOptions client_options(const HttpConfig& http, const HttpTransportOptions& options, Clock& clock) {
   HttpClientOptions out;
+  out.clock = &clock;
   out.connect_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(seconds_to_duration(http.connect_timeout_s));
   out.request_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(seconds_to_duration(http.request_timeout_s));
   out.max_connections = options.max_connections;
@@ -24,7 +25,7 @@ Result<std::unique_ptr<HttpTransport>> HttpTransport::create(const net::any_io_e
                                                              const HttpConfig& http, Clock& clock,
                                                              HttpTransportOptions options) {
   std::unique_ptr<HttpTransport> transport(new HttpTransport());
-  HttpClientOptions client = client_options(http, options);
+  HttpClientOptions client = client_options(http, options, clock);
 
   auto feishu_url = parse_base_url(feishu.base_url, feishu.where.empty() ? "feishu.base_url" : feishu.where + " feishu.base_url");
   if (!feishu_url) return std::unexpected(std::move(feishu_url.error()));
@@ -53,16 +54,27 @@ net::awaitable<Result<HttpResponse>> HttpTransport::send(Platform platform, cons
   co_return co_await sophon_->send(with_auth);
 }
 
-net::awaitable<Result<HttpResponse>> HttpTransport::send_feishu(HttpRequest request) {
+net::awaitable<Result<void>> HttpTransport::ready(Platform platform) {
+  if (platform != Platform::kFeishu) co_return Result<void>{};
+  Result<Token> token = co_await feishu_token();
+  if (!token) co_return std::unexpected(std::move(token.error()));
+  co_return Result<void>{};
+}
+
+net::awaitable<Result<Token>> HttpTransport::feishu_token() {
   Result<Token> token = co_await tokens_->get();
-  if (!token) {
-    // An endpoint that could not be reached or answered a server error may answer the next try:
-    // the call fails as the network error it is, and the executor retries it. Anything else (a
-    // refusal, an unusable grant) means no token can be had: kAuth stops the target.
-    const Error& e = token.error();
-    const bool transient = e.kind == Error::Kind::kNetwork || e.kind == Error::Kind::kProtocol;
-    co_return fail(transient ? e.kind : Error::Kind::kAuth, e.where, "cannot get a tenant_access_token: " + e.message);
-  }
+  if (token) co_return token;
+  // An endpoint that could not be reached or answered a server error may answer the next try:
+  // the call fails as the network error it is, and the executor retries it. Anything else (a
+  // refusal, an unusable grant) means no token can be had: kAuth stops the target.
+  const Error& e = token.error();
+  const bool transient = e.kind == Error::Kind::kNetwork || e.kind == Error::Kind::kProtocol;
+  co_return fail(transient ? e.kind : Error::Kind::kAuth, e.where, "cannot get a tenant_access_token: " + e.message);
+}
+
+net::awaitable<Result<HttpResponse>> HttpTransport::send_feishu(HttpRequest request) {
+  Result<Token> token = co_await feishu_token();
+  if (!token) co_return std::unexpected(std::move(token.error()));
   if (bearer_serial_ != token->serial) {
     bearer_ = std::make_shared<const std::string>("Bearer " + token->value);
     bearer_serial_ = token->serial;

@@ -42,6 +42,7 @@ class HttpTransport final : public Transport {
   ~HttpTransport() override;
 
   net::awaitable<Result<HttpResponse>> send(Platform platform, const HttpRequest& request) override;
+  net::awaitable<Result<void>> ready(Platform platform) override;
   void token_rejected(Platform platform, std::uint64_t token_serial) override;
 
   HttpClient& feishu_client() { return *feishu_; }
@@ -51,6 +52,8 @@ class HttpTransport final : public Transport {
  private:
   HttpTransport() = default;
   net::awaitable<Result<HttpResponse>> send_feishu(HttpRequest request);
+  // The tenant_access_token, or the error send() gives when none can be had.
+  net::awaitable<Result<Token>> feishu_token();
 
   std::unique_ptr<HttpClient> feishu_;
   std::unique_ptr<HttpClient> sophon_;

@@ -11,6 +11,11 @@
 // refused: the target cannot go on; kConfig when the platform is not configured.
 // engine/net/http_transport.h is the real one; tests use a scripted fake.
 //
+// ready() waits until a request to the platform could leave without waiting for a credential (a
+// token being fetched), with send()'s errors when none can be had: the executor asks before it
+// takes a rate slot, so a fetch holds requests before their slots, not between slot and write.
+// A response says when its request was written (HttpResponse::written) where the transport knows.
+//
 // token_rejected() tells the transport that a business call refused the token it carried
 // (HttpResponse::token_serial), so the next send() fetches a new one.
 //
@@ -35,6 +40,12 @@ class Transport {
 
   // REQUIRES: the request's strings stay valid until the returned awaitable completes.
   virtual net::awaitable<Result<HttpResponse>> send(Platform platform, const HttpRequest& request) = 0;
+
+  // Completes once a request to `platform` needs no credential fetched first. Always ready by default.
+  virtual net::awaitable<Result<void>> ready(Platform platform) {
+    (void)platform;
+    co_return Result<void>{};
+  }
 
   // The token with `token_serial` was rejected by `platform`; drop it. No-op by default.
   virtual void token_rejected(Platform platform, std::uint64_t token_serial) {

@@ -218,11 +218,17 @@ class Executor::Run {
   }
 
   // Sends `http` once, after the limiters let it go; nullopt when the target stopped, before or
-  // because of it (`outcome` is then finished). `body` takes the answer's body.
+  // because of it (`outcome` is then finished). `body` takes the answer's body. The credential
+  // comes first (Transport::ready()), so a token being fetched holds the request before its rate
+  // slot; a request held after it all the same (a connection opened) moves its slot to when it left.
   net::awaitable<std::optional<Judged>> send_once(Target& t, const TargetOperation& operation, const HttpRequest& http,
                                                   RateLimiter* lane, Outcome& outcome, Clock::time_point& sent_at,
                                                   std::string* body = nullptr) {
-    if (t.stop == TargetStop::kNone) co_await pace(t, lane);
+    Result<void> ready = co_await x_.transport_.ready(t.connector.platform());
+    Slots slots;
+    if (ready && t.stop == TargetStop::kNone) {
+      slots = co_await pace(t, lane);
+    }
     if (t.stop != TargetStop::kNone) {
       finish_stopped(t, outcome);
       co_return std::nullopt;
@@ -230,7 +236,17 @@ class Executor::Run {
     ++t.progress.in_flight;
     if (t.first_send == Clock::time_point{}) t.first_send = x_.clock_.now();
     sent_at = x_.clock_.now();
-    Result<HttpResponse> response = co_await x_.transport_.send(t.connector.platform(), http);
+    Result<HttpResponse> response = std::unexpected(Error{});
+    if (ready) {
+      response = co_await x_.transport_.send(t.connector.platform(), http);
+    } else {
+      response = std::unexpected(std::move(ready.error()));
+    }
+    if (response && response->written > sent_at) {
+      t.endpoint.sent(slots.endpoint, response->written);
+      if (lane != nullptr) lane->sent(slots.lane, response->written);
+      sent_at = response->written;
+    }
     --t.progress.in_flight;
     t.last_answer = x_.clock_.now();
     if (response) measured(t, t.last_answer - sent_at);
@@ -440,20 +456,26 @@ class Executor::Run {
     return a;
   }
 
+  // The rate slots one request took: its tickets at the target's limiter and at its lane's.
+  struct Slots {
+    std::uint64_t endpoint = 0;
+    std::uint64_t lane = 0;
+  };
+
   // Waits until the target's limiter, and the lane's if any, let a request start, and takes the
-  // slot at the moment the request goes out.
-  net::awaitable<void> pace(Target& t, RateLimiter* lane) {
+  // slot at the moment the request goes out (none when the target stopped meanwhile).
+  net::awaitable<Slots> pace(Target& t, RateLimiter* lane) {
     for (;;) {
       Clock::time_point now = x_.clock_.now();
       Clock::time_point start = t.endpoint.earliest(now);
       if (lane != nullptr) start = std::max(start, lane->earliest(now));
       if (start <= now) {
-        t.endpoint.take(now);
-        if (lane != nullptr) lane->take(now);
-        co_return;
+        Slots slots{.endpoint = t.endpoint.take(now)};
+        if (lane != nullptr) slots.lane = lane->take(now);
+        co_return slots;
       }
       co_await x_.clock_.sleep_until(start);
-      if (t.stop != TargetStop::kNone) co_return;
+      if (t.stop != TargetStop::kNone) co_return Slots{};
     }
   }
 

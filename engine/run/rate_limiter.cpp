@@ -96,7 +96,7 @@ RateLimiter::time_point RateLimiter::earliest(time_point now) const {
   return t;
 }
 
-void RateLimiter::take(time_point start) {
+std::uint64_t RateLimiter::take(time_point start) {
   // A start a little after it was due (a timer firing late) is logged as due, up to forgiven_:
   // else each start of a busy lane would wait for the lateness of the one `limit` before it,
   // and the lateness would add up window after window.
@@ -119,9 +119,23 @@ void RateLimiter::take(time_point start) {
   // Late by at most catch_up_: the next slot follows this slot, so the lane keeps its cadence.
   if (start >= next_ && start - next_ <= catch_up_) {
     next_ += spacing_;
-    return;
+  } else {
+    next_ = std::max(next_, start + spacing_);
   }
-  next_ = std::max(next_, start + spacing_);
+  return taken_++;
+}
+
+void RateLimiter::sent(std::uint64_t ticket, time_point at) {
+  if (ticket >= taken_) return;
+  const std::uint64_t back = taken_ - 1 - ticket;  // 0: the latest start
+  for (StartLog& log : logs_) {
+    if (back >= log.size) continue;
+    // The ticket's start and those after it, oldest first: none earlier than `at`.
+    for (std::uint64_t k = log.size - 1 - back; k < log.size; ++k) {
+      time_point& logged = log.starts[(log.head + k) % log.starts.size()];
+      logged = std::max(logged, at);
+    }
+  }
 }
 
 void RateLimiter::throttled(time_point sent, time_point now, time_point server_until) {

@@ -8,6 +8,9 @@
 // successive starts span the widened window whatever the cadence did, and an arrival jitter up to
 // the margin (28 ms on a 1 s tier, less the lateness forgiven below) can never put limit+1
 // arrivals in one window.
+// A request held after its start (a token being fetched, a connection being opened) is logged
+// again when it leaves (sent()), with the starts after it moved no earlier than it: the log is the
+// departures', so a hold never lets the limit-th request after it leave less than a window later.
 // A start that comes a little after its slot (a timer fires late) keeps the cadence: the next slot
 // is one spacing after the slot, not after the late start, so waking-up delays do not add up and
 // a busy lane runs at its paced rate. Only lateness up to `catch_up()` — a quarter of the smallest
@@ -72,8 +75,13 @@ class RateLimiter {
   // The earliest time at or after `now` when a request may start.
   time_point earliest(time_point now) const;
 
-  // Records a start at `start`. REQUIRES: start >= earliest(start).
-  void take(time_point start);
+  // Records a start at `start` and returns its ticket, for sent(). REQUIRES: start >= earliest(start).
+  std::uint64_t take(time_point start);
+
+  // The request that started with `ticket` left only at `at` (it was held after its start: a token
+  // fetched, a connection opened): its start is logged at `at`, and every start after it no
+  // earlier, so the windows measured at departure hold. A ticket out of the logs changes nothing.
+  void sent(std::uint64_t ticket, time_point at);
 
   // Takes the earliest start at or after `now` and returns it: the caller waits until then.
   time_point reserve(time_point now) {
@@ -138,6 +146,7 @@ class RateLimiter {
   std::vector<StartLog> logs_;
   duration widening_{0};
   time_point last_throttle_{};  // when the last throttled answer came
+  std::uint64_t taken_ = 0;     // starts taken so far: the next ticket
 };
 
 }  // namespace hrsync

@@ -109,12 +109,23 @@ class ReadRun {
     const HttpRequest http{.method = request->method, .target = request->target, .body = request->body()};
     RetryAttempts attempts;
     for (;;) {
-      co_await pace(r);
+      // The credential first, so a token being fetched holds the read before its rate slot.
+      Result<void> ready = co_await transport_.ready(r.ask.connector->platform());
+      std::uint64_t slot = 0;
+      if (ready) {
+        slot = co_await pace(r);
+      }
       if (r.result.failed) co_return;
       if (r.first_send == Clock::time_point{}) r.first_send = clock_.now();
       const Clock::time_point sent_at = clock_.now();
       ++r.progress.in_flight;
-      Result<HttpResponse> response = co_await transport_.send(r.ask.connector->platform(), http);
+      Result<HttpResponse> response = std::unexpected(Error{});
+      if (ready) {
+        response = co_await transport_.send(r.ask.connector->platform(), http);
+      } else {
+        response = std::unexpected(std::move(ready.error()));
+      }
+      if (response && response->written > sent_at) r.limiter.sent(slot, response->written);
       --r.progress.in_flight;
       r.last_answer = clock_.now();
       if (!response && (response.error().kind == Error::Kind::kAuth || response.error().kind == Error::Kind::kConfig)) {
@@ -188,16 +199,14 @@ class ReadRun {
     publish();
   }
 
-  net::awaitable<void> pace(Reading& r) {
+  // Waits for the read's rate slot and returns its ticket (0 when the read failed meanwhile).
+  net::awaitable<std::uint64_t> pace(Reading& r) {
     for (;;) {
       const Clock::time_point now = clock_.now();
       const Clock::time_point start = r.limiter.earliest(now);
-      if (start <= now) {
-        r.limiter.take(now);
-        co_return;
-      }
+      if (start <= now) co_return r.limiter.take(now);
       co_await clock_.sleep_until(start);
-      if (r.result.failed) co_return;
+      if (r.result.failed) co_return 0;
     }
   }
 

@@ -1,7 +1,8 @@
 // Rate limits: an engine whose limits equal the server's never gets throttled. The emulator's
 // limits are the documented ones scaled by rate_scale (so the test is quick); the job's rate
 // overrides scale the engine's the same way. A tenant whose limit is lower than the document's
-// announces it, and the engine keeps it. A throttled token endpoint is waited out.
+// announces it, and the engine keeps it. A throttled token endpoint is waited out, and the lane
+// keeps its spacing after it, counted at arrival.
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -53,6 +54,38 @@ TEST_F(LimitsTest, AThrottledTokenEndpointIsWaitedOutAndTheRunAppliesEverything)
   EXPECT_EQ(endpoint_requests(s, "token"), 4u) << "one flight: three throttled requests, then the grant";
   EXPECT_EQ(s.at("tokens_issued").to_number<int>(), 1);
   EXPECT_GE(took, std::chrono::milliseconds(2900)) << "each of the three resets (1 s) was waited";
+}
+
+// A gateway counts a request when it arrives (here 5 to 15 ms after it was sent). The first token
+// request is throttled (a stall of a second at the start, every call waiting for its token), and
+// the tokens live 4 s (fetched again beside the calls): the requests wait for the
+// token before they take their rate slots, so they leave at the lane's spacing after the stall,
+// and no second of arrivals holds more than the documented 50.
+TEST_F(LimitsTest, AfterATokenStallAndWithArrivalJitterNoWindowPassesTheLimit) {
+  employees_ = generate_employees(200);
+  emulator::EmulatorOptions o;
+  o.inbound_jitter_min_ms = 5;
+  o.inbound_jitter_max_ms = 15;
+  o.token_lifetime_s = 4;
+  o.faults = {fault("throttle=next:1,reset:1,status:400@token")};
+  ASSERT_NO_FATAL_FAILURE(start_emulator(std::move(o)));
+  spec_.targets = {{.id = "attendance_face"}};
+
+  const SyncRun run = sync();
+
+  EXPECT_EQ(run.exit_code, kExitOk) << run.err << run.out;
+  EXPECT_EQ(run.count("attendance_face", "applied"), employees_.size());
+  const json::object s = stats();
+  EXPECT_EQ(endpoint_outcomes(s, "token", "99991400"), 1u);
+  EXPECT_GE(endpoint_requests(s, "token"), 3u) << "the token was fetched again during the run";
+  bool seen = false;
+  for (const json::value& tier : s.at("limits").as_array()) {
+    if (tier.at("limit").as_string() != "attendance_face") continue;
+    seen = true;
+    EXPECT_LE(tier.at("max_in_window").to_number<int>(), 50) << json::serialize(tier);
+    EXPECT_EQ(tier.at("throttled").to_number<int>(), 0) << json::serialize(tier);
+  }
+  EXPECT_TRUE(seen) << json::serialize(s);
 }
 
 TEST_F(LimitsTest, AtTheDocumentedLimitsNothingIsThrottled) {

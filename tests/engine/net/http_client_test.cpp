@@ -11,6 +11,7 @@
 #include "engine/net/async_event.h"
 #include "engine/net/feishu_token.h"
 #include "engine/net/http_transport.h"
+#include "engine/net/manual_clock.h"
 #include "tests/engine/net/test_http_server.h"
 
 namespace hrsync {
@@ -146,6 +147,22 @@ TEST_F(HttpClientTest, KeepAliveConnectionIsReused) {
   EXPECT_EQ(server.requests.size(), 10u);
   EXPECT_EQ(client->stats().connections_opened, 1u);
   EXPECT_EQ(client->stats().idle, 1u);
+}
+
+TEST_F(HttpClientTest, AResponseSaysWhenItsRequestWasWrittenOnTheClockItWasGiven) {
+  TestHttpServer server(io, [](const SeenRequest&) { return Reply{}; });
+  ManualClock clock;
+  clock.advance(5s);
+  HttpClientOptions options;
+  options.clock = &clock;
+  auto stamped = client_for(server, options);
+  Result<HttpResponse> response = send(*stamped, get);
+  ASSERT_TRUE(response) << response.error().str();
+  EXPECT_EQ(response->written, clock.now());
+  auto unstamped = client_for(server);
+  Result<HttpResponse> plain = send(*unstamped, get);
+  ASSERT_TRUE(plain) << plain.error().str();
+  EXPECT_EQ(plain->written, Clock::time_point{});
 }
 
 TEST_F(HttpClientTest, ConnectionCloseIsHonoured) {
@@ -402,6 +419,39 @@ TEST_F(TransportTest, AFeishuRequestCarriesTheCachedBearerToken) {
   EXPECT_NE(after->token_serial, sends[0]->token_serial);
   EXPECT_EQ(token_calls, 2);
   EXPECT_EQ(server.requests.back().authorization, "Bearer t-2");
+}
+
+TEST_F(TransportTest, ReadyFetchesTheTokenTheNextSendCarries) {
+  auto transport = make_transport();
+  ASSERT_TRUE(run_until_done(io, transport->ready(Platform::kFeishu)));
+  EXPECT_EQ(token_calls, 1);
+  EXPECT_EQ(server.requests.size(), 1u);  // the token request alone
+  HttpRequest request{.method = "PUT", .target = "/open-apis/contact/v3/users/u1", .body = "{}"};
+  const Clock::time_point before = clock.now();
+  Result<HttpResponse> response = run_until_done(io, transport->send(Platform::kFeishu, request));
+  ASSERT_TRUE(response) << response.error().str();
+  EXPECT_EQ(token_calls, 1);
+  EXPECT_EQ(server.requests.back().authorization, "Bearer t-1");
+  // The response says when its request was written, on the transport's clock.
+  EXPECT_GE(response->written, before);
+  EXPECT_LE(response->written, clock.now());
+  // SophonFogSys needs no fetched credential.
+  ASSERT_TRUE(run_until_done(io, transport->ready(Platform::kSophon)));
+  EXPECT_EQ(token_calls, 1);
+}
+
+TEST_F(TransportTest, ReadyGivesTheErrorsSendWouldGive) {
+  token_statuses = {503};
+  auto transport = make_transport();
+  Result<void> transient = run_until_done(io, transport->ready(Platform::kFeishu));
+  ASSERT_FALSE(transient);
+  EXPECT_EQ(transient.error().kind, Error::Kind::kNetwork);
+  token_reply = R"({"code":10014,"msg":"app secret invalid"})";
+  Result<void> refused = run_until_done(io, transport->ready(Platform::kFeishu));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, Error::Kind::kAuth);
+  EXPECT_TRUE(contains(refused.error().str(), "10014")) << refused.error().str();
+  EXPECT_FALSE(contains(refused.error().str(), "s3cret-value"));
 }
 
 TEST_F(TransportTest, ASophonRequestCarriesTheConfiguredTokenOnly) {

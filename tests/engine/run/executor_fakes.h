@@ -2,13 +2,16 @@
 // runs in virtual time and records what it saw, and a sink that keeps every outcome.
 #pragma once
 
+#include <algorithm>
 #include <charconv>
-#include <fmt/format.h>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "connectors/targets/code_table.h"
 #include "engine/net/clock.h"
@@ -172,7 +175,9 @@ struct Step {
 inline Step code(std::int64_t c, int status = 200) { return Step{status, std::to_string(c)}; }
 
 // Answers each request after `latency` of virtual time: the next scripted step of its key, or
-// success when the script is used up.
+// success when the script is used up. A credential being fetched (`credential_at`) holds ready()
+// and send() until then; `hold` holds a request inside send(), before its write (a connection
+// being opened); a response says when its request was written.
 class FakeTransport final : public Transport {
  public:
   struct Sent {
@@ -198,10 +203,28 @@ class FakeTransport final : public Transport {
   std::size_t max_in_flight_per_key = 0;
   std::uint64_t token_serial = 1;
   int tokens_rejected = 0;
+  Clock::time_point credential_at{};                            // no credential before this time
+  std::function<Clock::duration(std::string_view key)> hold;    // inside send(), before the write
+  std::size_t ready_calls = 0;
+  std::deque<Error> ready_errors;  // what the next ready() calls fail with (a token endpoint down)
+
+  net::awaitable<Result<void>> ready(Platform) override {
+    ++ready_calls;
+    if (every_send_fails) co_return std::unexpected(*every_send_fails);
+    if (!ready_errors.empty()) {
+      Error e = ready_errors.front();
+      ready_errors.pop_front();
+      co_return std::unexpected(std::move(e));
+    }
+    if (clock_.now() < credential_at) co_await clock_.sleep_until(credential_at);
+    co_return Result<void>{};
+  }
 
   net::awaitable<Result<HttpResponse>> send(Platform, const HttpRequest& request) override {
     std::string key(request.target.substr(std::string_view("/fake/").size()));
     if (every_send_fails) co_return std::unexpected(*every_send_fails);
+    if (clock_.now() < credential_at) co_await clock_.sleep_until(credential_at);
+    if (hold) co_await clock_.sleep_until(clock_.now() + hold(key));
     Clock::time_point at = clock_.now();
     ++started;
     ++in_flight_;
@@ -219,7 +242,7 @@ class FakeTransport final : public Transport {
     sent.push_back(Sent{key, at, clock_.now(), step.error ? "error" : step.body, serial, std::string(request.body),
                         std::string(request.content_type)});
     if (step.error) co_return fail(*step.error, "127.0.0.1:1", "connection reset by peer during read");
-    HttpResponse response{.status = step.status, .body = step.body, .token_serial = serial};
+    HttpResponse response{.status = step.status, .body = step.body, .token_serial = serial, .written = at};
     response.headers.add("X-Tt-Logid", "log-" + key);
     if (step.reset_s) response.headers.add("reset", fmt::format("{}", *step.reset_s));
     if (step.limit) response.headers.add("limit", std::to_string(*step.limit));
@@ -229,6 +252,19 @@ class FakeTransport final : public Transport {
   void token_rejected(Platform, std::uint64_t serial) override {
     ++tokens_rejected;
     if (serial == token_serial) ++token_serial;
+  }
+
+  // The most requests sent in any half-open window [t, t + window).
+  std::size_t most_sent_in_any(Clock::duration window) const {
+    std::vector<Clock::time_point> at;
+    for (const Sent& s : sent) at.push_back(s.at);
+    std::sort(at.begin(), at.end());
+    std::size_t most = 0;
+    for (std::size_t first = 0, last = 0; last < at.size(); ++last) {
+      while (at[last] - at[first] >= window) ++first;
+      most = std::max(most, last - first + 1);
+    }
+    return most;
   }
 
   std::vector<Sent> sends_of(std::string_view key) const {

@@ -224,6 +224,85 @@ TEST(RateLimiter, AnyLimitPlusOneStartsSpanTheWidenedWindowWhateverTheLateness) 
   EXPECT_LE(busiest_window(arrivals, 1s), 50u);
 }
 
+TEST(RateLimiter, TakeHandsOutTicketsInOrder) {
+  RateLimiter limiter(std::vector<RateTier>{{50, 1}});
+  EXPECT_EQ(limiter.take(kT0), 0u);
+  EXPECT_EQ(limiter.take(limiter.earliest(kT0)), 1u);
+  EXPECT_EQ(limiter.take(limiter.earliest(kT0)), 2u);
+}
+
+TEST(RateLimiter, ARequestHeldAfterItsSlotIsLoggedWhenItLeaves) {
+  // Request 0 takes its slot, then waits 40 ms for a connection; 1..50 leave on time. The 50th
+  // after it must still leave a widened window after it left, not after it asked.
+  RateLimiter limiter(std::vector<RateTier>{{50, 1}});
+  std::vector<std::uint64_t> tickets;
+  std::vector<time_point> departures;
+  time_point now = kT0;
+  for (int i = 0; i < 51; ++i) {
+    now = limiter.earliest(now);
+    tickets.push_back(limiter.take(now));
+    departures.push_back(now);
+    if (i == 0) {
+      departures[0] = kT0 + 40ms;
+    }
+    if (i == 2) limiter.sent(tickets[0], departures[0]);  // its write began while 1 and 2 went out
+  }
+  EXPECT_GE(departures[50] - departures[0], 1028ms);
+  // Without the correction the 51st would have gone 40 ms sooner: one window held 51.
+  RateLimiter blind(std::vector<RateTier>{{50, 1}});
+  time_point t = kT0;
+  for (int i = 0; i < 51; ++i) t = blind.reserve(t);
+  EXPECT_LT(t - departures[0], 1s);
+}
+
+TEST(RateLimiter, HeldRequestsKeepEveryWindowAtDepartureUnderTheLimit) {
+  // Every seventh request is held 0..60 ms after its slot (a connection opened, a token refreshed
+  // inside the transport), and reported when it left; every sliding window of the departures,
+  // and of arrivals up to 27 ms later, holds at most the limit.
+  RateLimiter limiter(std::vector<RateTier>{{50, 1}});
+  std::mt19937_64 rng(5);
+  std::uniform_int_distribution<int> hold_us(0, 60'000);
+  std::vector<time_point> departures;
+  std::vector<std::pair<std::uint64_t, time_point>> held;  // reported once the lane reaches them
+  time_point now = kT0;
+  for (int i = 0; i < 3000; ++i) {
+    now = limiter.earliest(now);
+    const std::uint64_t ticket = limiter.take(now);
+    time_point left = now;
+    if (i % 7 == 0) {
+      left += std::chrono::microseconds(hold_us(rng));
+      held.emplace_back(ticket, left);
+    }
+    departures.push_back(left);
+    // Report the holds whose departure has come by the time of this start.
+    std::erase_if(held, [&](const auto& h) {
+      if (h.second > now) return false;
+      limiter.sent(h.first, h.second);
+      return true;
+    });
+  }
+  std::vector<time_point> sorted = departures;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_LE(busiest_window(sorted, 1s), 50u);
+  std::vector<time_point> arrivals;
+  for (time_point d : departures) arrivals.push_back(d + std::chrono::microseconds(std::uniform_int_distribution<int>(0, 26999)(rng)));
+  std::sort(arrivals.begin(), arrivals.end());
+  EXPECT_LE(busiest_window(arrivals, 1s), 50u);
+}
+
+TEST(RateLimiter, ALateReportMovesNothingBack) {
+  RateLimiter limiter(std::vector<RateTier>{{2, 1}});
+  const std::uint64_t first = limiter.take(kT0);
+  const std::uint64_t second = limiter.take(limiter.earliest(kT0));
+  const time_point third = limiter.earliest(kT0);
+  limiter.sent(second, kT0);         // earlier than its slot: changes nothing
+  EXPECT_EQ(limiter.earliest(kT0), third);
+  limiter.sent(first, kT0 + 900ms);  // after the second's slot: the second is logged no earlier
+  EXPECT_GE(limiter.earliest(kT0), kT0 + 900ms + 1028ms);
+  limiter.sent(first + 100, kT0 + 5s);  // no such ticket: nothing
+  EXPECT_LT(limiter.earliest(kT0), kT0 + 5s);
+}
+
 TEST(RateLimiter, TheFirstThrottleWidensTheWindowsAndPausesForTheServersReset) {
   RateLimiter limiter(std::vector<RateTier>{{50, 1}});
   RateLimiter::time_point t = kT0;
