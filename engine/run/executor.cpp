@@ -236,6 +236,7 @@ class Executor::Run {
     ++t.progress.in_flight;
     if (t.first_send == Clock::time_point{}) t.first_send = x_.clock_.now();
     sent_at = x_.clock_.now();
+    // An if, not a conditional expression: with a co_await inside one, g++ 12 built a crash here.
     Result<HttpResponse> response = std::unexpected(Error{});
     if (ready) {
       response = co_await x_.transport_.send(t.connector.platform(), http);

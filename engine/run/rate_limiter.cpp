@@ -128,12 +128,15 @@ std::uint64_t RateLimiter::take(time_point start) {
 void RateLimiter::sent(std::uint64_t ticket, time_point at) {
   if (ticket >= taken_) return;
   const std::uint64_t back = taken_ - 1 - ticket;  // 0: the latest start
+  // Forgiven as a late start is (see take()): the few microseconds from slot to socket of every
+  // request must not add up window after window.
+  const time_point left = at - forgiven_;
   for (StartLog& log : logs_) {
     if (back >= log.size) continue;
-    // The ticket's start and those after it, oldest first: none earlier than `at`.
+    // The ticket's start and those after it, oldest first: none earlier than `left`.
     for (std::uint64_t k = log.size - 1 - back; k < log.size; ++k) {
       time_point& logged = log.starts[(log.head + k) % log.starts.size()];
-      logged = std::max(logged, at);
+      logged = std::max(logged, left);
     }
   }
 }

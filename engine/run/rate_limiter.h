@@ -9,8 +9,9 @@
 // the margin (28 ms on a 1 s tier, less the lateness forgiven below) can never put limit+1
 // arrivals in one window.
 // A request held after its start (a token being fetched, a connection being opened) is logged
-// again when it leaves (sent()), with the starts after it moved no earlier than it: the log is the
-// departures', so a hold never lets the limit-th request after it leave less than a window later.
+// again when it leaves (sent()), less the lateness forgiven below, with the starts after it moved
+// no earlier than it: the log is the departures', so a hold never lets the limit-th request after
+// it leave less than a window (less that forgiveness) later.
 // A start that comes a little after its slot (a timer fires late) keeps the cadence: the next slot
 // is one spacing after the slot, not after the late start, so waking-up delays do not add up and
 // a busy lane runs at its paced rate. Only lateness up to `catch_up()` — a quarter of the smallest
@@ -79,8 +80,9 @@ class RateLimiter {
   std::uint64_t take(time_point start);
 
   // The request that started with `ticket` left only at `at` (it was held after its start: a token
-  // fetched, a connection opened): its start is logged at `at`, and every start after it no
-  // earlier, so the windows measured at departure hold. A ticket out of the logs changes nothing.
+  // fetched, a connection opened): its start is logged at `at` (less the lateness a start's log
+  // forgives), and every start after it no earlier, so the windows measured at departure hold. A
+  // ticket out of the logs, or a departure no later than its log, changes nothing.
   void sent(std::uint64_t ticket, time_point at);
 
   // Takes the earliest start at or after `now` and returns it: the caller waits until then.

@@ -119,6 +119,7 @@ class ReadRun {
       if (r.first_send == Clock::time_point{}) r.first_send = clock_.now();
       const Clock::time_point sent_at = clock_.now();
       ++r.progress.in_flight;
+      // An if, not a conditional expression around a co_await (see the executor's send_once()).
       Result<HttpResponse> response = std::unexpected(Error{});
       if (ready) {
         response = co_await transport_.send(r.ask.connector->platform(), http);
