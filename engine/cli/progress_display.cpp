@@ -198,8 +198,10 @@ std::string render_log_line(const TargetView& t) {
 
 std::string render_finished(const TargetView& t, double elapsed_s) {
   const TargetProgress& p = t.counts;
-  return fmt::format("{} {} after {}: {} applied, {} failed, {} skipped", p.target,
-                     p.stopped ? "stopped" : "finished", human_duration(elapsed_s), p.applied, p.failed, p.skipped);
+  std::string line = fmt::format("{} {} after {}: {} applied, {} failed, {} skipped", p.target,
+                                 p.stopped ? "stopped" : "finished", human_duration(elapsed_s), p.applied, p.failed, p.skipped);
+  if (p.absent > 0) line += fmt::format(", {} not in the target", p.absent);
+  return line;
 }
 
 ProgressDisplay::ProgressDisplay(const ProgressBoard& board, std::ostream& out, ProgressDisplayOptions options)

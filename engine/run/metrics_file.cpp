@@ -91,6 +91,9 @@ std::string render_metrics(const MetricsSample& s) {
   e.per_target(ts, "hrsync_entities_skipped_total", "counter",
                "Entities not sent in the latest run because their target was stopped.",
                [](const MetricsTarget& t) { return t.skipped; });
+  e.per_target(ts, "hrsync_entities_absent_total", "counter",
+               "Entities an update found the target lacks (its not-found code) in the latest run: sent nothing more.",
+               [](const MetricsTarget& t) { return t.absent; });
   e.per_target(ts, "hrsync_retries_total", "counter", "Retries after a transient failure in the latest run.",
                [](const MetricsTarget& t) { return t.retries; });
   e.per_target(ts, "hrsync_throttled_total", "counter", "Throttled answers (rate limit) in the latest run.",

@@ -88,6 +88,7 @@ TEST_F(MetricsTest, AfterASyncTheFilePassesPromtoolAndHoldsTheReportsFigures) {
     EXPECT_EQ(m.get(series("hrsync_entities_applied_total", id)), t.at("applied").to_number<double>());
     EXPECT_EQ(m.get(series("hrsync_entities_failed_total", id)), t.at("failed").to_number<double>());
     EXPECT_EQ(m.get(series("hrsync_entities_skipped_total", id)), t.at("skipped").to_number<double>());
+    EXPECT_EQ(m.get(series("hrsync_entities_absent_total", id)), t.at("absent").to_number<double>());
     EXPECT_EQ(m.get(series("hrsync_retries_total", id)), t.at("retries").to_number<double>());
     EXPECT_EQ(m.get(series("hrsync_throttled_total", id)), t.at("throttled").to_number<double>());
     EXPECT_EQ(m.get(series("hrsync_target_quarantined", id)), t.at("quarantined").as_string().empty() ? 0 : 1);

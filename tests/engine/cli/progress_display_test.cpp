@@ -143,6 +143,12 @@ TEST(ProgressDisplayRenderTest, LogAndFinishLinesArePlainText) {
   f = tracker.update(kStart + 725s, {counts("acs_card", 100, 98, 2)});
   ASSERT_EQ(f.finished, std::vector<std::size_t>{0});
   EXPECT_EQ(render_finished(f.targets[0], f.elapsed_s), "acs_card finished after 12 min 05 s: 98 applied, 2 failed, 0 skipped");
+  TargetProgress lacking = counts("acs_card", 100, 95, 2);
+  lacking.absent = 3;
+  lacking.done += 3;
+  f = tracker.update(kStart + 726s, {lacking});
+  EXPECT_EQ(render_finished(f.targets[0], f.elapsed_s),
+            "acs_card finished after 12 min 06 s: 95 applied, 2 failed, 0 skipped, 3 not in the target");
   for (const std::string& line : {render_log_line(f.targets[0]), render_finished(f.targets[0], f.elapsed_s)}) {
     EXPECT_EQ(line.find('\033'), std::string::npos) << "no terminal codes in a log: " << line;
   }
