@@ -37,8 +37,10 @@ int execute_sync(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, std::
 
 // Takes the run lock of the job of `config` (creating the snapshot's folder, tightening the
 // snapshot's files): nullopt and a message on `err`, prefixed with `who` ("hrsync sync"), when
-// that fails or another run holds it; `code` says which (kExitUsage, kExitLocked).
-std::optional<RunLock> lock_job(const JobConfig& config, std::string_view who, std::ostream& err, int& code);
+// that fails or another run holds it; `code` says which (kExitUsage, kExitLocked). A missing
+// snapshot is created empty unless not `create_snapshot` (RunLock::try_acquire).
+std::optional<RunLock> lock_job(const JobConfig& config, std::string_view who, std::ostream& err, int& code,
+                                bool create_snapshot = true);
 
 // With the job's lock held: marks the runs still marked running as abandoned, and says so.
 void note_abandoned_runs(SnapshotStore& store, std::string_view who, std::ostream& err);

@@ -214,7 +214,8 @@ int execute_sync(Job& job, const SyncCommand& cmd, const SyncHooks& hooks, std::
   return code;
 }
 
-std::optional<RunLock> lock_job(const JobConfig& config, std::string_view who, std::ostream& err, int& code) {
+std::optional<RunLock> lock_job(const JobConfig& config, std::string_view who, std::ostream& err, int& code,
+                                bool create_snapshot) {
   namespace fs = std::filesystem;
   const fs::path snapshot(config.snapshot);
   if (auto made = create_private_dirs(snapshot.parent_path().string()); !made) {
@@ -225,7 +226,7 @@ std::optional<RunLock> lock_job(const JobConfig& config, std::string_view who, s
   }
   // Names, mobiles and emails in clear: the owner's alone, even if an earlier run left them open.
   for (const auto& warning : tighten_snapshot_files(config.snapshot)) err << who << ": warning: " << warning << "\n";
-  auto lock = RunLock::try_acquire(config.snapshot, unix_now());
+  auto lock = RunLock::try_acquire(config.snapshot, unix_now(), create_snapshot);
   if (!lock) {
     err << who << ": " << lock.error().str() << "\n";
     code = kExitUsage;

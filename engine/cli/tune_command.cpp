@@ -7,9 +7,12 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "engine/cli/sync.h"
 #include "engine/cli/tune_chart.h"
+#include "engine/config/config.h"
 #include "engine/plan/job.h"
 #include "engine/run/exit_code.h"
+#include "engine/run/run_lock.h"
 #include "engine/run/tune.h"
 #include "engine/run/tune_job.h"
 
@@ -125,15 +128,26 @@ void print_json(const TuneReport& r, std::ostream& out) {
 }  // namespace
 
 int run_tune_command(const TuneCommand& cmd, std::ostream& out, std::ostream& err) {
+  auto config = load_config(cmd.config);
+  if (!config) {
+    err << "hrsync tune: " << config.error().str() << "\n";
+    return exit_code_for(config.error());
+  }
+  for (const std::string& warning : config->warnings) err << "hrsync tune: warning: " << warning << "\n";
+  // The probe's calls share the targets' limits: never beside a sync of the same job, which would
+  // be throttled and measure nothing true. Taken before the snapshot is opened (run_lock.h); a
+  // missing snapshot stays missing, since the tune records nothing.
+  int code = kExitOk;
+  std::optional<RunLock> lock = lock_job(*config, "hrsync tune", err, code, /*create_snapshot=*/false);
+  if (!lock) return code;
   PlanOptions plan_options;
   plan_options.full = true;
   plan_options.only = cmd.only;
-  auto job = prepare_job(cmd.config, plan_options, /*create_store=*/false);
+  auto job = prepare_job(std::move(*config), plan_options, /*create_store=*/false);
   if (!job) {
     err << "hrsync tune: " << job.error().str() << "\n";
     return exit_code_for(job.error());
   }
-  for (const std::string& warning : job->config.warnings) err << "hrsync tune: warning: " << warning << "\n";
   TuneOptions options;
   options.write_probe = cmd.write_probe;
   options.max_writes = cmd.max_calls;

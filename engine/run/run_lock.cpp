@@ -95,18 +95,19 @@ bool still_at_path(int fd, const std::string& path, bool follow) {
   return locked.st_dev == named.st_dev && locked.st_ino == named.st_ino;
 }
 
-// The snapshot opened for its lock: created empty when missing; -1 when it exists but cannot be
-// written (a read-only file: the run cannot record, and only the lock file is taken).
-Result<int> open_snapshot(const std::string& snapshot) {
+// The snapshot opened for its lock: created empty when missing (unless not `create`); -1 when it
+// exists but cannot be written (a read-only file: the run cannot record, and only the lock file is
+// taken), or is missing and not to be created.
+Result<int> open_snapshot(const std::string& snapshot, bool create) {
   const auto not_a_file = [&] {
     return fail(Error::Kind::kIo, snapshot, "the snapshot is not a regular file; job.snapshot must name a database file");
   };
   // Looked at before it is opened: opening a device may act on it.
   struct stat before {};
   if (::stat(snapshot.c_str(), &before) == 0 && !S_ISREG(before.st_mode)) return not_a_file();
-  const int fd = ::open(snapshot.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0600);
+  const int fd = ::open(snapshot.c_str(), O_RDWR | (create ? O_CREAT : 0) | O_CLOEXEC | O_NONBLOCK, 0600);
   if (fd < 0) {
-    if (errno == EACCES || errno == EROFS) return -1;
+    if (errno == EACCES || errno == EROFS || (!create && errno == ENOENT)) return -1;
     return fail(Error::Kind::kIo, snapshot, fmt::format("cannot open the snapshot to lock it: {}", std::strerror(errno)));
   }
   struct stat st {};
@@ -158,7 +159,7 @@ Result<RunLock::Probe> RunLock::probe(const std::string& snapshot) {
   return probe;
 }
 
-Result<RunLock> RunLock::try_acquire(const std::string& snapshot, std::int64_t now) {
+Result<RunLock> RunLock::try_acquire(const std::string& snapshot, std::int64_t now, bool create_snapshot) {
   std::string path = path_for(snapshot);
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -178,7 +179,7 @@ Result<RunLock> RunLock::try_acquire(const std::string& snapshot, std::int64_t n
       ::close(fd);
       continue;
     }
-    auto snap = open_snapshot(snapshot);
+    auto snap = open_snapshot(snapshot, create_snapshot);
     if (!snap) {
       ::close(fd);
       return std::unexpected(snap.error());

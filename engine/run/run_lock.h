@@ -49,8 +49,11 @@ class RunLock {
   // must exist). `now` (Unix seconds) is written as the start time. An error when a file cannot be
   // opened or locked for another reason than another holder, when the snapshot is not a regular
   // file, or when the files kept being removed or replaced while they were locked; otherwise a
-  // RunLock that either holds the lock (held()) or names its holder (holder()).
-  static Result<RunLock> try_acquire(const std::string& snapshot, std::int64_t now);
+  // RunLock that either holds the lock (held()) or names its holder (holder()). With
+  // `create_snapshot` false a missing snapshot stays missing and only the lock file is taken (a
+  // command that records nothing, as `hrsync tune`, must not leave an empty snapshot: that would
+  // hide a lost one from the next sync, snapshot_guard.h).
+  static Result<RunLock> try_acquire(const std::string& snapshot, std::int64_t now, bool create_snapshot = true);
 
   // Whether a process holds the lock of `snapshot` now: the lock file's or the snapshot's. Creates
   // nothing (no files: not held), takes no lock, waits for nothing. REQUIRES: the process has no

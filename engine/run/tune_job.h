@@ -4,8 +4,9 @@
 //
 // Each target is given the first keys of its plan (reads and sends back need real entities), its
 // configured rate (else its update's default) and concurrency. The Feishu token endpoint is timed
-// on a connection of its own, so its first request shows the set-up time. Nothing is recorded and
-// no lock is taken: every call it makes changes nothing.
+// on a connection of its own, so its first request shows the set-up time. Nothing is recorded:
+// every call it makes changes nothing. The command holds the job's lock meanwhile
+// (engine/cli/tune_command.cpp), since its calls share the targets' limits with a sync.
 //
 // Errors: kConfig for a missing credential, a bad base URL or a transport that cannot be made (no
 // call made); kInternal when the measurement did not finish.

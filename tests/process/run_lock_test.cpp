@@ -130,6 +130,55 @@ TEST_F(RunLockTest, ASyncWhoseLockIsHeldExitsSixAtOnceAndSendsNothing) {
   EXPECT_GT(business_requests(), 0u);
 }
 
+// `hrsync tune` probes the targets at their limits: beside a sync of the same job both would be
+// throttled and the probe would measure the sync. It takes the job's lock as a sync does.
+TEST_F(RunLockTest, ATuneWhileTheJobIsLockedExitsSixAndSendsNothingThenRunsAndLeavesNoLock) {
+  ASSERT_NO_FATAL_FAILURE(start_emulator());
+  std::filesystem::create_directories(dir_.file("var"));
+  auto held = RunLock::try_acquire(spec_.snapshot, now());
+  ASSERT_TRUE(held && held->held());
+
+  const Finished refused = run_hrsync({"tune", "--only", "acs_card"});
+  EXPECT_EQ(refused.exit.code, 6) << refused.err;
+  EXPECT_TRUE(contains(refused.err, "hrsync tune: another run of this job holds the lock")) << refused.err;
+  EXPECT_TRUE(contains(refused.err, pid_text(::getpid()))) << refused.err;
+  EXPECT_EQ(stats().at("requests").as_int64(), 0) << "the refused tune sent something (a token request included)";
+
+  held->release();
+  std::filesystem::remove(spec_.snapshot);  // the lock above made it; a job that never ran has none
+  const Finished tuned = run_hrsync({"tune", "--only", "acs_card"});
+  EXPECT_EQ(tuned.exit.code, 0) << tuned.err << tuned.out;
+  EXPECT_GT(stats().at("requests").as_int64(), 0);
+  auto after = RunLock::probe(spec_.snapshot);
+  ASSERT_TRUE(after) << after.error().str();
+  EXPECT_FALSE(after->held) << "the tune gave the lock up when it ended";
+  // It recorded nothing and made no snapshot: a snapshot it left, even empty, would hide a lost one
+  // from the next sync (which refuses to start a first run over a job's reports).
+  EXPECT_FALSE(std::filesystem::exists(spec_.snapshot));
+  const Finished ran = run_hrsync();
+  EXPECT_EQ(ran.exit.code, 0) << ran.err;
+}
+
+TEST_F(RunLockTest, ATuneHoldsTheLockWhileItProbesSoASyncStartedThenExitsSix) {
+  // Every answer takes 100 ms, so the tune's 20 reads last two seconds; a sync started meanwhile
+  // is turned away.
+  ASSERT_NO_FATAL_FAILURE(start_emulator({"--latency-ms", "100..100"}));
+  std::filesystem::create_directories(dir_.file("var"));
+  Started tune = start_hrsync({"tune", "--only", "acs_card"});
+  for (int i = 0; i < 200; ++i) {
+    auto probe = RunLock::probe(spec_.snapshot);
+    if (probe && probe->held) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  auto probe = RunLock::probe(spec_.snapshot);
+  ASSERT_TRUE(probe && probe->held) << "the tune took no lock";
+  const Finished refused = run_hrsync();
+  EXPECT_EQ(refused.exit.code, 6) << refused.err;
+  EXPECT_TRUE(contains(refused.err, "another run of this job holds the lock")) << refused.err;
+  const auto tuned = tune.child->wait();
+  EXPECT_EQ(tuned.code, 0) << tune.err();
+}
+
 TEST_F(RunLockTest, TwoSyncsStartedTogetherOneRunsTheOtherExitsSixAndEveryCallIsSentOnce) {
   ASSERT_NO_FATAL_FAILURE(start_emulator({"--latency-ms", "100..100"}));
   Started first = start_hrsync();
