@@ -66,7 +66,7 @@ std::string errno_text() { return std::strerror(errno); }
 std::vector<MetricsTarget> metrics_targets(const RunReport& report) {
   std::vector<MetricsTarget> out;
   for (const auto& t : report.targets) {
-    out.push_back(MetricsTarget{t, t.id, !t.quarantined.empty(), t.read});
+    out.push_back(MetricsTarget{t, t.id, !t.quarantined.empty(), t.read, t.concurrency});
   }
   return out;
 }
@@ -74,7 +74,9 @@ std::vector<MetricsTarget> metrics_targets(const RunReport& report) {
 std::vector<MetricsTarget> metrics_targets(const std::vector<TargetProgress>& progress) {
   std::vector<MetricsTarget> out;
   for (const auto& p : progress) {
-    out.push_back(MetricsTarget{p, p.target, p.stopped});
+    MetricsTarget m{p, p.target, p.stopped};
+    if (p.concurrency > 0) m.concurrency = TargetTotals::Concurrency{p.concurrency_auto, p.concurrency, p.concurrency_peak};
+    out.push_back(std::move(m));
   }
   return out;
 }
@@ -98,6 +100,13 @@ std::string render_metrics(const MetricsSample& s) {
                [](const MetricsTarget& t) { return t.retries; });
   e.per_target(ts, "hrsync_throttled_total", "counter", "Throttled answers (rate limit) in the latest run.",
                [](const MetricsTarget& t) { return t.throttled; });
+  e.per_target(ts, "hrsync_concurrency", "gauge",
+               "Requests in flight the target allowed, now or at the end of the latest run (the job's number, or "
+               "auto's cap); 0 when not known.",
+               [](const MetricsTarget& t) { return t.concurrency ? t.concurrency->cap : 0u; });
+  e.per_target(ts, "hrsync_concurrency_peak", "gauge",
+               "The most requests in flight the target allowed in the latest run; 0 when not known.",
+               [](const MetricsTarget& t) { return t.concurrency ? t.concurrency->peak : 0u; });
   e.per_target(ts, "hrsync_read_requests_total", "counter",
                "Requests of the read before the diff in the latest run (0 when the target was not read).",
                [](const MetricsTarget& t) { return t.read ? t.read->requests : 0u; });

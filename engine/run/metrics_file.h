@@ -10,8 +10,13 @@
 //   hrsync_entities_applied_total{job,target}      counter  entities the target confirmed
 //   hrsync_entities_failed_total{job,target}       counter  entities that failed
 //   hrsync_entities_skipped_total{job,target}      counter  entities not sent (target stopped)
+//   hrsync_entities_absent_total{job,target}       counter  entities an update found the target lacks
 //   hrsync_retries_total{job,target}               counter  retries after a transient failure
 //   hrsync_throttled_total{job,target}             counter  throttled answers (the API said: over the rate limit)
+//   hrsync_concurrency{job,target}                 gauge    requests in flight allowed (now, or at the end)
+//   hrsync_concurrency_peak{job,target}            gauge    the most in flight allowed in the run
+//   hrsync_read_requests_total{job,target}, hrsync_drifted_entities{job,target},
+//   hrsync_absent_entities{job,target}                      the read before the diff (README, "Metrics")
 //   hrsync_target_quarantined{job,target}          gauge    1 when the target was stopped
 //   hrsync_gate_trips_total{job}                   counter  safety gates that stopped the run
 //   hrsync_run_in_progress{job}                    gauge    1 while the run goes on
@@ -43,6 +48,7 @@ struct MetricsTarget : RunCounts {
   std::string id;
   bool quarantined = false;
   std::optional<TargetTotals::Read> read;  // the read before the diff, once the run's report has it
+  std::optional<TargetTotals::Concurrency> concurrency;  // requests in flight allowed, when known
 };
 
 struct MetricsSample {

@@ -89,6 +89,10 @@ TEST_F(MetricsTest, AfterASyncTheFilePassesPromtoolAndHoldsTheReportsFigures) {
     EXPECT_EQ(m.get(series("hrsync_entities_failed_total", id)), t.at("failed").to_number<double>());
     EXPECT_EQ(m.get(series("hrsync_entities_skipped_total", id)), t.at("skipped").to_number<double>());
     EXPECT_EQ(m.get(series("hrsync_entities_absent_total", id)), t.at("absent").to_number<double>());
+    ASSERT_TRUE(t.contains("concurrency")) << json::serialize(t);
+    EXPECT_EQ(m.get(series("hrsync_concurrency", id)), t.at("concurrency").at("cap").to_number<double>());
+    EXPECT_EQ(m.get(series("hrsync_concurrency_peak", id)), t.at("concurrency").at("peak").to_number<double>());
+    EXPECT_GT(m.get(series("hrsync_concurrency_peak", id)), 0);
     EXPECT_EQ(m.get(series("hrsync_retries_total", id)), t.at("retries").to_number<double>());
     EXPECT_EQ(m.get(series("hrsync_throttled_total", id)), t.at("throttled").to_number<double>());
     EXPECT_EQ(m.get(series("hrsync_target_quarantined", id)), t.at("quarantined").as_string().empty() ? 0 : 1);

@@ -21,7 +21,8 @@ using testing_support::promtool_check;
 MetricsSample sample(std::string job) {
   MetricsSample s;
   s.job = std::move(job);
-  s.targets = {MetricsTarget{{60, 56, 2, 1, 4, 3, 1}, "contact_user", false, TargetTotals::Read{2, 1, 5, 7}},
+  s.targets = {MetricsTarget{{60, 56, 2, 1, 4, 3, 1}, "contact_user", false, TargetTotals::Read{2, 1, 5, 7},
+                             TargetTotals::Concurrency{true, 12, 16}},
                MetricsTarget{{60, 0, 0, 60, 0, 0}, "sophon_person", true}};
   s.started_at = 1'790'000'000;
   s.duration_s = 12.5;
@@ -61,6 +62,9 @@ TEST(MetricsTextTest, PassesPromtoolWithEveryFamily) {
   EXPECT_EQ(s.get("hrsync_entities_applied_total{job=\"tenant-a\",target=\"contact_user\"}"), 56);
   EXPECT_EQ(s.get("hrsync_entities_absent_total{job=\"tenant-a\",target=\"contact_user\"}"), 1);
   EXPECT_EQ(s.get("hrsync_entities_absent_total{job=\"tenant-a\",target=\"sophon_person\"}"), 0);
+  EXPECT_EQ(s.get("hrsync_concurrency{job=\"tenant-a\",target=\"contact_user\"}"), 12);
+  EXPECT_EQ(s.get("hrsync_concurrency_peak{job=\"tenant-a\",target=\"contact_user\"}"), 16);
+  EXPECT_EQ(s.get("hrsync_concurrency{job=\"tenant-a\",target=\"sophon_person\"}"), 0) << "not known";
   EXPECT_EQ(s.get("hrsync_entities_failed_total{job=\"tenant-a\",target=\"contact_user\"}"), 2);
   EXPECT_EQ(s.get("hrsync_entities_skipped_total{job=\"tenant-a\",target=\"sophon_person\"}"), 60);
   EXPECT_EQ(s.get("hrsync_retries_total{job=\"tenant-a\",target=\"contact_user\"}"), 4);
