@@ -12,14 +12,16 @@
 //   lifted  limits lifted on both sides (engine rate override, emulator rate_limits = false) and
 //           no added latency: how many requests per second the whole path sustains;
 //   jittered as paced, but the emulator counts each request after a random inbound delay of
-//           5-30 ms (as a gateway counts at arrival, not at sending): the rate achieved and the
-//           throttled answers per 1,000 calls.
+//           5-30 ms (as a gateway counts at arrival, not at sending): the rate achieved must reach
+//           95 % of 50/s with at most one throttled answer per 1,000 calls (`--token-lifetime 6`:
+//           tokens fetched again every 3 s).
 //
 // The rate is measured between the first and the last answer (the steady state); the wall time of
 // the whole apply (transport set-up, final commits) is shown beside it. Planning is not timed.
 //
 //   bench_e2e [--scenario paced|lifted|jittered|both] [--employees N] [--concurrency C|auto]
 //             [--latency-ms MIN MAX] [--inbound-jitter-ms MIN MAX] [--server-threads T] [--min-share S]
+//             [--token-lifetime S]
 //
 // `--concurrency auto` lets the executor size the requests in flight (concurrency_cap.h) and
 // prints the cap it ended with and the largest it reached; the HTTP pool then holds up to that
@@ -270,7 +272,7 @@ int main(int argc, char** argv) {
   unsigned server_threads = 1;
   std::vector<double> jitter;
   double token_lifetime_s = 7200;
-  double min_share = 0.97;
+  std::optional<double> min_share;
   app.add_option("--scenario", scenario, "paced | lifted | jittered | both")
       ->check(CLI::IsMember({"paced", "lifted", "jittered", "both"}));
   app.add_option("--inbound-jitter-ms", jitter, "the emulator's inbound delay MIN MAX (jittered: 5 30)")->expected(2);
@@ -284,7 +286,9 @@ int main(int argc, char** argv) {
   app.add_option("--latency-ms", latency, "added emulator latency MIN MAX (paced: 5 20, lifted: 0 0)")->expected(2);
   app.add_option("--server-threads", server_threads, "emulator threads");
   app.add_option("--token-lifetime", token_lifetime_s, "seconds a token lives at the emulator (7200; 6 refreshes every 3 s)");
-  app.add_option("--min-share", min_share, "share of 50/s a paced or jittered run must reach to exit 0 (0.97)")
+  app.add_option("--min-share", min_share,
+                 "share of 50/s a paced or jittered run must reach to exit 0 (paced: 0.97; jittered: 0.95, the "
+                 "arrival jitter's bar, with at most one throttled call per 1,000)")
       ->check(CLI::Range(0.0, 1.0));
   CLI11_PARSE(app, argc, argv);
   // The scenario's default, the job's number, or unset for "auto".
@@ -300,12 +304,12 @@ int main(int argc, char** argv) {
     if (latency.size() == 2) std::tie(s.latency_min_ms, s.latency_max_ms) = std::tie(latency[0], latency[1]);
     if (jitter.size() == 2) std::tie(s.jitter_min_ms, s.jitter_max_ms) = std::tie(jitter[0], jitter[1]);
     s.token_lifetime_s = token_lifetime_s;
-    s.min_share = min_share;
+    s.min_share = min_share.value_or(0.95);
     return run(s);
   }
   if (scenario != "lifted") {
     Scenario s{"paced", employees.value_or(2000), concurrency(8), 5, 20, true, server_threads};
-    s.min_share = min_share;
+    s.min_share = min_share.value_or(0.97);
     if (latency.size() == 2) std::tie(s.latency_min_ms, s.latency_max_ms) = std::tie(latency[0], latency[1]);
     code = std::max(code, run(s));
   }
