@@ -18,6 +18,7 @@
 #include "engine/run/outcome_sink.h"
 #include "engine/plan/plan.h"
 #include "engine/net/transport.h"
+#include "tests/engine/run/busiest_window.h"
 
 namespace hrsync::testing {
 
@@ -258,13 +259,7 @@ class FakeTransport final : public Transport {
   std::size_t most_sent_in_any(Clock::duration window) const {
     std::vector<Clock::time_point> at;
     for (const Sent& s : sent) at.push_back(s.at);
-    std::sort(at.begin(), at.end());
-    std::size_t most = 0;
-    for (std::size_t first = 0, last = 0; last < at.size(); ++last) {
-      while (at[last] - at[first] >= window) ++first;
-      most = std::max(most, last - first + 1);
-    }
-    return most;
+    return busiest_window(std::move(at), window);
   }
 
   std::vector<Sent> sends_of(std::string_view key) const {

@@ -6,25 +6,17 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/engine/run/busiest_window.h"
+
 namespace hrsync {
 namespace {
 
 using namespace std::chrono_literals;
+using hrsync::testing::busiest_window;
 using time_point = RateLimiter::time_point;
 using duration = RateLimiter::duration;
 
 const time_point kT0 = time_point{} + 1h;
-
-// The most starts that fall in any half-open window [t, t + window).
-std::size_t busiest_window(const std::vector<time_point>& starts, duration window) {
-  std::size_t most = 0;
-  std::size_t first = 0;
-  for (std::size_t last = 0; last < starts.size(); ++last) {
-    while (starts[last] - starts[first] >= window) ++first;
-    most = std::max(most, last - first + 1);
-  }
-  return most;
-}
 
 TEST(RateLimiter, WithoutTiersNeverDelays) {
   RateLimiter limiter({});
