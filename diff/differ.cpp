@@ -2,8 +2,8 @@
 
 namespace hrsync {
 
-Change::Kind Differ::offer(const Document& desired) {
-  const auto last = index_.take(desired.key);
+Change::Kind Differ::offer(const Document& desired, const SnapshotIndex::Probe& key) {
+  const auto last = index_.take(key);
   if (!last) {
     ++counts_.created;
     return Change::kNew;

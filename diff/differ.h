@@ -43,7 +43,9 @@ class Differ {
   explicit Differ(SnapshotIndex index) : index_(std::move(index)) { counts_.known = index_.size(); }
 
   // Classifies `desired` by its key and hash, and marks its key seen.
-  Change::Kind offer(const Document& desired);
+  Change::Kind offer(const Document& desired) { return offer(desired, index_.probe(desired.key)); }
+  // The same, with the probe of desired.key (a batch's, SnapshotIndex::probe).
+  Change::Kind offer(const Document& desired, const SnapshotIndex::Probe& key);
 
   // Records that the entity `key` has a record that is invalid for this target: counted, and
   // marked seen so that it is never reported missing.

@@ -40,7 +40,7 @@ SnapshotIndex::SnapshotIndex(KeyHash key_hash, Owners owners)
 void SnapshotIndex::reserve(std::size_t keys, std::size_t average_key_bytes) {
   const std::size_t want = slots_for(size_ + keys);
   if (want > slots_.size()) rehash(want);
-  arena_.reserve(arena_.size() + keys * record_bytes({lenpos_ + 2, average_key_bytes}));
+  arena_.grow(arena_used_ + keys * record_bytes({lenpos_ + 2, average_key_bytes}));
 }
 
 bool SnapshotIndex::record_has_key(std::size_t unit, std::string_view key) const {
@@ -59,16 +59,16 @@ std::size_t SnapshotIndex::find_slot(std::string_view key, std::uint64_t h) cons
   }
 }
 
-std::size_t SnapshotIndex::record_of(std::string_view key) const {
+std::size_t SnapshotIndex::record_of(const Probe& key) const {
   if (size_ == 0) return kNoRecord;
-  const std::uint64_t v = slots_[find_slot(key, key_hash_(key))];
+  const std::uint64_t v = slots_[find_slot(key.key, key.hash)];
   if (v == 0) return kNoRecord;
   return ((v & kUnitMask) - 1) * kUnit;
 }
 
 // A slot's home comes from its tag, so growing moves slots without touching the keys.
 void SnapshotIndex::rehash(std::size_t slot_count) {
-  std::vector<std::uint64_t> fresh(slot_count, 0);
+  TableArray<std::uint64_t> fresh(slot_count);
   for (const std::uint64_t v : slots_) {
     if (v == 0) continue;
     std::size_t i = home(v >> 32, slot_count);
@@ -78,22 +78,44 @@ void SnapshotIndex::rehash(std::size_t slot_count) {
   slots_ = std::move(fresh);
 }
 
-bool SnapshotIndex::add(std::string_view key, std::uint64_t hash) {
+void SnapshotIndex::prefetch(const Probe& key) const {
+  if (slots_.empty()) return;
+  __builtin_prefetch(slots_.data() + home(key.hash >> 32, slots_.size()));
+}
+
+// The first slot from the key's home with its tag: the one that holds it, unless two keys share a
+// tag (1 in 2^32), which the lookup then sorts out.
+void SnapshotIndex::prefetch_record(const Probe& key) const {
+  const std::size_t n = slots_.size();
+  if (n == 0) return;
+  const std::uint64_t tag = key.hash >> 32;
+  for (std::size_t i = home(tag, n);; i = next_slot(i, n)) {
+    const std::uint64_t v = slots_[i];
+    if (v == 0) return;
+    if ((v >> 32) == tag) {
+      __builtin_prefetch(arena_.data() + ((v & kUnitMask) - 1) * kUnit);
+      return;
+    }
+  }
+}
+
+bool SnapshotIndex::add(const Probe& probe, std::uint64_t hash) {
   if ((size_ + 1) * 4 > slots_.size() * 3) rehash(std::max(kMinSlots, slots_.size() * 2));
-  const std::uint64_t h = key_hash_(key);
+  const std::string_view key = probe.key;
+  const std::uint64_t h = probe.hash;
   const std::size_t i = find_slot(key, h);
   if (slots_[i] != 0) return false;
   if (key.size() > 0xffff'ffffu) throw std::length_error("SnapshotIndex: key longer than 4 GiB");
-  const std::size_t off = arena_.size();
+  const std::size_t off = arena_used_;
   if (off / kUnit + 1 >= kUnitMask) throw std::length_error("SnapshotIndex: arena above 16 GiB");
 
   const bool long_key = key.size() >= kLongKey;
   const KeyAt at{lenpos_ + (long_key ? 6 : 2), key.size()};
   const std::size_t record = record_bytes(at);
-  if (off + record > arena_.capacity()) {
-    arena_.reserve(std::max(off + record, arena_.capacity() + arena_.capacity() / 4 + 4096));  // waste <= 1/4
+  if (off + record > arena_.size()) {
+    arena_.grow(std::max(off + record, arena_.size() + arena_.size() / 4 + 4096));  // waste <= 1/4
   }
-  arena_.resize(off + record);
+  arena_used_ = off + record;
   char* p = arena_.data() + off;
   std::memcpy(p, &hash, sizeof hash);
   std::memset(p + kHashBytes, 0, lenpos_ - kHashBytes);  // no claimant yet, unseen
@@ -109,7 +131,7 @@ bool SnapshotIndex::add(std::string_view key, std::uint64_t hash) {
   return true;
 }
 
-std::optional<std::uint64_t> SnapshotIndex::take(std::string_view key) {
+std::optional<std::uint64_t> SnapshotIndex::take(const Probe& key) {
   const std::size_t at = record_of(key);
   if (at == kNoRecord) return std::nullopt;
   char* p = arena_.data() + at;
@@ -121,12 +143,12 @@ std::optional<std::uint64_t> SnapshotIndex::take(std::string_view key) {
 }
 
 std::optional<std::uint64_t> SnapshotIndex::find(std::string_view key) const {
-  const std::size_t at = record_of(key);
+  const std::size_t at = record_of(probe(key));
   if (at == kNoRecord) return std::nullopt;
   return read64(arena_.data() + at);
 }
 
-std::optional<std::uint32_t> SnapshotIndex::claim(std::string_view key, std::uint32_t claimant) {
+std::optional<std::uint32_t> SnapshotIndex::claim(const Probe& key, std::uint32_t claimant) {
   if (owners() != Owners::kKept) throw std::logic_error("SnapshotIndex: claim() on an index without owners");
   const std::size_t at = record_of(key);
   if (at == kNoRecord) return std::nullopt;
@@ -139,7 +161,7 @@ std::optional<std::uint32_t> SnapshotIndex::claim(std::string_view key, std::uin
 }
 
 std::size_t SnapshotIndex::memory_bytes() const {
-  return slots_.capacity() * sizeof(std::uint64_t) + arena_.capacity();
+  return slots_.bytes() + arena_.size();
 }
 
 }  // namespace hrsync

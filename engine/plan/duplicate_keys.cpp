@@ -53,12 +53,12 @@ std::uint64_t DuplicateKeys::claim_here(std::string_view key, std::uint64_t line
   return part.find(key).value_or(0);
 }
 
-bool DuplicateKeys::first_of_key(const Record& record) {
+bool DuplicateKeys::first_of_key(const Record& record, const SnapshotIndex::Probe* shared) {
   const std::string_view key = record.get(key_column_);
   const std::uint64_t line = record.origin.line;
   std::uint64_t first = line;
   const auto claimant = line < kKeptHere ? static_cast<std::uint32_t>(line) : kKeptHere;
-  const std::optional<std::uint32_t> in_shared = shared_ != nullptr ? shared_->claim(key, claimant) : std::nullopt;
+  const std::optional<std::uint32_t> in_shared = shared != nullptr ? shared_->claim(*shared, claimant) : std::nullopt;
   if (!in_shared || *in_shared == kKeptHere) {
     first = claim_here(key, line);
   } else if (*in_shared != claimant) {
@@ -72,9 +72,15 @@ bool DuplicateKeys::first_of_key(const Record& record) {
 }
 
 std::size_t DuplicateKeys::keep_first(std::span<Record> batch) {
+  // The shared index's lookups of the batch, started together (SnapshotIndex's batch lookups).
+  probes_.clear();
+  if (shared_ != nullptr) {
+    for (const Record& record : batch) shared_->prefetch(probes_.emplace_back(shared_->probe(record.get(key_column_))));
+    for (const SnapshotIndex::Probe& p : probes_) shared_->prefetch_record(p);
+  }
   std::size_t kept = 0;
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (!first_of_key(batch[i])) continue;
+    if (!first_of_key(batch[i], shared_ != nullptr ? &probes_[i] : nullptr)) continue;
     if (kept != i) std::swap(batch[kept], batch[i]);
     ++kept;
   }

@@ -56,7 +56,7 @@ class DuplicateKeys {
  private:
   static constexpr unsigned kPartBits = 6;
 
-  bool first_of_key(const Record& record);
+  bool first_of_key(const Record& record, const SnapshotIndex::Probe* shared);
   // Claims `key` at `line` in the set (not the shared index); the first line of the key.
   std::uint64_t claim_here(std::string_view key, std::uint64_t line);
   SnapshotIndex& part_of(std::string_view key);
@@ -65,6 +65,7 @@ class DuplicateKeys {
   // key -> line of its first row (the "hash" slot holds the line), picked by the key's hash
   std::array<SnapshotIndex, std::size_t{1} << kPartBits> first_line_;
   SnapshotIndex* shared_ = nullptr;  // claimant: the first line, or kKeptHere
+  std::vector<SnapshotIndex::Probe> probes_;  // a batch's keys in shared_ (keep_first)
   std::vector<Rejection> duplicates_;
 };
 

@@ -73,6 +73,17 @@ std::uint32_t KeyOwners::Owners::claim(std::uint64_t hash, std::uint32_t owner) 
   return owner;
 }
 
+void KeyOwners::Owners::prefetch(std::uint64_t hash) const {
+  if (hash == 0) hash = 1;
+  const Part& p = parts_[hash >> (64 - kPartBits)];
+  if (p.hashes.empty()) return;
+  // A table 4/5 full probes about 13 slots past the home of a new value: two lines of hashes.
+  const std::size_t at = home(hash, p.hashes.size());
+  __builtin_prefetch(p.hashes.data() + at);
+  if (at + 8 < p.hashes.size()) __builtin_prefetch(p.hashes.data() + at + 8);
+  __builtin_prefetch(p.owners.data() + at);
+}
+
 std::size_t KeyOwners::Owners::memory_bytes() const {
   std::size_t bytes = 0;
   for (const Part& p : parts_) bytes += p.hashes.capacity() * sizeof(std::uint64_t) + p.owners.capacity() * sizeof(std::uint32_t);
@@ -134,8 +145,52 @@ KeyOwners::Fate KeyOwners::fate_of(std::uint32_t claimant) const {
   return static_cast<Fate>(claimants_[claimant] >> kLineBits);
 }
 
+void KeyOwners::hash_values(const Record& record, SnapshotIndex* snapshot) {
+  for (Rule& rule : rules_) {
+    for (const Field field : rule.fields) {
+      Hashed& h = hashed_.emplace_back();
+      const std::string_view cell = record.get(field);
+      if (cell.empty()) continue;
+      h.given = true;
+      if (rule.code.empty() && snapshot != nullptr) {
+        // The key's form is kExact: its value is the cell itself, which outlives the claim.
+        h.in_snapshot = true;
+        h.value = snapshot->probe(unique_form(UniqueRule{{}, rule.form, rule.code}, cell, scratch_));
+        snapshot->prefetch(h.value);
+        continue;
+      }
+      h.value.hash = content_hash(unique_form(UniqueRule{{}, rule.form, rule.code}, cell, scratch_));
+      rule.owners.prefetch(h.value.hash);
+    }
+  }
+}
+
 std::optional<Invalid> KeyOwners::claim(const Record& record, SnapshotIndex* snapshot) {
   if (rules_.empty()) return std::nullopt;
+  hashed_.clear();
+  hash_values(record, snapshot);
+  const Hashed* next = hashed_.data();
+  return claim_hashed(record, next, snapshot);
+}
+
+std::uint32_t KeyOwners::claim_batch(std::span<const Record> batch, SnapshotIndex* snapshot,
+                                     std::vector<std::optional<Invalid>>& broken) {
+  const auto first = static_cast<std::uint32_t>(claimants_.size());
+  broken.assign(batch.size(), std::nullopt);
+  if (rules_.empty()) return first;
+  hashed_.clear();
+  for (const Record& record : batch) hash_values(record, snapshot);
+  if (snapshot != nullptr) {
+    for (const Hashed& h : hashed_) {
+      if (h.in_snapshot) snapshot->prefetch_record(h.value);
+    }
+  }
+  const Hashed* next = hashed_.data();
+  for (std::size_t i = 0; i < batch.size(); ++i) broken[i] = claim_hashed(batch[i], next, snapshot);
+  return first;
+}
+
+std::optional<Invalid> KeyOwners::claim_hashed(const Record& record, const Hashed*& next, SnapshotIndex* snapshot) {
   if (where_.input.empty()) where_ = record.origin;
   if (claimants_.size() > kClaimantMask) throw std::length_error("KeyOwners: more than 2^30 records");
   const auto self = static_cast<std::uint32_t>(claimants_.size());
@@ -147,17 +202,22 @@ std::optional<Invalid> KeyOwners::claim(const Record& record, SnapshotIndex* sna
   std::optional<Invalid> broken;
   for (Rule& rule : rules_) {
     for (std::size_t f = 0; f < rule.fields.size(); ++f) {
+      const Hashed& value = *next++;
+      if (!value.given) continue;
       const Field field = rule.fields[f];
-      const std::string_view cell = record.get(field);
-      if (cell.empty()) continue;
-      const std::string_view value = unique_form(UniqueRule{{}, rule.form, rule.code}, cell, scratch_);
       const std::uint32_t claimant = static_cast<std::uint32_t>(f) << kCellShift | self;
       std::optional<std::uint32_t> in_snapshot;
-      if (rule.code.empty() && snapshot != nullptr) in_snapshot = snapshot->claim(value, claimant);
-      const std::uint32_t held = in_snapshot ? *in_snapshot : rule.owners.claim(content_hash(value), claimant);
+      if (value.in_snapshot) in_snapshot = snapshot->claim(value.value, claimant);
+      std::uint32_t held = 0;
+      if (in_snapshot) {
+        held = *in_snapshot;
+      } else {  // a key the snapshot lacks goes to the key's table
+        held = rule.owners.claim(value.in_snapshot ? content_hash(value.value.key) : value.value.hash, claimant);
+      }
       const std::uint32_t owner = held & kClaimantMask;
       if (owner == self) continue;  // a new value, or the row gives it twice (email and enterprise_email)
       const std::uint64_t first_line = line_of(owner);
+      const std::string_view cell = record.get(field);
       if (contested_.insert(owner).second) {
         clashes_.push_back({owner, clash(rule, rule.fields[held >> kCellShift], cell, line)});
       }
@@ -169,8 +229,13 @@ std::optional<Invalid> KeyOwners::claim(const Record& record, SnapshotIndex* sna
 
 void KeyOwners::settle(Fate fate) {
   if (claimants_.empty()) return;
-  std::uint32_t& last = claimants_.back();
-  last = (last & kLineMask) | static_cast<std::uint32_t>(fate) << kLineBits;
+  settle(static_cast<std::uint32_t>(claimants_.size() - 1), fate);
+}
+
+void KeyOwners::settle(std::uint32_t claimant, Fate fate) {
+  if (claimant >= claimants_.size()) return;  // no rules: nothing claimed
+  std::uint32_t& c = claimants_[claimant];
+  c = (c & kLineMask) | static_cast<std::uint32_t>(fate) << kLineBits;
 }
 
 std::vector<KeyOwners::Contested> KeyOwners::contested() const {

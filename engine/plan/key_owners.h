@@ -37,6 +37,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -78,6 +79,14 @@ class KeyOwners {
   std::optional<Invalid> claim(const Record& record, SnapshotIndex* snapshot = nullptr);
   void settle(Fate fate);
 
+  // claim() for each record of `batch`, in order: broken[i] is what claim() gives for batch[i].
+  // The batch's values are hashed and their slots loaded into the caches first, so that the
+  // misses overlap (as SnapshotIndex's batch lookups). Returns the first record's claimant: each
+  // record is then settled with settle(first + i, fate), in any order.
+  std::uint32_t claim_batch(std::span<const Record> batch, SnapshotIndex* snapshot,
+                            std::vector<std::optional<Invalid>>& broken);
+  void settle(std::uint32_t claimant, Fate fate);
+
   // The earlier rows of every clash that were not invalid already, in source order, their key
   // left empty.
   std::vector<Contested> contested() const;
@@ -98,6 +107,8 @@ class KeyOwners {
     void reserve(std::size_t values);
     // The owner of `hash`, after making `owner` it iff it had none.
     std::uint32_t claim(std::uint64_t hash, std::uint32_t owner);
+    // Starts loading the home slot of `hash` into the caches; changes nothing.
+    void prefetch(std::uint64_t hash) const;
     std::size_t memory_bytes() const;
 
    private:
@@ -117,11 +128,21 @@ class KeyOwners {
     std::string_view code;  // "" for the key
     Owners owners;
   };
+  // One cell's value of a record, hashed ahead of its claim (hash_values).
+  struct Hashed {
+    SnapshotIndex::Probe value;  // the value (a view of the cell when in_snapshot) and its hash
+    bool given = false;          // false: the cell is empty
+    bool in_snapshot = false;    // a key claimed in the snapshot's index (value.hash is its probe)
+  };
   struct Clash {
     std::uint32_t claimant;  // the earlier row
     Invalid invalid;         // what it is told, naming the later row
   };
 
+  // Appends to hashed_ one Hashed per cell of every rule of `record`, and starts loading its slot.
+  void hash_values(const Record& record, SnapshotIndex* snapshot);
+  // claim() of `record`, with its values' Hashed from `next` on (advanced past them).
+  std::optional<Invalid> claim_hashed(const Record& record, const Hashed*& next, SnapshotIndex* snapshot);
   // The rule broken by a row giving `value` in `field` that the row at `other_line` also gives.
   Invalid clash(const Rule& rule, Field field, std::string_view value, std::uint64_t other_line) const;
   std::uint64_t line_of(std::uint32_t claimant) const;
@@ -136,6 +157,7 @@ class KeyOwners {
   std::unordered_set<std::uint32_t> contested_;  // claimants some later row clashed with
   Origin where_;  // the source's input and unit, for messages
   std::string scratch_;
+  std::vector<Hashed> hashed_;  // a batch's values, as claim_batch hashes them
 };
 
 }  // namespace hrsync

@@ -28,7 +28,10 @@ unsigned helper_threads() {
 // cache miss each) follow one another closely enough for the processor to overlap them.
 class IndexFeed {
  public:
-  explicit IndexFeed(SnapshotIndex& index) : index_(index) { ends_.reserve(kBatchRecords); }
+  explicit IndexFeed(SnapshotIndex& index) : index_(index) {
+    ends_.reserve(kBatchRecords);
+    probes_.reserve(kBatchRecords);
+  }
 
   void add(std::string_view key, std::uint64_t hash) {
     // Grows the index in doublings: step by step, a million keys copy its arena some forty times.
@@ -41,12 +44,16 @@ class IndexFeed {
     if (ends_.size() == kBatchRecords) flush();
   }
 
+  // Hashes the batch's keys and starts loading their slots, then adds them.
   void flush() {
+    probes_.clear();
     std::size_t begin = 0;
     for (const auto& [end, hash] : ends_) {
-      index_.add(std::string_view(bytes_).substr(begin, end - begin), hash);
+      probes_.push_back(index_.probe(std::string_view(bytes_).substr(begin, end - begin)));
+      index_.prefetch(probes_.back());
       begin = end;
     }
+    for (std::size_t i = 0; i < probes_.size(); ++i) index_.add(probes_[i], ends_[i].second);
     bytes_.clear();
     ends_.clear();
   }
@@ -56,6 +63,7 @@ class IndexFeed {
   std::size_t key_bytes_ = 0;  // of every key added
   std::string bytes_;                                        // the keys, one after another
   std::vector<std::pair<std::size_t, std::uint64_t>> ends_;  // where each key ends, and its hash
+  std::vector<SnapshotIndex::Probe> probes_;                 // the keys of a batch being added
 };
 
 // Offers batches of records to the consumers of a source. The caller reads the next batch while

@@ -91,15 +91,27 @@ void offer_batch(TargetState& t, std::span<const Record> records, Field key_colu
   const bool claims_keys =
       KeyOwners::checks_key(*t.connector) && t.differ.index().owners() == SnapshotIndex::Owners::kKept;
   SnapshotIndex* const keys = claims_keys ? &t.differ.claims() : nullptr;
+  const std::uint32_t first = t.owners.claim_batch(records, keys, t.clashes);
+  // The diff's lookups of the batch, started together (SnapshotIndex's batch lookups).
+  const SnapshotIndex& index = t.differ.index();
+  t.probes.assign(docs.size(), SnapshotIndex::Probe{});
+  for (std::size_t i = 0; i < docs.size(); ++i) {
+    if (!docs[i] || t.clashes[i]) continue;
+    t.probes[i] = index.probe(docs[i]->key);
+    index.prefetch(t.probes[i]);
+  }
+  for (std::size_t i = 0; i < docs.size(); ++i) {
+    if (docs[i] && !t.clashes[i]) index.prefetch_record(t.probes[i]);
+  }
   for (std::size_t i = 0; i < docs.size(); ++i) {
     auto& doc = docs[i];
     const Record& record = records[i];
-    auto clash = t.owners.claim(record, keys);
-    if (clash) doc = std::unexpected(std::move(*clash));
+    const auto claimant = static_cast<std::uint32_t>(first + i);
+    if (auto& clash = t.clashes[i]) doc = std::unexpected(std::move(*clash));
     if (!doc) {
       t.plan.invalid.push_back({record.origin, std::string(record.get(key_column)), std::move(doc.error())});
       t.differ.invalid(record.get(t.connector->key_column()));
-      t.owners.settle(KeyOwners::Fate::kInvalid);
+      t.owners.settle(claimant, KeyOwners::Fate::kInvalid);
       continue;
     }
     if (!doc->omitted_field.empty()) {
@@ -110,7 +122,7 @@ void offer_batch(TargetState& t, std::span<const Record> records, Field key_colu
       // The target lacks it: an update could only fail. Created where on_new says so, else listed
       // and not sent.
       t.differ.absent(doc->key);
-      t.owners.settle(KeyOwners::Fate::kUnchanged);
+      t.owners.settle(claimant, KeyOwners::Fate::kUnchanged);
       std::optional<Invalid> refused = creates(t) ? t.connector->create()->refuses(*doc) : std::nullopt;
       if (refused) t.plan.invalid.push_back({record.origin, std::string(record.get(key_column)), std::move(*refused)});
       if (creates(t) && !refused) {
@@ -122,9 +134,9 @@ void offer_batch(TargetState& t, std::span<const Record> records, Field key_colu
       continue;
     }
     const bool returning = give_back(t, *doc);
-    const auto kind = t.differ.offer(*doc);
+    const auto kind = t.differ.offer(*doc, t.probes[i]);
     if (returning && kind != Change::kUnchanged) t.plan.returning_keys.push_back(doc->key);
-    t.owners.settle(kind == Change::kNew       ? KeyOwners::Fate::kNew
+    t.owners.settle(claimant, kind == Change::kNew       ? KeyOwners::Fate::kNew
                     : kind == Change::kChanged ? KeyOwners::Fate::kChanged
                                                : KeyOwners::Fate::kUnchanged);
     if (kind == Change::kUnchanged && !full) continue;

@@ -54,7 +54,10 @@ struct TargetState {
   };
   std::vector<Staged> staged;
   Origin staged_from;
-  std::vector<std::expected<Document, Invalid>> projected;  // one batch's documents (offer_batch)
+  // One batch's documents, the rules each record broke, and the probes of their keys (offer_batch).
+  std::vector<std::expected<Document, Invalid>> projected;
+  std::vector<std::optional<Invalid>> clashes;
+  std::vector<SnapshotIndex::Probe> probes;
   KeyOwners owners;  // who gave each value one entity alone may hold (set up with the connector)
   // The earlier rows of the clashes KeyOwners found, their source keys filled in, once the source
   // is read (collect_contested).

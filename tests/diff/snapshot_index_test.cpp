@@ -115,6 +115,48 @@ TEST(SnapshotIndex, ResolvesCollidingHashesByKeyBytes) {
   EXPECT_EQ(unseen.front(), "E0");
 }
 
+TEST(SnapshotIndex, ABatchOfProbesFindsWhatOneLookupAtATimeFinds) {
+  // With colliding tags (weak_hash) and without: keys added through probes, then a batch of
+  // probes (half of them absent) prefetched, their records prefetched and taken or claimed.
+  for (const SnapshotIndex::KeyHash h : {weak_hash, static_cast<SnapshotIndex::KeyHash>(nullptr)}) {
+    SnapshotIndex empty(h, SnapshotIndex::Owners::kKept);
+    empty.prefetch(empty.probe("E1"));  // no table yet
+    empty.prefetch_record(empty.probe("E1"));
+    EXPECT_FALSE(empty.take(empty.probe("E1")).has_value());
+
+    constexpr int kKeys = 2'000;
+    SnapshotIndex index(h, SnapshotIndex::Owners::kKept);
+    for (int i = 0; i < kKeys; ++i) ASSERT_TRUE(index.add(index.probe(key_of(i)), hash_of(i)));
+    EXPECT_FALSE(index.add(index.probe(key_of(7)), 0)) << "added twice";
+    std::vector<std::string> keys;
+    for (int i = 0; i < 2 * kKeys; i += 3) keys.push_back(key_of(i));
+    std::vector<SnapshotIndex::Probe> probes;
+    for (const auto& k : keys) probes.push_back(index.probe(k));
+    for (const auto& p : probes) index.prefetch(p);
+    for (const auto& p : probes) index.prefetch_record(p);
+    EXPECT_EQ(index.seen(), 0u) << "a prefetch changes nothing";
+    EXPECT_EQ(unseen_keys(index).size(), static_cast<std::size_t>(kKeys));
+    for (std::size_t j = 0; j < probes.size(); ++j) {
+      const int i = static_cast<int>(j) * 3;
+      if (j % 2 == 0) {
+        const auto got = index.take(probes[j]);
+        ASSERT_EQ(got.has_value(), i < kKeys) << keys[j];
+        if (got) {
+          EXPECT_EQ(*got, hash_of(i));
+        }
+      } else {
+        const auto got = index.claim(probes[j], static_cast<std::uint32_t>(i));
+        ASSERT_EQ(got.has_value(), i < kKeys) << keys[j];
+        if (got) {
+          EXPECT_EQ(*got, static_cast<std::uint32_t>(i));
+          EXPECT_EQ(index.claim(keys[j], 1), static_cast<std::uint32_t>(i)) << "the first claimant stays";
+        }
+      }
+    }
+    EXPECT_EQ(index.seen(), static_cast<std::size_t>((kKeys + 5) / 6));
+  }
+}
+
 TEST(SnapshotIndex, KeysMayHoldAnyBytesAndDifferOnlyInLength) {
   SnapshotIndex index;
   const std::string with_nul("a\0b", 3);

@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -121,6 +123,72 @@ TEST(KeyOwners, KeysTheSnapshotHoldsAreClaimedInItsIndexAndTheOthersInTheTable) 
   // The key's table was not sized for the snapshot's keys: the mobile and e-mail tables were.
   const KeyOwners sized_for_keys(*target, snapshot.size());
   EXPECT_LT(presized, sized_for_keys.memory_bytes());
+}
+
+TEST(KeyOwners, ABatchClaimsWhatOneRecordAtATimeClaims) {
+  // 300 rows, of which some give again a user_id the snapshot holds, a new user_id, a mobile or an
+  // e-mail of an earlier row, some of the same batch, some of an earlier one; claimed one at a
+  // time and in batches of 7 (settled last to first), the clashes and the contested rows are the
+  // same, fates included.
+  const auto target = contact_user();
+  std::vector<Record> rows;
+  for (std::uint64_t n = 1; n <= 300; ++n) {
+    Record r = row(n, n + 1);
+    if (n % 37 == 0) r.at(Field::kUserId) = fmt::format("u{:07}", n - 3);            // known, same batch or not
+    if (n % 41 == 0) r.at(Field::kUserId) = fmt::format("u{:07}", 250 + n % 7);      // new (not in the snapshot)
+    if (n % 43 == 0) r.at(Field::kMobile) = fmt::format("138{:08}", n - 1);           // the row before's mobile
+    if (n % 47 == 0) r.at(Field::kEmail) = fmt::format("P{}@EXAMPLE.com", n / 2);      // an earlier e-mail
+    if (n % 53 == 0) r.at(Field::kMobile).clear();
+    rows.push_back(std::move(r));
+  }
+  const auto fate = [](std::uint64_t n) { return static_cast<KeyOwners::Fate>(n % 4); };
+  const auto index = [] {
+    SnapshotIndex snapshot(SnapshotIndex::Owners::kKept);
+    for (std::uint64_t n = 1; n <= 200; ++n) snapshot.add(fmt::format("u{:07}", n), n);
+    return snapshot;
+  };
+
+  SnapshotIndex one_index = index();
+  KeyOwners one(*target, 0, true);
+  std::vector<std::optional<Invalid>> one_broken;
+  for (std::uint64_t n = 1; n <= rows.size(); ++n) {
+    one_broken.push_back(one.claim(rows[n - 1], &one_index));
+    one.settle(one_broken.back() ? KeyOwners::Fate::kInvalid : fate(n));
+  }
+
+  SnapshotIndex batch_index = index();
+  KeyOwners batched(*target, 0, true);
+  std::vector<std::optional<Invalid>> batch_broken;
+  std::vector<std::optional<Invalid>> broken;
+  for (std::size_t at = 0; at < rows.size(); at += 7) {
+    const std::size_t n = std::min<std::size_t>(7, rows.size() - at);
+    const std::uint32_t first = batched.claim_batch(std::span(rows).subspan(at, n), &batch_index, broken);
+    ASSERT_EQ(broken.size(), n);
+    for (std::size_t i = n; i-- > 0;) {
+      batched.settle(first + static_cast<std::uint32_t>(i), broken[i] ? KeyOwners::Fate::kInvalid : fate(at + i + 1));
+    }
+    batch_broken.insert(batch_broken.end(), broken.begin(), broken.end());
+  }
+
+  ASSERT_EQ(batch_broken.size(), one_broken.size());
+  std::size_t clashes = 0;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    ASSERT_EQ(batch_broken[i].has_value(), one_broken[i].has_value()) << "row " << i + 1;
+    if (!one_broken[i]) continue;
+    ++clashes;
+    EXPECT_EQ(batch_broken[i]->field, one_broken[i]->field) << "row " << i + 1;
+    EXPECT_EQ(batch_broken[i]->rule, one_broken[i]->rule) << "row " << i + 1;
+  }
+  EXPECT_GE(clashes, 20u) << "the rows were meant to clash";
+  const auto one_contested = one.contested();
+  const auto batch_contested = batched.contested();
+  ASSERT_EQ(batch_contested.size(), one_contested.size());
+  EXPECT_GE(one_contested.size(), 10u);
+  for (std::size_t i = 0; i < one_contested.size(); ++i) {
+    EXPECT_EQ(batch_contested[i].origin.line, one_contested[i].origin.line);
+    EXPECT_EQ(batch_contested[i].fate, one_contested[i].fate);
+    EXPECT_EQ(batch_contested[i].invalid.rule, one_contested[i].invalid.rule);
+  }
 }
 
 TEST(KeyOwners, PresizedTablesHoldTheirRecordsWithoutGrowing) {
