@@ -40,6 +40,7 @@ class TableMemory {
   char* data() { return data_; }
   const char* data() const { return data_; }
   std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
 
   // Grows to `bytes` (never shrinks), keeping the content; the bytes added are zero. Throws
   // std::bad_alloc when there is no memory, leaving the table as it was.
@@ -79,5 +80,11 @@ class TableArray {
   TableMemory memory_;
   std::size_t size_ = 0;
 };
+
+// Loads the cache line holding `p`, so that a lookup soon after finds it in the caches. A load,
+// not a prefetch hint, where hints were seen not to arrive: with a hint, the one-owner tables'
+// claims still waited on their first line (bench_plan's profile, bench/README.md), with a load
+// they did not; independent loads overlap all the same.
+inline void load_line(const void* p) { (void)*static_cast<const volatile char*>(p); }
 
 }  // namespace hrsync

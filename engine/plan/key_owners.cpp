@@ -33,38 +33,57 @@ std::size_t home(std::uint64_t hash, std::size_t n) {
 }  // namespace
 
 std::size_t KeyOwners::Owners::Part::slot(std::uint64_t hash) const {
-  const std::size_t n = hashes.size();
+  const std::size_t n = slots;
   std::size_t i = home(hash, n);
   while (hashes[i] != 0 && hashes[i] != hash) i = i + 1 == n ? 0 : i + 1;
   return i;
 }
 
-void KeyOwners::Owners::Part::rehash(std::size_t slots) {
-  std::vector<std::uint64_t> old_hashes = std::move(hashes);
-  std::vector<std::uint32_t> old_owners = std::move(owners);
-  hashes.assign(slots, 0);
-  owners.assign(slots, 0);
-  for (std::size_t i = 0; i < old_hashes.size(); ++i) {
+void KeyOwners::Owners::Part::rehash(std::size_t count) {
+  TableMemory fresh(count * (sizeof(std::uint64_t) + sizeof(std::uint32_t)));
+  const std::uint64_t* old_hashes = hashes;
+  const std::uint32_t* old_owners = owners;
+  const std::size_t old_slots = slots;
+  hashes = reinterpret_cast<std::uint64_t*>(fresh.data());
+  owners = reinterpret_cast<std::uint32_t*>(fresh.data() + count * sizeof(std::uint64_t));
+  slots = count;
+  for (std::size_t i = 0; i < old_slots; ++i) {
     if (old_hashes[i] == 0) continue;
     const std::size_t at = slot(old_hashes[i]);
     hashes[at] = old_hashes[i];
     owners[at] = old_owners[i];
   }
+  memory = std::move(fresh);  // frees the old slots if they were the part's own
 }
 
 void KeyOwners::Owners::reserve(std::size_t values) {
   // A part holds a 64th of the values, give or take a few standard deviations.
   const std::size_t share = values / kParts;
   const std::size_t want = slots_for(share + 4 * static_cast<std::size_t>(std::sqrt(static_cast<double>(share))) + 64);
-  for (Part& p : parts_) {
-    if (want > p.hashes.size()) p.rehash(want);
+  const bool fresh = std::all_of(parts_.begin(), parts_.end(), [](const Part& p) { return p.size == 0; });
+  if (!fresh || !block_.empty()) {
+    for (Part& p : parts_) {
+      if (want > p.slots) p.rehash(want);
+    }
+    return;
+  }
+  // Nothing claimed yet: one block for every part.
+  block_ = TableMemory(kParts * want * (sizeof(std::uint64_t) + sizeof(std::uint32_t)));
+  auto* hashes = reinterpret_cast<std::uint64_t*>(block_.data());
+  auto* owners = reinterpret_cast<std::uint32_t*>(block_.data() + kParts * want * sizeof(std::uint64_t));
+  for (std::size_t k = 0; k < kParts; ++k) {
+    Part& p = parts_[k];
+    p.memory = TableMemory();
+    p.hashes = hashes + k * want;
+    p.owners = owners + k * want;
+    p.slots = want;
   }
 }
 
 std::uint32_t KeyOwners::Owners::claim(std::uint64_t hash, std::uint32_t owner) {
   if (hash == 0) hash = 1;
   Part& p = parts_[hash >> (64 - kPartBits)];
-  if ((p.size + 1) * 5 > p.hashes.size() * 4) p.rehash(std::max(kMinSlots, p.hashes.size() * 2));
+  if ((p.size + 1) * 5 > p.slots * 4) p.rehash(std::max(kMinSlots, p.slots * 2));
   const std::size_t at = p.slot(hash);
   if (p.hashes[at] == hash) return p.owners[at];
   p.hashes[at] = hash;
@@ -76,17 +95,17 @@ std::uint32_t KeyOwners::Owners::claim(std::uint64_t hash, std::uint32_t owner) 
 void KeyOwners::Owners::prefetch(std::uint64_t hash) const {
   if (hash == 0) hash = 1;
   const Part& p = parts_[hash >> (64 - kPartBits)];
-  if (p.hashes.empty()) return;
+  if (p.slots == 0) return;
   // A table 4/5 full probes about 13 slots past the home of a new value: two lines of hashes.
-  const std::size_t at = home(hash, p.hashes.size());
-  __builtin_prefetch(p.hashes.data() + at);
-  if (at + 8 < p.hashes.size()) __builtin_prefetch(p.hashes.data() + at + 8);
-  __builtin_prefetch(p.owners.data() + at);
+  const std::size_t at = home(hash, p.slots);
+  load_line(p.hashes + at);
+  if (at + 8 < p.slots) __builtin_prefetch(p.hashes + at + 8);
+  __builtin_prefetch(p.owners + at);
 }
 
 std::size_t KeyOwners::Owners::memory_bytes() const {
-  std::size_t bytes = 0;
-  for (const Part& p : parts_) bytes += p.hashes.capacity() * sizeof(std::uint64_t) + p.owners.capacity() * sizeof(std::uint32_t);
+  std::size_t bytes = block_.size();
+  for (const Part& p : parts_) bytes += p.memory.size();
   return bytes;
 }
 
@@ -156,12 +175,29 @@ void KeyOwners::hash_values(const Record& record, SnapshotIndex* snapshot) {
         // The key's form is kExact: its value is the cell itself, which outlives the claim.
         h.in_snapshot = true;
         h.value = snapshot->probe(unique_form(UniqueRule{{}, rule.form, rule.code}, cell, scratch_));
-        snapshot->prefetch(h.value);
         continue;
       }
       h.value.hash = content_hash(unique_form(UniqueRule{{}, rule.form, rule.code}, cell, scratch_));
-      rule.owners.prefetch(h.value.hash);
+      h.table = &rule.owners;
     }
+  }
+}
+
+void KeyOwners::prefetch_slots(std::size_t from, std::size_t to, const SnapshotIndex* snapshot) const {
+  for (std::size_t k = from; k < to; ++k) {
+    const Hashed& h = hashed_[k];
+    if (!h.given) continue;
+    if (h.in_snapshot) {
+      snapshot->prefetch(h.value);
+    } else {
+      h.table->prefetch(h.value.hash);
+    }
+  }
+}
+
+void KeyOwners::prefetch_records(std::size_t from, std::size_t to, const SnapshotIndex* snapshot) const {
+  for (std::size_t k = from; k < to; ++k) {
+    if (hashed_[k].given && hashed_[k].in_snapshot) snapshot->prefetch_record(hashed_[k].value);
   }
 }
 
@@ -180,13 +216,20 @@ std::uint32_t KeyOwners::claim_batch(std::span<const Record> batch, SnapshotInde
   if (rules_.empty()) return first;
   hashed_.clear();
   for (const Record& record : batch) hash_values(record, snapshot);
-  if (snapshot != nullptr) {
-    for (const Hashed& h : hashed_) {
-      if (h.in_snapshot) snapshot->prefetch_record(h.value);
-    }
-  }
+  // The slots kAhead records ahead of the claims, the snapshot records half as far: far enough
+  // for the misses to overlap, near enough for what they load to stay in the caches until used
+  // (a whole batch ahead, it did not).
+  constexpr std::size_t kAhead = 16;
+  const std::size_t n = batch.size();
+  const std::size_t per = hashed_.size() / std::max<std::size_t>(n, 1);  // every record has as many
+  prefetch_slots(0, std::min(kAhead, n) * per, snapshot);
+  prefetch_records(0, std::min(kAhead / 2, n) * per, snapshot);
   const Hashed* next = hashed_.data();
-  for (std::size_t i = 0; i < batch.size(); ++i) broken[i] = claim_hashed(batch[i], next, snapshot);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i + kAhead < n) prefetch_slots((i + kAhead) * per, (i + kAhead + 1) * per, snapshot);
+    if (i + kAhead / 2 < n) prefetch_records((i + kAhead / 2) * per, (i + kAhead / 2 + 1) * per, snapshot);
+    broken[i] = claim_hashed(batch[i], next, snapshot);
+  }
   return first;
 }
 

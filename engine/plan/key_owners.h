@@ -27,8 +27,9 @@
 // a part sized to its share of the values, not to a power of two), up to 30 bytes in a part that
 // grew; per record 4 bytes (its line and fate). Each rule's table is split in 64 parts by the top
 // bits of the hash, each growing on its own, so that growing never holds more than a 64th of the
-// table twice. The source key of a
-// contested row is not kept: the planner finds it from the row's line (DuplicateKeys::keys_at).
+// table twice. Sized up front, the parts share one table (TableMemory: huge pages where the kernel
+// gives them, since every claim lands at random in it); a part that outgrows its share moves to
+// a table of its own. The source key of a contested row is not kept: the planner finds it from the row's line (DuplicateKeys::keys_at).
 // Up to 2^30 records per target.
 //
 // Thread-safety: one thread at a time.
@@ -47,6 +48,7 @@
 #include "connectors/targets/target_connector.h"
 #include "diff/record.h"
 #include "diff/snapshot_index.h"
+#include "diff/table_memory.h"
 
 namespace hrsync {
 
@@ -80,9 +82,10 @@ class KeyOwners {
   void settle(Fate fate);
 
   // claim() for each record of `batch`, in order: broken[i] is what claim() gives for batch[i].
-  // The batch's values are hashed and their slots loaded into the caches first, so that the
-  // misses overlap (as SnapshotIndex's batch lookups). Returns the first record's claimant: each
-  // record is then settled with settle(first + i, fate), in any order.
+  // The batch's values are hashed first; each record's slots are then loaded into the caches 16
+  // records ahead of its claims (and its key's snapshot record 8 ahead), so that the misses
+  // overlap. Returns the first record's claimant: each record is then settled with
+  // settle(first + i, fate), in any order.
   std::uint32_t claim_batch(std::span<const Record> batch, SnapshotIndex* snapshot,
                             std::vector<std::optional<Invalid>>& broken);
   void settle(std::uint32_t claimant, Fate fate);
@@ -112,14 +115,20 @@ class KeyOwners {
     std::size_t memory_bytes() const;
 
    private:
+    // A part's slots: kParts * slots hashes then as many owners, in `memory` (its own, once it
+    // grew) or in the block reserve() made for every part.
     struct Part {
-      std::vector<std::uint64_t> hashes;
-      std::vector<std::uint32_t> owners;
+      std::uint64_t* hashes = nullptr;
+      std::uint32_t* owners = nullptr;
+      std::size_t slots = 0;
       std::size_t size = 0;
+      TableMemory memory;
 
       std::size_t slot(std::uint64_t hash) const;
       void rehash(std::size_t slots);
     };
+    // Every part's slots as reserve() sized them, in one table (huge pages, TableMemory).
+    TableMemory block_;
     std::array<Part, kParts> parts_;
   };
   struct Rule {
@@ -130,17 +139,21 @@ class KeyOwners {
   };
   // One cell's value of a record, hashed ahead of its claim (hash_values).
   struct Hashed {
-    SnapshotIndex::Probe value;  // the value (a view of the cell when in_snapshot) and its hash
-    bool given = false;          // false: the cell is empty
-    bool in_snapshot = false;    // a key claimed in the snapshot's index (value.hash is its probe)
+    SnapshotIndex::Probe value;     // the value (a view of the cell when in_snapshot) and its hash
+    const Owners* table = nullptr;  // the rule's table, unless in_snapshot
+    bool given = false;             // false: the cell is empty
+    bool in_snapshot = false;       // a key claimed in the snapshot's index (value.hash is its probe)
   };
   struct Clash {
     std::uint32_t claimant;  // the earlier row
     Invalid invalid;         // what it is told, naming the later row
   };
 
-  // Appends to hashed_ one Hashed per cell of every rule of `record`, and starts loading its slot.
+  // Appends to hashed_ one Hashed per cell of every rule of `record`.
   void hash_values(const Record& record, SnapshotIndex* snapshot);
+  // Starts loading the slots of hashed_[from, to), and the snapshot records of its keys.
+  void prefetch_slots(std::size_t from, std::size_t to, const SnapshotIndex* snapshot) const;
+  void prefetch_records(std::size_t from, std::size_t to, const SnapshotIndex* snapshot) const;
   // claim() of `record`, with its values' Hashed from `next` on (advanced past them).
   std::optional<Invalid> claim_hashed(const Record& record, const Hashed*& next, SnapshotIndex* snapshot);
   // The rule broken by a row giving `value` in `field` that the row at `other_line` also gives.
