@@ -230,7 +230,8 @@ Result<void> write_file(const std::string& path, const std::string& text) {
   return {};
 }
 
-void add_options(CLI::App& app, emu::EmulatorOptions& o, RawOptions& raw) {
+// Where it listens, and how (TLS).
+void add_server_options(CLI::App& app, emu::EmulatorOptions& o, RawOptions& raw) {
   app.add_option("--host", o.host, "Address to listen on")->capture_default_str();
   app.add_option("--port", o.port, "Port to listen on; 0 picks a free one (see --port-file)")->capture_default_str();
   app.add_option("--port-file", raw.port_file, "Write the bound port to this file once listening");
@@ -240,17 +241,22 @@ void add_options(CLI::App& app, emu::EmulatorOptions& o, RawOptions& raw) {
   app.add_flag("--tls", o.tls, "Serve HTTPS with a CA and certificate made for this run (see --ca-out)");
   app.add_option("--tls-name", o.tls_names, "Host name or IP address the certificate is for (repeatable)")->capture_default_str();
   app.add_option("--ca-out", raw.ca_out, "Write the run's CA certificate (PEM) to this file, for clients to trust");
+}
 
+// The credentials it accepts: the app's, the box's token, the bot's hook.
+void add_credential_options(CLI::App& app, emu::EmulatorOptions& o, RawOptions& raw) {
   app.add_option("--app-id", o.app_id, "The app_id the token endpoint accepts")->capture_default_str();
   app.add_option("--app-secret-env", raw.app_secret_env, "Environment variable holding the accepted app_secret (unset: \"demo-secret\")")->capture_default_str();
   app.add_option("--app-secret-file", raw.app_secret_file, "File whose first line is the accepted app_secret");
   app.add_option("--token-lifetime", o.token_lifetime_s, "Seconds a tenant_access_token lives (Feishu: 7200)")->capture_default_str();
   app.add_option("--sophon-token-env", raw.sophon_token_env, "Environment variable holding the token the Sophon box asks for (unset: none)")->capture_default_str();
   app.add_option("--sophon-token-file", raw.sophon_token_file, "File whose first line is the token the Sophon box asks for");
-
   app.add_option("--bot-hook-id", o.bot_hook_id, "The custom bot hook id POST /open-apis/bot/v2/hook/:id accepts")->capture_default_str();
   app.add_option("--bot-secret-env", raw.bot_secret_env, "Environment variable holding the bot's signing secret (unset: signatures are not checked)")->capture_default_str();
+}
 
+// Its rate limits.
+void add_limit_options(CLI::App& app, emu::EmulatorOptions& o, RawOptions& raw) {
   app.add_flag("--no-rate-limits", raw.no_limits, "Lift every rate limit (throughput benchmarks)");
   app.add_option("--rate-scale", o.rate_scale, "Multiply every limit (0.1 turns 50/s into 5/s)")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--acs-rate", raw.acs_rate, "Limit tier of acs_card, e.g. 50/s (repeatable; default unlimited)");
@@ -261,7 +267,10 @@ void add_options(CLI::App& app, emu::EmulatorOptions& o, RawOptions& raw) {
                  "contact_user.read, contact_user.create, contact_group.read, contact_group.create, attendance_face.read, "
                  "attendance_face.upload, acs_card.read, sophon_person.read, sophon_person.create)");
   app.add_option("--sophon-rate", raw.sophon_rate, "Limit tier of sophon_person, e.g. 10/s (repeatable; default unlimited)");
+}
 
+// The tenant's and the box's rules.
+void add_tenant_options(CLI::App& app, emu::EmulatorOptions& o, RawOptions& raw) {
   app.add_flag("--uncertified-tenant", raw.uncertified, "Refuse non-+86 mobiles (44019), as for a tenant without Feishu certification");
   app.add_flag("--lark-tenant", raw.lark, "Behave as a Lark (overseas) tenant: mobile optional, +86 mobiles refused (44018)");
   app.add_option("--department-user-limit", o.department_user_limit, "Most users per department (41016); 0 = no limit")->capture_default_str();
@@ -274,7 +283,10 @@ void add_options(CLI::App& app, emu::EmulatorOptions& o, RawOptions& raw) {
                  "same photo is refused every time; 0 = none, 1 = every photo")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
+}
 
+// Faults, latency and delays it injects.
+void add_fault_options(CLI::App& app, emu::EmulatorOptions& o, RawOptions& raw) {
   app.add_option("--fault", raw.faults,
                  "Inject a fault: NAME=TERM[,TERM...][@ENDPOINT] (repeatable). NAME: lock (44025 on contact user updates), "
                  "internal (5xx with the API's internal code), reset (connection reset), stall (never answer), revoke "
@@ -303,7 +315,10 @@ void add_options(CLI::App& app, emu::EmulatorOptions& o, RawOptions& raw) {
                  "keep their order");
   app.add_option("--outage", raw.outage, "Answer everything 503 from START for SECONDS after start-up: START+SECONDS");
   app.add_option("--seed", o.seed, "Seed of every random decision (faults, latency, inbound delay, tokens)")->capture_default_str();
+}
 
+// The entities that exist (the fixture).
+void add_fixture_options(CLI::App& app, RawOptions& raw) {
   app.add_option("--fixture", raw.fixture, "JSON file listing the entities that exist (format: emulator/README.md)");
   app.add_option("--fixture-from-csv", raw.employees_csv, "HR employees CSV: every well-formed employee exists on every platform");
   app.add_option("--groups-csv", raw.groups_csv, "HR groups CSV (group_id,name,description), with --fixture-from-csv");
@@ -322,6 +337,15 @@ void add_options(CLI::App& app, emu::EmulatorOptions& o, RawOptions& raw) {
       ->check(CLI::Range(0.0, 1.0));
   app.add_option("--fixture-person-type", raw.person_types, "A face-box person's type: IDENTITY=TYPE, e.g. E0001=3 (repeatable)");
   app.add_option("--write-fixture", raw.write_fixture, "Write the fixture as JSON to this file and exit");
+}
+
+void add_options(CLI::App& app, emu::EmulatorOptions& o, RawOptions& raw) {
+  add_server_options(app, o, raw);
+  add_credential_options(app, o, raw);
+  add_limit_options(app, o, raw);
+  add_tenant_options(app, o, raw);
+  add_fault_options(app, o, raw);
+  add_fixture_options(app, raw);
 }
 
 int run(emu::EmulatorOptions options, const RawOptions& raw) {

@@ -40,6 +40,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -147,16 +148,12 @@ const json::object* attendance_tier(const json::object& stats) {
 
 std::uint64_t number(const json::value* v) { return v != nullptr ? v->to_number<std::uint64_t>() : 0; }
 
-int run(const Scenario& s) {
-  char tmpl[] = "/tmp/hrsync-bench-e2e.XXXXXX";
-  if (mkdtemp(tmpl) == nullptr) return 2;
-  const fs::path dir = tmpl;
-  std::ofstream(dir / "secret") << kSecret;
-
+// The emulator of scenario `s`, serving the export it writes in `dir`; null (said why) on error.
+std::unique_ptr<emu::Emulator> start_emulator(const Scenario& s, const fs::path& dir) {
   emu::EmulatorOptions eo;
   if (!write_export((dir / "employees.csv").string(), s.employees, eo.fixture)) {
     std::fprintf(stderr, "bench_e2e: cannot write %s\n", (dir / "employees.csv").c_str());
-    return 2;
+    return nullptr;
   }
   eo.app_secret = std::string(kSecret);
   eo.rate_limits = s.limits;
@@ -166,22 +163,30 @@ int run(const Scenario& s) {
   eo.inbound_jitter_min_ms = s.jitter_min_ms;
   eo.inbound_jitter_max_ms = s.jitter_max_ms;
   eo.token_lifetime_s = s.token_lifetime_s;
-  emu::Emulator emulator(std::move(eo));
-  if (auto started = emulator.start(); !started) {
+  auto emulator = std::make_unique<emu::Emulator>(std::move(eo));
+  if (auto started = emulator->start(); !started) {
     std::fprintf(stderr, "bench_e2e: %s\n", started.error().str().c_str());
-    return 2;
+    return nullptr;
   }
-  std::ofstream(dir / "job.toml") << job_toml(s, dir, emulator.base_url());
+  return emulator;
+}
 
-  const auto plan_start = SteadyTime::now();
-  auto job = hrsync::prepare_job((dir / "job.toml").string(), hrsync::PlanOptions{}, /*create_store=*/true);
-  if (!job) {
-    std::fprintf(stderr, "bench_e2e: %s\n", job.error().str().c_str());
-    return 2;
-  }
-  const double plan_s = std::chrono::duration<double>(SteadyTime::now() - plan_start).count();
+// What one apply of a plan did and cost.
+struct Applied {
+  std::optional<hrsync::RunSummary> summary;
+  std::optional<hrsync::Error> commit_error;  // the last commit of the outcomes failed
+  std::uint64_t answers = 0;                  // outcomes recorded
+  std::uint64_t applied = 0;
+  double span_s = 0;  // first to last outcome
+  double wall_s = 0;
+  double cpu_engine_s = 0;
+  double cpu_process_s = 0;
+};
 
-  // What execute_sync does around the executor, minus the plan text and the report.
+// What execute_sync does around the executor, minus the plan text and the report; nullopt (said
+// why) when it could not start.
+std::optional<Applied> apply(const Scenario& s, hrsync::Job& job) {
+  Applied a;
   const auto started = SteadyTime::now();
   const double cpu_process_before = cpu_seconds(RUSAGE_SELF);
   const double cpu_engine_before = cpu_seconds(RUSAGE_THREAD);
@@ -189,38 +194,43 @@ int run(const Scenario& s) {
   hrsync::SteadyClock clock;
   hrsync::HttpTransportOptions transport_options;
   transport_options.max_connections = s.concurrency.value_or(hrsync::AutoConcurrencyOptions{}.ceiling);
-  auto transport = hrsync::HttpTransport::create(io.get_executor(), job->config.feishu, job->config.sophon,
-                                                 job->config.http, clock, transport_options);
+  auto transport = hrsync::HttpTransport::create(io.get_executor(), job.config.feishu, job.config.sophon,
+                                                 job.config.http, clock, transport_options);
   if (!transport) {
     std::fprintf(stderr, "bench_e2e: %s\n", transport.error().str().c_str());
-    return 2;
+    return std::nullopt;
   }
-  auto run_id = job->store->begin_run("sync", job->config.path, static_cast<std::int64_t>(std::time(nullptr)));
-  if (!run_id) return 2;
+  auto run_id = job.store->begin_run("sync", job.config.path, static_cast<std::int64_t>(std::time(nullptr)));
+  if (!run_id) return std::nullopt;
   // As `hrsync sync` does: the executor publishes its counters on a board, and each commit writes
   // the run's progress from it in the same transaction.
   hrsync::ProgressBoard board;
-  hrsync::StoreSink store_sink(*job->store, *run_id,
-                               hrsync::StoreSinkOptions{.batch = job->config.commit_batch, .board = &board}, clock,
+  hrsync::StoreSink store_sink(*job.store, *run_id,
+                               hrsync::StoreSinkOptions{.batch = job.config.commit_batch, .board = &board}, clock,
                                [] { return static_cast<std::int64_t>(std::time(nullptr)); });
   TimingSink sink(store_sink);
-  hrsync::Executor executor(job->config, **transport, clock, sink, {}, &board);
-  std::optional<hrsync::RunSummary> summary;
-  boost::asio::co_spawn(io, executor.run(job->plan), [&](std::exception_ptr e, hrsync::RunSummary r) {
-    if (!e) summary = std::move(r);
+  hrsync::Executor executor(job.config, **transport, clock, sink, {}, &board);
+  boost::asio::co_spawn(io, executor.run(job.plan), [&](std::exception_ptr e, hrsync::RunSummary r) {
+    if (!e) a.summary = std::move(r);
   });
   io.run();
-  const bool committed = store_sink.flush().has_value();
-  const double wall_s = std::chrono::duration<double>(SteadyTime::now() - started).count();
-  const double cpu_engine_s = cpu_seconds(RUSAGE_THREAD) - cpu_engine_before;
-  const double cpu_process_s = cpu_seconds(RUSAGE_SELF) - cpu_process_before;
+  if (auto flushed = store_sink.flush(); !flushed) a.commit_error = flushed.error();
+  a.wall_s = std::chrono::duration<double>(SteadyTime::now() - started).count();
+  a.cpu_engine_s = cpu_seconds(RUSAGE_THREAD) - cpu_engine_before;
+  a.cpu_process_s = cpu_seconds(RUSAGE_SELF) - cpu_process_before;
+  a.answers = sink.count();
+  a.applied = sink.applied();
+  a.span_s = sink.span_s();
+  return a;
+}
 
-  const json::object stats = json::parse(emulator.stats_json()).as_object();
+// Prints what the apply `a` of scenario `s` measured, beside the emulator's `stats`.
+void print_figures(const Scenario& s, const Applied& a, const json::object& stats, double plan_s,
+                   std::uint64_t planned) {
   const json::object& endpoint = stats.at("endpoints").at("attendance_face").as_object();
   const std::uint64_t requests = number(endpoint.if_contains("requests"));
   const std::uint64_t throttled = number(endpoint.if_contains("throttled"));
-  const double rate = sink.count() > 1 ? static_cast<double>(sink.count() - 1) / sink.span_s() : 0;
-
+  const double rate = a.answers > 1 ? static_cast<double>(a.answers - 1) / a.span_s : 0;
   std::printf("scenario %s: %llu employees, attendance_face, concurrency %s, latency %g..%g ms, inbound jitter %g..%g ms, %s, emulator threads %u\n",
               s.name.c_str(), static_cast<unsigned long long>(s.employees),
               s.concurrency ? std::to_string(*s.concurrency).c_str() : "auto", s.latency_min_ms,
@@ -228,22 +238,22 @@ int run(const Scenario& s) {
               s.server_threads);
   if (s.token_lifetime_s < 7200) std::printf("  tokens live %g s at the emulator\n", s.token_lifetime_s);
   std::printf("  plan (not timed below)   %.2f s\n", plan_s);
-  std::printf("  applied                  %llu of %llu (%s)\n", static_cast<unsigned long long>(sink.applied()),
-              static_cast<unsigned long long>(job->plan.targets.at(0).calls()), summary ? "run completed" : "run FAILED");
+  std::printf("  applied                  %llu of %llu (%s)\n", static_cast<unsigned long long>(a.applied),
+              static_cast<unsigned long long>(planned), a.summary ? "run completed" : "run FAILED");
   std::printf("  requests at the emulator %llu, throttled %llu (%.2f per 1,000 calls)\n",
               static_cast<unsigned long long>(requests), static_cast<unsigned long long>(throttled),
               requests > 0 ? 1000.0 * static_cast<double>(throttled) / static_cast<double>(requests) : 0.0);
-  if (summary && !summary->targets.empty()) {
-    const hrsync::TargetProgress& c = summary->targets.front().counts;
+  if (a.summary && !a.summary->targets.empty()) {
+    const hrsync::TargetProgress& c = a.summary->targets.front().counts;
     std::printf("  concurrency in use       %s%u at the end, at most %u\n", c.concurrency_auto ? "auto: " : "", c.concurrency,
                 c.concurrency_peak);
   }
-  std::printf("  first to last answer     %.3f s -> %.1f req/s\n", sink.span_s(), rate);
-  std::printf("  whole apply (wall)       %.3f s -> %.1f req/s\n", wall_s, static_cast<double>(sink.count()) / wall_s);
+  std::printf("  first to last answer     %.3f s -> %.1f req/s\n", a.span_s, rate);
+  std::printf("  whole apply (wall)       %.3f s -> %.1f req/s\n", a.wall_s, static_cast<double>(a.answers) / a.wall_s);
   const double per_request_us = 1e6 / static_cast<double>(std::max<std::uint64_t>(requests, 1));
-  std::printf("  CPU, engine thread       %.3f s = %.1f us per request\n", cpu_engine_s, cpu_engine_s * per_request_us);
-  std::printf("  CPU, emulator and rest   %.3f s = %.1f us per request\n", cpu_process_s - cpu_engine_s,
-              (cpu_process_s - cpu_engine_s) * per_request_us);
+  std::printf("  CPU, engine thread       %.3f s = %.1f us per request\n", a.cpu_engine_s, a.cpu_engine_s * per_request_us);
+  std::printf("  CPU, emulator and rest   %.3f s = %.1f us per request\n", a.cpu_process_s - a.cpu_engine_s,
+              (a.cpu_process_s - a.cpu_engine_s) * per_request_us);
   if (s.limits) {
     const json::object* tier = attendance_tier(stats);
     std::printf("  of the 50/s limit        %.2f %%\n", rate / 50.0 * 100.0);
@@ -251,14 +261,56 @@ int run(const Scenario& s) {
                 static_cast<unsigned long long>(tier != nullptr ? number(tier->if_contains("max_in_window")) : 0));
   }
   std::fflush(stdout);
-  emulator.stop();
-  std::error_code ec;
-  fs::remove_all(dir, ec);
-  if (!committed) std::fprintf(stderr, "bench_e2e: %s\n", store_sink.status().error().str().c_str());
-  // Paced: nothing throttled. Jittered: at most one throttled answer per 1,000 calls.
+}
+
+// Whether the apply `a` of scenario `s` met its bar. Paced: nothing throttled. Jittered: at most
+// one throttled answer per 1,000 calls. Either way, every employee applied at the share asked.
+bool passed(const Scenario& s, const Applied& a, const json::object& stats) {
+  const json::object& endpoint = stats.at("endpoints").at("attendance_face").as_object();
+  const std::uint64_t requests = number(endpoint.if_contains("requests"));
+  const std::uint64_t throttled = number(endpoint.if_contains("throttled"));
+  const double rate = a.answers > 1 ? static_cast<double>(a.answers - 1) / a.span_s : 0;
   const bool pacing_ok = s.jitter_max_ms > 0 ? throttled * 1000 <= std::max<std::uint64_t>(requests, 1) : throttled == 0;
-  const bool ok = committed && summary && sink.applied() == s.employees && (!s.limits || (pacing_ok && rate >= s.min_share * 50));
-  return ok ? 0 : 1;
+  return !a.commit_error && a.summary && a.applied == s.employees &&
+         (!s.limits || (pacing_ok && rate >= s.min_share * 50));
+}
+
+int run(const Scenario& s) {
+  char tmpl[] = "/tmp/hrsync-bench-e2e.XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) return 2;
+  const fs::path dir = tmpl;
+  const auto cleanup = [&] {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  };
+  std::ofstream(dir / "secret") << kSecret;
+  const auto emulator = start_emulator(s, dir);
+  if (!emulator) {
+    cleanup();
+    return 2;
+  }
+  std::ofstream(dir / "job.toml") << job_toml(s, dir, emulator->base_url());
+
+  const auto plan_start = SteadyTime::now();
+  auto job = hrsync::prepare_job((dir / "job.toml").string(), hrsync::PlanOptions{}, /*create_store=*/true);
+  if (!job) {
+    std::fprintf(stderr, "bench_e2e: %s\n", job.error().str().c_str());
+    cleanup();
+    return 2;
+  }
+  const double plan_s = std::chrono::duration<double>(SteadyTime::now() - plan_start).count();
+  const std::optional<Applied> applied = apply(s, *job);
+  if (!applied) {
+    cleanup();
+    return 2;
+  }
+
+  const json::object stats = json::parse(emulator->stats_json()).as_object();
+  print_figures(s, *applied, stats, plan_s, job->plan.targets.at(0).calls());
+  emulator->stop();
+  cleanup();
+  if (applied->commit_error) std::fprintf(stderr, "bench_e2e: %s\n", applied->commit_error->str().c_str());
+  return passed(s, *applied, stats) ? 0 : 1;
 }
 
 }  // namespace
