@@ -7,8 +7,10 @@
 namespace hrsync::emulator {
 
 IssuedToken TokenStore::issue(double now) {
+  // The same token while over a quarter of its lifetime is left, and at least a whole second of
+  // it: an `expire` of 0 is no token (a test's lifetime of a few seconds could otherwise get one).
   auto it = expiry_.find(current_);
-  if (it != expiry_.end() && it->second - now > lifetime_s_ / 4) {
+  if (it != expiry_.end() && it->second - now > lifetime_s_ / 4 && it->second - now >= 1) {
     return {current_, static_cast<std::int64_t>(std::floor(it->second - now))};
   }
   // Expired tokens are forgotten when a new one is issued, so the map stays small.

@@ -1,8 +1,9 @@
 // TokenStore: the tenant_access_tokens the emulated token endpoint has issued.
 //
 // As Feishu does (docs/api-notes.md, "Token"), asking for a token while more than a quarter of the lifetime
-// remains on the current one (30 min of 2 h) returns that same token with its remaining `expire`;
-// asking later issues a new one, and both stay valid until each expires. Tokens can be revoked
+// remains on the current one (30 min of 2 h) returns that same token with its remaining `expire`
+// (whole seconds, at least 1); asking later issues a new one, and both stay valid until each
+// expires. Tokens can be revoked
 // (one, or all), after which business calls carrying them fail with 99991663.
 // Token values are "t-" and 32 hex digits from the seeded generator given at construction.
 //

@@ -355,6 +355,21 @@ TEST(TokenStore, IssuesReusesExpiresAndRevokes) {
   EXPECT_EQ(store.issued(), 2u);
 }
 
+TEST(TokenStore, NeverHandsOutATokenWithLessThanASecondLeft) {
+  // A lifetime of 2 s: at 1.3 s, 0.7 s is left, over a quarter of it but under a whole second,
+  // which `expire` would give as 0: a new token instead.
+  TokenStore store(2, 9);
+  const auto a = store.issue(0);
+  EXPECT_EQ(a.expire_s, 2);
+  const auto same = store.issue(0.4);
+  EXPECT_EQ(same.token, a.token);
+  EXPECT_EQ(same.expire_s, 1);
+  const auto b = store.issue(1.3);
+  EXPECT_NE(b.token, a.token);
+  EXPECT_EQ(b.expire_s, 2);
+  EXPECT_TRUE(store.valid(a.token, 1.9)) << "the old token lives on until it expires";
+}
+
 TEST(ImageProbe, Base64AndImageSizes) {
   EXPECT_EQ(decode_base64("aGVsbG8=").value(), "hello");
   EXPECT_EQ(decode_base64("aGVsbG8").value(), "hello");
