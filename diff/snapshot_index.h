@@ -6,10 +6,10 @@
 // index is compact: the keys live in one arena, each record beside its stored hash and its seen
 // flag, and an open-addressing table of 8-byte slots (a 32-bit tag of the key's hash and the
 // record's position) finds them; the tag also picks the slot (scaled to the table's size), so
-// growing the table never reads a key again. Both live in TableMemory (huge pages where the kernel
-// gives them). One key costs 11 bytes of table when reserved (any
-// size, at most 3/4 full), up to 22 when it grew, plus 10 bytes and the key's length, rounded up
-// to 4, of arena: about 31 bytes for a 9-byte key.
+// growing the table never reads a key again. Both live in TableMemory (huge pages where the
+// kernel gives them). One key costs 11 bytes of table when reserved (any size, at most 3/4 full),
+// up to 22 when it grew, plus 10 bytes and the key's length, rounded up to 4, of arena: about 31
+// bytes for a 9-byte key.
 //
 // An index made with owners (Owners::kKept) also keeps, beside each key, the first claimant of it
 // (claim(), 4 bytes more a key): a target whose key is not the source's checks with its own index
@@ -23,7 +23,8 @@
 // prefetch_record() each, then look each up with its probe. A lookup in a table far larger than
 // the caches waits on two misses, the slot and then the record; the passes start them for the
 // whole batch at once, so that they overlap, and the lookups find both in the caches (a batch of
-// 1,024 keys touches about 128 KiB, which a core's second-level cache holds).
+// 1,024 keys touches about 128 KiB, which a core's second-level cache holds). A caller with more
+// to load per key runs the passes a few keys ahead of its lookups instead (KeyOwners::claim_batch).
 //
 // Thread-safety: one thread at a time (take() writes the seen flag, claim() the claimant), but
 // for this: in an index with owners, claim() may run on one thread while take() runs on another
@@ -49,7 +50,8 @@ class SnapshotIndex {
   // Whether each key keeps its first claimant (claim()).
   enum class Owners : std::uint8_t { kNone, kKept };
 
-  // A key and its hash, for calls that would hash it again.
+  // A key and its hash, for calls that would hash it again: made by this index's probe() (or by
+  // an index with the same KeyHash).
   struct Probe {
     std::string_view key;
     std::uint64_t hash;

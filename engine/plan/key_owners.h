@@ -115,8 +115,8 @@ class KeyOwners {
     std::size_t memory_bytes() const;
 
    private:
-    // A part's slots: kParts * slots hashes then as many owners, in `memory` (its own, once it
-    // grew) or in the block reserve() made for every part.
+    // A part's `slots` hashes and as many owners: in the block reserve() made for every part (the
+    // parts' hashes, then their owners), or in `memory`, its own, once it grew.
     struct Part {
       std::uint64_t* hashes = nullptr;
       std::uint32_t* owners = nullptr;
@@ -125,7 +125,7 @@ class KeyOwners {
       TableMemory memory;
 
       std::size_t slot(std::uint64_t hash) const;
-      void rehash(std::size_t slots);
+      void rehash(std::size_t count);
     };
     // Every part's slots as reserve() sized them, in one table (huge pages, TableMemory).
     TableMemory block_;
