@@ -97,7 +97,7 @@ void append_targets_table(std::string& out, const Plan& plan, const Style& st) {
     }
     out += fmt::format("  {:<16} {:>7} {:>7} {:>8} {:>10} {:>7} {:>{}} {:>8} {:>8}  {:<11} {}\n", t.id, t.creates,
                        c.created - t.creates, c.changed, c.unchanged, c.absent, missing_cells[i], missing_width, c.invalid,
-                       target_calls(t), human_duration(target_seconds(t)), limits);
+                       target_calls(t), human_duration(target_seconds(t), Rounding::kDown), limits);
     calls += target_calls(t);
     if (!slowest || target_seconds(t) > target_seconds(*slowest)) slowest = &t;
   }
@@ -111,7 +111,7 @@ void append_targets_table(std::string& out, const Plan& plan, const Style& st) {
     out += "  Nothing to send: every target already holds what the sources say.\n";
   } else if (slowest) {
     out += fmt::format("  {} calls in all; targets run side by side, so the run takes at least {} ({} at {}).\n",
-                       calls, human_duration(target_seconds(*slowest)), slowest->id,
+                       calls, human_duration(target_seconds(*slowest), Rounding::kDown), slowest->id,
                        slowest->lanes.empty() ? "" : describe_tiers(slowest->lanes.front().tiers));
   }
 }
@@ -209,7 +209,7 @@ void append_reads(std::string& out, const Plan& plan, const PlanRenderOptions& o
       continue;
     }
     out += fmt::format("  {:<16} {} keys in {} calls (at least {}, took {}): {} found, {} absent, {} drifted{}\n", t.id,
-                       r.keys, r.calls, human_duration(r.min_seconds), human_duration(r.seconds), r.found,
+                       r.keys, r.calls, human_duration(r.min_seconds, Rounding::kDown), human_duration(r.seconds), r.found,
                        r.keys - r.found, r.drifted, r.throttled > 0 ? fmt::format(", {} throttled", r.throttled) : "");
   }
   std::size_t drift = 0;
@@ -352,10 +352,10 @@ void write_target(JsonWriter& w, const TargetPlan& t, const PlanRenderOptions& o
 
 }  // namespace
 
-std::string human_duration(double seconds) {
+std::string human_duration(double seconds, Rounding rounding) {
   if (seconds <= 0) return "0 s";
   if (seconds < 10) return fmt::format("{:.1f} s", seconds);
-  const auto s = static_cast<long long>(std::ceil(seconds));
+  const auto s = static_cast<long long>(rounding == Rounding::kUp ? std::ceil(seconds) : std::floor(seconds));
   if (s < 60) return fmt::format("{} s", s);
   if (s < 3600) return fmt::format("{} min {:02} s", s / 60, s % 60);
   return fmt::format("{} h {:02} min", s / 3600, (s % 3600) / 60);

@@ -9,6 +9,8 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <cstdint>
+
 #include <string>
 
 #include "diff/field_changes.h"
@@ -25,8 +27,13 @@ struct PlanRenderOptions {
 std::string render_plan_text(const Plan& plan, const PlanRenderOptions& options);
 std::string render_plan_json(const Plan& plan, const PlanRenderOptions& options);
 
-// "4 min 10 s", "17 s", "2 h 05 min": a duration for people.
-std::string human_duration(double seconds);
+// How a duration of 10 s or more is rounded to whole seconds: up for what is left or took (an
+// ETA, an elapsed time), down for a lower bound (the plan's "at least", which must not read above
+// what the run then takes).
+enum class Rounding : std::uint8_t { kUp, kDown };
+
+// "4 min 10 s", "17 s", "2 h 05 min", "4.2 s": a duration for people.
+std::string human_duration(double seconds, Rounding rounding = Rounding::kUp);
 
 // "50/s, 1000/min"
 std::string describe_tiers(const std::vector<RateTier>& tiers);

@@ -861,6 +861,11 @@ TEST_F(PlannerTest, LaneEstimateFollowsTheDocumentedLimits) {
   EXPECT_DOUBLE_EQ(min_seconds(1000, {RateTier{50, 1}, RateTier{1000, 60}}), 60.0);
   EXPECT_DOUBLE_EQ(min_seconds(0, {RateTier{50, 1}}), 0.0);
   EXPECT_EQ(human_duration(240), "4 min 00 s");
+  // 289 calls at 1000/min: the run's last call leaves after 17.28 s, so "at least" says 17 s, not 18.
+  EXPECT_EQ(human_duration(min_seconds(289, {RateTier{50, 1}, RateTier{1000, 60}}), Rounding::kDown), "17 s");
+  EXPECT_EQ(human_duration(17.34), "18 s") << "what is left rounds up";
+  EXPECT_EQ(human_duration(3599.5, Rounding::kDown), "59 min 59 s");
+  EXPECT_EQ(human_duration(3599.5), "1 h 00 min");
 }
 
 TEST_F(PlannerTest, RenderedPlanNamesCountsRejectionsAndMasksPersonalData) {
