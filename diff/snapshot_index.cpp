@@ -99,6 +99,11 @@ void SnapshotIndex::prefetch_record(const Probe& key) const {
   }
 }
 
+void SnapshotIndex::prefetch(std::span<const Probe> keys) const {
+  for (const Probe& key : keys) prefetch(key);
+  for (const Probe& key : keys) prefetch_record(key);
+}
+
 bool SnapshotIndex::add(const Probe& probe, std::uint64_t hash) {
   if ((size_ + 1) * 4 > slots_.size() * 3) rehash(std::max(kMinSlots, slots_.size() * 2));
   const std::string_view key = probe.key;

@@ -36,6 +36,7 @@
 #include <cstdint>
 #include <cstring>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -78,6 +79,8 @@ class SnapshotIndex {
   // in between makes them useless, not wrong.
   void prefetch(const Probe& key) const;
   void prefetch_record(const Probe& key) const;
+  // Both, for a batch: every slot first, then every record.
+  void prefetch(std::span<const Probe> keys) const;
 
   // The hash of `key` iff it is in the index; marks it seen. Taking a key twice returns its hash
   // both times (duplicate keys are the planner's to refuse).

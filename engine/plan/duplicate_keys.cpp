@@ -75,8 +75,8 @@ std::size_t DuplicateKeys::keep_first(std::span<Record> batch) {
   // The shared index's lookups of the batch, started together (SnapshotIndex's batch lookups).
   probes_.clear();
   if (shared_ != nullptr) {
-    for (const Record& record : batch) shared_->prefetch(probes_.emplace_back(shared_->probe(record.get(key_column_))));
-    for (const SnapshotIndex::Probe& p : probes_) shared_->prefetch_record(p);
+    for (const Record& record : batch) probes_.push_back(shared_->probe(record.get(key_column_)));
+    shared_->prefetch(probes_);
   }
   std::size_t kept = 0;
   for (std::size_t i = 0; i < batch.size(); ++i) {

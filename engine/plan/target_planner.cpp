@@ -92,17 +92,14 @@ void offer_batch(TargetState& t, std::span<const Record> records, Field key_colu
       KeyOwners::checks_key(*t.connector) && t.differ.index().owners() == SnapshotIndex::Owners::kKept;
   SnapshotIndex* const keys = claims_keys ? &t.differ.claims() : nullptr;
   const std::uint32_t first = t.owners.claim_batch(records, keys, t.clashes);
-  // The diff's lookups of the batch, started together (SnapshotIndex's batch lookups).
+  // The diff's lookups of the batch, started together (SnapshotIndex's batch lookups); an invalid
+  // record's probe stays empty, and its prefetch harmless.
   const SnapshotIndex& index = t.differ.index();
   t.probes.assign(docs.size(), SnapshotIndex::Probe{});
   for (std::size_t i = 0; i < docs.size(); ++i) {
-    if (!docs[i] || t.clashes[i]) continue;
-    t.probes[i] = index.probe(docs[i]->key);
-    index.prefetch(t.probes[i]);
+    if (docs[i] && !t.clashes[i]) t.probes[i] = index.probe(docs[i]->key);
   }
-  for (std::size_t i = 0; i < docs.size(); ++i) {
-    if (docs[i] && !t.clashes[i]) index.prefetch_record(t.probes[i]);
-  }
+  index.prefetch(t.probes);
   for (std::size_t i = 0; i < docs.size(); ++i) {
     auto& doc = docs[i];
     const Record& record = records[i];
@@ -137,8 +134,8 @@ void offer_batch(TargetState& t, std::span<const Record> records, Field key_colu
     const auto kind = t.differ.offer(*doc, t.probes[i]);
     if (returning && kind != Change::kUnchanged) t.plan.returning_keys.push_back(doc->key);
     t.owners.settle(claimant, kind == Change::kNew       ? KeyOwners::Fate::kNew
-                    : kind == Change::kChanged ? KeyOwners::Fate::kChanged
-                                               : KeyOwners::Fate::kUnchanged);
+                              : kind == Change::kChanged ? KeyOwners::Fate::kChanged
+                                                         : KeyOwners::Fate::kUnchanged);
     if (kind == Change::kUnchanged && !full) continue;
     // Past the first changes, a first run spools its new entities, and a --full run every entity.
     const bool known = kind != Change::kNew;

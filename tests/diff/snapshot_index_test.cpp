@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -134,6 +135,7 @@ TEST(SnapshotIndex, ABatchOfProbesFindsWhatOneLookupAtATimeFinds) {
     for (const auto& k : keys) probes.push_back(index.probe(k));
     for (const auto& p : probes) index.prefetch(p);
     for (const auto& p : probes) index.prefetch_record(p);
+    index.prefetch(std::span<const SnapshotIndex::Probe>(probes));
     EXPECT_EQ(index.seen(), 0u) << "a prefetch changes nothing";
     EXPECT_EQ(unseen_keys(index).size(), static_cast<std::size_t>(kKeys));
     for (std::size_t j = 0; j < probes.size(); ++j) {
